@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a working install: system packages, npm packages, built renderer.
+# Nothing here downloads from anywhere but the npm registry and Debian's repositories.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Electron's binary and onnxruntime's CUDA libraries come from GitHub, which is unreachable here.
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+export ONNXRUNTIME_NODE_INSTALL=skip
+export ONNXRUNTIME_NODE_INSTALL_CUDA=skip
+
+APT_PACKAGES=(chromium libopenjp2-tools libheif-examples libjxl-tools libavif-bin webp python3-torch python3-onnx python3-numpy python3-pil)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+npm run build:web
+if [ -x node_modules/electron/dist/electron ]; then
+  npm run build
+  echo "setup: Electron found; desktop build in out/"
+else
+  echo "setup: Electron binary not available (download skipped); 'npm start' will run 'gsc serve' in a browser instead"
+fi
+echo "setup: done"
