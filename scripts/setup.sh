@@ -25,6 +25,13 @@ if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install 
 
 npm run build:web
 if [ -x node_modules/electron/dist/electron ]; then
+  # better-sqlite3 in node_modules stays built for plain Node (CLI, tests); Electron's main process
+  # loads a second copy built against Electron's ABI from build/electron-native.
+  ver=$(node -p "require('electron/package.json').version")
+  rm -rf build/electron-native && mkdir -p build/electron-native
+  cp -r node_modules/better-sqlite3 build/electron-native/better-sqlite3
+  (cd build/electron-native/better-sqlite3 && npx --no-install node-gyp rebuild --release --target="$ver" --runtime=electron --dist-url=https://electronjs.org/headers) \
+    || echo "setup: warning: could not build better-sqlite3 for Electron $ver; the desktop window will not open the packet log"
   npm run build
   echo "setup: Electron found; desktop build in out/"
 else
