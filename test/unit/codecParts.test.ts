@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { gaussianNoise, hash32, uniformU32 } from '../../src/core/codec/prng'
+import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
+import { scoreChannels, selectTopChannels, structurePlane, gatherChannels } from '../../src/core/codec/channelSelection'
+import { flowTimes, sampleFlow, CancelledError } from '../../src/core/codec/flowSampler'
+
+describe('prng', () => {
+  it('is deterministic, seed-dependent and counter-based', () => {
+    const a = gaussianNoise(42, 1000)
+    expect(gaussianNoise(42, 1000)).toEqual(a)
+    expect(gaussianNoise(43, 1000)).not.toEqual(a)
+    expect(gaussianNoise(42, 10)).toEqual(a.subarray(0, 10))
+    expect(hash32(0)).toBe(0)
+    expect(hash32(1)).not.toBe(1)
+    expect(uniformU32(1, 2 ** 33)).not.toBe(uniformU32(1, 0))
+  })
+  it('pins the exact noise bits (the noise is part of the packet format: a change breaks old packets)', () => {
+    const n = gaussianNoise(12345, 4096)
+    let sum = 0
+    for (let k = 0; k < 12; k++) sum += uniformU32(12345, k)
+    expect(n[0]).toBe((sum - 6 * 2 ** 32) / 2 ** 32)
+    // Reference values recorded when the format was fixed (integers / 2^32, exact in float64).
+    expect(Array.from(n.subarray(0, 3), (v) => v * 2 ** 32)).toEqual([5996087049, -2204280911, -273988825])
+    expect(createHash('sha256').update(Buffer.from(n.buffer)).digest('hex')).toBe('781c1ad06cee3efdbf529081737f25be2d515bafbbcf9a5c746d10a5a7918599')
+  })
+  it('has Gaussian moments', () => {
+    const n = gaussianNoise(7, 200000)
+    let m = 0
+    let v = 0
+    let k4 = 0
+    for (const x of n) m += x
+    m /= n.length
+    for (const x of n) {
+      v += (x - m) ** 2
+      k4 += (x - m) ** 4
+    }
+    v /= n.length
+    k4 /= n.length
+    expect(Math.abs(m)).toBeLessThan(0.01)
+    expect(Math.abs(v - 1)).toBeLessThan(0.01)
+    expect(k4 / (v * v)).toBeGreaterThan(2.85) // normal: 3, Irwin-Hall(12): 2.9
+    const within1 = n.filter((x) => Math.abs(x) < 1).length / n.length
+    expect(Math.abs(within1 - 0.6827)).toBeLessThan(0.01)
+  })
+})
+
+describe('quantize', () => {
+  it('rounds half away from zero and dequantizes with the step', () => {
+    expect([2.5, -2.5, 0.49, -0.5, 1.5].map(roundHalfAway)).toEqual([3, -3, 0, -1, 2])
+    const q = quantize(Float32Array.from([0.9, -3.1, 5, 12.2]), 2)
+    expect(Array.from(q)).toEqual([0, -2, 3, 6]) // 0.45->0, -1.55->-2, 2.5->3, 6.1->6
+    expect(Array.from(dequantize(q, 2))).toEqual([0, -4, 6, 12])
+  })
+  it('targets 0.004 bpp at C=1 and 0.02 at C=16', () => {
+    expect(targetBpp(1)).toBeCloseTo(0.004, 12)
+    expect(targetBpp(16)).toBeCloseTo(0.02, 12)
+    expect(targetBpp(4)).toBeGreaterThan(targetBpp(2))
+    expect(targetBits(1, 768, 512)).toBe(1572)
+  })
+  it('chooses the finest step that fits', async () => {
+    const bits = (s: number) => 1000 / s
+    expect((await chooseStep(bits, 300)).step).toBe(4)
+    const none = await chooseStep(bits, 10)
+    expect(none).toMatchObject({ step: 8, fits: false })
+  })
+})
+
+describe('channel selection', () => {
+  it('ranks a channel that copies the structure above noise and constants', () => {
+    const w = 64
+    const h = 48
+    const data = new Uint8Array(3 * w * h)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.fill(x * 3 + y * 2, 3 * (y * w + x), 3 * (y * w + x) + 3)
+    const s = structurePlane({ width: w, height: h, data })
+    expect([s.w, s.h]).toEqual([4, 3])
+    const n = s.w * s.h
+    const lat = new Int32Array(4 * n)
+    for (let i = 0; i < n; i++) {
+      lat[i] = (i * 7919) % 5 // noise-like
+      lat[n + i] = 0 // constant
+      lat[2 * n + i] = Math.round(s.data[i] / 10) // structure
+      lat[3 * n + i] = -Math.round(s.data[i] / 10) // inverted structure
+    }
+    const scores = scoreChannels(lat, 4, s.h, s.w, s.data)
+    expect(scores[1]).toBe(0)
+    expect(scores[2]).toBeGreaterThan(scores[0])
+    expect(scores[3]).toBeCloseTo(scores[2], 6)
+    expect(selectTopChannels(scores, 2)).toEqual([2, 3])
+    expect(Array.from(gatherChannels(lat, [2], n))).toEqual(Array.from(lat.subarray(2 * n, 3 * n)))
+  })
+})
+
+describe('flow sampler', () => {
+  it('Euler steps follow z_{i-1} = z_i + (t_{i-1} - t_i) v exactly', async () => {
+    expect(flowTimes(4, { noiseT: 1, dataT: 0 })).toEqual([1, 0.75, 0.5, 0.25, 0])
+    // straight path to a target x from noise: v = (z - x) / t in the t=1 noise, t=0 data convention
+    const x = Float32Array.from([3, -2])
+    const z = Float32Array.from([0.5, 0.25])
+    await sampleFlow(z, { steps: 5, schedule: { noiseT: 1, dataT: 0 }, velocity: async (zz, t) => zz.map((v, i) => (v - x[i]) / t) })
+    expect(z[0]).toBeCloseTo(3, 5)
+    expect(z[1]).toBeCloseTo(-2, 5)
+  })
+  it('re-imposes constraints and stops when aborted', async () => {
+    const ctl = new AbortController()
+    let calls = 0
+    const z = new Float32Array(3)
+    const run = sampleFlow(z, {
+      steps: 50,
+      schedule: { noiseT: 0, dataT: 1 },
+      velocity: async (zz) => {
+        if (++calls === 3) ctl.abort()
+        return new Float32Array(zz.length).fill(1)
+      },
+      constrain: (zz) => (zz[0] = 7),
+      signal: ctl.signal
+    })
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
+    expect(calls).toBe(3)
+    expect(z[0]).toBe(7)
+  })
+})

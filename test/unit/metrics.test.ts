@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest'
+import { gaussianKernel, msssim, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
+import type { RgbImage } from '../../src/core/util/image'
+
+function img(w: number, h: number, f: (x: number, y: number, c: number) => number): RgbImage {
+  const data = new Uint8Array(3 * w * h)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[3 * (y * w + x) + c] = Math.max(0, Math.min(255, Math.round(f(x, y, c))))
+  return { width: w, height: h, data }
+}
+
+// Deterministic pseudo-random texture and noise (LCG) so the tests need no data files.
+function lcg(seed: number) {
+  let s = seed >>> 0
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296)
+}
+
+const texture = (() => {
+  const r = lcg(7)
+  return img(256, 192, (x, y) => 128 + 60 * Math.sin(x / 7) * Math.cos(y / 11) + 40 * (r() - 0.5))
+})()
+
+function withNoise(base: RgbImage, amp: number, seed: number): RgbImage {
+  const r = lcg(seed)
+  return { ...base, data: base.data.map((v) => Math.max(0, Math.min(255, Math.round(v + amp * (r() - 0.5) * 2)))) }
+}
+
+describe('psnr / mse', () => {
+  it('matches hand-computed values', () => {
+    const a = img(4, 4, () => 100)
+    const b = img(4, 4, () => 110) // every sample off by 10 -> MSE 100
+    expect(mse(a, b)).toBe(100)
+    expect(psnr(a, b)).toBeCloseTo(10 * Math.log10(65025 / 100), 10) // 28.1308 dB
+    expect(psnr(a, b)).toBeCloseTo(28.1308, 3)
+    const c = img(2, 1, (x) => (x === 0 ? 0 : 255))
+    const d = img(2, 1, () => 0) // half the samples off by 255 -> MSE 65025/2 -> 3.0103 dB
+    expect(psnr(c, d)).toBeCloseTo(3.0103, 3)
+    expect(psnr(a, a)).toBe(Infinity)
+  })
+  it('rejects size mismatch', () => {
+    expect(() => psnr(img(2, 2, () => 0), img(3, 2, () => 0))).toThrow(/differ in size/)
+  })
+})
+
+describe('ssim', () => {
+  it('is 1 for identical images and below 1 otherwise', () => {
+    expect(ssim(texture, texture)).toBeCloseTo(1, 12)
+    const n = ssim(texture, withNoise(texture, 30, 1))
+    expect(n).toBeLessThan(0.95)
+    expect(n).toBeGreaterThan(0)
+  })
+  it('gaussian window is normalised and symmetric', () => {
+    const k = gaussianKernel(11, 1.5)
+    expect(k.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12)
+    expect(k[0]).toBeCloseTo(k[10], 15)
+    expect(k[5]).toBeCloseTo(0.266012, 5) // hand value: 1/sum_i exp(-(i-5)^2/4.5)
+  })
+  it('equals the closed form for constant planes (luminance term only)', () => {
+    const w = 16
+    const x = new Float64Array(w * w).fill(100)
+    const y = new Float64Array(w * w).fill(150)
+    const c1 = (0.01 * 255) ** 2
+    const expected = (2 * 100 * 150 + c1) / (100 * 100 + 150 * 150 + c1)
+    expect(ssimPlanes(x, y, w, w).ssim).toBeCloseTo(expected, 12)
+  })
+  it('is symmetric', () => {
+    const b = withNoise(texture, 20, 3)
+    expect(ssim(texture, b)).toBeCloseTo(ssim(b, texture), 12)
+  })
+})
+
+describe('ms-ssim', () => {
+  it('is 1 for identical images and falls monotonically with noise', () => {
+    expect(msssim(texture, texture)).toBeCloseTo(1, 12)
+    const values = [5, 15, 40, 90].map((a) => msssim(texture, withNoise(texture, a, 11)))
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThan(values[i - 1])
+    expect(values[0]).toBeLessThan(1)
+  })
+  it('works on images too small for five scales', () => {
+    const small = img(40, 30, (x, y) => x * 5 + y)
+    expect(msssim(small, small)).toBeCloseTo(1, 12)
+    expect(msssim(small, withNoise(small, 30, 2))).toBeLessThan(1)
+  })
+})
