@@ -1,0 +1,35 @@
+// Packet inspection for operators: every field that can be read, CRC status, and the first error.
+// Never throws: a bad packet yields ok=false with the reason.
+import { describeError } from '../util/errors'
+import { crc32 } from './crc32'
+import { PRIMARY_HEADER_OCTETS, readPrimaryHeader } from './ccsds'
+import { CRC_OCTETS, checkFraming, decodeGscPacket, storedCrc } from './gscPacket'
+import { readHeader } from './gscHeader'
+import type { PacketInspection } from './types'
+
+export function inspectPacket(bytes: Uint8Array): PacketInspection {
+  const octets = bytes?.length ?? 0
+  const r: PacketInspection = { ok: false, octets }
+  try {
+    if (octets >= PRIMARY_HEADER_OCTETS) r.primary = readPrimaryHeader(bytes)
+    checkFraming(bytes)
+    r.crcStored = storedCrc(bytes)
+    r.crcComputed = crc32(bytes, 0, octets - CRC_OCTETS)
+    r.crcOk = r.crcStored === r.crcComputed
+    try {
+      // The header is shown even when the CRC fails, flagged by crcOk=false.
+      r.header = readHeader(bytes, PRIMARY_HEADER_OCTETS, octets - CRC_OCTETS).header
+    } catch (e) {
+      if (r.crcOk) throw e
+    }
+    const d = decodeGscPacket(bytes)
+    r.header = d.header
+    r.caption = d.caption
+    r.detections = d.detections.length
+    r.bits = d.bits
+    r.ok = true
+  } catch (e) {
+    r.error = describeError(e)
+  }
+  return r
+}

@@ -1,0 +1,80 @@
+// Adaptive binary probability models with fast start-up adaptation (rate 1/(n+1.5) until a floor).
+// Integer-only updates so encoder and decoder stay bit-exact everywhere.
+import type { RangeDecoder, RangeEncoder } from './rangeCoder'
+import { GscError } from '../util/errors'
+
+const RATE_BITS = 12
+const LIMIT = 40 // after ~40 observations the model adapts at ~1/41
+const RATES = (() => {
+  const t = new Uint16Array(LIMIT + 1)
+  for (let n = 0; n <= LIMIT; n++) t[n] = Math.floor(((1 << RATE_BITS) * 2) / (2 * n + 3))
+  return t
+})()
+const P_MIN = 31
+const P_MAX = 65536 - 31
+
+/** A bank of adaptive bit models addressed by context index. */
+export class BitModels {
+  readonly p: Uint16Array
+  readonly n: Uint8Array
+  /** Ideal code length spent so far, in bits (accounting only; never affects coding). */
+  cost = 0
+
+  constructor(size: number) {
+    this.p = new Uint16Array(size).fill(32768)
+    this.n = new Uint8Array(size)
+  }
+
+  private update(i: number, bit: number): void {
+    const p = this.p[i]
+    const r = RATES[this.n[i]]
+    let q = bit === 0 ? p + (((65536 - p) * r) >> RATE_BITS) : p - ((p * r) >> RATE_BITS)
+    if (q < P_MIN) q = P_MIN
+    else if (q > P_MAX) q = P_MAX
+    this.p[i] = q
+    if (this.n[i] < LIMIT) this.n[i]++
+  }
+
+  encode(enc: RangeEncoder, i: number, bit: number): void {
+    const p0 = this.p[i]
+    this.cost -= Math.log2((bit === 0 ? p0 : 65536 - p0) / 65536)
+    enc.encodeBit(p0, bit)
+    this.update(i, bit)
+  }
+
+  decode(dec: RangeDecoder, i: number): number {
+    const p0 = this.p[i]
+    const bit = dec.decodeBit(p0)
+    this.cost -= Math.log2((bit === 0 ? p0 : 65536 - p0) / 65536)
+    this.update(i, bit)
+    return bit
+  }
+}
+
+/**
+ * Adaptive Exp-Golomb code for non-negative integers up to 2^32 - 1:
+ * unary exponent k (models base + i), then k mantissa bits (models per (k, position)).
+ * Needs 33 + 33*32 models starting at `base`.
+ */
+export const EG_MODELS = 33 + 33 * 32
+export const EG_MAX_EXP = 32
+
+export function encodeEG(m: BitModels, enc: RangeEncoder, base: number, value: number): void {
+  const v1 = value + 1
+  let k = 0
+  while (2 ** (k + 1) <= v1) k++
+  for (let i = 0; i < k; i++) m.encode(enc, base + i, 1)
+  if (k < EG_MAX_EXP) m.encode(enc, base + k, 0)
+  const rest = v1 - 2 ** k
+  for (let i = k - 1; i >= 0; i--) m.encode(enc, base + 33 + k * 32 + i, Math.floor(rest / 2 ** i) & 1)
+}
+
+export function decodeEG(m: BitModels, dec: RangeDecoder, base: number, maxValue: number): number {
+  let k = 0
+  while (k < EG_MAX_EXP && m.decode(dec, base + k) === 1) k++
+  let rest = 0
+  for (let i = k - 1; i >= 0; i--) rest = rest * 2 + m.decode(dec, base + 33 + k * 32 + i)
+  const value = 2 ** k + rest - 1
+  if (value > maxValue) throw new GscError(`corrupt payload: coded value ${value} exceeds ${maxValue}`)
+  return value
+}

@@ -1,0 +1,95 @@
+// Context-adaptive coding of quantized latent channels (channel-major, raster order inside a channel).
+// Each value is binarised as zero flag, sign, Exp-Golomb magnitude; every binary decision has an
+// adaptive model chosen from already-coded neighbours (left, top, top-left, top-right, and the same
+// position in the previous channel), so no side information is transmitted.
+import { BitModels, EG_MODELS, encodeEG, decodeEG } from './bitModels'
+import type { RangeDecoder, RangeEncoder } from './rangeCoder'
+import { GscError } from '../util/errors'
+
+const MAG_CLASSES = 8
+const CH_CLASSES = 3
+const ZERO_CTX = MAG_CLASSES * CH_CLASSES
+const SIGN_CTX = 5 * 2
+const EG_GROUPS = 4
+const ZERO_BASE = 0
+const SIGN_BASE = ZERO_BASE + ZERO_CTX
+const EG_BASE = SIGN_BASE + SIGN_CTX
+const MODEL_COUNT = EG_BASE + EG_GROUPS * EG_MODELS
+
+/** Largest magnitude a transmitted latent may have (Int32 range). */
+const MAX_MAGNITUDE_MINUS_1 = 2 ** 31 - 1
+
+function magClass(a: number): number {
+  // a = 2(|L|+|T|) + |TL| + |TR|, quantized so the common small cases get their own class
+  if (a < 3) return a
+  if (a < 5) return 3
+  if (a < 8) return 4
+  if (a < 13) return 5
+  if (a < 24) return 6
+  return 7
+}
+
+function sgn(v: number): number {
+  return v > 0 ? 1 : v < 0 ? -1 : 0
+}
+
+interface Ctx {
+  zero: number
+  sign: number
+  eg: number
+}
+
+function context(lat: Int32Array, c: number, y: number, x: number, h: number, w: number, plane: number): Ctx {
+  const i = c * plane + y * w + x
+  const L = x > 0 ? lat[i - 1] : 0
+  const T = y > 0 ? lat[i - w] : 0
+  const TL = x > 0 && y > 0 ? lat[i - w - 1] : 0
+  const TR = y > 0 && x + 1 < w ? lat[i - w + 1] : 0
+  const a = Math.min(2 * (Math.abs(L) + Math.abs(T)) + Math.abs(TL) + Math.abs(TR), 1 << 20)
+  const mc = magClass(a)
+  const chc = c === 0 ? 0 : lat[i - plane] === 0 ? 1 : 2
+  const s = sgn(L) + sgn(T) + 2
+  return {
+    zero: ZERO_BASE + mc * CH_CLASSES + chc,
+    sign: SIGN_BASE + s * 2 + (chc === 2 ? 1 : 0),
+    eg: EG_BASE + (mc < 2 ? 0 : mc < 4 ? 1 : mc < 6 ? 2 : 3) * EG_MODELS
+  }
+}
+
+export function newLatentModels(): BitModels {
+  return new BitModels(MODEL_COUNT)
+}
+
+export function encodeLatents(enc: RangeEncoder, m: BitModels, lat: Int32Array, channels: number, h: number, w: number): void {
+  const plane = h * w
+  if (lat.length !== channels * plane) throw new GscError(`latents have ${lat.length} values, expected ${channels}x${h}x${w} = ${channels * plane}`)
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const v = lat[c * plane + y * w + x]
+        const ctx = context(lat, c, y, x, h, w, plane)
+        if (v === 0) {
+          m.encode(enc, ctx.zero, 0)
+          continue
+        }
+        m.encode(enc, ctx.zero, 1)
+        m.encode(enc, ctx.sign, v < 0 ? 1 : 0)
+        encodeEG(m, enc, ctx.eg, Math.abs(v) - 1)
+      }
+}
+
+export function decodeLatents(dec: RangeDecoder, m: BitModels, channels: number, h: number, w: number): Int32Array {
+  const plane = h * w
+  const lat = new Int32Array(channels * plane)
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const ctx = context(lat, c, y, x, h, w, plane)
+        if (m.decode(dec, ctx.zero) === 0) continue
+        const neg = m.decode(dec, ctx.sign) === 1
+        const mag = decodeEG(m, dec, ctx.eg, MAX_MAGNITUDE_MINUS_1) + 1
+        if (!neg && mag > 2 ** 31 - 1) throw new GscError('corrupt latent payload: value out of Int32 range')
+        lat[c * plane + y * w + x] = neg ? -mag : mag
+      }
+  return lat
+}
