@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { gaussianNoise, hash32, uniformU32 } from '../../src/core/codec/prng'
 import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
@@ -67,7 +68,7 @@ describe('quantize', () => {
 })
 
 describe('channel selection', () => {
-  it('ranks a channel that copies the structure above noise and constants', () => {
+  it('ranks a channel that copies the structure first, and constants last', () => {
     const w = 64
     const h = 48
     const data = new Uint8Array(3 * w * h)
@@ -75,19 +76,42 @@ describe('channel selection', () => {
     const s = structurePlane({ width: w, height: h, data })
     expect([s.w, s.h]).toEqual([4, 3])
     const n = s.w * s.h
-    const lat = new Int32Array(4 * n)
+    const lat = new Float32Array(4 * n)
     for (let i = 0; i < n; i++) {
       lat[i] = (i * 7919) % 5 // noise-like
-      lat[n + i] = 0 // constant
-      lat[2 * n + i] = Math.round(s.data[i] / 10) // structure
-      lat[3 * n + i] = -Math.round(s.data[i] / 10) // inverted structure
+      lat[n + i] = 3 // constant
+      lat[2 * n + i] = s.data[i] / 10 + 4 // structure (affine copy)
+      lat[3 * n + i] = -s.data[i] / 10 // inverted structure
     }
     const scores = scoreChannels(lat, 4, s.h, s.w, s.data)
-    expect(scores[1]).toBe(0)
+    expect(scores[2]).toBeCloseTo(1, 9) // min-max normalisation removes the affine map
     expect(scores[2]).toBeGreaterThan(scores[0])
-    expect(scores[3]).toBeCloseTo(scores[2], 6)
-    expect(selectTopChannels(scores, 2)).toEqual([2, 3])
+    expect(scores[3]).toBeLessThan(scores[0])
+    expect(selectTopChannels(scores, 2)).toEqual([0, 2])
+    expect(selectTopChannels([0.5, 0.5, 0.9], 2)).toEqual([0, 2]) // ties -> lower index
     expect(Array.from(gatherChannels(lat, [2], n))).toEqual(Array.from(lat.subarray(2 * n, 3 * n)))
+  })
+
+  const py = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' })
+  it.skipIf(py.status !== 0)('scores exactly like training/channel_select.py', () => {
+    const h = 5
+    const w = 7
+    const C = 12
+    const lat = Array.from({ length: C * h * w }, (_, i) => Math.sin(i * 1.7) * 10 + (i % 13))
+    for (let i = 0; i < h * w; i++) lat[3 * h * w + i] = 2 // one constant channel
+    const thumb = Array.from({ length: h * w }, (_, i) => 100 + 50 * Math.cos(i / 3))
+    const script = `import json,sys,numpy as np
+sys.path.insert(0, 'training')
+from channel_select import channel_scores
+d = json.load(sys.stdin)
+y = np.array(d['lat'], dtype=np.float64).reshape(${C}, ${h}, ${w})
+t = np.array(d['thumb'], dtype=np.float64).reshape(${h}, ${w})
+print(json.dumps(list(channel_scores(y, t))))`
+    const r = spawnSync('python3', ['-c', script], { input: JSON.stringify({ lat, thumb }), encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(r.stderr)
+    const ref = JSON.parse(r.stdout) as number[]
+    const ours = scoreChannels(lat, C, h, w, Float64Array.from(thumb))
+    ref.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 10))
   })
 })
 

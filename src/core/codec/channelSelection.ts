@@ -1,6 +1,5 @@
 // Which C of the 320 latent channels to send: the ones whose quantized values look most like
 // the image's structure, scored by SSIM. See scoreChannels for exactly what is compared.
-import { ssimPlanes } from '../analysis/metrics'
 import { GscError } from '../util/errors'
 import { luma, type RgbImage } from '../util/image'
 
@@ -29,7 +28,7 @@ export function structurePlane(padded: RgbImage): { data: Float64Array; w: numbe
   return { data: sum, w, h }
 }
 
-/** Min-max scaling to 0..255 (a constant plane maps to all zeros). */
+/** Min-max scaling to 0..1 (a constant plane, span < 1e-12, maps to all zeros), as training/channel_select.py _norm. */
 export function normalizePlane(src: ArrayLike<number>, offset: number, n: number): Float64Array {
   let lo = Infinity
   let hi = -Infinity
@@ -40,54 +39,56 @@ export function normalizePlane(src: ArrayLike<number>, offset: number, n: number
   }
   const out = new Float64Array(n)
   const span = hi - lo
-  if (span > 0) for (let i = 0; i < n; i++) out[i] = ((src[offset + i] - lo) / span) * 255
+  if (span >= 1e-12) for (let i = 0; i < n; i++) out[i] = (src[offset + i] - lo) / span
   return out
 }
 
-export interface ChannelScoreOptions {
-  /** SSIM window at latent resolution (default 7: an 11x11 window would not fit small latents). */
-  windowSize?: number
-  sigma?: number
+const SEL_C1 = 0.01 ** 2
+const SEL_C2 = 0.03 ** 2
+
+/** SSIM with one window covering the whole plane (population variances), data range 1. */
+export function globalSsim(a: Float64Array, b: Float64Array): number {
+  const n = a.length
+  let ma = 0
+  let mb = 0
+  for (let i = 0; i < n; i++) {
+    ma += a[i]
+    mb += b[i]
+  }
+  ma /= n
+  mb /= n
+  let va = 0
+  let vb = 0
+  let cov = 0
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma
+    const db = b[i] - mb
+    va += da * da
+    vb += db * db
+    cov += da * db
+  }
+  va /= n
+  vb /= n
+  cov /= n
+  return ((2 * ma * mb + SEL_C1) * (2 * cov + SEL_C2)) / ((ma * ma + mb * mb + SEL_C1) * (va + vb + SEL_C2))
 }
 
 /**
- * Score of every channel: SSIM(norm(q_c), norm(S)) where q_c is channel c's quantized latent
- * (ceil(H/16) x ceil(W/16)), S is structurePlane (block-mean luma), norm is min-max scaling
- * to 0..255, and SSIM uses a Gaussian window (7x7, sigma 1.5, K1 = 0.01, K2 = 0.03, L = 255).
- * A channel that is negatively correlated with luma carries the same structure, so the score is
- * max(SSIM(norm(q_c), norm(S)), SSIM(255 - norm(q_c), norm(S))). A channel quantized to a
- * constant scores (about) 0 and is never preferred to one that carries structure.
+ * Score of every channel, the rule the generator was trained with (training/channel_select.py):
+ * S = block-mean BT.601 luma of the edge-padded image over 16x16 blocks (structurePlane), y_c = channel c
+ * of g_a's output BEFORE quantisation (ceil(H/16) x ceil(W/16)); both min-max normalised to 0..1
+ * (constant -> zeros); score_c = global SSIM(norm(y_c), norm(S)): one window over the whole map,
+ * population variances, C1 = 0.01^2, C2 = 0.03^2. Rank: score descending, ties by lower index.
+ * (Scoring the unquantised channel keeps the choice independent of the step; at the steps used the
+ * quantised and unquantised maps rank alike, and this is what the generator saw in training.)
  */
-export function scoreChannels(
-  latents: ArrayLike<number>,
-  channels: number,
-  h: number,
-  w: number,
-  structure: Float64Array,
-  opts: ChannelScoreOptions = {}
-): Float64Array {
+export function scoreChannels(latents: ArrayLike<number>, channels: number, h: number, w: number, structure: Float64Array): Float64Array {
   const n = h * w
   if (latents.length !== channels * n) throw new GscError(`latents hold ${latents.length} values, expected ${channels}x${h}x${w}`)
   if (structure.length !== n) throw new GscError('structure plane does not match the latent grid')
   const s = normalizePlane(structure, 0, n)
-  const ssimOpts = { windowSize: opts.windowSize ?? 7, sigma: opts.sigma ?? 1.5 }
   const scores = new Float64Array(channels)
-  const inv = new Float64Array(n)
-  for (let c = 0; c < channels; c++) {
-    const q = normalizePlane(latents, c * n, n)
-    let constant = true
-    for (let i = 0; i < n; i++) {
-      inv[i] = 255 - q[i]
-      if (q[i] !== 0) constant = false
-    }
-    if (constant) {
-      scores[c] = 0
-      continue
-    }
-    const pos = ssimPlanes(q, s, w, h, ssimOpts).ssim
-    const neg = ssimPlanes(inv, s, w, h, ssimOpts).ssim
-    scores[c] = Math.max(pos, neg)
-  }
+  for (let c = 0; c < channels; c++) scores[c] = globalSsim(normalizePlane(latents, c * n, n), s)
   return scores
 }
 
