@@ -1,0 +1,584 @@
+// The engine behind the interface: implements every API method on top of the packet log, codec,
+// detector and planner. Plain Node; used by Electron's utilityProcess and by `gsc serve`.
+// Arguments reaching `call` have already been validated against src/shared/schemas.
+import { EventEmitter } from 'node:events'
+import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import os from 'node:os'
+import type {
+  ApiMethods, ArgsOf, EventMap, EventName, GapInfo, JobInfo, MethodName, ModelInfo, PacketDetail, PacketSummary,
+  Reconstruction, ResultOf, Severity, TransmittedBox, CalibrationTable, Comparison
+} from '../../shared/api'
+import { GscError, describeError } from '../util/errors'
+import { cocoName } from '../analysis/coco'
+import { detectionAgreement } from '../analysis/detections'
+import { loadDetector, type Detector } from '../analysis/detector'
+import { plan } from '../planner/planner'
+import { planImagesFromTable, type CalibrationTable as BenchTable } from '../planner/calibration'
+import type { PlanImage } from '../planner/types'
+import type { PacketRecord, PacketQuery, PacketSummary as StoreSummary } from '../store/types'
+import { JobRegistry, type JobHandle } from './jobs'
+import { UploadArea } from './uploads'
+import { UiStore } from './uiStore'
+import { decodeToRgb, pngDataUrl, psnr, webpBaseline } from './images'
+import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
+import * as parts from './engineParts'
+import type { RgbImage } from '../util/image'
+
+export interface ServiceOptions {
+  dbFile: string
+  frontDoor: 'electron' | 'serve'
+  /** Where uploads and the interface's own state live (default: beside the database). */
+  workDir?: string
+  modelsDir?: string
+}
+
+type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> }
+
+interface CachedDecode {
+  rec: Reconstruction
+  image: RgbImage
+}
+
+export class EngineService {
+  readonly events = new EventEmitter()
+  private jobs: JobRegistry
+  private uploads: UploadArea
+  private ui: UiStore
+  private log!: parts.PacketLogLike
+  private lastEmittedId = 0
+  private detector: Promise<Detector> | null = null
+  private decodes = new Map<number, CachedDecode>()
+  private bench: { name: string; table: CalibrationTable; bench: BenchTable } | null = null
+  private engineAvailable: Record<string, boolean> = {}
+  private closed = false
+
+  private constructor(private opts: ServiceOptions) {
+    const work = opts.workDir ?? `${opts.dbFile}.ui`
+    mkdirSync(work, { recursive: true })
+    this.uploads = new UploadArea(path.join(work, 'uploads'))
+    this.ui = new UiStore(path.join(work, 'interface.sqlite'))
+    this.jobs = new JobRegistry((j) => this.emit('job', j))
+    this.events.setMaxListeners(100)
+  }
+
+  static async open(opts: ServiceOptions): Promise<EngineService> {
+    const s = new EngineService(opts)
+    mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true })
+    s.log = await parts.openPacketLog(opts.dbFile)
+    s.lastEmittedId = s.maxId()
+    const saved = s.ui.getCalibration()
+    if (saved) {
+      try {
+        s.bench = { name: saved.name, ...parseBenchResults(saved.name, saved.json) }
+      } catch {
+        s.ui.putCalibration('', null)
+      }
+    }
+    s.engineAvailable = {
+      decoder: (await parts.loadDecoder()) !== null,
+      inspector: (await parts.loadInspector()) !== null,
+      manifest: (await parts.loadManifestModule()) !== null
+    }
+    s.addEvent('info', 'engine', `engine started on ${path.resolve(opts.dbFile)} (${opts.frontDoor})`)
+    return s
+  }
+
+  on<E extends EventName>(event: E, listener: (data: EventMap[E]) => void): () => void {
+    this.events.on(event, listener)
+    return () => this.events.off(event, listener)
+  }
+
+  private emit<E extends EventName>(event: E, data: EventMap[E]): void {
+    this.events.emit(event, data)
+  }
+
+  /** Dispatches one validated call. */
+  async call<M extends MethodName>(method: M, args: ArgsOf<M>): Promise<ResultOf<M>> {
+    if (this.closed) throw new GscError('the engine is shutting down')
+    const h = this.handlers[method] as (a: ArgsOf<M>) => Promise<ResultOf<M>>
+    return h(args)
+  }
+
+  addEvent(severity: Severity, source: string, message: string) {
+    const e = this.ui.addEvent(severity, source, message)
+    this.emit('log', e)
+    return e
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.jobs.cancelAll()
+    await new Promise((r) => setTimeout(r, 50))
+    this.uploads.close()
+    this.log.close()
+    this.ui.close()
+    if (this.detector) await (await this.detector.catch(() => null))?.close().catch(() => {})
+  }
+
+  // ---- packets ----
+
+  private maxId(): number {
+    const rows = this.log.list({ orderBy: 'id', desc: true, limit: 1 }) as StoreSummary[]
+    return rows[0]?.id ?? 0
+  }
+
+  private summary(r: StoreSummary): PacketSummary {
+    return {
+      id: r.id,
+      receivedAt: r.receivedAt,
+      apid: r.apid,
+      sequenceCount: r.sequenceCount,
+      octets: r.octets,
+      bits: r.octets * 8,
+      status: r.status,
+      error: r.error,
+      c: r.channels,
+      width: r.width,
+      height: r.height,
+      caption: r.caption
+    }
+  }
+
+  /** Sends every packet added since the last call to subscribers (live views). */
+  private pushNew(): number {
+    const fresh: PacketSummary[] = []
+    for (;;) {
+      const rows = (this.log.list({ orderBy: 'id', desc: false, limit: 2000, offset: 0, ...this.idAfter(this.lastEmittedId) }) as StoreSummary[]).filter(
+        (r) => r.id > this.lastEmittedId
+      )
+      if (rows.length === 0) break
+      for (const r of rows) fresh.push(this.summary(r))
+      this.lastEmittedId = rows[rows.length - 1].id
+      if (rows.length < 2000) break
+    }
+    if (fresh.length) this.emit('packets', { added: fresh })
+    return fresh.length
+  }
+
+  /** The store's query has no id bound; a time bound near the last sent packet keeps this cheap. */
+  private idAfter(id: number): Partial<PacketQuery> {
+    if (id === 0) return {}
+    const rec = this.log.get(id)
+    return rec ? { from: rec.receivedAt } : {}
+  }
+
+  private record(id: number): PacketRecord {
+    const r = this.log.get(id)
+    if (!r) throw new GscError(`no packet ${id} in the log`)
+    return r
+  }
+
+  private storeQuery(a: ArgsOf<'listPackets'>): PacketQuery {
+    const orderBy = ({ id: 'id', receivedAt: 'receivedAt', apid: 'apid', sequenceCount: 'sequenceCount', bits: 'octets', c: 'channels', status: 'id' } as const)[a.sort ?? 'id']
+    return {
+      apid: a.apid,
+      status: a.status,
+      from: a.from,
+      to: a.to,
+      captionContains: a.text || undefined,
+      minC: a.c,
+      maxC: a.c,
+      orderBy,
+      desc: (a.order ?? 'asc') === 'desc'
+    }
+  }
+
+  private gapInfos(): GapInfo[] {
+    const times = new Map<number, string>()
+    const timeOf = (id: number | null): string | null => {
+      if (id === null) return null
+      if (!times.has(id)) times.set(id, this.log.get(id)?.receivedAt ?? '')
+      return times.get(id) || null
+    }
+    return this.log.gaps().map((g) => {
+      const fromTime = timeOf(g.afterPacketId) ?? g.detectedAt
+      const toTime = timeOf(g.beforePacketId) ?? fromTime
+      return { apid: g.apid, fromSeq: g.afterSequence, toSeq: g.beforeSequence, missing: g.missing, fromTime, toTime }
+    })
+  }
+
+  private transmittedBoxes(raw: Uint8Array, decodeGsc: Awaited<ReturnType<typeof parts.loadPacketDecoder>>): TransmittedBox[] {
+    if (!decodeGsc) return []
+    try {
+      return decodeGsc(raw).detections.map((d) => ({ classId: d.classId, className: cocoName(d.classId), score: d.score, box: d.box }))
+    } catch {
+      return []
+    }
+  }
+
+  private async detail(id: number): Promise<PacketDetail> {
+    const r = this.record(id)
+    const inspect = await parts.loadInspector()
+    const ins = inspect ? inspect(r.raw) : null
+    const decodeGsc = await parts.loadPacketDecoder()
+    const hex = Buffer.from(r.raw.subarray(0, 48)).toString('hex').replace(/(..)/g, '$1 ').trim()
+    return {
+      ...this.summary(r),
+      primary: (ins?.primary as Record<string, number> | undefined) ?? null,
+      header: (ins?.header as unknown as Record<string, unknown>) ?? r.header ?? null,
+      bitsBreakdown: ins?.bits ?? null,
+      transmitted: r.status === 'ok' ? this.transmittedBoxes(r.raw, decodeGsc) : [],
+      crcStored: ins?.crcStored ?? null,
+      crcComputed: ins?.crcComputed ?? null,
+      hexPreview: hex,
+      hasOriginal: this.ui.hasOriginal(r.sha256)
+    }
+  }
+
+  // ---- reconstruction ----
+
+  private getDetector(): Promise<Detector> {
+    if (!this.detector) {
+      const ep = this.ui.getSettings().executionProvider
+      this.detector = loadDetector({ executionProvider: ep, dir: this.opts.modelsDir })
+      this.detector.catch(() => (this.detector = null))
+    }
+    return this.detector
+  }
+
+  private async reconstruct(a: ArgsOf<'reconstruct'>): Promise<Reconstruction> {
+    const cached = this.decodes.get(a.id)
+    if (cached && a.steps === undefined && a.seed === undefined && (!a.uncertainty || cached.rec.uncertainty)) return cached.rec
+    const r = this.record(a.id)
+    if (r.status !== 'ok') throw new GscError(`packet ${a.id} failed its checks (${r.error ?? r.status}); it cannot be decoded`)
+    const decode = await parts.loadDecoder()
+    if (!decode) throw new GscError('the decoder (src/core/codec/decoder) is not available in this build')
+    const settings = this.ui.getSettings()
+    const { done } = this.jobs.start('decode', `decode packet ${a.id}`, async (job) => {
+      const t0 = Date.now()
+      job.progress(0, 3, 'regenerating')
+      const res = await decode(r.raw, {
+        steps: a.steps ?? settings.decodeSteps,
+        seed: a.seed,
+        samples: a.uncertainty ? 3 : undefined,
+        signal: job.signal,
+        executionProvider: settings.executionProvider
+      })
+      const decodeMs = Date.now() - t0
+      job.progress(1, 3, 'detecting objects')
+      const notes: string[] = []
+      let detected: TransmittedBox[] = []
+      try {
+        const det = await this.getDetector()
+        const found = await det.detect(res.image)
+        detected = found.map((d) => ({
+          classId: d.classId,
+          className: d.className ?? cocoName(d.classId),
+          score: d.score,
+          box: [d.box[0] / res.image.width, d.box[1] / res.image.height, d.box[2] / res.image.width, d.box[3] / res.image.height]
+        }))
+      } catch (e) {
+        notes.push(`detector unavailable: ${describeError(e)}`)
+      }
+      const transmitted = res.detections.map((d) => ({ classId: d.classId, className: cocoName(d.classId), score: d.score, box: d.box }))
+      const agreement = res.header.hasDetections || transmitted.length > 0 ? detectionAgreement(transmitted, detected) : null
+      if (!agreement) notes.push('the sender transmitted no detections: agreement is not defined')
+      job.progress(2, 3, 'encoding images')
+      const rec: Reconstruction = {
+        packetId: a.id,
+        width: res.image.width,
+        height: res.image.height,
+        image: await pngDataUrl(res.image),
+        uncertainty: res.uncertainty ? await pngDataUrl(res.uncertainty) : null,
+        caption: res.caption,
+        detected,
+        transmitted,
+        agreement: agreement ? { precision: agreement.precision, recall: agreement.recall, f1: agreement.f1 } : null,
+        decodeMs,
+        steps: a.steps ?? settings.decodeSteps,
+        notes
+      }
+      job.progress(3, 3, 'done')
+      this.decodes.set(a.id, { rec, image: res.image })
+      if (this.decodes.size > 24) this.decodes.delete(this.decodes.keys().next().value!)
+      return rec
+    })
+    try {
+      return await done
+    } catch (e) {
+      this.addEvent('warning', 'decode', `packet ${a.id}: ${describeError(e)}`)
+      throw e
+    }
+  }
+
+  private async compare(id: number): Promise<Comparison> {
+    const r = this.record(id)
+    const orig = this.ui.getOriginal(r.sha256)
+    if (!orig) return { packetId: id, original: null, baseline: null, metrics: null, baselineMetrics: null, note: 'no original attached: attach the image file to compare (rehearsal replay)' }
+    const w = r.width ?? undefined
+    const h = r.height ?? undefined
+    const original = await decodeToRgb(orig.bytes, w, h)
+    const base = await webpBaseline(original, r.octets)
+    const ssim = await parts.loadSsim()
+    const dec = this.decodes.get(id)
+    const m = (x: RgbImage) => ({ psnr: psnr(original, x), ssim: ssim ? ssim(original, x) : NaN })
+    return {
+      packetId: id,
+      original: await pngDataUrl(original),
+      baseline: base ? { format: `WebP (${base.scale < 1 ? `downscaled ×${base.scale}` : 'full size'})`, bits: base.bits, image: await pngDataUrl(base.image) } : null,
+      metrics: dec ? m(dec.image) : null,
+      baselineMetrics: base ? m(base.image) : null,
+      note: base ? null : `no WebP fits in ${r.octets} octets`
+    }
+  }
+
+  // ---- import and replay ----
+
+  private startImport(a: ArgsOf<'importCapture'>): { jobId: string } {
+    const f = this.uploads.resolve(a.file)
+    const name = a.name ?? f.name
+    const { job, done } = this.jobs.start('import', `import ${name}`, async (job) => {
+      this.addEvent('info', 'import', `importing ${name}`)
+      const s = await this.log.importCapture(f.file, {
+        signal: job.signal,
+        resume: false,
+        onProgress: (p) => {
+          job.progress(p.bytesDone, p.bytesTotal, `${p.packets} packets, ${p.bad} bad`)
+          this.pushNew()
+        }
+      })
+      this.pushNew()
+      job.progress(s.captureBytes, s.captureBytes, `${s.imported} packets`)
+      this.reportImport(name, s)
+      return s
+    })
+    done.catch((e) => this.addEvent(job.signal.aborted ? 'watch' : 'distress', 'import', `${name}: ${job.signal.aborted ? 'cancelled' : describeError(e)}`))
+    return { jobId: job.info.id }
+  }
+
+  private reportImport(name: string, s: { imported: number; duplicates: number; crcFailed: number; malformed: number; gaps: number; missing: number; interrupted: boolean }) {
+    this.addEvent('info', 'import', `${name}: ${s.imported} packets imported, ${s.duplicates} duplicates${s.interrupted ? ' (interrupted)' : ''}`)
+    if (s.crcFailed + s.malformed > 0) this.addEvent('warning', 'import', `${name}: ${s.crcFailed} CRC failures, ${s.malformed} malformed packets`)
+    if (s.gaps > 0) this.addEvent('warning', 'import', `${name}: ${s.gaps} sequence gap(s), ${s.missing} packet(s) missing`)
+  }
+
+  private startReplay(a: ArgsOf<'replayStart'>): { jobId: string } {
+    const f = this.uploads.resolve(a.file)
+    const name = a.name ?? f.name
+    const speed = a.speed ?? 2
+    const { job, done } = this.jobs.start(
+      'replay',
+      `replay ${name}`,
+      async (job) => {
+        const read = await parts.loadCaptureReader()
+        const decode = a.decode ? await parts.loadDecoder() : null
+        const total = (await import('node:fs')).statSync(f.file).size
+        this.addEvent('info', 'replay', `replaying ${name} at ${speed} packet/s`)
+        let n = 0
+        let bad = 0
+        for await (const item of read(f.file, { signal: job.signal })) {
+          while (job.controls.paused && !job.signal.aborted) await new Promise<void>((r) => (job.controls.wake = r))
+          if (job.signal.aborted) break
+          const res = this.log.ingest(item.bytes, new Date())
+          n++
+          if (res.status !== 'ok') {
+            bad++
+            this.addEvent('warning', 'replay', `packet ${res.id}: ${item.inspection.error ?? res.status}`)
+          }
+          if (res.newGaps > 0) this.addEvent('warning', 'replay', `sequence gap before packet ${res.id}`)
+          this.pushNew()
+          job.progress(item.offset + item.bytes.length, total, `${n} packets, ${bad} bad`)
+          if (decode && res.status === 'ok' && !res.duplicate) {
+            job.info.detail = `${n} packets, decoding ${res.id}`
+            this.jobs.update(job.info.id)
+            await this.reconstruct({ id: res.id }).catch(() => {})
+          }
+          await this.sleepPaced(job)
+        }
+        this.addEvent('info', 'replay', `${name}: ${n} packets replayed${job.signal.aborted ? ' (stopped)' : ''}`)
+        return n
+      },
+      { paused: false, speed }
+    )
+    done.catch((e) => this.addEvent('distress', 'replay', `${name}: ${describeError(e)}`))
+    return { jobId: job.info.id }
+  }
+
+  private async sleepPaced(job: JobHandle): Promise<void> {
+    const ms = 1000 / job.controls.speed
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms)
+      job.controls.wake = () => {
+        clearTimeout(t)
+        resolve()
+      }
+    })
+  }
+
+  private replayControl(a: ArgsOf<'replayControl'>): JobInfo {
+    const job = this.jobs.get(a.jobId)
+    if (job.info.kind !== 'replay') throw new GscError(`${a.jobId} is not a replay`)
+    if (a.action === 'pause') job.controls.paused = true
+    if (a.action === 'resume') job.controls.paused = false
+    if (a.action === 'speed') {
+      if (a.speed === undefined) throw new GscError('replay speed: give a speed in packets per second')
+      job.controls.speed = a.speed
+    }
+    job.info.paused = job.controls.paused
+    job.info.speed = job.controls.speed
+    job.controls.wake()
+    this.jobs.update(job.info.id)
+    return { ...job.info }
+  }
+
+  // ---- planner ----
+
+  private logEstimatePackets(max: number): LogPacketForEstimate[] {
+    const rows = this.log.list({ status: 'ok', orderBy: 'id', desc: true, limit: max }) as StoreSummary[]
+    const out: LogPacketForEstimate[] = []
+    for (const r of rows) {
+      if (!r.channels) continue
+      const rec = this.log.get(r.id)
+      const bits = (rec?.header as { bits?: { latents?: number } } | null)?.bits
+      // Without a breakdown assume the latents take all but a 48-bit primary header, header and caption share.
+      const latentBits = bits?.latents ?? Math.round(r.octets * 8 * 0.6)
+      const dec = this.decodes.get(r.id)?.rec.agreement
+      out.push({ id: r.id, c: r.channels, totalBits: r.octets * 8, latentBits, measuredDisagreement: dec ? 1 - dec.f1 : null })
+    }
+    return out.reverse()
+  }
+
+  private calibration(): CalibrationTable {
+    return this.bench ? this.bench.table : estimateFromLog(this.logEstimatePackets(200))
+  }
+
+  private plan(a: ArgsOf<'plan'>): ResultOf<'plan'> {
+    const calibration = this.calibration()
+    let images: PlanImage[]
+    if (this.bench) images = planImagesFromTable(this.bench.bench, { mode: 'table', count: a.images })
+    else images = Array.from({ length: a.images }, (_, k) => {
+      const src = calibration.images[k % calibration.images.length]
+      return { id: a.images > calibration.images.length ? `${src.id} #${Math.floor(k / calibration.images.length) + 1}` : src.id, candidates: src.candidates }
+    })
+    const link = a.linkBps && a.passS ? { linkBps: a.linkBps, passS: a.passS } : undefined
+    const r = plan({ alpha: a.alpha, beta: a.beta, images, link })
+    return {
+      calibration,
+      result: {
+        images: r.images.map((i) => ({ id: i.id, chosenC: i.chosen?.c ?? null, bits: i.chosen?.bits ?? 0, disagreement: i.chosen?.disagreement ?? null, cost: i.chosen?.cost ?? null })),
+        totals: {
+          imagesRequested: r.totals.imagesRequested,
+          imagesSent: r.totals.imagesSent,
+          linkBitsUsed: r.totals.linkBitsUsed,
+          bitsAvailable: r.link?.bitsAvailableTotal ?? null,
+          meanDisagreement: r.totals.meanDisagreementSent,
+          objective: r.totals.objective
+        },
+        passFrontier: r.passFrontier,
+        method: r.method
+      }
+    }
+  }
+
+  // ---- models ----
+
+  private async models(verify: boolean): Promise<{ models: ModelInfo[]; error: string | null; dir: string }> {
+    const dir = this.opts.modelsDir ?? path.resolve('resources/models')
+    const m = await parts.loadManifestModule()
+    if (!m) return { models: [], error: 'model manifest module not available in this build', dir }
+    try {
+      const man = m.loadManifest(this.opts.modelsDir)
+      const { createReadStream, existsSync } = await import('node:fs')
+      const sha = (file: string) =>
+        new Promise<string>((res, rej) => {
+          const h = createHash('sha256')
+          createReadStream(file).on('data', (d) => h.update(d)).on('end', () => res(h.digest('hex'))).on('error', rej)
+        })
+      const models: ModelInfo[] = []
+      for (const [id, e] of Object.entries(man.models)) {
+        const file = path.join(dir, e.file)
+        let verified: boolean | null = null
+        if (verify) verified = existsSync(file) ? (await sha(file)) === e.sha256 : false
+        models.push({ id, stage: e.stage, file: e.file, sha256: e.sha256, verified, metrics: e.metrics ?? {}, notes: e.notes ?? null })
+      }
+      return { models, error: null, dir }
+    } catch (e) {
+      return { models: [], error: describeError(e), dir }
+    }
+  }
+
+  private handlers: Handlers = {
+    systemInfo: async () => {
+      const m = await this.models(false)
+      return {
+        dbFile: path.resolve(this.opts.dbFile),
+        eventsFile: this.ui.file,
+        version: process.env.npm_package_version ?? '0.1.0',
+        modelsDir: m.dir,
+        models: m.models,
+        modelsError: m.error,
+        frontDoor: this.opts.frontDoor,
+        engine: { ...this.engineAvailable, host: os.hostname().length > 0 }
+      }
+    },
+    listPackets: async (a) => {
+      const q = this.storeQuery(a)
+      const total = this.log.count ? this.log.count(q) : this.log.list(q).length
+      let rows = (this.log.list({ ...q, limit: a.limit ?? 200, offset: a.offset ?? 0 }) as StoreSummary[]).map((r) => this.summary(r))
+      if (a.sort === 'status') rows = rows.sort((x, y) => x.status.localeCompare(y.status) * (a.order === 'desc' ? -1 : 1))
+      return { total, packets: rows }
+    },
+    timeline: async (a) => {
+      const rows = (this.log.list({ from: a.from, to: a.to, orderBy: 'id', desc: true, limit: a.limit ?? 5000 }) as StoreSummary[]).reverse()
+      return { packets: rows.map((r) => this.summary(r)), gaps: this.gapInfos() }
+    },
+    getPacket: async (a) => this.detail(a.id),
+    reconstruct: async (a) => this.reconstruct(a),
+    compare: async (a) => this.compare(a.id),
+    attachOriginal: async (a) => {
+      const r = this.record(a.id)
+      const bytes = Buffer.from(a.data, 'base64')
+      try {
+        await decodeToRgb(bytes)
+      } catch {
+        throw new GscError(`${a.name} is not an image sharp can read`)
+      }
+      this.ui.putOriginal(r.sha256, a.name, bytes)
+      this.addEvent('info', 'compare', `original ${a.name} attached to packet ${a.id}`)
+      return this.compare(a.id)
+    },
+    uploadBegin: async (a) => ({ uploadId: this.uploads.begin(a.name, a.size) }),
+    uploadChunk: async (a) => ({ received: this.uploads.chunk(a.uploadId, a.offset, Buffer.from(a.data, 'base64')) }),
+    uploadEnd: async (a) => this.uploads.end(a.uploadId),
+    importCapture: async (a) => this.startImport(a),
+    replayStart: async (a) => this.startReplay(a),
+    replayControl: async (a) => this.replayControl(a),
+    listJobs: async () => this.jobs.list(),
+    cancelJob: async (a) => this.jobs.cancel(a.jobId),
+    plan: async (a) => this.plan(a),
+    loadCalibration: async (a) => {
+      const parsed = parseBenchResults(a.name, a.json)
+      this.bench = { name: a.name, ...parsed }
+      this.ui.putCalibration(a.name, a.json)
+      this.addEvent('info', 'planner', `calibration ${a.name} loaded (${parsed.table.images.length} images)`)
+      return parsed.table
+    },
+    clearCalibration: async () => {
+      this.bench = null
+      this.ui.putCalibration('', null)
+      return { ok: true as const }
+    },
+    getSettings: async () => this.ui.getSettings(),
+    setSettings: async (a) => {
+      const before = this.ui.getSettings()
+      const s = this.ui.setSettings(a)
+      if (before.executionProvider !== s.executionProvider) this.detector = null
+      this.addEvent('info', 'settings', `settings changed: ${Object.keys(a).join(', ')}`)
+      return s
+    },
+    listEvents: async (a) => this.ui.listEvents(a.limit, a.minSeverity),
+    logEvent: async (a) => this.addEvent(a.severity, a.source, a.message),
+    verifyModels: async () => {
+      const m = await this.models(true)
+      if (m.error) throw new GscError(m.error)
+      const bad = m.models.filter((x) => x.verified === false)
+      this.addEvent(bad.length ? 'critical' : 'info', 'models', bad.length ? `hash mismatch: ${bad.map((b) => b.id).join(', ')}` : `${m.models.length} model hashes verified`)
+      return m.models
+    }
+  }
+}
+
+export type { ApiMethods }

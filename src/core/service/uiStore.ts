@@ -1,0 +1,79 @@
+// The interface's own persistent state beside the packet log: the operator event log, settings and
+// originals attached for comparison. A separate SQLite file so the packet log stays the engine's.
+import Database from 'better-sqlite3'
+import type { EventLogEntry, Settings, Severity } from '../../shared/api'
+
+export const SEVERITY_ORDER: Severity[] = ['debug', 'info', 'watch', 'warning', 'distress', 'critical']
+
+export const DEFAULT_SETTINGS: Settings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: 8 }
+
+export class UiStore {
+  private db: Database.Database
+
+  constructor(readonly file: string) {
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS ui_events (id INTEGER PRIMARY KEY, at TEXT NOT NULL, severity TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ui_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ui_originals (packet_sha TEXT PRIMARY KEY, name TEXT NOT NULL, bytes BLOB NOT NULL, attached_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ui_calibration (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, json TEXT NOT NULL);
+    `)
+  }
+
+  addEvent(severity: Severity, source: string, message: string): EventLogEntry {
+    const at = new Date().toISOString()
+    const r = this.db.prepare('INSERT INTO ui_events (at, severity, source, message) VALUES (?, ?, ?, ?)').run(at, severity, source, message)
+    return { id: Number(r.lastInsertRowid), at, severity, source, message }
+  }
+
+  listEvents(limit = 500, minSeverity: Severity = 'debug'): EventLogEntry[] {
+    const allowed = SEVERITY_ORDER.slice(SEVERITY_ORDER.indexOf(minSeverity))
+    const rows = this.db
+      .prepare(`SELECT id, at, severity, source, message FROM ui_events WHERE severity IN (${allowed.map(() => '?').join(',')}) ORDER BY id DESC LIMIT ?`)
+      .all(...allowed, limit) as EventLogEntry[]
+    return rows
+  }
+
+  getSettings(): Settings {
+    const rows = this.db.prepare('SELECT key, value FROM ui_settings').all() as { key: string; value: string }[]
+    const s: Record<string, unknown> = { ...DEFAULT_SETTINGS }
+    for (const r of rows) if (r.key in s) s[r.key] = JSON.parse(r.value)
+    return s as unknown as Settings
+  }
+
+  setSettings(patch: Partial<Settings>): Settings {
+    const put = this.db.prepare('INSERT INTO ui_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) put.run(k, JSON.stringify(v))
+    })()
+    return this.getSettings()
+  }
+
+  putOriginal(packetSha: string, name: string, bytes: Buffer): void {
+    this.db
+      .prepare('INSERT INTO ui_originals (packet_sha, name, bytes, attached_at) VALUES (?, ?, ?, ?) ON CONFLICT(packet_sha) DO UPDATE SET name = excluded.name, bytes = excluded.bytes, attached_at = excluded.attached_at')
+      .run(packetSha, name, bytes, new Date().toISOString())
+  }
+
+  getOriginal(packetSha: string): { name: string; bytes: Buffer } | null {
+    return (this.db.prepare('SELECT name, bytes FROM ui_originals WHERE packet_sha = ?').get(packetSha) as { name: string; bytes: Buffer } | undefined) ?? null
+  }
+
+  hasOriginal(packetSha: string): boolean {
+    return this.db.prepare('SELECT 1 FROM ui_originals WHERE packet_sha = ?').get(packetSha) !== undefined
+  }
+
+  putCalibration(name: string, json: string | null): void {
+    if (json === null) this.db.prepare('DELETE FROM ui_calibration').run()
+    else this.db.prepare('INSERT INTO ui_calibration (id, name, json) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, json = excluded.json').run(name, json)
+  }
+
+  getCalibration(): { name: string; json: string } | null {
+    return (this.db.prepare('SELECT name, json FROM ui_calibration WHERE id = 1').get() as { name: string; json: string } | undefined) ?? null
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

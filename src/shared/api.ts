@@ -1,0 +1,218 @@
+// The typed API between the interface and the engine. Every front door (Electron preload, the
+// WebSocket client used by `gsc serve`) exposes exactly this shape as `window.gsc`.
+import type * as S from './schemas'
+import type { z } from 'zod'
+
+export type PacketStatus = 'ok' | 'crc_failed' | 'malformed'
+
+export interface PacketSummary {
+  id: number
+  /** ISO-8601 time the station received (ingested) the packet. */
+  receivedAt: string
+  apid: number | null
+  sequenceCount: number | null
+  octets: number
+  bits: number
+  status: PacketStatus
+  error: string | null
+  /** Latent channels carried (chosen C); null when the header could not be read. */
+  c: number | null
+  width: number | null
+  height: number | null
+  caption: string | null
+}
+
+export interface GapInfo {
+  apid: number
+  /** Last sequence count seen before the gap and the first after it. */
+  fromSeq: number
+  toSeq: number
+  missing: number
+  /** Times of the packets either side, so the timeline can draw the gap. */
+  fromTime: string
+  toTime: string
+}
+
+export interface PacketPage {
+  total: number
+  packets: PacketSummary[]
+}
+
+export interface TransmittedBox {
+  classId: number
+  className: string
+  score: number
+  /** Normalised x1,y1,x2,y2 in 0..1. */
+  box: [number, number, number, number]
+}
+
+export interface PacketDetail extends PacketSummary {
+  primary: Record<string, number> | null
+  header: Record<string, unknown> | null
+  bitsBreakdown: Record<string, number> | null
+  transmitted: TransmittedBox[]
+  crcStored: number | null
+  crcComputed: number | null
+  /** First octets of the raw packet as hex, for the operator. */
+  hexPreview: string
+  hasOriginal: boolean
+}
+
+export interface Agreement {
+  precision: number
+  recall: number
+  f1: number
+}
+
+export interface Reconstruction {
+  packetId: number
+  width: number
+  height: number
+  /** PNG as a data: URL. */
+  image: string
+  uncertainty: string | null
+  caption: string
+  /** Detections run on the reconstruction (normalised boxes). */
+  detected: TransmittedBox[]
+  transmitted: TransmittedBox[]
+  agreement: Agreement | null
+  decodeMs: number
+  steps: number | null
+  notes: string[]
+}
+
+export interface Comparison {
+  packetId: number
+  original: string | null
+  baseline: { format: string; bits: number; image: string } | null
+  metrics: { psnr: number; ssim: number } | null
+  baselineMetrics: { psnr: number; ssim: number } | null
+  note: string | null
+}
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
+export type JobKind = 'import' | 'replay' | 'decode' | 'upload'
+
+export interface JobInfo {
+  id: string
+  kind: JobKind
+  label: string
+  state: JobState
+  done: number
+  total: number | null
+  detail: string | null
+  error: string | null
+  startedAt: string
+  /** Replay only: paused flag and packets-per-second pace. */
+  paused?: boolean
+  speed?: number
+}
+
+export type Severity = 'debug' | 'info' | 'watch' | 'warning' | 'distress' | 'critical'
+
+export interface EventLogEntry {
+  id: number
+  at: string
+  severity: Severity
+  source: string
+  message: string
+}
+
+export interface ModelInfo {
+  id: string
+  stage: string
+  file: string
+  sha256: string
+  verified: boolean | null
+  metrics: Record<string, unknown>
+  notes: string | null
+}
+
+export interface Settings {
+  executionProvider: 'cpu' | 'cuda'
+  captionerUrl: string
+  captionerModel: string
+  decodeSteps: number
+}
+
+export interface SystemInfo {
+  dbFile: string
+  eventsFile: string
+  version: string
+  modelsDir: string
+  models: ModelInfo[]
+  modelsError: string | null
+  frontDoor: 'electron' | 'serve'
+  engine: Record<string, boolean>
+}
+
+export interface CalibrationPoint {
+  c: number
+  bits: number
+  disagreement: number
+}
+
+export interface CalibrationTable {
+  source: string
+  /** 'bench' = measured by `gsc bench`; 'log-estimate' = scaled from packets in the log. */
+  kind: 'bench' | 'log-estimate'
+  images: { id: string; candidates: CalibrationPoint[] }[]
+  /** Mean curve per C over images, for the RD plot. */
+  curve: CalibrationPoint[]
+}
+
+export interface PlanView {
+  calibration: CalibrationTable
+  result: {
+    images: { id: string; chosenC: number | null; bits: number; disagreement: number | null; cost: number | null }[]
+    totals: { imagesRequested: number; imagesSent: number; linkBitsUsed: number; bitsAvailable: number | null; meanDisagreement: number | null; objective: number }
+    passFrontier: { totalBits: number; meanDisagreement: number }[]
+    method: string
+  }
+}
+
+export interface EventMap {
+  packets: { added: PacketSummary[] }
+  job: JobInfo
+  log: EventLogEntry
+}
+export type EventName = keyof EventMap
+
+/** Arguments of each call (inferred from the runtime schemas) and what it returns. */
+export interface ApiMethods {
+  systemInfo: { args: z.infer<typeof S.emptyArgs>; result: SystemInfo }
+  listPackets: { args: z.infer<typeof S.listPacketsArgs>; result: PacketPage }
+  timeline: { args: z.infer<typeof S.timelineArgs>; result: { packets: PacketSummary[]; gaps: GapInfo[] } }
+  getPacket: { args: z.infer<typeof S.packetIdArgs>; result: PacketDetail }
+  reconstruct: { args: z.infer<typeof S.reconstructArgs>; result: Reconstruction }
+  compare: { args: z.infer<typeof S.packetIdArgs>; result: Comparison }
+  attachOriginal: { args: z.infer<typeof S.attachOriginalArgs>; result: Comparison }
+  uploadBegin: { args: z.infer<typeof S.uploadBeginArgs>; result: { uploadId: string } }
+  uploadChunk: { args: z.infer<typeof S.uploadChunkArgs>; result: { received: number } }
+  uploadEnd: { args: z.infer<typeof S.uploadIdArgs>; result: { fileRef: string; octets: number } }
+  importCapture: { args: z.infer<typeof S.importCaptureArgs>; result: { jobId: string } }
+  replayStart: { args: z.infer<typeof S.replayStartArgs>; result: { jobId: string } }
+  replayControl: { args: z.infer<typeof S.replayControlArgs>; result: JobInfo }
+  listJobs: { args: z.infer<typeof S.emptyArgs>; result: JobInfo[] }
+  cancelJob: { args: z.infer<typeof S.jobIdArgs>; result: JobInfo }
+  plan: { args: z.infer<typeof S.planArgs>; result: PlanView }
+  loadCalibration: { args: z.infer<typeof S.loadCalibrationArgs>; result: CalibrationTable }
+  clearCalibration: { args: z.infer<typeof S.emptyArgs>; result: { ok: true } }
+  getSettings: { args: z.infer<typeof S.emptyArgs>; result: Settings }
+  setSettings: { args: z.infer<typeof S.setSettingsArgs>; result: Settings }
+  listEvents: { args: z.infer<typeof S.listEventsArgs>; result: EventLogEntry[] }
+  logEvent: { args: z.infer<typeof S.logEventArgs>; result: EventLogEntry }
+  verifyModels: { args: z.infer<typeof S.emptyArgs>; result: ModelInfo[] }
+}
+export type MethodName = keyof ApiMethods
+export type ArgsOf<M extends MethodName> = ApiMethods[M]['args']
+export type ResultOf<M extends MethodName> = ApiMethods[M]['result']
+
+export type GscApi = {
+  [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>>
+} & {
+  /** Subscribes to a pushed event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (data: EventMap[E]) => void): () => void
+  /** Which front door this is. */
+  readonly transport: 'electron' | 'websocket'
+}

@@ -1,0 +1,149 @@
+// Runtime schemas for every API call's arguments. The main process and the WebSocket server parse
+// each call with these and reject anything else (unknown keys included), so a compromised or buggy
+// renderer cannot hand the engine arbitrary values.
+import { z } from 'zod'
+
+const packetId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
+const isoTime = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'not a date-time')
+/** Opaque reference to an uploaded file (server-side name, never a path chosen by the renderer). */
+const fileRef = z.string().regex(/^(upload|dialog):[A-Za-z0-9_-]{1,64}$/, 'not a file reference')
+
+export const emptyArgs = z.strictObject({})
+
+export const packetStatus = z.enum(['ok', 'crc_failed', 'malformed'])
+
+export const listPacketsArgs = z.strictObject({
+  apid: z.number().int().min(0).max(2047).optional(),
+  status: packetStatus.optional(),
+  c: z.number().int().min(0).max(64).optional(),
+  text: z.string().max(200).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  sort: z.enum(['id', 'receivedAt', 'apid', 'sequenceCount', 'bits', 'c', 'status']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.number().int().min(1).max(5000).optional(),
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional()
+})
+
+export const timelineArgs = z.strictObject({
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  limit: z.number().int().min(1).max(20000).optional()
+})
+
+export const packetIdArgs = z.strictObject({ id: packetId })
+
+export const reconstructArgs = z.strictObject({
+  id: packetId,
+  steps: z.number().int().min(1).max(64).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  /** Decode a few samples to estimate the per-pixel uncertainty map. */
+  uncertainty: z.boolean().optional()
+})
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64')
+
+export const attachOriginalArgs = z.strictObject({
+  id: packetId,
+  name: z.string().min(1).max(255),
+  /** Image file bytes (PNG/JPEG/WebP) as base64; at most 24 MiB. */
+  data: base64.max(32 * 1024 * 1024)
+})
+
+export const uploadBeginArgs = z.strictObject({
+  name: z.string().min(1).max(255),
+  size: z.number().int().min(0).max(4 * 1024 * 1024 * 1024)
+})
+export const uploadChunkArgs = z.strictObject({
+  uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  offset: z.number().int().min(0),
+  /** At most 4 MiB of bytes per chunk. */
+  data: base64.max(6 * 1024 * 1024)
+})
+export const uploadIdArgs = z.strictObject({ uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) })
+
+export const importCaptureArgs = z.strictObject({ file: fileRef, name: z.string().max(255).optional() })
+
+export const replayStartArgs = z.strictObject({
+  file: fileRef,
+  name: z.string().max(255).optional(),
+  /** Packets per second. */
+  speed: z.number().min(0.1).max(1000).optional(),
+  /** Decode each packet as it arrives. */
+  decode: z.boolean().optional()
+})
+
+export const replayControlArgs = z.strictObject({
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  action: z.enum(['pause', 'resume', 'speed']),
+  speed: z.number().min(0.1).max(1000).optional()
+})
+
+export const jobIdArgs = z.strictObject({ jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) })
+
+export const planArgs = z.strictObject({
+  alpha: z.number().min(0).max(1e9),
+  beta: z.number().min(0).max(1e9),
+  linkBps: z.number().positive().max(1e12).optional(),
+  passS: z.number().positive().max(1e7).optional(),
+  images: z.number().int().min(1).max(10000)
+})
+
+export const loadCalibrationArgs = z.strictObject({
+  name: z.string().min(1).max(255),
+  /** Text of a results.json written by `gsc bench`; at most 16 MiB. */
+  json: z.string().max(16 * 1024 * 1024)
+})
+
+export const setSettingsArgs = z.strictObject({
+  executionProvider: z.enum(['cpu', 'cuda']).optional(),
+  captionerUrl: z
+    .string()
+    .max(500)
+    .refine((s) => s === '' || /^https?:\/\/[^\s]+$/.test(s), 'must be an http(s) URL or empty')
+    .optional(),
+  captionerModel: z.string().max(200).optional(),
+  decodeSteps: z.number().int().min(1).max(64).optional()
+})
+
+export const severity = z.enum(['debug', 'info', 'watch', 'warning', 'distress', 'critical'])
+
+export const listEventsArgs = z.strictObject({
+  limit: z.number().int().min(1).max(5000).optional(),
+  minSeverity: severity.optional()
+})
+
+export const logEventArgs = z.strictObject({
+  severity,
+  source: z.string().min(1).max(60),
+  message: z.string().min(1).max(2000)
+})
+
+/** One schema per method, used by every server-side dispatcher. */
+export const ARG_SCHEMAS = {
+  systemInfo: emptyArgs,
+  listPackets: listPacketsArgs,
+  timeline: timelineArgs,
+  getPacket: packetIdArgs,
+  reconstruct: reconstructArgs,
+  compare: packetIdArgs,
+  attachOriginal: attachOriginalArgs,
+  uploadBegin: uploadBeginArgs,
+  uploadChunk: uploadChunkArgs,
+  uploadEnd: uploadIdArgs,
+  importCapture: importCaptureArgs,
+  replayStart: replayStartArgs,
+  replayControl: replayControlArgs,
+  listJobs: emptyArgs,
+  cancelJob: jobIdArgs,
+  plan: planArgs,
+  loadCalibration: loadCalibrationArgs,
+  clearCalibration: emptyArgs,
+  getSettings: emptyArgs,
+  setSettings: setSettingsArgs,
+  listEvents: listEventsArgs,
+  logEvent: logEventArgs,
+  verifyModels: emptyArgs
+} as const
+
+export type SchemaMethod = keyof typeof ARG_SCHEMAS
