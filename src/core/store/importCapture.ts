@@ -1,0 +1,185 @@
+// Streaming capture import (and paced replay). Reads through readCapture (constant memory),
+// commits every batchPackets packets or batchMs, and stores the capture offset reached in the
+// same transaction: a kill -9 loses nothing committed and the next import resumes there.
+import { createHash } from 'node:crypto'
+import { open, realpath, stat } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type Database from 'better-sqlite3'
+import { GscError, describeError } from '../util/errors'
+import { readCapture } from './captureSource'
+import type { PacketWriter, PendingPacket } from './packetWriter'
+import type { ImportOptions, ImportSummary } from './types'
+
+const HEAD_BYTES = 64 * 1024
+/** Before committing anything from a fresh capture, this much must contain a framed packet. */
+const PROBE_BYTES = 1 << 20
+
+interface CaptureIdentity {
+  path: string
+  size: number
+  mtimeMs: number
+  headHash: string
+}
+
+async function identify(path: string): Promise<CaptureIdentity> {
+  let st
+  try {
+    st = await stat(path)
+  } catch (e) {
+    throw new GscError(`cannot read capture ${path}: ${describeError(e)}`, 'ENOENT')
+  }
+  if (st.isDirectory()) throw new GscError(`capture ${path} is a directory`)
+  if (st.size === 0) throw new GscError(`capture ${path} is empty`)
+  const fh = await open(path, 'r').catch((e) => {
+    throw new GscError(`cannot read capture ${path}: ${describeError(e)}`, 'EIO')
+  })
+  try {
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size))
+    await fh.read(head, 0, head.length, 0)
+    return { path: await realpath(path), size: st.size, mtimeMs: Math.round(st.mtimeMs), headHash: createHash('sha256').update(head).digest('hex') }
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Refuses files that are not captures at all, before any row is written. */
+async function probe(path: string, signal?: AbortSignal): Promise<void> {
+  for await (const item of readCapture(path, { signal })) {
+    if (item.inspection.ok || item.inspection.crcOk !== undefined) return
+    if (item.offset + item.bytes.length >= PROBE_BYTES) break
+  }
+  if (signal?.aborted) return
+  throw new GscError(`${path} is not a packet capture: no CCSDS packet could be framed in its first ${PROBE_BYTES >> 10} KiB`)
+}
+
+interface ImportRow {
+  id: number
+  committed_offset: number
+  status: string
+  source_size: number
+}
+
+export async function importCaptureInto(db: Database.Database, writer: PacketWriter, path: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now()
+  const kind = opts.kind ?? 'import'
+  const id = await identify(path)
+  const batchPackets = opts.batchPackets ?? 2000
+  const batchMs = opts.batchMs ?? 500
+
+  // Resume: the same file (path + first 64 KiB) imported before and not finished.
+  let row: ImportRow | undefined
+  if (kind === 'import' && opts.resume !== false) {
+    row = db
+      .prepare(`SELECT id, committed_offset, status, source_size FROM imports WHERE kind = 'import' AND source_path = ? AND head_hash = ? ORDER BY id DESC LIMIT 1`)
+      .get(id.path, id.headHash) as ImportRow | undefined
+    if (row && row.committed_offset > id.size) row = undefined // file shrank: not the same capture
+  }
+  const resumedFrom = row?.committed_offset ?? 0
+  const summary: ImportSummary = {
+    capture: path, importId: 0, kind, imported: 0, duplicates: 0, bad: 0, crcFailed: 0, malformed: 0, gaps: 0, missing: 0,
+    bytes: 0, resumedFrom, committedOffset: resumedFrom, captureBytes: id.size, alreadyComplete: false, interrupted: false,
+    seconds: 0, packetsPerSecond: 0, mbPerSecond: 0
+  }
+  const finish = () => {
+    summary.seconds = (performance.now() - started) / 1000
+    const n = summary.imported + summary.duplicates + summary.bad
+    summary.packetsPerSecond = summary.seconds > 0 ? n / summary.seconds : 0
+    summary.mbPerSecond = summary.seconds > 0 ? summary.bytes / 1e6 / summary.seconds : 0
+    return summary
+  }
+  if (row && row.committed_offset >= id.size) {
+    summary.importId = row.id
+    summary.alreadyComplete = true
+    if (row.status !== 'complete') db.prepare(`UPDATE imports SET status = 'complete', updated_at = ? WHERE id = ?`).run(Date.now(), row.id)
+    return finish()
+  }
+  if (!row) {
+    await probe(path, opts.signal)
+    const now = Date.now()
+    const info = db
+      .prepare(`INSERT INTO imports (kind, source_path, source_size, source_mtime_ms, head_hash, committed_offset, status, started_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, 0, 'running', ?, ?)`)
+      .run(kind, id.path, id.size, id.mtimeMs, id.headHash, now, now)
+    summary.importId = Number(info.lastInsertRowid)
+  } else {
+    summary.importId = row.id
+    db.prepare(`UPDATE imports SET status = 'running', source_size = ?, source_mtime_ms = ?, updated_at = ? WHERE id = ?`).run(id.size, id.mtimeMs, Date.now(), row.id)
+  }
+
+  let batch: PendingPacket[] = []
+  let batchBad = 0
+  let batchEnd = resumedFrom
+  let lastFlush = performance.now()
+  let lastProgress = 0
+  const flush = () => {
+    if (batch.length === 0) return
+    const r = writer.write(batch, { importId: summary.importId, committedOffset: batchEnd })
+    summary.imported += r.inserted
+    summary.duplicates += r.duplicates
+    summary.crcFailed += r.crcFailed
+    summary.malformed += r.malformed
+    summary.bad += r.crcFailed + r.malformed
+    summary.gaps += r.newGaps
+    summary.missing += r.missing
+    summary.committedOffset = batchEnd
+    batch = []
+    batchBad = 0
+    lastFlush = performance.now()
+  }
+  const report = (force = false) => {
+    if (!opts.onProgress) return
+    const now = performance.now()
+    if (!force && now - lastProgress < 100) return
+    lastProgress = now
+    opts.onProgress({
+      bytesDone: batchEnd, bytesTotal: id.size, packets: summary.imported + batch.length, duplicates: summary.duplicates,
+      bad: summary.bad + batchBad, seconds: (now - started) / 1000
+    })
+  }
+
+  const paceStart = Date.now()
+  let n = 0
+  try {
+    for await (const item of readCapture(path, { startOffset: resumedFrom, signal: opts.signal })) {
+      if (opts.signal?.aborted) break
+      let receivedAt = Date.now()
+      if (opts.rate) {
+        // Replay pacing: packet n is "received" n/rate seconds after the start.
+        receivedAt = paceStart + Math.round((n * 1000) / opts.rate)
+        let wait = receivedAt - Date.now()
+        while (wait > 0 && !opts.signal?.aborted) {
+          if (performance.now() - lastFlush >= batchMs) flush()
+          report()
+          await sleep(Math.min(wait, 100))
+          wait = receivedAt - Date.now()
+        }
+        if (opts.signal?.aborted) break
+      }
+      n++
+      batch.push({ bytes: item.bytes, inspection: item.inspection, receivedAt, importId: summary.importId, sourceOffset: item.offset })
+      if (!item.inspection.ok) batchBad++
+      batchEnd = item.offset + item.bytes.length
+      summary.bytes += item.bytes.length
+      if (batch.length >= batchPackets || performance.now() - lastFlush >= batchMs) flush()
+      report()
+    }
+    flush()
+  } catch (e) {
+    if (!opts.signal?.aborted) {
+      // The uncommitted batch is dropped: a later import resumes at the last commit and re-reads it.
+      try {
+        db.prepare(`UPDATE imports SET status = 'failed', updated_at = ? WHERE id = ?`).run(Date.now(), summary.importId)
+      } catch {
+        /* the database itself may be what failed */
+      }
+      if (e instanceof GscError) throw e
+      throw new GscError(`import of ${path} failed at byte ${summary.committedOffset}: ${describeError(e)}`, 'EIO')
+    }
+    // Aborted while waiting for the reader: keep what was read, finish as interrupted below.
+    flush()
+  }
+  summary.interrupted = Boolean(opts.signal?.aborted) && summary.committedOffset < id.size
+  db.prepare(`UPDATE imports SET status = ?, updated_at = ? WHERE id = ?`).run(summary.interrupted ? 'interrupted' : 'complete', Date.now(), summary.importId)
+  report(true)
+  return finish()
+}

@@ -1,0 +1,218 @@
+// Writes batches of received byte strings in one transaction: dedup by sha256, gap tracking per
+// APID, and (for imports) the capture offset the batch reaches, so commit = progress.
+import { createHash } from 'node:crypto'
+import type Database from 'better-sqlite3'
+import type { SourceInspection } from './captureSource'
+import { classifyStep, gapContains, splitGap, type GapRecord } from './sequenceGaps'
+import type { PacketStatus } from './types'
+
+export interface PendingPacket {
+  bytes: Uint8Array
+  inspection: SourceInspection
+  receivedAt: number // ms
+  importId?: number | null
+  sourceOffset?: number | null
+}
+
+export interface ImportCheckpoint {
+  importId: number
+  committedOffset: number
+}
+
+export interface BatchResult {
+  inserted: number
+  duplicates: number
+  ok: number
+  crcFailed: number
+  malformed: number
+  newGaps: number
+  missing: number
+  /** Per packet in the batch: stored (or existing, for duplicates) id. */
+  ids: number[]
+  duplicateFlags: boolean[]
+  statuses: PacketStatus[]
+}
+
+export function statusOf(i: SourceInspection): PacketStatus {
+  if (i.ok) return 'ok'
+  if (i.crcOk === false) return 'crc_failed'
+  return 'malformed'
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+export function headerColumns(i: SourceInspection) {
+  const h = i.header
+  return {
+    format_version: h?.formatVersion ?? null,
+    width: h?.width ?? null,
+    height: h?.height ?? null,
+    channels: h?.channelIndices ? h.channelIndices.length : null,
+    model_id: h?.modelId ?? null,
+    caption: i.caption ?? null,
+    header_json: h ? JSON.stringify(h) : null
+  }
+}
+
+export class PacketWriter {
+  private readonly insertPacket: Database.Statement
+  private readonly findByHash: Database.Statement
+  private readonly insertDup: Database.Statement
+  private readonly insertGap: Database.Statement
+  private readonly deleteGap: Database.Statement
+  private readonly gapsForApid: Database.Statement
+  private readonly loadState: Database.Statement
+  private readonly saveState: Database.Statement
+  private readonly maxId: Database.Statement
+  private readonly checkpoint: Database.Statement
+  private readonly run: Database.Transaction<(batch: PendingPacket[], cp?: ImportCheckpoint) => BatchResult>
+
+  constructor(private readonly db: Database.Database) {
+    this.insertPacket = db.prepare(`INSERT OR IGNORE INTO packets
+      (received_at, apid, sequence_count, octets, raw, hash, status, crc_ok, error,
+       format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset)
+      VALUES (@received_at, @apid, @sequence_count, @octets, @raw, @hash, @status, @crc_ok, @error,
+       @format_version, @width, @height, @channels, @model_id, @caption, @header_json, @import_id, @source_offset)`)
+    this.findByHash = db.prepare('SELECT id FROM packets WHERE hash = ?').pluck()
+    this.insertDup = db.prepare(
+      'INSERT INTO duplicates (packet_id, after_packet_id, received_at, import_id, source_offset) VALUES (?, ?, ?, ?, ?)'
+    )
+    this.insertGap = db.prepare(`INSERT INTO gaps (apid, after_sequence, before_sequence, missing, after_packet_id, before_packet_id, detected_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    this.deleteGap = db.prepare('DELETE FROM gaps WHERE id = ?')
+    this.gapsForApid = db.prepare(
+      'SELECT id, apid, after_sequence, before_sequence, missing, after_packet_id, before_packet_id FROM gaps WHERE apid = ? ORDER BY id DESC LIMIT 256'
+    )
+    this.loadState = db.prepare('SELECT apid, last_sequence, last_packet_id FROM apid_state')
+    this.saveState = db.prepare(
+      'INSERT INTO apid_state (apid, last_sequence, last_packet_id) VALUES (?, ?, ?) ON CONFLICT(apid) DO UPDATE SET last_sequence = excluded.last_sequence, last_packet_id = excluded.last_packet_id'
+    )
+    this.maxId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM packets').pluck()
+    this.checkpoint = db.prepare(
+      `UPDATE imports SET committed_offset = ?, packets = packets + ?, duplicates = duplicates + ?, bad = bad + ?, updated_at = ? WHERE id = ?`
+    )
+    this.run = db.transaction((batch: PendingPacket[], cp?: ImportCheckpoint) => this.writeInTransaction(batch, cp))
+  }
+
+  /** Writes the batch (and checkpoint) atomically; BEGIN IMMEDIATE so concurrent writers queue. */
+  write(batch: PendingPacket[], cp?: ImportCheckpoint): BatchResult {
+    return this.run.immediate(batch, cp)
+  }
+
+  private writeInTransaction(batch: PendingPacket[], cp?: ImportCheckpoint): BatchResult {
+    // Re-read shared state inside the write lock: another process may have written since.
+    const state = new Map<number, { seq: number; packetId: number }>()
+    for (const r of this.loadState.all() as { apid: number; last_sequence: number; last_packet_id: number }[])
+      state.set(r.apid, { seq: r.last_sequence, packetId: r.last_packet_id })
+    const touched = new Set<number>()
+    let lastId = this.maxId.get() as number
+    const res: BatchResult = { inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] }
+    for (const p of batch) {
+      const raw = asBuffer(p.bytes)
+      const hash = createHash('sha256').update(raw).digest()
+      const i = p.inspection
+      const status = statusOf(i)
+      const info = this.insertPacket.run({
+        received_at: p.receivedAt,
+        apid: i.primary?.apid ?? null,
+        sequence_count: i.primary?.sequenceCount ?? null,
+        octets: raw.length,
+        raw,
+        hash,
+        status,
+        crc_ok: i.crcOk === undefined ? null : i.crcOk ? 1 : 0,
+        error: i.ok ? null : (i.error ?? 'unknown error'),
+        ...headerColumns(i),
+        import_id: p.importId ?? null,
+        source_offset: p.sourceOffset ?? null
+      })
+      res.statuses.push(status)
+      if (info.changes === 0) {
+        const existing = this.findByHash.get(hash) as number
+        this.insertDup.run(existing, lastId, p.receivedAt, p.importId ?? null, p.sourceOffset ?? null)
+        res.duplicates++
+        res.ids.push(existing)
+        res.duplicateFlags.push(true)
+        continue
+      }
+      const id = Number(info.lastInsertRowid)
+      lastId = id
+      res.inserted++
+      res.ids.push(id)
+      res.duplicateFlags.push(false)
+      if (status === 'ok') res.ok++
+      else if (status === 'crc_failed') res.crcFailed++
+      else res.malformed++
+      // Only intact packets count as received for gap purposes: a CRC failure is a loss.
+      if (status !== 'ok' || !i.primary) continue
+      const apid = i.primary.apid
+      const seq = i.primary.sequenceCount
+      const prev = state.get(apid)
+      const step = classifyStep(prev?.seq, seq)
+      if (step.kind === 'late') {
+        this.fillGap(apid, seq, id, res)
+        continue
+      }
+      if (step.kind === 'gap' && prev) {
+        this.insertGap.run(apid, prev.seq, seq, step.missing, prev.packetId, id, p.receivedAt)
+        res.newGaps++
+        res.missing += step.missing
+      }
+      state.set(apid, { seq, packetId: id })
+      touched.add(apid)
+    }
+    for (const apid of touched) {
+      const s = state.get(apid)!
+      this.saveState.run(apid, s.seq, s.packetId)
+    }
+    if (cp) this.checkpoint.run(cp.committedOffset, res.inserted, res.duplicates, res.crcFailed + res.malformed, Date.now(), cp.importId)
+    return res
+  }
+
+  /** Rebuilds gaps and apid_state from stored ok packets in receive order (caller holds a transaction). */
+  recomputeGaps(): void {
+    const state = new Map<number, { seq: number; packetId: number }>()
+    const sink: BatchResult = { inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] }
+    const page = this.db.prepare(
+      `SELECT id, apid, sequence_count, received_at FROM packets WHERE status = 'ok' AND apid IS NOT NULL AND id > ? ORDER BY id LIMIT 5000`
+    )
+    let after = 0
+    for (;;) {
+      const rows = page.all(after) as { id: number; apid: number; sequence_count: number; received_at: number }[]
+      if (rows.length === 0) break
+      for (const r of rows) {
+        after = r.id
+        const prev = state.get(r.apid)
+        const step = classifyStep(prev?.seq, r.sequence_count)
+        if (step.kind === 'late') {
+          this.fillGap(r.apid, r.sequence_count, r.id, sink)
+          continue
+        }
+        if (step.kind === 'gap' && prev) this.insertGap.run(r.apid, prev.seq, r.sequence_count, step.missing, prev.packetId, r.id, r.received_at)
+        state.set(r.apid, { seq: r.sequence_count, packetId: r.id })
+      }
+    }
+    for (const [apid, s] of state) this.saveState.run(apid, s.seq, s.packetId)
+  }
+
+  private fillGap(apid: number, seq: number, packetId: number, res: BatchResult): void {
+    const rows = this.gapsForApid.all(apid) as {
+      id: number; apid: number; after_sequence: number; before_sequence: number; missing: number; after_packet_id: number | null; before_packet_id: number | null
+    }[]
+    for (const r of rows) {
+      const gap: GapRecord = {
+        id: r.id, apid: r.apid, afterSequence: r.after_sequence, beforeSequence: r.before_sequence,
+        missing: r.missing, afterPacketId: r.after_packet_id, beforePacketId: r.before_packet_id
+      }
+      if (!gapContains(gap, seq)) continue
+      this.deleteGap.run(r.id)
+      res.missing -= 1
+      for (const piece of splitGap(gap, seq, packetId))
+        this.insertGap.run(apid, piece.afterSequence, piece.beforeSequence, piece.missing, piece.afterPacketId, piece.beforePacketId, Date.now())
+      res.newGaps += splitGap(gap, seq, packetId).length - 1
+      return
+    }
+  }
+}
