@@ -1,0 +1,114 @@
+// The four ONNX models the codec runs (g_a, g_s, generator, caption_encoder), wrapped in typed calls.
+// Interfaces as exported by training/export_onnx.py and recorded in resources/models/manifest.json:
+//   g_a:             image [1,3,H,W] RGB 0..1 (H, W multiples of 16) -> latent [1,320,H/16,W/16]
+//   g_s:             latent [1,320,h,w] (dequantised y)               -> image [1,3,16h,16w] (clamp to 0..1)
+//   caption_encoder: tokens int64 [1,L], mask float [1,L]              -> embedding [1,128]
+//   generator:       z_t [1,320,h,w], t [1], caption [1,128], y_sel [1,320,h,w], mask [1,320] -> v [1,320,h,w]
+// The generator works in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation).
+import * as ort from 'onnxruntime-node'
+import { closeModels, loadManifest, openModel } from '../models/manifest'
+import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
+import { GscError } from '../util/errors'
+
+export type ExecutionProvider = 'cpu' | 'cuda'
+
+export interface CodecModels {
+  executionProvider: ExecutionProvider
+  /** Numeric id written to the GSC header; the decoder refuses packets made with another model set. */
+  modelId: number
+  latentChannels: number
+  captionDim: number
+  /** Per-channel normalisation of the generator's latent space. */
+  mean: Float32Array
+  std: Float32Array
+  recommendedSteps: number
+  analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
+  synthesis(latent: Float32Array, h: number, w: number): Promise<Float32Array>
+  embedCaption(caption: string): Promise<Float32Array>
+  velocity(z: Float32Array, t: number, caption: Float32Array, ySel: Float32Array, mask: Float32Array, h: number, w: number): Promise<Float32Array>
+}
+
+interface GeneratorEntry {
+  modelId?: number
+  normalisation?: { mean: number[]; std: number[] }
+  sampling?: { recommendedSteps?: number }
+}
+
+const cache = new Map<string, Promise<CodecModels>>()
+
+/** Opens (once per execution provider and directory) and hash-checks the codec's models. */
+export function loadCodecModels(opts: { executionProvider?: ExecutionProvider; dir?: string } = {}): Promise<CodecModels> {
+  const ep = opts.executionProvider ?? 'cpu'
+  const key = `${ep}:${opts.dir ?? ''}`
+  let p = cache.get(key)
+  if (!p) {
+    p = openAll(ep, opts.dir)
+    p.catch(() => cache.delete(key))
+    cache.set(key, p)
+  }
+  return p
+}
+
+async function single(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Float32Array> {
+  const out = await session.run(feeds)
+  const t = out[session.outputNames[0]]
+  const data = t.data as Float32Array
+  // Tensors own native memory; copy out so the caller can keep the values.
+  const copy = new Float32Array(data)
+  for (const v of Object.values(out)) v.dispose?.()
+  return copy
+}
+
+async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels> {
+  const manifest = loadManifest(dir)
+  for (const id of ['g_a', 'g_s', 'generator', 'caption_encoder']) {
+    if (!manifest.models[id]) throw new GscError(`model '${id}' is missing from resources/models/manifest.json; run the training export (training/export_onnx.py)`)
+  }
+  const gen = manifest.models.generator as unknown as GeneratorEntry
+  const norm = gen.normalisation
+  if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std)) throw new GscError('manifest generator entry lacks normalisation.mean/std')
+  const [ga, gs, generator, captionEncoder] = await Promise.all(
+    ['g_a', 'g_s', 'generator', 'caption_encoder'].map((id) => openModel(id, { executionProvider: ep, dir }))
+  )
+  const vocab = loadCaptionVocab(dir)
+  const latentChannels = norm.mean.length
+  const dim = manifest.models.caption_encoder.outputs?.[0]?.shape?.[1]
+  const captionDim = typeof dim === 'number' ? dim : 128
+  const mean = Float32Array.from(norm.mean)
+  const std = Float32Array.from(norm.std)
+  return {
+    executionProvider: ep,
+    modelId: Number.isInteger(gen.modelId) ? (gen.modelId as number) : 0,
+    latentChannels,
+    captionDim,
+    mean,
+    std,
+    recommendedSteps: gen.sampling?.recommendedSteps ?? 12,
+    analysis: (planar, H, W) => single(ga, { [ga.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
+    synthesis: (latent, h, w) => single(gs, { [gs.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
+    async embedCaption(caption) {
+      if (caption.trim() === '') return new Float32Array(captionDim)
+      const { ids, mask } = tokenizeCaption(caption, vocab)
+      const L = ids.length
+      return single(captionEncoder, {
+        tokens: new ort.Tensor('int64', ids, [1, L]),
+        mask: new ort.Tensor('float32', mask, [1, L])
+      })
+    },
+    velocity: (z, t, caption, ySel, mask, h, w) =>
+      single(generator, {
+        z_t: new ort.Tensor('float32', z, [1, latentChannels, h, w]),
+        t: new ort.Tensor('float32', Float32Array.of(t), [1]),
+        caption: new ort.Tensor('float32', caption, [1, captionDim]),
+        y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
+        mask: new ort.Tensor('float32', mask, [1, latentChannels])
+      }),
+  }
+}
+
+/** Drops cached sessions (tests, or after the models on disk changed). */
+export async function releaseCodecModels(): Promise<void> {
+  cache.clear()
+  // Sessions are shared through src/core/models/manifest's cache; closing them there releases them.
+  await closeModels()
+}

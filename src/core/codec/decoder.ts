@@ -1,0 +1,168 @@
+// The station's side: packet -> (CRC, parse) -> caption embedding + transmitted channels ->
+// rectified-flow sampling from the packet's seeded noise -> g_s -> image at the original size.
+import { decodeGscPacket, type BitsBreakdown, type DecodedGscPacket, type GscHeader, type PrimaryHeader, type TransmittedDetection } from '../bitstream/gscPacket'
+import { GscError } from '../util/errors'
+import { cropImage, fromPlanarFloat, type RgbImage } from '../util/image'
+import { LATENT_FACTOR } from './channelSelection'
+import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
+import { sampleFlow, throwIfAborted } from './flowSampler'
+import { gaussianNoise32 } from './prng'
+import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
+import type { CodecProgress } from './encoder'
+
+export const MAX_SAMPLES = 16
+
+export interface DecodeOptions {
+  /** Flow steps; default: the header's hint, else the generator's recommended count. */
+  steps?: number
+  /** Noise seed; default: the header's seed. Sample k uses seed + k. */
+  seed?: number
+  /** Number of reconstructions (>= 2 adds an uncertainty map). Default 1. */
+  samples?: number
+  signal?: AbortSignal
+  onProgress?(p: CodecProgress): void
+  executionProvider?: ExecutionProvider
+  modelsDir?: string
+  /** Also return the final latent (320 x h x w) of the first sample, e.g. to check transmitted channels. */
+  returnLatent?: boolean
+}
+
+export interface DecodeResult {
+  image: RgbImage
+  /** All K reconstructions when samples >= 2 (image is samples[0]). */
+  samples?: RgbImage[]
+  /** Per-pixel spread across samples as a heat map (RGB), when samples >= 2. */
+  uncertainty?: RgbImage
+  uncertaintyStats?: UncertaintyStats
+  header: GscHeader
+  primary: PrimaryHeader
+  bits: BitsBreakdown & { bpp: number }
+  caption: string
+  /** Detections the sender appended (normalised boxes), if any. */
+  detections: TransmittedDetection[]
+  seeds: number[]
+  steps: number
+  latent?: Float32Array
+  timingsMs: Record<string, number>
+}
+
+/** Decodes and validates the packet, then regenerates the image. Any packet error is a GscError; no image is produced. */
+export async function decodePacket(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodeResult> {
+  const t0 = performance.now()
+  const packet = decodeGscPacket(bytes)
+  const models = await loadCodecModels({ executionProvider: opts.executionProvider, dir: opts.modelsDir })
+  return regenerate(packet, models, opts, t0)
+}
+
+function checkCompatible(h: GscHeader, models: CodecModels): void {
+  if (h.latentChannels !== models.latentChannels)
+    throw new GscError(`packet was made for a ${h.latentChannels}-channel codec; this station's models have ${models.latentChannels}`)
+  if (h.modelId !== models.modelId)
+    throw new GscError(`packet was made with model id ${h.modelId}; this station's models are id ${models.modelId}`)
+}
+
+export async function regenerate(packet: DecodedGscPacket, models: CodecModels, opts: DecodeOptions = {}, t0 = performance.now()): Promise<DecodeResult> {
+  const h = packet.header
+  checkCompatible(h, models)
+  const samples = opts.samples ?? 1
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) throw new GscError(`--samples must be 1..${MAX_SAMPLES}, got ${samples}`)
+  const steps = opts.steps ?? (h.steps > 0 ? h.steps : models.recommendedSteps)
+  if (!Number.isInteger(steps) || steps < 1 || steps > 4096) throw new GscError(`--steps must be 1..4096, got ${steps}`)
+  const baseSeed = opts.seed ?? h.seed
+  if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
+  const timings: Record<string, number> = {}
+  const N = models.latentChannels
+  const lh = Math.ceil(h.height / LATENT_FACTOR)
+  const lw = Math.ceil(h.width / LATENT_FACTOR)
+  const n = lh * lw
+
+  // Transmitted channels: dequantised values (kept exactly) and their normalised form for the generator.
+  const mask = new Float32Array(N)
+  const ySel = new Float32Array(N * n)
+  const yKnown = new Float32Array(h.channelIndices.length * n)
+  h.channelIndices.forEach((c, k) => {
+    mask[c] = 1
+    for (let i = 0; i < n; i++) {
+      const v = packet.latents[k * n + i] * h.quantStep
+      yKnown[k * n + i] = v
+      ySel[c * n + i] = (v - models.mean[c]) / models.std[c]
+    }
+  })
+
+  let t = performance.now()
+  const caption = await models.embedCaption(packet.caption)
+  timings.captionMs = performance.now() - t
+
+  const total = samples * (steps + 1)
+  const images: RgbImage[] = []
+  const seeds: number[] = []
+  let firstLatent: Float32Array | undefined
+  t = performance.now()
+  let genMs = 0
+  let synthMs = 0
+  for (let k = 0; k < samples; k++) {
+    throwIfAborted(opts.signal)
+    const seed = (baseSeed + k) >>> 0
+    seeds.push(seed)
+    const noise = gaussianNoise32(seed, N * n)
+    const z = new Float32Array(noise)
+    const tg = performance.now()
+    await sampleFlow(z, {
+      steps,
+      schedule: { noiseT: 1, dataT: 0 },
+      velocity: (zz, tt) => models.velocity(zz, tt, caption, ySel, mask, lh, lw),
+      // Keep transmitted channels on their straight path z_t = t * noise + (1 - t) * y_sel: exactly y_sel at t = 0.
+      constrain: (zz, tt) => {
+        for (const c of h.channelIndices) {
+          const o = c * n
+          for (let i = 0; i < n; i++) zz[o + i] = tt * noise[o + i] + (1 - tt) * ySel[o + i]
+        }
+      },
+      onStep: (done) => opts.onProgress?.({ stage: 'generate', done: k * (steps + 1) + done, total }),
+      signal: opts.signal
+    })
+    genMs += performance.now() - tg
+    // Back to g_a units; transmitted channels are set to their dequantised values exactly.
+    const y = new Float32Array(N * n)
+    for (let c = 0; c < N; c++) {
+      const m = models.mean[c]
+      const s = models.std[c]
+      for (let i = 0; i < n; i++) y[c * n + i] = z[c * n + i] * s + m
+    }
+    h.channelIndices.forEach((c, j) => y.set(yKnown.subarray(j * n, (j + 1) * n), c * n))
+    if (k === 0 && opts.returnLatent) firstLatent = y
+    throwIfAborted(opts.signal)
+    const ts = performance.now()
+    const planar = await models.synthesis(y, lh, lw)
+    synthMs += performance.now() - ts
+    if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`g_s returned ${planar.length} values for a ${lh}x${lw} latent`)
+    const full = fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR)
+    images.push(cropImage(full, h.width, h.height))
+    opts.onProgress?.({ stage: 'generate', done: (k + 1) * (steps + 1), total })
+  }
+  timings.generateMs = genMs
+  timings.synthesisMs = synthMs
+  let uncertainty: RgbImage | undefined
+  let uncertaintyStats: UncertaintyStats | undefined
+  if (samples >= 2) {
+    const u = uncertaintyMap(images)
+    uncertainty = u.image
+    uncertaintyStats = u.stats
+  }
+  timings.totalMs = performance.now() - t0
+  return {
+    image: images[0],
+    samples: samples >= 2 ? images : undefined,
+    uncertainty,
+    uncertaintyStats,
+    header: h,
+    primary: packet.primary,
+    bits: { ...packet.bits, bpp: packet.bits.total / (h.width * h.height) },
+    caption: packet.caption,
+    detections: packet.detections,
+    seeds,
+    steps,
+    latent: firstLatent,
+    timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))
+  }
+}
