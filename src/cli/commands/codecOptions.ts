@@ -1,0 +1,70 @@
+// Options shared by `gsc encode` and `gsc encode-dir`, turned into EncodeOptions.
+import type { EncodeOptions } from '../../core/codec/encoder'
+import type { CaptionerSpec } from '../../core/codec/captioning'
+import { UsageError, numberOpt, stringOpt, type OptionSpec, type ParsedArgs } from '../framework'
+
+export const ENCODE_OPTIONS: OptionSpec = {
+  output: { type: 'string', short: 'o' },
+  channels: { type: 'string', short: 'c' },
+  alpha: { type: 'string' },
+  beta: { type: 'string' },
+  caption: { type: 'string' },
+  captioner: { type: 'string' },
+  model: { type: 'string' },
+  'captioner-timeout': { type: 'string' },
+  apid: { type: 'string' },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  'quant-step': { type: 'string' },
+  'send-detections': { type: 'boolean', default: false },
+  ep: { type: 'string' }
+}
+
+export const ENCODE_USAGE_OPTIONS =
+  '[--channels 1|2|4|8|16|auto] [--alpha A --beta B] [--caption "..."] [--captioner builtin|none|<url> --model M] ' +
+  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--send-detections] [--ep cpu|cuda] [--json]'
+
+export function executionProvider(args: ParsedArgs): 'cpu' | 'cuda' {
+  const ep = stringOpt(args, 'ep') ?? 'cpu'
+  if (ep !== 'cpu' && ep !== 'cuda') throw new UsageError(`--ep must be cpu or cuda, got '${ep}'`)
+  return ep
+}
+
+export function encodeOptionsFrom(args: ParsedArgs): EncodeOptions {
+  const rawC = stringOpt(args, 'channels') ?? '1'
+  let channels: number | 'auto'
+  if (rawC === 'auto') channels = 'auto'
+  else {
+    channels = Number(rawC)
+    if (!Number.isInteger(channels) || channels < 0 || channels > 64) throw new UsageError(`--channels must be 1, 2, 4, 8, 16 (or 0..64) or auto, got '${rawC}'`)
+  }
+  const alpha = numberOpt(args, 'alpha', undefined, { min: 0 })
+  const beta = numberOpt(args, 'beta', undefined, { min: 0 })
+  if ((alpha !== undefined || beta !== undefined) && channels !== 'auto') throw new UsageError('--alpha/--beta only apply to --channels auto')
+  const captionerRaw = stringOpt(args, 'captioner') ?? 'builtin'
+  let captioner: CaptionerSpec
+  if (captionerRaw === 'builtin' || captionerRaw === 'none') captioner = captionerRaw
+  else if (/^https?:\/\//.test(captionerRaw)) {
+    const model = stringOpt(args, 'model')
+    if (!model) throw new UsageError('--captioner <url> needs --model <name> (the endpoint\'s model)')
+    captioner = {
+      url: captionerRaw,
+      model,
+      timeoutMs: numberOpt(args, 'captioner-timeout', 60, { min: 1 })! * 1000,
+      apiKey: process.env.GSC_CAPTIONER_API_KEY || undefined
+    }
+  } else throw new UsageError(`--captioner must be builtin, none or an http(s) URL, got '${captionerRaw}'`)
+  return {
+    channels,
+    alpha,
+    beta,
+    caption: stringOpt(args, 'caption'),
+    captioner,
+    apid: numberOpt(args, 'apid', 1, { int: true, min: 0, max: 2046 }),
+    seed: numberOpt(args, 'seed', undefined, { int: true, min: 0, max: 0xffffffff }),
+    steps: numberOpt(args, 'steps', undefined, { int: true, min: 1, max: 4096 }),
+    quantStep: numberOpt(args, 'quant-step', undefined, { min: 1 / 64, max: 1024 }),
+    sendDetections: Boolean(args.values['send-detections']),
+    executionProvider: executionProvider(args)
+  }
+}
