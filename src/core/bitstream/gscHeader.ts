@@ -78,7 +78,17 @@ export function writeHeader(h: GscHeader): Uint8Array {
   w.bits(h.channelIndices.length, 7)
   const ib = indexBits(h.latentChannels)
   for (const c of h.channelIndices) w.bits(c, ib)
-  w.ue(h.quantStep * QUANT_STEP_UNITS - 1)
+  const q = h.quantStep * QUANT_STEP_UNITS
+  let e = 0
+  while (2 ** e < q) e++
+  if (2 ** e === q && e <= 15) {
+    // powers of two (the codec's steps 1, 2, 4, 8) take 5 bits
+    w.bits(1, 1)
+    w.bits(e, 4)
+  } else {
+    w.bits(0, 1)
+    w.ue(q - 1)
+  }
   w.ue(h.steps)
   w.ue(h.seed)
   w.bits(CAPTION_MODES.indexOf(h.captionMode), 2)
@@ -108,7 +118,7 @@ export function readHeader(bytes: Uint8Array, start: number, end: number): { hea
     seen.add(c)
     channelIndices.push(c)
   }
-  const quantStep = (r.ue(MAX_QUANT_STEP * QUANT_STEP_UNITS - 1, 'quantStep') + 1) / QUANT_STEP_UNITS
+  const quantStep = (r.bit() === 1 ? 2 ** r.bits(4) : r.ue(MAX_QUANT_STEP * QUANT_STEP_UNITS - 1, 'quantStep') + 1) / QUANT_STEP_UNITS
   const steps = r.ue(MAX_STEPS, 'steps')
   const seed = r.ue(MAX_SEED, 'seed')
   const mode = r.bits(2)

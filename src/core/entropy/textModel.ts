@@ -1,40 +1,202 @@
-// Text model for captionMode 'static'. Provisional: adaptive order-1 binary byte model with an
-// end-of-text flag per octet. Replaced by the shipped static model (same exported signatures).
+// Caption text model for captionMode 'static': PPM (orders K..0, escapes with exclusion, then a
+// uniform order -1 over all 256 octets + end-of-text) whose statistics are the shipped static
+// tables blended with counts adapted on the caption itself. Any UTF-8 round-trips; integer-only.
+import { gunzipSync } from 'node:zlib'
 import { GscError } from '../util/errors'
-import { BitModels } from './bitModels'
 import type { RangeDecoder, RangeEncoder } from './rangeCoder'
+import { MAX_TOTAL } from './rangeCoder'
+import { EOT, START, deserializeModel, type StaticTextModel } from './textModelFormat'
+import { CAPTION_MODEL_GZ_BASE64 } from './captionModelData'
 
-function models(): BitModels {
-  return new BitModels(257 + 256 * 256)
+/** Weight of one adaptive (in-caption) observation relative to one static count unit. */
+const ADAPT_WEIGHT = 6
+
+let cached: StaticTextModel | undefined
+export function staticTextModel(): StaticTextModel {
+  if (!cached) cached = deserializeModel(gunzipSync(Buffer.from(CAPTION_MODEL_GZ_BASE64, 'base64')))
+  return cached
 }
 
-export function encodeStaticText(enc: RangeEncoder, octets: Uint8Array): number {
-  const m = models()
-  let prev = 0
-  for (const b of octets) {
-    m.encode(enc, prev, 0)
-    let node = 1
-    for (let i = 7; i >= 0; i--) {
-      const bit = (b >> i) & 1
-      m.encode(enc, 257 + prev * 256 + node, bit)
-      node = node * 2 + bit
+class PpmState {
+  readonly hist: number[]
+  readonly dyn: Map<string, Map<number, number>>[]
+  private readonly stamp = new Int32Array(257)
+  private tick = 1
+  cost = 0
+  // scratch distribution
+  syms: number[] = []
+  freqs: number[] = []
+  sum = 0
+  esc = 0
+
+  constructor(readonly m: StaticTextModel) {
+    this.hist = new Array(m.order).fill(START)
+    this.dyn = Array.from({ length: m.order + 1 }, () => new Map())
+  }
+
+  key(k: number): string {
+    const h = this.hist
+    let s = ''
+    for (let i = h.length - k; i < h.length; i++) s += String.fromCharCode(h[i])
+    return s
+  }
+
+  beginSymbol(): void {
+    this.tick++
+  }
+
+  /** Builds the distribution of order k without excluded symbols; false if it is empty. */
+  build(k: number, key: string): boolean {
+    const st = this.m.tables[k]?.get(key)
+    const dy = this.dyn[k].get(key)
+    this.syms.length = 0
+    this.freqs.length = 0
+    if (!st && !dy) return false
+    const dsyms = dy ? [...dy.keys()].sort((a, b) => a - b) : []
+    let i = 0
+    let j = 0
+    const ns = st ? st.syms.length : 0
+    let sum = 0
+    while (i < ns || j < dsyms.length) {
+      let s: number
+      let f = 0
+      if (j >= dsyms.length || (i < ns && st!.syms[i] <= dsyms[j])) {
+        s = st!.syms[i]
+        f = st!.counts[i]
+        i++
+        if (j < dsyms.length && dsyms[j] === s) j++
+      } else {
+        s = dsyms[j++]
+      }
+      if (this.stamp[s] === this.tick) continue
+      if (dy) f += ADAPT_WEIGHT * (dy.get(s) ?? 0)
+      this.syms.push(s)
+      this.freqs.push(f)
+      sum += f
     }
-    prev = b
+    if (this.syms.length === 0) return false
+    let esc = (st ? st.esc : 0) + (dy ? dy.size : 0)
+    // Keep total within the coder's precision (deterministic halving).
+    while (sum + esc > MAX_TOTAL) {
+      sum = 0
+      for (let q = 0; q < this.freqs.length; q++) {
+        this.freqs[q] = (this.freqs[q] + 1) >> 1
+        sum += this.freqs[q]
+      }
+      esc = (esc + 1) >> 1
+    }
+    this.sum = sum
+    this.esc = esc
+    return true
   }
-  m.encode(enc, prev, 1)
-  return m.cost
+
+  excludeAll(): void {
+    for (const s of this.syms) this.stamp[s] = this.tick
+  }
+
+  isExcluded(s: number): boolean {
+    return this.stamp[s] === this.tick
+  }
+
+  update(sym: number): void {
+    for (let k = 0; k <= this.m.order; k++) {
+      const key = this.key(k)
+      let d = this.dyn[k].get(key)
+      if (!d) this.dyn[k].set(key, (d = new Map()))
+      d.set(sym, (d.get(sym) ?? 0) + 1)
+    }
+    if (this.hist.length > 0) {
+      this.hist.shift()
+      this.hist.push(sym === EOT ? START : sym)
+    }
+  }
+
+  account(f: number, total: number): void {
+    this.cost -= Math.log2(f / total)
+  }
 }
 
-export function decodeStaticText(dec: RangeDecoder, maxOctets: number): { octets: Uint8Array; cost: number } {
-  const m = models()
-  const out: number[] = []
-  let prev = 0
-  while (m.decode(dec, prev) === 0) {
-    if (out.length >= maxOctets) throw new GscError(`corrupt caption: longer than ${maxOctets} octets`)
-    let node = 1
-    for (let i = 0; i < 8; i++) node = node * 2 + m.decode(dec, 257 + prev * 256 + node)
-    prev = node - 256
-    out.push(prev)
+function encodeSymbol(enc: RangeEncoder, st: PpmState, sym: number): void {
+  st.beginSymbol()
+  for (let k = st.m.order; k >= 0; k--) {
+    if (!st.build(k, st.key(k))) continue
+    const total = st.sum + st.esc
+    let cum = 0
+    for (let i = 0; i < st.syms.length; i++) {
+      if (st.syms[i] === sym) {
+        enc.encodeFreq(cum, st.freqs[i], total)
+        st.account(st.freqs[i], total)
+        st.update(sym)
+        return
+      }
+      cum += st.freqs[i]
+    }
+    enc.encodeFreq(st.sum, st.esc, total)
+    st.account(st.esc, total)
+    st.excludeAll()
   }
-  return { octets: Uint8Array.from(out), cost: m.cost }
+  // order -1: uniform over the symbols not yet excluded
+  let cum = 0
+  let n = 0
+  for (let s = 0; s <= EOT; s++) {
+    if (st.isExcluded(s)) continue
+    if (s < sym) cum++
+    n++
+  }
+  enc.encodeFreq(cum, 1, n)
+  st.account(1, n)
+  st.update(sym)
+}
+
+function decodeSymbol(dec: RangeDecoder, st: PpmState): number {
+  st.beginSymbol()
+  for (let k = st.m.order; k >= 0; k--) {
+    if (!st.build(k, st.key(k))) continue
+    const total = st.sum + st.esc
+    const t = dec.decodeFreqTarget(total)
+    if (t < st.sum) {
+      let cum = 0
+      for (let i = 0; i < st.syms.length; i++) {
+        if (t < cum + st.freqs[i]) {
+          dec.decodeFreqUpdate(cum, st.freqs[i], total)
+          st.account(st.freqs[i], total)
+          const sym = st.syms[i]
+          st.update(sym)
+          return sym
+        }
+        cum += st.freqs[i]
+      }
+    }
+    dec.decodeFreqUpdate(st.sum, st.esc, total)
+    st.account(st.esc, total)
+    st.excludeAll()
+  }
+  const live: number[] = []
+  for (let s = 0; s <= EOT; s++) if (!st.isExcluded(s)) live.push(s)
+  const t = dec.decodeFreqTarget(live.length)
+  dec.decodeFreqUpdate(t, 1, live.length)
+  st.account(1, live.length)
+  const sym = live[t]
+  st.update(sym)
+  return sym
+}
+
+/** Codes the octets then end-of-text; returns the ideal code length in bits. */
+export function encodeStaticText(enc: RangeEncoder, octets: Uint8Array, model: StaticTextModel = staticTextModel()): number {
+  const st = new PpmState(model)
+  for (const b of octets) encodeSymbol(enc, st, b)
+  encodeSymbol(enc, st, EOT)
+  return st.cost
+}
+
+export function decodeStaticText(dec: RangeDecoder, maxOctets: number, model: StaticTextModel = staticTextModel()): { octets: Uint8Array; cost: number } {
+  const st = new PpmState(model)
+  const out: number[] = []
+  for (;;) {
+    const s = decodeSymbol(dec, st)
+    if (s === EOT) break
+    if (out.length >= maxOctets) throw new GscError(`corrupt caption: longer than ${maxOctets} octets`)
+    out.push(s)
+  }
+  return { octets: Uint8Array.from(out), cost: st.cost }
 }
