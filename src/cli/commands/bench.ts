@@ -1,0 +1,114 @@
+// `gsc bench`: GSC against baseline codecs at equal bits, with results.json, report.md and plots.
+import { createHash } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import type { CommandSpec } from '../framework'
+import { UsageError, numberOpt, requireString, stringOpt } from '../framework'
+import { parseBaselineList, BASELINES } from '../../core/baselines/codecs'
+import { runBench, type DatasetRun } from '../../core/bench/runBench'
+import { realGscCodec } from '../../core/bench/gscCodec'
+import { modelHashes } from '../../core/bench/machine'
+import { assembleResults, writeResults } from '../../core/bench/results'
+import { getDetector } from '../../core/codec/sharedDetector'
+import type { Detector } from '../../core/analysis/detector'
+import { describeError } from '../../core/util/errors'
+
+interface BenchOutput {
+  out: string
+  files: string[]
+  goal: { dataset: string; c: number; f1: string; msssim: string; met: boolean }[]
+  computed: number
+  cached: number
+  wallS: number
+}
+
+function parseChannels(spec: string): number[] {
+  const cs = spec.split(',').map((s) => Number(s.trim()))
+  if (cs.length === 0 || cs.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) throw new UsageError(`--channels must be a comma list of integers 1..64, got '${spec}'`)
+  return [...new Set(cs)].sort((a, b) => a - b)
+}
+
+const bench: CommandSpec<BenchOutput> = {
+  name: 'bench',
+  summary: 'benchmark GSC against baseline codecs at equal bits',
+  usage:
+    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--steps S] [--json]\n' +
+    '  <folder>: plain images (e.g. kodak), COCO/YOLO layout (images/<split> + labels/<split>) or KITTI (image_2 + label_2).\n' +
+    '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1}.{svg,png}; per image+C results are cached in <dir>/cache (resumable).',
+  options: {
+    data: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    channels: { type: 'string' },
+    baselines: { type: 'string' },
+    limit: { type: 'string' },
+    steps: { type: 'string' }
+  },
+  async run(args, ctx) {
+    const data = (args.values.data as string[] | undefined) ?? []
+    if (data.length === 0) throw new UsageError('missing --data (a folder of images)')
+    const out = requireString(args, 'out', 'output folder')
+    const channels = parseChannels(stringOpt(args, 'channels') ?? '1,2,4,8,16')
+    let baselines
+    try {
+      baselines = parseBaselineList(stringOpt(args, 'baselines') ?? 'all')
+    } catch (e) {
+      throw new UsageError(describeError(e))
+    }
+    const limit = numberOpt(args, 'limit', undefined, { int: true, min: 1 })
+    const steps = numberOpt(args, 'steps', undefined, { int: true, min: 1 })
+    for (const b of baselines) {
+      const why = await BASELINES[b].unavailable()
+      if (why) ctx.info(`warning: baseline ${b} unavailable: ${why} (it will be reported as failed)`)
+    }
+    let detector: Detector | null = null
+    let detectorNote: string
+    try {
+      detector = await getDetector('cpu')
+      detectorNote = 'resources/models/detector.onnx (NanoDet, COCO-80)'
+    } catch (e) {
+      detectorNote = `unavailable (${describeError(e)}): detection metrics are missing`
+      ctx.info(`warning: detector ${detectorNote}`)
+    }
+    const hashes = modelHashes()
+    const modelFingerprint = createHash('sha256').update(JSON.stringify(hashes)).digest('hex')
+    const gsc = realGscCodec({ steps })
+    const t0 = performance.now()
+    const runs: DatasetRun[] = []
+    for (const d of data) {
+      const bar = ctx.progress(`bench ${d}`, undefined)
+      const run = await runBench({
+        data: d,
+        out,
+        channels,
+        baselines,
+        limit,
+        gsc,
+        detector,
+        modelFingerprint,
+        signal: ctx.signal,
+        onProgress: (p) => bar.update(p.done, `${p.done}/${p.total} ${p.detail}`),
+        onInfo: ctx.info
+      })
+      bar.done(`${run.computed} measured, ${run.cached} cached`)
+      runs.push(run)
+    }
+    const wallS = (performance.now() - t0) / 1000
+    const command = `npx gsc bench ${process.argv.slice(process.argv.indexOf('bench') + 1).filter((a) => a !== '--json').join(' ')}`
+    const results = assembleResults({ command, runs, channels, baselines, detector: detectorNote, haveDetector: detector !== null, limit: limit ?? null, wallS })
+    const files = await writeResults(out, results)
+    return {
+      out,
+      files,
+      goal: results.summaries.flatMap((s) => s.perC.map((c) => ({ dataset: s.name, c: c.c, f1: c.goal.f1, msssim: c.goal.msssim, met: c.goal.met }))),
+      computed: results.timing.computed,
+      cached: results.timing.cached,
+      wallS
+    }
+  },
+  format(r) {
+    const lines = [`wrote ${r.files.length} files to ${r.out} (${r.computed} image x C measured, ${r.cached} cached, ${r.wallS.toFixed(0)} s)`]
+    for (const g of r.goal) lines.push(`${g.dataset} C=${g.c}: F1 ${g.f1}, MS-SSIM ${g.msssim} -> ${g.met ? 'MET' : 'NOT MET'}`)
+    return lines.join('\n')
+  }
+}
+
+export default bench

@@ -1,0 +1,280 @@
+/**
+ * The side-by-side benchmark: for every image and C, encode with GSC, decode, measure; then drive every
+ * baseline codec to the GSC packet's size and measure the same way. Per image+C results are cached as JSON
+ * in <out>/cache so an interrupted run resumes where it stopped (and a finished one re-renders instantly).
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { msssim, psnr } from '../analysis/metrics'
+import { detectionAgreement } from '../analysis/detections'
+import type { Detector, Detection } from '../analysis/detector'
+import { BASELINES, type BaselineId } from '../baselines/codecs'
+import { SCALES, SCALES_TRIED, fitToSize } from '../baselines/fitToSize'
+import { GscError, describeError } from '../util/errors'
+import { readImage, type RgbImage } from '../util/image'
+import { openDataset, readGroundTruth, type BenchDataset } from './datasets'
+import type { GscBenchCodec, GscPrepared } from './gscCodec'
+import { RssSampler } from './memory'
+import type { BaselineMeasurement, ImageCRecord, OriginalRecord, ReconstructionMetrics, StoredDetection } from './types'
+
+/** Detections at or above this score count for detection agreement (the detector's operating point). */
+export const AGREEMENT_SCORE = 0.3
+/** Detections kept for mAP@0.5 (a low threshold so the precision-recall curve is complete). */
+export const MAP_SCORE = 0.05
+export const MAX_STORED_DETECTIONS = 100
+/** Bump when the measurement method changes: cached results with another version are recomputed. */
+export const BENCH_METHOD_VERSION = 1
+
+export interface BenchProgress {
+  done: number
+  total: number
+  detail: string
+}
+
+export interface RunBenchOptions {
+  data: string
+  out: string
+  channels: number[]
+  baselines: BaselineId[]
+  limit?: number
+  gsc: GscBenchCodec
+  /** null: no detector available (detection metrics are reported as missing). */
+  detector: Detector | null
+  /** Model fingerprint (hash of the manifest's hashes): cached results from other models are ignored. */
+  modelFingerprint: string
+  signal?: AbortSignal
+  onProgress?(p: BenchProgress): void
+  onInfo?(line: string): void
+}
+
+export interface DatasetRun {
+  dataset: { name: string; root: string; layout: BenchDataset['layout']; labelled: boolean; imagesTotal: number; imagesUsed: number }
+  originals: OriginalRecord[]
+  records: ImageCRecord[]
+  /** Units (image x C) computed in this run vs taken from the cache. */
+  computed: number
+  cached: number
+}
+
+function compact(d: Detection[], minScore: number): StoredDetection[] {
+  const r2 = (v: number) => Math.round(v * 100) / 100
+  return d
+    .filter((x) => x.score >= minScore)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, MAX_STORED_DETECTIONS)
+    .map((x) => ({ classId: x.classId, score: Math.round(x.score * 1e4) / 1e4, box: [r2(x.box[0]), r2(x.box[1]), r2(x.box[2]), r2(x.box[3])] }))
+}
+
+function atOperatingPoint(d: StoredDetection[]): StoredDetection[] {
+  return d.filter((x) => x.score >= AGREEMENT_SCORE)
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  mkdirSync(path.dirname(file), { recursive: true })
+  const tmp = `${file}.tmp-${process.pid}`
+  writeFileSync(tmp, JSON.stringify(value))
+  renameSync(tmp, file)
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null
+  } catch {
+    return null
+  }
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_')
+
+export function fingerprintOf(modelFingerprint: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ v: BENCH_METHOD_VERSION, modelFingerprint, AGREEMENT_SCORE, MAP_SCORE, SCALES, SCALES_TRIED }))
+    .digest('hex')
+    .slice(0, 16)
+}
+
+async function measure(original: RgbImage, recon: RgbImage, reference: StoredDetection[] | null, detector: Detector | null): Promise<ReconstructionMetrics> {
+  const m: ReconstructionMetrics = { psnr: psnr(original, recon), msssim: msssim(original, recon), agreement: null, detections: null }
+  if (detector && reference) {
+    const dets = compact(await detector.detect(recon, { scoreThreshold: MAP_SCORE, maxDetections: MAX_STORED_DETECTIONS }), MAP_SCORE)
+    const a = detectionAgreement(atOperatingPoint(reference), atOperatingPoint(dets), 0.5)
+    m.agreement = { precision: a.precision, recall: a.recall, f1: a.f1 }
+    m.detections = dets
+  }
+  return m
+}
+
+export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
+  const ds = openDataset(opts.data)
+  const images = opts.limit ? ds.images.slice(0, opts.limit) : ds.images
+  const fingerprint = fingerprintOf(opts.modelFingerprint)
+  const cacheDir = path.join(opts.out, 'cache', safeName(ds.name))
+  const sampler = new RssSampler()
+  sampler.start()
+  const total = images.length * opts.channels.length
+  let done = 0
+  let computed = 0
+  let cached = 0
+  const originals: OriginalRecord[] = []
+  const records: ImageCRecord[] = []
+  try {
+    for (const im of images) {
+      opts.signal?.throwIfAborted()
+      const imgDir = path.join(cacheDir, safeName(im.id))
+      let img: RgbImage | null = null
+      const loadImg = async () => (img ??= await readImage(im.file))
+
+      // The original: detections (reference for agreement) and ground truth.
+      const origFile = path.join(imgDir, 'original.json')
+      let orig = readJson<OriginalRecord>(origFile)
+      if (!orig || orig.fingerprint !== fingerprint || (opts.detector && !orig.detections)) {
+        const x = await loadImg()
+        let detections: StoredDetection[] | null = null
+        let detectMs: number | null = null
+        if (opts.detector) {
+          const t = performance.now()
+          detections = compact(await opts.detector.detect(x, { scoreThreshold: MAP_SCORE, maxDetections: MAX_STORED_DETECTIONS }), MAP_SCORE)
+          detectMs = performance.now() - t
+        }
+        orig = {
+          fingerprint,
+          scene: ds.name,
+          image: im.id,
+          file: path.relative(process.cwd(), im.file),
+          width: x.width,
+          height: x.height,
+          groundTruth: ds.labelled ? readGroundTruth(ds, im, x.width, x.height) : null,
+          detections,
+          detectMs
+        }
+        writeJsonAtomic(origFile, orig)
+      }
+      originals.push(orig)
+
+      let prepared: GscPrepared | null = null
+      for (const c of opts.channels) {
+        opts.signal?.throwIfAborted()
+        const recFile = path.join(imgDir, `c${c}.json`)
+        const prev = readJson<ImageCRecord>(recFile)
+        const usable = prev && prev.fingerprint === fingerprint && (!opts.detector || prev.gsc.agreement !== null) ? prev : null
+        const missing = opts.baselines.filter((b) => !usable?.baselines[b] || (opts.detector && usable.baselines[b]!.reached && !usable.baselines[b]!.metrics?.agreement))
+        if (usable && missing.length === 0) {
+          records.push(usable)
+          cached++
+          opts.onProgress?.({ done: ++done, total, detail: `${ds.name}/${im.id} C=${c} (cached)` })
+          continue
+        }
+        const x = await loadImg()
+        sampler.takePeakMiB()
+        let rec: ImageCRecord
+        if (usable) rec = usable
+        else {
+          opts.onProgress?.({ done, total, detail: `${ds.name}/${im.id} C=${c} GSC` })
+          prepared ??= await opts.gsc.prepare(x, opts.signal)
+          const p = await prepared.pack(c)
+          const d = await opts.gsc.decode(p.packet, opts.signal)
+          const bits = p.packet.length * 8
+          rec = {
+            fingerprint,
+            scene: ds.name,
+            image: im.id,
+            c,
+            caption: prepared.caption,
+            gsc: {
+              c,
+              bytes: p.packet.length,
+              bits,
+              bpp: bits / (x.width * x.height),
+              quantStep: p.quantStep,
+              targetBits: p.targetBits,
+              fitsTarget: p.fitsTarget,
+              channelIndices: p.channelIndices,
+              sections: p.sections,
+              encodeMs: prepared.prepareMs + p.packMs,
+              packMs: p.packMs,
+              decodeMs: d.decodeMs,
+              steps: d.steps,
+              ...(await measure(x, d.image, orig.detections, opts.detector))
+            },
+            baselines: {},
+            peakRssMiB: 0
+          }
+        }
+        for (const b of missing) {
+          opts.signal?.throwIfAborted()
+          opts.onProgress?.({ done, total, detail: `${ds.name}/${im.id} C=${c} ${b} @${rec.gsc.bytes} B` })
+          rec.baselines[b] = await runBaseline(b, x, rec.gsc.bytes, orig.detections, opts.detector, opts.signal)
+        }
+        rec.peakRssMiB = Math.max(usable?.peakRssMiB ?? 0, sampler.takePeakMiB())
+        writeJsonAtomic(recFile, rec)
+        records.push(rec)
+        computed++
+        opts.onProgress?.({ done: ++done, total, detail: `${ds.name}/${im.id} C=${c}` })
+      }
+    }
+  } finally {
+    sampler.stop()
+  }
+  return {
+    dataset: { name: ds.name, root: ds.root, layout: ds.layout, labelled: ds.labelled, imagesTotal: ds.images.length, imagesUsed: images.length },
+    originals,
+    records,
+    computed,
+    cached
+  }
+}
+
+async function runBaseline(
+  id: BaselineId,
+  img: RgbImage,
+  targetBytes: number,
+  reference: StoredDetection[] | null,
+  detector: Detector | null,
+  signal?: AbortSignal
+): Promise<BaselineMeasurement> {
+  const t0 = performance.now()
+  const base = { codec: id, targetBytes }
+  try {
+    const r = await fitToSize(BASELINES[id], img, targetBytes, signal)
+    const searchMs = performance.now() - t0
+    return {
+      ...base,
+      reached: r.reached,
+      bytes: r.bytes,
+      smallestBytes: r.smallestBytes,
+      bpp: r.reached ? (r.bytes * 8) / (img.width * img.height) : null,
+      scale: r.scale,
+      codedWidth: r.codedWidth,
+      codedHeight: r.codedHeight,
+      knob: r.knob,
+      encodes: r.encodes,
+      encodeMs: r.encodeMs,
+      decodeMs: r.decodeMs,
+      searchMs,
+      metrics: r.image ? await measure(img, r.image, reference, detector) : null
+    }
+  } catch (e) {
+    if (signal?.aborted) throw e
+    // A codec that fails (e.g. missing binary) is reported, not dropped.
+    if (!(e instanceof GscError)) throw e
+    return {
+      ...base,
+      reached: false,
+      bytes: 0,
+      smallestBytes: 0,
+      bpp: null,
+      scale: null,
+      codedWidth: null,
+      codedHeight: null,
+      knob: null,
+      encodes: 0,
+      encodeMs: null,
+      decodeMs: null,
+      searchMs: performance.now() - t0,
+      metrics: null,
+      error: describeError(e)
+    }
+  }
+}

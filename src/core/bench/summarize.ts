@@ -1,0 +1,153 @@
+// Per dataset and C: means over images, mAP@0.5 against ground truth, best baseline at equal bits, the goal verdict.
+import { meanAveragePrecision50, type MapImage } from '../analysis/map'
+import type { BaselineId } from '../baselines/codecs'
+import type { DatasetRun } from './runBench'
+import type { ImageCRecord, OriginalRecord, ReconstructionMetrics } from './types'
+
+export interface CodecSummary {
+  /** Images with a reconstruction (for a baseline: where it reached the size). */
+  n: number
+  images: number
+  meanBytes: number | null
+  meanBpp: number | null
+  psnr: number | null
+  msssim: number | null
+  precision: number | null
+  recall: number | null
+  f1: number | null
+  /** mAP@0.5 of detections on the reconstructions against ground truth; null without labels, or when incomplete. */
+  map50: number | null
+  medianEncodeMs: number | null
+  medianDecodeMs: number | null
+}
+
+export interface BaselineSummary extends CodecSummary {
+  codec: BaselineId
+  complete: boolean
+  /** Smallest file the codec produced for any image at this C when it could not reach the size. */
+  smallestUnreachedBytes: number | null
+  errors: string[]
+}
+
+export interface GoalVerdict {
+  f1: 'met' | 'not met' | 'no baseline' | 'no detector'
+  msssim: 'met' | 'not met' | 'no baseline'
+  met: boolean
+  bestF1: { codec: BaselineId; value: number } | null
+  bestMsssim: { codec: BaselineId; value: number } | null
+}
+
+export interface CSummary {
+  c: number
+  gsc: CodecSummary & { fitsTarget: number; medianPackMs: number | null; peakRssMiB: number }
+  baselines: BaselineSummary[]
+  goal: GoalVerdict
+}
+
+export interface DatasetSummary {
+  name: string
+  images: number
+  labelled: boolean
+  /** mAP@0.5 of the detector on the original images: the ceiling for every codec. */
+  originalMap50: number | null
+  perC: CSummary[]
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
+export function median(xs: number[]): number | null {
+  if (!xs.length) return null
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function mapOf(originals: Map<string, OriginalRecord>, preds: { image: string; m: ReconstructionMetrics | null }[]): number | null {
+  const perImage: MapImage[] = []
+  for (const p of preds) {
+    const o = originals.get(p.image)
+    if (!o?.groundTruth || !p.m?.detections) return null
+    perImage.push({ predictions: p.m.detections, groundTruth: o.groundTruth })
+  }
+  if (!perImage.some((x) => x.groundTruth.length > 0)) return null
+  return meanAveragePrecision50(perImage).map50
+}
+
+function codecSummary(
+  items: { image: string; bytes: number; bpp: number; m: ReconstructionMetrics | null; enc: number | null; dec: number | null }[],
+  images: number,
+  originals: Map<string, OriginalRecord>,
+  labelled: boolean,
+  complete: boolean
+): CodecSummary {
+  const withM = items.filter((i) => i.m)
+  const agree = withM.filter((i) => i.m!.agreement)
+  return {
+    n: withM.length,
+    images,
+    meanBytes: mean(items.map((i) => i.bytes)),
+    meanBpp: mean(items.map((i) => i.bpp)),
+    psnr: mean(withM.map((i) => i.m!.psnr)),
+    msssim: mean(withM.map((i) => i.m!.msssim)),
+    precision: mean(agree.map((i) => i.m!.agreement!.precision)),
+    recall: mean(agree.map((i) => i.m!.agreement!.recall)),
+    f1: agree.length === withM.length ? mean(agree.map((i) => i.m!.agreement!.f1)) : null,
+    map50: labelled && complete ? mapOf(originals, items.map((i) => ({ image: i.image, m: i.m }))) : null,
+    medianEncodeMs: median(items.flatMap((i) => (i.enc === null ? [] : [i.enc]))),
+    medianDecodeMs: median(items.flatMap((i) => (i.dec === null ? [] : [i.dec])))
+  }
+}
+
+export function summarizeDataset(run: DatasetRun, channels: number[], baselines: BaselineId[], haveDetector: boolean): DatasetSummary {
+  const originals = new Map(run.originals.map((o) => [o.image, o]))
+  const images = run.originals.length
+  const labelled = run.dataset.labelled
+  const originalMap50 =
+    labelled && haveDetector ? mapOf(originals, run.originals.map((o) => ({ image: o.image, m: { psnr: 0, msssim: 1, agreement: null, detections: o.detections } }))) : null
+  const perC = channels.map((c): CSummary => {
+    const recs = run.records.filter((r) => r.c === c)
+    const gscItems = recs.map((r) => ({ image: r.image, bytes: r.gsc.bytes, bpp: r.gsc.bpp, m: r.gsc as ReconstructionMetrics, enc: r.gsc.encodeMs, dec: r.gsc.decodeMs }))
+    const gsc = {
+      ...codecSummary(gscItems, images, originals, labelled, recs.length === images),
+      fitsTarget: recs.filter((r) => r.gsc.fitsTarget).length,
+      medianPackMs: median(recs.map((r) => r.gsc.packMs)),
+      peakRssMiB: Math.max(0, ...recs.map((r) => r.peakRssMiB))
+    }
+    const bs = baselines.map((b): BaselineSummary => {
+      const ms = recs.map((r) => ({ image: r.image, b: r.baselines[b] })).filter((x) => x.b)
+      const reached = ms.filter((x) => x.b!.reached && x.b!.metrics)
+      const complete = reached.length === images && images > 0
+      const un = ms.filter((x) => !x.b!.reached && !x.b!.error)
+      return {
+        codec: b,
+        complete,
+        smallestUnreachedBytes: un.length ? Math.min(...un.map((x) => x.b!.smallestBytes)) : null,
+        errors: [...new Set(ms.flatMap((x) => (x.b!.error ? [x.b!.error] : [])))],
+        ...codecSummary(
+          reached.map((x) => ({ image: x.image, bytes: x.b!.bytes, bpp: x.b!.bpp!, m: x.b!.metrics, enc: x.b!.encodeMs, dec: x.b!.decodeMs })),
+          images,
+          originals,
+          labelled,
+          complete
+        )
+      }
+    })
+    return { c, gsc, baselines: bs, goal: verdict(gsc, bs, haveDetector) }
+  })
+  return { name: run.dataset.name, images, labelled, originalMap50, perC }
+}
+
+/**
+ * "At every C, GSC beats the best baseline at equal bits on detection F1 and on MS-SSIM." Best baseline = the
+ * highest mean among baselines that reached the GSC packet size on every image (a codec that cannot send some
+ * images at that size is listed, but not compared on a subset). Beating = strictly higher mean.
+ */
+function verdict(gsc: CodecSummary, bs: BaselineSummary[], haveDetector: boolean): GoalVerdict {
+  const complete = bs.filter((b) => b.complete)
+  const best = (k: 'f1' | 'msssim') =>
+    complete.filter((b) => b[k] !== null).reduce<{ codec: BaselineId; value: number } | null>((acc, b) => (!acc || b[k]! > acc.value ? { codec: b.codec, value: b[k]! } : acc), null)
+  const bestF1 = haveDetector ? best('f1') : null
+  const bestMsssim = best('msssim')
+  const f1: GoalVerdict['f1'] = !haveDetector || gsc.f1 === null ? 'no detector' : !bestF1 ? 'no baseline' : gsc.f1 > bestF1.value ? 'met' : 'not met'
+  const msssim: GoalVerdict['msssim'] = !bestMsssim ? 'no baseline' : gsc.msssim! > bestMsssim.value ? 'met' : 'not met'
+  return { f1, msssim, met: f1 !== 'not met' && f1 !== 'no detector' && msssim !== 'not met', bestF1, bestMsssim }
+}
