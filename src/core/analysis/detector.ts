@@ -35,8 +35,6 @@ export interface Detector {
 
 export interface LoadDetectorOptions {
   executionProvider?: 'cpu' | 'cuda'
-  /** ONNX Runtime intra-op threads; default 2 (the station's CPU budget). */
-  threads?: number
   /** Directory holding detector.onnx and manifest.json (default resources/models). */
   dir?: string
 }
@@ -171,6 +169,7 @@ export async function loadDetector(opts: LoadDetectorOptions = {}): Promise<Dete
         })
       )
     },
-    close: () => session.release()
+    // The session is shared through the model registry's cache; nothing of ours to free.
+    close: async () => {}
   }
 }

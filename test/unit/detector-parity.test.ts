@@ -1,0 +1,29 @@
+// Our ONNX conversion against the original TF.js graph, on real photos: raw outputs within 1e-3.
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadDetector, prepareDetectorInput } from '../../src/core/analysis/detector'
+import { readImage } from '../../src/core/util/image'
+import { loadTfjsNanoDet, maxAbsDiff, runTfjs, TFJS_MODEL_JSON } from '../../training/detector/tfjsReference'
+
+const DATA = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data')
+const IMAGES = [join(DATA, 'kodak', 'kodim05.png'), join(DATA, 'coco128', 'images', 'train2017', '000000000009.jpg')]
+const haveData = IMAGES.every((p) => existsSync(p))
+if (!haveData) console.warn(`detector-parity: SKIPPED — test images not found under ${DATA} (shared data missing)`)
+
+describe.skipIf(!haveData || !existsSync(TFJS_MODEL_JSON))('detector ONNX vs TF.js reference', () => {
+  it('agrees within 1e-3 on every raw output for real images', async () => {
+    const [tfModel, det] = await Promise.all([loadTfjsNanoDet(), loadDetector()])
+    for (const file of IMAGES) {
+      const input = await prepareDetectorInput(await readImage(file))
+      const ref = runTfjs(tfModel, input)
+      const ours = await det.runRaw(input)
+      expect(Object.keys(ours).sort()).toEqual(Object.keys(ref).sort())
+      const { max } = maxAbsDiff(ref, ours)
+      console.log(`detector-parity ${file.split('/').pop()}: max |onnx - tfjs| = ${max.toExponential(2)}`)
+      expect(max).toBeLessThanOrEqual(1e-3)
+      // Guard against a vacuous pass: outputs must actually vary.
+      expect(Math.max(...ours.Identity_3.subarray(0, 1000)) - Math.min(...ours.Identity_3.subarray(0, 1000))).toBeGreaterThan(0.1)
+    }
+  })
+})
