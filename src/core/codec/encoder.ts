@@ -5,7 +5,7 @@ import { GscError } from '../util/errors'
 import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../util/image'
 import { LATENT_FACTOR, gatherChannels, scoreChannels, selectTopChannels, structurePlane } from './channelSelection'
 import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
-import { QUANT_STEPS, chooseStep, quantize, targetBits } from './quantize'
+import { QUANT_STEPS, TRAINED_QUANT_STEPS, chooseStep, quantize, targetBits } from './quantize'
 import { throwIfAborted } from './flowSampler'
 import { getDetector } from './sharedDetector'
 import { makeCaption, type CaptionerSpec } from './captioning'
@@ -72,6 +72,8 @@ export interface EncodeResult {
   channels: number
   channelIndices: number[]
   quantStep: number
+  /** False when the step is coarser than any the generator was trained on (quality may suffer). */
+  quantStepTrained: boolean
   seed: number
   steps: number
   caption: string
@@ -204,8 +206,9 @@ export interface PackResult {
 
 /**
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
- * index order. Step rule: the finest of QUANT_STEPS (1, 2, 4, 8; what the generator was trained on) whose
- * whole packet fits targetBits(C) (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest if none does.
+ * index order. Step rule: the finest of QUANT_STEPS (1, 2, 4, ..., 128) whose whole packet (headers,
+ * caption, latents, detections, CRC) fits targetBits(C) = targetBpp(C) x W x H (0.004 bpp at C = 1 ...
+ * 0.02 bpp at C = 16); the coarsest if none does. The step travels in the header.
  */
 export async function packChannels(
   prep: PreparedImage,
@@ -231,15 +234,10 @@ export async function packChannels(
   const framing = { apid: opts.apid ?? 1, sequenceCount: opts.sequenceCount ?? 0 }
   const build = (step: number) => {
     const latents = quantize(selected, step)
-    let best: { packet: Uint8Array; header: GscHeader } | undefined
-    // 'static' (shipped text model) is normally far cheaper; keep 'utf8' if an odd caption codes smaller.
-    const modes: CaptionMode[] = prep.captionMode === 'none' ? ['none'] : ['static', 'utf8']
-    for (const captionMode of modes) {
-      const header: GscHeader = { ...base, quantStep: step, captionMode }
-      const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections }, framing)
-      if (!best || packet.length < best.packet.length) best = { packet, header }
-    }
-    return best!
+    // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
+    const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
+    const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections }, framing)
+    return { packet, header }
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
   const built = new Map<number, { packet: Uint8Array; header: GscHeader }>()
@@ -300,6 +298,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     channels: pack.channels,
     channelIndices: pack.channelIndices,
     quantStep: pack.quantStep,
+    quantStepTrained: (TRAINED_QUANT_STEPS as readonly number[]).includes(pack.quantStep),
     seed: pack.header.seed,
     steps: pack.header.steps,
     caption: prep.caption,

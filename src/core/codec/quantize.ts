@@ -1,11 +1,15 @@
 // Uniform scalar quantization of latent channels, and the rule that picks the step for a bit target.
 import { GscError } from '../util/errors'
 
+/** Steps the generator was trained to be conditioned on (training/configs: cond_quant_steps). */
+export const TRAINED_QUANT_STEPS = [1, 2, 4, 8] as const
+
 /**
- * Steps the generator was trained to be conditioned on (training/configs: cond_quant_steps).
- * The encoder only ever chooses one of these, so the station never sees a precision the model has not.
+ * Steps the encoder may choose, finest first: powers of two (exact on the wire, 1/64 units).
+ * Steps above 8 lie beyond what the generator saw in training; they exist because at 0.004 bpp the
+ * lowest-frequency (DC-like) channel that selection usually picks first needs steps of 32..128 to fit.
  */
-export const QUANT_STEPS = [1, 2, 4, 8] as const
+export const QUANT_STEPS = [1, 2, 4, 8, 16, 32, 64, 128] as const
 
 /** Round half away from zero: symmetric, and identical on every platform (unlike banker's rounding). */
 export function roundHalfAway(v: number): number {
@@ -41,20 +45,37 @@ export function targetBits(channels: number, width: number, height: number): num
 }
 
 /**
- * The step rule: the finest step in QUANT_STEPS whose packet (as measured by `packetBits`) fits
- * `budgetBits`; if none fits, the coarsest. The chosen step travels in the GSC header.
+ * The step rule: the finest step in `steps` (finest first) whose packet (as measured by `packetBits`)
+ * fits `budgetBits`; if none fits, the coarsest. Packet size falls as the step grows, so the search
+ * is a binary search (about log2(8) = 3 trial encodings); `tried` lists every trial.
  */
 export async function chooseStep(
   packetBits: (step: number) => Promise<number> | number,
   budgetBits: number,
   steps: readonly number[] = QUANT_STEPS
 ): Promise<{ step: number; bits: number; fits: boolean; tried: { step: number; bits: number }[] }> {
+  if (steps.length === 0) throw new GscError('no quantisation steps to choose from')
   const tried: { step: number; bits: number }[] = []
-  for (const step of steps) {
-    const bits = await packetBits(step)
-    tried.push({ step, bits })
-    if (bits <= budgetBits) return { step, bits, fits: true, tried }
+  const memo = new Map<number, number>()
+  const measure = async (i: number) => {
+    let b = memo.get(i)
+    if (b === undefined) {
+      b = await packetBits(steps[i])
+      memo.set(i, b)
+      tried.push({ step: steps[i], bits: b })
+    }
+    return b
   }
-  const last = tried[tried.length - 1]
-  return { step: last.step, bits: last.bits, fits: false, tried }
+  // invariant: every index < lo does not fit; every index >= hi fits (hi = length: none known to fit)
+  let lo = 0
+  let hi = steps.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((await measure(mid)) <= budgetBits) hi = mid
+    else lo = mid + 1
+  }
+  tried.sort((a, b) => a.step - b.step)
+  if (hi < steps.length) return { step: steps[hi], bits: await measure(hi), fits: true, tried }
+  const last = steps.length - 1
+  return { step: steps[last], bits: await measure(last), fits: false, tried }
 }
