@@ -5,11 +5,12 @@ import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import os from 'node:os'
 import type {
   ApiMethods, ArgsOf, EventMap, EventName, GapInfo, JobInfo, MethodName, ModelInfo, PacketDetail, PacketSummary,
-  Reconstruction, ResultOf, Severity, TransmittedBox, CalibrationTable, Comparison
+  Reconstruction, ResultOf, Severity, TransmittedBox, CalibrationTable, Comparison, EventLogEntry
 } from '../../shared/api'
+import type { EventSeverity } from '../store/types'
+import { SEVERITY_ORDER } from './uiStore'
 import { GscError, describeError } from '../util/errors'
 import { cocoName } from '../analysis/coco'
 import { detectionAgreement } from '../analysis/detections'
@@ -33,6 +34,8 @@ export interface ServiceOptions {
   workDir?: string
   modelsDir?: string
 }
+
+const STORE_SEVERITY: Record<Severity, EventSeverity> = { debug: 'debug', info: 'info', watch: 'warning', warning: 'warning', distress: 'error', critical: 'error' }
 
 type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> }
 
@@ -76,10 +79,13 @@ export class EngineService {
         s.ui.putCalibration('', null)
       }
     }
+    const man = await s.models(false)
+    const ids = new Set(man.models.map((m) => m.id))
     s.engineAvailable = {
-      decoder: (await parts.loadDecoder()) !== null,
-      inspector: (await parts.loadInspector()) !== null,
-      manifest: (await parts.loadManifestModule()) !== null
+      packetLog: true,
+      decoder: ids.has('generator') && ids.has('g_s'),
+      detector: ids.has('detector'),
+      manifest: man.error === null
     }
     s.addEvent('info', 'engine', `engine started on ${path.resolve(opts.dbFile)} (${opts.frontDoor})`)
     return s
@@ -101,10 +107,26 @@ export class EngineService {
     return h(args)
   }
 
-  addEvent(severity: Severity, source: string, message: string) {
-    const e = this.ui.addEvent(severity, source, message)
+  /** The event log lives in the packet log's events table (B's API); our finer severity rides in data. */
+  addEvent(severity: Severity, source: string, message: string): EventLogEntry {
+    const at = new Date()
+    const id = this.log.addEvent({ severity: STORE_SEVERITY[severity], source, message, data: { severity }, time: at })
+    const e: EventLogEntry = { id, at: at.toISOString(), severity, source, message }
     this.emit('log', e)
     return e
+  }
+
+  private listEvents(limit = 300, min: Severity = 'debug'): EventLogEntry[] {
+    const floor = SEVERITY_ORDER.indexOf(min)
+    return this.log
+      .listEvents({ limit: Math.min(10_000, limit * 4) })
+      .map((e) => {
+        const ui = (e.data as { severity?: Severity } | null)?.severity
+        const severity: Severity = ui && SEVERITY_ORDER.includes(ui) ? ui : e.severity === 'error' ? 'distress' : (e.severity as Severity)
+        return { id: e.id, at: e.time, severity, source: e.source, message: e.message }
+      })
+      .filter((e) => SEVERITY_ORDER.indexOf(e.severity) >= floor)
+      .slice(0, limit)
   }
 
   async close(): Promise<void> {
@@ -113,6 +135,7 @@ export class EngineService {
     this.jobs.cancelAll()
     await new Promise((r) => setTimeout(r, 50))
     this.uploads.close()
+    await parts.closeDecoder().catch(() => {})
     this.log.close()
     this.ui.close()
     if (this.detector) await (await this.detector.catch(() => null))?.close().catch(() => {})
@@ -255,7 +278,9 @@ export class EngineService {
         seed: a.seed,
         samples: a.uncertainty ? 3 : undefined,
         signal: job.signal,
-        executionProvider: settings.executionProvider
+        executionProvider: settings.executionProvider,
+        modelsDir: this.opts.modelsDir,
+        onProgress: (p) => job.progress(p.done / Math.max(1, p.total), 3, `${p.stage} ${p.done}/${p.total}`)
       })
       const decodeMs = Date.now() - t0
       job.progress(1, 3, 'detecting objects')
@@ -505,13 +530,13 @@ export class EngineService {
       const m = await this.models(false)
       return {
         dbFile: path.resolve(this.opts.dbFile),
-        eventsFile: this.ui.file,
+        eventsFile: `${path.resolve(this.opts.dbFile)} (events table); interface state ${this.ui.file}`,
         version: process.env.npm_package_version ?? '0.1.0',
         modelsDir: m.dir,
         models: m.models,
         modelsError: m.error,
         frontDoor: this.opts.frontDoor,
-        engine: { ...this.engineAvailable, host: os.hostname().length > 0 }
+        engine: { ...this.engineAvailable }
       }
     },
     listPackets: async (a) => {
@@ -569,7 +594,7 @@ export class EngineService {
       this.addEvent('info', 'settings', `settings changed: ${Object.keys(a).join(', ')}`)
       return s
     },
-    listEvents: async (a) => this.ui.listEvents(a.limit, a.minSeverity),
+    listEvents: async (a) => this.listEvents(a.limit, a.minSeverity),
     logEvent: async (a) => this.addEvent(a.severity, a.source, a.message),
     verifyModels: async () => {
       const m = await this.models(true)

@@ -1,7 +1,8 @@
-// The interface's own persistent state beside the packet log: the operator event log, settings and
-// originals attached for comparison. A separate SQLite file so the packet log stays the engine's.
+// The interface's own persistent state beside the packet log: settings, originals attached for
+// comparison and the loaded calibration. A separate SQLite file so the packet log stays the engine's
+// (the operator event log lives in the packet log's events table).
 import Database from 'better-sqlite3'
-import type { EventLogEntry, Settings, Severity } from '../../shared/api'
+import type { Settings, Severity } from '../../shared/api'
 
 export const SEVERITY_ORDER: Severity[] = ['debug', 'info', 'watch', 'warning', 'distress', 'critical']
 
@@ -14,25 +15,10 @@ export class UiStore {
     this.db = new Database(file)
     this.db.pragma('journal_mode = WAL')
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS ui_events (id INTEGER PRIMARY KEY, at TEXT NOT NULL, severity TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ui_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ui_originals (packet_sha TEXT PRIMARY KEY, name TEXT NOT NULL, bytes BLOB NOT NULL, attached_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS ui_calibration (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, json TEXT NOT NULL);
     `)
-  }
-
-  addEvent(severity: Severity, source: string, message: string): EventLogEntry {
-    const at = new Date().toISOString()
-    const r = this.db.prepare('INSERT INTO ui_events (at, severity, source, message) VALUES (?, ?, ?, ?)').run(at, severity, source, message)
-    return { id: Number(r.lastInsertRowid), at, severity, source, message }
-  }
-
-  listEvents(limit = 500, minSeverity: Severity = 'debug'): EventLogEntry[] {
-    const allowed = SEVERITY_ORDER.slice(SEVERITY_ORDER.indexOf(minSeverity))
-    const rows = this.db
-      .prepare(`SELECT id, at, severity, source, message FROM ui_events WHERE severity IN (${allowed.map(() => '?').join(',')}) ORDER BY id DESC LIMIT ?`)
-      .all(...allowed, limit) as EventLogEntry[]
-    return rows
   }
 
   getSettings(): Settings {

@@ -1,0 +1,365 @@
+// Image view: the reconstruction beside the original (when attached) and a baseline at the same
+// bits, synchronised zoom/pan, brightness/contrast, detection overlays with agreement, uncertainty
+// overlay, caption and header details; saves the image with its overlays as PNG.
+import { useEffect, useMemo, useState } from 'react'
+import { Alert, Badge, Button, Checkbox, FileButton, Group, Loader, NumberInput, Paper, ScrollArea, Slider, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
+import type { Comparison, PacketDetail, Reconstruction, TransmittedBox } from '../../../shared/api'
+import { useEngine } from '../state'
+import { SyncViewer, type OverlaySet, type SharedView } from '../components/SyncViewer'
+import { DETECTED_COLOR, STATUS_COLOR, STATUS_LABEL, TRANSMITTED_COLOR, fmtBits, fmtTime } from '../theme'
+
+async function fileToBase64(f: File): Promise<string> {
+  const buf = new Uint8Array(await f.arrayBuffer())
+  let s = ''
+  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000))
+  return btoa(s)
+}
+
+function loadImg(src: string): Promise<HTMLImageElement> {
+  return new Promise((res, rej) => {
+    const i = new Image()
+    i.onload = () => res(i)
+    i.onerror = () => rej(new Error('image failed to load'))
+    i.src = src
+  })
+}
+
+async function savePng(rec: Reconstruction, filter: string, overlays: OverlaySet[], uncertainty: string | null) {
+  const c = document.createElement('canvas')
+  c.width = rec.width
+  c.height = rec.height
+  const ctx = c.getContext('2d')!
+  ctx.filter = filter
+  ctx.drawImage(await loadImg(rec.image), 0, 0)
+  ctx.filter = 'none'
+  if (uncertainty) {
+    ctx.globalAlpha = 0.55
+    ctx.globalCompositeOperation = 'screen'
+    ctx.drawImage(await loadImg(uncertainty), 0, 0)
+    ctx.globalAlpha = 1
+    ctx.globalCompositeOperation = 'source-over'
+  }
+  ctx.lineWidth = 2
+  ctx.font = '600 12px sans-serif'
+  for (const o of overlays)
+    for (const b of o.boxes) {
+      const [x1, y1, x2, y2] = [b.box[0] * rec.width, b.box[1] * rec.height, b.box[2] * rec.width, b.box[3] * rec.height]
+      ctx.strokeStyle = o.color
+      ctx.setLineDash(o.dashed ? [8, 4] : [])
+      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1)
+      const label = `${b.className} ${b.score.toFixed(2)}`
+      ctx.fillStyle = o.color
+      ctx.fillRect(x1, y1 - 15, ctx.measureText(label).width + 6, 15)
+      ctx.fillStyle = '#0a0d11'
+      ctx.fillText(label, x1 + 3, y1 - 3)
+    }
+  const a = document.createElement('a')
+  a.href = c.toDataURL('image/png')
+  a.download = `packet-${rec.packetId}-reconstruction.png`
+  a.click()
+}
+
+function Kv({ rows }: { rows: [string, React.ReactNode][] }) {
+  return (
+    <Table fz="xs" verticalSpacing={2} withRowBorders={false}>
+      <Table.Tbody>
+        {rows.map(([k, v]) => (
+          <Table.Tr key={k}>
+            <Table.Td c="dimmed" w={120}>
+              {k}
+            </Table.Td>
+            <Table.Td className="mono">{v}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  )
+}
+
+export function ImageView() {
+  const { api, guard, selectedId, selectPacket, packets, jobs } = useEngine()
+  const [detail, setDetail] = useState<PacketDetail | null>(null)
+  const [rec, setRec] = useState<Reconstruction | null>(null)
+  const [cmp, setCmp] = useState<Comparison | null>(null)
+  const [decoding, setDecoding] = useState(false)
+  const [decodeError, setDecodeError] = useState<string | null>(null)
+  const [showTx, setShowTx] = useState(true)
+  const [showDet, setShowDet] = useState(true)
+  const [showUnc, setShowUnc] = useState(false)
+  const [brightness, setBrightness] = useState(100)
+  const [contrast, setContrast] = useState(100)
+  const [view, setView] = useState<SharedView>({ zoom: 1, cx: 0.5, cy: 0.5 })
+  const id = selectedId ?? packets[packets.length - 1]?.id ?? null
+
+  useEffect(() => {
+    setDetail(null)
+    setRec(null)
+    setCmp(null)
+    setDecodeError(null)
+    setView({ zoom: 1, cx: 0.5, cy: 0.5 })
+    if (id === null) return
+    let stale = false
+    ;(async () => {
+      const d = await guard(`Packet ${id}`, api.getPacket({ id }))
+      if (stale || !d) return
+      setDetail(d)
+      if (d.status !== 'ok') return
+      setDecoding(true)
+      try {
+        const r = await api.reconstruct({ id, uncertainty: showUnc || undefined })
+        if (!stale) setRec(r)
+        const c = await api.compare({ id })
+        if (!stale) setCmp(c)
+      } catch (e) {
+        if (!stale) setDecodeError(e instanceof Error ? e.message : String(e))
+      } finally {
+        if (!stale) setDecoding(false)
+      }
+    })()
+    return () => {
+      stale = true
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [id, api])
+
+  const wantUncertainty = async (on: boolean) => {
+    setShowUnc(on)
+    if (on && rec && !rec.uncertainty && id !== null) {
+      setDecoding(true)
+      const r = await guard('Uncertainty map', api.reconstruct({ id, uncertainty: true }))
+      if (r) setRec(r)
+      setDecoding(false)
+    }
+  }
+
+  const decodeJob = jobs.find((j) => j.kind === 'decode' && j.state === 'running' && j.label === `decode packet ${id}`)
+  const filter = `brightness(${brightness}%) contrast(${contrast}%)`
+  const overlays = useMemo(() => {
+    const o: OverlaySet[] = []
+    if (rec && showTx) o.push({ boxes: rec.transmitted, color: TRANSMITTED_COLOR, dashed: true, label: 'transmitted' })
+    if (rec && showDet) o.push({ boxes: rec.detected, color: DETECTED_COLOR, label: 'detected' })
+    return o
+  }, [rec, showTx, showDet])
+  const idx = packets.findIndex((p) => p.id === id)
+
+  if (id === null)
+    return (
+      <Paper p="xl" withBorder>
+        <Text c="dimmed">No packet selected. Open one from the timeline or the packet table.</Text>
+      </Paper>
+    )
+
+  const h = detail?.header as Record<string, unknown> | null | undefined
+  const bits = detail?.bitsBreakdown
+  return (
+    <Group align="stretch" gap="sm" wrap="nowrap" style={{ flex: 1, minHeight: 0 }}>
+      <Paper withBorder p="sm" w={330} style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }}>
+        <Group justify="space-between" mb="xs">
+          <Button size="xs" variant="default" disabled={idx <= 0} onClick={() => selectPacket(packets[idx - 1].id)}>
+            ◀ Prev
+          </Button>
+          <NumberInput size="xs" w={100} value={id} min={1} onChange={(v) => typeof v === 'number' && selectPacket(v)} aria-label="packet id" />
+          <Button size="xs" variant="default" disabled={idx < 0 || idx >= packets.length - 1} onClick={() => selectPacket(packets[idx + 1].id)}>
+            Next ▶
+          </Button>
+        </Group>
+        <ScrollArea style={{ flex: 1 }}>
+          {detail && (
+            <Stack gap="xs">
+              <Group gap="xs">
+                <Title order={5}>Packet #{detail.id}</Title>
+                <Badge variant="light" style={{ color: STATUS_COLOR[detail.status] }} data-testid="packet-status">
+                  {STATUS_LABEL[detail.status]}
+                </Badge>
+              </Group>
+              {detail.error && (
+                <Alert color="red" variant="light" p="xs" title="Packet check failed" data-testid="packet-error">
+                  <Text size="xs">{detail.error}. Shown for inspection; it cannot be decoded.</Text>
+                </Alert>
+              )}
+              {(rec?.caption ?? detail.caption) && (
+                <Paper p="xs" bg="dark.7">
+                  <Text size="xs" c="dimmed">
+                    Decoded caption
+                  </Text>
+                  <Text size="sm" data-testid="caption">
+                    {rec?.caption ?? detail.caption}
+                  </Text>
+                </Paper>
+              )}
+              <Text size="xs" fw={600} tt="uppercase" c="dimmed">
+                Primary header
+              </Text>
+              <Kv
+                rows={[
+                  ['received', fmtTime(detail.receivedAt, true)],
+                  ['APID', detail.apid ?? '—'],
+                  ['sequence count', detail.sequenceCount ?? '—'],
+                  ['octets', `${detail.octets} (${fmtBits(detail.bits)})`],
+                  ['CRC', detail.crcStored !== null ? `stored ${detail.crcStored?.toString(16)} / computed ${detail.crcComputed?.toString(16)}` : detail.status === 'ok' ? 'ok' : 'mismatch']
+                ]}
+              />
+              {h && (
+                <>
+                  <Text size="xs" fw={600} tt="uppercase" c="dimmed">
+                    GSC header
+                  </Text>
+                  <Kv
+                    rows={[
+                      ['format', String(h.formatVersion ?? '—')],
+                      ['size', `${h.width}×${h.height}`],
+                      ['model', String(h.modelId ?? '—')],
+                      ['channels (C)', Array.isArray(h.channelIndices) ? `${h.channelIndices.length}: ${(h.channelIndices as number[]).join(', ')}` : String(detail.c ?? '—')],
+                      ['quant step', String(h.quantStep ?? '—')],
+                      ['steps / seed', `${h.steps ?? '—'} / ${h.seed ?? '—'}`],
+                      ['caption mode', String(h.captionMode ?? '—')]
+                    ]}
+                  />
+                </>
+              )}
+              {bits && (
+                <>
+                  <Text size="xs" fw={600} tt="uppercase" c="dimmed">
+                    Bits
+                  </Text>
+                  <Kv rows={Object.entries(bits).map(([k, v]) => [k, `${v} bit`])} />
+                  {detail.width && detail.height && (
+                    <Text size="xs" c="dimmed">
+                      {(detail.bits / (detail.width * detail.height)).toFixed(4)} bits per pixel
+                    </Text>
+                  )}
+                </>
+              )}
+              <Text size="xs" fw={600} tt="uppercase" c="dimmed">
+                Raw (first 48 octets)
+              </Text>
+              <Text size="10px" className="mono" c="dimmed" style={{ wordBreak: 'break-all' }}>
+                {detail.hexPreview}
+              </Text>
+            </Stack>
+          )}
+        </ScrollArea>
+      </Paper>
+      <Paper withBorder p="sm" style={{ flex: 1, display: 'flex', flexDirection: 'column', minWidth: 0 }}>
+        <Group gap="md" mb="xs" wrap="wrap">
+          <Checkbox label={<span style={{ color: TRANSMITTED_COLOR }}>Transmitted detections ({rec?.transmitted.length ?? 0})</span>} checked={showTx} onChange={(e) => setShowTx(e.currentTarget.checked)} data-testid="toggle-transmitted" />
+          <Checkbox label={<span style={{ color: DETECTED_COLOR }}>Detections on reconstruction ({rec?.detected.length ?? 0})</span>} checked={showDet} onChange={(e) => setShowDet(e.currentTarget.checked)} data-testid="toggle-detected" />
+          <Checkbox label="Uncertainty map" checked={showUnc} onChange={(e) => wantUncertainty(e.currentTarget.checked)} />
+          {rec?.agreement ? (
+            <Tooltip label={`precision ${rec.agreement.precision.toFixed(2)} · recall ${rec.agreement.recall.toFixed(2)} (IoU ≥ 0.5)`}>
+              <Badge size="lg" variant="light" color={rec.agreement.f1 >= 0.7 ? 'green' : rec.agreement.f1 >= 0.4 ? 'yellow' : 'red'} data-testid="agreement">
+                agreement F1 {rec.agreement.f1.toFixed(2)}
+              </Badge>
+            </Tooltip>
+          ) : rec ? (
+            <Badge size="lg" variant="outline" color="gray" data-testid="agreement">
+              no transmitted detections
+            </Badge>
+          ) : null}
+        </Group>
+        <Group gap="md" mb="xs" wrap="wrap">
+          <Text size="xs">Brightness</Text>
+          <Slider w={140} size="sm" min={20} max={250} value={brightness} onChange={setBrightness} label={(v) => `${v}%`} />
+          <Text size="xs">Contrast</Text>
+          <Slider w={140} size="sm" min={20} max={250} value={contrast} onChange={setContrast} label={(v) => `${v}%`} />
+          <Button size="xs" variant="default" onClick={() => (setView({ zoom: 1, cx: 0.5, cy: 0.5 }), setBrightness(100), setContrast(100))}>
+            Reset view
+          </Button>
+          <Text size="xs" c="dimmed">
+            zoom ×{view.zoom.toFixed(1)}
+          </Text>
+          <FileButton
+            accept="image/png,image/jpeg,image/webp"
+            onChange={async (f) => {
+              if (!f || id === null) return
+              const c = await guard('Attach original', api.attachOriginal({ id, name: f.name, data: await fileToBase64(f) }))
+              if (c) setCmp(c)
+            }}
+          >
+            {(props) => (
+              <Button size="xs" variant="default" {...props} disabled={!rec} data-testid="attach-original">
+                Attach original…
+              </Button>
+            )}
+          </FileButton>
+          <Button size="xs" disabled={!rec} onClick={() => rec && savePng(rec, filter, overlays, showUnc ? rec.uncertainty : null)} data-testid="save-png">
+            Save PNG
+          </Button>
+        </Group>
+        <div style={{ flex: 1, minHeight: 0, display: 'flex', gap: 8 }}>
+          {detail && detail.status !== 'ok' && (
+            <Paper p="xl" style={{ flex: 1 }} bg="dark.8">
+              <Text c="red.4" fw={600}>
+                No image: this packet failed its checks ({detail.error ?? detail.status}).
+              </Text>
+              <Text size="sm" c="dimmed">
+                The raw bytes are kept as received; the rest of the pass is unaffected.
+              </Text>
+            </Paper>
+          )}
+          {decoding && !rec && (
+            <Stack align="center" justify="center" style={{ flex: 1 }} data-testid="decoding">
+              <Loader />
+              <Text size="sm">Regenerating the image… {decodeJob?.detail ?? ''}</Text>
+              {decodeJob && (
+                <Button size="xs" color="red" variant="light" onClick={() => api.cancelJob({ jobId: decodeJob.id })}>
+                  Cancel decode
+                </Button>
+              )}
+            </Stack>
+          )}
+          {decodeError && (
+            <Alert color="red" title="Decode failed" style={{ flex: 1 }} data-testid="decode-error">
+              {decodeError}
+            </Alert>
+          )}
+          {rec && (
+            <SyncViewer
+              label={`Reconstruction · ${fmtBits(detail?.bits ?? 0)} · ${rec.steps ?? '?'} steps · ${(rec.decodeMs / 1000).toFixed(1)} s`}
+              src={rec.image}
+              width={rec.width}
+              height={rec.height}
+              view={view}
+              setView={setView}
+              filter={filter}
+              overlays={overlays}
+              uncertainty={showUnc ? rec.uncertainty : null}
+              testId="reconstruction"
+            />
+          )}
+          {rec && cmp?.original && (
+            <SyncViewer
+              label={`Original${cmp.metrics ? ` · reconstruction PSNR ${cmp.metrics.psnr.toFixed(1)} dB${Number.isFinite(cmp.metrics.ssim) ? `, SSIM ${cmp.metrics.ssim.toFixed(3)}` : ''}` : ''}`}
+              src={cmp.original}
+              width={rec.width}
+              height={rec.height}
+              view={view}
+              setView={setView}
+              filter={filter}
+              testId="original"
+            />
+          )}
+          {rec && cmp?.baseline && (
+            <SyncViewer
+              label={`Baseline ${cmp.baseline.format} · ${fmtBits(cmp.baseline.bits)}${cmp.baselineMetrics ? ` · PSNR ${cmp.baselineMetrics.psnr.toFixed(1)} dB` : ''}`}
+              src={cmp.baseline.image}
+              width={rec.width}
+              height={rec.height}
+              view={view}
+              setView={setView}
+              filter={filter}
+              testId="baseline"
+            />
+          )}
+        </div>
+        {rec && (
+          <Text size="xs" c="dimmed" mt={4}>
+            {cmp?.note ?? ''} {rec.notes.join(' · ')}
+          </Text>
+        )}
+      </Paper>
+    </Group>
+  )
+}
+
+export type { TransmittedBox }

@@ -1,0 +1,148 @@
+// Settings: models with hashes and metrics, execution provider, captioner endpoint, database location.
+import { useEffect, useState } from 'react'
+import { Badge, Button, Code, Group, NumberInput, Paper, ScrollArea, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core'
+import type { ModelInfo, Settings, SystemInfo } from '../../../shared/api'
+import { useEngine } from '../state'
+
+export function SettingsView() {
+  const { api, guard } = useEngine()
+  const [info, setInfo] = useState<SystemInfo | null>(null)
+  const [settings, setSettings] = useState<Settings | null>(null)
+  const [models, setModels] = useState<ModelInfo[]>([])
+  const [verifying, setVerifying] = useState(false)
+
+  useEffect(() => {
+    guard('System info', api.systemInfo({})).then((i) => i && (setInfo(i), setModels(i.models)))
+    guard('Settings', api.getSettings({})).then((s) => s && setSettings(s))
+  }, [api, guard])
+
+  const save = async (patch: Partial<Settings>) => {
+    const s = await guard('Save settings', api.setSettings(patch))
+    if (s) setSettings(s)
+  }
+
+  return (
+    <ScrollArea style={{ flex: 1 }}>
+      <Stack gap="sm">
+        <Paper withBorder p="md">
+          <Group justify="space-between" mb="xs">
+            <Title order={5}>Models</Title>
+            <Button
+              size="xs"
+              loading={verifying}
+              onClick={async () => {
+                setVerifying(true)
+                const m = await guard('Verify models', api.verifyModels({}))
+                if (m) setModels(m)
+                setVerifying(false)
+              }}
+            >
+              Verify hashes
+            </Button>
+          </Group>
+          {info?.modelsError && (
+            <Text size="sm" c="orange" mb="xs">
+              {info.modelsError}
+            </Text>
+          )}
+          <Table fz="xs" data-testid="models-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>id</Table.Th>
+                <Table.Th>stage</Table.Th>
+                <Table.Th>file</Table.Th>
+                <Table.Th>sha256</Table.Th>
+                <Table.Th>hash</Table.Th>
+                <Table.Th>metrics</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {models.map((m) => (
+                <Table.Tr key={m.id}>
+                  <Table.Td fw={600}>{m.id}</Table.Td>
+                  <Table.Td>{m.stage}</Table.Td>
+                  <Table.Td className="mono">{m.file}</Table.Td>
+                  <Table.Td className="mono" title={m.sha256}>
+                    {m.sha256.slice(0, 16)}…
+                  </Table.Td>
+                  <Table.Td>
+                    {m.verified === null ? <Badge variant="outline" color="gray" size="xs">not checked</Badge> : m.verified ? <Badge color="green" size="xs">verified</Badge> : <Badge color="red" size="xs">MISMATCH</Badge>}
+                  </Table.Td>
+                  <Table.Td className="mono" maw={420}>
+                    <Text size="xs" lineClamp={2}>
+                      {Object.entries(m.metrics)
+                        .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : JSON.stringify(v)}`)
+                        .join('  ')}
+                    </Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Text size="xs" c="dimmed" mt={4}>
+            Models directory: <Code>{info?.modelsDir ?? '—'}</Code>. The engine refuses a model whose hash differs from the manifest.
+          </Text>
+        </Paper>
+        {settings && (
+          <Paper withBorder p="md">
+            <Title order={5} mb="xs">
+              Engine
+            </Title>
+            <Stack gap="sm" maw={560}>
+              <div>
+                <Text size="sm">Execution provider</Text>
+                <SegmentedControl
+                  value={settings.executionProvider}
+                  onChange={(v) => save({ executionProvider: v as Settings['executionProvider'] })}
+                  data={[
+                    { value: 'cpu', label: 'CPU' },
+                    { value: 'cuda', label: 'CUDA (where onnxruntime-node has it)' }
+                  ]}
+                />
+              </div>
+              <NumberInput label="Decode steps (rectified-flow Euler steps)" min={1} max={64} value={settings.decodeSteps} onChange={(v) => typeof v === 'number' && save({ decodeSteps: v })} w={260} />
+              <TextInput
+                label="Captioner endpoint (OpenAI-compatible, optional)"
+                placeholder="http://127.0.0.1:8080/v1"
+                defaultValue={settings.captionerUrl}
+                onBlur={(e) => e.currentTarget.value !== settings.captionerUrl && save({ captionerUrl: e.currentTarget.value })}
+              />
+              <TextInput label="Captioner model" defaultValue={settings.captionerModel} onBlur={(e) => e.currentTarget.value !== settings.captionerModel && save({ captionerModel: e.currentTarget.value })} />
+            </Stack>
+          </Paper>
+        )}
+        <Paper withBorder p="md">
+          <Title order={5} mb="xs">
+            Storage
+          </Title>
+          <Table fz="xs" withRowBorders={false}>
+            <Table.Tbody>
+              <Table.Tr>
+                <Table.Td c="dimmed" w={200}>Packet log (SQLite)</Table.Td>
+                <Table.Td className="mono" data-testid="db-location">{info?.dbFile}</Table.Td>
+              </Table.Tr>
+              <Table.Tr>
+                <Table.Td c="dimmed">Event log and interface state</Table.Td>
+                <Table.Td className="mono">{info?.eventsFile}</Table.Td>
+              </Table.Tr>
+              <Table.Tr>
+                <Table.Td c="dimmed">Front door</Table.Td>
+                <Table.Td>{info?.frontDoor === 'serve' ? 'gsc serve (browser)' : 'Electron'} · version {info?.version}</Table.Td>
+              </Table.Tr>
+              <Table.Tr>
+                <Table.Td c="dimmed">Engine parts</Table.Td>
+                <Table.Td>
+                  {Object.entries(info?.engine ?? {}).map(([k, v]) => (
+                    <Badge key={k} size="xs" mr={4} color={v ? 'green' : 'red'} variant="light">
+                      {k}
+                    </Badge>
+                  ))}
+                </Table.Td>
+              </Table.Tr>
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      </Stack>
+    </ScrollArea>
+  )
+}
