@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { EOT, START, serializeModel, type ContextStats, type StaticTextModel } from '../../src/core/entropy/textModelFormat'
+import { EOT, START, contextKey, serializeModel, type ContextStats, type StaticTextModel } from '../../src/core/entropy/textModelFormat'
 import { syntheticCaptions } from './syntheticCaptions'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -82,9 +82,9 @@ export function countTexts(texts: string[], order: number): Counts {
 }
 
 export function buildModel(counts: Counts, order: number): StaticTextModel {
-  const tables: Map<string, ContextStats>[] = []
+  const tables: Map<number, ContextStats>[] = []
   for (let k = 0; k <= order; k++) {
-    const t = new Map<string, ContextStats>()
+    const t = new Map<number, ContextStats>()
     for (const [key, m] of counts[k]) {
       let total = 0
       for (const c of m.values()) total += c
@@ -95,7 +95,7 @@ export function buildModel(counts: Counts, order: number): StaticTextModel {
       const escRaw = ESC_PER_DISTINCT * m.size + pruned
       const max = Math.max(escRaw, ...kept.map(([, c]) => c))
       const f = max > MAX_COUNT ? max / MAX_COUNT : 1
-      t.set(key, {
+      t.set(contextKey([...key].map((ch) => ch.charCodeAt(0))), {
         syms: Uint16Array.from(kept.map(([s]) => s)),
         counts: Uint16Array.from(kept.map(([, c]) => Math.max(1, Math.round(c / f)))),
         esc: Math.max(1, Math.min(MAX_COUNT, Math.round(escRaw / f)))

@@ -18,6 +18,9 @@ export interface CaptureItem {
 export interface ReadCaptureOptions {
   startOffset?: number
   signal?: AbortSignal
+  /** Fully decode every packet in its inspection (slow: caption and latents). Default false:
+   *  items carry framing, CRC status and the GSC header. */
+  decode?: boolean
 }
 
 const MAX_PACKET = PRIMARY_HEADER_OCTETS + MAX_DATA_FIELD_OCTETS
@@ -121,7 +124,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       const n = validLength(w, at)
       if (n > 0) {
         const bytes = w.view(at, n).slice()
-        yield { offset: at, bytes, inspection: inspectPacket(bytes) }
+        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode: opts.decode ?? false }) }
         at += n
         continue
       }
@@ -138,7 +141,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       const framed = plausibleLength(w, at)
       const end = framed > 0 && at + framed <= q ? at + framed : q
       const bytes = w.view(at, end - at).slice()
-      const inspection = inspectPacket(bytes)
+      const inspection = inspectPacket(bytes, { decode: opts.decode ?? false })
       if (inspection.ok) {
         // Cannot happen (validLength failed), but never report a bad span as good.
         inspection.ok = false

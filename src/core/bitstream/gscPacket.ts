@@ -6,6 +6,7 @@ import { MAX_DATA_FIELD_OCTETS, PRIMARY_HEADER_OCTETS, packetOctets, readPrimary
 import { latentShape, readHeader, validateHeader, writeHeader } from './gscHeader'
 import { decodeDetections, encodeDetections } from './detectionsCoder'
 import { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
+import { MIN_DECISION_BITS } from '../entropy/bitModels'
 import { decodeLatents, encodeLatents, newLatentModels } from '../entropy/latentCoder'
 import { decodeCaption, encodeCaption } from '../entropy/captionCoder'
 import type { BitsBreakdown, DecodedGscPacket, GscPayload } from './types'
@@ -104,6 +105,10 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader): DecodedGscPacket
   const { header, next } = readHeader(bytes, PRIMARY_HEADER_OCTETS, end)
   const { h: lh, w: lw } = latentShape(header.width, header.height)
   const C = header.channelIndices.length
+  // Every latent costs at least one binary decision of >= MIN_DECISION_BITS, so a payload of n
+  // octets cannot hold more than this many latents: refuse absurd sizes before allocating.
+  const maxLatents = Math.floor(((end - next + 24) * 8) / MIN_DECISION_BITS)
+  if (C * lh * lw > maxLatents) throw new GscError(`corrupt packet: header claims ${C}x${lh}x${lw} latents, more than its ${end - next}-octet payload can hold`)
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
   const lm = newLatentModels()

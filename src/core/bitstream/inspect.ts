@@ -1,13 +1,21 @@
 // Packet inspection for operators: every field that can be read, CRC status, and the first error.
 // Never throws: a bad packet yields ok=false with the reason.
-import { describeError } from '../util/errors'
+import { GscError, describeError } from '../util/errors'
 import { crc32 } from './crc32'
 import { PRIMARY_HEADER_OCTETS, readPrimaryHeader } from './ccsds'
-import { CRC_OCTETS, checkFraming, decodeGscPacket, storedCrc } from './gscPacket'
+import { CRC_OCTETS, checkFraming, decodeGscPacket, hex, storedCrc } from './gscPacket'
 import { readHeader } from './gscHeader'
 import type { PacketInspection } from './types'
 
-export function inspectPacket(bytes: Uint8Array): PacketInspection {
+export interface InspectOptions {
+  /**
+   * false: check framing, CRC and the GSC header only (fast: what a capture reader needs);
+   * true (default): also decode caption, latents and detections, and report the bits breakdown.
+   */
+  decode?: boolean
+}
+
+export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): PacketInspection {
   const octets = bytes?.length ?? 0
   const r: PacketInspection = { ok: false, octets }
   try {
@@ -21,6 +29,11 @@ export function inspectPacket(bytes: Uint8Array): PacketInspection {
       r.header = readHeader(bytes, PRIMARY_HEADER_OCTETS, octets - CRC_OCTETS).header
     } catch (e) {
       if (r.crcOk) throw e
+    }
+    if (opts.decode === false) {
+      if (!r.crcOk) throw new GscError(`CRC mismatch: stored ${hex(r.crcStored)}, computed ${hex(r.crcComputed)}`)
+      r.ok = true
+      return r
     }
     const d = decodeGscPacket(bytes)
     r.header = d.header

@@ -12,6 +12,15 @@ const RATES = (() => {
 })()
 const P_MIN = 31
 const P_MAX = 65536 - 31
+/** Fewest bits any adaptive binary decision can cost (probability clamped at P_MAX/65536). */
+export const MIN_DECISION_BITS = 0.9 * -Math.log2(P_MAX / 65536)
+
+/** -log2(p/65536) by p >> 4, for cost accounting only. */
+const COST = (() => {
+  const t = new Float64Array(4097)
+  for (let i = 0; i <= 4096; i++) t[i] = -Math.log2(Math.max(i, 0.5) / 4096)
+  return t
+})()
 
 /** A bank of adaptive bit models addressed by context index. */
 export class BitModels {
@@ -37,7 +46,7 @@ export class BitModels {
 
   encode(enc: RangeEncoder, i: number, bit: number): void {
     const p0 = this.p[i]
-    this.cost -= Math.log2((bit === 0 ? p0 : 65536 - p0) / 65536)
+    this.cost += COST[(bit === 0 ? p0 : 65536 - p0) >> 4]
     enc.encodeBit(p0, bit)
     this.update(i, bit)
   }
@@ -45,7 +54,7 @@ export class BitModels {
   decode(dec: RangeDecoder, i: number): number {
     const p0 = this.p[i]
     const bit = dec.decodeBit(p0)
-    this.cost -= Math.log2((bit === 0 ? p0 : 65536 - p0) / 65536)
+    this.cost += COST[(bit === 0 ? p0 : 65536 - p0) >> 4]
     this.update(i, bit)
     return bit
   }

@@ -33,14 +33,8 @@ function sgn(v: number): number {
   return v > 0 ? 1 : v < 0 ? -1 : 0
 }
 
-interface Ctx {
-  zero: number
-  sign: number
-  eg: number
-}
-
-function context(lat: Int32Array, c: number, y: number, x: number, h: number, w: number, plane: number): Ctx {
-  const i = c * plane + y * w + x
+/** Context of position i: packs zero, sign and Exp-Golomb model bases into one number (no allocation). */
+function context(lat: Int32Array, c: number, y: number, x: number, w: number, plane: number, i: number): number {
   const L = x > 0 ? lat[i - 1] : 0
   const T = y > 0 ? lat[i - w] : 0
   const TL = x > 0 && y > 0 ? lat[i - w - 1] : 0
@@ -49,11 +43,10 @@ function context(lat: Int32Array, c: number, y: number, x: number, h: number, w:
   const mc = magClass(a)
   const chc = c === 0 ? 0 : lat[i - plane] === 0 ? 1 : 2
   const s = sgn(L) + sgn(T) + 2
-  return {
-    zero: ZERO_BASE + mc * CH_CLASSES + chc,
-    sign: SIGN_BASE + s * 2 + (chc === 2 ? 1 : 0),
-    eg: EG_BASE + (mc < 2 ? 0 : mc < 4 ? 1 : mc < 6 ? 2 : 3) * EG_MODELS
-  }
+  const zero = ZERO_BASE + mc * CH_CLASSES + chc
+  const sign = SIGN_BASE + s * 2 + (chc === 2 ? 1 : 0)
+  const eg = mc < 2 ? 0 : mc < 4 ? 1 : mc < 6 ? 2 : 3
+  return zero | (sign << 8) | (eg << 16)
 }
 
 export function newLatentModels(): BitModels {
@@ -66,15 +59,16 @@ export function encodeLatents(enc: RangeEncoder, m: BitModels, lat: Int32Array, 
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
-        const v = lat[c * plane + y * w + x]
-        const ctx = context(lat, c, y, x, h, w, plane)
+        const i = c * plane + y * w + x
+        const v = lat[i]
+        const ctx = context(lat, c, y, x, w, plane, i)
         if (v === 0) {
-          m.encode(enc, ctx.zero, 0)
+          m.encode(enc, ctx & 255, 0)
           continue
         }
-        m.encode(enc, ctx.zero, 1)
-        m.encode(enc, ctx.sign, v < 0 ? 1 : 0)
-        encodeEG(m, enc, ctx.eg, Math.abs(v) - 1)
+        m.encode(enc, ctx & 255, 1)
+        m.encode(enc, (ctx >> 8) & 255, v < 0 ? 1 : 0)
+        encodeEG(m, enc, EG_BASE + (ctx >> 16) * EG_MODELS, Math.abs(v) - 1)
       }
 }
 
@@ -84,12 +78,13 @@ export function decodeLatents(dec: RangeDecoder, m: BitModels, channels: number,
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
-        const ctx = context(lat, c, y, x, h, w, plane)
-        if (m.decode(dec, ctx.zero) === 0) continue
-        const neg = m.decode(dec, ctx.sign) === 1
-        const mag = decodeEG(m, dec, ctx.eg, MAX_MAGNITUDE_MINUS_1) + 1
+        const i = c * plane + y * w + x
+        const ctx = context(lat, c, y, x, w, plane, i)
+        if (m.decode(dec, ctx & 255) === 0) continue
+        const neg = m.decode(dec, (ctx >> 8) & 255) === 1
+        const mag = decodeEG(m, dec, EG_BASE + (ctx >> 16) * EG_MODELS, MAX_MAGNITUDE_MINUS_1) + 1
         if (!neg && mag > 2 ** 31 - 1) throw new GscError('corrupt latent payload: value out of Int32 range')
-        lat[c * plane + y * w + x] = neg ? -mag : mag
+        lat[i] = neg ? -mag : mag
       }
   return lat
 }

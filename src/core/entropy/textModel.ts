@@ -17,9 +17,16 @@ export function staticTextModel(): StaticTextModel {
   return cached
 }
 
+/** In-caption counts of one context, symbols kept ascending. */
+interface DynStats {
+  syms: number[]
+  counts: number[]
+}
+
 class PpmState {
-  readonly hist: number[]
-  readonly dyn: Map<string, Map<number, number>>[]
+  /** The last 4 octets, most recent lowest (START-padded). */
+  private ctx: number
+  readonly dyn: Map<number, DynStats>[]
   private readonly stamp = new Int32Array(257)
   private tick = 1
   cost = 0
@@ -30,15 +37,12 @@ class PpmState {
   esc = 0
 
   constructor(readonly m: StaticTextModel) {
-    this.hist = new Array(m.order).fill(START)
+    this.ctx = START * 0x01010101
     this.dyn = Array.from({ length: m.order + 1 }, () => new Map())
   }
 
-  key(k: number): string {
-    const h = this.hist
-    let s = ''
-    for (let i = h.length - k; i < h.length; i++) s += String.fromCharCode(h[i])
-    return s
+  key(k: number): number {
+    return k === 4 ? this.ctx : this.ctx & ((1 << (8 * k)) - 1)
   }
 
   beginSymbol(): void {
@@ -46,13 +50,13 @@ class PpmState {
   }
 
   /** Builds the distribution of order k without excluded symbols; false if it is empty. */
-  build(k: number, key: string): boolean {
+  build(k: number, key: number): boolean {
     const st = this.m.tables[k]?.get(key)
     const dy = this.dyn[k].get(key)
     this.syms.length = 0
     this.freqs.length = 0
     if (!st && !dy) return false
-    const dsyms = dy ? [...dy.keys()].sort((a, b) => a - b) : []
+    const dsyms = dy ? dy.syms : []
     let i = 0
     let j = 0
     const ns = st ? st.syms.length : 0
@@ -64,18 +68,18 @@ class PpmState {
         s = st!.syms[i]
         f = st!.counts[i]
         i++
-        if (j < dsyms.length && dsyms[j] === s) j++
+        if (j < dsyms.length && dsyms[j] === s) f += ADAPT_WEIGHT * dy!.counts[j++]
       } else {
-        s = dsyms[j++]
+        s = dsyms[j]
+        f = ADAPT_WEIGHT * dy!.counts[j++]
       }
       if (this.stamp[s] === this.tick) continue
-      if (dy) f += ADAPT_WEIGHT * (dy.get(s) ?? 0)
       this.syms.push(s)
       this.freqs.push(f)
       sum += f
     }
     if (this.syms.length === 0) return false
-    let esc = (st ? st.esc : 0) + (dy ? dy.size : 0)
+    let esc = (st ? st.esc : 0) + (dy ? dy.syms.length : 0)
     // Keep total within the coder's precision (deterministic halving).
     while (sum + esc > MAX_TOTAL) {
       sum = 0
@@ -102,13 +106,16 @@ class PpmState {
     for (let k = 0; k <= this.m.order; k++) {
       const key = this.key(k)
       let d = this.dyn[k].get(key)
-      if (!d) this.dyn[k].set(key, (d = new Map()))
-      d.set(sym, (d.get(sym) ?? 0) + 1)
+      if (!d) this.dyn[k].set(key, (d = { syms: [], counts: [] }))
+      let at = 0
+      while (at < d.syms.length && d.syms[at] < sym) at++
+      if (d.syms[at] === sym) d.counts[at]++
+      else {
+        d.syms.splice(at, 0, sym)
+        d.counts.splice(at, 0, 1)
+      }
     }
-    if (this.hist.length > 0) {
-      this.hist.shift()
-      this.hist.push(sym === EOT ? START : sym)
-    }
+    this.ctx = ((this.ctx << 8) | (sym === EOT ? START : sym)) >>> 0
   }
 
   account(f: number, total: number): void {

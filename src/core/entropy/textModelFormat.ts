@@ -15,8 +15,24 @@ export interface ContextStats {
 
 export interface StaticTextModel {
   order: number
-  /** tables[k] maps a k-octet context (latin1 string) to its statistics. */
-  tables: Map<string, ContextStats>[]
+  /** tables[k] maps a k-octet context (contextKey: octets big-endian, most recent lowest) to its statistics. */
+  tables: Map<number, ContextStats>[]
+}
+
+/** Largest supported order (contexts must fit a 32-bit key). */
+export const MAX_ORDER = 4
+
+/** Numeric key of a context given as octets, oldest first (k <= 4). */
+export function contextKey(octets: ArrayLike<number>): number {
+  let v = 0
+  for (let i = 0; i < octets.length; i++) v = v * 256 + octets[i]
+  return v
+}
+
+function keyOctets(key: number, k: number): number[] {
+  const out: number[] = []
+  for (let i = k - 1; i >= 0; i--) out.push(Math.floor(key / 256 ** i) & 255)
+  return out
 }
 
 const MAGIC = [0x47, 0x53, 0x43, 0x54] // "GSCT"
@@ -30,11 +46,11 @@ const FORMAT = 1
 export function serializeModel(m: StaticTextModel): Uint8Array {
   const out: number[] = [...MAGIC, FORMAT, m.order]
   for (let k = 0; k <= m.order; k++) {
-    const entries = [...m.tables[k].entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    const entries = [...m.tables[k].entries()].sort((a, b) => a[0] - b[0])
     const n = entries.length
     out.push((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255)
     for (const [ctx, st] of entries) {
-      for (let i = 0; i < k; i++) out.push(ctx.charCodeAt(i))
+      out.push(...keyOctets(ctx, k))
       out.push(st.syms.length >>> 8, st.syms.length & 255, Math.min(255, st.esc))
       for (let i = 0; i < st.syms.length; i++) {
         const s = st.syms[i]
@@ -55,15 +71,16 @@ export function deserializeModel(b: Uint8Array): StaticTextModel {
   for (let i = 0; i < 4; i++) if (b[p++] !== MAGIC[i]) throw new GscError('static caption model has a bad magic number')
   if (b[p++] !== FORMAT) throw new GscError('static caption model has an unknown format')
   const order = b[p++]
+  if (order > MAX_ORDER) throw new GscError(`static caption model order ${order} exceeds ${MAX_ORDER}`)
   const tables: Map<string, ContextStats>[] = []
   for (let k = 0; k <= order; k++) {
     need(4)
     const n = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0
     p += 4
-    const t = new Map<string, ContextStats>()
+    const t = new Map<number, ContextStats>()
     for (let c = 0; c < n; c++) {
       need(k + 3)
-      const ctx = String.fromCharCode(...b.subarray(p, p + k))
+      const ctx = contextKey(b.subarray(p, p + k))
       p += k
       const ns = (b[p] << 8) | b[p + 1]
       const esc = b[p + 2]
