@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { openPacketLog, type PacketLog } from '../../src/core/store/packetLog'
 import { concat, gscPacket, reframe, writeCapture } from './storeFixtures'
 
@@ -21,6 +22,12 @@ describe('import/export round trip', () => {
     const input = writeCapture(cap, parts)
     const r = await log.importCapture(cap, { batchPackets: 64 })
     expect(r).toMatchObject({ imported: 300, duplicates: 0, bad: 0, gaps: 0, resumedFrom: 0, committedOffset: input.length })
+    // Captions are decoded from the stored bytes (lazily) and searchable.
+    const want = decodeGscPacket(parts[17]).caption
+    const hits = log.list({ captionContains: want })
+    expect(hits.map((h) => h.id)).toContain(18)
+    for (const h of hits) expect(h.caption).toContain(want)
+    expect(log.get(250)!.caption).toBe(decodeGscPacket(parts[249]).caption)
     const e = log.exportCapture(out)
     expect(e.packets).toBe(300)
     expect(Buffer.compare(readFileSync(out), input)).toBe(0)

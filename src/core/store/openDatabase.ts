@@ -52,6 +52,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database.Dat
     db.pragma('synchronous = NORMAL') // WAL + NORMAL: a committed transaction survives a process kill
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
+    db.pragma('cache_size = -65536') // 64 MiB page cache: the sha256 index is written at random places
     migrate(db, file, Boolean(opts.readonly))
     return db
   } catch (e) {

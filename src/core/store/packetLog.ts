@@ -2,6 +2,7 @@
 // what is derived from it (parsed headers, gaps, decodes, plans) and the operator event log.
 import type Database from 'better-sqlite3'
 import { GscError } from '../util/errors'
+import { peekCaption } from './captionPeek'
 import { inspectPacket } from './captureSource'
 import { exportCaptureFrom } from './exportCapture'
 import { importCaptureInto } from './importCapture'
@@ -43,8 +44,41 @@ export class PacketLog {
   }
 
   list(query: PacketQuery = {}): PacketSummary[] {
+    if (query.captionContains) this.fillCaptions()
     const { sql, params } = buildPacketQuery(query, false)
-    return (this.db.prepare(sql).all(params) as PacketRow[]).map(rowToSummary)
+    const rows = this.db.prepare(sql).all(params) as PacketRow[]
+    for (const r of rows) if (r.caption === null && r.status === 'ok') r.caption = this.fillCaption(r.id)
+    return rows.map(rowToSummary)
+  }
+
+  /**
+   * Captions are derived data: capture readers skip them for speed, so they are decoded from the
+   * raw bytes when first needed (listing, caption search) and stored. Returns how many were filled.
+   */
+  fillCaptions(limit = Number.POSITIVE_INFINITY): number {
+    const page = this.db.prepare(`SELECT id, raw FROM packets WHERE caption IS NULL AND status = 'ok' AND id > ? ORDER BY id LIMIT 2000`)
+    const set = this.db.prepare('UPDATE packets SET caption = ? WHERE id = ?')
+    let after = 0
+    let filled = 0
+    while (filled < limit) {
+      const rows = page.all(after) as { id: number; raw: Buffer }[]
+      if (rows.length === 0) break
+      this.db.transaction(() => {
+        for (const r of rows) {
+          after = r.id
+          const c = peekCaption(r.raw)
+          if (c !== null) (set.run(c, r.id), filled++)
+        }
+      }).immediate()
+    }
+    return filled
+  }
+
+  private fillCaption(id: number): string | null {
+    const raw = this.db.prepare('SELECT raw FROM packets WHERE id = ?').pluck().get(id) as Buffer | undefined
+    const c = raw ? peekCaption(raw) : null
+    if (c !== null) this.db.prepare('UPDATE packets SET caption = ? WHERE id = ? AND caption IS NULL').run(c, id)
+    return c
   }
 
   count(query: PacketQuery = {}): number {
@@ -55,6 +89,7 @@ export class PacketLog {
   get(id: number): PacketRecord | undefined {
     const row = this.db.prepare('SELECT * FROM packets WHERE id = ?').get(id) as (PacketRow & { raw: Buffer; hash: Buffer; header_json: string | null }) | undefined
     if (!row) return undefined
+    if (row.caption === null && row.status === 'ok') row.caption = this.fillCaption(id)
     return {
       ...rowToSummary(row),
       raw: new Uint8Array(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),

@@ -1,6 +1,6 @@
 // Writes batches of received byte strings in one transaction: dedup by sha256, gap tracking per
 // APID, and (for imports) the capture offset the batch reaches, so commit = progress.
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { SourceInspection } from './captureSource'
 import { classifyStep, gapContains, splitGap, type GapRecord } from './sequenceGaps'
@@ -31,6 +31,12 @@ export interface BatchResult {
   ids: number[]
   duplicateFlags: boolean[]
   statuses: PacketStatus[]
+}
+
+// crypto.hash (one-shot) is ~20% faster than createHash for ~200-octet inputs; fall back where absent.
+const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash
+export function sha256(bytes: Buffer): Buffer {
+  return oneShot ? oneShot('sha256', bytes, 'buffer') : crypto.createHash('sha256').update(bytes).digest()
 }
 
 export function statusOf(i: SourceInspection): PacketStatus {
@@ -70,11 +76,11 @@ export class PacketWriter {
   private readonly run: Database.Transaction<(batch: PendingPacket[], cp?: ImportCheckpoint) => BatchResult>
 
   constructor(private readonly db: Database.Database) {
+    // Positional parameters: measurably faster than named ones on the ingest hot path.
     this.insertPacket = db.prepare(`INSERT OR IGNORE INTO packets
       (received_at, apid, sequence_count, octets, raw, hash, status, crc_ok, error,
        format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset)
-      VALUES (@received_at, @apid, @sequence_count, @octets, @raw, @hash, @status, @crc_ok, @error,
-       @format_version, @width, @height, @channels, @model_id, @caption, @header_json, @import_id, @source_offset)`)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     this.findByHash = db.prepare('SELECT id FROM packets WHERE hash = ?').pluck()
     this.insertDup = db.prepare(
       'INSERT INTO duplicates (packet_id, after_packet_id, received_at, import_id, source_offset) VALUES (?, ?, ?, ?, ?)'
@@ -111,23 +117,16 @@ export class PacketWriter {
     const res: BatchResult = { inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] }
     for (const p of batch) {
       const raw = asBuffer(p.bytes)
-      const hash = createHash('sha256').update(raw).digest()
+      const hash = sha256(raw)
       const i = p.inspection
       const status = statusOf(i)
-      const info = this.insertPacket.run({
-        received_at: p.receivedAt,
-        apid: i.primary?.apid ?? null,
-        sequence_count: i.primary?.sequenceCount ?? null,
-        octets: raw.length,
-        raw,
-        hash,
-        status,
-        crc_ok: i.crcOk === undefined ? null : i.crcOk ? 1 : 0,
-        error: i.ok ? null : (i.error ?? 'unknown error'),
-        ...headerColumns(i),
-        import_id: p.importId ?? null,
-        source_offset: p.sourceOffset ?? null
-      })
+      const h = headerColumns(i)
+      const info = this.insertPacket.run(
+        p.receivedAt, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, raw.length, raw, hash, status,
+        i.crcOk === undefined ? null : i.crcOk ? 1 : 0, i.ok ? null : (i.error ?? 'unknown error'),
+        h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json,
+        p.importId ?? null, p.sourceOffset ?? null
+      )
       res.statuses.push(status)
       if (info.changes === 0) {
         const existing = this.findByHash.get(hash) as number

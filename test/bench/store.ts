@@ -1,0 +1,158 @@
+// Packet-log benchmark: SQLite ingest rate, end-to-end capture import throughput, and peak RSS of
+// `gsc log import` on two capture sizes (memory must stay flat as the capture grows).
+// Run: npx tsx test/bench/store.ts   (GSC_BENCH_SIZES_MB=32,128 by default; GSC_BENCH_RUNS=5)
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { readCapture, type CaptureItem } from '../../src/core/bitstream/capture'
+import { openPacketLog } from '../../src/core/store/packetLog'
+import { PacketWriter } from '../../src/core/store/packetWriter'
+import { writeSyntheticCapture } from '../unit/storeFixtures'
+
+const RUNS = Number(process.env.GSC_BENCH_RUNS ?? 5)
+const SIZES_MB = (process.env.GSC_BENCH_SIZES_MB ?? '32,128').split(',').map(Number)
+const INGEST_PACKETS = 20_000
+const dir = mkdtempSync(join(os.tmpdir(), 'gsc-bench-store-'))
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const fresh = (name: string) => {
+  for (const ext of ['', '-wal', '-shm']) rmSync(join(dir, name + ext), { force: true })
+  return openPacketLog(join(dir, name))
+}
+
+async function ingestRate(): Promise<{ runs: number[]; avgOctets: number }> {
+  // Packets framed and inspected once, outside the timing: this measures the store stage alone
+  // (sha256 dedup, gap tracking, insert with indexes, batched commits of 2,000).
+  const cap = join(dir, 'ingest.bin')
+  writeSyntheticCapture(cap, { count: INGEST_PACKETS })
+  const items: CaptureItem[] = []
+  for await (const it of readCapture(cap)) items.push(it)
+  const avgOctets = items.reduce((a, it) => a + it.bytes.length, 0) / items.length
+  const runs: number[] = []
+  for (let r = 0; r < RUNS; r++) {
+    const log = fresh('ingest.db')
+    const w = new PacketWriter(log.db)
+    const t = performance.now()
+    const now = Date.now()
+    for (let i = 0; i < items.length; i += 2000)
+      w.write(items.slice(i, i + 2000).map((it) => ({ bytes: it.bytes, inspection: it.inspection, receivedAt: now, sourceOffset: it.offset })))
+    runs.push(items.length / ((performance.now() - t) / 1000))
+    log.close()
+  }
+  return { runs, avgOctets }
+}
+
+async function importRate(): Promise<{ pps: number[]; mbps: number[]; readerPps: number[] }> {
+  const cap = join(dir, 'import.bin')
+  writeSyntheticCapture(cap, { count: INGEST_PACKETS })
+  const pps: number[] = []
+  const mbps: number[] = []
+  const readerPps: number[] = []
+  for (let r = 0; r < RUNS; r++) {
+    // The reader alone (framing + full packet inspection by the wire-format code)...
+    let t = performance.now()
+    let n = 0
+    for await (const _ of readCapture(cap)) n++
+    readerPps.push(n / ((performance.now() - t) / 1000))
+    // ...and the whole import: reader + store, as `gsc log import` runs it.
+    const log = fresh('import.db')
+    t = performance.now()
+    const s = await log.importCapture(cap)
+    const sec = (performance.now() - t) / 1000
+    pps.push(s.imported / sec)
+    mbps.push(s.bytes / 1e6 / sec)
+    log.close()
+  }
+  return { pps, mbps, readerPps }
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+async function importRss(mb: number): Promise<{ mb: number; packets: number; bytes: number; seconds: number; peakRss: number; rssAtQuarters: number[] }> {
+  const cap = join(dir, `rss-${mb}.bin`)
+  const db = join(dir, `rss-${mb}.db`)
+  const w = writeSyntheticCapture(cap, { bytes: mb * 1024 * 1024 })
+  const t = performance.now()
+  const child = spawn(process.execPath, ['bin/gsc.mjs', 'log', 'import', cap, '--db', db, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const samples: { t: number; rss: number }[] = []
+  const timer = setInterval(() => samples.push({ t: performance.now() - t, rss: rssOf(child.pid!) }), 250)
+  const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)))
+  clearInterval(timer)
+  if (code !== 0) throw new Error(`log import exited ${code}`)
+  const seconds = (performance.now() - t) / 1000
+  const s = JSON.parse(out)
+  const valid = samples.filter((x) => x.rss > 0)
+  const at = (f: number) => valid[Math.min(valid.length - 1, Math.floor(f * valid.length))]?.rss ?? 0
+  rmSync(cap, { force: true })
+  for (const ext of ['', '-wal', '-shm']) rmSync(db + ext, { force: true })
+  return { mb, packets: s.imported, bytes: w.bytes, seconds, peakRss: Math.max(...valid.map((x) => x.rss)), rssAtQuarters: [at(0.25), at(0.5), at(0.75)] }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+const mib = (b: number) => (b / 1024 / 1024).toFixed(0)
+
+async function main() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load average at start ${os.loadavg()[0].toFixed(1)}`
+  console.log(`machine: ${machine}`)
+  const ing = await ingestRate()
+  console.log(`SQLite ingest: median ${fmt(median(ing.runs))} packets/s (runs: ${ing.runs.map(fmt).join(', ')}; ${ing.avgOctets.toFixed(0)}-octet packets)`)
+  const imp = await importRate()
+  console.log(`capture import: median ${fmt(median(imp.pps))} packets/s, ${median(imp.mbps).toFixed(2)} MB/s; reader alone ${fmt(median(imp.readerPps))} packets/s`)
+  const rss = []
+  for (const mb of SIZES_MB) {
+    const r = await importRss(mb)
+    rss.push(r)
+    console.log(`import of ${mb} MiB (${fmt(r.packets)} packets) in ${r.seconds.toFixed(1)} s: peak RSS ${mib(r.peakRss)} MiB (at 25/50/75%: ${r.rssAtQuarters.map(mib).join('/')} MiB)`)
+  }
+  rmSync(dir, { recursive: true, force: true })
+  const target = median(ing.runs) >= 20_000 ? 'meets' : 'MISSES'
+  const md = `# Packet log benchmark (test/bench/store.ts)
+
+Machine: ${machine}. Shared with other jobs while measured (see load average), so rates are medians of ${RUNS} runs.
+Packets: real GSC packets (256x256, C=2, utf8 caption), ${ing.avgOctets.toFixed(0)} octets on average, re-framed with distinct
+sequence counts so none is a duplicate.
+
+| measure | median | runs |
+|---|---|---|
+| SQLite ingest (store stage: sha256 dedup, gap tracking, insert, commit every 2,000) | **${fmt(median(ing.runs))} packets/s** (${target} the 20,000/s target) | ${ing.runs.map(fmt).join(', ')} |
+| capture import end to end (\`importCapture\`: read + frame + full packet inspection + store) | ${fmt(median(imp.pps))} packets/s, ${median(imp.mbps).toFixed(2)} MB/s | ${imp.pps.map(fmt).join(', ')} |
+| capture reader alone (\`readCapture\`, which fully decodes every packet via \`inspectPacket\`) | ${fmt(median(imp.readerPps))} packets/s | ${imp.readerPps.map(fmt).join(', ')} |
+
+End to end, the import is bounded by the reader: \`readCapture\` runs the full \`inspectPacket\` (range-decoding
+caption and every latent) on each packet, which costs more than the SQLite work. The store stage alone is what
+the "packets ingested into SQLite per second" target measures.
+
+## Memory while importing (\`gsc log import\` in a child process, RSS sampled every 250 ms)
+
+| capture | packets | seconds | peak RSS | RSS at 25% / 50% / 75% of the run |
+|---|---|---|---|---|
+${rss.map((r) => `| ${r.mb} MiB | ${fmt(r.packets)} | ${r.seconds.toFixed(1)} | ${mib(r.peakRss)} MiB | ${r.rssAtQuarters.map(mib).join(' / ')} MiB |`).join('\n')}
+
+Sizes ${SIZES_MB.join(' and ')} MiB rather than 1 GB: at the end-to-end rate above a 1 GB import takes tens of minutes on this
+shared 2-core machine. RSS that stays the same as the capture grows ${SIZES_MB.length > 1 ? `(${SIZES_MB[SIZES_MB.length - 1] / SIZES_MB[0]}x here)` : ''} shows the import streams:
+the reader keeps a window of a few hundred KiB, the store holds one batch of at most 2,000 packets, and SQLite's page cache
+is capped at 64 MiB. Set GSC_BENCH_SIZES_MB=1024 to measure a 1 GB capture.
+`
+  mkdirSync('docs/bench', { recursive: true })
+  writeFileSync('docs/bench/store.md', md)
+  console.log('wrote docs/bench/store.md')
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
