@@ -25,6 +25,7 @@ import { UiStore } from './uiStore'
 import { decodeToRgb, pngDataUrl, psnr, webpBaseline } from './images'
 import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
 import * as parts from './engineParts'
+import { inspectPacket } from '../bitstream/inspect'
 import type { RgbImage } from '../util/image'
 
 export interface ServiceOptions {
@@ -127,6 +128,11 @@ export class EngineService {
       })
       .filter((e) => SEVERITY_ORDER.indexOf(e.severity) >= floor)
       .slice(0, limit)
+  }
+
+  /** A file the operator chose in a native dialog (Electron main only; not reachable from the renderer). */
+  registerPath(file: string): string {
+    return this.uploads.registerPath(file)
   }
 
   async close(): Promise<void> {
@@ -238,8 +244,17 @@ export class EngineService {
     const ins = inspect ? inspect(r.raw) : null
     const decodeGsc = await parts.loadPacketDecoder()
     const hex = Buffer.from(r.raw.subarray(0, 48)).toString('hex').replace(/(..)/g, '$1 ').trim()
+    let caption = r.caption
+    if (caption === null && r.status === 'ok' && decodeGsc) {
+      try {
+        caption = decodeGsc(r.raw).caption
+      } catch {
+        /* shown as no caption */
+      }
+    }
     return {
       ...this.summary(r),
+      caption,
       primary: (ins?.primary as Record<string, number> | undefined) ?? null,
       header: (ins?.header as unknown as Record<string, unknown>) ?? r.header ?? null,
       bitsBreakdown: ins?.bits ?? null,
@@ -457,8 +472,8 @@ export class EngineService {
     for (const r of rows) {
       if (!r.channels) continue
       const rec = this.log.get(r.id)
-      const bits = (rec?.header as { bits?: { latents?: number } } | null)?.bits
-      // Without a breakdown assume the latents take all but a 48-bit primary header, header and caption share.
+      const bits = rec ? inspectPacket(rec.raw).bits : undefined
+      // Without a breakdown assume the latents take 60% of the packet.
       const latentBits = bits?.latents ?? Math.round(r.octets * 8 * 0.6)
       const dec = this.decodes.get(r.id)?.rec.agreement
       out.push({ id: r.id, c: r.channels, totalBits: r.octets * 8, latentBits, measuredDisagreement: dec ? 1 - dec.f1 : null })
