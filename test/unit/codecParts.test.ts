@@ -65,6 +65,7 @@ describe('quantize', () => {
   it('chooses the finest step that fits', async () => {
     const bits = (s: number) => 1000 / s
     expect((await chooseStep(bits, 300)).step).toBe(4)
+    expect((await chooseStep(bits, 200)).step).toBe(6)
     expect((await chooseStep(bits, 300, [1, 2, 4, 8])).step).toBe(4)
     const none = await chooseStep(bits, 5)
     expect(none).toMatchObject({ step: 128, fits: false })

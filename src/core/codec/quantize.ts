@@ -5,11 +5,12 @@ import { GscError } from '../util/errors'
 export const TRAINED_QUANT_STEPS = [1, 2, 4, 8] as const
 
 /**
- * Steps the encoder may choose, finest first: powers of two (exact on the wire, 1/64 units).
+ * Steps the encoder may choose, finest first: powers of two and the halfway values 1.5 x 2^k
+ * (all exact multiples of 1/64 on the wire; powers of two take 5 header bits, the others ~20 more).
  * Steps above 8 lie beyond what the generator saw in training; they exist because at 0.004 bpp the
  * lowest-frequency (DC-like) channel that selection usually picks first needs steps of 32..128 to fit.
  */
-export const QUANT_STEPS = [1, 2, 4, 8, 16, 32, 64, 128] as const
+export const QUANT_STEPS = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128] as const
 
 /** Round half away from zero: symmetric, and identical on every platform (unlike banker's rounding). */
 export function roundHalfAway(v: number): number {

@@ -1,0 +1,158 @@
+// Codec benchmark: bits on Kodak with the built-in captioner (per C, per part), and on one 768x512 image
+// the encode time (fixed C), decode time (default steps) and peak memory (RSS of a child process).
+// Usage: npx tsx test/bench/codec.ts [--images N] [--runs R]     (writes docs/bench/codec.md)
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { msssim, psnr } from '../../src/core/analysis/metrics'
+import { loadCodecModels } from '../../src/core/codec/codecModels'
+import { decodePacket } from '../../src/core/codec/decoder'
+import { encodeImage, prepareImage, packChannels } from '../../src/core/codec/encoder'
+import { targetBpp } from '../../src/core/codec/quantize'
+import { readImage } from '../../src/core/util/image'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const ROOT = path.resolve(here, '../..')
+const KODAK = path.resolve(ROOT, '../shared/data/kodak')
+const TIMING_IMAGE = path.join(KODAK, 'kodim23.png')
+const CHOICES = [1, 2, 4, 8, 16]
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? Number(process.argv[i + 1]) : fallback
+}
+
+/** Child mode: one encode + one decode of the timing image, then print peak RSS (VmHWM). */
+async function child(): Promise<void> {
+  const img = await readImage(TIMING_IMAGE)
+  const r = await encodeImage(img, { channels: 16 })
+  await decodePacket(r.packet)
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+  process.stdout.write(JSON.stringify({ peakRssMB: hwm ? Number(hwm[1]) / 1024 : process.memoryUsage().rss / 2 ** 20 }) + '\n')
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(KODAK)) {
+    console.log(`codec bench skipped: Kodak images missing at ${KODAK} (see ../shared/data/README.md)`)
+    return
+  }
+  const maxImages = arg('images', 24)
+  const runs = arg('runs', 5)
+  const cpu = `${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}`
+  const load = os.loadavg().map((v) => v.toFixed(2)).join(' ')
+  console.log(`machine: ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average at start ${load}`)
+  const models = await loadCodecModels()
+  const manifest = JSON.parse(readFileSync(path.join(process.env.GSC_MODELS_DIR ?? path.join(ROOT, 'resources/models'), 'manifest.json'), 'utf8'))
+  const genSteps = manifest.models.generator?.steps
+  const genHw = manifest.models.generator?.hardware
+
+  // ---- bits on Kodak, every C, built-in captioner ----
+  const files = readdirSync(KODAK).filter((f) => f.endsWith('.png')).sort().slice(0, maxImages)
+  type Row = { total: number; bpp: number; header: number; caption: number; latents: number; step: number; fits: boolean }
+  const rows = new Map<number, Row[]>(CHOICES.map((c) => [c, []]))
+  for (const f of files) {
+    const img = await readImage(path.join(KODAK, f))
+    const prep = await prepareImage(img, {})
+    for (const c of CHOICES) {
+      const p = await packChannels(prep, c)
+      rows.get(c)!.push({ total: p.bits.total, bpp: p.bits.bpp, header: p.bits.header, caption: p.bits.caption, latents: p.bits.latents, step: p.quantStep, fits: p.fitsTarget })
+    }
+    process.stderr.write(`\rbits: ${f}`)
+  }
+  process.stderr.write('\n')
+
+  // ---- time and quality on one 768x512 image ----
+  const img = await readImage(TIMING_IMAGE)
+  await encodeImage(img, { channels: 4 }) // warm-up (first ONNX runs, detector load)
+  const encMs: number[] = []
+  let packet = new Uint8Array()
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    const r = await encodeImage(img, { channels: 4 })
+    encMs.push(performance.now() - t)
+    packet = r.packet
+  }
+  const decMs: number[] = []
+  let steps = 0
+  let q = { psnr: 0, msssim: 0 }
+  await decodePacket(packet)
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    const d = await decodePacket(packet)
+    decMs.push(performance.now() - t)
+    steps = d.steps
+    q = { psnr: psnr(img, d.image), msssim: msssim(img, d.image) }
+  }
+  const quality: { c: number; psnr: number; msssim: number; bpp: number }[] = []
+  for (const c of [1, 16]) {
+    const r = await encodeImage(img, { channels: c })
+    const d = await decodePacket(r.packet)
+    quality.push({ c, psnr: psnr(img, d.image), msssim: msssim(img, d.image), bpp: r.bits.bpp })
+  }
+
+  // ---- peak memory in a fresh process ----
+  const tsx = path.join(ROOT, 'node_modules/.bin/tsx')
+  const mem = spawnSync(tsx, [fileURLToPath(import.meta.url), '--child'], { encoding: 'utf8', cwd: ROOT })
+  const peak = mem.status === 0 ? (JSON.parse(mem.stdout.trim().split('\n').pop()!) as { peakRssMB: number }).peakRssMB : NaN
+  if (mem.status !== 0) console.error(mem.stderr)
+
+  // ---- report ----
+  let gpu = 'none'
+  try {
+    gpu = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8' }).trim() || 'none'
+  } catch {
+    /* no GPU on this machine */
+  }
+  const lines: string[] = []
+  const yes = (ok: boolean) => (ok ? 'met' : '**not met**')
+  lines.push('# Codec benchmark', '')
+  lines.push(`Generated by \`npx tsx test/bench/codec.ts\` on ${new Date().toISOString().slice(0, 16)}Z.`, '')
+  lines.push(`- Machine: ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, GPU: ${gpu}; load average at start ${load} (the machine is shared with a training run, so times are pessimistic).`)
+  lines.push(`- Models: resources/models (generator trained ${genSteps} steps on ${genHw}); execution provider cpu.`)
+  lines.push(`- Bits: Kodak (${files.length} images, 768x512 / 512x768), built-in captioner (detector + scene statistics), caption included; seed 0 and the default step hint in the header.`)
+  lines.push('')
+  lines.push('## Bits per image (means over Kodak)', '')
+  lines.push('| C | total bpp | total bits | header+CRC | caption | latents | target bpp | images within target | quant steps used |')
+  lines.push('|---|---|---|---|---|---|---|---|---|')
+  for (const c of CHOICES) {
+    const r = rows.get(c)!
+    const stepsUsed = [...new Set(r.map((x) => x.step))].sort((a, b) => a - b).join(', ')
+    lines.push(
+      `| ${c} | ${mean(r.map((x) => x.bpp)).toFixed(5)} | ${mean(r.map((x) => x.total)).toFixed(0)} | ${mean(r.map((x) => x.header)).toFixed(0)} | ${mean(r.map((x) => x.caption)).toFixed(0)} | ${mean(r.map((x) => x.latents)).toFixed(0)} | ${targetBpp(c).toFixed(4)} | ${r.filter((x) => x.fits).length}/${r.length} | ${stepsUsed} |`
+    )
+  }
+  const b1 = mean(rows.get(1)!.map((x) => x.bpp))
+  const b16 = mean(rows.get(16)!.map((x) => x.bpp))
+  lines.push('')
+  lines.push(`Target C = 1 mean <= 0.004 bpp: ${b1.toFixed(5)} (${yes(b1 <= 0.004)}). Target C = 16 mean <= 0.02 bpp: ${b16.toFixed(5)} (${yes(b16 <= 0.02)}).`)
+  lines.push('The step rule picks, per image, the finest power-of-two step that fits the target; steps above 8 are beyond the generator\'s training range (see src/core/codec/quantize.ts).')
+  lines.push('')
+  lines.push(`## Speed and memory, ${img.width}x${img.height} (${path.basename(TIMING_IMAGE)}), CPU, medians of ${runs} warm runs`, '')
+  lines.push('| measure | value | target | |')
+  lines.push('|---|---|---|---|')
+  lines.push(`| encode, C = 4 (detector + caption + g_a + selection + step search + entropy coding) | ${(median(encMs) / 1000).toFixed(2)} s | <= 1.5 s | ${yes(median(encMs) <= 1500)} |`)
+  lines.push(`| decode, ${steps} flow steps (default), 1 sample | ${(median(decMs) / 1000).toFixed(2)} s | <= 4 s | ${yes(median(decMs) <= 4000)} |`)
+  lines.push(`| peak RSS, fresh process: load models, encode C = 16, decode | ${peak.toFixed(0)} MB | <= 1536 MB | ${yes(peak <= 1536)} |`)
+  lines.push('')
+  lines.push(`Encode runs (s): ${encMs.map((v) => (v / 1000).toFixed(2)).join(', ')}. Decode runs (s): ${decMs.map((v) => (v / 1000).toFixed(2)).join(', ')}.`)
+  lines.push('')
+  lines.push('Reconstruction of this image (seed 0, default steps): ' + quality.map((x) => `C = ${x.c}: ${x.bpp.toFixed(4)} bpp, PSNR ${x.psnr.toFixed(2)} dB, MS-SSIM ${x.msssim.toFixed(3)}`).join('; ') + `; C = 4: PSNR ${q.psnr.toFixed(2)} dB, MS-SSIM ${q.msssim.toFixed(3)}.`)
+  lines.push('')
+  lines.push(gpu === 'none' ? 'GPU: none on this machine, so no GPU numbers (the same code runs with `--ep cuda` where onnxruntime-node has CUDA).' : `GPU present (${gpu}); run with the cuda provider for GPU numbers.`)
+  const md = lines.join('\n') + '\n'
+  mkdirSync(path.join(ROOT, 'docs/bench'), { recursive: true })
+  writeFileSync(path.join(ROOT, 'docs/bench/codec.md'), md)
+  console.log(md)
+  void models
+}
+
+if (process.argv.includes('--child')) await child()
+else await main()
