@@ -123,7 +123,7 @@ async function main() {
   const md = `# Packet log benchmark (test/bench/store.ts)
 
 Machine: ${machine}. Shared with other jobs while measured (see load average), so rates are medians of ${RUNS} runs.
-Packets: real GSC packets (256x256, C=2, utf8 caption), ${ing.avgOctets.toFixed(0)} octets on average, re-framed with distinct
+Packets: real GSC packets (256x256, C=3, 10-word utf8 caption), ${ing.avgOctets.toFixed(0)} octets on average, re-framed with distinct
 sequence counts so none is a duplicate.
 
 | measure | median | runs |

@@ -5,7 +5,7 @@ import { encodeGscPacket, type GscPayload } from '../../src/core/bitstream/gscPa
 
 const WORDS = 'rover rock crater dust ridge sand boulder slope horizon shadow wheel track layer outcrop pebble plain dune cliff'.split(' ')
 
-/** A deterministic, ~200-octet GSC packet: 256x256 image, C=2, a short caption; `salt` makes content distinct. */
+/** A deterministic GSC packet (~145 octets; ~205 with channels 3, words 10): 256x256 image, C=2 by default, a short caption; `salt` makes content distinct. */
 export function gscPacket(apid: number, sequenceCount: number, salt = 0, opts: { channels?: number; words?: number } = {}): Uint8Array {
   let x = (salt * 2654435761 + 12345) >>> 0 || 1
   const rnd = () => {
@@ -58,7 +58,7 @@ export function reframe(p: Uint8Array, apid: number, sequenceCount: number): Uin
 export class SyntheticPass {
   private readonly pool: Uint8Array[]
   constructor(poolSize = 500) {
-    this.pool = Array.from({ length: poolSize }, (_, i) => gscPacket(1, 0, i))
+    this.pool = Array.from({ length: poolSize }, (_, i) => gscPacket(1, 0, i, { channels: 3, words: 10 }))
   }
   packet(k: number): Uint8Array {
     const perApid = this.pool.length * 16384

@@ -163,6 +163,7 @@ describe('queries, live ingest, events', () => {
     expect(log.list({ captionContains: cap.caption!.split(' ')[0] }).length).toBeGreaterThan(0)
     expect(log.list({ captionContains: '%' })).toEqual([])
     expect(log.count({ apid: 10 })).toBe(3)
+    expect(log.list({ afterId: ids[1].id }).map((p) => p.id)).toEqual([ids[2].id, ids[3].id])
     expect(Buffer.compare(Buffer.from(cap.raw), Buffer.from(pkts[2]))).toBe(0)
     expect(cap.header).toMatchObject({ width: 256, height: 256, channelIndices: expect.any(Array) })
     expect(cap.receivedAt).toBe(new Date(t0 + 2000).toISOString())

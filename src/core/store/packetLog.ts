@@ -1,5 +1,22 @@
 // The packet log: one SQLite file holding every byte string received (raw, as received) plus
 // what is derived from it (parsed headers, gaps, decodes, plans) and the operator event log.
+//
+// Choices an operator should know:
+// - Everything the capture reader yields is stored, in receive order: good packets (status ok),
+//   framed packets whose CRC fails (crc_failed) and unframeable spans or truncated tails
+//   (malformed, the bytes exactly as they were). So `log export` reproduces an imported capture
+//   byte for byte, garbage included.
+// - Duplicates are decided on the sha256 of the raw bytes. A repeated reception is not stored
+//   again; it is recorded in `duplicates` (which packet, when, from where, and after which packet
+//   it arrived). Export writes each stored byte string once; --with-duplicates re-emits repeated
+//   receptions in place, which reproduces captures that contained duplicates too.
+// - Gaps: per APID, from 14-bit sequence counts of intact (ok) packets; a CRC-failed packet
+//   counts as lost. See sequenceGaps.ts for wrap and late-arrival handling.
+// - status ok means: framing, CRC-32 and the GSC header are valid. Caption and latents are decoded
+//   when needed (captions lazily into the caption column; images by the decoder).
+// - Derived columns and tables (header fields, captions, gaps, apid_state, decodes) can be rebuilt
+//   from raw bytes with rebuildDerived(); raw bytes, receive times and the duplicates/imports
+//   bookkeeping are the record.
 import type Database from 'better-sqlite3'
 import { GscError } from '../util/errors'
 import { peekCaption } from './captionPeek'
@@ -38,7 +55,7 @@ export class PacketLog {
 
   /** Stores one received packet (live reception). Duplicates are counted, not stored again. */
   ingest(bytes: Uint8Array, receivedAt: Date = new Date()): IngestResult {
-    const inspection = inspectPacket(bytes)
+    const inspection = inspectPacket(bytes, { decode: false })
     const r = this.writer.write([{ bytes, inspection, receivedAt: receivedAt.getTime() }])
     return { id: r.ids[0], duplicate: r.duplicateFlags[0], status: r.statuses[0], newGaps: r.newGaps }
   }
@@ -217,7 +234,7 @@ export class PacketLog {
         const rows = db.prepare('SELECT id, raw FROM packets WHERE id > ? ORDER BY id LIMIT 1000').all(after) as { id: number; raw: Buffer }[]
         if (rows.length === 0) break
         for (const r of rows) {
-          const i = inspectPacket(new Uint8Array(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength))
+          const i = inspectPacket(new Uint8Array(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength), { decode: false })
           update.run({
             id: r.id, apid: i.primary?.apid ?? null, sequence_count: i.primary?.sequenceCount ?? null, status: statusOf(i),
             crc_ok: i.crcOk === undefined ? null : i.crcOk ? 1 : 0, error: i.ok ? null : (i.error ?? 'unknown error'), ...headerColumns(i)

@@ -37,6 +37,7 @@ function toMs(v: Date | string | number, what: string): number {
 export function buildPacketQuery(q: PacketQuery, countOnly: boolean): { sql: string; params: Record<string, unknown> } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
+  if (q.afterId !== undefined) (where.push('id > @afterId'), (params.afterId = q.afterId))
   if (q.apid !== undefined) (where.push('apid = @apid'), (params.apid = q.apid))
   if (q.status !== undefined) {
     if (!['ok', 'crc_failed', 'malformed'].includes(q.status)) throw new GscError(`unknown packet status '${q.status}'`)

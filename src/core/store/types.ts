@@ -27,6 +27,8 @@ export interface PacketRecord extends PacketSummary {
 }
 
 export interface PacketQuery {
+  /** Only packets stored after this id (for following the log as it grows). */
+  afterId?: number
   apid?: number
   status?: PacketStatus
   /** Inclusive bounds on receive time. */
