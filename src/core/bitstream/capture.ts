@@ -147,7 +147,12 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
         inspection.ok = false
         inspection.error = 'unframed bytes'
       }
-      if (end === q && framed === 0) inspection.error = `unframed bytes (${end - at} octets, no valid packet header): ${inspection.error ?? ''}`.replace(/: $/, '')
+      if (end === q && framed === 0) {
+        // No plausible header here: whatever the first octets would mean as a header is noise.
+        inspection.error = `unframed bytes (${end - at} octets, no valid packet header)`
+        delete inspection.primary
+        delete inspection.header
+      }
       yield { offset: at, bytes, inspection }
       at = end
     }

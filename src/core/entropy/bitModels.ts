@@ -3,11 +3,14 @@
 import type { RangeDecoder, RangeEncoder } from './rangeCoder'
 import { GscError } from '../util/errors'
 
-const RATE_BITS = 12
-const LIMIT = 40 // after ~40 observations the model adapts at ~1/41
+// State precision: probabilities are kept with 28 bits so slow rates never stall; coding uses the top 16.
+const STATE_BITS = 28
+const STATE_ONE = 2 ** STATE_BITS
+const RATE_ONE = 65536
+const LIMIT = 255 // adapts at 1/(n+1.5) until ~1/256 (fixed: part of the format)
 const RATES = (() => {
-  const t = new Uint16Array(LIMIT + 1)
-  for (let n = 0; n <= LIMIT; n++) t[n] = Math.floor(((1 << RATE_BITS) * 2) / (2 * n + 3))
+  const t = new Uint32Array(LIMIT + 1)
+  for (let n = 0; n <= LIMIT; n++) t[n] = Math.floor((RATE_ONE * 2) / (2 * n + 3))
   return t
 })()
 const P_MIN = 31
@@ -24,35 +27,39 @@ const COST = (() => {
 
 /** A bank of adaptive bit models addressed by context index. */
 export class BitModels {
-  readonly p: Uint16Array
+  readonly s: Float64Array // P(bit = 0) * 2^28, integer-valued
   readonly n: Uint8Array
   /** Ideal code length spent so far, in bits (accounting only; never affects coding). */
   cost = 0
 
   constructor(size: number) {
-    this.p = new Uint16Array(size).fill(32768)
+    this.s = new Float64Array(size).fill(STATE_ONE / 2)
     this.n = new Uint8Array(size)
   }
 
+  /** The 16-bit coding probability of bit 0 in context i. */
+  p0(i: number): number {
+    const p = Math.floor(this.s[i] / 4096)
+    return p < P_MIN ? P_MIN : p > P_MAX ? P_MAX : p
+  }
+
   private update(i: number, bit: number): void {
-    const p = this.p[i]
+    const s = this.s[i]
     const r = RATES[this.n[i]]
-    let q = bit === 0 ? p + (((65536 - p) * r) >> RATE_BITS) : p - ((p * r) >> RATE_BITS)
-    if (q < P_MIN) q = P_MIN
-    else if (q > P_MAX) q = P_MAX
-    this.p[i] = q
+    // exact integer arithmetic in doubles (products < 2^45)
+    this.s[i] = bit === 0 ? s + Math.floor(((STATE_ONE - s) * r) / RATE_ONE) : s - Math.floor((s * r) / RATE_ONE)
     if (this.n[i] < LIMIT) this.n[i]++
   }
 
   encode(enc: RangeEncoder, i: number, bit: number): void {
-    const p0 = this.p[i]
+    const p0 = this.p0(i)
     this.cost += COST[(bit === 0 ? p0 : 65536 - p0) >> 4]
     enc.encodeBit(p0, bit)
     this.update(i, bit)
   }
 
   decode(dec: RangeDecoder, i: number): number {
-    const p0 = this.p[i]
+    const p0 = this.p0(i)
     const bit = dec.decodeBit(p0)
     this.cost += COST[(bit === 0 ? p0 : 65536 - p0) >> 4]
     this.update(i, bit)

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { brotliCompressSync, constants } from 'node:zlib'
+import { RangeDecoder, RangeEncoder } from '../../src/core/entropy/rangeCoder'
+import { decodeCaption, encodeCaption, type CaptionMode } from '../../src/core/entropy/captionCoder'
+import { staticTextModel } from '../../src/core/entropy/textModel'
+import { serializeModel } from '../../src/core/entropy/textModelFormat'
+import { CAPTION_MODEL_SHA256 } from '../../src/core/entropy/captionModelData'
+import { syntheticCaptions } from '../../resources/entropy/syntheticCaptions'
+import { prng } from './bitstreamFixtures'
+
+const testCaptions = readFileSync(new URL('../fixtures/captions.txt', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() && !l.startsWith('#'))
+
+function codedOctets(mode: CaptionMode, text: string): number {
+  const enc = new RangeEncoder()
+  encodeCaption(enc, mode, text)
+  const bytes = enc.finish()
+  const back = decodeCaption(new RangeDecoder(bytes), mode)
+  expect(back.caption).toBe(text)
+  return bytes.length
+}
+
+describe('caption coder', () => {
+  it('round-trips any Unicode text in static and utf8 modes', () => {
+    const rnd = prng(11)
+    const samples = ['', ' ', 'Zürich — naïve café; 日本語のキャプション; emoji 🚀🛰️; tabs\tand\nnewlines', '\u0000\u0001\u007f\u0080\u07ff\u0800\uffff\u{10000}\u{10ffff}']
+    for (let i = 0; i < 60; i++) {
+      const n = Math.floor(rnd() * 60)
+      let s = ''
+      for (let j = 0; j < n; j++) {
+        const r = rnd()
+        const cp = r < 0.6 ? 32 + Math.floor(rnd() * 95) : r < 0.8 ? Math.floor(rnd() * 0x800) : r < 0.95 ? 0xe000 + Math.floor(rnd() * 0x1000) : 0x10000 + Math.floor(rnd() * 0xfffff)
+        s += String.fromCodePoint(cp)
+      }
+      samples.push(s)
+    }
+    for (const s of samples) for (const mode of ['static', 'utf8'] as const) codedOctets(mode, s)
+  })
+
+  it("meets the targets on test/fixtures/captions.txt: <= 60% of brotli's octets and <= 2.5 bits per character", () => {
+    expect(testCaptions.length).toBeGreaterThanOrEqual(30)
+    let ours = 0
+    let brotli = 0
+    let chars = 0
+    for (const c of testCaptions) {
+      const words = c.split(/\s+/).length
+      expect(words).toBeGreaterThanOrEqual(25)
+      expect(words).toBeLessThanOrEqual(80)
+      ours += codedOctets('static', c)
+      brotli += brotliCompressSync(Buffer.from(c), { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } }).length
+      chars += [...c].length
+    }
+    expect(ours / brotli).toBeLessThanOrEqual(0.6)
+    expect((ours * 8) / chars).toBeLessThanOrEqual(2.5)
+    // utf8 mode is the uncompressed reference: static must beat it by far
+    const raw = testCaptions.reduce((s, c) => s + codedOctets('utf8', c), 0)
+    expect(ours).toBeLessThan(raw * 0.4)
+  })
+
+  it('the static model is not trained on the test captions', () => {
+    const training = new Set(syntheticCaptions(16000, 12345).map((s) => s.toLowerCase()))
+    for (const c of testCaptions) expect(training.has(c.toLowerCase())).toBe(false)
+    const src = readFileSync(new URL('../../resources/entropy/build-caption-model.ts', import.meta.url), 'utf8')
+    expect(src).not.toMatch(/readFileSync\([^)]*captions\.txt/)
+  })
+
+  it('the shipped model matches its recorded SHA-256 (changing it needs a new format version)', () => {
+    const sha = createHash('sha256').update(serializeModel(staticTextModel())).digest('hex')
+    expect(sha).toBe(CAPTION_MODEL_SHA256)
+  })
+})
