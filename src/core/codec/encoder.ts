@@ -83,6 +83,7 @@ export interface EncodeResult {
   /** The bit target of the step rule for this C and image size, and whether the packet met it. */
   targetBits: number
   fitsTarget: boolean
+  /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
   stepsTried: { step: number; bits: number }[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
   senderDetections?: Detection[]
@@ -208,7 +209,8 @@ export interface PackResult {
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
  * index order. Step rule: the finest of QUANT_STEPS (1, 2, 4, ..., 128) whose whole packet (headers,
  * caption, latents, detections, CRC) fits targetBits(C) = targetBpp(C) x W x H (0.004 bpp at C = 1 ...
- * 0.02 bpp at C = 16); the coarsest if none does. The step travels in the header.
+ * 0.02 bpp at C = 16); the coarsest if none does. Appended detections are not counted against the
+ * target (they are reported separately). The step travels in the header.
  */
 export async function packChannels(
   prep: PreparedImage,
@@ -242,10 +244,12 @@ export async function packChannels(
   const budget = targetBits(Math.max(channels, 1), width, height)
   const built = new Map<number, { packet: Uint8Array; header: GscHeader }>()
   const steps = opts.quantStep !== undefined ? [opts.quantStep] : QUANT_STEPS
+  // Appended detections (--send-detections) are extra: they do not eat into the image's bit target.
+  const hasDets = prep.transmittedDetections.length > 0
   const choice = await chooseStep((step) => {
     const b = build(step)
     built.set(step, b)
-    return b.packet.length * 8
+    return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
   }, budget, steps)
   const { packet, header } = built.get(choice.step)!
   return {
