@@ -5,11 +5,12 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { readCapture } from '../../src/core/bitstream/capture'
 
-export const ROOT = path.resolve(__dirname, '..', '..')
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DATA = path.resolve(ROOT, '..', 'shared', 'data')
 
 export interface CaptureInfo {

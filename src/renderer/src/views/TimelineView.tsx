@@ -9,15 +9,14 @@ import { FIXED_COLOR, GAP_COLOR, LIVE_COLOR, STATUS_COLOR, STATUS_LABEL, fmtBits
 
 type Axis = 'time' | 'order'
 
-const M = { left: 64, right: 16, top: 14 }
-const BITS_H = 190
+const M = { left: 84, right: 16, top: 14 }
 const C_H = 80
 const STATUS_H = 26
 const AXIS_H = 30
 
 export function TimelineView() {
   const { packets, gaps, openPacket, selectedId } = useEngine()
-  const { ref, width } = useElementSize()
+  const { ref, width, height: boxH } = useElementSize()
   const [axisChoice, setAxisChoice] = useState<'auto' | Axis>('auto')
   const [live, setLive] = useState(true)
   const [fixed, setFixed] = useState<[number, number] | null>(null)
@@ -46,6 +45,8 @@ export function TimelineView() {
   const maxBits = Math.max(1, ...packets.map((p) => p.bits))
   const unit = axis === 'time' ? Math.max(1, spanMs / Math.max(1, packets.length - 1)) : 1
   const bandW = Math.max(3, Math.min(28, (unit / (domain[1] - domain[0])) * plotW * 0.7))
+  // The bits lane takes whatever height the window leaves.
+  const BITS_H = Math.max(150, boxH - (C_H + STATUS_H + AXIS_H + 60))
   const yBits = (b: number) => M.top + BITS_H - (b / maxBits) * (BITS_H - 10)
   const cTop = M.top + BITS_H + 14
   const cVals = [1, 2, 4, 8, 16]
@@ -103,8 +104,15 @@ export function TimelineView() {
 
   const ticks = useMemo(() => {
     const n = Math.max(2, Math.floor(plotW / 130))
+    if (axis === 'order') {
+      // Whole packets only, at a step that keeps labels apart.
+      const step = Math.max(1, Math.ceil((domain[1] - domain[0]) / n))
+      const out: number[] = []
+      for (let t = Math.ceil(domain[0] / step) * step; t <= domain[1]; t += step) if (t >= 0 && t < packets.length) out.push(t)
+      return out
+    }
     return Array.from({ length: n + 1 }, (_, i) => domain[0] + ((domain[1] - domain[0]) * i) / n)
-  }, [domain, plotW])
+  }, [domain, plotW, axis, packets.length])
 
   const rangeText =
     axis === 'time'
@@ -151,7 +159,7 @@ export function TimelineView() {
           </Button>
         </Group>
       </Group>
-      <div ref={ref} style={{ flex: 1, minHeight: height, position: 'relative' }}>
+      <div ref={ref} style={{ flex: 1, minHeight: 320, position: 'relative' }}>
         {packets.length === 0 && (
           <Text c="dimmed" ta="center" mt={80}>
             No packets in the log yet. Import or replay a capture in the Replay view.
@@ -184,11 +192,11 @@ export function TimelineView() {
               <line key={f} className="grid" x1={M.left} x2={M.left + plotW} y1={yBits(maxBits * f)} y2={yBits(maxBits * f)} />
             ))}
             <line className="axis" x1={M.left} x2={M.left + plotW} y1={yBits(0)} y2={yBits(0)} />
-            <text x={8} y={cTop + 10}>chosen C</text>
+            <text x={8} y={cTop + C_H / 2}>chosen C</text>
             {cVals.map((c) => (
               <g key={c}>
                 <line className="grid" x1={M.left} x2={M.left + plotW} y1={yC(c)} y2={yC(c)} />
-                <text x={M.left - 20} y={yC(c) + 4}>{c}</text>
+                <text x={M.left - 8} y={yC(c) + 4} textAnchor="end">{c}</text>
               </g>
             ))}
             <text x={8} y={statusTop + 16}>status</text>

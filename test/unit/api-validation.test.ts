@@ -1,0 +1,73 @@
+// Every API call is validated against the shared schemas before it reaches the engine.
+import { describe, expect, it } from 'vitest'
+import { validateCall, ApiArgumentError, METHOD_NAMES } from '../../src/shared/validate'
+import { ARG_SCHEMAS } from '../../src/shared/schemas'
+
+const bad = (method: unknown, args: unknown) => expect(() => validateCall(method, args)).toThrow(ApiArgumentError)
+
+describe('API argument validation', () => {
+  it('has a schema for every method of the API', () => {
+    expect(METHOD_NAMES.length).toBeGreaterThan(15)
+    for (const m of METHOD_NAMES) expect(ARG_SCHEMAS[m]).toBeDefined()
+  })
+
+  it('accepts well-formed calls and returns the parsed arguments', () => {
+    expect(validateCall('getPacket', { id: 3 })).toEqual({ method: 'getPacket', args: { id: 3 } })
+    expect(validateCall('listJobs', undefined).args).toEqual({})
+    expect(validateCall('listPackets', { apid: 100, status: 'crc_failed', text: 'rover', sort: 'bits', order: 'desc', limit: 10 }).args).toMatchObject({ apid: 100 })
+    expect(validateCall('plan', { alpha: 1, beta: 1e-4, images: 10, linkBps: 2000, passS: 600 }).method).toBe('plan')
+    expect(validateCall('setSettings', { captionerUrl: 'http://127.0.0.1:8080/v1' }).method).toBe('setSettings')
+  })
+
+  it('rejects unknown methods, including prototype names', () => {
+    bad('deleteEverything', {})
+    bad('constructor', {})
+    bad('__proto__', {})
+    bad(42, {})
+  })
+
+  it('rejects unknown keys', () => {
+    bad('getPacket', { id: 1, sql: 'DROP TABLE packets' })
+    bad('listJobs', { x: 1 })
+  })
+
+  it('rejects wrong types and out-of-range values', () => {
+    bad('getPacket', { id: -1 })
+    bad('getPacket', { id: 1.5 })
+    bad('getPacket', { id: '1' })
+    bad('getPacket', null)
+    bad('listPackets', { apid: 4096 })
+    bad('listPackets', { status: 'weird' })
+    bad('listPackets', { from: 'yesterday' })
+    bad('listPackets', { limit: 1e9 })
+    bad('plan', { alpha: -1, beta: 0, images: 1 })
+    bad('plan', { alpha: 1, beta: 0, images: 0 })
+    bad('plan', { alpha: Number.NaN, beta: 0, images: 1 })
+    bad('reconstruct', { id: 1, steps: 1000 })
+    bad('replayControl', { jobId: 'x', action: 'rewind' })
+    bad('setSettings', { executionProvider: 'tpu' })
+    bad('setSettings', { captionerUrl: 'file:///etc/passwd' })
+  })
+
+  it('refuses file paths: captures are referred to by upload or dialog references only', () => {
+    bad('importCapture', { file: '/etc/passwd' })
+    bad('importCapture', { file: 'upload:../../etc/passwd' })
+    bad('replayStart', { file: 'C:\\capture.bin' })
+    expect(validateCall('importCapture', { file: 'upload:abc_DEF-123' }).method).toBe('importCapture')
+  })
+
+  it('rejects payloads that are not base64 or too large', () => {
+    bad('uploadChunk', { uploadId: 'a', offset: 0, data: 'not base64!' })
+    bad('attachOriginal', { id: 1, name: 'x.png', data: '%%%' })
+    bad('loadCalibration', { name: 'r.json', json: 'x'.repeat(16 * 1024 * 1024 + 1) })
+  })
+
+  it('says which argument was wrong', () => {
+    try {
+      validateCall('listPackets', { apid: 'a' })
+      expect.unreachable()
+    } catch (e) {
+      expect((e as Error).message).toMatch(/^listPackets: invalid apid/)
+    }
+  })
+})
