@@ -92,9 +92,45 @@ export function sceneCaption(r: Rng): string {
   return s + '.'
 }
 
+const BASIC_COLOURS = ['black', 'white', 'grey', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown']
+const GROUNDS = ['vegetation', 'earth', 'water', 'pavement', 'snow']
+const GRID = ['in the centre', 'on the left', 'on the right', 'at the top', 'at the bottom', 'at the top left', 'at the top right', 'at the bottom left', 'at the bottom right']
+const COUNT_WORDS = ['two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'several', 'many']
+
+/** Sentences in the shape of the built-in captioner (src/core/caption/builtin.ts): scene, layout, objects. */
+export function builtinStyleCaption(r: Rng): string {
+  const where = r.pick(['An outdoor scene', 'An indoor scene', 'A scene'])
+  const light = r.pick(['dark', 'dimly lit', 'moderately lit', 'brightly lit'])
+  const cols = Array.from({ length: r.int(4) }, () => r.pick(BASIC_COLOURS))
+  const colours = cols.length === 0 ? '' : `, mostly ${cols.length === 1 ? cols[0] : cols.slice(0, -1).join(', ') + ' and ' + cols[cols.length - 1]}`
+  const parts = [`${where}, ${light}${colours}.`]
+  const lay: string[] = []
+  if (r.next() < 0.5) lay.push('sky across the top')
+  if (r.next() < 0.5) lay.push(`${r.pick(GROUNDS)} along the bottom`)
+  if (lay.length) parts.push(`There is ${lay.join(' and ')}.`)
+  const n = r.int(6)
+  if (n === 0) parts.push('No distinct objects are recognised.')
+  else {
+    const objs = Array.from({ length: n }, () => {
+      const cls = r.pick(COCO)
+      const size = r.pick(['large', 'medium-sized', 'small'])
+      if (r.next() < 0.55) return `${/^[aeiou]/.test(cls) ? 'an' : 'a'} ${cls} ${r.pick(GRID)}, ${size}`
+      return `${r.pick(COUNT_WORDS)} ${cls === 'person' ? 'people' : plural(cls)}, the most prominent ${r.pick(GRID)} and ${size}`
+    })
+    parts.push(`It shows ${objs.join('; ')}.`)
+  }
+  if (r.next() < 0.3) parts.push(`The colours are ${r.pick(['muted', 'moderately saturated', 'vivid'])}.`)
+  if (r.next() < 0.2) parts.push(`The lower part of the frame is ${r.pick([...GROUNDS, 'mixed in tone'])}.`)
+  if (r.next() < 0.1) parts.push('The view is a single still frame.')
+  return parts.join(' ')
+}
+
 export function syntheticCaptions(count: number, seed = 12345): string[] {
   const r = new Rng(seed)
   const out: string[] = []
-  for (let i = 0; i < count; i++) out.push(r.next() < 0.5 ? detectorCaption(r) : sceneCaption(r))
+  for (let i = 0; i < count; i++) {
+    const u = r.next()
+    out.push(u < 0.35 ? detectorCaption(r) : u < 0.7 ? sceneCaption(r) : builtinStyleCaption(r))
+  }
   return out
 }
