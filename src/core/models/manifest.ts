@@ -1,0 +1,168 @@
+// The model manifest (resources/models/manifest.json) and verified ONNX sessions: a model whose file
+// is missing or whose sha256 differs from the manifest is refused, so the station never decodes with
+// weights other than the ones whose metrics the manifest reports.
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as ort from 'onnxruntime-node'
+import { GscError, describeError } from '../util/errors'
+
+export interface TensorSpec {
+  name: string
+  /** Numbers are fixed sizes; strings name dynamic axes (e.g. 'n', 'h', 'w'). */
+  shape: (number | string)[]
+  type: string
+}
+
+export interface ModelEntry {
+  stage: string
+  file: string
+  sha256: string
+  bytes?: number
+  inputs: TensorSpec[]
+  outputs: TensorSpec[]
+  trainingData?: string
+  steps?: number | string
+  hardware?: string
+  license?: string
+  metrics?: Record<string, unknown>
+  notes?: string
+  /** Model-specific extras (normalisation constants, channel layout, vocabulary file, ...). */
+  [extra: string]: unknown
+}
+
+export interface Manifest {
+  formatVersion: number
+  models: Record<string, ModelEntry>
+}
+
+export type ExecutionProvider = 'cpu' | 'cuda'
+
+export interface OpenModelOptions {
+  executionProvider?: ExecutionProvider
+  dir?: string
+}
+
+/** resources/models: $GSC_MODELS_DIR if set, else found by walking up from this file, then from cwd. */
+export function defaultModelsDir(): string {
+  const env = process.env.GSC_MODELS_DIR
+  if (env) return resolve(env)
+  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()]
+  for (const start of starts) {
+    let d = start
+    for (let i = 0; i < 8; i++) {
+      const candidate = join(d, 'resources', 'models')
+      if (existsSync(join(candidate, 'manifest.json'))) return candidate
+      const parent = dirname(d)
+      if (parent === d) break
+      d = parent
+    }
+  }
+  return resolve(process.cwd(), 'resources', 'models')
+}
+
+const manifestCache = new Map<string, { mtimeMs: number; manifest: Manifest }>()
+
+export function loadManifest(dir?: string): Manifest {
+  const d = resolve(dir ?? defaultModelsDir())
+  const file = join(d, 'manifest.json')
+  if (!existsSync(file)) throw new GscError(`model manifest not found: ${file}`, 'ENOMODEL')
+  const mtimeMs = statSync(file).mtimeMs
+  const cached = manifestCache.get(file)
+  if (cached && cached.mtimeMs === mtimeMs) return cached.manifest
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (e) {
+    throw new GscError(`model manifest ${file} is not valid JSON: ${describeError(e)}`, 'ENOMODEL')
+  }
+  const m = parsed as Manifest
+  if (!m || typeof m !== 'object' || m.formatVersion !== 1 || typeof m.models !== 'object' || m.models === null)
+    throw new GscError(`model manifest ${file} has an unsupported format (expected formatVersion 1 with a models table)`, 'ENOMODEL')
+  for (const [id, e] of Object.entries(m.models)) {
+    if (typeof e?.file !== 'string' || typeof e?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))
+      throw new GscError(`model manifest entry '${id}' lacks a file name or a sha256`, 'ENOMODEL')
+  }
+  manifestCache.set(file, { mtimeMs, manifest: m })
+  return m
+}
+
+export function modelEntry(id: string, dir?: string): ModelEntry {
+  const m = loadManifest(dir)
+  const e = m.models[id]
+  if (!e) throw new GscError(`unknown model '${id}' (the manifest lists: ${Object.keys(m.models).join(', ') || 'none'})`, 'ENOMODEL')
+  return e
+}
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex')
+}
+
+export interface ModelVerification {
+  id: string
+  path: string
+  exists: boolean
+  bytes: number | null
+  sha256: string | null
+  ok: boolean
+  error?: string
+}
+
+/** Hashes the model file and compares it with the manifest; never throws for a bad file. */
+export function verifyModel(id: string, dir?: string): ModelVerification {
+  const d = resolve(dir ?? defaultModelsDir())
+  const e = modelEntry(id, d)
+  const path = join(d, e.file)
+  if (!existsSync(path)) return { id, path, exists: false, bytes: null, sha256: null, ok: false, error: `model file missing: ${path}` }
+  const actual = sha256File(path)
+  const ok = actual === e.sha256
+  return {
+    id, path, exists: true, bytes: statSync(path).size, sha256: actual, ok,
+    ...(ok ? {} : { error: `model '${id}' (${path}) has sha256 ${actual.slice(0, 12)}..., the manifest expects ${e.sha256.slice(0, 12)}...` })
+  }
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>()
+
+/** A verified onnxruntime session for model `id`, cached per (dir, id, provider, file hash). */
+export async function openModel(id: string, opts: OpenModelOptions = {}): Promise<ort.InferenceSession> {
+  const dir = resolve(opts.dir ?? defaultModelsDir())
+  const provider = opts.executionProvider ?? 'cpu'
+  const e = modelEntry(id, dir)
+  const key = `${dir}|${id}|${provider}|${e.sha256}`
+  const cached = sessions.get(key)
+  if (cached) return cached
+  const v = verifyModel(id, dir)
+  if (!v.ok) throw new GscError(v.error ?? `model '${id}' failed verification`, 'EMODELHASH')
+  const p = (async () => {
+    try {
+      // Deterministic single-session runs: sequential execution, fixed thread pool.
+      return await ort.InferenceSession.create(v.path, {
+        executionProviders: [provider],
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all'
+      })
+    } catch (err) {
+      sessions.delete(key)
+      const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''
+      throw new GscError(`cannot load model '${id}' with the ${provider} provider: ${describeError(err)}${hint}`, 'ENOMODEL')
+    }
+  })()
+  sessions.set(key, p)
+  return p
+}
+
+/** Forget cached sessions (tests; after replacing model files). */
+export async function closeModels(): Promise<void> {
+  const all = [...sessions.values()]
+  sessions.clear()
+  manifestCache.clear()
+  for (const s of all) {
+    try {
+      await (await s).release()
+    } catch {
+      /* already failed or released */
+    }
+  }
+}

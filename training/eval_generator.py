@@ -1,0 +1,140 @@
+"""Kodak evaluation of the generator (PyTorch EMA weights, the same ones exported to ONNX).
+For each image and C in {0,1,2,4,8,16}: transmitted channels = top-C by the channel_select rule, quantised
+with round(y/q)*q (q = --quant-step, y units); generator sampled with N Euler steps from seeded noise
+(t: 1 -> 0), transmitted channels re-imposed after the last step, decoded by g_s. Reported: PSNR and
+MS-SSIM (luma, 5 scales, as src/core/analysis/metrics.ts) against the original, for the generator and for
+the baseline "transmitted channels, every other channel at its training mean, decoded by g_s" (and the
+baseline "bicubic": that decode averaged per 16x16 block and bicubically upsampled). Captions: none in this script
+(caption embedding = zeros), so C = 0 is unconditional here; detection agreement needs the TS detector and
+is measured by the codec benchmark, not here.
+Usage: python3 training/eval_generator.py --config cpu [--limit 24] [--steps 12] [--quant-step 4]"""
+import argparse
+import glob
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import common
+from channel_select import luma_thumbnail, rank_channels
+from nets import Analysis, Generator, Synthesis
+
+W5 = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
+
+
+def gauss(size=11, sigma=1.5):
+    a = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-a * a / (2 * sigma * sigma))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :]).view(1, 1, size, size)
+
+
+def ssim_parts(x, y, k):
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mx, my = F.conv2d(x, k), F.conv2d(y, k)
+    sxx = F.conv2d(x * x, k) - mx * mx
+    syy = F.conv2d(y * y, k) - my * my
+    sxy = F.conv2d(x * y, k) - mx * my
+    cs = (2 * sxy + c2) / (sxx + syy + c2)
+    l = (2 * mx * my + c1) / (mx * mx + my * my + c1)
+    return (l * cs).mean().item(), cs.mean().item()
+
+
+def msssim(a, b):
+    """a, b: uint8-valued float64 tensors [3,H,W] -> MS-SSIM on luma."""
+    def luma(t):
+        return (0.299 * t[0] + 0.587 * t[1] + 0.114 * t[2]).view(1, 1, *t.shape[1:])
+    x, y, k = luma(a), luma(b), gauss()
+    res = 1.0
+    for s in range(5):
+        ss, cs = ssim_parts(x, y, k)
+        res *= max(ss if s == 4 else cs, 0.0) ** W5[s]
+        if s < 4:
+            x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
+    return res
+
+
+def to_u8(img):
+    return torch.round(img.clamp(0, 1) * 255).double()
+
+
+def psnr(a, b):
+    mse = ((a - b) ** 2).mean().item()
+    return 10 * np.log10(255 * 255 / max(mse, 1e-10))
+
+
+@torch.no_grad()
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', default='cpu')
+    ap.add_argument('--limit', type=int, default=24)
+    ap.add_argument('--steps', type=int, default=12)
+    ap.add_argument('--quant-step', type=float, default=4.0)
+    ap.add_argument('--seed', type=int, default=1)
+    a = ap.parse_args()
+    cfg = common.load_config(a.config)
+    common.setup(cfg)
+    rd = common.run_dir(cfg)
+    codec = torch.load(os.path.join(rd, 'codec.pt'), map_location='cpu')
+    gck = torch.load(os.path.join(rd, 'generator.pt'), map_location='cpu')
+    ga, gs, gen = Analysis(cfg).eval(), Synthesis(cfg).eval(), Generator(cfg).eval()
+    ga.load_state_dict(codec['g_a'])
+    gs.load_state_dict(codec['g_s'])
+    gen.load_state_dict(gck['generator_ema'])
+    n = cfg['latent_channels']
+    mean, std = gck['mean'].view(1, n, 1, 1), gck['std'].view(1, n, 1, 1)
+    files = sorted(glob.glob(os.path.join(common.KODAK_DIR, '*.png')))[: a.limit]
+    if not files:
+        raise SystemExit(f'Kodak not found at {common.KODAK_DIR}; skipping')
+    Cs = [0, 1, 2, 4, 8, 16]
+    rows = {c: {'gen_psnr': [], 'gen_msssim': [], 'base_psnr': [], 'base_msssim': [], 'bicubic_psnr': [], 'bicubic_msssim': []} for c in Cs}
+    t0 = time.time()
+    for f in files:
+        im = torch.from_numpy(common.load_rgb(f)).permute(2, 0, 1).float().unsqueeze(0) / 255.0
+        H, W = im.shape[-2:]
+        x = common.pad16(im)
+        orig = to_u8(im[0])
+        y = ga(x)
+        order = rank_channels(y[0].numpy(), luma_thumbnail(x[0].numpy()))
+        h, w = y.shape[-2:]
+        for c in Cs:
+            idx = torch.tensor(order[:c], dtype=torch.long)
+            mask = torch.zeros(1, n)
+            mask[0, idx] = 1.0
+            m4 = mask.view(1, n, 1, 1)
+            yq = torch.round(y / a.quant_step) * a.quant_step
+            ysel = ((yq - mean) / std) * m4
+            g = torch.Generator().manual_seed(a.seed)
+            z = torch.randn(1, n, h, w, generator=g)
+            cap = torch.zeros(1, cfg['generator']['caption_dim'])
+            for i in range(a.steps, 0, -1):
+                ti, tn = i / a.steps, (i - 1) / a.steps
+                z = z + (tn - ti) * gen(z, torch.tensor([ti]), cap, ysel, mask)
+            z = z * (1 - m4) + ysel
+            rec = gs(z * std + mean)[..., :H, :W]
+            base_lat = yq * m4 + mean * (1 - m4)
+            base = gs(base_lat)[..., :H, :W]
+            # bicubic: the same decode reduced to one value per 16x16 block, bicubically upsampled
+            full = gs(base_lat)
+            bic = F.interpolate(F.avg_pool2d(full, 16), scale_factor=16, mode='bicubic', align_corners=False)[..., :H, :W]
+            for key, img in (('gen', rec), ('base', base), ('bicubic', bic)):
+                u = to_u8(img[0])
+                rows[c][key + '_psnr'].append(psnr(u, orig))
+                rows[c][key + '_msssim'].append(msssim(u, orig))
+        print(f'{os.path.basename(f)} done {time.time() - t0:.0f}s', flush=True)
+    out = {'dataset': f'kodak ({len(files)} images)', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
+           'captions': 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
+    for c in Cs:
+        out['perC'][str(c)] = {k: round(float(np.mean(v)), 4) for k, v in rows[c].items()}
+    out['machine'] = common.hardware_string(torch.device('cpu'))
+    out['measuredWith'] = 'PyTorch (the exported ONNX matches it to the max abs diff in the manifest notes)'
+    with open(os.path.join(rd, 'metrics_generator.json'), 'w') as fo:
+        json.dump(out, fo, indent=1)
+    print(json.dumps(out['perC'], indent=1))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,187 @@
+"""Export g_a, g_s, generator and caption_encoder to ONNX (opset 17, dynamic batch/spatial axes), check
+each against PyTorch through onnxruntime-node (training/onnx_check.ts, max abs difference), and update the
+manifest entries of these four models (read-modify-write: other entries, e.g. "detector", are kept).
+Usage: python3 training/export_onnx.py --config cpu [--out resources/models] [--no-manifest]"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+import common
+from nets import Analysis, CaptionEncoder, Generator, Synthesis, channel_layout
+
+OPSET = 17
+TOL = 1e-4  # max abs difference relative to max(1, max |reference|)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export(model, args, names_in, names_out, dyn, path):
+    model.eval()
+    torch.onnx.export(model, args, path, opset_version=OPSET, input_names=names_in, output_names=names_out,
+                      dynamic_axes=dyn, do_constant_folding=True)
+
+
+def tensor_json(t):
+    t = t.detach().cpu()
+    return {'dims': list(t.shape), 'type': 'int64' if t.dtype == torch.int64 else 'float32', 'data': t.flatten().tolist()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', default='cpu')
+    ap.add_argument('--out', default=common.MODELS_DIR)
+    ap.add_argument('--no-manifest', action='store_true')
+    a = ap.parse_args()
+    cfg = common.load_config(a.config)
+    common.setup(cfg)
+    out = os.path.abspath(a.out)
+    os.makedirs(out, exist_ok=True)
+    rd = common.run_dir(cfg)
+    codec = torch.load(os.path.join(rd, 'codec.pt'), map_location='cpu')
+    gck = torch.load(os.path.join(rd, 'generator.pt'), map_location='cpu')
+    ga, gs, gen, enc = Analysis(cfg), Synthesis(cfg), Generator(cfg), CaptionEncoder(cfg)
+    ga.load_state_dict(codec['g_a'])
+    gs.load_state_dict(codec['g_s'])
+    gen.load_state_dict(gck['generator_ema'])
+    enc.load_state_dict(gck['caption_encoder'])
+    for m in (ga, gs, gen, enc):
+        m.eval()
+    n, g = cfg['latent_channels'], cfg['generator']
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 64, 96)
+    y = torch.randn(1, n, 4, 6) * 10
+    z = torch.randn(1, n, 4, 6)
+    t = torch.tensor([0.7])
+    cap = torch.randn(1, g['caption_dim'])
+    mask = torch.zeros(1, n)
+    mask[0, [0, 3, 17]] = 1
+    ysel = torch.randn(1, n, 4, 6) * mask.view(1, n, 1, 1)
+    L = g['max_tokens']
+    tok = torch.zeros(1, L, dtype=torch.long)
+    tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
+    tmask = (tok > 0).float()
+    tmask[0, 2] = 1.0
+    hw = {0: 'n', 2: 'h', 3: 'w'}
+    specs = {
+        'g_a': (ga, (x,), ['image'], ['latent'], {'image': {0: 'n', 2: 'H', 3: 'W'}, 'latent': hw}),
+        'g_s': (gs, (y,), ['latent'], ['image'], {'latent': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
+        'generator': (gen, (z, t, cap, ysel, mask), ['z_t', 't', 'caption', 'y_sel', 'mask'], ['v'],
+                      {'z_t': hw, 't': {0: 'n'}, 'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'v': hw}),
+        'caption_encoder': (enc, (tok, tmask), ['tokens', 'mask'], ['embedding'],
+                            {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
+    }
+    cases = {}
+    with torch.no_grad():
+        for mid, (model, args, ins, outs, dyn) in specs.items():
+            path = os.path.join(out, mid + '.onnx')
+            export(model, args, ins, outs, dyn, path)
+            ref = model(*args)
+            cases[mid] = {'file': path, 'inputs': {k: tensor_json(v) for k, v in zip(ins, args)},
+                          'outputs': {outs[0]: tensor_json(ref)}}
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
+        json.dump(cases, f)
+        case_path = f.name
+    res = subprocess.run(['npx', 'tsx', os.path.join(common.TRAINING_DIR, 'onnx_check.ts'), case_path],
+                         cwd=common.REPO_ROOT, capture_output=True, text=True)
+    os.unlink(case_path)
+    if res.returncode != 0:
+        sys.exit(f'onnx check failed:\n{res.stdout}\n{res.stderr}')
+    diffs = json.loads(res.stdout)
+    bad = {k: v for k, v in diffs.items() if v['relMaxAbsDiff'] > TOL}
+    print('onnxruntime vs pytorch:', json.dumps(diffs), flush=True)
+    if bad:
+        sys.exit(f'ONNX outputs differ from PyTorch beyond {TOL}: {bad}')
+    vocab_path = os.path.join(out, 'caption_vocab.json')
+    with open(vocab_path, 'w') as f:
+        json.dump({'formatVersion': 1, 'pad': 0, 'unknown': 1, 'firstWordId': 2, 'maxTokens': L,
+                   'lowercase': 'ascii A-Z only', 'split': 'tokens are maximal runs of [a-z0-9]', 'tokens': gck['vocab']}, f, indent=0)
+    if not a.no_manifest:
+        write_manifest(out, cfg, codec, gck, specs, diffs)
+    print('exported to', out, flush=True)
+
+
+def io_spec(specs, mid):
+    model, args, ins, outs, dyn = specs[mid]
+    def shape(name, t):
+        d = dyn.get(name, {})
+        return [d.get(i, s) for i, s in enumerate(t.shape)]
+    with torch.no_grad():
+        ref = model(*args)
+    return ([{'name': k, 'shape': shape(k, v), 'type': 'int64' if v.dtype == torch.int64 else 'float32'} for k, v in zip(ins, args)],
+            [{'name': outs[0], 'shape': shape(outs[0], ref), 'type': 'float32'}])
+
+
+def load_metrics(cfg, name):
+    p = os.path.join(common.run_dir(cfg), f'metrics_{name}.json')
+    if os.path.exists(p):
+        with open(p) as f:
+            return json.load(f)
+    return {'status': 'not measured yet'}
+
+
+def write_manifest(out, cfg, codec, gck, specs, diffs):
+    mpath = os.path.join(out, 'manifest.json')
+    man = {'formatVersion': 1, 'models': {}}
+    if os.path.exists(mpath):
+        with open(mpath) as f:
+            man = json.load(f)
+    man.setdefault('formatVersion', 1)
+    man.setdefault('models', {})
+    data = f"../shared/data/train ({codec['images']} photos: BSDS500, Sun-Hays 80, ImageNet samples; research/non-commercial terms, see its README)"
+    lic = 'MIT (weights trained by this project); training images are research-use only'
+    stamp = datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z'
+    lay = channel_layout(cfg)
+    common_notes = f"config training/configs/{cfg['name']}.json; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff "
+    cm = load_metrics(cfg, 'codec')
+    gm = load_metrics(cfg, 'generator')
+    entries = {
+        'g_a': dict(stage='codec-analysis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
+                    latent={'channels': cfg['latent_channels'], 'downsample': 16, 'quantStepAllChannels': 1.0,
+                            'inputPadding': 'edge-replicate to multiples of 16, crop the g_s output',
+                            'layout': [{'plane': 'Y' if p == 0 else ('Cb' if p == 1 else 'Cr'), 'u': u, 'v': v} for p, u, v in lay]},
+                    notes='RGB float32 in [0,1], NCHW, H and W multiples of 16 -> y (320 channels at 1/16). Channel k = DCT coefficient (plane,u,v) of the layout (lowest frequency first), refined by a learned 1x1 layer; quantise with round(y/quantStep). '),
+        'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
+                    notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding. '),
+        'generator': dict(stage='generator', steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
+                          normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
+                                         'rule': 'z = (y - mean[k]) / std[k] per channel k'},
+                          sampling={'convention': 'z_0 = data, z_1 = N(0,I) noise, z_t = t z_1 + (1-t) z_0, v ~ z_1 - z_0',
+                                    'step': 'z_{i-1} = z_i + (t_{i-1} - t_i) * v(z_i, t_i), t_i = i/N, from i = N (noise) to 0',
+                                    'recommendedSteps': 12, 'afterSampling': 'overwrite transmitted channels with their normalised dequantised values, then denormalise and run g_s',
+                                    'noCaption': 'caption input = zeros [1,128]'},
+                          captionedImages=gck['captioned_images'],
+                          notes='rectified-flow velocity in normalised g_a latent space, one model for C in {0,1,2,4,8,16}; y_sel = normalised dequantised transmitted channels scattered into 320 channels (zeros elsewhere), mask = 1 for transmitted channels. '),
+        'caption_encoder': dict(stage='caption-encoder', steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},
+                                vocab='caption_vocab.json', vocabSha256=sha256(os.path.join(out, 'caption_vocab.json')), maxTokens=cfg['generator']['max_tokens'],
+                                captionedImages=gck['captioned_images'],
+                                notes='tokens int64 [1,L] (src/core/models/tokenizer.ts; 0 pad, 1 unknown), mask float32 [1,L] (1 = real token) -> embedding [1,128]. '),
+    }
+    for mid, e in entries.items():
+        ins, outs = io_spec(specs, mid)
+        path = os.path.join(out, mid + '.onnx')
+        e['notes'] += common_notes + f"{diffs[mid]['maxAbsDiff']:.2e}."
+        man['models'][mid] = {'stage': e.pop('stage'), 'file': mid + '.onnx', 'sha256': sha256(path), 'bytes': os.path.getsize(path),
+                              'inputs': ins, 'outputs': outs, 'trainingData': data, 'steps': e.pop('steps'), 'hardware': e.pop('hardware'),
+                              'config': cfg['name'], 'license': lic, 'metrics': e.pop('metrics'), **e}
+    with open(mpath + '.tmp', 'w') as f:
+        json.dump(man, f, indent=1)
+        f.write('\n')
+    os.replace(mpath + '.tmp', mpath)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,176 @@
+"""The networks: analysis g_a, synthesis g_s (DCT-initialised), caption encoder, rectified-flow generator."""
+import math
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+BLOCK = 16
+
+
+def dct_order(n_keep):
+    """(u, v) frequency pairs of a 16x16 DCT, lowest first: by u+v, then u (so indices mean frequency)."""
+    pairs = [(u, v) for u in range(BLOCK) for v in range(BLOCK)]
+    pairs.sort(key=lambda p: (p[0] + p[1], p[0]))
+    return pairs[:n_keep]
+
+
+def dct_basis(u, v):
+    """Orthonormal 2D DCT-II basis image for vertical frequency u, horizontal frequency v."""
+    m = np.arange(BLOCK)
+    au = math.sqrt((1 if u == 0 else 2) / BLOCK)
+    av = math.sqrt((1 if v == 0 else 2) / BLOCK)
+    cu = au * np.cos((2 * m + 1) * u * math.pi / (2 * BLOCK))
+    cv = av * np.cos((2 * m + 1) * v * math.pi / (2 * BLOCK))
+    return np.outer(cu, cv)
+
+
+def channel_layout(cfg):
+    """List of (colour plane 0=Y 1=Cb 2=Cr, u, v) for each of the latent channels, in channel order."""
+    lay = [(0, u, v) for (u, v) in dct_order(cfg['luma_channels'])]
+    lay += [(1, u, v) for (u, v) in dct_order(cfg['chroma_channels'])]
+    lay += [(2, u, v) for (u, v) in dct_order(cfg['chroma_channels'])]
+    assert len(lay) == cfg['latent_channels']
+    return lay
+
+
+def dct_weight(cfg):
+    lay = channel_layout(cfg)
+    w = np.zeros((len(lay), 3, BLOCK, BLOCK), dtype=np.float32)
+    for k, (c, u, v) in enumerate(lay):
+        w[k, c] = dct_basis(u, v)
+    return torch.from_numpy(w)
+
+
+# Full-range BT.601 (JPEG) colour transform; luma centred on 0.
+RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+YCC2RGB = torch.tensor([[1.0, 0.0, 1.402], [1.0, -0.344136, -0.714136], [1.0, 1.772, 0.0]])
+
+
+class Analysis(nn.Module):
+    """g_a: RGB [B,3,H,W] in [0,1], H and W multiples of 16 -> y [B,320,H/16,W/16].
+    A learned 16x16 stride-16 transform initialised as a scaled orthonormal DCT (scale = 16, so
+    quantisation step 1 is the 'all channels' operating point) plus a learned 1x1 residual refinement."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.scale = float(cfg['latent_scale'])
+        self.register_buffer('rgb2ycc', RGB2YCC.clone().view(3, 3, 1, 1))
+        self.register_buffer('ycc_offset', torch.tensor([-0.5, 0.0, 0.0]).view(1, 3, 1, 1))
+        self.transform = nn.Conv2d(3, cfg['latent_channels'], BLOCK, stride=BLOCK, bias=False)
+        with torch.no_grad():
+            self.transform.weight.copy_(dct_weight(cfg) * self.scale)
+        self.refine = nn.Conv2d(cfg['latent_channels'], cfg['latent_channels'], 1)
+        nn.init.zeros_(self.refine.weight)
+        nn.init.zeros_(self.refine.bias)
+
+    def forward(self, x):
+        ycc = F.conv2d(x, self.rgb2ycc) + self.ycc_offset
+        y0 = self.transform(ycc)
+        return y0 + self.refine(y0)
+
+
+class Synthesis(nn.Module):
+    """g_s: y [B,320,h,w] -> RGB [B,3,16h,16w] (nominally [0,1]; the caller clamps).
+    Learned 1x1 refinement, transposed 16x16 transform initialised as the inverse DCT, fixed YCbCr->RGB,
+    then a small residual CNN at full resolution that removes blocking."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        c = cfg['codec']
+        self.scale = float(cfg['latent_scale'])
+        self.refine = nn.Conv2d(cfg['latent_channels'], cfg['latent_channels'], 1)
+        nn.init.zeros_(self.refine.weight)
+        nn.init.zeros_(self.refine.bias)
+        self.transform = nn.ConvTranspose2d(cfg['latent_channels'], 3, BLOCK, stride=BLOCK, bias=False)
+        with torch.no_grad():
+            self.transform.weight.copy_(dct_weight(cfg) / self.scale)
+        self.register_buffer('ycc2rgb', YCC2RGB.clone().view(3, 3, 1, 1))
+        self.register_buffer('ycc_offset', torch.tensor([0.5, 0.0, 0.0]).view(1, 3, 1, 1))
+        ch = c['deblock_channels']
+        layers = [nn.Conv2d(3, ch, 3, padding=1), nn.ReLU()]
+        for _ in range(c['deblock_layers'] - 2):
+            layers += [nn.Conv2d(ch, ch, 3, padding=1), nn.ReLU()]
+        last = nn.Conv2d(ch, 3, 3, padding=1)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        layers.append(last)
+        self.deblock = nn.Sequential(*layers)
+
+    def forward(self, y):
+        ycc = self.transform(y + self.refine(y)) + self.ycc_offset
+        rgb = F.conv2d(ycc, self.ycc2rgb)
+        return rgb + self.deblock(rgb)
+
+
+class CaptionEncoder(nn.Module):
+    """tokens int64 [B,L] (0 = pad), mask float [B,L] -> embedding [B,caption_dim]. Masked mean of word
+    embeddings followed by an MLP."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        g = cfg['generator']
+        self.embed = nn.Embedding(g['vocab_size'], g['embed_dim'], padding_idx=0)
+        self.mlp = nn.Sequential(nn.Linear(g['embed_dim'], g['caption_dim']), nn.SiLU(), nn.Linear(g['caption_dim'], g['caption_dim']))
+
+    def forward(self, tokens, mask):
+        e = self.embed(tokens) * mask.unsqueeze(-1)
+        pooled = e.sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+        return self.mlp(pooled)
+
+
+def time_embedding(t, dim):
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+    a = t.view(-1, 1) * 1000.0 * freqs.view(1, -1)
+    return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, ch, cond_dim, dilation):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(8, ch)
+        self.film = nn.Linear(cond_dim, 2 * ch)
+        self.conv1 = nn.Conv2d(ch, ch, 3, padding=dilation, dilation=dilation)
+        self.norm2 = nn.GroupNorm(8, ch)
+        self.conv2 = nn.Conv2d(ch, ch, 3, padding=1)
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)
+
+    def forward(self, h, cond):
+        scale, shift = self.film(cond).unsqueeze(-1).unsqueeze(-1).chunk(2, dim=1)
+        a = self.norm1(h) * (1 + scale) + shift
+        a = self.conv1(F.silu(a))
+        a = self.conv2(F.silu(self.norm2(a)))
+        return h + a
+
+
+class Generator(nn.Module):
+    """Rectified-flow velocity v(z_t, t, caption, y_sel, mask) in normalised latent space.
+    z_t, y_sel: [B,320,h,w]; t: [B]; caption: [B,caption_dim] (zeros = no caption); mask: [B,320] (1 = the
+    channel was transmitted; y_sel holds its normalised dequantised values, zeros elsewhere).
+    The input layer is a 1x1 convolution over concat(z_t, y_sel, mask broadcast), written as a sum so the
+    constant mask planes are not materialised."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        g = cfg['generator']
+        n, ch = cfg['latent_channels'], g['channels']
+        self.in_z = nn.Conv2d(n, ch, 1)
+        self.in_y = nn.Conv2d(n, ch, 1, bias=False)
+        self.in_m = nn.Linear(n, ch, bias=False)
+        cond_dim = 256
+        self.t_dim = 64
+        self.cond = nn.Sequential(nn.Linear(self.t_dim + g['caption_dim'], cond_dim), nn.SiLU(), nn.Linear(cond_dim, cond_dim), nn.SiLU())
+        dil = [1, 2, 4, 1, 2, 1, 1, 1][: g['blocks']]
+        self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in dil])
+        self.out_norm = nn.GroupNorm(8, ch)
+        self.out = nn.Conv2d(ch, n, 3, padding=1)
+
+    def forward(self, z_t, t, caption, y_sel, mask):
+        h = self.in_z(z_t) + self.in_y(y_sel) + self.in_m(mask).unsqueeze(-1).unsqueeze(-1)
+        cond = self.cond(torch.cat([time_embedding(t, self.t_dim), caption], dim=1))
+        for b in self.blocks:
+            h = b(h, cond)
+        return self.out(F.silu(self.out_norm(h)))

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# CI smoke test of the training code: a few codec and generator steps on tiny crops of a handful of
+# training images (configs/smoke.json), ONNX export to a temp dir (checked against PyTorch in
+# onnxruntime-node by export_onnx.py), then a real load + run of every exported model in onnxruntime-node.
+# Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+if ! "$PY" -c 'import torch, onnx' 2>/dev/null; then
+  echo "training smoke test: FAILED - $PY cannot import torch and onnx (install python3-torch python3-onnx, see scripts/setup.sh)" >&2
+  exit 1
+fi
+if [ ! -d ../shared/data/train ]; then
+  echo "training smoke test: SKIPPED - training images not found at ../shared/data/train" >&2
+  exit 0
+fi
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT" training/runs/smoke' EXIT
+start=$(date +%s)
+echo "training smoke test: codec steps"
+"$PY" training/train_codec.py --config smoke
+echo "training smoke test: generator steps"
+"$PY" training/train_generator.py --config smoke
+echo "training smoke test: export to $OUT"
+"$PY" -W ignore training/export_onnx.py --config smoke --out "$OUT"
+echo "training smoke test: load and run in onnxruntime-node"
+npx tsx training/smoke_run.ts "$OUT"
+echo "training smoke test: OK in $(( $(date +%s) - start ))s"

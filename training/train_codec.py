@@ -1,0 +1,82 @@
+"""Train g_a / g_s end-to-end: MSE(g_s(g_a(x) + U(-0.5, 0.5)), x) on random crops of ../shared/data/train.
+The additive uniform noise is the usual differentiable stand-in for rounding at quantisation step 1.
+Usage: python3 training/train_codec.py --config cpu [--steps N]"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+import common
+from nets import Analysis, Synthesis
+
+
+def random_batch(images, n, crop, rng):
+    out = np.empty((n, crop, crop, 3), dtype=np.uint8)
+    for i in range(n):
+        _, im = images[rng.integers(len(images))]
+        h, w = im.shape[:2]
+        y, x = rng.integers(h - crop + 1), rng.integers(w - crop + 1)
+        out[i] = im[y:y + crop, x:x + crop]
+    return torch.from_numpy(out).permute(0, 3, 1, 2).float() / 255.0
+
+
+def save(ckpt, ga, gs, steps, dev, images, cfg):
+    torch.save({'g_a': ga.state_dict(), 'g_s': gs.state_dict(), 'steps': steps, 'hardware': common.hardware_string(dev),
+                'images': len(images), 'config': cfg}, ckpt + '.tmp')
+    os.replace(ckpt + '.tmp', ckpt)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', default='cpu')
+    ap.add_argument('--steps', type=int)
+    ap.add_argument('--resume', action='store_true', help='continue from the run directory checkpoint')
+    a = ap.parse_args()
+    cfg = common.load_config(a.config)
+    dev = common.setup(cfg)
+    c = cfg['codec']
+    steps = a.steps or c['steps']
+    images = [im for im in common.load_train_images(cfg) if min(im[1].shape[:2]) >= c['crop']]
+    print(f'codec: {len(images)} training images, {steps} steps, batch {c["batch"]}, crop {c["crop"]}, device {dev}', flush=True)
+    ga, gs = Analysis(cfg).to(dev), Synthesis(cfg).to(dev)
+    out = common.run_dir(cfg)
+    ckpt = os.path.join(out, 'codec.pt')
+    done = 0
+    if a.resume and os.path.exists(ckpt):
+        st = torch.load(ckpt, map_location=dev)
+        ga.load_state_dict(st['g_a'])
+        gs.load_state_dict(st['g_s'])
+        done = st['steps']
+    transform_params = list(ga.transform.parameters()) + list(gs.transform.parameters())
+    other = [p for p in list(ga.parameters()) + list(gs.parameters()) if all(p is not q for q in transform_params)]
+    opt = torch.optim.Adam([{'params': transform_params, 'lr': c['lr_transform']}, {'params': other, 'lr': c['lr_deblock']}])
+    rng = np.random.default_rng(cfg['seed'] + done)
+    t0 = time.time()
+    ema = None
+    for step in range(1, steps + 1):
+        x = random_batch(images, c['batch'], c['crop'], rng).to(dev)
+        y = ga(x)
+        y_noisy = y + (torch.rand_like(y) - 0.5)
+        x_hat = gs(y_noisy)
+        loss = torch.mean((x_hat - x) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+        if step % c['log_every'] == 0 or step == steps:
+            psnr = 10 * np.log10(1.0 / max(ema, 1e-10))
+            print(f'codec step {done + step} loss {ema:.6f} (~{psnr:.2f} dB train) {time.time() - t0:.0f}s', flush=True)
+        if step % 50 == 0 and step < steps:
+            save(ckpt, ga, gs, done + step, dev, images, cfg)
+    total = done + steps
+    save(ckpt, ga, gs, total, dev, images, cfg)
+    with open(os.path.join(out, 'codec_train.json'), 'w') as f:
+        json.dump({'steps': total, 'final_train_mse_ema': ema, 'seconds': time.time() - t0, 'hardware': common.hardware_string(dev), 'images': len(images)}, f, indent=1)
+    print(f'saved {ckpt}', flush=True)
+
+
+if __name__ == '__main__':
+    main()

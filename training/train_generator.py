@@ -1,0 +1,125 @@
+"""Train the rectified-flow generator and the caption encoder (jointly) in normalised g_a latent space.
+Convention: z_0 = data (normalised latent), z_1 = Gaussian noise, z_t = t z_1 + (1 - t) z_0, target
+velocity v = z_1 - z_0. Sampling runs t from 1 to 0: z_{i-1} = z_i + (t_{i-1} - t_i) v(z_i, t_i, ...).
+Conditions per sample: C in c_choices (0 = caption only), the top-C channels of the image by the
+channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
+caption embedding dropped (zeros) with probability caption_dropout (always, if no captions exist).
+Usage: python3 training/train_generator.py --config cpu [--steps N] [--resume]"""
+import argparse
+import copy
+import json
+import os
+import time
+
+import numpy as np
+import torch
+
+import common
+import latents
+import tokenizer
+from nets import Analysis, CaptionEncoder, Generator
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', default='cpu')
+    ap.add_argument('--steps', type=int)
+    ap.add_argument('--resume', action='store_true', help='continue from runs/<config>/generator.pt (e.g. once captions exist)')
+    a = ap.parse_args()
+    cfg = common.load_config(a.config)
+    dev = common.setup(cfg)
+    g = cfg['generator']
+    steps = a.steps or g['steps']
+    out = common.run_dir(cfg)
+    codec = torch.load(os.path.join(out, 'codec.pt'), map_location='cpu')
+    ga = Analysis(cfg)
+    ga.load_state_dict(codec['g_a'])
+    ga.to(dev)
+    t0 = time.time()
+    items, mean, std = latents.build_cache(cfg, ga, dev)
+    items = [it for it in items if min(it['y'].shape[1:]) >= g['crop']]
+    captions = latents.load_captions()
+    vocab = tokenizer.build_vocab([captions[k] for k in sorted(captions)], g['vocab_size'] - 2)
+    ids, tmask, has_cap = latents.caption_tokens(cfg, items, captions, vocab)
+    print(f'generator: {len(items)} latents cached in {time.time() - t0:.0f}s; captions for {int(has_cap.sum())} images, vocabulary {len(vocab)} words', flush=True)
+
+    gen, enc = Generator(cfg).to(dev), CaptionEncoder(cfg).to(dev)
+    done = 0
+    ck_path = os.path.join(out, 'generator.pt')
+    if a.resume and os.path.exists(ck_path):
+        st = torch.load(ck_path, map_location=dev)
+        gen.load_state_dict(st['generator'])
+        enc.load_state_dict(st['caption_encoder_raw'] if 'caption_encoder_raw' in st else st['caption_encoder'])
+        done = st['steps']
+        print(f'resumed at step {done}', flush=True)
+    ema_gen, ema_enc = copy.deepcopy(gen).eval(), copy.deepcopy(enc).eval()
+    if a.resume and os.path.exists(ck_path):
+        ema_gen.load_state_dict(st['generator_ema'])
+        ema_enc.load_state_dict(st['caption_encoder'])
+    params = list(gen.parameters()) + list(enc.parameters())
+    opt = torch.optim.AdamW(params, lr=g['lr'], weight_decay=0.0)
+    n_ch = cfg['latent_channels']
+    mean_d, std_d = mean.to(dev).view(1, -1, 1, 1), std.to(dev).view(1, -1, 1, 1)
+    rng = np.random.default_rng(cfg['seed'] + 7 + done)
+    torch.manual_seed(cfg['seed'] + 7 + done)
+    cap_drop = g['caption_dropout'] if has_cap.any() else 1.0
+    crop, B = g['crop'], g['batch']
+    ema_decay = 0.995 if steps < 5000 else 0.999
+    run_loss, t0 = None, time.time()
+    for step in range(1, steps + 1):
+        lr = g['lr'] * min(1.0, step / 100) * (1.0 if step < 0.8 * steps else max(0.1, (steps - step) / (0.2 * steps)))
+        for pg in opt.param_groups:
+            pg['lr'] = lr
+        y = torch.empty(B, n_ch, crop, crop)
+        mask = torch.zeros(B, n_ch)
+        q = torch.empty(B, 1, 1, 1)
+        idx = rng.integers(len(items), size=B)
+        for b, i in enumerate(idx):
+            it = items[i]
+            h, w = it['y'].shape[1:]
+            oy, ox = rng.integers(h - crop + 1), rng.integers(w - crop + 1)
+            y[b] = it['y'][:, oy:oy + crop, ox:ox + crop].float()
+            c = int(rng.choice(g['c_choices']))
+            if c:
+                mask[b, it['rank'][:c]] = 1.0
+            q[b] = float(rng.choice(g['cond_quant_steps']))
+        y, mask, q = y.to(dev), mask.to(dev), q.to(dev)
+        z0 = (y - mean_d) / std_d
+        y_sel = ((torch.round(y / q) * q - mean_d) / std_d) * mask.view(B, n_ch, 1, 1)
+        tok, tm = ids[idx].to(dev), tmask[idx].to(dev)
+        keep = (has_cap[idx] & torch.from_numpy(rng.random(B) >= cap_drop)).float().to(dev).view(B, 1)
+        cap = enc(tok, tm) * keep
+        z1 = torch.randn_like(z0)
+        t = torch.rand(B, device=dev)
+        tt = t.view(B, 1, 1, 1)
+        zt = tt * z1 + (1 - tt) * z0
+        v = gen(zt, t, cap, y_sel, mask)
+        loss = torch.mean((v - (z1 - z0)) ** 2)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        with torch.no_grad():
+            for e, m in ((ema_gen, gen), (ema_enc, enc)):
+                for pe, pm in zip(e.parameters(), m.parameters()):
+                    pe.mul_(ema_decay).add_(pm, alpha=1 - ema_decay)
+        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
+        if step % g['log_every'] == 0 or step == steps:
+            print(f'generator step {done + step} loss {run_loss:.4f} lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
+        if step % 200 == 0 or step == steps:
+            save(ck_path, cfg, dev, ema_gen, ema_enc, gen, enc, mean, std, vocab, done + step, has_cap, run_loss, captions)
+    print(f'saved {ck_path}', flush=True)
+
+
+def save(path, cfg, dev, ema_gen, ema_enc, gen, enc, mean, std, vocab, steps, has_cap, loss, captions):
+    tmp = path + '.tmp'
+    torch.save({'generator_ema': ema_gen.state_dict(), 'caption_encoder': ema_enc.state_dict(),
+                'generator': gen.state_dict(), 'caption_encoder_raw': enc.state_dict(),
+                'mean': mean, 'std': std, 'vocab': vocab, 'steps': steps, 'hardware': common.hardware_string(dev),
+                'captioned_images': int(has_cap.sum()), 'loss': loss, 'config': cfg}, tmp)
+    os.replace(tmp, path)
+    # The generator's checkpoint stores the EMA weights under 'generator_ema'; export uses those.
+
+
+if __name__ == '__main__':
+    main()
