@@ -42,6 +42,22 @@ describe('detector', () => {
     await expect(det.detect({ width: 2, height: 2, data: new Uint8Array(12) }, { scoreThreshold: 2 })).rejects.toBeInstanceOf(GscError)
   })
 
+  it('refuses a model file whose sha256 differs from the manifest', async () => {
+    const { mkdtempSync, writeFileSync, copyFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(join(tmpdir(), 'gsc-det-'))
+    try {
+      const models = resolve(import.meta.dirname, '..', '..', 'resources', 'models')
+      const manifest = JSON.parse(readFileSync(join(models, 'manifest.json'), 'utf8'))
+      copyFileSync(join(models, 'detector.onnx'), join(dir, 'detector.onnx'))
+      manifest.models = { detector: { ...manifest.models.detector, sha256: '0'.repeat(64) } }
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest))
+      await expect(loadDetector({ dir })).rejects.toThrow(/sha256/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('finds nothing confident in a flat grey frame', async () => {
     const flat = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(128) }
     expect(await det.detect(flat, { scoreThreshold: 0.3 })).toEqual([])

@@ -35,6 +35,8 @@ export interface Detector {
 
 export interface LoadDetectorOptions {
   executionProvider?: 'cpu' | 'cuda'
+  /** Intra-op threads for ONNX Runtime (default 2). */
+  threads?: number
   /** Directory holding detector.onnx and manifest.json (default resources/models). */
   dir?: string
 }
@@ -169,7 +171,7 @@ export async function loadDetector(opts: LoadDetectorOptions = {}): Promise<Dete
         })
       )
     },
-    // The session is shared through the model registry's cache; nothing of ours to free.
+    // Sessions are cached per model file and options and shared by every Detector; nothing to free.
     close: async () => {}
   }
 }

@@ -1,10 +1,44 @@
-// Opens the detector's ONNX session through the model registry, which refuses a file whose sha256
-// differs from resources/models/manifest.json.
-import type * as ort from 'onnxruntime-node'
-import { openModel } from '../models/manifest'
+// Opens the detector's ONNX session. The file is verified through the model registry (sha256 against
+// resources/models/manifest.json; a mismatch is refused), but the session is ours: the detector runs
+// on a shared 2-core station CPU, where 2 intra-op threads without spin-waiting measured best
+// (spinning threads stall when other jobs hold the cores; see docs/bench/detector.md).
+import * as ort from 'onnxruntime-node'
+import { resolve } from 'node:path'
+import { defaultModelsDir, verifyModel } from '../models/manifest'
+import { GscError, describeError } from '../util/errors'
 
 export const DETECTOR_MODEL_ID = 'detector'
 
-export function openDetectorSession(opts: { dir?: string; executionProvider?: 'cpu' | 'cuda' } = {}): Promise<ort.InferenceSession> {
-  return openModel(DETECTOR_MODEL_ID, { dir: opts.dir, executionProvider: opts.executionProvider })
+export interface DetectorSessionOptions {
+  dir?: string
+  executionProvider?: 'cpu' | 'cuda'
+  /** Intra-op threads (default 2). */
+  threads?: number
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>()
+
+export function openDetectorSession(opts: DetectorSessionOptions = {}): Promise<ort.InferenceSession> {
+  const dir = resolve(opts.dir ?? defaultModelsDir())
+  const provider = opts.executionProvider ?? 'cpu'
+  const threads = opts.threads ?? 2
+  const v = verifyModel(DETECTOR_MODEL_ID, dir)
+  if (!v.ok) return Promise.reject(new GscError(v.error ?? 'detector model failed verification', 'EMODELHASH'))
+  const key = `${v.path}|${v.sha256}|${provider}|${threads}`
+  let p = sessions.get(key)
+  if (!p) {
+    p = ort.InferenceSession.create(v.path, {
+      executionProviders: [provider],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' } } }
+    }).catch((err) => {
+      sessions.delete(key)
+      throw new GscError(`cannot load the detector with the ${provider} provider: ${describeError(err)}`, 'ENOMODEL')
+    })
+    sessions.set(key, p)
+  }
+  return p
 }
