@@ -65,11 +65,17 @@ def main():
     }
     mpath = os.path.join(MODELS, 'manifest.json')
     manifest = json.load(open(mpath)) if os.path.exists(mpath) else {'formatVersion': 1, 'models': {}}
+    # Keep the file's existing indentation so the diff shows only our entry.
+    indent = 2
+    if os.path.exists(mpath):
+        lines = open(mpath).read().split('\n')
+        if len(lines) > 1 and lines[1].startswith(' '):
+            indent = len(lines[1]) - len(lines[1].lstrip(' '))
     manifest.setdefault('formatVersion', 1)
     manifest.setdefault('models', {})['detector'] = entry
     tmp = mpath + '.tmp-detector'
     with open(tmp, 'w') as f:
-        json.dump(manifest, f, indent=2)
+        json.dump(manifest, f, indent=indent)
         f.write('\n')
     os.replace(tmp, mpath)
     print(f'manifest: detector sha256 {entry["sha256"][:12]}..., metrics {metrics}')
