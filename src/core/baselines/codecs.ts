@@ -2,7 +2,7 @@
 import sharp from 'sharp'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { encodePng, readImage, type RgbImage } from '../util/image'
+import { readImage, type RgbImage } from '../util/image'
 import { GscError } from '../util/errors'
 import { runTool, toolMissing, withTempDir } from './tools'
 
@@ -35,6 +35,17 @@ const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_
 const geometric = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => a * Math.pow(b / a, i / (n - 1)))
 
 const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+
+/** Input files for the command-line encoders: uncompressed PNG (fast to write), made once per picture. */
+const pngInputs = new WeakMap<RgbImage, Promise<Buffer>>()
+function pngInput(img: RgbImage): Promise<Buffer> {
+  let p = pngInputs.get(img)
+  if (!p) {
+    p = raw(img).png({ compressionLevel: 0 }).toBuffer()
+    pngInputs.set(img, p)
+  }
+  return p
+}
 
 const avif: BaselineCodec = {
   id: 'avif',
@@ -89,7 +100,7 @@ const jpeg2000: BaselineCodec = {
     withTempDir(async (dir) => {
       const src = path.join(dir, 'in.png')
       const out = path.join(dir, 'out.j2k')
-      await writeFile(src, await encodePng(img))
+      await writeFile(src, await pngInput(img))
       await runTool('opj_compress', ['-i', src, '-o', out, '-r', ratio.toFixed(3), '-n', String(j2kLevels(img))])
       return u8(await readFile(out))
     }),
@@ -115,7 +126,7 @@ const hevc: BaselineCodec = {
     withTempDir(async (dir) => {
       const src = path.join(dir, 'in.png')
       const out = path.join(dir, 'out.heic')
-      await writeFile(src, await encodePng(img))
+      await writeFile(src, await pngInput(img))
       await runTool('heif-enc', ['-q', String(q), '-o', out, src])
       return u8(await readFile(out))
     }),
@@ -143,7 +154,7 @@ const jxl: BaselineCodec = {
     withTempDir(async (dir) => {
       const src = path.join(dir, 'in.png')
       const out = path.join(dir, 'out.jxl')
-      await writeFile(src, await encodePng(img))
+      await writeFile(src, await pngInput(img))
       await runTool('cjxl', [src, out, '-d', d.toFixed(3), '-e', '7', '--quiet'])
       return u8(await readFile(out))
     }),

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { createRequire } from 'node:module'
+import sharp from 'sharp'
 import { loadManifest } from '../models/manifest'
 
 const require = createRequire(import.meta.url)
@@ -32,7 +33,7 @@ export function machineInfo(): MachineInfo {
     platform: `${process.platform}-${process.arch} ${os.release()}`,
     node: process.version,
     onnxruntime: ver('onnxruntime-node'),
-    sharp: ver('sharp'),
+    sharp: sharp.versions.sharp ?? ver('sharp'),
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100)
   }
 }

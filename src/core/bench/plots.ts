@@ -35,9 +35,11 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   }
   const raw = (hi - lo) / target
   const mag = Math.pow(10, Math.floor(Math.log10(raw)))
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => (hi - lo) / s <= target + 1) ?? 10 * mag
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => Math.ceil(hi / s - 1e-9) - Math.floor(lo / s + 1e-9) <= target + 1) ?? 10 * mag
   const out: number[] = []
-  for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number((Math.round(v / step) * step).toPrecision(12)))
+  const first = Math.floor(lo / step + 1e-9)
+  const last = Math.ceil(hi / step - 1e-9)
+  for (let k = first; k <= last; k++) out.push(Number((k * step).toPrecision(12)))
   return out
 }
 

@@ -83,7 +83,7 @@ export function renderReport(r: BenchResults): string {
   o.push(all.length && all.every((c) => c.goal.met) ? 'Overall: **met at every C on every dataset.**' : `Overall: **not met** (met at ${all.filter((c) => c.goal.met).length} of ${all.length} dataset × C cells).`)
   o.push('')
   o.push(
-    '"Best baseline" is, per dataset and C, the baseline with the highest mean among those that reached the GSC packet size on every image; "beats" means a strictly higher mean. "no baseline" means no baseline codec could make a file that small for every image (their smallest files are listed in the tables) — then GSC is the only codec that delivers at that size.'
+    '"Best baseline" is, per dataset and C, the baseline with the highest mean among those that reached the GSC packet size on every image; "beats" means a strictly higher mean (a tie is "not met"). "no baseline fits" means no baseline codec could make a file that small for every image (their smallest files are listed in the tables): GSC is then the only codec that delivers every image at that size, and the cell counts as met by default — read it as such, not as a quality win.'
   )
   o.push('')
   o.push('## Method')

@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks'
 import { msssim, psnr } from '../analysis/metrics'
 import { detectionAgreement } from '../analysis/detections'
 import type { Detector, Detection } from '../analysis/detector'
-import { BASELINES, type BaselineId } from '../baselines/codecs'
-import { SCALES, SCALES_TRIED, fitToSize } from '../baselines/fitToSize'
+import { BASELINES, BASELINE_IDS, type BaselineId } from '../baselines/codecs'
+import { SCALES, SCALES_TRIED, fitToSize, newFitMemo, type FitMemo } from '../baselines/fitToSize'
 import { GscError, describeError } from '../util/errors'
 import { readImage, type RgbImage } from '../util/image'
 import { openDataset, readGroundTruth, type BenchDataset } from './datasets'
@@ -154,6 +154,9 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
       originals.push(orig)
 
       let prepared: GscPrepared | null = null
+      // Trial encodes are shared by the fits of this image at every C.
+      const memos = new Map<BaselineId, FitMemo>()
+      const memoOf = (b: BaselineId) => memos.get(b) ?? (memos.set(b, newFitMemo()), memos.get(b)!)
       for (const c of opts.channels) {
         opts.signal?.throwIfAborted()
         const recFile = path.join(imgDir, `c${c}.json`)
@@ -202,11 +205,18 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
             peakRssMiB: 0
           }
         }
-        for (const b of missing) {
-          opts.signal?.throwIfAborted()
-          opts.onProgress?.({ done, total, detail: `${ds.name}/${im.id} C=${c} ${b} @${rec.gsc.bytes} B` })
-          rec.baselines[b] = await runBaseline(b, x, rec.gsc.bytes, orig.detections, opts.detector, opts.signal)
+        // Two codecs at a time: the command-line encoders run as separate processes while this one measures.
+        const queue = [...missing]
+        const worker = async () => {
+          for (let b = queue.shift(); b; b = queue.shift()) {
+            opts.signal?.throwIfAborted()
+            opts.onProgress?.({ done, total, detail: `${ds.name}/${im.id} C=${c} ${b} @${rec.gsc.bytes} B` })
+            rec.baselines[b] = await runBaseline(b, x, rec.gsc.bytes, orig!.detections, opts.detector, opts.signal, memoOf(b))
+          }
         }
+        await Promise.all([worker(), worker()])
+        // keep a stable key order in the cache files
+        rec.baselines = Object.fromEntries(BASELINE_IDS.filter((b) => rec.baselines[b]).map((b) => [b, rec.baselines[b]]))
         rec.peakRssMiB = Math.max(usable?.peakRssMiB ?? 0, sampler.takePeakMiB())
         writeJsonAtomic(recFile, rec)
         records.push(rec)
@@ -232,12 +242,13 @@ async function runBaseline(
   targetBytes: number,
   reference: StoredDetection[] | null,
   detector: Detector | null,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  memo?: FitMemo
 ): Promise<BaselineMeasurement> {
   const t0 = performance.now()
   const base = { codec: id, targetBytes }
   try {
-    const r = await fitToSize(BASELINES[id], img, targetBytes, signal)
+    const r = await fitToSize(BASELINES[id], img, targetBytes, signal, memo)
     const searchMs = performance.now() - t0
     return {
       ...base,
