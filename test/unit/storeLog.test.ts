@@ -87,6 +87,7 @@ describe('import/export round trip', () => {
     expect(log.gaps()).toMatchObject([{ apid: 9, afterSequence: 9, beforeSequence: 11, missing: 1 }])
     log.exportCapture(out)
     expect(Buffer.compare(readFileSync(out), input)).toBe(0)
+    expect(() => log.exportCapture(log.file)).toThrow(/refusing to export over the packet log/)
     log.exportCapture(out, { status: 'ok' })
     expect(readFileSync(out).length).toBe(parts.filter((_, i) => i !== 10).reduce((a, p) => a + p.length, 0))
     log.close()

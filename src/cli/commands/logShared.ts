@@ -9,7 +9,7 @@ export function progressReporter(ctx: CommandContext, label: string) {
   return {
     update(p: ImportProgress) {
       bar ??= ctx.progress(`${label} (MB)`, mb(p.bytesTotal))
-      const n = p.packets + p.duplicates + p.bad
+      const n = p.packets + p.duplicates
       const pps = p.seconds > 0 ? Math.round(n / p.seconds) : 0
       const mbs = p.seconds > 0 ? (p.bytesDone / 1e6 / p.seconds).toFixed(1) : '0'
       bar.update(mb(p.bytesDone), `${p.packets} pkts, ${pps} pkt/s, ${mbs} MB/s, ${p.duplicates} dup, ${p.bad} bad`)

@@ -1,7 +1,7 @@
 // Streams stored raw bytes back out as a capture file, in receive order (packet id order), with
 // constant memory: rows are iterated and written through a 1 MiB buffer into a temp file that is
 // renamed into place only when complete.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 import { GscError, describeError } from '../util/errors'
 import type { ExportFilter, ExportSummary } from './types'
@@ -26,6 +26,9 @@ export function exportCaptureFrom(db: Database.Database, outPath: string, filter
          SELECT p.raw, d.after_packet_id, d.id, 1 FROM duplicates d JOIN packets p ON p.id = d.packet_id ${cond}
        ) ORDER BY k, sub`
     : `SELECT p.raw AS raw, 0 AS dup FROM packets p ${cond} ORDER BY p.id`
+  const dbFile = db.name
+  if (dbFile && existsSync(outPath) && realpathSync(outPath) === realpathSync(dbFile))
+    throw new GscError(`refusing to export over the packet log itself (${outPath})`)
   const tmp = `${outPath}.partial-${process.pid}`
   let fd: number
   try {

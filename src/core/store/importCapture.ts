@@ -82,7 +82,7 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
   }
   const finish = () => {
     summary.seconds = (performance.now() - started) / 1000
-    const n = summary.imported + summary.duplicates + summary.bad
+    const n = summary.imported + summary.duplicates // bad packets are stored, so already in imported
     summary.packetsPerSecond = summary.seconds > 0 ? n / summary.seconds : 0
     summary.mbPerSecond = summary.seconds > 0 ? summary.bytes / 1e6 / summary.seconds : 0
     return summary

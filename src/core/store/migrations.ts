@@ -34,7 +34,7 @@ export const MIGRATIONS: Migration[] = [
           channels        INTEGER,                   -- C
           model_id        INTEGER,
           caption         TEXT,
-          header_json     TEXT,
+          header_json     TEXT,                      -- optional cache; get() reads the header from raw
           import_id       INTEGER REFERENCES imports(id),
           source_offset   INTEGER                    -- byte offset in the capture it came from
         );

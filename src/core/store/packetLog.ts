@@ -111,7 +111,9 @@ export class PacketLog {
       ...rowToSummary(row),
       raw: new Uint8Array(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),
       sha256: row.hash.toString('hex'),
-      header: row.header_json ? (JSON.parse(row.header_json) as Record<string, unknown>) : null
+      header: row.header_json
+        ? (JSON.parse(row.header_json) as Record<string, unknown>)
+        : ((inspectPacket(row.raw, { decode: false }).header as Record<string, unknown> | undefined) ?? null)
     }
   }
 

@@ -58,7 +58,8 @@ export function headerColumns(i: SourceInspection) {
     channels: h?.channelIndices ? h.channelIndices.length : null,
     model_id: h?.modelId ?? null,
     caption: i.caption ?? null,
-    header_json: h ? JSON.stringify(h) : null
+    // The full header is re-read from raw on demand (get): storing it as JSON doubled the file size.
+    header_json: null
   }
 }
 
