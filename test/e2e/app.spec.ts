@@ -65,19 +65,24 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
     await expect(page.getByTestId('agreement')).toBeVisible()
     await expect(page.locator('[data-testid=reconstruction] [data-testid=box-transmitted]').first()).toBeVisible()
     // Overlays toggle off and on.
-    await page.getByTestId('toggle-transmitted').locator('input').uncheck()
+    await page.getByTestId('toggle-transmitted').uncheck()
     await expect(page.locator('[data-testid=reconstruction] [data-testid=box-transmitted]')).toHaveCount(0)
-    await page.getByTestId('toggle-transmitted').locator('input').check()
-    // Attach the original: the original and a WebP baseline at the same bits appear beside it.
-    await page.locator('input[type=file]').setInputFiles(info.originals[0])
-    await expect(page.getByTestId('original')).toBeVisible({ timeout: 30_000 })
-    await expect(page.getByTestId('baseline')).toBeVisible()
+    await page.getByTestId('toggle-transmitted').check()
   } else {
     console.log('[e2e] codec models (g_s, generator) are not in resources/models/manifest.json: checking the decode error is shown instead of a reconstruction')
     test.info().annotations.push({ type: 'skipped-step', description: 'reconstruction: codec models not present' })
     await expect(page.getByTestId('decode-error')).toBeVisible({ timeout: 60_000 })
     await expect(page.getByTestId('decode-error')).toContainText(/model/)
   }
+  // Attach the original (rehearsal replay): it appears with the sender's detections, beside a WebP
+  // baseline at the packet's size.
+  await page.locator('input[type=file]').setInputFiles(info.originals[0])
+  await expect(page.getByTestId('original')).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByTestId('baseline')).toBeVisible()
+  await expect(page.locator('[data-testid=original] [data-testid=box-transmitted]').first()).toBeVisible()
+  await page.getByTestId('toggle-transmitted').uncheck()
+  await expect(page.locator('[data-testid=original] [data-testid=box-transmitted]')).toHaveCount(0)
+  await page.getByTestId('toggle-transmitted').check()
   await shot(page, 'image', true)
 
   // The corrupted packet shows as failed, with its header, without breaking the view.

@@ -108,13 +108,14 @@ export function ImageView() {
       try {
         const r = await api.reconstruct({ id, uncertainty: showUnc || undefined })
         if (!stale) setRec(r)
-        const c = await api.compare({ id })
-        if (!stale) setCmp(c)
       } catch (e) {
         if (!stale) setDecodeError(e instanceof Error ? e.message : String(e))
       } finally {
         if (!stale) setDecoding(false)
       }
+      // The original and the baseline do not need the decoder.
+      const c = await api.compare({ id }).catch(() => null)
+      if (!stale && c) setCmp(c)
     })()
     return () => {
       stale = true
@@ -134,12 +135,17 @@ export function ImageView() {
 
   const decodeJob = jobs.find((j) => j.kind === 'decode' && j.state === 'running' && j.label === `decode packet ${id}`)
   const filter = `brightness(${brightness}%) contrast(${contrast}%)`
+  const transmitted = rec?.transmitted ?? detail?.transmitted ?? []
   const overlays = useMemo(() => {
     const o: OverlaySet[] = []
-    if (rec && showTx) o.push({ boxes: rec.transmitted, color: TRANSMITTED_COLOR, dashed: true, label: 'transmitted' })
+    if (showTx) o.push({ boxes: transmitted, color: TRANSMITTED_COLOR, dashed: true, label: 'transmitted' })
     if (rec && showDet) o.push({ boxes: rec.detected, color: DETECTED_COLOR, label: 'detected' })
     return o
-  }, [rec, showTx, showDet])
+  }, [rec, showTx, showDet, transmitted])
+  // The sender ran its detector on the original, so its boxes belong on the original too.
+  const originalOverlays = useMemo(() => (showTx ? [{ boxes: transmitted, color: TRANSMITTED_COLOR, dashed: true, label: 'transmitted' }] : []), [showTx, transmitted])
+  const W = rec?.width ?? detail?.width ?? 0
+  const H = rec?.height ?? detail?.height ?? 0
   const idx = packets.findIndex((p) => p.id === id)
 
   if (id === null)
@@ -242,7 +248,7 @@ export function ImageView() {
       </Paper>
       <Paper withBorder p="sm" style={{ flex: 1, display: 'flex', flexDirection: 'column', minWidth: 0 }}>
         <Group gap="md" mb="xs" wrap="wrap">
-          <Checkbox label={<span style={{ color: TRANSMITTED_COLOR }}>Transmitted detections ({rec?.transmitted.length ?? 0})</span>} checked={showTx} onChange={(e) => setShowTx(e.currentTarget.checked)} data-testid="toggle-transmitted" />
+          <Checkbox label={<span style={{ color: TRANSMITTED_COLOR }}>Transmitted detections ({transmitted.length})</span>} checked={showTx} onChange={(e) => setShowTx(e.currentTarget.checked)} data-testid="toggle-transmitted" />
           <Checkbox label={<span style={{ color: DETECTED_COLOR }}>Detections on reconstruction ({rec?.detected.length ?? 0})</span>} checked={showDet} onChange={(e) => setShowDet(e.currentTarget.checked)} data-testid="toggle-detected" />
           <Checkbox label="Uncertainty map" checked={showUnc} onChange={(e) => wantUncertainty(e.currentTarget.checked)} />
           {rec?.agreement ? (
@@ -277,7 +283,7 @@ export function ImageView() {
             }}
           >
             {(props) => (
-              <Button size="xs" variant="default" {...props} disabled={!rec} data-testid="attach-original">
+              <Button size="xs" variant="default" {...props} disabled={!detail || detail.status !== 'ok'} data-testid="attach-original">
                 Attach original…
               </Button>
             )}
@@ -309,7 +315,7 @@ export function ImageView() {
             </Stack>
           )}
           {decodeError && (
-            <Alert color="red" title="Decode failed" style={{ flex: 1 }} data-testid="decode-error">
+            <Alert color="red" title="Decode failed" style={{ flex: 1, maxWidth: cmp?.original ? 360 : undefined }} data-testid="decode-error">
               {decodeError}
             </Alert>
           )}
@@ -327,24 +333,25 @@ export function ImageView() {
               testId="reconstruction"
             />
           )}
-          {rec && cmp?.original && (
+          {W > 0 && cmp?.original && (
             <SyncViewer
               label={`Original${cmp.metrics ? ` · reconstruction PSNR ${cmp.metrics.psnr.toFixed(1)} dB${Number.isFinite(cmp.metrics.ssim) ? `, SSIM ${cmp.metrics.ssim.toFixed(3)}` : ''}` : ''}`}
               src={cmp.original}
-              width={rec.width}
-              height={rec.height}
+              width={W}
+              height={H}
               view={view}
               setView={setView}
               filter={filter}
+              overlays={originalOverlays}
               testId="original"
             />
           )}
-          {rec && cmp?.baseline && (
+          {W > 0 && cmp?.baseline && (
             <SyncViewer
               label={`Baseline ${cmp.baseline.format} · ${fmtBits(cmp.baseline.bits)}${cmp.baselineMetrics ? ` · PSNR ${cmp.baselineMetrics.psnr.toFixed(1)} dB` : ''}`}
               src={cmp.baseline.image}
-              width={rec.width}
-              height={rec.height}
+              width={W}
+              height={H}
               view={view}
               setView={setView}
               filter={filter}
@@ -352,9 +359,9 @@ export function ImageView() {
             />
           )}
         </div>
-        {rec && (
-          <Text size="xs" c="dimmed" mt={4}>
-            {cmp?.note ?? ''} {rec.notes.join(' · ')}
+        {(rec || cmp) && (
+          <Text size="xs" c="dimmed" mt={4} data-testid="image-notes">
+            {cmp?.note ?? ''} {rec?.notes.join(' · ') ?? ''}
           </Text>
         )}
       </Paper>
