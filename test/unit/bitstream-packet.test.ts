@@ -97,6 +97,13 @@ describe('GSC packet round trip', () => {
     expect(bytes.length).toBeLessThan(260)
   })
 
+  it('header of the docs/bitstream.md example is 8 octets (18 octets of framing in all)', () => {
+    const p = payload({ detections: false, mode: 'static' })
+    Object.assign(p.header, { quantStep: 1, steps: 0, seed: 0 })
+    const { d } = roundTrip(p)
+    expect(d.bits.header).toBe(18 * 8)
+  })
+
   it('latent shape is ceil(H/16) x ceil(W/16)', () => {
     expect(latentShape(768, 512)).toEqual({ h: 32, w: 48 })
     expect(latentShape(17, 1)).toEqual({ h: 1, w: 2 })
