@@ -99,7 +99,7 @@ describe('readCapture', () => {
     const fd = openSync(f, 'w')
     const block = Buffer.concat(Array.from({ length: 200 }, (_, i) => packets[i % 5]))
     let total = 0
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 80; i++) {
       writeSync(fd, block)
       total += 200
     }
