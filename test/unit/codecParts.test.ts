@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { uncertaintyMap, hotColour } from '../../src/core/codec/uncertainty'
+import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { describe, expect, it } from 'vitest'
 import { gaussianNoise, hash32, uniformU32 } from '../../src/core/codec/prng'
 import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
@@ -147,5 +153,48 @@ describe('flow sampler', () => {
     await expect(run).rejects.toBeInstanceOf(CancelledError)
     expect(calls).toBe(3)
     expect(z[0]).toBe(7)
+  })
+})
+
+describe('uncertainty map', () => {
+  it('is black where samples agree and brighter where they spread', () => {
+    const a = { width: 2, height: 1, data: Uint8Array.from([10, 10, 10, 100, 100, 100]) }
+    const b = { width: 2, height: 1, data: Uint8Array.from([10, 10, 10, 148, 148, 148]) }
+    const u = uncertaintyMap([a, b])
+    expect(Array.from(u.std)).toEqual([0, 24]) // population std of {100, 148}
+    expect(Array.from(u.image.data.subarray(0, 3))).toEqual([0, 0, 0])
+    expect(Array.from(u.image.data.subarray(3, 6))).toEqual(hotColour(24 / 48)) // half scale: red-orange
+    expect(hotColour(1)).toEqual([255, 255, 255])
+    expect(u.stats.maxStd).toBe(24)
+    expect(() => uncertaintyMap([a])).toThrow(/at least 2/)
+  })
+})
+
+describe('codec runner', () => {
+  it('terminates a worker that ignores cancellation and starts a fresh one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gsc-runner-'))
+    // a stand-in worker stuck in a job: replies only to a 'ping' kind, never to decode or cancel
+    const file = path.join(dir, 'stuck.mjs')
+    writeFileSync(
+      file,
+      `import { parentPort } from 'node:worker_threads'
+parentPort.on('message', (m) => { if (m.type === 'job' && m.kind === 'encode') parentPort.postMessage({ type: 'result', id: m.id, value: { ok: true } }) })`
+    )
+    const runner = createCodecRunner({ workerUrl: pathToFileURL(file), cancelGraceMs: 200 })
+    try {
+      expect(await runner.encode('x')).toEqual({ ok: true })
+      const ctl = new AbortController()
+      const job = runner.decode(new Uint8Array(1), {}, { signal: ctl.signal })
+      setTimeout(() => ctl.abort(), 50)
+      const t0 = Date.now()
+      await expect(job).rejects.toBeInstanceOf(CancelledError)
+      expect(Date.now() - t0).toBeLessThan(2000)
+      expect(runner.pending).toBe(0)
+      expect(await runner.encode('y')).toEqual({ ok: true }) // a new worker serves the next job
+      await expect(runner.decode(new Uint8Array(1), {}, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError)
+    } finally {
+      await runner.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
