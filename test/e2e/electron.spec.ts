@@ -18,20 +18,20 @@ test('desktop window exposes only window.gsc, hardened', async () => {
   const app = await electron.launch({ executablePath: BIN, args: [ROOT], env: { ...process.env, GSC_DB: path.join(mkdtempSync(path.join(os.tmpdir(), 'gsc-el-')), 'log.db') } })
   const win = await app.firstWindow()
   await expect(win).toHaveTitle(/GSC Mission Control/)
-  const probe = await win.evaluate(() => ({
-    gsc: typeof (window as unknown as { gsc?: unknown }).gsc,
-    require: typeof (window as unknown as { require?: unknown }).require,
-    process: typeof (window as unknown as { process?: unknown }).process
-  }))
+  // Runs in the page: only window.gsc may be there, no Node.
+  const probe = await win.evaluate(() => {
+    const w = globalThis as unknown as { gsc?: unknown; require?: unknown; process?: unknown }
+    return { gsc: typeof w.gsc, require: typeof w.require, process: typeof w.process }
+  })
   expect(probe).toEqual({ gsc: 'object', require: 'undefined', process: 'undefined' })
   const prefs = await app.evaluate(({ BrowserWindow }) => {
     const w = BrowserWindow.getAllWindows()[0]
-    const p = w.webContents.getLastWebPreferences?.() as { contextIsolation?: boolean; sandbox?: boolean; nodeIntegration?: boolean } | undefined
+    const p = (w.webContents as unknown as { getLastWebPreferences(): unknown }).getLastWebPreferences() as { contextIsolation?: boolean; sandbox?: boolean; nodeIntegration?: boolean } | undefined
     return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration }
   })
   expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false })
   // A bad argument is refused by the main process's validation.
-  const err = await win.evaluate(() => (window as unknown as { gsc: { getPacket(a: unknown): Promise<unknown> } }).gsc.getPacket({ id: -1 }).then(() => 'accepted', (e: Error) => e.message))
+  const err = await win.evaluate(() => (globalThis as unknown as { gsc: { getPacket(a: unknown): Promise<unknown> } }).gsc.getPacket({ id: -1 }).then(() => 'accepted', (e: Error) => e.message))
   expect(err).toMatch(/invalid/)
   await win.screenshot({ path: path.join(ROOT, 'test-results', 'screenshots', 'electron.png') })
   await app.close()

@@ -8,6 +8,10 @@ import { inspectPacket } from '../bitstream/inspect'
 import { decodeGscPacket } from '../bitstream/gscPacket'
 import { readCapture } from '../bitstream/capture'
 import { ssim } from '../analysis/metrics'
+import { loadManifest, defaultModelsDir, type Manifest } from '../models/manifest'
+import { BASELINES, type BaselineId } from '../baselines/codecs'
+import { fitToSize } from '../baselines/fitToSize'
+import type { RgbImage } from '../util/image'
 
 export type PacketLogLike = PacketLog
 export type DecodeResultLike = DecodeResult
@@ -43,19 +47,19 @@ export async function closeDecoder(): Promise<void> {
   if (r) await r.close()
 }
 
-export interface ManifestLike {
-  formatVersion: number
-  models: Record<string, { stage: string; file: string; sha256: string; metrics?: Record<string, unknown>; notes?: string }>
+export type ManifestLike = Manifest
+
+export async function loadManifestModule(): Promise<{ loadManifest(dir?: string): ManifestLike; defaultModelsDir(): string }> {
+  return { loadManifest, defaultModelsDir }
 }
 
-// The manifest module is D's and may land after this file: loaded by name at run time.
-const MANIFEST = '../models/manifest'
-export async function loadManifestModule(): Promise<{ loadManifest(dir?: string): ManifestLike; defaultModelsDir?: () => string } | null> {
-  try {
-    return (await import(/* @vite-ignore */ MANIFEST)) as { loadManifest(dir?: string): ManifestLike; defaultModelsDir?: () => string }
-  } catch {
-    return null
-  }
+/** G's baseline codecs driven to the packet's size (downscale + quality search), for the Image view. */
+export async function baselineAtSize(img: RgbImage, bytes: number, codec: BaselineId = 'webp'): Promise<{ image: RgbImage; bits: number; scale: number; label: string } | null> {
+  const c = BASELINES[codec]
+  if (await c.unavailable()) return null
+  const r = await fitToSize(c, img, bytes)
+  if (!r.reached || !r.image) return null
+  return { image: r.image, bits: r.bytes * 8, scale: r.scale ?? 1, label: c.label }
 }
 
 export async function loadInspector() {

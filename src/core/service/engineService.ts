@@ -22,7 +22,8 @@ import type { PacketRecord, PacketQuery, PacketSummary as StoreSummary } from '.
 import { JobRegistry, type JobHandle } from './jobs'
 import { UploadArea } from './uploads'
 import { UiStore } from './uiStore'
-import { decodeToRgb, pngDataUrl, psnr, webpBaseline } from './images'
+import { decodeToRgb, pngDataUrl } from './images'
+import { psnr } from '../analysis/metrics'
 import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
 import * as parts from './engineParts'
 import { inspectPacket } from '../bitstream/inspect'
@@ -257,7 +258,7 @@ export class EngineService {
       caption,
       primary: (ins?.primary as Record<string, number> | undefined) ?? null,
       header: (ins?.header as unknown as Record<string, unknown>) ?? r.header ?? null,
-      bitsBreakdown: ins?.bits ?? null,
+      bitsBreakdown: ins?.bits ? { ...ins.bits } : null,
       transmitted: r.status === 'ok' ? this.transmittedBoxes(r.raw, decodeGsc) : [],
       crcStored: ins?.crcStored ?? null,
       crcComputed: ins?.crcComputed ?? null,
@@ -351,14 +352,14 @@ export class EngineService {
     const w = r.width ?? undefined
     const h = r.height ?? undefined
     const original = await decodeToRgb(orig.bytes, w, h)
-    const base = await webpBaseline(original, r.octets)
+    const base = await parts.baselineAtSize(original, r.octets, 'webp')
     const ssim = await parts.loadSsim()
     const dec = this.decodes.get(id)
     const m = (x: RgbImage) => ({ psnr: psnr(original, x), ssim: ssim ? ssim(original, x) : NaN })
     return {
       packetId: id,
       original: await pngDataUrl(original),
-      baseline: base ? { format: `WebP (${base.scale < 1 ? `downscaled ×${base.scale}` : 'full size'})`, bits: base.bits, image: await pngDataUrl(base.image) } : null,
+      baseline: base ? { format: `WebP (${base.scale < 1 ? `coded at ×${Number(base.scale.toPrecision(3))} size` : 'full size'})`, bits: base.bits, image: await pngDataUrl(base.image) } : null,
       metrics: dec ? m(dec.image) : null,
       baselineMetrics: base ? m(base.image) : null,
       note: base ? null : `no WebP fits in ${r.octets} octets`
@@ -516,9 +517,8 @@ export class EngineService {
   // ---- models ----
 
   private async models(verify: boolean): Promise<{ models: ModelInfo[]; error: string | null; dir: string }> {
-    const dir = this.opts.modelsDir ?? path.resolve('resources/models')
     const m = await parts.loadManifestModule()
-    if (!m) return { models: [], error: 'model manifest module not available in this build', dir }
+    const dir = path.resolve(this.opts.modelsDir ?? m.defaultModelsDir())
     try {
       const man = m.loadManifest(this.opts.modelsDir)
       const { createReadStream, existsSync } = await import('node:fs')
