@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   await encodeImage(img, { channels: 4 }) // warm-up (first ONNX runs, detector load)
   const encMs: number[] = []
   const encCpuMs: number[] = []
-  let packet = new Uint8Array()
+  let packet: Uint8Array = new Uint8Array()
   for (let i = 0; i < runs; i++) {
     const t = performance.now()
     const c0 = process.cpuUsage()

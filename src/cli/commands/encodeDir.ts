@@ -55,7 +55,7 @@ const encodeDir: CommandSpec<EncodeDirResult> = {
         try {
           const img = await readImage(path.join(dir, names[i]))
           const r = await encodeImage(img, { ...opts, sequenceCount: seq, signal: ctx.signal })
-          if (!out.write(r.packet)) await new Promise((res) => out.once('drain', res))
+          if (!out.write(r.packet)) await new Promise<void>((res) => out.once('drain', () => res()))
           result.perImage.push({ file: names[i], sequenceCount: seq, width: r.width, height: r.height, channels: r.channels, quantStep: r.quantStep, bits: r.bits.total, bpp: r.bits.bpp, captionBits: r.bits.caption, latentBits: r.bits.latents })
           result.packets++
           result.totalBits += r.bits.total

@@ -31,6 +31,9 @@ export interface RunnerOptions {
   cancelGraceMs?: number
 }
 
+/** A job request before the runner numbers it. */
+type JobBody = Extract<JobRequest, { type: 'job' }> extends infer J ? (J extends unknown ? Omit<J, 'id'> : never) : never
+
 interface Pending {
   resolve(v: unknown): void
   reject(e: unknown): void
@@ -75,7 +78,7 @@ export function createCodecRunner(opts: RunnerOptions = {}): CodecRunner {
     return w
   }
 
-  const submit = <T>(req: Omit<Extract<JobRequest, { type: 'job' }>, 'id'>, ctl: JobControl = {}): Promise<T> => {
+  const submit = <T>(req: JobBody, ctl: JobControl = {}): Promise<T> => {
     if (closed) return Promise.reject(new GscError('codec runner is closed'))
     if (ctl.signal?.aborted) return Promise.reject(new CancelledError())
     worker ??= spawn()
