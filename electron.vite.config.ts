@@ -10,7 +10,7 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/main/index.ts'), engineHost: resolve(__dirname, 'src/main/engineHost.ts') },
-        output: { format: 'cjs', entryFileNames: '[name].js' }
+        output: { format: 'es', entryFileNames: '[name].js' }
       }
     }
   },

@@ -1,19 +1,23 @@
 // Electron main: one hardened window, the engine in a utilityProcess, IPC that validates every call.
 import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { validateCall } from '../shared/validate'
 import { EngineProcess } from './engineProcess'
 import { buildMenu } from './menu'
 import { WEB_PREFERENCES, hardenWindow, installSessionPolicy } from './security'
 
+// ESM build (package.json has type: module): no __dirname.
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+
 let win: BrowserWindow | null = null
-const engine = new EngineProcess(path.join(__dirname, 'engineHost.js'), {
+const engine = new EngineProcess(path.join(HERE, 'engineHost.js'), {
   GSC_USER_DATA: app.getPath('userData'),
   ...(process.env.GSC_DB ? { GSC_DB: process.env.GSC_DB } : {})
 })
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL
-const rendererFile = path.join(__dirname, '../renderer/index.html')
+const rendererFile = path.join(HERE, '../renderer/index.html')
 const isAppUrl = (url: string) => (rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && decodeURIComponent(new URL(url).pathname) === rendererFile)
 
 function createWindow(): void {
@@ -25,7 +29,7 @@ function createWindow(): void {
     backgroundColor: '#0a0d11',
     title: 'GSC Mission Control',
     show: false,
-    webPreferences: { ...WEB_PREFERENCES, preload: path.join(__dirname, '../preload/index.cjs') }
+    webPreferences: { ...WEB_PREFERENCES, preload: path.join(HERE, '../preload/index.cjs') }
   })
   hardenWindow(win, isAppUrl)
   win.once('ready-to-show', () => win?.show())
