@@ -7,7 +7,7 @@ import { decodeCaption, encodeCaption, type CaptionMode } from '../../src/core/e
 import { staticTextModel } from '../../src/core/entropy/textModel'
 import { serializeModel } from '../../src/core/entropy/textModelFormat'
 import { CAPTION_MODEL_SHA256 } from '../../src/core/entropy/captionModelData'
-import { syntheticCaptions } from '../../resources/entropy/syntheticCaptions'
+import { syntheticCaptions } from '../../src/core/entropy/training/syntheticCaptions'
 import { prng } from './bitstreamFixtures'
 
 const testCaptions = readFileSync(new URL('../fixtures/captions.txt', import.meta.url), 'utf8')
@@ -63,7 +63,7 @@ describe('caption coder', () => {
   it('the static model is not trained on the test captions', () => {
     const training = new Set(syntheticCaptions(16000, 12345).map((s) => s.toLowerCase()))
     for (const c of testCaptions) expect(training.has(c.toLowerCase())).toBe(false)
-    const src = readFileSync(new URL('../../resources/entropy/build-caption-model.ts', import.meta.url), 'utf8')
+    const src = readFileSync(new URL('../../src/core/entropy/training/buildCaptionModel.ts', import.meta.url), 'utf8')
     expect(src).not.toMatch(/readFileSync\([^)]*captions\.txt/)
   })
 

@@ -78,12 +78,14 @@ export function writeHeader(h: GscHeader): Uint8Array {
   w.bits(h.channelIndices.length, 7)
   const ib = indexBits(h.latentChannels)
   for (const c of h.channelIndices) w.bits(c, ib)
+  // Steps of the form m x 2^e / 64 with m in {1,3,5,7} (1, 2, 4, 8, 12, 24, 48, 96, ...) take 7 bits.
   const q = h.quantStep * QUANT_STEP_UNITS
   let e = 0
-  while (2 ** e < q) e++
-  if (2 ** e === q && e <= 15) {
-    // powers of two (the codec's steps 1, 2, 4, 8) take 5 bits
+  while ((q / 2 ** e) % 2 === 0) e++
+  const m = q / 2 ** e
+  if (m <= 7 && e <= 15) {
     w.bits(1, 1)
+    w.bits((m - 1) / 2, 2)
     w.bits(e, 4)
   } else {
     w.bits(0, 1)
@@ -118,7 +120,13 @@ export function readHeader(bytes: Uint8Array, start: number, end: number): { hea
     seen.add(c)
     channelIndices.push(c)
   }
-  const quantStep = (r.bit() === 1 ? 2 ** r.bits(4) : r.ue(MAX_QUANT_STEP * QUANT_STEP_UNITS - 1, 'quantStep') + 1) / QUANT_STEP_UNITS
+  let q: number
+  if (r.bit() === 1) {
+    const m = 2 * r.bits(2) + 1
+    q = m * 2 ** r.bits(4)
+    if (q > MAX_QUANT_STEP * QUANT_STEP_UNITS) throw new GscError(`GSC header quantStep ${q / QUANT_STEP_UNITS} exceeds the cap ${MAX_QUANT_STEP}`)
+  } else q = r.ue(MAX_QUANT_STEP * QUANT_STEP_UNITS - 1, 'quantStep') + 1
+  const quantStep = q / QUANT_STEP_UNITS
   const steps = r.ue(MAX_STEPS, 'steps')
   const seed = r.ue(MAX_SEED, 'seed')
   const mode = r.bits(2)

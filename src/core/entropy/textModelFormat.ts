@@ -72,7 +72,7 @@ export function deserializeModel(b: Uint8Array): StaticTextModel {
   if (b[p++] !== FORMAT) throw new GscError('static caption model has an unknown format')
   const order = b[p++]
   if (order > MAX_ORDER) throw new GscError(`static caption model order ${order} exceeds ${MAX_ORDER}`)
-  const tables: Map<string, ContextStats>[] = []
+  const tables: Map<number, ContextStats>[] = []
   for (let k = 0; k <= order; k++) {
     need(4)
     const n = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0
