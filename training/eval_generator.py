@@ -4,9 +4,9 @@ with round(y/q)*q (q = --quant-step, y units); generator sampled with N Euler st
 (t: 1 -> 0), transmitted channels re-imposed after the last step, decoded by g_s. Reported: PSNR and
 MS-SSIM (luma, 5 scales, as src/core/analysis/metrics.ts) against the original, for the generator and for
 the baseline "transmitted channels, every other channel at its training mean, decoded by g_s" (and the
-baseline "bicubic": that decode averaged per 16x16 block and bicubically upsampled). Captions: none in this script
-(caption embedding = zeros), so C = 0 is unconditional here; detection agreement needs the TS detector and
-is measured by the codec benchmark, not here.
+baseline "bicubic": that decode averaged per 16x16 block and bicubically upsampled).
+Captions: none unless --captions is given (then C = 0 is caption-only; otherwise unconditional).
+Detection agreement needs the TS detector and is measured by the codec benchmark, not here.
 Usage: python3 training/eval_generator.py --config cpu [--limit 24] [--steps 12] [--quant-step 4]"""
 import argparse
 import glob
@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 import common
 from channel_select import luma_thumbnail, rank_channels
-from nets import Analysis, Generator, Synthesis
+from nets import Analysis, CaptionEncoder, Generator, Synthesis
+import tokenizer
 
 W5 = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
 
@@ -74,13 +75,22 @@ def main():
     ap.add_argument('--steps', type=int, default=12)
     ap.add_argument('--quant-step', type=float, default=4.0)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--captions', help='jsonl {file, caption} written by `gsc caption --dir ../shared/data/kodak` (our built-in captioner)')
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     common.setup(cfg)
     rd = common.run_dir(cfg)
     codec = torch.load(os.path.join(rd, 'codec.pt'), map_location='cpu')
     gck = torch.load(os.path.join(rd, 'generator.pt'), map_location='cpu')
-    ga, gs, gen = Analysis(cfg).eval(), Synthesis(cfg).eval(), Generator(cfg).eval()
+    ga, gs, gen, enc = Analysis(cfg).eval(), Synthesis(cfg).eval(), Generator(cfg).eval(), CaptionEncoder(cfg).eval()
+    enc.load_state_dict(gck['caption_encoder'])
+    caps = {}
+    if a.captions:
+        with open(a.captions) as fc:
+            for line in fc:
+                if line.strip():
+                    r = json.loads(line)
+                    caps[os.path.basename(r['file'])] = r['caption']
     ga.load_state_dict(codec['g_a'])
     gs.load_state_dict(codec['g_s'])
     gen.load_state_dict(gck['generator_ema'])
@@ -110,6 +120,9 @@ def main():
             g = torch.Generator().manual_seed(a.seed)
             z = torch.randn(1, n, h, w, generator=g)
             cap = torch.zeros(1, cfg['generator']['caption_dim'])
+            if os.path.basename(f) in caps:
+                ids, tm = tokenizer.encode(caps[os.path.basename(f)], gck['vocab'], cfg['generator']['max_tokens'])
+                cap = enc(torch.tensor([ids]), torch.tensor([tm]))
             for i in range(a.steps, 0, -1):
                 ti, tn = i / a.steps, (i - 1) / a.steps
                 z = z + (tn - ti) * gen(z, torch.tensor([ti]), cap, ysel, mask)
@@ -126,7 +139,7 @@ def main():
                 rows[c][key + '_msssim'].append(msssim(u, orig))
         print(f'{os.path.basename(f)} done {time.time() - t0:.0f}s', flush=True)
     out = {'dataset': f'kodak ({len(files)} images)', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
-           'captions': 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
+           'captions': f'built-in captioner, {len(caps)} of {len(files)} images' if caps else 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
     for c in Cs:
         out['perC'][str(c)] = {k: round(float(np.mean(v)), 4) for k, v in rows[c].items()}
     out['machine'] = common.hardware_string(torch.device('cpu'))

@@ -60,6 +60,7 @@ def main():
     enc.load_state_dict(gck['caption_encoder'])
     for m in (ga, gs, gen, enc):
         m.eval()
+    ga.matmul_path = gs.matmul_path = False  # export the plain (transposed) convolutions
     n, g = cfg['latent_channels'], cfg['generator']
     torch.manual_seed(0)
     x = torch.rand(1, 3, 64, 96)
@@ -153,7 +154,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs):
                     latent={'channels': cfg['latent_channels'], 'downsample': 16, 'quantStepAllChannels': 1.0,
                             'inputPadding': 'edge-replicate to multiples of 16, crop the g_s output',
                             'layout': [{'plane': 'Y' if p == 0 else ('Cb' if p == 1 else 'Cr'), 'u': u, 'v': v} for p, u, v in lay]},
-                    notes='RGB float32 in [0,1], NCHW, H and W multiples of 16 -> y (320 channels at 1/16). Channel k = DCT coefficient (plane,u,v) of the layout (lowest frequency first), refined by a learned 1x1 layer; quantise with round(y/quantStep). '),
+                    notes='RGB float32 in [0,1], NCHW, H and W multiples of 16 -> y (320 channels at 1/16). Channel k = 16 x the orthonormal 16x16 DCT coefficient (plane,u,v) of the layout (lowest frequency first) of YCbCr (full-range BT.601, Y centred on 0)' + (', refined by a learned 1x1 layer' if cfg['codec'].get('train_analysis', True) else '; in this configuration g_a is NOT trained (train_analysis=false): it is exactly that fixed transform') + '; quantise with round(y/quantStep). '),
         'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
                     notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding. '),
         'generator': dict(stage='generator', steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
@@ -178,7 +179,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs):
                               'inputs': ins, 'outputs': outs, 'trainingData': data, 'steps': e.pop('steps'), 'hardware': e.pop('hardware'),
                               'config': cfg['name'], 'license': lic, 'metrics': e.pop('metrics'), **e}
     with open(mpath + '.tmp', 'w') as f:
-        json.dump(man, f, indent=1)
+        json.dump(man, f, indent=2)
         f.write('\n')
     os.replace(mpath + '.tmp', mpath)
 

@@ -36,21 +36,47 @@ def load_captions():
     return caps
 
 
+def build_cache(cfg, ga, dev, use_disk=True):
+    """Cached on disk under training/data_cache, keyed by a hash of the g_a weights."""
+    key = None
+    if use_disk:
+        import hashlib
+        h = hashlib.sha256()
+        for k, v in sorted(ga.state_dict().items()):
+            h.update(k.encode())
+            h.update(v.detach().cpu().numpy().tobytes())
+        key = h.hexdigest()[:16]
+        path = os.path.join(common.CACHE_DIR, f"latents_{cfg['name']}_{key}.pt")
+        if os.path.exists(path):
+            d = torch.load(path)
+            return d['items'], d['mean'], d['std']
+    items, mean, std = _build(cfg, ga, dev)
+    if key:
+        torch.save({'items': items, 'mean': mean, 'std': std}, path + '.tmp')
+        os.replace(path + '.tmp', path)
+    return items, mean, std
+
+
 @torch.no_grad()
-def build_cache(cfg, ga, dev):
+def _build(cfg, ga, dev):
     images = common.load_train_images(cfg)
     ga.eval()
     items = []
+    n = cfg['latent_channels']
+    s1, s2, cnt = torch.zeros(n, dtype=torch.float64), torch.zeros(n, dtype=torch.float64), 0
     for rel, im in images:
         h, w = (im.shape[0] // 16) * 16, (im.shape[1] // 16) * 16
         x = torch.from_numpy(np.ascontiguousarray(im[:h, :w])).permute(2, 0, 1).float().unsqueeze(0) / 255.0
         y = ga(x.to(dev))[0].cpu()
         order = rank_channels(y.numpy(), luma_thumbnail(x[0].numpy()))
         items.append({'rel': rel, 'y': y.half(), 'rank': torch.tensor(order[:16], dtype=torch.long)})
-    allv = torch.cat([it['y'].float().flatten(1) for it in items], dim=1)
-    mean = allv.mean(1)
-    std = allv.std(1).clamp(min=1e-3)
-    return items, mean, std
+        yd = y.double().flatten(1)
+        s1 += yd.sum(1)
+        s2 += (yd * yd).sum(1)
+        cnt += yd.shape[1]
+    mean = s1 / cnt
+    std = (s2 / cnt - mean * mean).clamp(min=0).sqrt().clamp(min=1e-3)
+    return items, mean.float(), std.float()
 
 
 def caption_tokens(cfg, items, captions, vocab_tokens):

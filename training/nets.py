@@ -65,9 +65,19 @@ class Analysis(nn.Module):
         nn.init.zeros_(self.refine.weight)
         nn.init.zeros_(self.refine.bias)
 
+    # PyTorch's CPU convolution is slow for 16x16 stride-16 kernels; training uses the identical
+    # block-matmul form, the ONNX export the plain convolution (export_onnx.py clears this flag).
+    matmul_path = True
+
     def forward(self, x):
         ycc = F.conv2d(x, self.rgb2ycc) + self.ycc_offset
-        y0 = self.transform(ycc)
+        if self.matmul_path:
+            b, c, H, W = ycc.shape
+            h, w = H // BLOCK, W // BLOCK
+            blocks = ycc.reshape(b, c, h, BLOCK, w, BLOCK).permute(0, 2, 4, 1, 3, 5).reshape(b * h * w, c * BLOCK * BLOCK)
+            y0 = (blocks @ self.transform.weight.reshape(self.transform.weight.shape[0], -1).t()).reshape(b, h, w, -1).permute(0, 3, 1, 2)
+        else:
+            y0 = self.transform(ycc)
         return y0 + self.refine(y0)
 
 
@@ -98,8 +108,18 @@ class Synthesis(nn.Module):
         layers.append(last)
         self.deblock = nn.Sequential(*layers)
 
+    matmul_path = True
+
     def forward(self, y):
-        ycc = self.transform(y + self.refine(y)) + self.ycc_offset
+        y = y + self.refine(y)
+        if self.matmul_path:
+            b, n, h, w = y.shape
+            wt = self.transform.weight.reshape(n, -1)
+            blocks = y.permute(0, 2, 3, 1).reshape(b * h * w, n) @ wt
+            ycc = blocks.reshape(b, h, w, 3, BLOCK, BLOCK).permute(0, 3, 1, 4, 2, 5).reshape(b, 3, h * BLOCK, w * BLOCK)
+        else:
+            ycc = self.transform(y)
+        ycc = ycc + self.ycc_offset
         rgb = F.conv2d(ycc, self.ycc2rgb)
         return rgb + self.deblock(rgb)
 

@@ -50,9 +50,16 @@ def main():
         ga.load_state_dict(st['g_a'])
         gs.load_state_dict(st['g_s'])
         done = st['steps']
-    transform_params = list(ga.transform.parameters()) + list(gs.transform.parameters())
-    other = [p for p in list(ga.parameters()) + list(gs.parameters()) if all(p is not q for q in transform_params)]
+    # train_analysis false: g_a stays the fixed DCT transform it was initialised as (so the generator can
+    # be trained on its latents at the same time); only g_s learns.
+    train_ga = c.get('train_analysis', True)
+    if not train_ga:
+        ga.requires_grad_(False)
+    transform_params = ([ga.transform.weight] if train_ga else []) + [gs.transform.weight]
+    other = [p for p in (list(ga.parameters()) if train_ga else []) + list(gs.parameters()) if all(p is not q for q in transform_params)]
     opt = torch.optim.Adam([{'params': transform_params, 'lr': c['lr_transform']}, {'params': other, 'lr': c['lr_deblock']}])
+    if done == 0:
+        save(ckpt, ga, gs, 0, dev, images, cfg)
     rng = np.random.default_rng(cfg['seed'] + done)
     t0 = time.time()
     ema = None

@@ -25,6 +25,7 @@ def main():
     ap.add_argument('--config', default='cpu')
     ap.add_argument('--steps', type=int)
     ap.add_argument('--resume', action='store_true', help='continue from runs/<config>/generator.pt (e.g. once captions exist)')
+    ap.add_argument('--max-minutes', type=float, help='stop (and save) after this much wall time; the LR decay follows whichever of steps/time is further along')
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     dev = common.setup(cfg)
@@ -64,10 +65,14 @@ def main():
     torch.manual_seed(cfg['seed'] + 7 + done)
     cap_drop = g['caption_dropout'] if has_cap.any() else 1.0
     crop, B = g['crop'], g['batch']
-    ema_decay = 0.995 if steps < 5000 else 0.999
+    ema_decay = 0.99 if steps < 2000 else (0.995 if steps < 5000 else 0.999)
     run_loss, t0 = None, time.time()
+    limit_s = a.max_minutes * 60 if a.max_minutes else None
     for step in range(1, steps + 1):
-        lr = g['lr'] * min(1.0, step / 100) * (1.0 if step < 0.8 * steps else max(0.1, (steps - step) / (0.2 * steps)))
+        frac = step / steps
+        if limit_s:
+            frac = max(frac, (time.time() - t0) / limit_s)
+        lr = g['lr'] * min(1.0, step / 100) * (1.0 if frac < 0.8 else max(0.1, (1 - frac) / 0.2))
         for pg in opt.param_groups:
             pg['lr'] = lr
         y = torch.empty(B, n_ch, crop, crop)
@@ -106,8 +111,12 @@ def main():
         run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
         if step % g['log_every'] == 0 or step == steps:
             print(f'generator step {done + step} loss {run_loss:.4f} lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
-        if step % 200 == 0 or step == steps:
+        last = step == steps or (limit_s is not None and time.time() - t0 >= limit_s)
+        if step % 100 == 0 or last:
             save(ck_path, cfg, dev, ema_gen, ema_enc, gen, enc, mean, std, vocab, done + step, has_cap, run_loss, captions)
+        if last:
+            print(f'generator: stopping at step {done + step} ({time.time() - t0:.0f}s)', flush=True)
+            break
     print(f'saved {ck_path}', flush=True)
 
 
