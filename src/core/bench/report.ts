@@ -44,7 +44,7 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
     o.push(`### ${d.name}, C = ${c.c}`)
     o.push('')
     o.push(
-      `GSC packets: mean ${f(c.gsc.meanBytes, 0)} bytes (whole CCSDS packet), ${c.gsc.fitsTarget}/${c.gsc.n} within the step rule's bit target; peak RSS ${c.gsc.peakRssMiB} MiB; median pack ${ms(c.gsc.medianPackMs)}. Baselines were each driven to the largest file not above each image's GSC packet size.`
+      `GSC packets: mean ${f(c.gsc.meanBytes, 0)} bytes (whole CCSDS packet), ${c.gsc.fitsTarget}/${c.gsc.n} within the step rule's bit target; mean bits per section: header ${f(c.gsc.sections.header, 0)}, caption ${f(c.gsc.sections.caption, 0)}, latents ${f(c.gsc.sections.latents, 0)}, detections ${f(c.gsc.sections.detections, 0)}; peak RSS ${c.gsc.peakRssMiB} MiB; median pack ${ms(c.gsc.medianPackMs)}. Baselines were each driven to the largest file not above each image's GSC packet size.`
     )
     o.push('')
     o.push('| codec | images reached | mean bytes | bpp | PSNR dB | MS-SSIM | det. precision | det. recall | det. F1 | mAP@0.5 vs GT | median encode | median decode |')
@@ -108,7 +108,7 @@ export function renderReport(r: BenchResults): string {
   o.push(r.command)
   o.push('```')
   o.push('')
-  o.push(`Per image and C results are cached in the output folder's cache/ (delete it to re-measure). Run time: ${r.timing.wallS.toFixed(0)} s wall for ${r.timing.computed} measured and ${r.timing.cached} cached image × C units; process peak RSS ${r.timing.maxRssMiB} MiB.`)
+  o.push(`Per image and C results are cached in the output folder's cache/ (delete it to re-measure). This invocation: ${r.timing.wallS.toFixed(0)} s wall, ${r.timing.computed} image × C units measured now and ${r.timing.cached} taken from the cache written by earlier invocations of the same command (an interrupted run resumes; per-unit times are in results.json); this process's peak RSS ${r.timing.maxRssMiB} MiB.`)
   o.push('')
   return o.join('\n')
 }

@@ -40,7 +40,13 @@ export interface GoalVerdict {
 
 export interface CSummary {
   c: number
-  gsc: CodecSummary & { fitsTarget: number; medianPackMs: number | null; peakRssMiB: number }
+  gsc: CodecSummary & {
+    fitsTarget: number
+    medianPackMs: number | null
+    peakRssMiB: number
+    /** Mean bits per packet section (header includes the CCSDS primary header and CRC). */
+    sections: { header: number | null; caption: number | null; latents: number | null; detections: number | null }
+  }
   baselines: BaselineSummary[]
   goal: GoalVerdict
 }
@@ -111,7 +117,13 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
       ...codecSummary(gscItems, images, originals, labelled, recs.length === images),
       fitsTarget: recs.filter((r) => r.gsc.fitsTarget).length,
       medianPackMs: median(recs.map((r) => r.gsc.packMs)),
-      peakRssMiB: Math.max(0, ...recs.map((r) => r.peakRssMiB))
+      peakRssMiB: Math.max(0, ...recs.map((r) => r.peakRssMiB)),
+      sections: {
+        header: mean(recs.map((r) => r.gsc.sections.header)),
+        caption: mean(recs.map((r) => r.gsc.sections.caption)),
+        latents: mean(recs.map((r) => r.gsc.sections.latents)),
+        detections: mean(recs.map((r) => r.gsc.sections.detections))
+      }
     }
     const bs = baselines.map((b): BaselineSummary => {
       const ms = recs.map((r) => ({ image: r.image, b: r.baselines[b] })).filter((x) => x.b)
