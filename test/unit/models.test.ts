@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { closeModels, defaultModelsDir, loadManifest, openModel, verifyModel } from '../../src/core/models/manifest'
 import { captionWords, loadCaptionVocab, makeVocab, tokenizeCaption } from '../../src/core/models/tokenizer'
 import { GscError } from '../../src/core/util/errors'
+import modelsCommand from '../../src/cli/commands/models'
 
 const dir = defaultModelsDir()
 const ids = ['g_a', 'g_s', 'generator', 'caption_encoder']
@@ -56,6 +57,18 @@ function smoothImage(w: number, h: number): Float32Array {
       for (let x = 0; x < w; x++) a[c * w * h + y * w + x] = 0.5 + 0.3 * Math.sin((x + 7 * c) / 9) * Math.cos((y - 3 * c) / 13)
   return a
 }
+
+describe('gsc models', () => {
+  it('lists every manifest entry, the detector included, and verifies the hashes', async () => {
+    const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
+    const r = await modelsCommand.run({ values: { verify: true }, positionals: [] }, ctx)
+    const listed = r.models.map((m) => m.id)
+    expect(listed).toEqual(Object.keys(loadManifest().models))
+    for (const id of ids) expect(r.models.find((m) => m.id === id)?.verified, id).toBe(true)
+    expect(r.totalBytes).toBeLessThanOrEqual(150e6)
+    expect(modelsCommand.format?.(r)).toMatch(/generator/)
+  })
+})
 
 describe('ONNX sessions', () => {
   it('g_a -> round -> g_s reconstructs a smooth image above 28 dB', async () => {
