@@ -58,6 +58,17 @@ describe('detector', () => {
     }
   })
 
+  it('letterboxes: aspect kept, image centred, bars normalise to zero', async () => {
+    const { letterboxDetectorInput } = await import('../../src/core/analysis/detector')
+    const wide = { width: 832, height: 416, data: new Uint8Array(832 * 416 * 3).fill(255) }
+    const { input, letterbox } = await letterboxDetectorInput(wide)
+    expect(letterbox).toEqual({ scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 104 })
+    const at = (c: number, y: number, x: number) => input[c * 416 * 416 + y * 416 + x]
+    expect(Math.abs(at(0, 10, 200))).toBeLessThan(0.02) // bar (mean grey) -> ~0
+    expect(at(0, 208, 200)).toBeCloseTo((255 - 103.53) / 57.375, 3) // white image, B plane
+    expect(Math.abs(at(2, 415, 10))).toBeLessThan(0.02)
+  })
+
   it('finds nothing confident in a flat grey frame', async () => {
     const flat = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(128) }
     expect(await det.detect(flat, { scoreThreshold: 0.3 })).toEqual([])
@@ -86,10 +97,12 @@ describe('detector', () => {
 
   it.skipIf(!haveData)('is consistent under a horizontal flip and under rescaling', async () => {
     const img = await readImage(join(COCO, 'images', 'train2017', '000000000036.jpg'))
-    const base = await det.detect(img)
+    // Confident objects only: a CNN is not exactly flip-invariant near the threshold (a 0.38 'kite' appears when flipped).
+    const base = await det.detect(img, { scoreThreshold: 0.5 })
     expect(base.length).toBeGreaterThan(0)
-    const flipped = (await det.detect(flipH(img))).map((d) => ({ ...d, box: [img.width - d.box[2], d.box[1], img.width - d.box[0], d.box[3]] as Box }))
-    expect(detectionAgreement(base, flipped).f1).toBeGreaterThanOrEqual(0.99)
+    const flipped = (await det.detect(flipH(img), { scoreThreshold: 0.5 })).map((d) => ({ ...d, box: [img.width - d.box[2], d.box[1], img.width - d.box[0], d.box[3]] as Box }))
+    // Mirrored boxes land where the originals are (IoU >= 0.9 for every object).
+    expect(detectionAgreement(base, flipped, 0.9).f1).toBe(1)
     const half = await readImage(join(COCO, 'images', 'train2017', '000000000036.jpg'))
     // Same photo at half size: boxes must come back at half the coordinates.
     const sharp = (await import('sharp')).default
@@ -97,7 +110,7 @@ describe('detector', () => {
       .resize(Math.round(half.width / 2), Math.round(half.height / 2))
       .raw()
       .toBuffer({ resolveWithObject: true })
-    const smallDet = await det.detect({ width: small.info.width, height: small.info.height, data: new Uint8Array(small.data) })
+    const smallDet = await det.detect({ width: small.info.width, height: small.info.height, data: new Uint8Array(small.data) }, { scoreThreshold: 0.5 })
     const upscaled = smallDet.map((d) => ({ ...d, box: d.box.map((v, i) => v * (i % 2 ? img.height / small.info.height : img.width / small.info.width)) as Box }))
     expect(detectionAgreement(base, upscaled).f1).toBeGreaterThanOrEqual(0.66)
   })

@@ -56,11 +56,11 @@ def main():
         'metrics': metrics,
         'notes': ('NanoDet 416x416 converted from the TF.js graph models/nanodet.json+bin by our own converter. '
                   'Input: NCHW, BGR planes, (v - mean) / std, mean [103.53,116.28,123.675], std [57.375,57.12,58.395], '
-                  'image stretched to 416x416. Outputs Identity/Identity_1/Identity_2: sigmoid class scores per cell for '
+                  'image letterboxed into 416x416 (aspect kept, centred, bars of the mean colour). Outputs Identity/Identity_1/Identity_2: sigmoid class scores per cell for '
                   'strides 8/16/32 (52x52, 26x26, 13x13 cells, row-major); Identity_3/4/5: GFL box distributions, 4 sides '
                   '(left, top, right, bottom) x 11 bins, distance = E[bin] * stride from the cell centre. Decoding and '
                   'NMS: src/core/analysis/detector.ts.'),
-        'preprocessing': {'size': 416, 'resize': 'stretch', 'channelOrder': 'BGR',
+        'preprocessing': {'size': 416, 'resize': 'letterbox (centred, mean-colour bars)', 'channelOrder': 'BGR',
                           'mean': [103.53, 116.28, 123.675], 'std': [57.375, 57.12, 58.395]},
     }
     mpath = os.path.join(MODELS, 'manifest.json')
