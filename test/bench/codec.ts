@@ -108,6 +108,28 @@ async function main(): Promise<void> {
     quality.push({ c, psnr: psnr(img, d.image), msssim: msssim(img, d.image), bpp: r.bits.bpp })
   }
 
+  // ---- channel-selection rule: SSIM-vs-luma (trained) vs channel energy, full decodes ----
+  const compareN = arg('compare', 3)
+  const cmp: { rule: string; c: number; bpp: number[]; psnr: number[]; msssim: number[] }[] = []
+  for (const rule of ['ssim', 'energy'] as const)
+    for (const c of [4, 16]) cmp.push({ rule, c, bpp: [], psnr: [], msssim: [] })
+  for (const f of files.slice(0, compareN)) {
+    const im = await readImage(path.join(KODAK, f))
+    for (const rule of ['ssim', 'energy'] as const) {
+      const prep = await prepareImage(im, { selection: rule })
+      for (const c of [4, 16]) {
+        const p = await packChannels(prep, c)
+        const d = await decodePacket(p.packet)
+        const row = cmp.find((x) => x.rule === rule && x.c === c)!
+        row.bpp.push(p.bits.bpp)
+        row.psnr.push(psnr(im, d.image))
+        row.msssim.push(msssim(im, d.image))
+      }
+    }
+    process.stderr.write(`\rselection comparison: ${f}`)
+  }
+  process.stderr.write('\n')
+
   // ---- peak memory in a fresh process ----
   const tsx = path.join(ROOT, 'node_modules/.bin/tsx')
   const mem = spawnSync(tsx, [fileURLToPath(import.meta.url), '--child'], { encoding: 'utf8', cwd: ROOT })
@@ -159,6 +181,12 @@ async function main(): Promise<void> {
   lines.push(`Encode runs (s): ${encMs.map((v) => (v / 1000).toFixed(2)).join(', ')}. Decode runs (s): ${decMs.map((v) => (v / 1000).toFixed(2)).join(', ')}.`)
   lines.push('')
   lines.push('Reconstruction of this image (seed 0, default steps): ' + quality.map((x) => `C = ${x.c}: ${x.bpp.toFixed(4)} bpp, PSNR ${x.psnr.toFixed(2)} dB, MS-SSIM ${x.msssim.toFixed(3)}`).join('; ') + `; C = 4: PSNR ${q.psnr.toFixed(2)} dB, MS-SSIM ${q.msssim.toFixed(3)}.`)
+  lines.push('')
+  lines.push(`## Channel-selection rule (first ${compareN} Kodak images, full decodes, seed 0, default steps)`, '')
+  lines.push('`ssim` is the rule the generator was trained with (global SSIM of each min-max normalised channel against the block-mean luma); `energy` ranks channels by their variance (`--selection energy`).', '')
+  lines.push('| rule | C | mean bpp | PSNR dB | MS-SSIM |')
+  lines.push('|---|---|---|---|---|')
+  for (const r of cmp) lines.push(`| ${r.rule} | ${r.c} | ${mean(r.bpp).toFixed(5)} | ${mean(r.psnr).toFixed(2)} | ${mean(r.msssim).toFixed(3)} |`)
   lines.push('')
   lines.push(gpu === 'none' ? 'GPU: none on this machine, so no GPU numbers (the same code runs with `--ep cuda` where onnxruntime-node has CUDA).' : `GPU present (${gpu}); run with the cuda provider for GPU numbers.`)
   const md = lines.join('\n') + '\n'

@@ -9,7 +9,7 @@ import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { describe, expect, it } from 'vitest'
 import { gaussianNoise, hash32, uniformU32 } from '../../src/core/codec/prng'
 import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
-import { scoreChannels, selectTopChannels, structurePlane, gatherChannels } from '../../src/core/codec/channelSelection'
+import { energyScores, scoreChannels, selectTopChannels, structurePlane, gatherChannels } from '../../src/core/codec/channelSelection'
 import { flowTimes, sampleFlow, CancelledError } from '../../src/core/codec/flowSampler'
 
 describe('prng', () => {
@@ -100,6 +100,8 @@ describe('channel selection', () => {
     expect(scores[3]).toBeLessThan(scores[0])
     expect(selectTopChannels(scores, 2)).toEqual([0, 2])
     expect(selectTopChannels([0.5, 0.5, 0.9], 2)).toEqual([0, 2]) // ties -> lower index
+    // energy rule: population variance per channel
+    expect(Array.from(energyScores(Float32Array.from([1, 3, 5, 5, -2, 2]), 3, 1, 2))).toEqual([1, 0, 4])
     expect(Array.from(gatherChannels(lat, [2], n))).toEqual(Array.from(lat.subarray(2 * n, 3 * n)))
   })
 

@@ -17,12 +17,13 @@ export const ENCODE_OPTIONS: OptionSpec = {
   steps: { type: 'string' },
   'quant-step': { type: 'string' },
   'send-detections': { type: 'boolean', default: false },
+  selection: { type: 'string' },
   ep: { type: 'string' }
 }
 
 export const ENCODE_USAGE_OPTIONS =
   '[--channels 1|2|4|8|16|auto] [--alpha A --beta B] [--caption "..."] [--captioner builtin|none|<url> --model M] ' +
-  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--send-detections] [--ep cpu|cuda] [--json]'
+  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--selection ssim|energy] [--send-detections] [--ep cpu|cuda] [--json]'
 
 export function executionProvider(args: ParsedArgs): 'cpu' | 'cuda' {
   const ep = stringOpt(args, 'ep') ?? 'cpu'
@@ -54,7 +55,10 @@ export function encodeOptionsFrom(args: ParsedArgs): EncodeOptions {
       apiKey: process.env.GSC_CAPTIONER_API_KEY || undefined
     }
   } else throw new UsageError(`--captioner must be builtin, none or an http(s) URL, got '${captionerRaw}'`)
+  const selection = stringOpt(args, 'selection') ?? 'ssim'
+  if (selection !== 'ssim' && selection !== 'energy') throw new UsageError(`--selection must be ssim or energy, got '${selection}'`)
   return {
+    selection,
     channels,
     alpha,
     beta,

@@ -92,6 +92,30 @@ export function scoreChannels(latents: ArrayLike<number>, channels: number, h: n
   return scores
 }
 
+/**
+ * Alternative ranking ('energy'): the variance of each channel of g_a's output over the image.
+ * Not what the generator was trained with; offered because the SSIM-vs-luma rule ranks AC and chroma
+ * channels by their resemblance to the luma thumbnail, which they (by construction) do not have,
+ * while the energy rule picks the low-frequency luma and the chroma DC that carry most of the picture.
+ */
+export function energyScores(latents: ArrayLike<number>, channels: number, h: number, w: number): Float64Array {
+  const n = h * w
+  const out = new Float64Array(channels)
+  for (let c = 0; c < channels; c++) {
+    let s = 0
+    let s2 = 0
+    for (let i = 0; i < n; i++) {
+      const v = latents[c * n + i]
+      s += v
+      s2 += v * v
+    }
+    out[c] = s2 / n - (s / n) ** 2
+  }
+  return out
+}
+
+export type SelectionRule = 'ssim' | 'energy'
+
 /** Indices of the `count` best scores, ties broken by the lower index; returned in ascending index order. */
 export function selectTopChannels(scores: ArrayLike<number>, count: number): number[] {
   if (!Number.isInteger(count) || count < 0 || count > scores.length)

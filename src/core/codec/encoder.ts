@@ -3,7 +3,7 @@ import { decodeGscPacket, encodeGscPacket, quantizeDetection, type CaptionMode, 
 import type { Detection } from '../analysis/detections'
 import { GscError } from '../util/errors'
 import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../util/image'
-import { LATENT_FACTOR, gatherChannels, scoreChannels, selectTopChannels, structurePlane } from './channelSelection'
+import { LATENT_FACTOR, energyScores, gatherChannels, scoreChannels, selectTopChannels, structurePlane, type SelectionRule } from './channelSelection'
 import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
 import { QUANT_STEPS, TRAINED_QUANT_STEPS, chooseStep, quantize, targetBits } from './quantize'
 import { throwIfAborted } from './flowSampler'
@@ -34,6 +34,8 @@ export interface EncodeOptions {
   steps?: number
   /** Fixed quantisation step (one of QUANT_STEPS or any multiple of 1/64); default: the step rule. */
   quantStep?: number
+  /** Channel ranking: 'ssim' (default; the rule the generator was trained with) or 'energy' (channel variance). */
+  selection?: SelectionRule
   /** Append the sender's detections (class, score, quantised box) to the packet. */
   sendDetections?: boolean
   /** Weights of --channels auto: cost = alpha * (1 - F1) + beta * bits. Defaults 1 and 1e-4. */
@@ -74,6 +76,7 @@ export interface EncodeResult {
   quantStep: number
   /** False when the step is coarser than any the generator was trained on (quality may suffer). */
   quantStepTrained: boolean
+  selection: SelectionRule
   seed: number
   steps: number
   caption: string
@@ -105,6 +108,7 @@ export interface PreparedImage {
   /** All channel indices, best first (channel-selection rule). */
   ranking: number[]
   scores: Float64Array
+  selection: SelectionRule
   caption: string
   captionMode: CaptionMode
   captionSource: string
@@ -169,8 +173,9 @@ export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timi
   progress('analysis', 1, 1)
 
   t = now()
-  const s = structurePlane(padded)
-  const scores = scoreChannels(latent, models.latentChannels, lh, lw, s.data)
+  const rule = opts.selection ?? 'ssim'
+  const scores =
+    rule === 'energy' ? energyScores(latent, models.latentChannels, lh, lw) : scoreChannels(latent, models.latentChannels, lh, lw, structurePlane(padded).data)
   const ranking = selectTopChannels(scores, models.latentChannels)
   // selectTopChannels returns ascending indices; rebuild best-first order for callers
   ranking.sort((a, b) => scores[b] - scores[a] || a - b)
@@ -184,6 +189,7 @@ export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timi
     latent,
     ranking,
     scores,
+    selection: rule,
     caption: cap.caption,
     captionMode: cap.caption === '' ? 'none' : 'static',
     captionSource: cap.source,
@@ -303,6 +309,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     channelIndices: pack.channelIndices,
     quantStep: pack.quantStep,
     quantStepTrained: (TRAINED_QUANT_STEPS as readonly number[]).includes(pack.quantStep),
+    selection: prep.selection,
     seed: pack.header.seed,
     steps: pack.header.steps,
     caption: prep.caption,
