@@ -69,7 +69,9 @@ const bench: CommandSpec<BenchOutput> = {
       ctx.info(`warning: detector ${detectorNote}`)
     }
     const hashes = modelHashes()
-    const modelFingerprint = createHash('sha256').update(JSON.stringify(hashes)).digest('hex')
+    // Cached measurements are valid only for the same model files: fingerprint = hash of every model's file and sha256.
+    const identity = 'error' in hashes ? hashes : Object.fromEntries(Object.entries(hashes).map(([id, m]) => [id, { file: m.file, sha256: m.sha256 }]))
+    const modelFingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('hex')
     const gsc = realGscCodec({ steps })
     const t0 = performance.now()
     const runs: DatasetRun[] = []
@@ -92,7 +94,8 @@ const bench: CommandSpec<BenchOutput> = {
       runs.push(run)
     }
     const wallS = (performance.now() - t0) / 1000
-    const command = `npx gsc bench ${process.argv.slice(process.argv.indexOf('bench') + 1).filter((a) => a !== '--json').join(' ')}`
+    const envPrefix = process.env.GSC_MODELS_DIR ? `GSC_MODELS_DIR=${process.env.GSC_MODELS_DIR} ` : ''
+    const command = `${envPrefix}npx gsc bench ${process.argv.slice(process.argv.indexOf('bench') + 1).filter((a) => a !== '--json').join(' ')}`
     const results = assembleResults({ command, runs, channels, baselines, detector: detectorNote, haveDetector: detector !== null, limit: limit ?? null, wallS })
     const files = await writeResults(out, results)
     return {

@@ -49,10 +49,10 @@ export function gitCommit(cwd = process.cwd()): { commit: string | null; dirty: 
 }
 
 /** id -> sha256 (and file) from the model manifest; an error string when there is none. */
-export function modelHashes(dir?: string): Record<string, { file: string; sha256: string }> | { error: string } {
+export function modelHashes(dir?: string): Record<string, { file: string; sha256: string; steps: number | string | null }> | { error: string } {
   try {
     const m = loadManifest(dir)
-    return Object.fromEntries(Object.entries(m.models).map(([id, e]) => [id, { file: e.file, sha256: e.sha256 }]))
+    return Object.fromEntries(Object.entries(m.models).map(([id, e]) => [id, { file: e.file, sha256: e.sha256, steps: e.steps ?? null }]))
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] }
   }

@@ -68,7 +68,7 @@ export function renderReport(r: BenchResults): string {
     `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.platform}, node ${r.machine.node}, onnxruntime-node ${r.machine.onnxruntime}, sharp ${r.machine.sharp}; load average at the end ${r.machine.loadAverage.join(' / ')} (shared machine: timings are indicative). Git commit ${r.git.commit ?? 'unknown'}${r.git.dirty ? ' (working tree had uncommitted changes)' : ''}.`
   )
   o.push('')
-  const models = 'error' in r.models ? `no model manifest (${r.models.error})` : Object.entries(r.models).map(([id, m]) => `${id} ${m.sha256.slice(0, 12)}`).join(', ')
+  const models = 'error' in r.models ? `no model manifest (${r.models.error})` : Object.entries(r.models).map(([id, m]) => `${id} ${m.sha256.slice(0, 12)}${m.steps !== null && m.steps !== undefined ? ` (training steps: ${m.steps})` : ''}`).join(', ')
   o.push(`Models (sha256 prefix, from resources/models/manifest.json): ${models}. Detector: ${r.detector}.`)
   o.push('')
   o.push('## The goal')
