@@ -125,6 +125,20 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
   })
 })
 
+const KITTI = path.resolve(__dirname, '../../../shared/data/kitti')
+describe.skipIf(!existsSync(path.join(KITTI, 'label_2/000021.txt')))('KITTI layout', () => {
+  it('maps KITTI classes to COCO ids (Cyclist = bicycle + person, DontCare ignored)', () => {
+    const ds = openDataset(KITTI)
+    expect(ds.layout).toBe('kitti')
+    const img = ds.images.find((i) => i.id === '000021')!
+    const gt = readGroundTruth(ds, img, 1242, 375)
+    // 000021: 1 Cyclist, 6 Car, 1 Van, 2 DontCare -> 2 + 6 + 1 boxes
+    expect(gt).toHaveLength(9)
+    expect(gt.filter((g) => g.box[0] === 1056.16).map((g) => g.classId).sort()).toEqual([0, 1])
+    expect(gt.filter((g) => g.classId === 2)).toHaveLength(7)
+  })
+})
+
 describe('plots', () => {
   it('produces nice ticks and a well-formed SVG', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1])
