@@ -82,6 +82,10 @@ const planCommand: CommandSpec<PlanResult & { source: PlanSource; table: string 
           : `${i.id.padEnd(30)}  -  not sent`
       )
     }
+    lines.push('Pareto frontier per image (bits / 1-F1; * = chosen):')
+    for (const i of r.images) lines.push(`  ${i.id}: ${i.frontier.map((p) => `${p.chosen ? '*' : ''}C${p.c} ${p.bits}/${p.disagreement.toFixed(3)}`).join('  ')}`)
+    if (r.passFrontier.length > 1)
+      lines.push(`pass frontier (total bits -> mean 1-F1): ${r.passFrontier.map((p) => `${p.totalBits}->${p.meanDisagreement.toFixed(3)}`).join(', ')}`)
     for (const u of r.unsent) lines.push(`not sent: ${u.id} (${u.reason}; smallest packet ${u.smallestBits} bits)`)
     const t = r.totals
     lines.push(
