@@ -5,6 +5,7 @@ import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { MAX_BAD_SPAN, readCapture, type CaptureItem } from '../../src/core/bitstream/capture'
 import { GscError } from '../../src/core/util/errors'
+import { crc32 } from '../../src/core/bitstream/crc32'
 import { payload, prng } from './bitstreamFixtures'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gsc-capture-'))
@@ -52,6 +53,22 @@ describe('readCapture', () => {
     expect(items[1].inspection.crcOk).toBe(false)
     expect(items[2].inspection.error).toMatch(/unframed|not a|truncated|packet/)
     expect(items[4].inspection.error).toMatch(/truncated/)
+  })
+
+  it('frames a CRC-valid packet of an unknown newer format version and reports it as such', async () => {
+    const v2 = packets[2].slice()
+    v2[6] = 2
+    new DataView(v2.buffer).setUint32(v2.length - 4, crc32(v2, 0, v2.length - 4))
+    const f = path.join(dir, 'v2.bin')
+    writeFileSync(f, Buffer.concat([packets[0], v2, packets[1]]))
+    const items = await all(f)
+    expect(items.map((i) => [i.inspection.ok, i.bytes.length])).toEqual([
+      [true, packets[0].length],
+      [false, v2.length],
+      [true, packets[1].length]
+    ])
+    expect(items[1].inspection.error).toMatch(/unknown GSC format version 2/)
+    expect(items[1].inspection.crcOk).toBe(true)
   })
 
   it('starts at startOffset and stops on abort', async () => {

@@ -5,7 +5,6 @@ import { GscError } from '../util/errors'
 import { crc32 } from './crc32'
 import { MAX_DATA_FIELD_OCTETS, PRIMARY_HEADER_OCTETS } from './ccsds'
 import { CRC_OCTETS, MIN_PACKET_OCTETS } from './gscPacket'
-import { GSC_FORMAT_VERSION } from './gscHeader'
 import { inspectPacket } from './inspect'
 import type { PacketInspection } from './types'
 
@@ -24,6 +23,7 @@ export interface ReadCaptureOptions {
 }
 
 const MAX_PACKET = PRIMARY_HEADER_OCTETS + MAX_DATA_FIELD_OCTETS
+const MAX_PLAUSIBLE_VERSION = 15
 const CHUNK = 256 * 1024
 /** Unframeable spans longer than this are reported in pieces, so memory stays flat. */
 export const MAX_BAD_SPAN = 1024 * 1024
@@ -92,7 +92,10 @@ function plausibleLength(w: Window, abs: number): number {
   if ((w.at(abs + 2) & 0xc0) !== 0xc0) return 0 // unsegmented
   const n = PRIMARY_HEADER_OCTETS + ((w.at(abs + 4) << 8) | w.at(abs + 5)) + 1
   if (n < MIN_PACKET_OCTETS) return 0
-  if (w.at(abs + PRIMARY_HEADER_OCTETS) !== GSC_FORMAT_VERSION) return 0
+  // Any plausible format version (1..15), so a packet of a newer version is framed and reported as
+  // "unknown GSC format version" instead of being swallowed as garbage.
+  const v = w.at(abs + PRIMARY_HEADER_OCTETS)
+  if (v < 1 || v > MAX_PLAUSIBLE_VERSION) return 0
   return n
 }
 
