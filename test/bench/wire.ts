@@ -205,5 +205,7 @@ const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Co
   console.log(`captions: mean ${fmt(meanBpc, 3)} bits/char (pooled ${fmt(totalBpc, 3)}), ${fmt(ratio * 100, 1)}% of brotli octets; targets <=2.5 bpc ${met(totalBpc <= 2.5)}, <=60% ${met(ratio <= 0.6)}`)
 }
 
+const endLoad = os.loadavg()[0]
+md.splice(3, 0, `Load average at the end: ${endLoad.toFixed(1)}.` + (endLoad > os.cpus().length ? ` The machine was oversubscribed (load above its ${os.cpus().length} cores: other jobs were running), so the rates below are lower bounds; compression figures do not depend on load.` : ''))
 writeFileSync(path.join(root, 'docs', 'bench', 'wire.md'), md.join('\n') + '\n')
 console.log('wrote docs/bench/wire.md')
