@@ -68,6 +68,14 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
     await page.getByTestId('toggle-transmitted').uncheck()
     await expect(page.locator('[data-testid=reconstruction] [data-testid=box-transmitted]')).toHaveCount(0)
     await page.getByTestId('toggle-transmitted').check()
+    // Uncertainty map: a few more samples, shown as an overlay.
+    await page.getByTestId('toggle-uncertainty').check()
+    await expect(page.getByTestId('uncertainty-overlay').first()).toBeVisible({ timeout: 90_000 })
+    // Save the reconstruction with its overlays.
+    const png = page.waitForEvent('download')
+    await page.getByTestId('save-png').click()
+    const saved = readFileSync(await (await png).path())
+    expect(saved.subarray(1, 4).toString()).toBe('PNG')
   } else {
     console.log('[e2e] codec models (g_s, generator) are not in resources/models/manifest.json: checking the decode error is shown instead of a reconstruction')
     test.info().annotations.push({ type: 'skipped-step', description: 'reconstruction: codec models not present' })
@@ -99,6 +107,12 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
   await page.getByRole('option', { name: 'CRC failed' }).click()
   await expect(page.locator('[data-testid=packet-table] tbody tr')).toHaveCount(1)
   await shot(page, 'packets')
+  // Mark one row and export just that.
+  await page.getByLabel(/mark packet \d+/).first().check()
+  const markedDl = page.waitForEvent('download')
+  await page.getByTestId('export-marked').click()
+  const marked = readFileSync(await (await markedDl).path(), 'utf8').trim().split('\n')
+  expect(marked).toHaveLength(2)
   const download = page.waitForEvent('download')
   await page.getByTestId('export-all').click()
   const csv = readFileSync(await (await download).path(), 'utf8')

@@ -250,7 +250,7 @@ export function ImageView() {
         <Group gap="md" mb="xs" wrap="wrap">
           <Checkbox label={<span style={{ color: TRANSMITTED_COLOR }}>Transmitted detections ({transmitted.length})</span>} checked={showTx} onChange={(e) => setShowTx(e.currentTarget.checked)} data-testid="toggle-transmitted" />
           <Checkbox label={<span style={{ color: DETECTED_COLOR }}>Detections on reconstruction ({rec?.detected.length ?? 0})</span>} checked={showDet} onChange={(e) => setShowDet(e.currentTarget.checked)} data-testid="toggle-detected" />
-          <Checkbox label="Uncertainty map" checked={showUnc} onChange={(e) => wantUncertainty(e.currentTarget.checked)} />
+          <Checkbox label="Uncertainty map" checked={showUnc} onChange={(e) => wantUncertainty(e.currentTarget.checked)} data-testid="toggle-uncertainty" />
           {rec?.agreement ? (
             <Tooltip label={`precision ${rec.agreement.precision.toFixed(2)} · recall ${rec.agreement.recall.toFixed(2)} (IoU ≥ 0.5)`}>
               <Badge size="lg" variant="light" color={rec.agreement.f1 >= 0.7 ? 'green' : rec.agreement.f1 >= 0.4 ? 'yellow' : 'red'} data-testid="agreement">

@@ -127,7 +127,7 @@ export function PacketTableView() {
         <Button size="xs" variant="default" onClick={() => exportCsv(false)} data-testid="export-all">
           Export CSV (all {total})
         </Button>
-        <Button size="xs" variant="default" disabled={marked.size === 0} onClick={() => exportCsv(true)}>
+        <Button size="xs" variant="default" disabled={marked.size === 0} onClick={() => exportCsv(true)} data-testid="export-marked">
           Export marked ({marked.size})
         </Button>
       </Group>
