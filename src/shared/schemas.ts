@@ -46,7 +46,7 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64')
 export const attachOriginalArgs = z.strictObject({
   id: packetId,
   name: z.string().min(1).max(255),
-  /** Image file bytes (PNG/JPEG/WebP) as base64; at most 24 MiB. */
+  /** Image file bytes (PNG/JPEG/WebP) as base64; at most 24 MiB of bytes. */
   data: base64.max(32 * 1024 * 1024)
 })
 

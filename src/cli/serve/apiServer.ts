@@ -23,7 +23,7 @@ export interface ServeOptions {
   /** Required from clients when set; `startServer` sets one whenever the host is not loopback. */
   token?: string | null
   staticDir: string
-  /** Largest WebSocket message accepted (upload chunks are ~5.4 MB of base64). */
+  /** Largest WebSocket message accepted (an attached original may be 32 MiB of base64). */
   maxPayload?: number
 }
 
@@ -86,7 +86,7 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token !== undefined ? opts.token : loopbackOnly ? null : newToken()
   if (!loopbackOnly && !token) throw new Error('serving beyond this machine needs an access token')
   const server = createServer((req, res) => serveStatic(opts.staticDir, req, res))
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 8 * 1024 * 1024 })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 40 * 1024 * 1024 })
 
   server.on('upgrade', (req, socket, head) => {
     const refuse = checkUpgrade(req, { token, loopbackOnly })

@@ -26,7 +26,7 @@ export function EventLogView() {
         <Table fz="xs" striped stickyHeader verticalSpacing={3} data-testid="event-log">
           <Table.Thead>
             <Table.Tr>
-              <Table.Th w={190}>Time (UTC)</Table.Th>
+              <Table.Th w={230}>Time (UTC)</Table.Th>
               <Table.Th w={90}>Severity</Table.Th>
               <Table.Th w={110}>Source</Table.Th>
               <Table.Th>Message</Table.Th>
