@@ -102,8 +102,9 @@ class PpmState {
     return this.stamp[s] === this.tick
   }
 
-  update(sym: number): void {
-    for (let k = 0; k <= this.m.order; k++) {
+  /** Counts the symbol in the contexts of orders `from`..K (update exclusion), then shifts it in. */
+  update(sym: number, from = 0): void {
+    for (let k = from; k <= this.m.order; k++) {
       const key = this.key(k)
       let d = this.dyn[k].get(key)
       if (!d) this.dyn[k].set(key, (d = { syms: [], counts: [] }))
@@ -133,7 +134,7 @@ function encodeSymbol(enc: RangeEncoder, st: PpmState, sym: number): void {
       if (st.syms[i] === sym) {
         enc.encodeFreq(cum, st.freqs[i], total)
         st.account(st.freqs[i], total)
-        st.update(sym)
+        st.update(sym, k)
         return
       }
       cum += st.freqs[i]
@@ -168,7 +169,7 @@ function decodeSymbol(dec: RangeDecoder, st: PpmState): number {
           dec.decodeFreqUpdate(cum, st.freqs[i], total)
           st.account(st.freqs[i], total)
           const sym = st.syms[i]
-          st.update(sym)
+          st.update(sym, k)
           return sym
         }
         cum += st.freqs[i]
