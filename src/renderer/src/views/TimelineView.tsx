@@ -114,6 +114,7 @@ export function TimelineView() {
     return Array.from({ length: n + 1 }, (_, i) => domain[0] + ((domain[1] - domain[0]) * i) / n)
   }, [domain, plotW, axis, packets.length])
 
+  const tickStep = ticks.length > 1 ? ticks[1] - ticks[0] : 1000
   const rangeText =
     axis === 'time'
       ? `${fmtTime(new Date(domain[0]).toISOString(), true)} → ${fmtTime(new Date(domain[1]).toISOString())}`
@@ -252,7 +253,7 @@ export function TimelineView() {
               <g key={i}>
                 <line className="axis" x1={sx(t)} x2={sx(t)} y1={axisTop} y2={axisTop + 5} />
                 <text x={sx(t)} y={axisTop + 18} textAnchor="middle">
-                  {axis === 'time' ? fmtTime(new Date(t).toISOString()).slice(0, 8) : packets[Math.round(t)] ? `#${packets[Math.round(t)].id}` : ''}
+                  {axis === 'time' ? fmtTime(new Date(t).toISOString()).slice(0, tickStep < 1000 ? (tickStep < 100 ? 12 : 10) : 8) : packets[Math.round(t)] ? `#${packets[Math.round(t)].id}` : ''}
                 </text>
               </g>
             ))}
