@@ -88,6 +88,13 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
   await expect(page.getByTestId('original')).toBeVisible({ timeout: 30_000 })
   await expect(page.getByTestId('baseline')).toBeVisible()
   await expect(page.locator('[data-testid=original] [data-testid=box-transmitted]').first()).toBeVisible()
+  // Zoom and pan are shared by every panel.
+  await page.getByTestId('original').hover()
+  await page.mouse.wheel(0, -200)
+  await expect(page.getByText(/zoom ×1\.2/)).toBeVisible()
+  const stage = (panel: string) => page.locator(`[data-testid=${panel}] .stage`).evaluate((el) => (el as HTMLElement).style.transform)
+  expect(await stage('baseline')).toMatch(/scale\(/)
+  expect(await stage('baseline')).toBe(await stage('original'))
   await page.getByTestId('toggle-transmitted').uncheck()
   await expect(page.locator('[data-testid=original] [data-testid=box-transmitted]')).toHaveCount(0)
   await page.getByTestId('toggle-transmitted').check()
@@ -134,6 +141,9 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
 
   await page.getByTestId('nav-settings').click()
   await expect(page.getByTestId('db-location')).toContainText('log.db')
+  await page.getByRole('button', { name: 'Verify hashes' }).click()
+  await expect(page.getByTestId('models-table').getByText('verified').first()).toBeVisible({ timeout: 60_000 })
+  await expect(page.getByTestId('models-table').getByText('MISMATCH')).toHaveCount(0)
   await shot(page, 'settings')
 
   await page.getByTestId('nav-events').click()

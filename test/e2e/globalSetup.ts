@@ -32,7 +32,7 @@ function ensureWebBuild(): void {
   const stale = !existsSync(index) || statSync(index).mtimeMs < Math.max(newest(path.join(ROOT, 'src', 'renderer')), newest(path.join(ROOT, 'src', 'shared')))
   if (stale) {
     console.log('[e2e] building the renderer (npm run build:web)')
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' })
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.web.config.ts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'inherit' })
   }
 }
 
