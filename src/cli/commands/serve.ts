@@ -21,6 +21,7 @@ const spec: CommandSpec<ServeResult> = {
     '  --port   TCP port (default 8420; 0 picks a free one)\n' +
     '  --host   address to listen on (default 127.0.0.1); any other address requires the access token printed at start\n' +
     '  --db     packet log database (default $GSC_DB or gsc.db)\n' +
+    '  --models model folder (default resources/models)\n' +
     '  --web    built renderer (default out/web, from `npm run build:web`)',
   options: {
     port: { type: 'string' },
