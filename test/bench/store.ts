@@ -79,7 +79,7 @@ function rssOf(pid: number): number {
   }
 }
 
-async function importRss(mb: number): Promise<{ mb: number; packets: number; bytes: number; seconds: number; peakRss: number; rssAtQuarters: number[]; dbBytes: number }> {
+async function importRss(mb: number): Promise<{ mb: number; packets: number; duplicates: number; bytes: number; seconds: number; peakRss: number; rssAtQuarters: number[]; dbBytes: number }> {
   const cap = join(dir, `rss-${mb}.bin`)
   const db = join(dir, `rss-${mb}.db`)
   const w = writeSyntheticCapture(cap, { bytes: mb * 1024 * 1024 })
@@ -99,7 +99,8 @@ async function importRss(mb: number): Promise<{ mb: number; packets: number; byt
   const dbBytes = ['', '-wal'].reduce((a, ext) => a + (existsSync(db + ext) ? statSync(db + ext).size : 0), 0)
   rmSync(cap, { force: true })
   for (const ext of ['', '-wal', '-shm']) rmSync(db + ext, { force: true })
-  return { mb, packets: s.imported, bytes: w.bytes, seconds, peakRss: Math.max(...valid.map((x) => x.rss)), rssAtQuarters: [at(0.25), at(0.5), at(0.75)], dbBytes }
+  if (s.imported !== w.packets) throw new Error(`imported ${s.imported} of ${w.packets} packets (${s.duplicates} duplicates)`)
+  return { mb, packets: s.imported, duplicates: s.duplicates, bytes: w.bytes, seconds, peakRss: Math.max(...valid.map((x) => x.rss)), rssAtQuarters: [at(0.25), at(0.5), at(0.75)], dbBytes }
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')

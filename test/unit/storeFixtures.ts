@@ -54,15 +54,18 @@ export function reframe(p: Uint8Array, apid: number, sequenceCount: number): Uin
   return out
 }
 
-/** Packet k of a synthetic pass: distinct bytes for k < 2,048,000 x 2047, seq counts continuous per APID. */
+/** Packet k of a synthetic pass: distinct bytes for every k (up to 2047 APIDs), seq counts continuous per APID. */
 export class SyntheticPass {
   private readonly pool: Uint8Array[]
   constructor(poolSize = 500) {
     this.pool = Array.from({ length: poolSize }, (_, i) => gscPacket(1, 0, i, { channels: 3, words: 10 }))
+    const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
+    this.perApid = (poolSize * 16384) / gcd(poolSize, 16384)
   }
+  /** (pool index, sequence count) pairs repeat after lcm(pool size, 16384) packets: then the APID changes. */
+  private readonly perApid: number
   packet(k: number): Uint8Array {
-    const perApid = this.pool.length * 16384
-    return reframe(this.pool[k % this.pool.length], 1 + Math.floor(k / perApid), k & 0x3fff)
+    return reframe(this.pool[k % this.pool.length], 1 + Math.floor(k / this.perApid), k & 0x3fff)
   }
 }
 
