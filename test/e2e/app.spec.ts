@@ -9,7 +9,7 @@ const SHOTS = path.join(ROOT, 'test-results', 'screenshots')
 async function shot(page: Page, name: string, withToasts = false): Promise<void> {
   const style = withToasts ? null : await page.addStyleTag({ content: '.mantine-Notifications-root { display: none !important; }' })
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) })
-  await style?.evaluate((el) => el.remove())
+  await style?.evaluate((el) => (el as unknown as { remove(): void }).remove())
 }
 
 /** The codec can regenerate images only once its models (g_s, generator) are in the manifest. */
