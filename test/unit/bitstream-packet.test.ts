@@ -211,6 +211,16 @@ describe('GSC packet decoder on bad input', () => {
     hb[bitPos >> 3] |= 0x80 >> (bitPos & 7)
     expectGscError(() => decodeGscPacket(withCrc(hb)), /channel index 5 >= latentChannels 5/)
   })
+  it('absurd image size with a valid CRC is refused before allocating', () => {
+    const b = encodeGscPacket(payload({ width: 16, height: 16, channels: 1, mode: 'none', detections: false }), framing).slice()
+    // width-1 and height-1 (28 bits after the version octet) set to 16383: 16384x16384
+    b[7] = 0xff
+    b[8] = 0xff
+    b[9] = 0xff
+    b[10] |= 0xf0
+    expectGscError(() => decodeGscPacket(withCrc(b)), /header claims 1x1024x1024 latents/)
+  })
+
   it('garbage with a valid CRC never decodes silently wrong', () => {
     const rnd = prng(77)
     let errors = 0
