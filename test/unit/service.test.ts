@@ -7,7 +7,7 @@ import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { EngineService } from '../../src/core/service/engineService'
 import type { JobInfo } from '../../src/shared/api'
 
-function packet(seq: number, C: number): Uint8Array {
+function packet(seq: number, C: number, apid = 42): Uint8Array {
   const width = 128
   const height = 96
   const lat = new Int32Array(C * Math.ceil(height / 16) * Math.ceil(width / 16))
@@ -19,7 +19,7 @@ function packet(seq: number, C: number): Uint8Array {
       latents: lat,
       detections: [{ classId: 0, score: 0.8, box: [0.1, 0.1, 0.5, 0.9] }]
     },
-    { apid: 42, sequenceCount: seq }
+    { apid, sequenceCount: seq }
   )
 }
 
@@ -82,11 +82,25 @@ describe('engine service', () => {
     expect(t.gaps).toEqual([expect.objectContaining({ apid: 42, fromSeq: 1, toSeq: 3, missing: 1 })])
   })
 
+  it('pushes every packet of a large import to live views exactly once', async () => {
+    const many = Buffer.concat(Array.from({ length: 1300 }, (_, i) => Buffer.from(packet(i, 1, 77))))
+    const ids: number[] = []
+    const off = svc.on('packets', (e) => ids.push(...e.added.map((p) => p.id)))
+    const { jobId } = await svc.call('importCapture', { file: await upload(many, 'many.bin') })
+    expect((await waitJob(jobId, (j) => j.state !== 'running')).state).toBe('done')
+    off()
+    expect(ids).toHaveLength(1300)
+    expect(new Set(ids).size).toBe(1300)
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids)
+    expect((await svc.call('listPackets', { apid: 77 })).total).toBe(1300)
+  })
+
   it('lists, filters and sorts packets', async () => {
     expect((await svc.call('listPackets', { status: 'crc_failed' })).total).toBe(1)
     expect((await svc.call('listPackets', { c: 2 })).packets.map((p) => p.sequenceCount)).toEqual([1])
     expect((await svc.call('listPackets', { sort: 'bits', order: 'desc' })).packets[0].c).toBe(8)
     expect((await svc.call('listPackets', { apid: 7 })).total).toBe(0)
+    expect((await svc.call('listPackets', { apid: 42 })).total).toBe(4)
   })
 
   it('shows packet details; a failed packet is inspectable but not decodable', async () => {
@@ -98,7 +112,7 @@ describe('engine service', () => {
     expect(bad.status).toBe('crc_failed')
     expect(bad.error).toMatch(/CRC/)
     await expect(svc.call('reconstruct', { id: 4 })).rejects.toThrow(/failed its checks/)
-    await expect(svc.call('getPacket', { id: 999 })).rejects.toThrow('no packet 999 in the log')
+    await expect(svc.call('getPacket', { id: 99999 })).rejects.toThrow('no packet 99999 in the log')
   })
 
   it('plans from the log estimate; a larger alpha buys more channels', async () => {

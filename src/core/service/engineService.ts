@@ -174,25 +174,20 @@ export class EngineService {
 
   /** Sends every packet added since the last call to subscribers (live views). */
   private pushNew(): number {
+    // Newest first, page by page, down to the last packet already sent (ids only grow).
     const fresh: PacketSummary[] = []
-    for (;;) {
-      const rows = (this.log.list({ orderBy: 'id', desc: false, limit: 2000, offset: 0, ...this.idAfter(this.lastEmittedId) }) as StoreSummary[]).filter(
-        (r) => r.id > this.lastEmittedId
-      )
-      if (rows.length === 0) break
-      for (const r of rows) fresh.push(this.summary(r))
-      this.lastEmittedId = rows[rows.length - 1].id
-      if (rows.length < 2000) break
+    const PAGE = 1000
+    for (let offset = 0; ; offset += PAGE) {
+      const rows = this.log.list({ orderBy: 'id', desc: true, limit: PAGE, offset }) as StoreSummary[]
+      const newer = rows.filter((r) => r.id > this.lastEmittedId)
+      for (const r of newer) fresh.push(this.summary(r))
+      if (newer.length < rows.length || rows.length < PAGE) break
     }
-    if (fresh.length) this.emit('packets', { added: fresh })
+    if (fresh.length === 0) return 0
+    fresh.reverse()
+    this.lastEmittedId = fresh[fresh.length - 1].id
+    this.emit('packets', { added: fresh })
     return fresh.length
-  }
-
-  /** The store's query has no id bound; a time bound near the last sent packet keeps this cheap. */
-  private idAfter(id: number): Partial<PacketQuery> {
-    if (id === 0) return {}
-    const rec = this.log.get(id)
-    return rec ? { from: rec.receivedAt } : {}
   }
 
   private record(id: number): PacketRecord {
@@ -373,12 +368,18 @@ export class EngineService {
     const name = a.name ?? f.name
     const { job, done } = this.jobs.start('import', `import ${name}`, async (job) => {
       this.addEvent('info', 'import', `importing ${name}`)
+      let lastPush = 0
       const s = await this.log.importCapture(f.file, {
         signal: job.signal,
         resume: false,
         onProgress: (p) => {
           job.progress(p.bytesDone, p.bytesTotal, `${p.packets} packets, ${p.bad} bad`)
-          this.pushNew()
+          // Live views get new packets about five times a second during a fast import.
+          const now = Date.now()
+          if (now - lastPush >= 200) {
+            lastPush = now
+            this.pushNew()
+          }
         }
       })
       this.pushNew()
