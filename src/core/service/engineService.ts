@@ -176,12 +176,12 @@ export class EngineService {
   private pushNew(): number {
     // Newest first, page by page, down to the last packet already sent (ids only grow).
     const fresh: PacketSummary[] = []
-    const PAGE = 1000
-    for (let offset = 0; ; offset += PAGE) {
-      const rows = this.log.list({ orderBy: 'id', desc: true, limit: PAGE, offset }) as StoreSummary[]
+    // A small first page: during a replay there is usually one new packet.
+    for (let offset = 0, page = 32; ; offset += page, page = 1000) {
+      const rows = this.log.list({ orderBy: 'id', desc: true, limit: page, offset }) as StoreSummary[]
       const newer = rows.filter((r) => r.id > this.lastEmittedId)
       for (const r of newer) fresh.push(this.summary(r))
-      if (newer.length < rows.length || rows.length < PAGE) break
+      if (newer.length < rows.length || rows.length < page) break
     }
     if (fresh.length === 0) return 0
     fresh.reverse()
