@@ -153,11 +153,11 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
   expect(pageErrors, `uncaught errors in the page: ${pageErrors.join('; ')}`).toEqual([])
 })
 
-test('replay plays, pauses and resumes', async ({ page }) => {
+test('replay plays, pauses and resumes; the live timeline follows new packets', async ({ page }) => {
   const info = readCaptureInfo(process.env.GSC_E2E_DIR!)
   await page.goto(process.env.GSC_E2E_URL!)
   await page.getByTestId('nav-replay').click()
-  await page.locator('input[type=file]').setInputFiles(info.capture)
+  await page.locator('input[type=file]').setInputFiles(info.live)
   await expect(page.getByTestId('capture-ready')).toBeVisible()
   await page.getByText('0.5', { exact: true }).click()
   await page.getByTestId('replay-play').click()
@@ -165,7 +165,14 @@ test('replay plays, pauses and resumes', async ({ page }) => {
   await page.getByTestId('replay-pause').click()
   await expect(page.getByTestId('progress-replay').first()).toContainText('(paused)')
   await shot(page, 'replay-paused')
-  await page.getByText('50', { exact: true }).click()
+  await page.getByText('2', { exact: true }).click()
   await page.getByTestId('replay-pause').click()
+  // While it plays, the timeline stays live and grows with each packet.
+  await page.getByTestId('nav-timeline').click()
+  await expect(page.getByTestId('conductor-mode')).toHaveText(/LIVE/)
+  const bars = page.locator('[data-testid=timeline-plot] [data-packet]')
+  await expect(bars).toHaveCount(info.packets + info.livePackets, { timeout: 30_000 })
+  await shot(page, 'timeline-live')
+  await page.getByTestId('nav-replay').click()
   await expect(page.getByTestId('progress-replay').first()).toHaveAttribute('data-state', 'done', { timeout: 30_000 })
 })

@@ -21,6 +21,9 @@ export interface CaptureInfo {
   packets: number
   droppedSequence: number
   corruptedIndex: number
+  /** A second, short capture on another APID for the live replay test. */
+  live: string
+  livePackets: number
 }
 
 async function sourceImages(dir: string): Promise<string[]> {
@@ -44,7 +47,7 @@ async function sourceImages(dir: string): Promise<string[]> {
   return out
 }
 
-function synthetic(i: number): Uint8Array {
+function synthetic(i: number, apid = 100): Uint8Array {
   const width = 256
   const height = 192
   const C = [1, 2, 4, 8, 16][i % 5]
@@ -63,7 +66,7 @@ function synthetic(i: number): Uint8Array {
         { classId: 2, score: 0.7, box: [0.5, 0.4, 0.95, 0.85] }
       ]
     },
-    { apid: 100, sequenceCount: i }
+    { apid, sequenceCount: i }
   )
 }
 
@@ -97,7 +100,11 @@ export async function buildCapture(dir: string): Promise<CaptureInfo> {
   kept[corruptedIndex] = bad
   const capture = path.join(dir, 'pass.bin')
   writeFileSync(capture, Buffer.concat(kept.map((p) => Buffer.from(p))))
-  const info: CaptureInfo = { capture, originals, method, reason, packets: kept.length, droppedSequence: dropped, corruptedIndex }
+  // Three packets made with encodeGscPacket on APID 101 (not duplicates of the first pass); the live
+  // replay test only needs them to arrive, not to decode.
+  const live = path.join(dir, 'live.bin')
+  writeFileSync(live, Buffer.concat(originals.slice(0, 3).map((_, i) => Buffer.from(synthetic(i, 101)))))
+  const info: CaptureInfo = { capture, originals, method, reason, packets: kept.length, droppedSequence: dropped, corruptedIndex, live, livePackets: 3 }
   writeFileSync(path.join(dir, 'capture.json'), JSON.stringify(info, null, 2))
   return info
 }
