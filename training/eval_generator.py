@@ -1,7 +1,8 @@
 """Kodak evaluation of the generator (PyTorch EMA weights, the same ones exported to ONNX).
 For each image and C in {0,1,2,4,8,16}: transmitted channels = top-C by the channel_select rule, quantised
 with round(y/q)*q (q = --quant-step, y units); generator sampled with N Euler steps from seeded noise
-(t: 1 -> 0), transmitted channels re-imposed after the last step, decoded by g_s. Reported: PSNR and
+(t: 1 -> 0), transmitted channels held on their straight path t*noise + (1-t)*y_sel after every step (as
+src/core/codec/decoder.ts does), so exactly their dequantised values at t = 0, decoded by g_s. Reported: PSNR and
 MS-SSIM (luma, 5 scales, as src/core/analysis/metrics.ts) against the original, for the generator and for
 the baseline "transmitted channels, every other channel at its training mean, decoded by g_s" (and the
 baseline "bicubic": that decode averaged per 16x16 block and bicubically upsampled).
@@ -75,11 +76,20 @@ def main():
     ap.add_argument('--steps', type=int, default=12)
     ap.add_argument('--quant-step', type=float, default=4.0)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--every', type=int, default=1, help='use every k-th Kodak image (after --limit)')
+    ap.add_argument('--shard', default='0/1', help='i/n: evaluate the i-th of n interleaved parts (run n processes, then --merge n)')
+    ap.add_argument('--merge', type=int, help='merge n shard files into metrics_generator.json and exit')
+    ap.add_argument('--threads', type=int)
     ap.add_argument('--captions', help='jsonl {file, caption} written by `gsc caption --dir ../shared/data/kodak` (our built-in captioner)')
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     common.setup(cfg)
+    if a.threads:
+        torch.set_num_threads(a.threads)
     rd = common.run_dir(cfg)
+    if a.merge:
+        return merge(rd, a.merge)
+    si, sn = (int(v) for v in a.shard.split('/'))
     codec = torch.load(os.path.join(rd, 'codec.pt'), map_location='cpu')
     gck = torch.load(os.path.join(rd, 'generator.pt'), map_location='cpu')
     ga, gs, gen, enc = Analysis(cfg).eval(), Synthesis(cfg).eval(), Generator(cfg).eval(), CaptionEncoder(cfg).eval()
@@ -96,7 +106,9 @@ def main():
     gen.load_state_dict(gck['generator_ema'])
     n = cfg['latent_channels']
     mean, std = gck['mean'].view(1, n, 1, 1), gck['std'].view(1, n, 1, 1)
-    files = sorted(glob.glob(os.path.join(common.KODAK_DIR, '*.png')))[: a.limit]
+    files = sorted(glob.glob(os.path.join(common.KODAK_DIR, '*.png')))[: a.limit][:: a.every]
+    all_files = files
+    files = files[si::sn]
     if not files:
         raise SystemExit(f'Kodak not found at {common.KODAK_DIR}; skipping')
     Cs = [0, 1, 2, 4, 8, 16]
@@ -118,7 +130,9 @@ def main():
             yq = torch.round(y / a.quant_step) * a.quant_step
             ysel = ((yq - mean) / std) * m4
             g = torch.Generator().manual_seed(a.seed)
-            z = torch.randn(1, n, h, w, generator=g)
+            noise = torch.randn(1, n, h, w, generator=g)
+            # as the codec's decoder does: transmitted channels follow their straight path t*noise + (1-t)*y_sel
+            z = noise.clone()
             cap = torch.zeros(1, cfg['generator']['caption_dim'])
             if os.path.basename(f) in caps:
                 ids, tm = tokenizer.encode(caps[os.path.basename(f)], gck['vocab'], cfg['generator']['max_tokens'])
@@ -126,26 +140,46 @@ def main():
             for i in range(a.steps, 0, -1):
                 ti, tn = i / a.steps, (i - 1) / a.steps
                 z = z + (tn - ti) * gen(z, torch.tensor([ti]), cap, ysel, mask)
+                z = z * (1 - m4) + (tn * noise + (1 - tn) * ysel) * m4
             z = z * (1 - m4) + ysel
             rec = gs(z * std + mean)[..., :H, :W]
             base_lat = yq * m4 + mean * (1 - m4)
-            base = gs(base_lat)[..., :H, :W]
-            # bicubic: the same decode reduced to one value per 16x16 block, bicubically upsampled
             full = gs(base_lat)
+            base = full[..., :H, :W]
+            # bicubic: the same decode reduced to one value per 16x16 block, bicubically upsampled
             bic = F.interpolate(F.avg_pool2d(full, 16), scale_factor=16, mode='bicubic', align_corners=False)[..., :H, :W]
             for key, img in (('gen', rec), ('base', base), ('bicubic', bic)):
                 u = to_u8(img[0])
                 rows[c][key + '_psnr'].append(psnr(u, orig))
                 rows[c][key + '_msssim'].append(msssim(u, orig))
         print(f'{os.path.basename(f)} done {time.time() - t0:.0f}s', flush=True)
-    out = {'dataset': f'kodak ({len(files)} images)', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
+    out = {'dataset': f'kodak ({len(all_files)} images: ' + ', '.join(os.path.basename(f)[:-4] for f in all_files) + ')', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
            'captions': f'built-in captioner, {len(caps)} of {len(files)} images' if caps else 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
+    out['perImage'] = {str(c): {k: [round(x, 4) for x in v] for k, v in rows[c].items()} for c in Cs}
     for c in Cs:
         out['perC'][str(c)] = {k: round(float(np.mean(v)), 4) for k, v in rows[c].items()}
     out['machine'] = common.hardware_string(torch.device('cpu'))
     out['measuredWith'] = 'PyTorch (the exported ONNX matches it to the max abs diff in the manifest notes)'
-    with open(os.path.join(rd, 'metrics_generator.json'), 'w') as fo:
+    name = 'metrics_generator.json' if sn == 1 else f'metrics_generator_shard{si}of{sn}.json'
+    with open(os.path.join(rd, name), 'w') as fo:
         json.dump(out, fo, indent=1)
+    print(json.dumps(out['perC'], indent=1))
+
+
+def merge(rd, n):
+    parts = []
+    for i in range(n):
+        with open(os.path.join(rd, f'metrics_generator_shard{i}of{n}.json')) as f:
+            parts.append(json.load(f))
+    out = dict(parts[0])
+    out['perImage'] = {}
+    out['perC'] = {}
+    for c in parts[0]['perImage']:
+        out['perImage'][c] = {k: sum((p['perImage'][c][k] for p in parts), []) for k in parts[0]['perImage'][c]}
+        out['perC'][c] = {k: round(float(np.mean(v)), 4) for k, v in out['perImage'][c].items()}
+    out['images'] = len(out['perImage']['0']['gen_psnr'])
+    with open(os.path.join(rd, 'metrics_generator.json'), 'w') as f:
+        json.dump(out, f, indent=1)
     print(json.dumps(out['perC'], indent=1))
 
 

@@ -29,9 +29,10 @@ def load_captions():
             if key is None or cap is None:
                 continue
             key = key.replace('\\', '/')
-            for prefix in ('../shared/data/train/', 'shared/data/train/', 'data/train/', 'train/'):
-                if prefix in key:
-                    key = key.split(prefix, 1)[1]
+            # keys are relative to ../shared/data/train; tolerate a leading data-folder prefix only
+            for prefix in ('../shared/data/train/', 'shared/data/train/', 'data/train/'):
+                if key.startswith(prefix):
+                    key = key[len(prefix):]
             caps[key] = cap
     return caps
 
