@@ -137,6 +137,9 @@ sequence counts so none is a duplicate.
 The reader (framing, CRC-32 and GSC header check per packet; captions and latents are not decoded at import)
 and the store stage each take roughly half of the end-to-end time: 1 / (1/reader + 1/store) is about the import rate.
 Rates swing by 2x between runs here because the 2 cores are shared with training and other test jobs.
+The long \`gsc log import\` runs below reached about half the rate of the 50,000-packet runs above. This was not
+isolated: the 128 MiB and 1 GiB runs have the same rate, so log size is not the main factor; they run in a separate
+process through the CLI while the machine's load changed over the minutes they took.
 
 ## Memory while importing (\`gsc log import\` in a child process, RSS sampled every 250 ms)
 
