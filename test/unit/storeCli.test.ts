@@ -1,6 +1,6 @@
 // The log commands end to end through bin/gsc.mjs: --json documents, round trip, and one-line
 // errors with a non-zero exit code for every kind of bad input.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -63,6 +63,40 @@ describe('gsc log import / export / stats / replay', () => {
     rdb.close()
     expect(times[119] - times[0]).toBeGreaterThanOrEqual(Math.floor((119 * 1000) / 400) - 1)
     expect(times[119] - times[0]).toBeLessThanOrEqual(Math.ceil((119 * 1000) / 400) + 1)
+  })
+
+  it('stops a paced replay cleanly on Ctrl-C with what was ingested committed', async () => {
+    const cap = join(dir, 'slow.bin')
+    const db = join(dir, 'slow.db')
+    writeCapture(cap, Array.from({ length: 400 }, (_, i) => gscPacket(30, i, 5000 + i)))
+    const child = spawn(process.execPath, ['bin/gsc.mjs', 'replay', cap, '--db', db, '--rate', '40', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    const code: number = await new Promise((resolve) => {
+      const t0 = Date.now()
+      // Interrupt once some packets are committed (about 1 s into the replay).
+      const poll = setInterval(() => {
+        let n = 0
+        try {
+          const d = new Database(db, { readonly: true, fileMustExist: true })
+          n = (d.prepare('SELECT COUNT(*) FROM packets').pluck().get() as number) ?? 0
+          d.close()
+        } catch {
+          /* not created yet */
+        }
+        if (n >= 20 || Date.now() - t0 > 30_000) (clearInterval(poll), child.kill('SIGINT'))
+      }, 100)
+      child.on('exit', (c) => resolve(c ?? -1))
+    })
+    expect(code).toBe(0)
+    const r = JSON.parse(out)
+    expect(r.interrupted).toBe(true)
+    expect(r.imported).toBeGreaterThanOrEqual(20)
+    expect(r.imported).toBeLessThan(400)
+    const d = new Database(db, { readonly: true })
+    expect(d.prepare('SELECT COUNT(*) FROM packets').pluck().get()).toBe(r.imported)
+    expect(d.prepare('SELECT status FROM imports').pluck().get()).toBe('interrupted')
+    d.close()
   })
 
   it('answers bad input with one line and a non-zero exit code', () => {
