@@ -56,7 +56,7 @@ const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Co
   const rnd = prng(1)
   const bits = new Uint8Array(N)
   for (let i = 0; i < N; i++) bits[i] = rnd() < 0.1 ? 1 : 0
-  let coded = new Uint8Array(0)
+  let coded: Uint8Array = new Uint8Array(0)
   const encT = timeRuns(() => {
     const m = new BitModels(1)
     const e = new RangeEncoder()
@@ -71,7 +71,7 @@ const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Co
   // latents: Kodak-like channel statistics, 64 channels of 48x32 (98,304 symbols)
   const C = 64
   const lat = sparseLatents(C * 32 * 48, prng(2), 0.88)
-  let latBytes = new Uint8Array(0)
+  let latBytes: Uint8Array = new Uint8Array(0)
   const lEncT = timeRuns(() => {
     const e = new RangeEncoder()
     encodeLatents(e, newLatentModels(), lat, C, 32, 48)
@@ -83,7 +83,7 @@ const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Co
   // multi-symbol (frequency) coding, 256-symbol alphabet with uniform totals
   const M = 500_000
   const syms = Uint8Array.from({ length: M }, () => Math.floor(rnd() * 256))
-  let fb = new Uint8Array(0)
+  let fb: Uint8Array = new Uint8Array(0)
   const fEncT = timeRuns(() => {
     const e = new RangeEncoder()
     for (let i = 0; i < M; i++) e.encodeFreq(syms[i], 1, 256)
