@@ -28,7 +28,7 @@ export interface BenchResults {
   }
   summaries: DatasetSummary[]
   /** Every measured image and C (detections on reconstructions are left in the cache files to keep this small). */
-  datasets: (Omit<DatasetRun, 'records'> & { records: unknown[] })[]
+  datasets: (Omit<DatasetRun, 'records' | 'originals'> & { originals: unknown[]; records: unknown[] })[]
   /** Planner input: bits and detection disagreement per image and C, and per scene means (gsc plan --table). */
   calibration: CalibrationTable
   timing: { wallS: number; computed: number; cached: number; maxRssMiB: number }
