@@ -154,7 +154,7 @@ def main():
                 rows[c][key + '_msssim'].append(msssim(u, orig))
         print(f'{os.path.basename(f)} done {time.time() - t0:.0f}s', flush=True)
     out = {'dataset': f'kodak ({len(all_files)} images: ' + ', '.join(os.path.basename(f)[:-4] for f in all_files) + ')', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
-           'captions': f'built-in captioner, {len(caps)} of {len(files)} images' if caps else 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
+           'captions': f'built-in captioner ({len(caps)} Kodak captions loaded; every evaluated image had one)' if caps else 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
     out['perImage'] = {str(c): {k: [round(x, 4) for x in v] for k, v in rows[c].items()} for c in Cs}
     for c in Cs:
         out['perC'][str(c)] = {k: round(float(np.mean(v)), 4) for k, v in rows[c].items()}

@@ -139,7 +139,9 @@ def load_metrics(cfg, name):
     p = os.path.join(common.run_dir(cfg), f'metrics_{name}.json')
     if os.path.exists(p):
         with open(p) as f:
-            return json.load(f)
+            m = json.load(f)
+        m.pop('perImage', None)  # per-image rows stay in training/runs; the manifest keeps the summary
+        return m
     return {'status': 'not measured yet'}
 
 
