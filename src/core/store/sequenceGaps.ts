@@ -3,6 +3,7 @@
 // as a late (out-of-order) arrival, which fills a gap that is already recorded. A genuine loss of
 // 8192+ consecutive packets is indistinguishable from reordering with a 14-bit counter.
 import { SEQUENCE_MODULO } from '../bitstream/ccsds'
+import type { Gap } from './types'
 
 export const SEQ_MASK = SEQUENCE_MODULO - 1
 const HALF = SEQUENCE_MODULO / 2
@@ -11,15 +12,8 @@ export function seqDistance(from: number, to: number): number {
   return (to - from) & SEQ_MASK
 }
 
-export interface GapRecord {
-  id?: number
-  apid: number
-  afterSequence: number
-  beforeSequence: number
-  missing: number
-  afterPacketId: number | null
-  beforePacketId: number | null
-}
+/** A gap as the writer handles it: the stored Gap before it has a row id and detection time. */
+export type GapRecord = Omit<Gap, 'id' | 'detectedAt'> & { id?: number }
 
 export type SequenceStep =
   | { kind: 'first' }
