@@ -83,6 +83,30 @@ const jpeg: BaselineCodec = {
   unavailable: async () => null
 }
 
+type ToolArgs = (src: string, out: string) => string[]
+
+/** Runs a command-line encoder on the image (as PNG) in a temp dir and returns the file it wrote. */
+function encodeWithTool(img: RgbImage, outExt: string, tool: string, args: ToolArgs): Promise<Uint8Array> {
+  return withTempDir(async (dir) => {
+    const src = path.join(dir, 'in.png')
+    const out = path.join(dir, `out.${outExt}`)
+    await writeFile(src, await pngInput(img))
+    await runTool(tool, args(src, out))
+    return u8(await readFile(out))
+  })
+}
+
+/** Runs a command-line decoder on the coded bytes in a temp dir and reads back the PNG it wrote. */
+function decodeWithTool(bytes: Uint8Array, inExt: string, tool: string, args: ToolArgs): Promise<RgbImage> {
+  return withTempDir(async (dir) => {
+    const src = path.join(dir, `in.${inExt}`)
+    const out = path.join(dir, 'out.png')
+    await writeFile(src, bytes)
+    await runTool(tool, args(src, out))
+    return readImage(out)
+  })
+}
+
 /** Resolution levels must not exceed log2(smallest side) + 1 for tiny downscaled images. */
 function j2kLevels(img: RgbImage): number {
   return Math.max(1, Math.min(6, Math.floor(Math.log2(Math.min(img.width, img.height))) + 1))
@@ -96,22 +120,8 @@ const jpeg2000: BaselineCodec = {
   knobs: geometric(20000, 2, 60),
   knobName: 'compression ratio',
   sizeMultiple: 1,
-  encode: (img, ratio) =>
-    withTempDir(async (dir) => {
-      const src = path.join(dir, 'in.png')
-      const out = path.join(dir, 'out.j2k')
-      await writeFile(src, await pngInput(img))
-      await runTool('opj_compress', ['-i', src, '-o', out, '-r', ratio.toFixed(3), '-n', String(j2kLevels(img))])
-      return u8(await readFile(out))
-    }),
-  decode: (bytes) =>
-    withTempDir(async (dir) => {
-      const src = path.join(dir, 'in.j2k')
-      const out = path.join(dir, 'out.png')
-      await writeFile(src, bytes)
-      await runTool('opj_decompress', ['-i', src, '-o', out])
-      return readImage(out)
-    }),
+  encode: (img, ratio) => encodeWithTool(img, 'j2k', 'opj_compress', (src, out) => ['-i', src, '-o', out, '-r', ratio.toFixed(3), '-n', String(j2kLevels(img))]),
+  decode: (bytes) => decodeWithTool(bytes, 'j2k', 'opj_decompress', (src, out) => ['-i', src, '-o', out]),
   unavailable: async () => (await toolMissing('opj_compress')) ?? (await toolMissing('opj_decompress'))
 }
 
@@ -122,23 +132,9 @@ const hevc: BaselineCodec = {
   knobs: range(0, 100),
   knobName: 'quality',
   sizeMultiple: 2,
-  encode: (img, q) =>
-    withTempDir(async (dir) => {
-      const src = path.join(dir, 'in.png')
-      const out = path.join(dir, 'out.heic')
-      await writeFile(src, await pngInput(img))
-      await runTool('heif-enc', ['-q', String(q), '-o', out, src])
-      return u8(await readFile(out))
-    }),
-  decode: (bytes) =>
-    withTempDir(async (dir) => {
-      const src = path.join(dir, 'in.heic')
-      const out = path.join(dir, 'out.png')
-      await writeFile(src, bytes)
-      // libheif 1.15 names its decoder heif-convert (newer releases: heif-dec)
-      await runTool('heif-convert', [src, out])
-      return readImage(out)
-    }),
+  encode: (img, q) => encodeWithTool(img, 'heic', 'heif-enc', (src, out) => ['-q', String(q), '-o', out, src]),
+  // libheif 1.15 names its decoder heif-convert (newer releases: heif-dec)
+  decode: (bytes) => decodeWithTool(bytes, 'heic', 'heif-convert', (src, out) => [src, out]),
   unavailable: async () => (await toolMissing('heif-enc')) ?? (await toolMissing('heif-convert'))
 }
 
@@ -150,22 +146,8 @@ const jxl: BaselineCodec = {
   knobs: geometric(25, 0.3, 50),
   knobName: 'distance',
   sizeMultiple: 1,
-  encode: (img, d) =>
-    withTempDir(async (dir) => {
-      const src = path.join(dir, 'in.png')
-      const out = path.join(dir, 'out.jxl')
-      await writeFile(src, await pngInput(img))
-      await runTool('cjxl', [src, out, '-d', d.toFixed(3), '-e', '7', '--quiet'])
-      return u8(await readFile(out))
-    }),
-  decode: (bytes) =>
-    withTempDir(async (dir) => {
-      const src = path.join(dir, 'in.jxl')
-      const out = path.join(dir, 'out.png')
-      await writeFile(src, bytes)
-      await runTool('djxl', [src, out, '--quiet'])
-      return readImage(out)
-    }),
+  encode: (img, d) => encodeWithTool(img, 'jxl', 'cjxl', (src, out) => [src, out, '-d', d.toFixed(3), '-e', '7', '--quiet']),
+  decode: (bytes) => decodeWithTool(bytes, 'jxl', 'djxl', (src, out) => [src, out, '--quiet']),
   unavailable: async () => (await toolMissing('cjxl')) ?? (await toolMissing('djxl'))
 }
 
