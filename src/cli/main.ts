@@ -18,16 +18,22 @@ function usage(): string {
   ].join('\n')
 }
 
+function commandList(): string {
+  return JSON.stringify({ commands: Object.fromEntries(Object.entries(COMMANDS).map(([k, v]) => [k, v.summary])) })
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    if (rest.includes('--json') || name === undefined && argv.includes('--json')) {
-      process.stdout.write(JSON.stringify({ commands: Object.fromEntries(Object.entries(COMMANDS).map(([k, v]) => [k, v.summary])) }) + '\n')
-    } else process.stdout.write(usage() + '\n')
-    return name ? 0 : 2
+  if (!name) {
+    process.stdout.write(usage() + '\n')
+    return 2
   }
-  if (name === '--json') {
-    process.stdout.write(JSON.stringify({ commands: Object.fromEntries(Object.entries(COMMANDS).map(([k, v]) => [k, v.summary])) }) + '\n')
+  if (name === '--json' || ((name === '--help' || name === '-h' || name === 'help') && rest.includes('--json'))) {
+    process.stdout.write(commandList() + '\n')
+    return 0
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n')
     return 0
   }
   // Multi-word commands such as `gsc log import` are registered as "log import".
