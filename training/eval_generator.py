@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 
 import common
-from channel_select import luma_thumbnail, rank_channels
-from nets import Analysis, CaptionEncoder, Generator, Synthesis
+from channel_select import rank_channels
+from nets import Analysis, CaptionEncoder, Generator, Synthesis, channel_layout
 import tokenizer
 
 W5 = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
@@ -76,6 +76,7 @@ def main():
     ap.add_argument('--steps', type=int, default=12)
     ap.add_argument('--quant-step', type=float, default=4.0)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--temperature', type=float, default=1.0, help='scale of the starting noise (1 = the trained source distribution)')
     ap.add_argument('--every', type=int, default=1, help='use every k-th Kodak image (after --limit)')
     ap.add_argument('--shard', default='0/1', help='i/n: evaluate the i-th of n interleaved parts (run n processes, then --merge n)')
     ap.add_argument('--merge', type=int, help='merge n shard files into metrics_generator.json and exit')
@@ -120,7 +121,7 @@ def main():
         x = common.pad16(im)
         orig = to_u8(im[0])
         y = ga(x)
-        order = rank_channels(y[0].numpy(), luma_thumbnail(x[0].numpy()))
+        order = rank_channels(y[0].numpy(), x[0].numpy(), channel_layout(cfg), cfg['latent_scale'])
         h, w = y.shape[-2:]
         for c in Cs:
             idx = torch.tensor(order[:c], dtype=torch.long)
@@ -130,7 +131,7 @@ def main():
             yq = torch.round(y / a.quant_step) * a.quant_step
             ysel = ((yq - mean) / std) * m4
             g = torch.Generator().manual_seed(a.seed)
-            noise = torch.randn(1, n, h, w, generator=g)
+            noise = torch.randn(1, n, h, w, generator=g) * a.temperature
             # as the codec's decoder does: transmitted channels follow their straight path t*noise + (1-t)*y_sel
             z = noise.clone()
             cap = torch.zeros(1, cfg['generator']['caption_dim'])

@@ -8,8 +8,10 @@ import torch
 
 import common
 import tokenizer
-from channel_select import luma_thumbnail, rank_channels
-from nets import Analysis
+from channel_select import rank_channels
+from nets import Analysis, channel_layout
+
+SELECTION_RULE = 'ssim-gain-v2'
 
 
 def load_captions():
@@ -38,7 +40,7 @@ def load_captions():
 
 
 def build_cache(cfg, ga, dev, use_disk=True):
-    """Cached on disk under training/data_cache, keyed by a hash of the g_a weights."""
+    """Cached on disk under training/data_cache, keyed by a hash of the g_a weights and the selection rule."""
     key = None
     if use_disk:
         import hashlib
@@ -46,6 +48,7 @@ def build_cache(cfg, ga, dev, use_disk=True):
         for k, v in sorted(ga.state_dict().items()):
             h.update(k.encode())
             h.update(v.detach().cpu().numpy().tobytes())
+        h.update(SELECTION_RULE.encode())
         key = h.hexdigest()[:16]
         path = os.path.join(common.CACHE_DIR, f"latents_{cfg['name']}_{key}.pt")
         if os.path.exists(path):
@@ -64,12 +67,13 @@ def _build(cfg, ga, dev):
     ga.eval()
     items = []
     n = cfg['latent_channels']
+    layout = channel_layout(cfg)
     s1, s2, cnt = torch.zeros(n, dtype=torch.float64), torch.zeros(n, dtype=torch.float64), 0
     for rel, im in images:
         h, w = (im.shape[0] // 16) * 16, (im.shape[1] // 16) * 16
         x = torch.from_numpy(np.ascontiguousarray(im[:h, :w])).permute(2, 0, 1).float().unsqueeze(0) / 255.0
         y = ga(x.to(dev))[0].cpu()
-        order = rank_channels(y.numpy(), luma_thumbnail(x[0].numpy()))
+        order = rank_channels(y.numpy(), x[0].numpy(), layout, cfg['latent_scale'])
         items.append({'rel': rel, 'y': y.half(), 'rank': torch.tensor(order[:16], dtype=torch.long)})
         yd = y.double().flatten(1)
         s1 += yd.sum(1)

@@ -9,7 +9,7 @@ import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { describe, expect, it } from 'vitest'
 import { gaussianNoise, hash32, uniformU32 } from '../../src/core/codec/prng'
 import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
-import { energyScores, scoreChannels, selectTopChannels, structurePlane, gatherChannels } from '../../src/core/codec/channelSelection'
+import { basisPattern, energyScores, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
 import { flowTimes, sampleFlow, CancelledError } from '../../src/core/codec/flowSampler'
 
 describe('prng', () => {
@@ -79,51 +79,78 @@ describe('quantize', () => {
 })
 
 describe('channel selection', () => {
-  it('ranks a channel that copies the structure first, and constants last', () => {
-    const w = 64
-    const h = 48
+  // Image whose luma follows the DCT pattern (0, 1) inside every block, scaled per block, on a grey chroma.
+  const w = 64
+  const h = 48
+  const layout: ChannelBasis[] = [
+    { plane: 0, u: 0, v: 0 },
+    { plane: 0, u: 0, v: 1 },
+    { plane: 0, u: 3, v: 2 },
+    { plane: 1, u: 0, v: 0 },
+    { plane: 2, u: 1, v: 1 }
+  ]
+  function patternImage() {
     const data = new Uint8Array(3 * w * h)
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.fill(x * 3 + y * 2, 3 * (y * w + x), 3 * (y * w + x) + 3)
-    const s = structurePlane({ width: w, height: h, data })
-    expect([s.w, s.h]).toEqual([4, 3])
-    const n = s.w * s.h
-    const lat = new Float32Array(4 * n)
-    for (let i = 0; i < n; i++) {
-      lat[i] = (i * 7919) % 5 // noise-like
-      lat[n + i] = 3 // constant
-      lat[2 * n + i] = s.data[i] / 10 + 4 // structure (affine copy)
-      lat[3 * n + i] = -s.data[i] / 10 // inverted structure
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const amp = 40 + 10 * ((Math.floor(x / 16) + Math.floor(y / 16)) % 3)
+        const v = Math.round(128 + amp * Math.cos(((2 * (x % 16) + 1) * Math.PI) / 32))
+        data.fill(v, 3 * (y * w + x), 3 * (y * w + x) + 3)
+      }
+    return { width: w, height: h, data }
+  }
+
+  it('ranks the channel that carries the structure first; empty channels score 0', () => {
+    const img = patternImage()
+    const st = structurePlanes(img)
+    expect([st.lw, st.lh]).toEqual([4, 3])
+    const nb = st.lw * st.lh
+    const lat = new Float32Array(layout.length * nb)
+    // channel 1 holds each block's true coefficient of pattern (0,1) (x 16 / 255 as g_a scales it); others noise or zero
+    for (let b = 0; b < nb; b++) {
+      const bx = b % st.lw
+      const by = Math.floor(b / st.lw)
+      const amp = (40 + 10 * ((bx + by) % 3)) / 255
+      lat[nb + b] = amp * Math.sqrt(8) * 16
+      lat[2 * nb + b] = ((b * 7919) % 5) - 2
     }
-    const scores = scoreChannels(lat, 4, s.h, s.w, s.data)
-    expect(scores[2]).toBeCloseTo(1, 9) // min-max normalisation removes the affine map
-    expect(scores[2]).toBeGreaterThan(scores[0])
-    expect(scores[3]).toBeLessThan(scores[0])
-    expect(selectTopChannels(scores, 2)).toEqual([0, 2])
+    const scores = scoreChannels(lat, layout, 16, st)
+    expect(scores[0]).toBe(0) // all-zero contribution = the flat plane
+    expect(scores[3]).toBe(0)
+    expect(scores[1]).toBeGreaterThan(0.3)
+    expect(scores[1]).toBeGreaterThan(scores[2])
+    expect(selectTopChannels(scores, 1)).toEqual([1])
     expect(selectTopChannels([0.5, 0.5, 0.9], 2)).toEqual([0, 2]) // ties -> lower index
+    // the 4x4-averaged DC pattern is flat at 1/16; patterns of AC frequencies sum to zero
+    expect(Array.from(basisPattern(0, 0)).every((v) => Math.abs(v - 1 / 16) < 1e-15)).toBe(true)
+    expect(Math.abs(basisPattern(2, 3).reduce((a, v) => a + v, 0))).toBeLessThan(1e-12)
     // energy rule: population variance per channel
     expect(Array.from(energyScores(Float32Array.from([1, 3, 5, 5, -2, 2]), 3, 1, 2))).toEqual([1, 0, 4])
-    expect(Array.from(gatherChannels(lat, [2], n))).toEqual(Array.from(lat.subarray(2 * n, 3 * n)))
+    expect(Array.from(gatherChannels(lat, [2], nb))).toEqual(Array.from(lat.subarray(2 * nb, 3 * nb)))
   })
 
   const py = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' })
-  it.skipIf(py.status !== 0)('scores exactly like training/channel_select.py', () => {
-    const h = 5
-    const w = 7
-    const C = 12
-    const lat = Array.from({ length: C * h * w }, (_, i) => Math.sin(i * 1.7) * 10 + (i % 13))
-    for (let i = 0; i < h * w; i++) lat[3 * h * w + i] = 2 // one constant channel
-    const thumb = Array.from({ length: h * w }, (_, i) => 100 + 50 * Math.cos(i / 3))
+  it.skipIf(py.status !== 0)('scores like training/channel_select.py (the rule the generator was trained with)', () => {
+    const ww = 80
+    const hh = 32
+    const data = new Uint8Array(3 * ww * hh)
+    for (let i = 0; i < data.length; i++) data[i] = (Math.sin(i * 0.37) * 90 + 128 + (i % 7) * 3) & 255
+    const img = { width: ww, height: hh, data }
+    const st = structurePlanes(img)
+    const nb = st.lw * st.lh
+    const lat = Array.from({ length: layout.length * nb }, (_, i) => Math.sin(i * 1.7) * 30 + (i % 13))
     const script = `import json,sys,numpy as np
 sys.path.insert(0, 'training')
 from channel_select import channel_scores
 d = json.load(sys.stdin)
-y = np.array(d['lat'], dtype=np.float64).reshape(${C}, ${h}, ${w})
-t = np.array(d['thumb'], dtype=np.float64).reshape(${h}, ${w})
-print(json.dumps(list(channel_scores(y, t))))`
-    const r = spawnSync('python3', ['-c', script], { input: JSON.stringify({ lat, thumb }), encoding: 'utf8' })
+rgb = np.array(d['rgb'], dtype=np.float64).reshape(${hh}, ${ww}, 3).transpose(2, 0, 1) / 255.0
+y = np.array(d['lat'], dtype=np.float64).reshape(${layout.length}, ${st.lh}, ${st.lw})
+lay = [(b['plane'], b['u'], b['v']) for b in d['layout']]
+print(json.dumps(list(channel_scores(y, rgb, lay, 16.0))))`
+    const r = spawnSync('python3', ['-c', script], { input: JSON.stringify({ lat, rgb: Array.from(data), layout }), encoding: 'utf8' })
     if (r.status !== 0) throw new Error(r.stderr)
     const ref = JSON.parse(r.stdout) as number[]
-    const ours = scoreChannels(lat, C, h, w, Float64Array.from(thumb))
+    const ours = scoreChannels(lat, layout, 16, st)
     ref.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 10))
   })
 })

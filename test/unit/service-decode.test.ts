@@ -39,20 +39,21 @@ afterAll(async () => {
 })
 
 describe('decoding through the service', () => {
-  const haveModels = (() => {
+  const manifest = (() => {
     try {
-      const m = JSON.parse(readFileSync(path.resolve(__dirname, '../../resources/models/manifest.json'), 'utf8'))
-      return Boolean(m.models?.g_s && m.models?.generator)
+      return JSON.parse(readFileSync(path.resolve(__dirname, '../../resources/models/manifest.json'), 'utf8'))
     } catch {
-      return false
+      return undefined
     }
   })()
+  const haveModels = Boolean(manifest?.models?.g_s && manifest?.models?.generator)
+  const modelId: number = manifest?.models?.generator?.modelId ?? 0
   if (!haveModels) console.log('skipping the decode cancel test: codec models (g_s, generator) are not in resources/models')
   it.skipIf(!haveModels)('a decode can be cancelled by the operator', async () => {
-    // A packet for the shipped models (model id 0) on a fresh log.
+    // A packet for the shipped models (their model id) on a fresh log.
     const lat = new Int32Array(2 * 6 * 8)
     const pkt = encodeGscPacket(
-      { header: { formatVersion: 1, width: 128, height: 96, modelId: 0, latentChannels: 320, channelIndices: [0, 3], quantStep: 1, steps: 4, seed: 1, captionMode: 'utf8', hasDetections: false }, caption: 'a rock', latents: lat, detections: [] },
+      { header: { formatVersion: 1, width: 128, height: 96, modelId, latentChannels: 320, channelIndices: [0, 3], quantStep: 1, steps: 4, seed: 1, captionMode: 'utf8', hasDetections: false }, caption: 'a rock', latents: lat, detections: [] },
       { apid: 9, sequenceCount: 100 }
     )
     const { jobId: imp } = await svc.call('importCapture', { file: await upload(Buffer.from(pkt), 'one.bin') })

@@ -20,6 +20,7 @@ interface DecodedSummary {
   channels: number[]
   quantStep: number
   steps: number
+  temperature: number
   seeds: number[]
   caption: string
   detections: DecodeResult['detections']
@@ -47,6 +48,7 @@ async function writeOutputs(r: DecodeResult, file: string): Promise<DecodedSumma
     channels: r.header.channelIndices,
     quantStep: r.header.quantStep,
     steps: r.steps,
+    temperature: r.temperature,
     seeds: r.seeds,
     caption: r.caption,
     detections: r.detections,
@@ -75,15 +77,17 @@ const decode: CommandSpec<DecodeCommandResult> = {
   name: 'decode',
   summary: 'decode a packet or capture into images',
   usage:
-    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--samples K] [--ep cpu|cuda] [--json]\n' +
+    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--samples K] [--ep cpu|cuda] [--json]\n' +
     '  -o *.png: the input must be one packet; any packet error is reported and no image is written.\n' +
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
+    '  --temperature T (0..2): scale of the starting noise; default the generator\'s recommended value (gsc models).\n' +
     '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread).',
   options: {
     output: { type: 'string', short: 'o' },
     steps: { type: 'string' },
     seed: { type: 'string' },
     samples: { type: 'string' },
+    temperature: { type: 'string' },
     ep: { type: 'string' }
   },
   async run(args, ctx) {
@@ -93,6 +97,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
       steps: numberOpt(args, 'steps', undefined, { int: true, min: 1, max: 4096 }),
       seed: numberOpt(args, 'seed', undefined, { int: true, min: 0, max: 0xffffffff }),
       samples: numberOpt(args, 'samples', 1, { int: true, min: 1, max: 16 }),
+      temperature: numberOpt(args, 'temperature', undefined, { min: 0, max: 2 }),
       executionProvider: executionProvider(args),
       signal: ctx.signal
     }

@@ -1,102 +1,165 @@
-// Which C of the 320 latent channels to send: the ones whose quantized values look most like
-// the image's structure, scored by SSIM. See scoreChannels for exactly what is compared.
+// Which C of the 320 latent channels to send: the ones that on their own most raise the SSIM of their
+// colour plane's structure. See scoreChannels for exactly what is compared.
 import { GscError } from '../util/errors'
-import { luma, type RgbImage } from '../util/image'
+import type { RgbImage } from '../util/image'
 
 /** Latent grid factor: one latent value per 16x16 pixel block. */
 export const LATENT_FACTOR = 16
 
-/**
- * The image's structure at latent resolution: BT.601 luma of the (padded) image averaged over
- * each 16x16 block, giving a ceil(H/16) x ceil(W/16) plane in 0..255.
- */
-export function structurePlane(padded: RgbImage): { data: Float64Array; w: number; h: number } {
-  const w = Math.ceil(padded.width / LATENT_FACTOR)
-  const h = Math.ceil(padded.height / LATENT_FACTOR)
-  const y = luma(padded)
-  const sum = new Float64Array(w * h)
-  const cnt = new Float64Array(w * h)
-  for (let py = 0; py < padded.height; py++) {
-    const by = Math.floor(py / LATENT_FACTOR)
-    for (let px = 0; px < padded.width; px++) {
-      const b = by * w + Math.floor(px / LATENT_FACTOR)
-      sum[b] += y[py * padded.width + px]
-      cnt[b]++
-    }
-  }
-  for (let i = 0; i < sum.length; i++) sum[i] /= cnt[i]
-  return { data: sum, w, h }
+/** One latent channel's place in g_a's transform: colour plane (0 Y, 1 Cb, 2 Cr) and DCT frequency (u vertical, v horizontal). */
+export interface ChannelBasis {
+  plane: number
+  u: number
+  v: number
 }
 
-/** Min-max scaling to 0..1 (a constant plane, span < 1e-12, maps to all zeros), as training/channel_select.py _norm. */
-export function normalizePlane(src: ArrayLike<number>, offset: number, n: number): Float64Array {
-  let lo = Infinity
-  let hi = -Infinity
-  for (let i = 0; i < n; i++) {
-    const v = src[offset + i]
-    if (v < lo) lo = v
-    if (v > hi) hi = v
-  }
-  const out = new Float64Array(n)
-  const span = hi - lo
-  if (span >= 1e-12) for (let i = 0; i < n; i++) out[i] = (src[offset + i] - lo) / span
-  return out
-}
-
+/** Samples per side of a latent block in the structure planes: each 16x16 block is seen as 4x4 means. */
+const SUB = 4
+const PER_BLOCK = LATENT_FACTOR / SUB
 const SEL_C1 = 0.01 ** 2
 const SEL_C2 = 0.03 ** 2
 
-/** SSIM with one window covering the whole plane (population variances), data range 1. */
-export function globalSsim(a: Float64Array, b: Float64Array): number {
-  const n = a.length
-  let ma = 0
-  let mb = 0
-  for (let i = 0; i < n; i++) {
-    ma += a[i]
-    mb += b[i]
+/**
+ * The image's structure: full-range BT.601 Y, Cb + 0.5, Cr + 0.5 planes (values 0..1) of the padded
+ * image, each averaged over 4x4 pixels. Returned per plane, block-major: plane[b * 16 + j] is sample j
+ * (row-major 4x4) of latent block b (row-major over the lh x lw grid).
+ */
+export function structurePlanes(padded: RgbImage): { planes: Float64Array[]; lw: number; lh: number } {
+  if (padded.width % LATENT_FACTOR || padded.height % LATENT_FACTOR) throw new GscError('structure planes need an image padded to multiples of 16')
+  const lw = padded.width / LATENT_FACTOR
+  const lh = padded.height / LATENT_FACTOR
+  const planes = [0, 1, 2].map(() => new Float64Array(lw * lh * PER_BLOCK * PER_BLOCK))
+  const d = padded.data
+  const inv = 1 / (255 * SUB * SUB)
+  for (let py = 0; py < padded.height; py++) {
+    const by = Math.floor(py / LATENT_FACTOR)
+    const sy = Math.floor(py / SUB) % PER_BLOCK
+    for (let px = 0; px < padded.width; px++) {
+      const o = 3 * (py * padded.width + px)
+      const r = d[o]
+      const g = d[o + 1]
+      const b = d[o + 2]
+      const at = (by * lw + Math.floor(px / LATENT_FACTOR)) * PER_BLOCK * PER_BLOCK + sy * PER_BLOCK + (Math.floor(px / SUB) % PER_BLOCK)
+      planes[0][at] += (0.299 * r + 0.587 * g + 0.114 * b) * inv
+      planes[1][at] += (-0.168736 * r - 0.331264 * g + 0.5 * b) * inv
+      planes[2][at] += (0.5 * r - 0.418688 * g - 0.081312 * b) * inv
+    }
   }
-  ma /= n
-  mb /= n
-  let va = 0
-  let vb = 0
-  let cov = 0
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma
-    const db = b[i] - mb
-    va += da * da
-    vb += db * db
-    cov += da * db
+  for (const p of [planes[1], planes[2]]) for (let i = 0; i < p.length; i++) p[i] += 0.5
+  return { planes, lw, lh }
+}
+
+/** Orthonormal 16x16 DCT-II basis image (u, v) averaged over 4x4 pixels: 16 values, row-major. */
+export function basisPattern(u: number, v: number): Float64Array {
+  const cos1 = (f: number, m: number) => Math.sqrt((f === 0 ? 1 : 2) / LATENT_FACTOR) * Math.cos(((2 * m + 1) * f * Math.PI) / (2 * LATENT_FACTOR))
+  const out = new Float64Array(PER_BLOCK * PER_BLOCK)
+  for (let m = 0; m < LATENT_FACTOR; m++)
+    for (let k = 0; k < LATENT_FACTOR; k++) out[Math.floor(m / SUB) * PER_BLOCK + Math.floor(k / SUB)] += (cos1(u, m) * cos1(v, k)) / (SUB * SUB)
+  return out
+}
+
+/** Sums over windows of 2x2 blocks (one block where the grid has a single row or column), stride one block. */
+function windowSums(a: Float64Array, lh: number, lw: number): Float64Array {
+  const wh = lh > 1 ? lh - 1 : 1
+  const ww = lw > 1 ? lw - 1 : 1
+  const out = new Float64Array(wh * ww)
+  for (let y = 0; y < wh; y++)
+    for (let x = 0; x < ww; x++) {
+      let s = 0
+      for (let dy = 0; dy < Math.min(2, lh); dy++) for (let dx = 0; dx < Math.min(2, lw); dx++) s += a[(y + dy) * lw + x + dx]
+      out[y * ww + x] = s
+    }
+  return out
+}
+
+/** Mean over windows of SSIM from window sums (population statistics over n samples). */
+function meanSsim(sx: Float64Array, sxx: Float64Array, sy: Float64Array, syy: Float64Array, sxy: Float64Array, n: number): number {
+  let total = 0
+  for (let i = 0; i < sx.length; i++) {
+    const mx = sx[i] / n
+    const my = sy[i] / n
+    const vx = sxx[i] / n - mx * mx
+    const vy = syy[i] / n - my * my
+    const cov = sxy[i] / n - mx * my
+    total += ((2 * mx * my + SEL_C1) * (2 * cov + SEL_C2)) / ((mx * mx + my * my + SEL_C1) * (vx + vy + SEL_C2))
   }
-  va /= n
-  vb /= n
-  cov /= n
-  return ((2 * ma * mb + SEL_C1) * (2 * cov + SEL_C2)) / ((ma * ma + mb * mb + SEL_C1) * (va + vb + SEL_C2))
+  return total / sx.length
 }
 
 /**
- * Score of every channel, the rule the generator was trained with (training/channel_select.py):
- * S = block-mean BT.601 luma of the edge-padded image over 16x16 blocks (structurePlane), y_c = channel c
- * of g_a's output BEFORE quantisation (ceil(H/16) x ceil(W/16)); both min-max normalised to 0..1
- * (constant -> zeros); score_c = global SSIM(norm(y_c), norm(S)): one window over the whole map,
- * population variances, C1 = 0.01^2, C2 = 0.03^2. Rank: score descending, ties by lower index.
- * (Scoring the unquantised channel keeps the choice independent of the step; at the steps used the
- * quantised and unquantised maps rank alike, and this is what the generator saw in training.)
+ * Score of every channel, the rule the generator was trained with ('ssim-gain', training/channel_select.py
+ * states it in full): how much channel k alone raises the mean local SSIM of its colour plane's structure
+ * (4x4-pixel means, windows of 2x2 blocks) over a flat plane at the plane's mean. Channel k's candidate is
+ * that flat level plus y_k / scale times its DCT pattern in every block, minus the pattern's image mean.
+ * latents = g_a's output before quantisation, channel-major (channels x lh x lw).
  */
-export function scoreChannels(latents: ArrayLike<number>, channels: number, h: number, w: number, structure: Float64Array): Float64Array {
-  const n = h * w
-  if (latents.length !== channels * n) throw new GscError(`latents hold ${latents.length} values, expected ${channels}x${h}x${w}`)
-  if (structure.length !== n) throw new GscError('structure plane does not match the latent grid')
-  const s = normalizePlane(structure, 0, n)
-  const scores = new Float64Array(channels)
-  for (let c = 0; c < channels; c++) scores[c] = globalSsim(normalizePlane(latents, c * n, n), s)
+export function scoreChannels(latents: ArrayLike<number>, layout: readonly ChannelBasis[], scale: number, structure: ReturnType<typeof structurePlanes>): Float64Array {
+  const { planes, lh, lw } = structure
+  const nb = lh * lw
+  const K = layout.length
+  if (latents.length !== K * nb) throw new GscError(`latents hold ${latents.length} values, expected ${K}x${lh}x${lw}`)
+  const S = PER_BLOCK * PER_BLOCK
+  const nsamp = S * Math.min(2, lh) * Math.min(2, lw)
+  // per plane: block sums of the structure and its square, their window sums, the flat plane's SSIM
+  const perPlane = planes.map((pl) => {
+    const r1 = new Float64Array(nb)
+    const r2 = new Float64Array(nb)
+    let total = 0
+    for (let b = 0; b < nb; b++)
+      for (let j = 0; j < S; j++) {
+        const v = pl[b * S + j]
+        r1[b] += v
+        r2[b] += v * v
+        total += v
+      }
+    const m = total / (nb * S)
+    const S1 = windowSums(r1, lh, lw)
+    const S2 = windowSums(r2, lh, lw)
+    const flat1 = S1.map(() => nsamp * m)
+    const flat2 = S1.map(() => nsamp * m * m)
+    const flatX = S1.map((v) => m * v)
+    return { m, S1, S2, flat: meanSsim(S1, S2, flat1, flat2, flatX, nsamp) }
+  })
+  const scores = new Float64Array(K)
+  const c1 = new Float64Array(nb)
+  const c2 = new Float64Array(nb)
+  const cx = new Float64Array(nb)
+  layout.forEach((basis, k) => {
+    const P = basisPattern(basis.u, basis.v)
+    let pSum = 0
+    let pSq = 0
+    for (let j = 0; j < S; j++) {
+      pSum += P[j]
+      pSq += P[j] * P[j]
+    }
+    const pl = planes[basis.plane]
+    const { m, S1, S2, flat } = perPlane[basis.plane]
+    let cTotal = 0
+    for (let b = 0; b < nb; b++) {
+      const a = latents[k * nb + b] / scale
+      let proj = 0
+      for (let j = 0; j < S; j++) proj += pl[b * S + j] * P[j]
+      c1[b] = a * pSum
+      c2[b] = a * a * pSq
+      cx[b] = a * proj
+      cTotal += c1[b]
+    }
+    const d = m - cTotal / (nb * S)
+    const C1s = windowSums(c1, lh, lw)
+    const C2s = windowSums(c2, lh, lw)
+    const CX = windowSums(cx, lh, lw)
+    const cand1 = C1s.map((v) => v + nsamp * d)
+    const cand2 = C2s.map((v, i) => v + 2 * d * C1s[i] + nsamp * d * d)
+    const candX = CX.map((v, i) => v + d * S1[i])
+    scores[k] = meanSsim(S1, S2, cand1, cand2, candX, nsamp) - flat
+  })
   return scores
 }
 
 /**
  * Alternative ranking ('energy'): the variance of each channel of g_a's output over the image.
- * Not what the generator was trained with; offered because the SSIM-vs-luma rule ranks AC and chroma
- * channels by their resemblance to the luma thumbnail, which they (by construction) do not have,
- * while the energy rule picks the low-frequency luma and the chroma DC that carry most of the picture.
+ * Not what the generator was trained with; kept for comparison with the SSIM rule (it ignores how a
+ * channel's energy is spread over the picture and compares planes on raw magnitude).
  */
 export function energyScores(latents: ArrayLike<number>, channels: number, h: number, w: number): Float64Array {
   const n = h * w

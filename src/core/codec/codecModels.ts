@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node'
 import { closeModels, loadManifest, openModel } from '../models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
 import { GscError } from '../util/errors'
+import type { ChannelBasis } from './channelSelection'
 
 export type ExecutionProvider = 'cpu' | 'cuda'
 
@@ -22,6 +23,13 @@ export interface CodecModels {
   mean: Float32Array
   std: Float32Array
   recommendedSteps: number
+  /** Scale of the starting noise the generator's sampling was evaluated with (1 = its training source). */
+  recommendedTemperature: number
+  /** Quantisation steps the generator saw in training. */
+  trainedQuantSteps: number[]
+  /** g_a's channel layout (colour plane, DCT frequency) and scale, for the channel-selection rule. */
+  layout: ChannelBasis[]
+  latentScale: number
   analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
   synthesis(latent: Float32Array, h: number, w: number): Promise<Float32Array>
   embedCaption(caption: string): Promise<Float32Array>
@@ -31,7 +39,22 @@ export interface CodecModels {
 interface GeneratorEntry {
   modelId?: number
   normalisation?: { mean: number[]; std: number[] }
-  sampling?: { recommendedSteps?: number }
+  sampling?: { recommendedSteps?: number; temperature?: number }
+  trainedQuantSteps?: number[]
+}
+
+interface AnalysisEntry {
+  latent?: { scale?: number; layout?: { plane: string; u: number; v: number }[] }
+}
+
+const PLANES: Record<string, number> = { Y: 0, Cb: 1, Cr: 2 }
+
+function readLayout(entry: AnalysisEntry, channels: number): { layout: ChannelBasis[]; scale: number } {
+  const lat = entry.latent
+  const layout = lat?.layout?.map((b) => ({ plane: PLANES[b.plane] ?? -1, u: b.u, v: b.v })) ?? []
+  if (typeof lat?.scale !== 'number' || layout.length !== channels || layout.some((b) => b.plane < 0 || !Number.isInteger(b.u) || !Number.isInteger(b.v)))
+    throw new GscError('manifest g_a entry lacks latent.scale or a valid latent.layout for every channel; re-run training/export_onnx.py')
+  return { layout, scale: lat.scale }
 }
 
 const cache = new Map<string, Promise<CodecModels>>()
@@ -74,6 +97,7 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
   const latentChannels = norm.mean.length
   const dim = manifest.models.caption_encoder.outputs?.[0]?.shape?.[1]
   const captionDim = typeof dim === 'number' ? dim : 128
+  const { layout, scale: latentScale } = readLayout(manifest.models.g_a as unknown as AnalysisEntry, latentChannels)
   const mean = Float32Array.from(norm.mean)
   const std = Float32Array.from(norm.std)
   return {
@@ -84,6 +108,10 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
     mean,
     std,
     recommendedSteps: gen.sampling?.recommendedSteps ?? 12,
+    recommendedTemperature: gen.sampling?.temperature ?? 1,
+    trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
+    layout,
+    latentScale,
     analysis: (planar, H, W) => single(ga, { [ga.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     async embedCaption(caption) {

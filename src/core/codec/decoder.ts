@@ -17,6 +17,8 @@ export interface DecodeOptions {
   steps?: number
   /** Noise seed; default: the header's seed. Sample k uses seed + k. */
   seed?: number
+  /** Scale of the starting noise, 0..2; default the generator's recommended value (manifest sampling.temperature). */
+  temperature?: number
   /** Number of reconstructions (>= 2 adds an uncertainty map). Default 1. */
   samples?: number
   signal?: AbortSignal
@@ -42,6 +44,7 @@ export interface DecodeResult {
   detections: TransmittedDetection[]
   seeds: number[]
   steps: number
+  temperature: number
   latent?: Float32Array
   timingsMs: Record<string, number>
 }
@@ -70,6 +73,8 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   if (!Number.isInteger(steps) || steps < 1 || steps > 4096) throw new GscError(`--steps must be 1..4096, got ${steps}`)
   const baseSeed = opts.seed ?? h.seed
   if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
+  const temperature = opts.temperature ?? models.recommendedTemperature
+  if (!(temperature >= 0 && temperature <= 2)) throw new GscError(`--temperature must be 0..2, got ${temperature}`)
   const timings: Record<string, number> = {}
   const N = models.latentChannels
   const lh = Math.ceil(h.height / LATENT_FACTOR)
@@ -105,6 +110,8 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     const seed = (baseSeed + k) >>> 0
     seeds.push(seed)
     const noise = gaussianNoise32(seed, N * n)
+    // Below 1 the flow starts nearer the conditional mean: fewer invented details, what SSIM and detection reward.
+    if (temperature !== 1) for (let i = 0; i < noise.length; i++) noise[i] *= temperature
     const z = new Float32Array(noise)
     const tg = performance.now()
     await sampleFlow(z, {
@@ -162,6 +169,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     detections: packet.detections,
     seeds,
     steps,
+    temperature,
     latent: firstLatent,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))
   }

@@ -3,9 +3,9 @@ import { decodeGscPacket, encodeGscPacket, quantizeDetection, type CaptionMode, 
 import type { Detection } from '../analysis/detections'
 import { GscError } from '../util/errors'
 import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../util/image'
-import { LATENT_FACTOR, energyScores, gatherChannels, scoreChannels, selectTopChannels, structurePlane, type SelectionRule } from './channelSelection'
+import { LATENT_FACTOR, energyScores, gatherChannels, scoreChannels, selectTopChannels, structurePlanes, type SelectionRule } from './channelSelection'
 import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
-import { QUANT_STEPS, TRAINED_QUANT_STEPS, chooseStep, quantize, targetBits } from './quantize'
+import { QUANT_STEPS, chooseStep, quantize, targetBits, withinTrainedSteps } from './quantize'
 import { throwIfAborted } from './flowSampler'
 import { getDetector } from './sharedDetector'
 import { makeCaption, type CaptionerSpec } from './captioning'
@@ -175,7 +175,7 @@ export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timi
   t = now()
   const rule = opts.selection ?? 'ssim'
   const scores =
-    rule === 'energy' ? energyScores(latent, models.latentChannels, lh, lw) : scoreChannels(latent, models.latentChannels, lh, lw, structurePlane(padded).data)
+    rule === 'energy' ? energyScores(latent, models.latentChannels, lh, lw) : scoreChannels(latent, models.layout, models.latentScale, structurePlanes(padded))
   const ranking = selectTopChannels(scores, models.latentChannels)
   // selectTopChannels returns ascending indices; rebuild best-first order for callers
   ranking.sort((a, b) => scores[b] - scores[a] || a - b)
@@ -308,7 +308,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     channels: pack.channels,
     channelIndices: pack.channelIndices,
     quantStep: pack.quantStep,
-    quantStepTrained: (TRAINED_QUANT_STEPS as readonly number[]).includes(pack.quantStep),
+    quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,
     steps: pack.header.steps,

@@ -1,13 +1,15 @@
 // Uniform scalar quantization of latent channels, and the rule that picks the step for a bit target.
 import { GscError } from '../util/errors'
 
-/** Steps the generator was trained to be conditioned on (training/configs: cond_quant_steps). */
-export const TRAINED_QUANT_STEPS = [1, 2, 4, 8] as const
+/** True when `step` lies within the range of steps the generator was conditioned on in training (manifest trainedQuantSteps). */
+export function withinTrainedSteps(step: number, trained: readonly number[]): boolean {
+  return trained.length > 0 && step >= Math.min(...trained) && step <= Math.max(...trained)
+}
 
 /**
  * Steps the encoder may choose, finest first: powers of two and the halfway values 1.5 x 2^k
  * (all exact multiples of 1/64 on the wire; powers of two take 5 header bits, the others ~20 more).
- * Steps above 8 lie beyond what the generator saw in training; they exist because at 0.004 bpp the
+ * The generator is trained on steps 1..128 (training/configs cond_quant_steps): at 0.004 bpp the
  * lowest-frequency (DC-like) channel that selection usually picks first needs steps of 32..128 to fit.
  */
 export const QUANT_STEPS = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128] as const
