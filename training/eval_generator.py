@@ -81,6 +81,8 @@ def main():
     ap.add_argument('--shard', default='0/1', help='i/n: evaluate the i-th of n interleaved parts (run n processes, then --merge n)')
     ap.add_argument('--merge', type=int, help='merge n shard files into metrics_generator.json and exit')
     ap.add_argument('--threads', type=int)
+    ap.add_argument('--data-dir', help='folder of PNGs to evaluate instead of Kodak (e.g. ../shared/data/kitti/image_2 to choose the sampling temperature without touching the reported sets)')
+    ap.add_argument('--out', help='metrics file name under the run folder (default metrics_generator.json)')
     ap.add_argument('--captions', help='jsonl {file, caption} written by `gsc caption --dir ../shared/data/kodak` (our built-in captioner)')
     a = ap.parse_args()
     cfg = common.load_config(a.config)
@@ -107,11 +109,11 @@ def main():
     gen.load_state_dict(gck['generator_ema'])
     n = cfg['latent_channels']
     mean, std = gck['mean'].view(1, n, 1, 1), gck['std'].view(1, n, 1, 1)
-    files = sorted(glob.glob(os.path.join(common.KODAK_DIR, '*.png')))[: a.limit][:: a.every]
+    files = sorted(glob.glob(os.path.join(a.data_dir or common.KODAK_DIR, '*.png')))[: a.limit][:: a.every]
     all_files = files
     files = files[si::sn]
     if not files:
-        raise SystemExit(f'Kodak not found at {common.KODAK_DIR}; skipping')
+        raise SystemExit(f'no PNG images at {a.data_dir or common.KODAK_DIR}; skipping')
     Cs = [0, 1, 2, 4, 8, 16]
     rows = {c: {'gen_psnr': [], 'gen_msssim': [], 'base_psnr': [], 'base_msssim': [], 'bicubic_psnr': [], 'bicubic_msssim': []} for c in Cs}
     t0 = time.time()
@@ -154,14 +156,14 @@ def main():
                 rows[c][key + '_psnr'].append(psnr(u, orig))
                 rows[c][key + '_msssim'].append(msssim(u, orig))
         print(f'{os.path.basename(f)} done {time.time() - t0:.0f}s', flush=True)
-    out = {'dataset': f'kodak ({len(all_files)} images: ' + ', '.join(os.path.basename(f)[:-4] for f in all_files) + ')', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
+    out = {'temperature': a.temperature, 'dataset': f'{os.path.basename(os.path.normpath(a.data_dir)) if a.data_dir else "kodak"} ({len(all_files)} images: ' + ', '.join(os.path.basename(f)[:-4] for f in all_files) + ')', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
            'captions': f'built-in captioner ({len(caps)} Kodak captions loaded; every evaluated image had one)' if caps else 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}
     out['perImage'] = {str(c): {k: [round(x, 4) for x in v] for k, v in rows[c].items()} for c in Cs}
     for c in Cs:
         out['perC'][str(c)] = {k: round(float(np.mean(v)), 4) for k, v in rows[c].items()}
     out['machine'] = common.hardware_string(torch.device('cpu'))
     out['measuredWith'] = 'PyTorch (the exported ONNX matches it to the max abs diff in the manifest notes)'
-    name = 'metrics_generator.json' if sn == 1 else f'metrics_generator_shard{si}of{sn}.json'
+    name = (a.out or 'metrics_generator.json') if sn == 1 else f'metrics_generator_shard{si}of{sn}.json'
     with open(os.path.join(rd, name), 'w') as fo:
         json.dump(out, fo, indent=1)
     print(json.dumps(out['perC'], indent=1))

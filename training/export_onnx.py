@@ -145,6 +145,22 @@ def load_metrics(cfg, name):
     return {'status': 'not measured yet'}
 
 
+def generator_metrics(cfg):
+    """Headline numbers first, then the full report: the product pipeline on Kodak (training/eval_conditions.ts
+    writes runs/<config>/metrics_conditions.json; run it on the exported models, then export again)."""
+    pipe = load_metrics(cfg, 'conditions')
+    m = {}
+    if 'perC' in pipe:
+        for c, row in pipe['perC'].items():
+            m[f'kodak_msssim_C{c}'] = row['generator']['msssim']
+            m[f'kodak_f1_C{c}'] = row['generator']['f1']
+        for c, row in pipe['perC'].items():
+            m[f'kodak_bicubic_msssim_C{c}'] = row['bicubic']['msssim']
+            m[f'kodak_bicubic_f1_C{c}'] = row['bicubic']['f1']
+    m['pipeline'] = pipe
+    return m
+
+
 def write_manifest(out, cfg, codec, gck, specs, diffs):
     mpath = os.path.join(out, 'manifest.json')
     man = {'formatVersion': 1, 'models': {}}
@@ -159,7 +175,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs):
     lay = channel_layout(cfg)
     common_notes = f"config training/configs/{cfg['name']}.json; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff "
     cm = load_metrics(cfg, 'codec')
-    gm = load_metrics(cfg, 'generator')
+    gm = generator_metrics(cfg)
     entries = {
         'g_a': dict(stage='codec-analysis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
                     latent={'channels': cfg['latent_channels'], 'downsample': 16, 'quantStepAllChannels': 1.0, 'scale': cfg['latent_scale'],
