@@ -5,7 +5,8 @@
 //   bicubic    = that decode averaged over each 16x16 block and bicubically upsampled (sharp, 'cubic').
 // Each is scored against the original: MS-SSIM (luma, 5 scales), PSNR, and detection agreement (F1 at IoU 0.5
 // of detections at score >= 0.3 on the reconstruction vs on the original, as gsc bench measures it).
-// Usage: npx tsx training/eval_conditions.ts [--limit N] [--out runs/cpu/metrics_conditions.json] [--temperature T]
+// Usage: npx tsx training/eval_conditions.ts [--data dir] [--every K] [--limit N] [--out file.json] [--temperature T] [--steps N]
+// (the manifest's numbers: --out training/runs/cpu/metrics_conditions.json on all of Kodak, then export again)
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -43,14 +44,18 @@ async function blockBicubic(img: RgbImage): Promise<RgbImage> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { limit: { type: 'string' }, out: { type: 'string' }, temperature: { type: 'string' }, data: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: { limit: { type: 'string' }, every: { type: 'string' }, out: { type: 'string' }, temperature: { type: 'string' }, steps: { type: 'string' }, data: { type: 'string' } }
+  })
   const dir = resolve(values.data ?? '../shared/data/kodak')
   if (!existsSync(dir)) throw new Error(`images not found at ${dir}`)
   const files = readdirSync(dir)
     .filter((f) => /\.png$/i.test(f))
     .sort()
+    .filter((_, i) => i % Number(values.every ?? 1) === 0)
     .slice(0, values.limit ? Number(values.limit) : undefined)
   const temperature = values.temperature !== undefined ? Number(values.temperature) : undefined
+  const steps = values.steps !== undefined ? Number(values.steps) : undefined
   const models = await loadCodecModels()
   const detector = await getDetector()
   const detect = async (img: RgbImage) => (await detector.detect(img, { scoreThreshold: AGREEMENT_SCORE })).map((d) => ({ classId: d.classId, score: d.score, box: d.box }))
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
     for (const c of CS) {
       const pack = await packChannels(prep, c)
       bits[c].push(pack.bits.total)
-      const gen = (await decodePacket(pack.packet, { temperature })).image
+      const gen = (await decodePacket(pack.packet, { temperature, steps })).image
       // mean-fill: transmitted channels at their dequantised values, the rest at the training mean
       const n = prep.lh * prep.lw
       const y = new Float32Array(models.latentChannels * n)
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
     dataset: `${dir.split('/').pop()} (${files.length} images)`,
     method: 'product encoder (step rule, built-in captioner) and decoder through onnxruntime-node; F1 at IoU 0.5, detections at score >= 0.3 vs those on the original',
     temperature: temperature ?? models.recommendedTemperature,
-    steps: models.recommendedSteps,
+    steps: steps ?? models.recommendedSteps,
     perC,
     perImage: Object.fromEntries(CS.map((c) => [c, Object.fromEntries(KINDS.map((k) => [k, { msssim: rows[c][k].msssim.map(r4), f1: rows[c][k].f1.map(r4) }]))])),
     machine: machineInfo(),

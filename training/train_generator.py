@@ -1,6 +1,6 @@
 """Train the rectified-flow generator and the caption encoder (jointly) in normalised g_a latent space.
 Convention: z_0 = data (normalised latent), z_1 = Gaussian noise, z_t = t z_1 + (1 - t) z_0, target
-velocity v = z_1 - z_0. Sampling runs t from 1 to 0: z_{i-1} = z_i + (t_{i-1} - t_i) v(z_i, t_i, ...).
+velocity v = z_1 - z_0 (loss on the channels that were not transmitted; the decoder overwrites the others). Sampling runs t from 1 to 0: z_{i-1} = z_i + (t_{i-1} - t_i) v(z_i, t_i, ...).
 Conditions per sample: C in c_choices (0 = caption only), the top-C channels of the image by the
 channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
 caption embedding dropped (zeros) with probability caption_dropout (always, if no captions exist).
@@ -49,13 +49,15 @@ def main():
     ck_path = os.path.join(out, 'generator.pt')
     if a.resume and os.path.exists(ck_path):
         st = torch.load(ck_path, map_location=dev)
-        gen.load_state_dict(st['generator'])
+        missing = gen.load_state_dict(st['generator'], strict=False).missing_keys
+        if missing:
+            print(f'warm start: new parameters {missing} start from their initialisation', flush=True)
         enc.load_state_dict(st['caption_encoder_raw'] if 'caption_encoder_raw' in st else st['caption_encoder'])
         done = st['steps']
         print(f'resumed at step {done}', flush=True)
     ema_gen, ema_enc = copy.deepcopy(gen).eval(), copy.deepcopy(enc).eval()
     if a.resume and os.path.exists(ck_path):
-        ema_gen.load_state_dict(st['generator_ema'])
+        ema_gen.load_state_dict(st['generator_ema'], strict=False)
         ema_enc.load_state_dict(st['caption_encoder'])
     params = list(gen.parameters()) + list(enc.parameters())
     opt = torch.optim.AdamW(params, lr=g['lr'], weight_decay=0.0)
@@ -99,7 +101,9 @@ def main():
         tt = t.view(B, 1, 1, 1)
         zt = tt * z1 + (1 - tt) * z0
         v = gen(zt, t, cap, y_sel, mask)
-        loss = torch.mean((v - (z1 - z0)) ** 2)
+        # transmitted channels are overwritten by the decoder: no loss on them
+        keep_ch = (1 - mask).view(B, n_ch, 1, 1)
+        loss = torch.sum(keep_ch * (v - (z1 - z0)) ** 2) / (keep_ch.sum() * crop * crop)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
