@@ -4,13 +4,19 @@ import { RESAMPLE_KERNEL, SCALES, SCALES_TRIED } from '../baselines/fitToSize'
 import { KITTI_TO_COCO } from './datasets'
 import { AGREEMENT_SCORE, MAP_SCORE } from './runBench'
 import type { BenchResults } from './results'
-import type { BaselineSummary, CodecSummary, DatasetSummary } from './summarize'
+import type { BaselineSummary, BestBaseline, CodecSummary, DatasetSummary } from './summarize'
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`)
 
 function row(name: string, s: CodecSummary, extra: string): string {
   return `| ${name} | ${extra} | ${f(s.meanBytes, 0)} | ${f(s.meanBpp, 4)} | ${f(s.psnr, 2)} | ${f(s.msssim, 4)} | ${f(s.precision)} | ${f(s.recall)} | ${f(s.f1)} | ${f(s.map50)} | ${ms(s.medianEncodeMs)} | ${ms(s.medianDecodeMs)} |`
+}
+
+/** "0.56 (webp)", or on a subset "0.49 (webp; GSC 0.42 on these 127/128 images)". */
+function best(b: BestBaseline | null, digits: number, all: number): string {
+  if (!b) return '–'
+  return b.images === all ? `${f(b.value, digits)} (${b.codec})` : `${f(b.value, digits)} (${b.codec}; GSC ${f(b.gsc, digits)} on these ${b.images}/${all} images)`
 }
 
 function baselineExtra(b: BaselineSummary): string {
@@ -36,7 +42,7 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
   for (const c of d.perC) {
     const g = c.goal
     o.push(
-      `| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${f(c.gsc.meanBpp, 4)} | ${f(c.gsc.f1)} | ${g.bestF1 ? `${f(g.bestF1.value)} (${g.bestF1.codec})` : '–'} | ${f(c.gsc.msssim, 4)} | ${g.bestMsssim ? `${f(g.bestMsssim.value, 4)} (${g.bestMsssim.codec})` : '–'} | ${g.f1} | ${g.msssim} |`
+      `| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${f(c.gsc.meanBpp, 4)} | ${f(c.gsc.f1)} | ${best(g.bestF1, 3, c.gsc.n)} | ${f(c.gsc.msssim, 4)} | ${best(g.bestMsssim, 4, c.gsc.n)} | ${g.f1} | ${g.msssim} |`
     )
   }
   o.push('')
@@ -83,7 +89,7 @@ export function renderReport(r: BenchResults): string {
   o.push(all.length && all.every((c) => c.goal.met) ? 'Overall: **met at every C on every dataset.**' : `Overall: **not met** (met at ${all.filter((c) => c.goal.met).length} of ${all.length} dataset × C cells).`)
   o.push('')
   o.push(
-    '"Best baseline" is, per dataset and C, the baseline with the highest mean among those that reached the GSC packet size on every image; "beats" means a strictly higher mean (a tie is "not met"). "no baseline fits" means no baseline codec could make a file that small for every image (their smallest files are listed in the tables): GSC is then the only codec that delivers every image at that size, and the cell counts as met by default — read it as such, not as a quality win.'
+    '"Best baseline" is, per dataset and C, the baseline with the highest mean among those that reached the GSC packet size on every image; where none did, among those that reached at least 90 % of the images, each compared with GSC on the same images (shown as "GSC x vs" and the image count); "beats" means a strictly higher mean (a tie is "not met"). "no baseline fits" means no baseline codec could make a file that small for 90 % of the images (their smallest files are listed in the tables): there is nothing to compare with, and the cell does not count as met.'
   )
   o.push('')
   o.push('## Method')

@@ -26,17 +26,30 @@ export interface BaselineSummary extends CodecSummary {
   complete: boolean
   /** Smallest file the codec produced for any image at this C when it could not reach the size. */
   smallestUnreachedBytes: number | null
+  /** GSC's means over the images this codec reached (the paired comparison when it did not reach them all). */
+  gscOnReached: { msssim: number | null; f1: number | null }
   errors: string[]
 }
 
+/** The best baseline on one metric, and GSC's mean over the same images (all of them, or the ones the baseline reached). */
+export interface BestBaseline {
+  codec: BaselineId
+  value: number
+  gsc: number
+  images: number
+}
+
 export interface GoalVerdict {
-  /** 'no baseline fits': baselines ran but none reached the size on every image (GSC wins by default, said so). */
+  /** 'no baseline fits': baselines ran but none reached the size on at least 90 % of the images; not counted as met. */
   f1: 'met' | 'not met' | 'no baseline fits' | 'no baselines run' | 'no detector'
   msssim: 'met' | 'not met' | 'no baseline fits' | 'no baselines run'
   met: boolean
-  bestF1: { codec: BaselineId; value: number } | null
-  bestMsssim: { codec: BaselineId; value: number } | null
+  bestF1: BestBaseline | null
+  bestMsssim: BestBaseline | null
 }
+
+/** A baseline that reached at least this share of the images (but not all) is compared with GSC on those images. */
+export const PAIRED_MIN_SHARE = 0.9
 
 export interface CSummary {
   c: number
@@ -130,10 +143,13 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
       const reached = ms.filter((x) => x.b!.reached && x.b!.metrics)
       const complete = reached.length === images && images > 0
       const un = ms.filter((x) => !x.b!.reached && !x.b!.error)
+      const reachedSet = new Set(reached.map((x) => x.image))
+      const gscThere = codecSummary(gscItems.filter((i) => reachedSet.has(i.image)), images, originals, false, false)
       return {
         codec: b,
         complete,
         smallestUnreachedBytes: un.length ? Math.min(...un.map((x) => x.b!.smallestBytes)) : null,
+        gscOnReached: { msssim: gscThere.msssim, f1: gscThere.f1 },
         errors: [...new Set(ms.flatMap((x) => (x.b!.error ? [x.b!.error] : [])))],
         ...codecSummary(
           reached.map((x) => ({ image: x.image, bytes: x.b!.bytes, bpp: x.b!.bpp!, m: x.b!.metrics, enc: x.b!.encodeMs, dec: x.b!.decodeMs })),
@@ -144,25 +160,28 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
         )
       }
     })
-    return { c, gsc, baselines: bs, goal: verdict(gsc, bs, haveDetector) }
+    return { c, gsc, baselines: bs, goal: verdict(gsc, bs, images, haveDetector) }
   })
   return { name: run.dataset.name, images, labelled, originalMap50, perC }
 }
 
 /**
  * "At every C, GSC beats the best baseline at equal bits on detection F1 and on MS-SSIM." Best baseline = the
- * highest mean among baselines that reached the GSC packet size on every image (a codec that cannot send some
- * images at that size is listed, but not compared on a subset). Beating = strictly higher mean.
+ * highest mean among baselines that reached the GSC packet size on every image; where none did, among those that
+ * reached at least 90 % of the images, each compared with GSC's mean over the same images. Beating = strictly
+ * higher mean. Where no baseline reaches that many images there is nothing to compare with: not counted as met.
  */
-function verdict(gsc: CodecSummary, bs: BaselineSummary[], haveDetector: boolean): GoalVerdict {
+export function verdict(gsc: CodecSummary, bs: BaselineSummary[], images: number, haveDetector: boolean): GoalVerdict {
   const complete = bs.filter((b) => b.complete)
-  const best = (k: 'f1' | 'msssim') =>
-    complete.filter((b) => b[k] !== null).reduce<{ codec: BaselineId; value: number } | null>((acc, b) => (!acc || b[k]! > acc.value ? { codec: b.codec, value: b[k]! } : acc), null)
+  const pool = complete.length ? complete : bs.filter((b) => b.n >= Math.ceil(PAIRED_MIN_SHARE * images) && b.n > 0)
+  const best = (k: 'f1' | 'msssim'): BestBaseline | null =>
+    pool
+      .filter((b) => b[k] !== null && b.gscOnReached[k] !== null)
+      .reduce<BestBaseline | null>((acc, b) => (!acc || b[k]! > acc.value ? { codec: b.codec, value: b[k]!, gsc: b.gscOnReached[k]!, images: b.n } : acc), null)
   const bestF1 = haveDetector ? best('f1') : null
   const bestMsssim = best('msssim')
   const none = bs.length === 0 ? 'no baselines run' : 'no baseline fits'
-  const f1: GoalVerdict['f1'] = !haveDetector || gsc.f1 === null ? 'no detector' : !bestF1 ? none : gsc.f1 > bestF1.value ? 'met' : 'not met'
-  const msssim: GoalVerdict['msssim'] = !bestMsssim ? none : gsc.msssim! > bestMsssim.value ? 'met' : 'not met'
-  const ok = (v: string) => v === 'met' || v === 'no baseline fits'
-  return { f1, msssim, met: ok(f1) && ok(msssim), bestF1, bestMsssim }
+  const f1: GoalVerdict['f1'] = !haveDetector || gsc.f1 === null ? 'no detector' : !bestF1 ? none : bestF1.gsc > bestF1.value ? 'met' : 'not met'
+  const msssim: GoalVerdict['msssim'] = !bestMsssim ? none : bestMsssim.gsc > bestMsssim.value ? 'met' : 'not met'
+  return { f1, msssim, met: f1 === 'met' && msssim === 'met', bestF1, bestMsssim }
 }
