@@ -91,7 +91,7 @@ def channel_scores(y, rgb_padded, layout, scale):
     x_cand = CX + d * S1
     mm = m[:, None, None]
     gain = _ssim_mean(S1, S2, cand1, cand2, x_cand, nsamp)
-    flat = _ssim_mean(S1, S2, nsamp * mm + 0 * S1, nsamp * mm * mm + 0 * S1, mm * S1, nsamp)
+    flat = _ssim_mean(S1, S2, np.broadcast_to(nsamp * mm, S1.shape), np.broadcast_to(nsamp * mm * mm, S1.shape), mm * S1, nsamp)
     return gain - flat
 
 

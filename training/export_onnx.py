@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 import common
+import latents
 from nets import Analysis, CaptionEncoder, Generator, Synthesis, channel_layout
 
 OPSET = 17
@@ -185,7 +186,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs):
         'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
                     notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding. '),
         'generator': dict(stage='generator', steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
-                          modelId=cfg['model_id'], selectionRule='ssim-gain-v2 (training/channel_select.py)',
+                          modelId=cfg['model_id'], selectionRule=f'{latents.SELECTION_RULE} (training/channel_select.py)',
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
                           normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
                                          'rule': 'z = (y - mean[k]) / std[k] per channel k'},

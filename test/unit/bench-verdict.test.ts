@@ -13,7 +13,7 @@ describe('bench goal verdict', () => {
   const gsc = summary(0.5, 0.2)
 
   it('compares with the best complete baseline; a tie is not met', () => {
-    const v = verdict(gsc, [baseline('webp', 0.45, 0.1, IMAGES), baseline('jxl', 0.4, 0.2, IMAGES)], IMAGES, true)
+    const v = verdict(gsc, [baseline('webp', 0.45, 0.1, IMAGES), baseline('jxl', 0.4, 0.2, IMAGES)], true)
     expect(v.bestMsssim).toEqual({ codec: 'webp', value: 0.45, gsc: 0.5, images: IMAGES })
     expect(v.msssim).toBe('met')
     expect(v.bestF1?.codec).toBe('jxl')
@@ -22,13 +22,13 @@ describe('bench goal verdict', () => {
   })
 
   it('ignores partial baselines while a complete one exists', () => {
-    const v = verdict(gsc, [baseline('webp', 0.9, 0.9, 9, { msssim: 0.1, f1: 0.1 }), baseline('jxl', 0.4, 0.1, IMAGES)], IMAGES, true)
+    const v = verdict(gsc, [baseline('webp', 0.9, 0.9, 9, { msssim: 0.1, f1: 0.1 }), baseline('jxl', 0.4, 0.1, IMAGES)], true)
     expect(v.bestMsssim?.codec).toBe('jxl')
     expect(v.met).toBe(true)
   })
 
   it('without a complete baseline, compares on the images a >= 90 % baseline reached', () => {
-    const v = verdict(gsc, [baseline('webp', 0.49, 0.008, 9, { msssim: 0.42, f1: 0.016 }), baseline('jpeg2000', 0.9, 0.9, 5)], IMAGES, true)
+    const v = verdict(gsc, [baseline('webp', 0.49, 0.008, 9, { msssim: 0.42, f1: 0.016 }), baseline('jpeg2000', 0.9, 0.9, 5)], true)
     expect(v.bestMsssim).toEqual({ codec: 'webp', value: 0.49, gsc: 0.42, images: 9 })
     expect(v.msssim).toBe('not met')
     expect(v.f1).toBe('met') // 0.016 > 0.008 on the same 9 images
@@ -36,11 +36,11 @@ describe('bench goal verdict', () => {
   })
 
   it('no baseline reaching 90 % of the images is "no baseline fits", not a win', () => {
-    const v = verdict(gsc, [baseline('avif', 0.9, 0.9, 0), baseline('jpeg2000', 0.9, 0.9, 5)], IMAGES, true)
+    const v = verdict(gsc, [baseline('avif', 0.9, 0.9, 0), baseline('jpeg2000', 0.9, 0.9, 5)], true)
     expect(v.msssim).toBe('no baseline fits')
     expect(v.f1).toBe('no baseline fits')
     expect(v.met).toBe(false)
-    expect(verdict(gsc, [], IMAGES, true).msssim).toBe('no baselines run')
-    expect(verdict(gsc, [baseline('webp', 0.4, 0.1, IMAGES)], IMAGES, false).f1).toBe('no detector')
+    expect(verdict(gsc, [], true).msssim).toBe('no baselines run')
+    expect(verdict(gsc, [baseline('webp', 0.4, 0.1, IMAGES)], false).f1).toBe('no detector')
   })
 })

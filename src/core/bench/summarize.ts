@@ -160,7 +160,7 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
         )
       }
     })
-    return { c, gsc, baselines: bs, goal: verdict(gsc, bs, images, haveDetector) }
+    return { c, gsc, baselines: bs, goal: verdict(gsc, bs, haveDetector) }
   })
   return { name: run.dataset.name, images, labelled, originalMap50, perC }
 }
@@ -171,9 +171,9 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
  * reached at least 90 % of the images, each compared with GSC's mean over the same images. Beating = strictly
  * higher mean. Where no baseline reaches that many images there is nothing to compare with: not counted as met.
  */
-export function verdict(gsc: CodecSummary, bs: BaselineSummary[], images: number, haveDetector: boolean): GoalVerdict {
+export function verdict(gsc: CodecSummary, bs: BaselineSummary[], haveDetector: boolean): GoalVerdict {
   const complete = bs.filter((b) => b.complete)
-  const pool = complete.length ? complete : bs.filter((b) => b.n >= Math.ceil(PAIRED_MIN_SHARE * images) && b.n > 0)
+  const pool = complete.length ? complete : bs.filter((b) => b.n >= Math.ceil(PAIRED_MIN_SHARE * gsc.images) && b.n > 0)
   const best = (k: 'f1' | 'msssim'): BestBaseline | null =>
     pool
       .filter((b) => b[k] !== null && b.gscOnReached[k] !== null)
