@@ -16,7 +16,7 @@ import torch
 
 import common
 import latents
-from nets import Analysis, CaptionEncoder, Generator, Synthesis, channel_layout
+from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, channel_layout
 
 OPSET = 17
 TOL = 1e-4  # max abs difference relative to max(1, max |reference|)
@@ -55,12 +55,15 @@ def main():
     rd = common.run_dir(cfg)
     codec = torch.load(os.path.join(rd, 'codec.pt'), map_location='cpu')
     gck = torch.load(os.path.join(rd, 'generator.pt'), map_location='cpu')
-    ga, gs, gen, enc = Analysis(cfg), Synthesis(cfg), Generator(cfg), CaptionEncoder(cfg)
+    ga, gs, gen, enc, prior = Analysis(cfg), Synthesis(cfg), Generator(cfg), CaptionEncoder(cfg), PriorMean(cfg)
     ga.load_state_dict(codec['g_a'])
     gs.load_state_dict(codec['g_s'])
     gen.load_state_dict(gck['generator_ema'])
     enc.load_state_dict(gck['caption_encoder'])
-    for m in (ga, gs, gen, enc):
+    if 'prior_ema' not in gck:
+        sys.exit('generator checkpoint has no prior (trained before the residual flow); retrain: train_generator.py --resume')
+    prior.load_state_dict(gck['prior_ema'])
+    for m in (ga, gs, gen, enc, prior):
         m.eval()
     ga.matmul_path = gs.matmul_path = False  # export the plain (transposed) convolutions
     n, g = cfg['latent_channels'], cfg['generator']
@@ -73,6 +76,7 @@ def main():
     mask = torch.zeros(1, n)
     mask[0, [0, 3, 17]] = 1
     ysel = torch.randn(1, n, 4, 6) * mask.view(1, n, 1, 1)
+    centre = torch.randn(1, n, 4, 6)
     L = g['max_tokens']
     tok = torch.zeros(1, L, dtype=torch.long)
     tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
@@ -82,8 +86,10 @@ def main():
     specs = {
         'g_a': (ga, (x,), ['image'], ['latent'], {'image': {0: 'n', 2: 'H', 3: 'W'}, 'latent': hw}),
         'g_s': (gs, (y,), ['latent'], ['image'], {'latent': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
-        'generator': (gen, (z, t, cap, ysel, mask), ['z_t', 't', 'caption', 'y_sel', 'mask'], ['v'],
-                      {'z_t': hw, 't': {0: 'n'}, 'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'v': hw}),
+        'generator': (gen, (z, t, cap, ysel, mask, centre), ['r_t', 't', 'caption', 'y_sel', 'mask', 'centre'], ['v'],
+                      {'r_t': hw, 't': {0: 'n'}, 'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'centre': hw, 'v': hw}),
+        'generator_prior': (prior, (cap, ysel, mask), ['caption', 'y_sel', 'mask'], ['mu'],
+                            {'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'mu': hw}),
         'caption_encoder': (enc, (tok, tmask), ['tokens', 'mask'], ['embedding'],
                             {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
     }
@@ -190,12 +196,17 @@ def write_manifest(out, cfg, codec, gck, specs, diffs):
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
                           normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
                                          'rule': 'z = (y - mean[k]) / std[k] per channel k'},
-                          sampling={'convention': 'z_0 = data, z_1 = N(0,I) noise, z_t = t z_1 + (1-t) z_0, v ~ z_1 - z_0',
-                                    'step': 'z_{i-1} = z_i + (t_{i-1} - t_i) * v(z_i, t_i), t_i = i/N, from i = N (noise) to 0',
-                                    'recommendedSteps': 12, 'temperature': cfg['generator'].get('sample_temperature', 1.0), 'afterSampling': 'overwrite transmitted channels with their normalised dequantised values, then denormalise and run g_s',
+                          sampling={'convention': 'residual flow: r = z - centre, centre = generator_prior(caption, y_sel, mask) with transmitted channels set to y_sel; r_0 = data residual, r_1 = N(0,I) noise, r_t = t r_1 + (1-t) r_0, v ~ r_1 - r_0',
+                                    'step': 'r_{i-1} = r_i + (t_{i-1} - t_i) * v(r_i, t_i, ..., centre), t_i = i/N, from i = N (r = temperature * noise) to 0; transmitted channels held at r = t_i * noise',
+                                    'recommendedSteps': 12, 'temperature': cfg['generator'].get('sample_temperature', 1.0),
+                                    'afterSampling': 'z = centre + r; overwrite transmitted channels with their dequantised values, denormalise, run g_s',
                                     'noCaption': 'caption input = zeros [1,128]'},
                           captionedImages=gck['captioned_images'],
-                          notes='rectified-flow velocity in normalised g_a latent space, one model for C in {0,1,2,4,8,16}; y_sel = normalised dequantised transmitted channels scattered into 320 channels (zeros elsewhere), mask = 1 for transmitted channels. '),
+                          notes='rectified-flow velocity of the residual around generator_prior\'s estimate, normalised g_a latent space, one model for C in {0,1,2,4,8,16}; y_sel = normalised dequantised transmitted channels scattered into 320 channels (zeros elsewhere), mask = 1 for transmitted channels. '),
+        'generator_prior': dict(stage='generator-prior', steps=gck['steps'], hardware=gck['hardware'],
+                                metrics={'status': 'trained jointly with the generator (regression to the latent, loss = pixel MSE); its own Kodak numbers are the temperature-0 rows of the generator metrics'},
+                                captionedImages=gck['captioned_images'],
+                                notes='the conditional-mean estimate of every channel (normalised latent) from caption embedding, y_sel and mask: the centre of the flow\'s source distribution. '),
         'caption_encoder': dict(stage='caption-encoder', steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},
                                 vocab='caption_vocab.json', vocabSha256=sha256(os.path.join(out, 'caption_vocab.json')), maxTokens=cfg['generator']['max_tokens'],
                                 captionedImages=gck['captioned_images'],

@@ -1,4 +1,5 @@
-"""The networks: analysis g_a, synthesis g_s (DCT-initialised), caption encoder, rectified-flow generator."""
+"""The networks: analysis g_a, synthesis g_s (DCT-initialised), caption encoder, the generator's prior mean and
+its rectified flow."""
 import math
 
 import numpy as np
@@ -41,6 +42,25 @@ def dct_weight(cfg):
     for k, (c, u, v) in enumerate(lay):
         w[k, c] = dct_basis(u, v)
     return torch.from_numpy(w)
+
+
+def flow_centre(prior_mu, y_sel, mask):
+    """Centre of the flow's source: the prior's estimate, transmitted channels at their dequantised values."""
+    m = mask.view(mask.shape[0], -1, 1, 1)
+    return prior_mu * (1 - m) + y_sel * m
+
+
+@torch.no_grad()
+def sample_latent(gen, centre, caption, y_sel, mask, noise, steps):
+    """Euler integration of the residual flow from t = 1 (r = noise) to t = 0; returns centre + r (normalised).
+    Transmitted channels follow their straight path r = t * noise, so they end exactly on y_sel."""
+    m = mask.view(mask.shape[0], -1, 1, 1)
+    r = noise.clone()
+    for i in range(steps, 0, -1):
+        ti, tn = i / steps, (i - 1) / steps
+        r = r + (tn - ti) * gen(r, torch.full((r.shape[0],), ti), caption, y_sel, mask, centre)
+        r = r * (1 - m) + tn * noise * m
+    return centre + r * (1 - m)
 
 
 # Full-range BT.601 (JPEG) colour transform; luma centred on 0.
@@ -166,10 +186,38 @@ class ResBlock(nn.Module):
         return h + a
 
 
+class PriorMean(nn.Module):
+    """mu(caption, y_sel, mask): the centre of the flow's source distribution, in normalised latent space,
+    trained by regression (the conditional mean of every channel). Starting the flow at mu + noise means
+    zero velocity already gives the best blurry estimate; the flow only has to add what mu cannot know."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        g = cfg['generator']
+        n, ch = cfg['latent_channels'], g['channels']
+        self.in_y = nn.Conv2d(n, ch, 1)
+        self.in_m = nn.Linear(n, ch, bias=False)
+        cond_dim = 128
+        self.cond = nn.Sequential(nn.Linear(g['caption_dim'], cond_dim), nn.SiLU())
+        self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in [1, 2, 4, 1][: g['blocks']]])
+        self.out_norm = nn.GroupNorm(8, ch)
+        self.out = nn.Conv2d(ch, n, 3, padding=1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, caption, y_sel, mask):
+        h = self.in_y(y_sel) + self.in_m(mask).unsqueeze(-1).unsqueeze(-1)
+        cond = self.cond(caption)
+        for b in self.blocks:
+            h = b(h, cond)
+        return self.out(F.silu(self.out_norm(h)))
+
+
 class Generator(nn.Module):
-    """Rectified-flow velocity v(z_t, t, caption, y_sel, mask) in normalised latent space.
-    z_t, y_sel: [B,320,h,w]; t: [B]; caption: [B,caption_dim] (zeros = no caption); mask: [B,320] (1 = the
-    channel was transmitted; y_sel holds its normalised dequantised values, zeros elsewhere).
+    """Rectified-flow velocity v(r_t, t, caption, y_sel, mask, centre) for the residual r = z - centre in
+    normalised latent space, where centre = PriorMean's estimate (transmitted channels: their values).
+    r_t, y_sel, centre: [B,320,h,w]; t: [B]; caption: [B,caption_dim] (zeros = no caption); mask: [B,320] (1 =
+    the channel was transmitted; y_sel holds its normalised dequantised values, zeros elsewhere).
     The input layer is a 1x1 convolution over concat(z_t, y_sel, mask broadcast), written as a sum so the
     constant mask planes are not materialised."""
 
@@ -180,6 +228,10 @@ class Generator(nn.Module):
         self.in_z = nn.Conv2d(n, ch, 1)
         self.in_y = nn.Conv2d(n, ch, 1, bias=False)
         self.in_m = nn.Linear(n, ch, bias=False)
+        # the flow's source centre (PriorMean's estimate, transmitted channels at their values); zero-init so a
+        # generator trained before the prior existed warm-starts unchanged
+        self.in_p = nn.Conv2d(n, ch, 1, bias=False)
+        nn.init.zeros_(self.in_p.weight)
         cond_dim = 256
         self.t_dim = 64
         self.cond = nn.Sequential(nn.Linear(self.t_dim + g['caption_dim'], cond_dim), nn.SiLU(), nn.Linear(cond_dim, cond_dim), nn.SiLU())
@@ -193,10 +245,10 @@ class Generator(nn.Module):
         nn.init.zeros_(self.skip.weight)
         nn.init.zeros_(self.skip.bias)
 
-    def forward(self, z_t, t, caption, y_sel, mask):
-        h = self.in_z(z_t) + self.in_y(y_sel) + self.in_m(mask).unsqueeze(-1).unsqueeze(-1)
+    def forward(self, r_t, t, caption, y_sel, mask, centre):
+        h = self.in_z(r_t) + self.in_y(y_sel) + self.in_p(centre) + self.in_m(mask).unsqueeze(-1).unsqueeze(-1)
         temb = time_embedding(t, self.t_dim)
         cond = self.cond(torch.cat([temb, caption], dim=1))
         for b in self.blocks:
             h = b(h, cond)
-        return self.out(F.silu(self.out_norm(h))) + self.skip(temb).unsqueeze(-1).unsqueeze(-1) * z_t
+        return self.out(F.silu(self.out_norm(h))) + self.skip(temb).unsqueeze(-1).unsqueeze(-1) * r_t

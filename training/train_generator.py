@@ -1,6 +1,10 @@
-"""Train the rectified-flow generator and the caption encoder (jointly) in normalised g_a latent space.
-Convention: z_0 = data (normalised latent), z_1 = Gaussian noise, z_t = t z_1 + (1 - t) z_0, target
-velocity v = z_1 - z_0 (loss on the channels that were not transmitted; the decoder overwrites the others). Sampling runs t from 1 to 0: z_{i-1} = z_i + (t_{i-1} - t_i) v(z_i, t_i, ...).
+"""Train the generator (prior mean + rectified flow) and the caption encoder jointly in normalised g_a latent space.
+Prior: mu(caption, y_sel, mask), regression to the latent (the conditional mean), loss weighted by each
+channel's variance in g_a units (so it is pixel MSE: g_a is an orthogonal transform up to its refinement).
+Flow, on the residual r = z - centre (centre = mu, transmitted channels at their values; mu detached):
+r_0 = data residual, r_1 = Gaussian noise, r_t = t r_1 + (1 - t) r_0, target velocity v = r_1 - r_0 (loss on the
+channels that were not transmitted; the decoder overwrites the others). Sampling runs t from 1 to 0:
+r_{i-1} = r_i + (t_{i-1} - t_i) v(r_i, t_i, ...), image latent = centre + r_0.
 Conditions per sample: C in c_choices (0 = caption only), the top-C channels of the image by the
 channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
 caption embedding dropped (zeros) with probability caption_dropout (always, if no captions exist).
@@ -17,7 +21,7 @@ import torch
 import common
 import latents
 import tokenizer
-from nets import Analysis, CaptionEncoder, Generator
+from nets import Analysis, CaptionEncoder, Generator, PriorMean, flow_centre
 
 
 def main():
@@ -44,7 +48,7 @@ def main():
     ids, tmask, has_cap = latents.caption_tokens(cfg, items, captions, vocab)
     print(f'generator: {len(items)} latents cached in {time.time() - t0:.0f}s; captions for {int(has_cap.sum())} images, vocabulary {len(vocab)} words', flush=True)
 
-    gen, enc = Generator(cfg).to(dev), CaptionEncoder(cfg).to(dev)
+    gen, enc, prior = Generator(cfg).to(dev), CaptionEncoder(cfg).to(dev), PriorMean(cfg).to(dev)
     done = 0
     ck_path = os.path.join(out, 'generator.pt')
     if a.resume and os.path.exists(ck_path):
@@ -53,16 +57,23 @@ def main():
         if missing:
             print(f'warm start: new parameters {missing} start from their initialisation', flush=True)
         enc.load_state_dict(st['caption_encoder_raw'] if 'caption_encoder_raw' in st else st['caption_encoder'])
+        if 'prior' in st:
+            prior.load_state_dict(st['prior'])
+        else:
+            print('warm start: no prior in the checkpoint; it starts from zero (the old flow\'s source centre)', flush=True)
         done = st['steps']
         print(f'resumed at step {done}', flush=True)
-    ema_gen, ema_enc = copy.deepcopy(gen).eval(), copy.deepcopy(enc).eval()
+    ema_gen, ema_enc, ema_prior = copy.deepcopy(gen).eval(), copy.deepcopy(enc).eval(), copy.deepcopy(prior).eval()
     if a.resume and os.path.exists(ck_path):
         ema_gen.load_state_dict(st['generator_ema'], strict=False)
         ema_enc.load_state_dict(st['caption_encoder'])
-    params = list(gen.parameters()) + list(enc.parameters())
+        if 'prior_ema' in st:
+            ema_prior.load_state_dict(st['prior_ema'])
+    params = list(gen.parameters()) + list(enc.parameters()) + list(prior.parameters())
     opt = torch.optim.AdamW(params, lr=g['lr'], weight_decay=0.0)
     n_ch = cfg['latent_channels']
     mean_d, std_d = mean.to(dev).view(1, -1, 1, 1), std.to(dev).view(1, -1, 1, 1)
+    prior_w = std_d ** 2 / (std_d ** 2).mean()
     rng = np.random.default_rng(cfg['seed'] + 7 + done)
     torch.manual_seed(cfg['seed'] + 7 + done)
     cap_drop = g['caption_dropout'] if has_cap.any() else 1.0
@@ -96,42 +107,50 @@ def main():
         tok, tm = ids[idx].to(dev), tmask[idx].to(dev)
         keep = (has_cap[idx] & torch.from_numpy(rng.random(B) >= cap_drop)).float().to(dev).view(B, 1)
         cap = enc(tok, tm) * keep
-        z1 = torch.randn_like(z0)
+        mu = prior(cap, y_sel, mask)
+        centre = flow_centre(mu.detach(), y_sel, mask)
+        r0 = z0 - centre
+        r1 = torch.randn_like(r0)
         t = torch.rand(B, device=dev)
         tt = t.view(B, 1, 1, 1)
-        zt = tt * z1 + (1 - tt) * z0
-        v = gen(zt, t, cap, y_sel, mask)
+        rt = tt * r1 + (1 - tt) * r0
+        v = gen(rt, t, cap, y_sel, mask, centre)
         # transmitted channels are overwritten by the decoder: no loss on them
         keep_ch = (1 - mask).view(B, n_ch, 1, 1)
-        loss = torch.sum(keep_ch * (v - (z1 - z0)) ** 2) / (keep_ch.sum() * crop * crop)
+        denom = keep_ch.sum() * crop * crop
+        flow_loss = torch.sum(keep_ch * (v - (r1 - r0)) ** 2) / denom
+        prior_loss = torch.sum(keep_ch * prior_w * (mu - z0) ** 2) / denom
+        loss = flow_loss + prior_loss
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         with torch.no_grad():
-            for e, m in ((ema_gen, gen), (ema_enc, enc)):
+            for e, m in ((ema_gen, gen), (ema_enc, enc), (ema_prior, prior)):
                 for pe, pm in zip(e.parameters(), m.parameters()):
                     pe.mul_(ema_decay).add_(pm, alpha=1 - ema_decay)
-        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
+        parts = torch.stack([flow_loss.detach(), prior_loss.detach()])
+        run_loss = parts if run_loss is None else 0.95 * run_loss + 0.05 * parts
         if step % g['log_every'] == 0 or step == steps:
-            print(f'generator step {done + step} loss {run_loss:.4f} lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
+            print(f'generator step {done + step} flow loss {run_loss[0]:.4f} prior loss {run_loss[1]:.4f} lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
         last = step == steps or (limit_s is not None and time.time() - t0 >= limit_s)
         if step % 100 == 0 or last:
-            save(ck_path, cfg, dev, ema_gen, ema_enc, gen, enc, mean, std, vocab, done + step, has_cap, run_loss, captions)
+            save(ck_path, cfg, dev, (ema_gen, ema_enc, ema_prior), (gen, enc, prior), mean, std, vocab, done + step, has_cap, run_loss)
         if last:
             print(f'generator: stopping at step {done + step} ({time.time() - t0:.0f}s)', flush=True)
             break
     print(f'saved {ck_path}', flush=True)
 
 
-def save(path, cfg, dev, ema_gen, ema_enc, gen, enc, mean, std, vocab, steps, has_cap, loss, captions):
+def save(path, cfg, dev, ema, raw, mean, std, vocab, steps, has_cap, loss):
+    """EMA weights under 'generator_ema', 'caption_encoder', 'prior_ema' (export uses those); raw ones for resuming."""
     tmp = path + '.tmp'
-    torch.save({'generator_ema': ema_gen.state_dict(), 'caption_encoder': ema_enc.state_dict(),
-                'generator': gen.state_dict(), 'caption_encoder_raw': enc.state_dict(),
-                'mean': mean, 'std': std, 'vocab': vocab, 'steps': steps, 'hardware': common.hardware_string(dev),
-                'captioned_images': int(has_cap.sum()), 'loss': loss, 'config': cfg}, tmp)
+    torch.save({'generator_ema': ema[0].state_dict(), 'caption_encoder': ema[1].state_dict(), 'prior_ema': ema[2].state_dict(),
+                'generator': raw[0].state_dict(), 'caption_encoder_raw': raw[1].state_dict(), 'prior': raw[2].state_dict(),
+                'flow_space': 'residual', 'mean': mean, 'std': std, 'vocab': vocab, 'steps': steps,
+                'hardware': common.hardware_string(dev), 'captioned_images': int(has_cap.sum()),
+                'loss': float(loss[0]), 'prior_loss': float(loss[1]), 'config': cfg}, tmp)
     os.replace(tmp, path)
-    # The generator's checkpoint stores the EMA weights under 'generator_ema'; export uses those.
 
 
 if __name__ == '__main__':

@@ -79,7 +79,7 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
   it('measures, caches, resumes and writes results, report and plots', async () => {
     const out = path.join(dir, 'out')
     const gsc = jxlInGscSlot()
-    const opts = { data: path.join(dir, 'data'), out, channels: [1, 4], baselines: ['webp' as const, 'hevc' as const], gsc, detector, modelFingerprint: 'test' }
+    const opts = { data: path.join(dir, 'data'), out, channels: [1, 4], baselines: ['webp' as const, 'hevc' as const], gsc, detector, modelFingerprint: 'test', baselineFingerprint: 'detector-a' }
     const run = await runBench(opts)
     expect(run.records).toHaveLength(4)
     expect(run.computed).toBe(4)
@@ -104,6 +104,17 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
     expect(gsc.prepared).toBe(2)
     expect(more.records[0].baselines.webp).toEqual(run.records[0].baselines.webp)
 
+    // retrained GSC models, same detector: GSC is measured again, baseline fits with an unchanged budget are reused
+    const retrained = await runBench({ ...opts, baselines: ['webp', 'hevc', 'jxl'], modelFingerprint: 'test-retrained' })
+    expect(retrained.computed).toBe(4)
+    expect(retrained.baselinesReused).toBe(12)
+    expect(gsc.prepared).toBe(4)
+    expect(retrained.records.map((r) => r.baselines)).toEqual(more.records.map((r) => r.baselines))
+    // another detector: nothing is reused
+    const otherDetector = await runBench({ ...opts, baselines: ['webp'], modelFingerprint: 'test-retrained-2', baselineFingerprint: 'detector-b' })
+    expect(otherDetector.baselinesReused).toBe(0)
+    expect(otherDetector.records.every((r) => r.baselines.webp?.targetBytes === r.gsc.bytes)).toBe(true)
+
     const results = assembleResults({ command: 'test', runs: [more], channels: [1, 4], baselines: ['webp', 'hevc', 'jxl'], detector: 'test', haveDetector: detector !== null, limit: null, wallS: 1 })
     const s = results.summaries[0]
     expect(s.perC.map((c) => c.c)).toEqual([1, 4])
@@ -122,7 +133,7 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
       const p = plan({ alpha: 1, beta: 0, images: imgs })
       expect(p.totals.imagesSent).toBe(2)
     }
-  })
+  }, 300_000)
 })
 
 const KITTI = path.resolve(__dirname, '../../../shared/data/kitti')

@@ -20,7 +20,7 @@ const modelsDir = process.env.GSC_MODELS_DIR ?? path.join(ROOT, 'resources/model
 const haveModels = (() => {
   try {
     const m = JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8'))
-    return ['g_a', 'g_s', 'generator', 'caption_encoder', 'detector'].every((id) => m.models?.[id])
+    return ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder', 'detector'].every((id) => m.models?.[id])
   } catch {
     return false
   }

@@ -11,7 +11,7 @@ import { GscError } from '../../src/core/util/errors'
 import modelsCommand from '../../src/cli/commands/models'
 
 const dir = defaultModelsDir()
-const ids = ['g_a', 'g_s', 'generator', 'caption_encoder']
+const ids = ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder']
 const tmp = mkdtempSync(join(tmpdir(), 'gsc-models-'))
 
 afterAll(async () => {
@@ -20,7 +20,7 @@ afterAll(async () => {
 })
 
 describe('manifest', () => {
-  it('lists the four codec models with hashes, shapes and training facts', () => {
+  it('lists the five codec models with hashes, shapes and training facts', () => {
     const m = loadManifest()
     expect(m.formatVersion).toBe(1)
     for (const id of ids) {
@@ -86,7 +86,7 @@ describe('ONNX sessions', () => {
     expect(psnr).toBeGreaterThan(28)
   })
 
-  it('generator and caption encoder run and are deterministic', async () => {
+  it('caption encoder, generator prior and generator run and are deterministic', async () => {
     const vocab = loadCaptionVocab()
     const enc = await openModel('caption_encoder')
     const t = tokenizeCaption('A rocky plain under a pale sky, two boulders on the left.', vocab)
@@ -99,12 +99,19 @@ describe('ONNX sessions', () => {
     const mask = new Float32Array(320)
     mask[0] = 1
     for (let i = 0; i < hh * ww; i++) ysel[i] = Math.cos(i)
-    const feeds = {
-      z_t: new ort.Tensor('float32', z, [1, 320, hh, ww]),
-      t: new ort.Tensor('float32', Float32Array.from([0.75]), [1]),
+    const conditions = {
       caption: new ort.Tensor('float32', emb.data as Float32Array, [1, 128]),
       y_sel: new ort.Tensor('float32', ysel, [1, 320, hh, ww]),
       mask: new ort.Tensor('float32', mask, [1, 320])
+    }
+    const prior = await openModel('generator_prior')
+    const mu = (await prior.run(conditions)).mu
+    expect(mu.dims).toEqual([1, 320, hh, ww])
+    const feeds = {
+      ...conditions,
+      r_t: new ort.Tensor('float32', z, [1, 320, hh, ww]),
+      t: new ort.Tensor('float32', Float32Array.from([0.75]), [1]),
+      centre: new ort.Tensor('float32', mu.data as Float32Array, [1, 320, hh, ww])
     }
     const a = (await gen.run(feeds)).v.data as Float32Array
     const b = (await gen.run(feeds)).v.data as Float32Array

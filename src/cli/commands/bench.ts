@@ -72,6 +72,9 @@ const bench: CommandSpec<BenchOutput> = {
     // Cached measurements are valid only for the same model files: fingerprint = hash of every model's file and sha256.
     const identity = 'error' in hashes ? hashes : Object.fromEntries(Object.entries(hashes).map(([id, m]) => [id, { file: m.file, sha256: m.sha256 }]))
     const modelFingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('hex')
+    // Baseline fits depend only on the image, the byte budget and the detector (plus the codec tools).
+    const detectorHash = detector && !('error' in hashes) ? hashes.detector?.sha256 : undefined
+    const baselineFingerprint = detectorHash ? createHash('sha256').update(`detector ${detectorHash}`).digest('hex') : undefined
     const gsc = realGscCodec({ steps })
     const t0 = performance.now()
     const runs: DatasetRun[] = []
@@ -86,11 +89,12 @@ const bench: CommandSpec<BenchOutput> = {
         gsc,
         detector,
         modelFingerprint,
+        baselineFingerprint,
         signal: ctx.signal,
         onProgress: (p) => bar.update(p.done, `${p.done}/${p.total} ${p.detail}`),
         onInfo: ctx.info
       })
-      bar.done(`${run.computed} measured, ${run.cached} cached`)
+      bar.done(`${run.computed} measured, ${run.cached} cached` + (run.baselinesReused ? `, ${run.baselinesReused} baseline fits reused (same budget, same detector)` : ''))
       runs.push(run)
     }
     const wallS = (performance.now() - t0) / 1000

@@ -44,6 +44,10 @@ export interface RunBenchOptions {
   detector: Detector | null
   /** Model fingerprint (hash of the manifest's hashes): cached results from other models are ignored. */
   modelFingerprint: string
+  /** What the baselines' measurements depend on (the detector's hash). A cached baseline fit whose budget equals
+   *  the new packet's size is reused when only the GSC models changed: its bytes, metrics and detections would be
+   *  identical. Absent: never reused across model changes. */
+  baselineFingerprint?: string
   signal?: AbortSignal
   onProgress?(p: BenchProgress): void
   onInfo?(line: string): void
@@ -56,6 +60,8 @@ export interface DatasetRun {
   /** Units (image x C) computed in this run vs taken from the cache. */
   computed: number
   cached: number
+  /** Baseline fits taken from a record of other GSC models (same budget, same baseline fingerprint). */
+  baselinesReused: number
 }
 
 function compact(d: Detection[], minScore: number): StoredDetection[] {
@@ -110,6 +116,8 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
   const ds = openDataset(opts.data)
   const images = opts.limit ? ds.images.slice(0, opts.limit) : ds.images
   const fingerprint = fingerprintOf(opts.modelFingerprint)
+  const baselineFingerprint = opts.baselineFingerprint === undefined ? undefined : fingerprintOf(opts.baselineFingerprint)
+  let baselinesReused = 0
   const cacheDir = path.join(opts.out, 'cache', safeName(ds.name))
   const sampler = new RssSampler()
   sampler.start()
@@ -202,11 +210,22 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
               ...(await measure(x, d.image, orig.detections, opts.detector))
             },
             baselines: {},
+            baselineFingerprint,
             peakRssMiB: 0
           }
+          if (baselineFingerprint !== undefined && prev?.baselineFingerprint === baselineFingerprint) {
+            for (const b of opts.baselines) {
+              const old = prev.baselines[b]
+              if (old && old.targetBytes === rec.gsc.bytes && (!opts.detector || !old.reached || old.metrics?.agreement)) {
+                rec.baselines[b] = old
+                baselinesReused++
+              }
+            }
+          }
         }
+        const todo = missing.filter((b) => !rec.baselines[b])
         // Two codecs at a time: the command-line encoders run as separate processes while this one measures.
-        const queue = [...missing]
+        const queue = [...todo]
         const worker = async () => {
           for (let b = queue.shift(); b; b = queue.shift()) {
             opts.signal?.throwIfAborted()
@@ -232,7 +251,8 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
     originals,
     records,
     computed,
-    cached
+    cached,
+    baselinesReused
   }
 }
 

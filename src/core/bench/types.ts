@@ -81,6 +81,8 @@ export interface ImageCRecord {
   caption: string
   gsc: GscMeasurement
   baselines: Partial<Record<BaselineId, BaselineMeasurement>>
+  /** fingerprintOf(baseline fingerprint) when the baselines were measured; lets a later model set reuse them. */
+  baselineFingerprint?: string
   /** Peak RSS of the bench process while this image and C were measured, MiB. */
   peakRssMiB: number
 }

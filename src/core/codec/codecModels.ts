@@ -1,10 +1,12 @@
-// The four ONNX models the codec runs (g_a, g_s, generator, caption_encoder), wrapped in typed calls.
+// The five ONNX models the codec runs (g_a, g_s, caption_encoder, generator_prior, generator), wrapped in typed calls.
 // Interfaces as exported by training/export_onnx.py and recorded in resources/models/manifest.json:
 //   g_a:             image [1,3,H,W] RGB 0..1 (H, W multiples of 16) -> latent [1,320,H/16,W/16]
 //   g_s:             latent [1,320,h,w] (dequantised y)               -> image [1,3,16h,16w] (clamp to 0..1)
 //   caption_encoder: tokens int64 [1,L], mask float [1,L]              -> embedding [1,128]
-//   generator:       z_t [1,320,h,w], t [1], caption [1,128], y_sel [1,320,h,w], mask [1,320] -> v [1,320,h,w]
-// The generator works in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation).
+//   generator_prior: caption [1,128], y_sel [1,320,h,w], mask [1,320]   -> mu [1,320,h,w] (conditional mean)
+//   generator:       r_t [1,320,h,w], t [1], caption, y_sel, mask, centre [1,320,h,w] -> v [1,320,h,w]
+// Both work in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation); the flow
+// moves the residual r = z - centre, where centre = mu with the transmitted channels at their values.
 import * as ort from 'onnxruntime-node'
 import { closeModels, loadManifest, openModel } from '../models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
@@ -33,8 +35,11 @@ export interface CodecModels {
   analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
   synthesis(latent: Float32Array, h: number, w: number): Promise<Float32Array>
   embedCaption(caption: string): Promise<Float32Array>
-  velocity(z: Float32Array, t: number, caption: Float32Array, ySel: Float32Array, mask: Float32Array, h: number, w: number): Promise<Float32Array>
+  priorMean(caption: Float32Array, ySel: Float32Array, mask: Float32Array, h: number, w: number): Promise<Float32Array>
+  velocity(r: Float32Array, t: number, caption: Float32Array, ySel: Float32Array, mask: Float32Array, centre: Float32Array, h: number, w: number): Promise<Float32Array>
 }
+
+const MODEL_IDS = ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder'] as const
 
 interface GeneratorEntry {
   modelId?: number
@@ -84,15 +89,13 @@ async function single(session: ort.InferenceSession, feeds: Record<string, ort.T
 
 async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels> {
   const manifest = loadManifest(dir)
-  for (const id of ['g_a', 'g_s', 'generator', 'caption_encoder']) {
+  for (const id of MODEL_IDS) {
     if (!manifest.models[id]) throw new GscError(`model '${id}' is missing from resources/models/manifest.json; run the training export (training/export_onnx.py)`)
   }
   const gen = manifest.models.generator as unknown as GeneratorEntry
   const norm = gen.normalisation
   if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std)) throw new GscError('manifest generator entry lacks normalisation.mean/std')
-  const [ga, gs, generator, captionEncoder] = await Promise.all(
-    ['g_a', 'g_s', 'generator', 'caption_encoder'].map((id) => openModel(id, { executionProvider: ep, dir }))
-  )
+  const [ga, gs, generator, prior, captionEncoder] = await Promise.all(MODEL_IDS.map((id) => openModel(id, { executionProvider: ep, dir })))
   const vocab = loadCaptionVocab(dir)
   const latentChannels = norm.mean.length
   const dim = manifest.models.caption_encoder.outputs?.[0]?.shape?.[1]
@@ -123,13 +126,20 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
         mask: new ort.Tensor('float32', mask, [1, L])
       })
     },
-    velocity: (z, t, caption, ySel, mask, h, w) =>
-      single(generator, {
-        z_t: new ort.Tensor('float32', z, [1, latentChannels, h, w]),
-        t: new ort.Tensor('float32', Float32Array.of(t), [1]),
+    priorMean: (caption, ySel, mask, h, w) =>
+      single(prior, {
         caption: new ort.Tensor('float32', caption, [1, captionDim]),
         y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
         mask: new ort.Tensor('float32', mask, [1, latentChannels])
+      }),
+    velocity: (r, t, caption, ySel, mask, centre, h, w) =>
+      single(generator, {
+        r_t: new ort.Tensor('float32', r, [1, latentChannels, h, w]),
+        t: new ort.Tensor('float32', Float32Array.of(t), [1]),
+        caption: new ort.Tensor('float32', caption, [1, captionDim]),
+        y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
+        mask: new ort.Tensor('float32', mask, [1, latentChannels]),
+        centre: new ort.Tensor('float32', centre, [1, latentChannels, h, w])
       }),
   }
 }

@@ -97,6 +97,12 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   let t = performance.now()
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
+  // The flow's source is centred on the prior's conditional-mean estimate; transmitted channels sit at their values.
+  t = performance.now()
+  const centre = await models.priorMean(caption, ySel, mask, lh, lw)
+  if (centre.length !== N * n) throw new GscError(`generator_prior returned ${centre.length} values for a ${lh}x${lw} latent`)
+  for (const c of h.channelIndices) centre.set(ySel.subarray(c * n, (c + 1) * n), c * n)
+  timings.priorMs = performance.now() - t
 
   const total = samples * (steps + 1)
   const images: RgbImage[] = []
@@ -110,31 +116,31 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     const seed = (baseSeed + k) >>> 0
     seeds.push(seed)
     const noise = gaussianNoise32(seed, N * n)
-    // Below 1 the flow starts nearer the conditional mean: fewer invented details, what SSIM and detection reward.
+    // Below 1 the residual starts nearer zero (the prior's estimate): fewer invented details, what SSIM and detection reward.
     if (temperature !== 1) for (let i = 0; i < noise.length; i++) noise[i] *= temperature
-    const z = new Float32Array(noise)
+    const r = new Float32Array(noise)
     const tg = performance.now()
-    await sampleFlow(z, {
+    await sampleFlow(r, {
       steps,
       schedule: { noiseT: 1, dataT: 0 },
-      velocity: (zz, tt) => models.velocity(zz, tt, caption, ySel, mask, lh, lw),
-      // Keep transmitted channels on their straight path z_t = t * noise + (1 - t) * y_sel: exactly y_sel at t = 0.
-      constrain: (zz, tt) => {
+      velocity: (rr, tt) => models.velocity(rr, tt, caption, ySel, mask, centre, lh, lw),
+      // Keep transmitted channels on their straight path r_t = t * noise: exactly on y_sel at t = 0.
+      constrain: (rr, tt) => {
         for (const c of h.channelIndices) {
           const o = c * n
-          for (let i = 0; i < n; i++) zz[o + i] = tt * noise[o + i] + (1 - tt) * ySel[o + i]
+          for (let i = 0; i < n; i++) rr[o + i] = tt * noise[o + i]
         }
       },
       onStep: (done) => opts.onProgress?.({ stage: 'generate', done: k * (steps + 1) + done, total }),
       signal: opts.signal
     })
     genMs += performance.now() - tg
-    // Back to g_a units; transmitted channels are set to their dequantised values exactly.
+    // z = centre + r, back to g_a units; transmitted channels are set to their dequantised values exactly.
     const y = new Float32Array(N * n)
     for (let c = 0; c < N; c++) {
       const m = models.mean[c]
       const s = models.std[c]
-      for (let i = 0; i < n; i++) y[c * n + i] = z[c * n + i] * s + m
+      for (let i = 0; i < n; i++) y[c * n + i] = (centre[c * n + i] + r[c * n + i]) * s + m
     }
     h.channelIndices.forEach((c, j) => y.set(yKnown.subarray(j * n, (j + 1) * n), c * n))
     if (k === 0 && opts.returnLatent) firstLatent = y

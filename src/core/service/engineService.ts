@@ -85,7 +85,7 @@ export class EngineService {
     const ids = new Set(man.models.map((m) => m.id))
     s.engineAvailable = {
       packetLog: true,
-      decoder: ids.has('generator') && ids.has('g_s'),
+      decoder: ['generator', 'generator_prior', 'g_s', 'caption_encoder'].every((id) => ids.has(id)),
       detector: ids.has('detector'),
       manifest: man.error === null
     }
