@@ -96,7 +96,7 @@ def main():
     if a.metrics_only:
         with open(os.path.join(rd, 'onnx_check.json')) as f:
             diffs = json.load(f)
-        write_manifest(out, cfg, codec, gck, specs, diffs)
+        write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=True)
         print('manifest refreshed in', out, flush=True)
         return
     cases = {}
@@ -168,7 +168,8 @@ def generator_metrics(cfg):
     return m
 
 
-def write_manifest(out, cfg, codec, gck, specs, diffs):
+def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
+    """keep_export_notes: metrics refresh only; each entry keeps its notes (export time, ONNX check) as exported."""
     mpath = os.path.join(out, 'manifest.json')
     man = {'formatVersion': 1, 'models': {}}
     if os.path.exists(mpath):
@@ -215,7 +216,11 @@ def write_manifest(out, cfg, codec, gck, specs, diffs):
     for mid, e in entries.items():
         ins, outs = io_spec(specs, mid)
         path = os.path.join(out, mid + '.onnx')
-        e['notes'] += common_notes + f"{diffs[mid]['maxAbsDiff']:.2e}."
+        old = man['models'].get(mid, {})
+        if keep_export_notes and old.get('sha256') == sha256(path) and 'notes' in old:
+            e['notes'] = old['notes']
+        else:
+            e['notes'] += common_notes + f"{diffs[mid]['maxAbsDiff']:.2e}."
         man['models'][mid] = {'stage': e.pop('stage'), 'file': mid + '.onnx', 'sha256': sha256(path), 'bytes': os.path.getsize(path),
                               'inputs': ins, 'outputs': outs, 'trainingData': data, 'steps': e.pop('steps'), 'hardware': e.pop('hardware'),
                               'config': cfg['name'], 'license': lic, 'metrics': e.pop('metrics'), **e}
