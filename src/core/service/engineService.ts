@@ -90,6 +90,7 @@ export class EngineService {
       manifest: man.error === null
     }
     s.addEvent('info', 'engine', `engine started on ${path.resolve(opts.dbFile)} (${opts.frontDoor})`)
+    if (s.uploads.sweptAtStart > 0) s.addEvent('info', 'engine', `removed ${s.uploads.sweptAtStart} upload file(s) older than a day left by an earlier engine`)
     return s
   }
 
