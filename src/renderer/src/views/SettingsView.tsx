@@ -103,6 +103,7 @@ export function SettingsView() {
               <NumberInput label="Decode steps (rectified-flow Euler steps)" min={1} max={64} value={settings.decodeSteps} onChange={(v) => typeof v === 'number' && save({ decodeSteps: v })} w={260} />
               <TextInput
                 label="Captioner endpoint (OpenAI-compatible, optional)"
+                description="Kept for the sender side: the station decodes captions from packets and captions nothing itself. Encode with gsc encode --captioner <url> --model <name>."
                 placeholder="http://127.0.0.1:8080/v1"
                 defaultValue={settings.captionerUrl}
                 onBlur={(e) => e.currentTarget.value !== settings.captionerUrl && save({ captionerUrl: e.currentTarget.value })}
