@@ -1,6 +1,7 @@
 // Does the generator use its conditions? The product's own encoder and decoder on Kodak (onnxruntime-node,
 // the exported models), for C = 0 (caption only), 1, 2, 4, 8, 16, each packet made by the step rule:
 //   generator  = decodePacket(packet) at the manifest's recommended steps and temperature;
+//   prior      = decodePacket(packet, steps 0): the generator's prior (conditional-mean) estimate without the flow;
 //   mean-fill  = the packet's transmitted channels dequantised, every other channel at its training mean, g_s;
 //   bicubic    = that decode averaged over each 16x16 block and bicubically upsampled (sharp, 'cubic').
 // Each is scored against the original: MS-SSIM (luma, 5 scales), PSNR, and detection agreement (F1 at IoU 0.5
@@ -23,7 +24,7 @@ import { getDetector } from '../src/core/codec/sharedDetector'
 import { cropImage, fromPlanarFloat, readImage, resizeImage, type RgbImage } from '../src/core/util/image'
 
 const CS = [0, 1, 2, 4, 8, 16]
-const KINDS = ['generator', 'meanFill', 'bicubic'] as const
+const KINDS = ['generator', 'prior', 'meanFill', 'bicubic'] as const
 type Kind = (typeof KINDS)[number]
 
 /** Mean of every 16x16 block (edge blocks: their pixels inside the image), bicubically upsampled back. */
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
       const pack = await packChannels(prep, c)
       bits[c].push(pack.bits.total)
       const gen = (await decodePacket(pack.packet, { temperature, steps })).image
+      const prior = (await decodePacket(pack.packet, { steps: 0 })).image
       // mean-fill: transmitted channels at their dequantised values, the rest at the training mean
       const n = prep.lh * prep.lw
       const y = new Float32Array(models.latentChannels * n)
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
       const full = fromPlanarFloat(await models.synthesis(y, prep.lh, prep.lw), prep.lw * LATENT_FACTOR, prep.lh * LATENT_FACTOR)
       const meanFill = cropImage(full, original.width, original.height)
       const bicubic = await blockBicubic(meanFill)
-      for (const [kind, img] of [['generator', gen], ['meanFill', meanFill], ['bicubic', bicubic]] as const) {
+      for (const [kind, img] of [['generator', gen], ['prior', prior], ['meanFill', meanFill], ['bicubic', bicubic]] as const) {
         const r = rows[c][kind]
         r.msssim.push(msssim(original, img))
         r.psnr.push(psnr(original, img))

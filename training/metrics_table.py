@@ -8,14 +8,16 @@ def main(path):
     with open(path) as f:
         d = json.load(f)
     print(f"{d['dataset']}; temperature {d['temperature']}, {d['steps']} steps; {d['machine'].get('cpu', '')}, {d['seconds']} s\n")
-    print('| C | mean packet bits | generator MS-SSIM | generator F1 | mean-fill MS-SSIM | mean-fill F1 | bicubic MS-SSIM | bicubic F1 | generator beats bicubic (MS-SSIM / F1) |')
-    print('|---|---|---|---|---|---|---|---|---|')
+    prior = 'prior' in next(iter(d['perC'].values()))
+    extra = ' prior MS-SSIM | prior F1 |' if prior else ''
+    print(f'| C | mean packet bits | generator MS-SSIM | generator F1 |{extra} mean-fill MS-SSIM | mean-fill F1 | bicubic MS-SSIM | bicubic F1 | generator beats bicubic (MS-SSIM / F1) |')
+    print('|---' * (9 + 2 * prior) + '|')
     for c, r in d['perC'].items():
         g, m, b = r['generator'], r['meanFill'], r['bicubic']
         beats = f"{'yes' if g['msssim'] > b['msssim'] else 'no'} / {'yes' if g['f1'] > b['f1'] else ('tie' if g['f1'] == b['f1'] else 'no')}"
         label = '0 (caption only)' if c == '0' else c
-        print(f"| {label} | {r['meanBits']} | {g['msssim']:.3f} | {g['f1']:.3f} | {m['msssim']:.3f} | {m['f1']:.3f} | {b['msssim']:.3f} | {b['f1']:.3f} | {beats} |")
-
+        p = f" {r['prior']['msssim']:.3f} | {r['prior']['f1']:.3f} |" if prior else ''
+        print(f"| {label} | {r['meanBits']} | {g['msssim']:.3f} | {g['f1']:.3f} |{p} {m['msssim']:.3f} | {m['f1']:.3f} | {b['msssim']:.3f} | {b['f1']:.3f} | {beats} |")
 
 if __name__ == '__main__':
     main(sys.argv[1])

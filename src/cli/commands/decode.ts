@@ -81,6 +81,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
     '  -o *.png: the input must be one packet; any packet error is reported and no image is written.\n' +
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
     '  --temperature T (0..2): scale of the starting noise; default the generator\'s recommended value (gsc models).\n' +
+    '  --steps 0: no flow, the prior\'s conditional-mean estimate only (fast, blurry, same for every seed).\n' +
     '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread).',
   options: {
     output: { type: 'string', short: 'o' },
@@ -94,7 +95,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
     const input = requirePositional(args, 0, 'packet or capture file')
     const output = requireString(args, 'output', 'image.png for one packet, or a directory for a capture')
     const opts = {
-      steps: numberOpt(args, 'steps', undefined, { int: true, min: 1, max: 4096 }),
+      steps: numberOpt(args, 'steps', undefined, { int: true, min: 0, max: 4096 }),
       seed: numberOpt(args, 'seed', undefined, { int: true, min: 0, max: 0xffffffff }),
       samples: numberOpt(args, 'samples', 1, { int: true, min: 1, max: 16 }),
       temperature: numberOpt(args, 'temperature', undefined, { min: 0, max: 2 }),

@@ -13,7 +13,8 @@ import type { CodecProgress } from './encoder'
 export const MAX_SAMPLES = 16
 
 export interface DecodeOptions {
-  /** Flow steps; default: the header's hint, else the generator's recommended count. */
+  /** Flow steps; default: the header's hint, else the generator's recommended count. 0: no flow, the prior's
+   *  conditional-mean estimate alone (fast and blurry; noise and temperature play no part). */
   steps?: number
   /** Noise seed; default: the header's seed. Sample k uses seed + k. */
   seed?: number
@@ -70,7 +71,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   const samples = opts.samples ?? 1
   if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) throw new GscError(`--samples must be 1..${MAX_SAMPLES}, got ${samples}`)
   const steps = opts.steps ?? (h.steps > 0 ? h.steps : models.recommendedSteps)
-  if (!Number.isInteger(steps) || steps < 1 || steps > 4096) throw new GscError(`--steps must be 1..4096, got ${steps}`)
+  if (!Number.isInteger(steps) || steps < 0 || steps > 4096) throw new GscError(`--steps must be 0..4096, got ${steps}`)
   const baseSeed = opts.seed ?? h.seed
   if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
   const temperature = opts.temperature ?? models.recommendedTemperature
@@ -118,9 +119,9 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     const noise = gaussianNoise32(seed, N * n)
     // Below 1 the residual starts nearer zero (the prior's estimate): fewer invented details, what SSIM and detection reward.
     if (temperature !== 1) for (let i = 0; i < noise.length; i++) noise[i] *= temperature
-    const r = new Float32Array(noise)
+    const r = steps === 0 ? new Float32Array(N * n) : new Float32Array(noise)
     const tg = performance.now()
-    await sampleFlow(r, {
+    if (steps > 0) await sampleFlow(r, {
       steps,
       schedule: { noiseT: 1, dataT: 0 },
       velocity: (rr, tt) => models.velocity(rr, tt, caption, ySel, mask, centre, lh, lw),
