@@ -199,7 +199,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
                                          'rule': 'z = (y - mean[k]) / std[k] per channel k'},
                           sampling={'convention': 'residual flow: r = z - centre, centre = generator_prior(caption, y_sel, mask) with transmitted channels set to y_sel; r_0 = data residual, r_1 = N(0,I) noise, r_t = t r_1 + (1-t) r_0, v ~ r_1 - r_0',
                                     'step': 'r_{i-1} = r_i + (t_{i-1} - t_i) * v(r_i, t_i, ..., centre), t_i = i/N, from i = N (r = temperature * noise) to 0; transmitted channels held at r = t_i * noise',
-                                    'recommendedSteps': 12, 'temperature': cfg['generator'].get('sample_temperature', 1.0),
+                                    'recommendedSteps': cfg['generator'].get('sample_steps', 12), 'temperature': cfg['generator'].get('sample_temperature', 1.0),
                                     'afterSampling': 'z = centre + r; overwrite transmitted channels with their dequantised values, denormalise, run g_s',
                                     'noCaption': 'caption input = zeros [1,128]'},
                           captionedImages=gck['captioned_images'],

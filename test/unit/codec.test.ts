@@ -74,8 +74,22 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
     expect([a.image.width, a.image.height, a.image.data.length]).toEqual([203, 141, 203 * 141 * 3])
     expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true)
     expect(a.seeds).toEqual([7])
-    const other = await decodePacket(packet, { ...opts, seed: 8 })
-    expect(Buffer.from(other.image.data).equals(Buffer.from(a.image.data))).toBe(false)
+    // with noise in play (temperature > 0) the seed matters, and the same seed still repeats exactly
+    const warm = await decodePacket(packet, { ...opts, temperature: 1 })
+    const warmAgain = await decodePacket(packet, { ...opts, temperature: 1 })
+    expect(Buffer.from(warm.image.data).equals(Buffer.from(warmAgain.image.data))).toBe(true)
+    const other = await decodePacket(packet, { ...opts, seed: 8, temperature: 1 })
+    expect(Buffer.from(other.image.data).equals(Buffer.from(warm.image.data))).toBe(false)
+  })
+
+  it('steps 0 gives the prior\'s estimate alone: the same for every seed and temperature, unlike the flow', async () => {
+    const p0 = await decodePacket(packet, { ...opts, steps: 0 })
+    const p1 = await decodePacket(packet, { ...opts, steps: 0, seed: 99, temperature: 1.5 })
+    expect(p0.steps).toBe(0)
+    expect(Buffer.from(p0.image.data).equals(Buffer.from(p1.image.data))).toBe(true)
+    const flow = await decodePacket(packet, { ...opts, steps: 4, temperature: 1 })
+    expect(Buffer.from(flow.image.data).equals(Buffer.from(p0.image.data))).toBe(false)
+    await expect(decodePacket(packet, { ...opts, steps: -1 })).rejects.toThrow(/--steps must be 0..4096/)
   })
 
   it('keeps the transmitted channels exactly as received', async () => {
@@ -92,6 +106,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
 
   it('K samples give K different images and a same-size uncertainty map', async () => {
     const r = await decodePacket(packet, { ...opts, samples: 2, steps: 4 })
+    expect(r.temperature).toBe(1) // samples are drawn from the trained distribution unless told otherwise
     expect(r.samples).toHaveLength(2)
     expect(r.seeds).toEqual([7, 8])
     expect([r.uncertainty!.width, r.uncertainty!.height]).toEqual([203, 141])

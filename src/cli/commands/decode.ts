@@ -82,7 +82,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
     '  --temperature T (0..2): scale of the starting noise; default the generator\'s recommended value (gsc models).\n' +
     '  --steps 0: no flow, the prior\'s conditional-mean estimate only (fast, blurry, same for every seed).\n' +
-    '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread).',
+    '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread);\n' +
+    '    they are drawn at temperature 1 unless --temperature is given.',
   options: {
     output: { type: 'string', short: 'o' },
     steps: { type: 'string' },

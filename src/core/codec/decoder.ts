@@ -18,7 +18,9 @@ export interface DecodeOptions {
   steps?: number
   /** Noise seed; default: the header's seed. Sample k uses seed + k. */
   seed?: number
-  /** Scale of the starting noise, 0..2; default the generator's recommended value (manifest sampling.temperature). */
+  /** Scale of the starting noise, 0..2; default the generator's recommended value (manifest sampling.temperature)
+   *  for one reconstruction, and 1 (samples of the trained distribution) when samples >= 2, so the spread the
+   *  uncertainty map shows is the model's own. */
   temperature?: number
   /** Number of reconstructions (>= 2 adds an uncertainty map). Default 1. */
   samples?: number
@@ -74,7 +76,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   if (!Number.isInteger(steps) || steps < 0 || steps > 4096) throw new GscError(`--steps must be 0..4096, got ${steps}`)
   const baseSeed = opts.seed ?? h.seed
   if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
-  const temperature = opts.temperature ?? models.recommendedTemperature
+  const temperature = opts.temperature ?? (samples >= 2 ? 1 : models.recommendedTemperature)
   if (!(temperature >= 0 && temperature <= 2)) throw new GscError(`--temperature must be 0..2, got ${temperature}`)
   const timings: Record<string, number> = {}
   const N = models.latentChannels
