@@ -105,7 +105,7 @@ export function renderReport(r: BenchResults): string {
   o.push(
     `- mAP@0.5: detections with score ≥ ${MAP_SCORE} on the reconstructions against ground truth (COCO 101-point AP, mean over classes present); only where the dataset has labels and the codec reconstructed every image. KITTI classes are mapped to COCO: ${Object.entries(KITTI_TO_COCO).map(([k, v]) => `${k}→${v.join('+')}`).join(', ')} (COCO ids; a Cyclist box counts as both bicycle and person); Misc and DontCare are ignored.`
   )
-  o.push(`- Times: GSC encode = caption + g_a + channel ranking (shared by all C) + packing for that C; decode = the flow generator and g_s. Baseline encode/decode = the chosen file's encode and decode+upscale (the size search itself took more; see results.json searchMs). Medians over images.`)
+  o.push(`- Times: GSC encode = caption + g_a + channel ranking (shared by all C) + packing for that C; decode = caption encoder, the generator (prior and flow steps) and g_s. Baseline encode/decode = the chosen file's encode and decode+upscale (the size search itself took more; see results.json searchMs). Medians over images.`)
   o.push('')
   for (const d of r.summaries) o.push(...datasetSection(d, r))
   o.push('## Reproduce')
