@@ -132,7 +132,8 @@ export interface Settings {
   executionProvider: 'cpu' | 'cuda'
   captionerUrl: string
   captionerModel: string
-  decodeSteps: number
+  /** Flow steps for decodes in the interface; null = the packet's hint, else the generator's recommendation. */
+  decodeSteps: number | null
 }
 
 export interface SystemInfo {

@@ -35,7 +35,7 @@ export const packetIdArgs = z.strictObject({ id: packetId })
 
 export const reconstructArgs = z.strictObject({
   id: packetId,
-  steps: z.number().int().min(1).max(64).optional(),
+  steps: z.number().int().min(0).max(64).optional(),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   /** Decode a few samples to estimate the per-pixel uncertainty map. */
   uncertainty: z.boolean().optional()
@@ -103,7 +103,7 @@ export const setSettingsArgs = z.strictObject({
     .refine((s) => s === '' || /^https?:\/\/[^\s]+$/.test(s), 'must be an http(s) URL or empty')
     .optional(),
   captionerModel: z.string().max(200).optional(),
-  decodeSteps: z.number().int().min(1).max(64).optional()
+  decodeSteps: z.number().int().min(0).max(64).nullable().optional()
 })
 
 export const severity = z.enum(['debug', 'info', 'watch', 'warning', 'distress', 'critical'])

@@ -17,6 +17,7 @@ describe('API argument validation', () => {
     expect(validateCall('listPackets', { apid: 100, status: 'crc_failed', text: 'rover', sort: 'bits', order: 'desc', limit: 10 }).args).toMatchObject({ apid: 100 })
     expect(validateCall('plan', { alpha: 1, beta: 1e-4, images: 10, linkBps: 2000, passS: 600 }).method).toBe('plan')
     expect(validateCall('setSettings', { captionerUrl: 'http://127.0.0.1:8080/v1' }).method).toBe('setSettings')
+    expect(validateCall('setSettings', { decodeSteps: null }).args).toEqual({ decodeSteps: null })
   })
 
   it('rejects unknown methods, including prototype names', () => {

@@ -165,12 +165,14 @@ describe('engine service', () => {
   })
 
   it('keeps settings and the event log across restarts', async () => {
+    expect((await svc.call('getSettings', {})).decodeSteps).toBeNull() // default: the packet's hint / the model's count
     await svc.call('setSettings', { decodeSteps: 12, captionerUrl: 'http://127.0.0.1:9/v1' })
     await svc.call('logEvent', { severity: 'distress', source: 'test', message: 'antenna slipped' })
     await expect(svc.call('attachOriginal', { id: 1, name: 'x.png', data: Buffer.from('not an image').toString('base64') })).rejects.toThrow(/not an image/)
     await svc.close()
     svc = await EngineService.open({ dbFile: path.join(dir, 'log.db'), frontDoor: 'serve' })
     expect((await svc.call('getSettings', {})).decodeSteps).toBe(12)
+    expect((await svc.call('setSettings', { decodeSteps: null })).decodeSteps).toBeNull()
     const ev = await svc.call('listEvents', { minSeverity: 'warning' })
     expect(ev.find((e) => e.message === 'antenna slipped')).toMatchObject({ severity: 'distress', source: 'test' })
     expect(ev.some((e) => /CRC failure/.test(e.message))).toBe(true)

@@ -286,7 +286,7 @@ export class EngineService {
       const t0 = Date.now()
       job.progress(0, 3, 'regenerating')
       const res = await decode(r.raw, {
-        steps: a.steps ?? settings.decodeSteps,
+        steps: a.steps ?? settings.decodeSteps ?? undefined,
         seed: a.seed,
         samples: a.uncertainty ? 3 : undefined,
         signal: job.signal,
@@ -297,6 +297,7 @@ export class EngineService {
       const decodeMs = Date.now() - t0
       job.progress(1, 3, 'detecting objects')
       const notes: string[] = []
+      if (res.samples) notes.push(`image and uncertainty map from ${res.samples.length} samples at temperature ${res.temperature} (a single decode uses the model's recommended temperature)`)
       let detected: TransmittedBox[] = []
       try {
         const det = await this.getDetector()
@@ -325,7 +326,7 @@ export class EngineService {
         transmitted,
         agreement: agreement ? { precision: agreement.precision, recall: agreement.recall, f1: agreement.f1 } : null,
         decodeMs,
-        steps: a.steps ?? settings.decodeSteps,
+        steps: res.steps,
         notes
       }
       job.progress(3, 3, 'done')

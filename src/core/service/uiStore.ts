@@ -6,7 +6,7 @@ import type { Settings, Severity } from '../../shared/api'
 
 export const SEVERITY_ORDER: Severity[] = ['debug', 'info', 'watch', 'warning', 'distress', 'critical']
 
-export const DEFAULT_SETTINGS: Settings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: 8 }
+export const DEFAULT_SETTINGS: Settings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: null }
 
 export class UiStore {
   private db: Database.Database

@@ -100,7 +100,16 @@ export function SettingsView() {
                   ]}
                 />
               </div>
-              <NumberInput label="Decode steps (rectified-flow Euler steps)" min={1} max={64} value={settings.decodeSteps} onChange={(v) => typeof v === 'number' && save({ decodeSteps: v })} w={260} />
+              <NumberInput
+                label="Decode steps (rectified-flow Euler steps)"
+                description="Empty: the model's recommendation. 0: the prior's estimate only, no flow."
+                placeholder="model default"
+                min={0}
+                max={64}
+                value={settings.decodeSteps ?? ''}
+                onChange={(v) => save({ decodeSteps: typeof v === 'number' ? v : null })}
+                w={320}
+              />
               <TextInput
                 label="Captioner endpoint (OpenAI-compatible, optional)"
                 description="Kept for the sender side: the station decodes captions from packets and captions nothing itself. Encode with gsc encode --captioner <url> --model <name>."
