@@ -216,12 +216,13 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
     for mid, e in entries.items():
         ins, outs = io_spec(specs, mid)
         path = os.path.join(out, mid + '.onnx')
+        digest = sha256(path)
         old = man['models'].get(mid, {})
-        if keep_export_notes and old.get('sha256') == sha256(path) and 'notes' in old:
+        if keep_export_notes and old.get('sha256') == digest and 'notes' in old:
             e['notes'] = old['notes']
         else:
             e['notes'] += common_notes + f"{diffs[mid]['maxAbsDiff']:.2e}."
-        man['models'][mid] = {'stage': e.pop('stage'), 'file': mid + '.onnx', 'sha256': sha256(path), 'bytes': os.path.getsize(path),
+        man['models'][mid] = {'stage': e.pop('stage'), 'file': mid + '.onnx', 'sha256': digest, 'bytes': os.path.getsize(path),
                               'inputs': ins, 'outputs': outs, 'trainingData': data, 'steps': e.pop('steps'), 'hardware': e.pop('hardware'),
                               'config': cfg['name'], 'license': lic, 'metrics': e.pop('metrics'), **e}
     with open(mpath + '.tmp', 'w') as f:

@@ -218,8 +218,8 @@ class Generator(nn.Module):
     normalised latent space, where centre = PriorMean's estimate (transmitted channels: their values).
     r_t, y_sel, centre: [B,320,h,w]; t: [B]; caption: [B,caption_dim] (zeros = no caption); mask: [B,320] (1 =
     the channel was transmitted; y_sel holds its normalised dequantised values, zeros elsewhere).
-    The input layer is a 1x1 convolution over concat(z_t, y_sel, mask broadcast), written as a sum so the
-    constant mask planes are not materialised."""
+    The input layer is a 1x1 convolution over concat(r_t, y_sel, centre, mask broadcast), written as a sum so
+    the constant mask planes are not materialised."""
 
     def __init__(self, cfg):
         super().__init__()

@@ -3,11 +3,12 @@
 import * as ort from 'onnxruntime-node'
 import { closeModels, loadManifest, openModel } from '../src/core/models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../src/core/models/tokenizer'
+import { CODEC_MODEL_IDS } from '../src/core/codec/modelIds'
 
 async function main(): Promise<void> {
   const dir = process.argv[2]
   const m = loadManifest(dir)
-  for (const id of ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder']) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
+  for (const id of CODEC_MODEL_IDS) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
   const ga = await openModel('g_a', { dir })
   const gs = await openModel('g_s', { dir })
   const gen = await openModel('generator', { dir })

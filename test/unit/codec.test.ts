@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { loadCodecModels } from '../../src/core/codec/codecModels'
 import { decodePacket } from '../../src/core/codec/decoder'
+import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { CancelledError } from '../../src/core/codec/flowSampler'
 import { createCodecRunner } from '../../src/core/codec/worker/runner'
@@ -20,7 +21,7 @@ const modelsDir = process.env.GSC_MODELS_DIR ?? path.join(ROOT, 'resources/model
 const haveModels = (() => {
   try {
     const m = JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8'))
-    return ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder', 'detector'].every((id) => m.models?.[id])
+    return [...CODEC_MODEL_IDS, 'detector'].every((id) => m.models?.[id])
   } catch {
     return false
   }

@@ -9,9 +9,10 @@ import { closeModels, defaultModelsDir, loadManifest, openModel, verifyModel } f
 import { captionWords, loadCaptionVocab, makeVocab, tokenizeCaption } from '../../src/core/models/tokenizer'
 import { GscError } from '../../src/core/util/errors'
 import modelsCommand from '../../src/cli/commands/models'
+import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 
 const dir = defaultModelsDir()
-const ids = ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder']
+const ids = CODEC_MODEL_IDS
 const tmp = mkdtempSync(join(tmpdir(), 'gsc-models-'))
 
 afterAll(async () => {

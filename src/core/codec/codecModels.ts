@@ -12,6 +12,7 @@ import { closeModels, loadManifest, openModel } from '../models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
 import { GscError } from '../util/errors'
 import type { ChannelBasis } from './channelSelection'
+import { CODEC_MODEL_IDS } from './modelIds'
 
 export type ExecutionProvider = 'cpu' | 'cuda'
 
@@ -38,8 +39,6 @@ export interface CodecModels {
   priorMean(caption: Float32Array, ySel: Float32Array, mask: Float32Array, h: number, w: number): Promise<Float32Array>
   velocity(r: Float32Array, t: number, caption: Float32Array, ySel: Float32Array, mask: Float32Array, centre: Float32Array, h: number, w: number): Promise<Float32Array>
 }
-
-const MODEL_IDS = ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder'] as const
 
 interface GeneratorEntry {
   modelId?: number
@@ -89,13 +88,13 @@ async function single(session: ort.InferenceSession, feeds: Record<string, ort.T
 
 async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels> {
   const manifest = loadManifest(dir)
-  for (const id of MODEL_IDS) {
+  for (const id of CODEC_MODEL_IDS) {
     if (!manifest.models[id]) throw new GscError(`model '${id}' is missing from resources/models/manifest.json; run the training export (training/export_onnx.py)`)
   }
   const gen = manifest.models.generator as unknown as GeneratorEntry
   const norm = gen.normalisation
   if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std)) throw new GscError('manifest generator entry lacks normalisation.mean/std')
-  const [ga, gs, generator, prior, captionEncoder] = await Promise.all(MODEL_IDS.map((id) => openModel(id, { executionProvider: ep, dir })))
+  const [ga, gs, generator, prior, captionEncoder] = await Promise.all(CODEC_MODEL_IDS.map((id) => openModel(id, { executionProvider: ep, dir })))
   const vocab = loadCaptionVocab(dir)
   const latentChannels = norm.mean.length
   const dim = manifest.models.caption_encoder.outputs?.[0]?.shape?.[1]

@@ -118,25 +118,28 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     throwIfAborted(opts.signal)
     const seed = (baseSeed + k) >>> 0
     seeds.push(seed)
-    const noise = gaussianNoise32(seed, N * n)
-    // Below 1 the residual starts nearer zero (the prior's estimate): fewer invented details, what SSIM and detection reward.
-    if (temperature !== 1) for (let i = 0; i < noise.length; i++) noise[i] *= temperature
-    const r = steps === 0 ? new Float32Array(N * n) : new Float32Array(noise)
+    const r = new Float32Array(N * n) // steps 0: no flow, the prior's estimate alone
     const tg = performance.now()
-    if (steps > 0) await sampleFlow(r, {
-      steps,
-      schedule: { noiseT: 1, dataT: 0 },
-      velocity: (rr, tt) => models.velocity(rr, tt, caption, ySel, mask, centre, lh, lw),
-      // Keep transmitted channels on their straight path r_t = t * noise: exactly on y_sel at t = 0.
-      constrain: (rr, tt) => {
-        for (const c of h.channelIndices) {
-          const o = c * n
-          for (let i = 0; i < n; i++) rr[o + i] = tt * noise[o + i]
-        }
-      },
-      onStep: (done) => opts.onProgress?.({ stage: 'generate', done: k * (steps + 1) + done, total }),
-      signal: opts.signal
-    })
+    if (steps > 0) {
+      const noise = gaussianNoise32(seed, N * n)
+      // Below 1 the residual starts nearer zero (the prior's estimate): fewer invented details, what SSIM and detection reward.
+      if (temperature !== 1) for (let i = 0; i < noise.length; i++) noise[i] *= temperature
+      r.set(noise)
+      await sampleFlow(r, {
+        steps,
+        schedule: { noiseT: 1, dataT: 0 },
+        velocity: (rr, tt) => models.velocity(rr, tt, caption, ySel, mask, centre, lh, lw),
+        // Keep transmitted channels on their straight path r_t = t * noise: exactly on y_sel at t = 0.
+        constrain: (rr, tt) => {
+          for (const c of h.channelIndices) {
+            const o = c * n
+            for (let i = 0; i < n; i++) rr[o + i] = tt * noise[o + i]
+          }
+        },
+        onStep: (done) => opts.onProgress?.({ stage: 'generate', done: k * (steps + 1) + done, total }),
+        signal: opts.signal
+      })
+    }
     genMs += performance.now() - tg
     // z = centre + r, back to g_a units; transmitted channels are set to their dequantised values exactly.
     const y = new Float32Array(N * n)

@@ -26,6 +26,7 @@ import { decodeToRgb, pngDataUrl } from './images'
 import { psnr } from '../analysis/metrics'
 import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
 import * as parts from './engineParts'
+import { CODEC_MODEL_IDS } from '../codec/modelIds'
 import { inspectPacket } from '../bitstream/inspect'
 import type { RgbImage } from '../util/image'
 
@@ -85,7 +86,7 @@ export class EngineService {
     const ids = new Set(man.models.map((m) => m.id))
     s.engineAvailable = {
       packetLog: true,
-      decoder: ['generator', 'generator_prior', 'g_s', 'caption_encoder'].every((id) => ids.has(id)),
+      decoder: CODEC_MODEL_IDS.every((id) => ids.has(id)),
       detector: ids.has('detector'),
       manifest: man.error === null
     }
