@@ -75,10 +75,42 @@ def load_rgb(path):
     return np.asarray(Image.open(path).convert('RGB'), dtype=np.uint8)
 
 
+def train_pack():
+    """The packed training photos (training/pack_device_data.py) named by GSC_TRAIN_PACK, or None.
+    A lent GPU machine has no ../shared/data; the pack carries the photos and their channel rankings there."""
+    path = os.environ.get('GSC_TRAIN_PACK')
+    if not path:
+        return None
+    global _PACK
+    if _PACK is None:
+        with open(path, 'rb') as f:
+            _PACK = pickle.load(f)
+    return _PACK
+
+
+_PACK = None
+
+
+def decode_webp(data):
+    """uint8 HxWx3 from WebP bytes: Pillow, or OpenCV where this Pillow was built without WebP."""
+    import io
+    try:
+        return np.asarray(Image.open(io.BytesIO(data)).convert('RGB'), dtype=np.uint8)
+    except OSError:
+        import cv2
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
 def load_train_images(cfg):
     """All training photos as uint8 HxWx3, resized (Lanczos) so the short side <= max_short_side.
     Cached as a pickle under training/data_cache so later runs skip JPEG decoding."""
     c = cfg['cache']
+    pack = train_pack()
+    if pack is not None:
+        if pack['cache'] != c:
+            sys.exit(f"GSC_TRAIN_PACK was packed for cache settings {pack['cache']}, this config has {c}")
+        return [(p['rel'], decode_webp(p['webp'])) for p in pack['photos']]
     max_images = cfg.get('max_images')
     key = f"train_{c['max_short_side']}_{c['min_side']}_{max_images or 'all'}.pkl"
     os.makedirs(CACHE_DIR, exist_ok=True)

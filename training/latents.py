@@ -50,6 +50,7 @@ def build_cache(cfg, ga, dev, use_disk=True):
             h.update(v.detach().cpu().numpy().tobytes())
         h.update(SELECTION_RULE.encode())
         key = h.hexdigest()[:16]
+        os.makedirs(common.CACHE_DIR, exist_ok=True)
         path = os.path.join(common.CACHE_DIR, f"latents_{cfg['name']}_{key}.pt")
         if os.path.exists(path):
             d = torch.load(path)
@@ -64,6 +65,8 @@ def build_cache(cfg, ga, dev, use_disk=True):
 @torch.no_grad()
 def _build(cfg, ga, dev):
     images = common.load_train_images(cfg)
+    pack = common.train_pack()
+    packed_rank = {p['rel']: p['rank'] for p in pack['photos']} if pack else {}
     ga.eval()
     items = []
     n = cfg['latent_channels']
@@ -73,7 +76,7 @@ def _build(cfg, ga, dev):
         h, w = (im.shape[0] // 16) * 16, (im.shape[1] // 16) * 16
         x = torch.from_numpy(np.ascontiguousarray(im[:h, :w])).permute(2, 0, 1).float().unsqueeze(0) / 255.0
         y = ga(x.to(dev))[0].cpu()
-        order = rank_channels(y.numpy(), x[0].numpy(), layout, cfg['latent_scale'])
+        order = packed_rank.get(rel) or rank_channels(y.numpy(), x[0].numpy(), layout, cfg['latent_scale'])
         items.append({'rel': rel, 'y': y.half(), 'rank': torch.tensor(order[:16], dtype=torch.long)})
         yd = y.double().flatten(1)
         s1 += yd.sum(1)
@@ -98,3 +101,35 @@ def caption_tokens(cfg, items, captions, vocab_tokens):
         mask[i] = torch.tensor(m)
         has[i] = True
     return ids, mask, has
+
+
+class CropSampler:
+    """Random training crops drawn in one gather: every latent is stored once in a flat [channels, positions]
+    tensor on the training device, so a batch costs a few kernels however large it is (a per-sample Python
+    loop kept a GPU mostly idle)."""
+
+    def __init__(self, items, crop, dev):
+        self.crop, self.dev = crop, dev
+        sizes = [tuple(it['y'].shape[1:]) for it in items]
+        self.h = torch.tensor([h for h, _ in sizes], dtype=torch.long)
+        self.w = torch.tensor([w for _, w in sizes], dtype=torch.long)
+        self.offset = torch.cumsum(self.h * self.w, 0) - self.h * self.w
+        self.flat = torch.cat([it['y'].flatten(1) for it in items], dim=1).to(dev)
+        self.rank = torch.stack([it['rank'][:16] for it in items]).to(dev)
+        r = torch.arange(crop)
+        self.grid = (r.view(-1, 1), r.view(1, -1))
+
+    def sample(self, rng, n, c_choices):
+        """(y [n,channels,crop,crop] float32, mask [n,channels], image indices [n] (cpu)) for random images,
+        positions and C values (mask = the top-C ranked channels)."""
+        idx = torch.from_numpy(rng.integers(len(self.h), size=n))
+        h, w = self.h[idx], self.w[idx]
+        oy = (torch.from_numpy(rng.random(n)) * (h - self.crop + 1)).long()
+        ox = (torch.from_numpy(rng.random(n)) * (w - self.crop + 1)).long()
+        rows, cols = self.grid
+        pos = self.offset[idx].view(n, 1, 1) + (oy.view(n, 1, 1) + rows) * w.view(n, 1, 1) + ox.view(n, 1, 1) + cols
+        y = self.flat[:, pos.to(self.dev).flatten()].view(-1, n, self.crop, self.crop).permute(1, 0, 2, 3).float()
+        c = torch.from_numpy(rng.choice(c_choices, size=n)).to(self.dev)
+        on = (torch.arange(16, device=self.dev).view(1, -1) < c.view(-1, 1)).float()
+        mask = torch.zeros(n, self.flat.shape[0], device=self.dev).scatter_(1, self.rank[idx.to(self.dev)], on)
+        return y.contiguous(), mask, idx

@@ -194,12 +194,14 @@ class PriorMean(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         g = cfg['generator']
-        n, ch = cfg['latent_channels'], g['channels']
+        n, ch = cfg['latent_channels'], g.get('prior_channels', g['channels'])
+        blocks = g.get('prior_blocks', g['blocks'])
         self.in_y = nn.Conv2d(n, ch, 1)
         self.in_m = nn.Linear(n, ch, bias=False)
         cond_dim = 128
         self.cond = nn.Sequential(nn.Linear(g['caption_dim'], cond_dim), nn.SiLU())
-        self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in [1, 2, 4, 1][: g['blocks']]])
+        dil = [1, 2, 4, 1] if blocks <= 4 else [1, 2, 4, 1, 2, 1, 1, 1][:blocks]
+        self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in dil[:blocks]])
         self.out_norm = nn.GroupNorm(8, ch)
         self.out = nn.Conv2d(ch, n, 3, padding=1)
         nn.init.zeros_(self.out.weight)

@@ -34,9 +34,11 @@ def main():
     ap.add_argument('--config', default='cpu')
     ap.add_argument('--steps', type=int)
     ap.add_argument('--resume', action='store_true', help='continue from the run directory checkpoint')
+    ap.add_argument('--max-minutes', type=float, help='stop (and save) after this much wall time')
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     dev = common.setup(cfg)
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     c = cfg['codec']
     steps = a.steps or c['steps']
     images = [im for im in common.load_train_images(cfg) if min(im[1].shape[:2]) >= c['crop']]
@@ -76,9 +78,12 @@ def main():
         if step % c['log_every'] == 0 or step == steps:
             psnr = 10 * np.log10(1.0 / max(ema, 1e-10))
             print(f'codec step {done + step} loss {ema:.6f} (~{psnr:.2f} dB train) {time.time() - t0:.0f}s', flush=True)
-        if step % 50 == 0 and step < steps:
+        if a.max_minutes and time.time() - t0 >= a.max_minutes * 60:
+            print(f'codec: time limit reached at step {done + step}', flush=True)
+            break
+        if step % c.get('save_every', 50) == 0 and step < steps:
             save(ckpt, ga, gs, done + step, dev, images, cfg)
-    total = done + steps
+    total = done + step
     save(ckpt, ga, gs, total, dev, images, cfg)
     with open(os.path.join(out, 'codec_train.json'), 'w') as f:
         json.dump({'steps': total, 'final_train_mse_ema': ema, 'seconds': time.time() - t0, 'hardware': common.hardware_string(dev), 'images': len(images)}, f, indent=1)

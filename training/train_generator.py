@@ -21,7 +21,8 @@ import torch
 import common
 import latents
 import tokenizer
-from nets import Analysis, CaptionEncoder, Generator, PriorMean, flow_centre
+from msssim import msssim
+from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, flow_centre
 
 
 def main():
@@ -33,6 +34,7 @@ def main():
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     dev = common.setup(cfg)
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     g = cfg['generator']
     steps = a.steps or g['steps']
     out = common.run_dir(cfg)
@@ -46,6 +48,7 @@ def main():
     captions = latents.load_captions()
     vocab = tokenizer.build_vocab([captions[k] for k in sorted(captions)], g['vocab_size'] - 2)
     ids, tmask, has_cap = latents.caption_tokens(cfg, items, captions, vocab)
+    ids, tmask = ids.to(dev), tmask.to(dev)
     print(f'generator: {len(items)} latents cached in {time.time() - t0:.0f}s; captions for {int(has_cap.sum())} images, vocabulary {len(vocab)} words', flush=True)
 
     gen, enc, prior = Generator(cfg).to(dev), CaptionEncoder(cfg).to(dev), PriorMean(cfg).to(dev)
@@ -70,10 +73,18 @@ def main():
         if 'prior_ema' in st:
             ema_prior.load_state_dict(st['prior_ema'])
     params = list(gen.parameters()) + list(enc.parameters()) + list(prior.parameters())
+    ema_params = list(ema_gen.parameters()) + list(ema_enc.parameters()) + list(ema_prior.parameters())
     opt = torch.optim.AdamW(params, lr=g['lr'], weight_decay=0.0)
     n_ch = cfg['latent_channels']
     mean_d, std_d = mean.to(dev).view(1, -1, 1, 1), std.to(dev).view(1, -1, 1, 1)
     prior_w = std_d ** 2 / (std_d ** 2).mean()
+    sampler = latents.CropSampler(items, g['crop'], dev)
+    ms_weight = float(g.get('prior_msssim_weight', 0))
+    if ms_weight:
+        gs = Synthesis(cfg)
+        gs.load_state_dict(codec['g_s'])
+        gs.to(dev).eval().requires_grad_(False)
+    save_every = int(g.get('save_every', 100))
     rng = np.random.default_rng(cfg['seed'] + 7 + done)
     torch.manual_seed(cfg['seed'] + 7 + done)
     cap_drop = g['caption_dropout'] if has_cap.any() else 1.0
@@ -88,23 +99,11 @@ def main():
         lr = g['lr'] * min(1.0, step / 100) * (1.0 if frac < 0.8 else max(0.1, (1 - frac) / 0.2))
         for pg in opt.param_groups:
             pg['lr'] = lr
-        y = torch.empty(B, n_ch, crop, crop)
-        mask = torch.zeros(B, n_ch)
-        q = torch.empty(B, 1, 1, 1)
-        idx = rng.integers(len(items), size=B)
-        for b, i in enumerate(idx):
-            it = items[i]
-            h, w = it['y'].shape[1:]
-            oy, ox = rng.integers(h - crop + 1), rng.integers(w - crop + 1)
-            y[b] = it['y'][:, oy:oy + crop, ox:ox + crop].float()
-            c = int(rng.choice(g['c_choices']))
-            if c:
-                mask[b, it['rank'][:c]] = 1.0
-            q[b] = float(rng.choice(g['cond_quant_steps']))
-        y, mask, q = y.to(dev), mask.to(dev), q.to(dev)
+        y, mask, idx = sampler.sample(rng, B, g['c_choices'])
+        q = torch.from_numpy(rng.choice(g['cond_quant_steps'], size=B)).float().to(dev).view(B, 1, 1, 1)
         z0 = (y - mean_d) / std_d
         y_sel = ((torch.round(y / q) * q - mean_d) / std_d) * mask.view(B, n_ch, 1, 1)
-        tok, tm = ids[idx].to(dev), tmask[idx].to(dev)
+        tok, tm = ids[idx.to(dev)], tmask[idx.to(dev)]
         keep = (has_cap[idx] & torch.from_numpy(rng.random(B) >= cap_drop)).float().to(dev).view(B, 1)
         cap = enc(tok, tm) * keep
         mu = prior(cap, y_sel, mask)
@@ -120,21 +119,29 @@ def main():
         denom = keep_ch.sum() * crop * crop
         flow_loss = torch.sum(keep_ch * (v - (r1 - r0)) ** 2) / denom
         prior_loss = torch.sum(keep_ch * prior_w * (mu - z0) ** 2) / denom
+        if ms_weight:
+            # the picture the prior alone decodes to, against the one the true latent decodes to
+            with torch.no_grad():
+                x_ref = gs(z0 * std_d + mean_d).clamp(0, 1)
+            x_mu = gs(flow_centre(mu, y_sel, mask) * std_d + mean_d).clamp(0, 1)
+            ms_loss = (1 - msssim(x_mu, x_ref)).mean()
+            prior_loss = prior_loss + ms_weight * ms_loss
+        else:
+            ms_loss = torch.zeros((), device=dev)
         loss = flow_loss + prior_loss
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         with torch.no_grad():
-            for e, m in ((ema_gen, gen), (ema_enc, enc), (ema_prior, prior)):
-                for pe, pm in zip(e.parameters(), m.parameters()):
-                    pe.mul_(ema_decay).add_(pm, alpha=1 - ema_decay)
-        parts = torch.stack([flow_loss.detach(), prior_loss.detach()])
+            torch._foreach_mul_(ema_params, ema_decay)
+            torch._foreach_add_(ema_params, params, alpha=1 - ema_decay)
+        parts = torch.stack([flow_loss.detach(), prior_loss.detach(), ms_loss.detach()])
         run_loss = parts if run_loss is None else 0.95 * run_loss + 0.05 * parts
         if step % g['log_every'] == 0 or step == steps:
-            print(f'generator step {done + step} flow loss {run_loss[0]:.4f} prior loss {run_loss[1]:.4f} lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
+            print(f'generator step {done + step} flow loss {run_loss[0]:.4f} prior loss {run_loss[1]:.4f} (1 - MS-SSIM {run_loss[2]:.4f}) lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
         last = step == steps or (limit_s is not None and time.time() - t0 >= limit_s)
-        if step % 100 == 0 or last:
+        if step % save_every == 0 or last:
             save(ck_path, cfg, dev, (ema_gen, ema_enc, ema_prior), (gen, enc, prior), mean, std, vocab, done + step, has_cap, run_loss)
         if last:
             print(f'generator: stopping at step {done + step} ({time.time() - t0:.0f}s)', flush=True)
@@ -149,7 +156,7 @@ def save(path, cfg, dev, ema, raw, mean, std, vocab, steps, has_cap, loss):
                 'generator': raw[0].state_dict(), 'caption_encoder_raw': raw[1].state_dict(), 'prior': raw[2].state_dict(),
                 'flow_space': 'residual', 'mean': mean, 'std': std, 'vocab': vocab, 'steps': steps,
                 'hardware': common.hardware_string(dev), 'captioned_images': int(has_cap.sum()),
-                'loss': float(loss[0]), 'prior_loss': float(loss[1]), 'config': cfg}, tmp)
+                'loss': float(loss[0]), 'prior_loss': float(loss[1]), 'prior_msssim_loss': float(loss[2]), 'config': cfg}, tmp)
     os.replace(tmp, path)
 
 
