@@ -2,7 +2,7 @@
 For each image and C in {0,1,2,4,8,16}: transmitted channels = top-C by the channel_select rule, quantised
 with round(y/q)*q (q = --quant-step, y units); the prior's estimate plus the residual flow sampled with N Euler
 steps from seeded noise (t: 1 -> 0; nets.sample_latent, as src/core/codec/decoder.ts does), transmitted channels
-exactly at their dequantised values at t = 0, decoded by g_s. Reported: PSNR and
+at the prior's in-bin estimate at t = 0, decoded by g_s. Reported: PSNR and
 MS-SSIM (luma, 5 scales, as src/core/analysis/metrics.ts) against the original, for the generator and for
 the baseline "transmitted channels, every other channel at its training mean, decoded by g_s" (and the
 baseline "bicubic": that decode averaged per 16x16 block and bicubically upsampled).
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 import common
 from channel_select import rank_channels
-from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, channel_layout, flow_centre, sample_latent
+from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, channel_layout, load_prior, sample_latent
 import tokenizer
 
 W5 = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
@@ -96,7 +96,7 @@ def main():
     codec = torch.load(os.path.join(rd, 'codec.pt'), map_location='cpu')
     gck = torch.load(os.path.join(rd, 'generator.pt'), map_location='cpu')
     ga, gs, gen, enc, prior = Analysis(cfg).eval(), Synthesis(cfg).eval(), Generator(cfg).eval(), CaptionEncoder(cfg).eval(), PriorMean(cfg).eval()
-    prior.load_state_dict(gck['prior_ema'])
+    load_prior(prior, gck['prior_ema'], gck['std'])
     enc.load_state_dict(gck['caption_encoder'])
     caps = {}
     if a.captions:
@@ -140,7 +140,7 @@ def main():
                 ids, tm = tokenizer.encode(caps[os.path.basename(f)], gck['vocab'], cfg['generator']['max_tokens'])
                 cap = enc(torch.tensor([ids]), torch.tensor([tm]))
             # as the codec's decoder does (src/core/codec/decoder.ts)
-            z = sample_latent(gen, flow_centre(prior(cap, ysel, mask), ysel, mask), cap, ysel, mask, noise, a.steps)
+            z = sample_latent(gen, prior(cap, ysel, mask, torch.tensor([a.quant_step])), cap, ysel, mask, noise, a.steps)
             rec = gs(z * std + mean)[..., :H, :W]
             base_lat = yq * m4 + mean * (1 - m4)
             full = gs(base_lat)

@@ -16,7 +16,7 @@ import torch
 
 import common
 import latents
-from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, channel_layout
+from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, channel_layout, load_prior
 
 OPSET = 17
 TOL = 1e-4  # max abs difference relative to max(1, max |reference|)
@@ -62,7 +62,7 @@ def main():
     enc.load_state_dict(gck['caption_encoder'])
     if 'prior_ema' not in gck:
         sys.exit('generator checkpoint has no prior (trained before the residual flow); retrain: train_generator.py --resume')
-    prior.load_state_dict(gck['prior_ema'])
+    load_prior(prior, gck['prior_ema'], gck['std'])
     for m in (ga, gs, gen, enc, prior):
         m.eval()
     ga.matmul_path = gs.matmul_path = False  # export the plain (transposed) convolutions
@@ -77,6 +77,7 @@ def main():
     mask[0, [0, 3, 17]] = 1
     ysel = torch.randn(1, n, 4, 6) * mask.view(1, n, 1, 1)
     centre = torch.randn(1, n, 4, 6)
+    qstep = torch.tensor([24.0])
     L = g['max_tokens']
     tok = torch.zeros(1, L, dtype=torch.long)
     tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
@@ -88,8 +89,8 @@ def main():
         'g_s': (gs, (y,), ['latent'], ['image'], {'latent': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
         'generator': (gen, (z, t, cap, ysel, mask, centre), ['r_t', 't', 'caption', 'y_sel', 'mask', 'centre'], ['v'],
                       {'r_t': hw, 't': {0: 'n'}, 'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'centre': hw, 'v': hw}),
-        'generator_prior': (prior, (cap, ysel, mask), ['caption', 'y_sel', 'mask'], ['mu'],
-                            {'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'mu': hw}),
+        'generator_prior': (prior, (cap, ysel, mask, qstep), ['caption', 'y_sel', 'mask', 'quant_step'], ['centre'],
+                            {'caption': {0: 'n'}, 'y_sel': hw, 'mask': {0: 'n'}, 'quant_step': {0: 'n'}, 'centre': hw}),
         'caption_encoder': (enc, (tok, tmask), ['tokens', 'mask'], ['embedding'],
                             {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
     }
@@ -197,17 +198,17 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
                           normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
                                          'rule': 'z = (y - mean[k]) / std[k] per channel k'},
-                          sampling={'convention': 'residual flow: r = z - centre, centre = generator_prior(caption, y_sel, mask) with transmitted channels set to y_sel; r_0 = data residual, r_1 = N(0,I) noise, r_t = t r_1 + (1-t) r_0, v ~ r_1 - r_0',
+                          sampling={'convention': 'residual flow: r = z - centre, centre = generator_prior(caption, y_sel, mask, quant_step) (transmitted channels: its in-bin estimate); r_0 = data residual, r_1 = N(0,I) noise, r_t = t r_1 + (1-t) r_0, v ~ r_1 - r_0',
                                     'step': 'r_{i-1} = r_i + (t_{i-1} - t_i) * v(r_i, t_i, ..., centre), t_i = i/N, from i = N (r = temperature * noise) to 0; transmitted channels held at r = t_i * noise',
                                     'recommendedSteps': cfg['generator'].get('sample_steps', 12), 'temperature': cfg['generator'].get('sample_temperature', 1.0),
-                                    'afterSampling': 'z = centre + r; overwrite transmitted channels with their dequantised values, denormalise, run g_s',
+                                    'afterSampling': 'z = centre + r (transmitted channels: r = 0, so z = the in-bin estimate, which quantises back to the transmitted values), denormalise, run g_s',
                                     'noCaption': 'caption input = zeros [1,128]'},
                           captionedImages=gck['captioned_images'],
                           notes='rectified-flow velocity of the residual around generator_prior\'s estimate, normalised g_a latent space, one model for C in {0,1,2,4,8,16}; y_sel = normalised dequantised transmitted channels scattered into 320 channels (zeros elsewhere), mask = 1 for transmitted channels. '),
         'generator_prior': dict(stage='generator-prior', steps=gck['steps'], hardware=gck['hardware'],
-                                metrics={'status': 'trained jointly with the generator (regression to the latent, loss = pixel MSE); its own Kodak numbers are the temperature-0 rows of the generator metrics'},
+                                metrics={'status': 'trained jointly with the generator (regression to the latent, loss = pixel MSE' + (f" + {cfg['generator']['prior_msssim_weight']} x (1 - MS-SSIM) through g_s" if cfg['generator'].get('prior_msssim_weight') else '') + '); its own Kodak numbers are the prior (steps 0) rows of the generator metrics'},
                                 captionedImages=gck['captioned_images'],
-                                notes='the conditional-mean estimate of every channel (normalised latent) from caption embedding, y_sel and mask: the centre of the flow\'s source distribution. '),
+                                notes='the conditional-mean estimate of every channel (normalised latent) from caption embedding, y_sel, mask and the packet\'s quant_step [1] (g_a units); transmitted channels are estimated inside their quantisation bin (y_sel + step/2 tanh(.)), so the decoded latent quantises back to the packet. The centre of the flow\'s source distribution. '),
         'caption_encoder': dict(stage='caption-encoder', steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},
                                 vocab='caption_vocab.json', vocabSha256=sha256(os.path.join(out, 'caption_vocab.json')), maxTokens=cfg['generator']['max_tokens'],
                                 captionedImages=gck['captioned_images'],

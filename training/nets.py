@@ -44,16 +44,11 @@ def dct_weight(cfg):
     return torch.from_numpy(w)
 
 
-def flow_centre(prior_mu, y_sel, mask):
-    """Centre of the flow's source: the prior's estimate, transmitted channels at their dequantised values."""
-    m = mask.view(mask.shape[0], -1, 1, 1)
-    return prior_mu * (1 - m) + y_sel * m
-
-
 @torch.no_grad()
 def sample_latent(gen, centre, caption, y_sel, mask, noise, steps):
     """Euler integration of the residual flow from t = 1 (r = noise) to t = 0; returns centre + r (normalised).
-    Transmitted channels follow their straight path r = t * noise, so they end exactly on y_sel."""
+    Transmitted channels follow their straight path r = t * noise, so they end exactly on the centre (the prior's
+    in-bin estimate)."""
     m = mask.view(mask.shape[0], -1, 1, 1)
     r = noise.clone()
     for i in range(steps, 0, -1):
@@ -187,9 +182,12 @@ class ResBlock(nn.Module):
 
 
 class PriorMean(nn.Module):
-    """mu(caption, y_sel, mask): the centre of the flow's source distribution, in normalised latent space,
-    trained by regression (the conditional mean of every channel). Starting the flow at mu + noise means
-    zero velocity already gives the best blurry estimate; the flow only has to add what mu cannot know."""
+    """centre(caption, y_sel, mask, quant_step): the centre of the flow's source distribution, in normalised latent
+    space, trained by regression (the conditional mean of every channel). Starting the flow at the centre means
+    zero velocity already gives the best blurry estimate; the flow only has to add what the centre cannot know.
+    Transmitted channels are estimated too, inside their quantisation bin: y_sel + (step / 2) tanh(d), so a coarse
+    step is smoothed (what bicubic upsampling of a thumbnail does) while the decoded latent still quantises back to
+    exactly the transmitted values. quant_step [B] is the packet's step in g_a units."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -200,19 +198,43 @@ class PriorMean(nn.Module):
         self.in_m = nn.Linear(n, ch, bias=False)
         cond_dim = 128
         self.cond = nn.Sequential(nn.Linear(g['caption_dim'], cond_dim), nn.SiLU())
+        # log2 of the step joins the conditioning; zero-init so a prior trained before it warm-starts unchanged
+        self.q_cond = nn.Linear(1, cond_dim)
+        nn.init.zeros_(self.q_cond.weight)
+        nn.init.zeros_(self.q_cond.bias)
         dil = [1, 2, 4, 1] if blocks <= 4 else [1, 2, 4, 1, 2, 1, 1, 1][:blocks]
         self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in dil[:blocks]])
         self.out_norm = nn.GroupNorm(8, ch)
         self.out = nn.Conv2d(ch, n, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        # in-bin correction of the transmitted channels; zero-init = their dequantised values
+        self.out_q = nn.Conv2d(ch, n, 3, padding=1)
+        nn.init.zeros_(self.out_q.weight)
+        nn.init.zeros_(self.out_q.bias)
+        # per-channel std of g_a's output (the latent normalisation), to express the step in normalised units
+        self.register_buffer('latent_std', torch.ones(n))
 
-    def forward(self, caption, y_sel, mask):
+    def forward(self, caption, y_sel, mask, quant_step):
         h = self.in_y(y_sel) + self.in_m(mask).unsqueeze(-1).unsqueeze(-1)
-        cond = self.cond(caption)
+        cond = self.cond(caption) + self.q_cond(torch.log2(quant_step).view(-1, 1) / 7.0)
         for b in self.blocks:
             h = b(h, cond)
-        return self.out(F.silu(self.out_norm(h)))
+        a = F.silu(self.out_norm(h))
+        m = mask.view(mask.shape[0], -1, 1, 1)
+        half_step = 0.5 * quant_step.view(-1, 1, 1, 1) / self.latent_std.view(1, -1, 1, 1)
+        return self.out(a) * (1 - m) + (y_sel + half_step * torch.tanh(self.out_q(a))) * m
+
+
+def load_prior(prior, state, std):
+    """Loads a prior's weights, also from checkpoints made before the step input existed (those parameters keep
+    their zero initialisation), and sets its latent normalisation."""
+    missing = prior.load_state_dict(state, strict=False).missing_keys
+    unexpected = [k for k in missing if not k.startswith(('q_cond.', 'out_q.', 'latent_std'))]
+    if unexpected:
+        raise RuntimeError(f'prior checkpoint lacks {unexpected}')
+    prior.latent_std.copy_(std.view(-1))
+    return missing
 
 
 class Generator(nn.Module):
@@ -230,7 +252,7 @@ class Generator(nn.Module):
         self.in_z = nn.Conv2d(n, ch, 1)
         self.in_y = nn.Conv2d(n, ch, 1, bias=False)
         self.in_m = nn.Linear(n, ch, bias=False)
-        # the flow's source centre (PriorMean's estimate, transmitted channels at their values); zero-init so a
+        # the flow's source centre (PriorMean's estimate); zero-init so a
         # generator trained before the prior existed warm-starts unchanged
         self.in_p = nn.Conv2d(n, ch, 1, bias=False)
         nn.init.zeros_(self.in_p.weight)

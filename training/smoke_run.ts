@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const conditions = {
     caption: emb, y_sel: new ort.Tensor('float32', new Float32Array(320 * 6), [1, 320, 2, 3]), mask: new ort.Tensor('float32', new Float32Array(320), [1, 320])
   }
-  const mu = (await prior.run(conditions)).mu
+  const mu = (await prior.run({ ...conditions, quant_step: new ort.Tensor('float32', Float32Array.of(32), [1]) })).centre
   if (mu.dims.join() !== '1,320,2,3') throw new Error(`generator_prior output dims ${mu.dims}`)
   const v = (await gen.run({ ...conditions, r_t: y, t: new ort.Tensor('float32', Float32Array.of(0.5), [1]), centre: mu })).v
   const vals = v.data as Float32Array

@@ -1,9 +1,11 @@
 """Train the generator (prior mean + rectified flow) and the caption encoder jointly in normalised g_a latent space.
-Prior: mu(caption, y_sel, mask), regression to the latent (the conditional mean), loss weighted by each
-channel's variance in g_a units (so it is pixel MSE: g_a is an orthogonal transform up to its refinement).
-Flow, on the residual r = z - centre (centre = mu, transmitted channels at their values; mu detached):
+Prior: centre(caption, y_sel, mask, step), regression to the latent (the conditional mean; transmitted channels
+inside their quantisation bin), loss weighted by each channel's variance in g_a units (so it is pixel MSE: g_a is
+an orthogonal transform up to its refinement), plus prior_msssim_weight x (1 - MS-SSIM) of the picture g_s makes
+of it against g_s of the true latent (configs/gpu.json; off in cpu.json, where g_s in the loop is too slow).
+Flow, on the residual r = z - centre (centre detached):
 r_0 = data residual, r_1 = Gaussian noise, r_t = t r_1 + (1 - t) r_0, target velocity v = r_1 - r_0 (loss on the
-channels that were not transmitted; the decoder overwrites the others). Sampling runs t from 1 to 0:
+channels that were not transmitted; the decoder holds the others on the centre). Sampling runs t from 1 to 0:
 r_{i-1} = r_i + (t_{i-1} - t_i) v(r_i, t_i, ...), image latent = centre + r_0.
 Conditions per sample: C in c_choices (0 = caption only), the top-C channels of the image by the
 channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
@@ -22,7 +24,7 @@ import common
 import latents
 import tokenizer
 from msssim import msssim
-from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, flow_centre
+from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, load_prior
 
 
 def main():
@@ -52,6 +54,7 @@ def main():
     print(f'generator: {len(items)} latents cached in {time.time() - t0:.0f}s; captions for {int(has_cap.sum())} images, vocabulary {len(vocab)} words', flush=True)
 
     gen, enc, prior = Generator(cfg).to(dev), CaptionEncoder(cfg).to(dev), PriorMean(cfg).to(dev)
+    prior.latent_std.copy_(std.to(dev))
     done = 0
     ck_path = os.path.join(out, 'generator.pt')
     if a.resume and os.path.exists(ck_path):
@@ -61,7 +64,9 @@ def main():
             print(f'warm start: new parameters {missing} start from their initialisation', flush=True)
         enc.load_state_dict(st['caption_encoder_raw'] if 'caption_encoder_raw' in st else st['caption_encoder'])
         if 'prior' in st:
-            prior.load_state_dict(st['prior'])
+            new = load_prior(prior, st['prior'], std.to(dev))
+            if new:
+                print(f'warm start: new prior parameters {new} start from their initialisation', flush=True)
         else:
             print('warm start: no prior in the checkpoint; it starts from zero (the old flow\'s source centre)', flush=True)
         done = st['steps']
@@ -71,7 +76,7 @@ def main():
         ema_gen.load_state_dict(st['generator_ema'], strict=False)
         ema_enc.load_state_dict(st['caption_encoder'])
         if 'prior_ema' in st:
-            ema_prior.load_state_dict(st['prior_ema'])
+            load_prior(ema_prior, st['prior_ema'], std.to(dev))
     params = list(gen.parameters()) + list(enc.parameters()) + list(prior.parameters())
     ema_params = list(ema_gen.parameters()) + list(ema_enc.parameters()) + list(ema_prior.parameters())
     opt = torch.optim.AdamW(params, lr=g['lr'], weight_decay=0.0)
@@ -100,30 +105,32 @@ def main():
         for pg in opt.param_groups:
             pg['lr'] = lr
         y, mask, idx = sampler.sample(rng, B, g['c_choices'])
-        q = torch.from_numpy(rng.choice(g['cond_quant_steps'], size=B)).float().to(dev).view(B, 1, 1, 1)
+        q = torch.from_numpy(rng.choice(g['cond_quant_steps'], size=B)).float().to(dev)
         z0 = (y - mean_d) / std_d
-        y_sel = ((torch.round(y / q) * q - mean_d) / std_d) * mask.view(B, n_ch, 1, 1)
+        qb = q.view(B, 1, 1, 1)
+        y_sel = ((torch.round(y / qb) * qb - mean_d) / std_d) * mask.view(B, n_ch, 1, 1)
         tok, tm = ids[idx.to(dev)], tmask[idx.to(dev)]
         keep = (has_cap[idx] & torch.from_numpy(rng.random(B) >= cap_drop)).float().to(dev).view(B, 1)
         cap = enc(tok, tm) * keep
-        mu = prior(cap, y_sel, mask)
-        centre = flow_centre(mu.detach(), y_sel, mask)
+        mu = prior(cap, y_sel, mask, q)
+        centre = mu.detach()
         r0 = z0 - centre
         r1 = torch.randn_like(r0)
         t = torch.rand(B, device=dev)
         tt = t.view(B, 1, 1, 1)
         rt = tt * r1 + (1 - tt) * r0
         v = gen(rt, t, cap, y_sel, mask, centre)
-        # transmitted channels are overwritten by the decoder: no loss on them
+        # transmitted channels stay on the centre in the decoder: no flow loss on them
         keep_ch = (1 - mask).view(B, n_ch, 1, 1)
         denom = keep_ch.sum() * crop * crop
         flow_loss = torch.sum(keep_ch * (v - (r1 - r0)) ** 2) / denom
-        prior_loss = torch.sum(keep_ch * prior_w * (mu - z0) ** 2) / denom
+        # every channel: the transmitted ones are estimated inside their quantisation bin
+        prior_loss = torch.mean(prior_w * (mu - z0) ** 2)
         if ms_weight:
             # the picture the prior alone decodes to, against the one the true latent decodes to
             with torch.no_grad():
                 x_ref = gs(z0 * std_d + mean_d).clamp(0, 1)
-            x_mu = gs(flow_centre(mu, y_sel, mask) * std_d + mean_d).clamp(0, 1)
+            x_mu = gs(mu * std_d + mean_d).clamp(0, 1)
             ms_loss = (1 - msssim(x_mu, x_ref)).mean()
             prior_loss = prior_loss + ms_weight * ms_loss
         else:

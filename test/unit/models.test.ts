@@ -106,8 +106,11 @@ describe('ONNX sessions', () => {
       mask: new ort.Tensor('float32', mask, [1, 320])
     }
     const prior = await openModel('generator_prior')
-    const mu = (await prior.run(conditions)).mu
+    const mu = (await prior.run({ ...conditions, quant_step: new ort.Tensor('float32', Float32Array.of(48), [1]) })).centre
     expect(mu.dims).toEqual([1, 320, hh, ww])
+    // the transmitted channel stays inside its quantisation bin: |centre - y_sel| <= step / 2 (normalised units)
+    const std0 = (loadManifest().models.generator.normalisation as { std: number[] }).std[0]
+    for (let i = 0; i < hh * ww; i++) expect(Math.abs((mu.data as Float32Array)[i] - ysel[i]) * std0).toBeLessThanOrEqual(24)
     const feeds = {
       ...conditions,
       r_t: new ort.Tensor('float32', z, [1, 320, hh, ww]),

@@ -3,10 +3,11 @@
 //   g_a:             image [1,3,H,W] RGB 0..1 (H, W multiples of 16) -> latent [1,320,H/16,W/16]
 //   g_s:             latent [1,320,h,w] (dequantised y)               -> image [1,3,16h,16w] (clamp to 0..1)
 //   caption_encoder: tokens int64 [1,L], mask float [1,L]              -> embedding [1,128]
-//   generator_prior: caption [1,128], y_sel [1,320,h,w], mask [1,320]   -> mu [1,320,h,w] (conditional mean)
+//   generator_prior: caption [1,128], y_sel [1,320,h,w], mask [1,320], quant_step [1] -> centre [1,320,h,w]
+//                    (conditional mean; transmitted channels: an estimate inside their quantisation bin)
 //   generator:       r_t [1,320,h,w], t [1], caption, y_sel, mask, centre [1,320,h,w] -> v [1,320,h,w]
 // Both work in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation); the flow
-// moves the residual r = z - centre, where centre = mu with the transmitted channels at their values.
+// moves the residual r = z - centre, where centre = generator_prior's output.
 import * as ort from 'onnxruntime-node'
 import { closeModels, loadManifest, openModel } from '../models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
@@ -36,7 +37,7 @@ export interface CodecModels {
   analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
   synthesis(latent: Float32Array, h: number, w: number): Promise<Float32Array>
   embedCaption(caption: string): Promise<Float32Array>
-  priorMean(caption: Float32Array, ySel: Float32Array, mask: Float32Array, h: number, w: number): Promise<Float32Array>
+  priorMean(caption: Float32Array, ySel: Float32Array, mask: Float32Array, quantStep: number, h: number, w: number): Promise<Float32Array>
   velocity(r: Float32Array, t: number, caption: Float32Array, ySel: Float32Array, mask: Float32Array, centre: Float32Array, h: number, w: number): Promise<Float32Array>
 }
 
@@ -125,11 +126,12 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
         mask: new ort.Tensor('float32', mask, [1, L])
       })
     },
-    priorMean: (caption, ySel, mask, h, w) =>
+    priorMean: (caption, ySel, mask, quantStep, h, w) =>
       single(prior, {
         caption: new ort.Tensor('float32', caption, [1, captionDim]),
         y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
-        mask: new ort.Tensor('float32', mask, [1, latentChannels])
+        mask: new ort.Tensor('float32', mask, [1, latentChannels]),
+        quant_step: new ort.Tensor('float32', Float32Array.of(quantStep), [1])
       }),
     velocity: (r, t, caption, ySel, mask, centre, h, w) =>
       single(generator, {

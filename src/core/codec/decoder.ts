@@ -100,11 +100,12 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   let t = performance.now()
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
-  // The flow's source is centred on the prior's conditional-mean estimate; transmitted channels sit at their values.
+  // The flow's source is centred on the prior's conditional-mean estimate; transmitted channels on its estimate
+  // inside their quantisation bin (a coarse step is smoothed, yet the latent still quantises back to the packet).
   t = performance.now()
-  const centre = await models.priorMean(caption, ySel, mask, lh, lw)
+  const centre = await models.priorMean(caption, ySel, mask, h.quantStep, lh, lw)
   if (centre.length !== N * n) throw new GscError(`generator_prior returned ${centre.length} values for a ${lh}x${lw} latent`)
-  for (const c of h.channelIndices) centre.set(ySel.subarray(c * n, (c + 1) * n), c * n)
+  keepInBin(centre, yKnown, h.channelIndices, h.quantStep, models.mean, models.std, n)
   timings.priorMs = performance.now() - t
 
   const total = samples * (steps + 1)
@@ -129,7 +130,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
         steps,
         schedule: { noiseT: 1, dataT: 0 },
         velocity: (rr, tt) => models.velocity(rr, tt, caption, ySel, mask, centre, lh, lw),
-        // Keep transmitted channels on their straight path r_t = t * noise: exactly on y_sel at t = 0.
+        // Keep transmitted channels on their straight path r_t = t * noise: exactly on the centre at t = 0.
         constrain: (rr, tt) => {
           for (const c of h.channelIndices) {
             const o = c * n
@@ -141,14 +142,13 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
       })
     }
     genMs += performance.now() - tg
-    // z = centre + r, back to g_a units; transmitted channels are set to their dequantised values exactly.
+    // z = centre + r, back to g_a units (transmitted channels: r = 0, the centre's in-bin estimate).
     const y = new Float32Array(N * n)
     for (let c = 0; c < N; c++) {
       const m = models.mean[c]
       const s = models.std[c]
       for (let i = 0; i < n; i++) y[c * n + i] = (centre[c * n + i] + r[c * n + i]) * s + m
     }
-    h.channelIndices.forEach((c, j) => y.set(yKnown.subarray(j * n, (j + 1) * n), c * n))
     if (k === 0 && opts.returnLatent) firstLatent = y
     throwIfAborted(opts.signal)
     const ts = performance.now()
@@ -185,4 +185,21 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     latent: firstLatent,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))
   }
+}
+
+/**
+ * Clamps the transmitted channels of the prior's centre (normalised units) into their quantisation bins
+ * [v - step/2, v + step/2] (g_a units, v = the dequantised value). The prior's tanh keeps them there already;
+ * the clamp makes "the decoded latent quantises back to the packet" hold whatever model file is loaded.
+ */
+function keepInBin(centre: Float32Array, yKnown: Float32Array, channels: readonly number[], step: number, mean: ArrayLike<number>, std: ArrayLike<number>, n: number): void {
+  channels.forEach((c, j) => {
+    const half = step * 0.499 // just inside: round-half-away would carry an exact edge into the next bin
+    for (let i = 0; i < n; i++) {
+      const v = yKnown[j * n + i]
+      const y = centre[c * n + i] * std[c] + mean[c]
+      const clamped = Math.min(v + half, Math.max(v - half, y))
+      if (clamped !== y) centre[c * n + i] = (clamped - mean[c]) / std[c]
+    }
+  })
 }
