@@ -84,7 +84,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   const lw = Math.ceil(h.width / LATENT_FACTOR)
   const n = lh * lw
 
-  // Transmitted channels: dequantised values (kept exactly) and their normalised form for the generator.
+  // Transmitted channels: dequantised values (the bin centres) and their normalised form for the generator.
   const mask = new Float32Array(N)
   const ySel = new Float32Array(N * n)
   const yKnown = new Float32Array(h.channelIndices.length * n)
