@@ -8,6 +8,7 @@ import argparse
 import io
 import os
 import pickle
+import sys
 
 import torch
 from PIL import Image
@@ -25,11 +26,15 @@ def main():
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     common.setup(cfg)
-    # the ranking depends on g_a; the pack is built from the codec checkpoint the run will start from
-    codec = torch.load(os.path.join(common.RUNS_DIR, 'cpu', 'codec.pt'), map_location='cpu')
-    ga = Analysis(cfg)
-    ga.load_state_dict(codec['g_a'])
-    items, _, _ = latents.build_cache(dict(cfg, name='cpu'), ga, torch.device('cpu'))
+    # The ranking depends on g_a. Every config starts from the same fixed DCT g_a and none trains it
+    # (train_analysis false), so the rankings are those of a fresh g_a; a config that trained g_a would need
+    # them recomputed on the device. The latent cache is keyed by config name and g_a hash: with the same
+    # cache settings the CPU config's cache holds exactly these latents, so it is reused when present.
+    if cfg['codec'].get('train_analysis', True):
+        sys.exit('pack_device_data: this config trains g_a, so rankings made here would not match its latents')
+    cpu = common.load_config('cpu')
+    name = 'cpu' if cpu['cache'] == cfg['cache'] and not cpu.get('max_images') else cfg['name']
+    items, _, _ = latents.build_cache(dict(cfg, name=name), Analysis(cfg), torch.device('cpu'))
     ranks = {it['rel']: it['rank'].tolist() for it in items}
     photos = []
     for rel, im in common.load_train_images(cfg):
