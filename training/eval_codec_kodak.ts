@@ -52,11 +52,12 @@ async function main(): Promise<void> {
   const [lh, lw] = [32, 48]
   const z = new Float32Array(320 * lh * lw).map((_, i) => Math.sin(i * 0.37))
   const feeds = {
-    z_t: new ort.Tensor('float32', z, [1, 320, lh, lw]),
+    r_t: new ort.Tensor('float32', z, [1, 320, lh, lw]),
     t: new ort.Tensor('float32', Float32Array.from([0.5]), [1]),
     caption: new ort.Tensor('float32', new Float32Array(128), [1, 128]),
     y_sel: new ort.Tensor('float32', new Float32Array(320 * lh * lw), [1, 320, lh, lw]),
-    mask: new ort.Tensor('float32', new Float32Array(320), [1, 320])
+    mask: new ort.Tensor('float32', new Float32Array(320), [1, 320]),
+    centre: new ort.Tensor('float32', new Float32Array(320 * lh * lw), [1, 320, lh, lw])
   }
   await gen.run(feeds)
   const tG: number[] = []
