@@ -91,6 +91,12 @@ def train_pack():
 _PACK = None
 
 
+def train_pack_note():
+    """How the photos reached this run when they came from a pack (recorded with the checkpoint), else None."""
+    pack = train_pack()
+    return None if pack is None else f"packed by training/pack_device_data.py as WebP quality {pack['quality']} (short side <= {pack['cache']['max_short_side']})"
+
+
 def decode_webp(data):
     """uint8 HxWx3 from WebP bytes: Pillow, or OpenCV where this Pillow was built without WebP."""
     import io

@@ -179,6 +179,9 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
     man.setdefault('formatVersion', 1)
     man.setdefault('models', {})
     data = f"../shared/data/train ({codec['images']} photos: BSDS500, Sun-Hays 80, ImageNet samples; research/non-commercial terms, see its README)"
+    codec_data = data + (f"; {codec['pack']}" if codec.get('pack') else '')
+    codec_cfg = codec.get('config', cfg)
+    ga_trained = codec_cfg['codec'].get('train_analysis', True)
     lic = 'MIT (weights trained by this project); training images are research-use only'
     stamp = datetime.datetime.utcnow().replace(microsecond=0).isoformat() + 'Z'
     lay = channel_layout(cfg)
@@ -186,13 +189,14 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
     cm = load_metrics(cfg, 'codec')
     gm = generator_metrics(cfg)
     entries = {
-        'g_a': dict(stage='codec-analysis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
+        'g_a': dict(stage='codec-analysis', **(dict(steps=codec['steps'], hardware=codec['hardware']) if ga_trained else
+                                               dict(steps='not trained (fixed DCT transform)', hardware='none (not trained)')), metrics=cm,
                     latent={'channels': cfg['latent_channels'], 'downsample': 16, 'quantStepAllChannels': 1.0, 'scale': cfg['latent_scale'],
                             'inputPadding': 'edge-replicate to multiples of 16, crop the g_s output',
                             'layout': [{'plane': 'Y' if p == 0 else ('Cb' if p == 1 else 'Cr'), 'u': u, 'v': v} for p, u, v in lay]},
                     notes='RGB float32 in [0,1], NCHW, H and W multiples of 16 -> y (320 channels at 1/16). Channel k = 16 x the orthonormal 16x16 DCT coefficient (plane,u,v) of the layout (lowest frequency first) of YCbCr (full-range BT.601, Y centred on 0)' + (', refined by a learned 1x1 layer' if cfg['codec'].get('train_analysis', True) else '; in this configuration g_a is NOT trained (train_analysis=false): it is exactly that fixed transform') + '; quantise with round(y/quantStep). '),
-        'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm,
-                    notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding. '),
+        'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm, trainingData=codec_data,
+                    notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding; trained with training/configs/' + codec_cfg['name'] + '.json. '),
         'generator': dict(stage='generator', steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
                           modelId=cfg['model_id'], selectionRule=f'{latents.SELECTION_RULE} (training/channel_select.py)',
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
@@ -224,7 +228,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
         else:
             e['notes'] += common_notes + f"{diffs[mid]['maxAbsDiff']:.2e}."
         man['models'][mid] = {'stage': e.pop('stage'), 'file': mid + '.onnx', 'sha256': digest, 'bytes': os.path.getsize(path),
-                              'inputs': ins, 'outputs': outs, 'trainingData': data, 'steps': e.pop('steps'), 'hardware': e.pop('hardware'),
+                              'inputs': ins, 'outputs': outs, 'trainingData': e.pop('trainingData', data), 'steps': e.pop('steps'), 'hardware': e.pop('hardware'),
                               'config': cfg['name'], 'license': lic, 'metrics': e.pop('metrics'), **e}
     with open(mpath + '.tmp', 'w') as f:
         json.dump(man, f, indent=2)

@@ -25,7 +25,7 @@ def random_batch(images, n, crop, rng):
 
 def save(ckpt, ga, gs, steps, dev, images, cfg):
     torch.save({'g_a': ga.state_dict(), 'g_s': gs.state_dict(), 'steps': steps, 'hardware': common.hardware_string(dev),
-                'images': len(images), 'config': cfg}, ckpt + '.tmp')
+                'images': len(images), 'config': cfg, 'pack': common.train_pack_note()}, ckpt + '.tmp')
     os.replace(ckpt + '.tmp', ckpt)
 
 
