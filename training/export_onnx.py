@@ -178,7 +178,11 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
             man = json.load(f)
     man.setdefault('formatVersion', 1)
     man.setdefault('models', {})
-    data = f"../shared/data/train ({codec['images']} photos: BSDS500, Sun-Hays 80, ImageNet samples; research/non-commercial terms, see its README)"
+    def data_of(n):
+        return f"../shared/data/train ({n} photos: BSDS500, Sun-Hays 80, ImageNet samples; research/non-commercial terms, see its README)"
+    data = data_of(codec['images'])
+    # the generator's latents come from its own filter of the photos (crop size), recorded with its checkpoint
+    gen_data = data_of(gck['images']) if 'images' in gck else data
     codec_data = data + (f"; {codec['pack']}" if codec.get('pack') else '')
     codec_cfg = codec.get('config', cfg)
     ga_trained = codec_cfg['codec'].get('train_analysis', True)
@@ -190,14 +194,14 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
     gm = generator_metrics(cfg)
     entries = {
         'g_a': dict(stage='codec-analysis', **(dict(steps=codec['steps'], hardware=codec['hardware']) if ga_trained else
-                                               dict(steps='not trained (fixed DCT transform)', hardware='none (not trained)')), metrics=cm,
+                                               dict(steps='not trained (fixed DCT transform)', hardware='none (not trained)', trainingData='none (not trained)')), metrics=cm,
                     latent={'channels': cfg['latent_channels'], 'downsample': 16, 'quantStepAllChannels': 1.0, 'scale': cfg['latent_scale'],
                             'inputPadding': 'edge-replicate to multiples of 16, crop the g_s output',
                             'layout': [{'plane': 'Y' if p == 0 else ('Cb' if p == 1 else 'Cr'), 'u': u, 'v': v} for p, u, v in lay]},
                     notes='RGB float32 in [0,1], NCHW, H and W multiples of 16 -> y (320 channels at 1/16). Channel k = 16 x the orthonormal 16x16 DCT coefficient (plane,u,v) of the layout (lowest frequency first) of YCbCr (full-range BT.601, Y centred on 0)' + (', refined by a learned 1x1 layer' if cfg['codec'].get('train_analysis', True) else '; in this configuration g_a is NOT trained (train_analysis=false): it is exactly that fixed transform') + '; quantise with round(y/quantStep). '),
         'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm, trainingData=codec_data,
                     notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding; trained with training/configs/' + codec_cfg['name'] + '.json. '),
-        'generator': dict(stage='generator', steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
+        'generator': dict(stage='generator', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
                           modelId=cfg['model_id'], selectionRule=f'{latents.SELECTION_RULE} (training/channel_select.py)',
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
                           normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
@@ -209,11 +213,11 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
                                     'noCaption': 'caption input = zeros [1,128]'},
                           captionedImages=gck['captioned_images'],
                           notes='rectified-flow velocity of the residual around generator_prior\'s estimate, normalised g_a latent space, one model for C in {0,1,2,4,8,16}; y_sel = normalised dequantised transmitted channels scattered into 320 channels (zeros elsewhere), mask = 1 for transmitted channels. '),
-        'generator_prior': dict(stage='generator-prior', steps=gck['steps'], hardware=gck['hardware'],
+        'generator_prior': dict(stage='generator-prior', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'],
                                 metrics={'status': 'trained jointly with the generator (regression to the latent, loss = pixel MSE' + (f" + {cfg['generator']['prior_msssim_weight']} x (1 - MS-SSIM) through g_s" if cfg['generator'].get('prior_msssim_weight') else '') + '); its own Kodak numbers are the prior (steps 0) rows of the generator metrics'},
                                 captionedImages=gck['captioned_images'],
                                 notes='the conditional-mean estimate of every channel (normalised latent) from caption embedding, y_sel, mask and the packet\'s quant_step [1] (g_a units); transmitted channels are estimated inside their quantisation bin (y_sel + step/2 tanh(.)), so the decoded latent quantises back to the packet. The centre of the flow\'s source distribution. '),
-        'caption_encoder': dict(stage='caption-encoder', steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},
+        'caption_encoder': dict(stage='caption-encoder', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},
                                 vocab='caption_vocab.json', vocabSha256=sha256(os.path.join(out, 'caption_vocab.json')), maxTokens=cfg['generator']['max_tokens'],
                                 captionedImages=gck['captioned_images'],
                                 notes='tokens int64 [1,L] (src/core/models/tokenizer.ts; 0 pad, 1 unknown), mask float32 [1,L] (1 = real token) -> embedding [1,128]. '),

@@ -162,7 +162,7 @@ def save(path, cfg, dev, ema, raw, mean, std, vocab, steps, has_cap, loss):
     torch.save({'generator_ema': ema[0].state_dict(), 'caption_encoder': ema[1].state_dict(), 'prior_ema': ema[2].state_dict(),
                 'generator': raw[0].state_dict(), 'caption_encoder_raw': raw[1].state_dict(), 'prior': raw[2].state_dict(),
                 'flow_space': 'residual', 'mean': mean, 'std': std, 'vocab': vocab, 'steps': steps,
-                'hardware': common.hardware_string(dev), 'captioned_images': int(has_cap.sum()),
+                'hardware': common.hardware_string(dev), 'captioned_images': int(has_cap.sum()), 'images': len(has_cap),
                 'loss': float(loss[0]), 'prior_loss': float(loss[1]), 'prior_msssim_loss': float(loss[2]), 'config': cfg}, tmp)
     os.replace(tmp, path)
 
