@@ -35,6 +35,8 @@ def setup(cfg):
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(int(cfg.get('threads', 2)))
+    # TF32 matmuls/convolutions on CUDA (ignored on CPU): the networks train in float32 and need no more
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     dev = cfg.get('device', 'cpu')
     if dev == 'cuda' and not torch.cuda.is_available():
         print('config asks for cuda but no CUDA device is available; using cpu', file=sys.stderr)
@@ -75,6 +77,9 @@ def load_rgb(path):
     return np.asarray(Image.open(path).convert('RGB'), dtype=np.uint8)
 
 
+_PACK = None
+
+
 def train_pack():
     """The packed training photos (training/pack_device_data.py) named by GSC_TRAIN_PACK, or None.
     A lent GPU machine has no ../shared/data; the pack carries the photos and their channel rankings there."""
@@ -86,9 +91,6 @@ def train_pack():
         with open(path, 'rb') as f:
             _PACK = pickle.load(f)
     return _PACK
-
-
-_PACK = None
 
 
 def train_pack_note():

@@ -23,41 +23,7 @@ import common
 from channel_select import rank_channels
 from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, channel_layout, load_prior, sample_latent
 import tokenizer
-
-W5 = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333]
-
-
-def gauss(size=11, sigma=1.5):
-    a = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-a * a / (2 * sigma * sigma))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :]).view(1, 1, size, size)
-
-
-def ssim_parts(x, y, k):
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mx, my = F.conv2d(x, k), F.conv2d(y, k)
-    sxx = F.conv2d(x * x, k) - mx * mx
-    syy = F.conv2d(y * y, k) - my * my
-    sxy = F.conv2d(x * y, k) - mx * my
-    cs = (2 * sxy + c2) / (sxx + syy + c2)
-    l = (2 * mx * my + c1) / (mx * mx + my * my + c1)
-    return (l * cs).mean().item(), cs.mean().item()
-
-
-def msssim(a, b):
-    """a, b: uint8-valued float64 tensors [3,H,W] -> MS-SSIM on luma."""
-    def luma(t):
-        return (0.299 * t[0] + 0.587 * t[1] + 0.114 * t[2]).view(1, 1, *t.shape[1:])
-    x, y, k = luma(a), luma(b), gauss()
-    res = 1.0
-    for s in range(5):
-        ss, cs = ssim_parts(x, y, k)
-        res *= max(ss if s == 4 else cs, 0.0) ** W5[s]
-        if s < 4:
-            x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
-    return res
-
+from msssim import msssim as msssim_batch
 
 def to_u8(img):
     return torch.round(img.clamp(0, 1) * 255).double()
@@ -150,7 +116,7 @@ def main():
             for key, img in (('gen', rec), ('base', base), ('bicubic', bic)):
                 u = to_u8(img[0])
                 rows[c][key + '_psnr'].append(psnr(u, orig))
-                rows[c][key + '_msssim'].append(msssim(u, orig))
+                rows[c][key + '_msssim'].append(float(msssim_batch(u[None] / 255, orig[None] / 255, floor=0)[0]))
         print(f'{os.path.basename(f)} done {time.time() - t0:.0f}s', flush=True)
     out = {'temperature': a.temperature, 'dataset': f'{os.path.basename(os.path.normpath(a.data_dir)) if a.data_dir else "kodak"} ({len(all_files)} images: ' + ', '.join(os.path.basename(f)[:-4] for f in all_files) + ')', 'steps': a.steps, 'quantStep': a.quant_step, 'seed': a.seed,
            'captions': f'built-in captioner ({len(caps)} Kodak captions loaded; every evaluated image had one)' if caps else 'none (caption embedding zeros)', 'generatorTrainingSteps': gck['steps'], 'perC': {}}

@@ -1,7 +1,8 @@
 """Differentiable MS-SSIM on BT.601 luma, the same definition as src/core/analysis/metrics.ts (Gaussian 11x11
 window, sigma 1.5, 'valid' filtering, K1 = 0.01, K2 = 0.03, 2x2 average pooling between scales, standard
-5-scale weights; fewer scales, renormalised, when the image is too small). Used as a training loss, so each
-image's terms are clamped at a small positive value instead of 0 (a zero base has no usable gradient)."""
+5-scale weights; fewer scales, renormalised, when the image is too small). As a training loss each image's
+terms are clamped at a small positive value (a zero base has no usable gradient); evaluation passes floor=0,
+the metric's own clamp."""
 import torch
 import torch.nn.functional as F
 
@@ -10,8 +11,8 @@ LUMA = (0.299, 0.587, 0.114)
 C1, C2 = 0.01 ** 2, 0.03 ** 2
 
 
-def _gauss(size, sigma, device):
-    r = torch.arange(size, dtype=torch.float32, device=device) - (size - 1) / 2
+def _gauss(size, sigma, like):
+    r = torch.arange(size, dtype=like.dtype, device=like.device) - (size - 1) / 2
     g = torch.exp(-r * r / (2 * sigma * sigma))
     return g / g.sum()
 
@@ -20,7 +21,7 @@ def _ssim_parts(x, y):
     """x, y: [B,1,H,W] in [0,1] -> per-image (mean ssim, mean cs), each [B]."""
     size = min(11, x.shape[-1], x.shape[-2])
     size -= 1 - size % 2
-    g = _gauss(size, 1.5, x.device)
+    g = _gauss(size, 1.5, x)
     kh, kw = g.view(1, 1, size, 1), g.view(1, 1, 1, size)
 
     def filt(a):

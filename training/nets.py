@@ -202,8 +202,8 @@ class PriorMean(nn.Module):
         self.q_cond = nn.Linear(1, cond_dim)
         nn.init.zeros_(self.q_cond.weight)
         nn.init.zeros_(self.q_cond.bias)
-        dil = [1, 2, 4, 1] if blocks <= 4 else [1, 2, 4, 1, 2, 1, 1, 1][:blocks]
-        self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in dil[:blocks]])
+        dil = ([1, 2, 4, 1] if blocks <= 4 else [1, 2, 4, 1, 2, 1, 1, 1])[:blocks]
+        self.blocks = nn.ModuleList([ResBlock(ch, cond_dim, d) for d in dil])
         self.out_norm = nn.GroupNorm(8, ch)
         self.out = nn.Conv2d(ch, n, 3, padding=1)
         nn.init.zeros_(self.out.weight)
@@ -239,7 +239,7 @@ def load_prior(prior, state, std):
 
 class Generator(nn.Module):
     """Rectified-flow velocity v(r_t, t, caption, y_sel, mask, centre) for the residual r = z - centre in
-    normalised latent space, where centre = PriorMean's estimate (transmitted channels: their values).
+    normalised latent space, where centre = PriorMean's estimate (transmitted channels: its in-bin estimate).
     r_t, y_sel, centre: [B,320,h,w]; t: [B]; caption: [B,caption_dim] (zeros = no caption); mask: [B,320] (1 =
     the channel was transmitted; y_sel holds its normalised dequantised values, zeros elsewhere).
     The input layer is a 1x1 convolution over concat(r_t, y_sel, centre, mask broadcast), written as a sum so

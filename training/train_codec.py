@@ -38,7 +38,6 @@ def main():
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     dev = common.setup(cfg)
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     c = cfg['codec']
     steps = a.steps or c['steps']
     images = [im for im in common.load_train_images(cfg) if min(im[1].shape[:2]) >= c['crop']]

@@ -36,7 +36,6 @@ def main():
     a = ap.parse_args()
     cfg = common.load_config(a.config)
     dev = common.setup(cfg)
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     g = cfg['generator']
     steps = a.steps or g['steps']
     out = common.run_dir(cfg)
@@ -109,7 +108,8 @@ def main():
         z0 = (y - mean_d) / std_d
         qb = q.view(B, 1, 1, 1)
         y_sel = ((torch.round(y / qb) * qb - mean_d) / std_d) * mask.view(B, n_ch, 1, 1)
-        tok, tm = ids[idx.to(dev)], tmask[idx.to(dev)]
+        idx_d = idx.to(dev)
+        tok, tm = ids[idx_d], tmask[idx_d]
         keep = (has_cap[idx] & torch.from_numpy(rng.random(B) >= cap_drop)).float().to(dev).view(B, 1)
         cap = enc(tok, tm) * keep
         mu = prior(cap, y_sel, mask, q)

@@ -193,8 +193,8 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
  * the clamp makes "the decoded latent quantises back to the packet" hold whatever model file is loaded.
  */
 function keepInBin(centre: Float32Array, yKnown: Float32Array, channels: readonly number[], step: number, mean: ArrayLike<number>, std: ArrayLike<number>, n: number): void {
+  const half = step * 0.499 // just inside: round-half-away would carry an exact edge into the next bin
   channels.forEach((c, j) => {
-    const half = step * 0.499 // just inside: round-half-away would carry an exact edge into the next bin
     for (let i = 0; i < n; i++) {
       const v = yKnown[j * n + i]
       const y = centre[c * n + i] * std[c] + mean[c]
