@@ -5,13 +5,16 @@
 //   mean-fill  = the packet's transmitted channels dequantised, every other channel at its training mean, g_s;
 //   bicubic    = that decode averaged over each 16x16 block and bicubically upsampled (sharp, 'cubic').
 // Each is scored against the original: MS-SSIM (luma, 5 scales), PSNR, and detection agreement (F1 at IoU 0.5
-// of detections at score >= 0.3 on the reconstruction vs on the original, as gsc bench measures it).
+// of detections at score >= 0.3 on the reconstruction vs on the original, as gsc bench measures it: the mean of
+// per-image F1, where an image with no detection on either side counts 1). Also the pooled F1 over the set
+// (matches, detections and reference detections summed over images before dividing): images without
+// detections then weigh nothing, and each object counts once, so a few empty images cannot swing it.
 // Usage: npx tsx training/eval_conditions.ts [--data dir] [--every K] [--limit N] [--out file.json] [--temperature T] [--steps N]
 // (the manifest's numbers: --out training/runs/cpu/metrics_conditions.json on all of Kodak, then export again)
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { detectionAgreement } from '../src/core/analysis/detections'
+import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../src/core/analysis/detections'
 import { msssim, psnr } from '../src/core/analysis/metrics'
 import { AGREEMENT_SCORE } from '../src/core/bench/runBench'
 import { machineInfo } from '../src/core/bench/machine'
@@ -26,6 +29,7 @@ import { cropImage, fromPlanarFloat, readImage, resizeImage, type RgbImage } fro
 const CS = [0, 1, 2, 4, 8, 16]
 const KINDS = ['generator', 'prior', 'meanFill', 'bicubic'] as const
 type Kind = (typeof KINDS)[number]
+type Row = { msssim: number[]; psnr: number[]; f1: number[]; counts: DetectionCounts[] }
 
 /** Mean of every 16x16 block (edge blocks: their pixels inside the image), bicubically upsampled back. */
 async function blockBicubic(img: RgbImage): Promise<RgbImage> {
@@ -60,10 +64,10 @@ async function main(): Promise<void> {
   const models = await loadCodecModels()
   const detector = await getDetector()
   const detect = async (img: RgbImage) => (await detector.detect(img, { scoreThreshold: AGREEMENT_SCORE })).map((d) => ({ classId: d.classId, score: d.score, box: d.box }))
-  const rows: Record<string, Record<Kind, { msssim: number[]; psnr: number[]; f1: number[] }>> = {}
+  const rows: Record<string, Record<Kind, Row>> = {}
   const bits: Record<string, number[]> = {}
   for (const c of CS) {
-    rows[c] = Object.fromEntries(KINDS.map((k) => [k, { msssim: [], psnr: [], f1: [] }])) as unknown as Record<Kind, { msssim: number[]; psnr: number[]; f1: number[] }>
+    rows[c] = Object.fromEntries(KINDS.map((k) => [k, { msssim: [], psnr: [], f1: [], counts: [] }])) as unknown as Record<Kind, Row>
     bits[c] = []
   }
   const t0 = performance.now()
@@ -88,7 +92,10 @@ async function main(): Promise<void> {
         const r = rows[c][kind]
         r.msssim.push(msssim(original, img))
         r.psnr.push(psnr(original, img))
-        r.f1.push(detectionAgreement(reference, await detect(img), 0.5).f1)
+        const found = await detect(img)
+        const agreement = detectionAgreement(reference, found, 0.5)
+        r.f1.push(agreement.f1)
+        r.counts.push({ matched: agreement.matched, found: found.length, reference: reference.length })
       }
     }
     console.log(`${f} done ${((performance.now() - t0) / 1000).toFixed(0)}s`)
@@ -100,17 +107,21 @@ async function main(): Promise<void> {
       c,
       {
         meanBits: Math.round(mean(bits[c])),
-        ...Object.fromEntries(KINDS.map((k) => [k, { msssim: r4(mean(rows[c][k].msssim)), psnr: r4(mean(rows[c][k].psnr)), f1: r4(mean(rows[c][k].f1)) }]))
+        ...Object.fromEntries(
+          KINDS.map((k) => [k, { msssim: r4(mean(rows[c][k].msssim)), psnr: r4(mean(rows[c][k].psnr)), f1: r4(mean(rows[c][k].f1)), pooledF1: r4(pooledAgreement(rows[c][k].counts).f1) }])
+        )
       }
     ])
   )
   const result = {
     dataset: `${dir.split('/').pop()} (${files.length} images)`,
-    method: 'product encoder (step rule, built-in captioner) and decoder through onnxruntime-node; F1 at IoU 0.5, detections at score >= 0.3 vs those on the original',
+    method:
+      'product encoder (step rule, built-in captioner) and decoder through onnxruntime-node; F1 at IoU 0.5, detections at score >= 0.3 vs those on the original; f1 = mean of per-image F1 (no detection on either side = 1), pooledF1 = F1 of the summed counts',
+    referenceDetections: rows[CS[0]].generator.counts.map((c) => c.reference),
     temperature: temperature ?? models.recommendedTemperature,
     steps: steps ?? models.recommendedSteps,
     perC,
-    perImage: Object.fromEntries(CS.map((c) => [c, Object.fromEntries(KINDS.map((k) => [k, { msssim: rows[c][k].msssim.map(r4), f1: rows[c][k].f1.map(r4) }]))])),
+    perImage: Object.fromEntries(CS.map((c) => [c, Object.fromEntries(KINDS.map((k) => [k, { msssim: rows[c][k].msssim.map(r4), f1: rows[c][k].f1.map(r4), matchedFound: rows[c][k].counts.map((n) => [n.matched, n.found]) }]))])),
     machine: machineInfo(),
     seconds: Math.round((performance.now() - t0) / 1000)
   }

@@ -51,7 +51,8 @@ def build_cache(cfg, ga, dev, use_disk=True):
         h.update(SELECTION_RULE.encode())
         key = h.hexdigest()[:16]
         os.makedirs(common.CACHE_DIR, exist_ok=True)
-        path = os.path.join(common.CACHE_DIR, f"latents_{cfg['name']}_{key}.pt")
+        # a fine-tuning config names the config whose cache (same cache settings, same g_a) it reuses
+        path = os.path.join(common.CACHE_DIR, f"latents_{cfg.get('latent_cache', cfg['name'])}_{key}.pt")
         if os.path.exists(path):
             d = torch.load(path)
             return d['items'], d['mean'], d['std']

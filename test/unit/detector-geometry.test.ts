@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { detectionAgreement, iou, matchDetections, nonMaxSuppression, type Box } from '../../src/core/analysis/detections'
+import { detectionAgreement, iou, matchDetections, nonMaxSuppression, pooledAgreement, type Box } from '../../src/core/analysis/detections'
 
 const d = (classId: number, score: number, box: Box) => ({ classId, className: String(classId), score, box })
 
@@ -28,6 +28,25 @@ describe('nonMaxSuppression', () => {
     expect(kept.map((k) => k.score)).toEqual([0.9, 0.7, 0.5, 0.4])
     expect(nonMaxSuppression(items, 0.3).map((k) => k.score)).toEqual([0.9, 0.7, 0.5])
     expect(nonMaxSuppression(items, 0.5, 2)).toHaveLength(2)
+  })
+})
+
+describe('pooledAgreement', () => {
+  it('sums counts before dividing, so images empty on both sides weigh nothing', () => {
+    const empty = { matched: 0, found: 0, reference: 0 }
+    const busy = { matched: 3, found: 4, reference: 6 } // P 0.75, R 0.5
+    const miss = { matched: 0, found: 2, reference: 0 } // two false detections
+    expect(pooledAgreement([empty, busy]).f1).toBeCloseTo(0.6, 12)
+    expect(pooledAgreement([empty, empty, empty, busy]).f1).toBeCloseTo(0.6, 12)
+    const a = pooledAgreement([busy, miss])
+    expect([a.matched, a.precision, a.recall]).toEqual([3, 0.5, 0.5])
+    expect(a.f1).toBeCloseTo(0.5, 12)
+  })
+
+  it('is full agreement when no image has a detection, none when nothing matches', () => {
+    expect(pooledAgreement([]).f1).toBe(1)
+    expect(pooledAgreement([{ matched: 0, found: 0, reference: 0 }]).f1).toBe(1)
+    expect(pooledAgreement([{ matched: 0, found: 0, reference: 2 }]).f1).toBe(0)
   })
 })
 

@@ -103,6 +103,30 @@ export function detectionAgreement(
   const matched = matchDetections(reference, test, iouThreshold).filter((m) => m >= 0).length
   const precision = test.length ? matched / test.length : 0
   const recall = reference.length ? matched / reference.length : 0
-  const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
-  return { precision, recall, f1, matched }
+  return { precision, recall, f1: harmonicMean(precision, recall), matched }
+}
+
+function harmonicMean(a: number, b: number): number {
+  return a + b > 0 ? (2 * a * b) / (a + b) : 0
+}
+
+/** One image's detection counts: matched at the IoU threshold, found on the reconstruction, on the original. */
+export interface DetectionCounts {
+  matched: number
+  found: number
+  reference: number
+}
+
+/**
+ * Agreement over a set of images, pooled: matches, detections and reference detections are summed before
+ * dividing, so each object counts once and images without detections on either side weigh nothing (the
+ * mean of per-image F1 counts each such image as 1). No detection anywhere counts as full agreement.
+ */
+export function pooledAgreement(counts: readonly DetectionCounts[]): DetectionAgreement {
+  const sum = (k: keyof DetectionCounts) => counts.reduce((s, c) => s + c[k], 0)
+  const [matched, found, reference] = [sum('matched'), sum('found'), sum('reference')]
+  if (found === 0 && reference === 0) return { precision: 1, recall: 1, f1: 1, matched: 0 }
+  const precision = found ? matched / found : 0
+  const recall = reference ? matched / reference : 0
+  return { precision, recall, f1: harmonicMean(precision, recall), matched }
 }
