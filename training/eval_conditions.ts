@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const dir = resolve(values.data ?? '../shared/data/kodak')
   if (!existsSync(dir)) throw new Error(`images not found at ${dir}`)
   const files = readdirSync(dir)
-    .filter((f) => /\.png$/i.test(f))
+    .filter((f) => /\.(png|jpe?g)$/i.test(f))
     .sort()
     .filter((_, i) => i % Number(values.every ?? 1) === 0)
     .slice(0, values.limit ? Number(values.limit) : undefined)

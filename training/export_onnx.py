@@ -162,9 +162,13 @@ def generator_metrics(cfg):
         for c, row in pipe['perC'].items():
             m[f'kodak_msssim_C{c}'] = row['generator']['msssim']
             m[f'kodak_f1_C{c}'] = row['generator']['f1']
+            if 'pooledF1' in row['generator']:
+                m[f'kodak_pooled_f1_C{c}'] = row['generator']['pooledF1']
         for c, row in pipe['perC'].items():
             m[f'kodak_bicubic_msssim_C{c}'] = row['bicubic']['msssim']
             m[f'kodak_bicubic_f1_C{c}'] = row['bicubic']['f1']
+            if 'pooledF1' in row['bicubic']:
+                m[f'kodak_bicubic_pooled_f1_C{c}'] = row['bicubic']['pooledF1']
     m['pipeline'] = pipe
     return m
 
