@@ -15,12 +15,16 @@ if [ ! -d ../shared/data/train ]; then
   exit 0
 fi
 OUT=$(mktemp -d)
-trap 'rm -rf "$OUT" training/runs/smoke' EXIT
+trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft' EXIT
 start=$(date +%s)
 echo "training smoke test: codec steps"
 "$PY" training/train_codec.py --config smoke
 echo "training smoke test: generator steps"
 "$PY" training/train_generator.py --config smoke
+echo "training smoke test: fine-tuning steps (starts from the smoke run's checkpoints)"
+ft_log=$("$PY" training/train_generator.py --config smoke_ft --resume)
+echo "$ft_log"
+grep -q 'resumed at step 3' <<<"$ft_log" || { echo "training smoke test: FAILED - fine-tuning did not start from the smoke run" >&2; exit 1; }
 echo "training smoke test: export to $OUT"
 "$PY" -W ignore training/export_onnx.py --config smoke --out "$OUT"
 echo "training smoke test: load and run in onnxruntime-node"

@@ -10,11 +10,13 @@ r_{i-1} = r_i + (t_{i-1} - t_i) v(r_i, t_i, ...), image latent = centre + r_0.
 Conditions per sample: C in c_choices (0 = caption only), the top-C channels of the image by the
 channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
 caption embedding dropped (zeros) with probability caption_dropout (always, if no captions exist).
-Usage: python3 training/train_generator.py --config cpu [--steps N] [--resume]"""
+Usage: python3 training/train_generator.py --config cpu [--steps N] [--resume]
+A fine-tuning config (cpu_ms.json) names its starting run in "fine_tune_of"; run it with --resume."""
 import argparse
 import copy
 import json
 import os
+import shutil
 import time
 
 import numpy as np
@@ -39,6 +41,7 @@ def main():
     g = cfg['generator']
     steps = a.steps or g['steps']
     out = common.run_dir(cfg)
+    fine_tune_start(cfg, out)
     codec = torch.load(os.path.join(out, 'codec.pt'), map_location='cpu')
     ga = Analysis(cfg)
     ga.load_state_dict(codec['g_a'])
@@ -154,6 +157,19 @@ def main():
             print(f'generator: stopping at step {done + step} ({time.time() - t0:.0f}s)', flush=True)
             break
     print(f'saved {ck_path}', flush=True)
+
+
+def fine_tune_start(cfg, out):
+    """A fine-tuning config ("fine_tune_of": another config's name) starts from that run's codec and generator
+    checkpoints, copied into its own run folder once (then --resume continues from its own)."""
+    parent = cfg.get('fine_tune_of')
+    if not parent:
+        return
+    for name in ('codec.pt', 'generator.pt'):
+        dst = os.path.join(out, name)
+        if not os.path.exists(dst):
+            shutil.copyfile(os.path.join(common.RUNS_DIR, parent, name), dst)
+            print(f'fine-tuning: {name} copied from runs/{parent}', flush=True)
 
 
 def save(path, cfg, dev, ema, raw, mean, std, vocab, steps, has_cap, loss):
