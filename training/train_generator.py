@@ -11,12 +11,13 @@ Conditions per sample: C in c_choices (0 = caption only), the top-C channels of 
 channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
 caption embedding dropped (zeros) with probability caption_dropout (always, if no captions exist).
 Usage: python3 training/train_generator.py --config cpu [--steps N] [--resume]
-A fine-tuning config (cpu_ms.json) names its starting run in "fine_tune_of"; run it with --resume."""
+A fine-tuning config (cpu_ms.json) names its starting run in "fine_tune_of" and always resumes."""
 import argparse
 import copy
 import json
 import os
 import shutil
+import sys
 import time
 
 import numpy as np
@@ -42,6 +43,7 @@ def main():
     steps = a.steps or g['steps']
     out = common.run_dir(cfg)
     fine_tune_start(cfg, out)
+    a.resume = a.resume or bool(cfg.get('fine_tune_of'))  # a fine-tuning run always continues a checkpoint
     codec = torch.load(os.path.join(out, 'codec.pt'), map_location='cpu')
     ga = Analysis(cfg)
     ga.load_state_dict(codec['g_a'])
@@ -166,9 +168,11 @@ def fine_tune_start(cfg, out):
     if not parent:
         return
     for name in ('codec.pt', 'generator.pt'):
-        dst = os.path.join(out, name)
+        dst, src = os.path.join(out, name), os.path.join(common.RUNS_DIR, parent, name)
         if not os.path.exists(dst):
-            shutil.copyfile(os.path.join(common.RUNS_DIR, parent, name), dst)
+            if not os.path.exists(src):
+                sys.exit(f'train_generator: {cfg["name"]} fine-tunes runs/{parent}, which has no {name}; train --config {parent} first')
+            shutil.copyfile(src, dst)
             print(f'fine-tuning: {name} copied from runs/{parent}', flush=True)
 
 
