@@ -22,10 +22,20 @@ CAPTIONS_FILE = os.path.join(TRAINING_DIR, 'data', 'train_captions.jsonl')
 
 
 def load_config(name_or_path):
+    """A config that names "fine_tune_of" holds only what differs from that config (sections merged key by
+    key); it shares the parent's latent cache unless it names its own "latent_cache"."""
     path = name_or_path if name_or_path.endswith('.json') else os.path.join(TRAINING_DIR, 'configs', name_or_path + '.json')
     with open(path) as f:
         cfg = json.load(f)
-    return cfg
+    parent = cfg.get('fine_tune_of')
+    if not parent:
+        return cfg
+    base = load_config(parent)
+    merged = {k: v for k, v in base.items() if k != 'fine_tune_of'}
+    merged['latent_cache'] = base.get('latent_cache', base['name'])
+    for k, v in cfg.items():
+        merged[k] = {**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return merged
 
 
 def setup(cfg):

@@ -33,8 +33,8 @@ def main():
     if cfg['codec'].get('train_analysis', True):
         sys.exit('pack_device_data: this config trains g_a, so rankings made here would not match its latents')
     cpu = common.load_config('cpu')
-    name = 'cpu' if cpu['cache'] == cfg['cache'] and not cpu.get('max_images') else cfg['name']
-    items, _, _ = latents.build_cache(dict(cfg, name=name), Analysis(cfg), torch.device('cpu'))
+    same_photos = cpu['cache'] == cfg['cache'] and not cpu.get('max_images')
+    items, _, _ = latents.build_cache(dict(cfg, latent_cache='cpu') if same_photos else cfg, Analysis(cfg), torch.device('cpu'))
     ranks = {it['rel']: it['rank'].tolist() for it in items}
     photos = []
     for rel, im in common.load_train_images(cfg):
