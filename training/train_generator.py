@@ -2,7 +2,9 @@
 Prior: centre(caption, y_sel, mask, step), regression to the latent (the conditional mean; transmitted channels
 inside their quantisation bin), loss weighted by each channel's variance in g_a units (so it is pixel MSE: g_a is
 an orthogonal transform up to its refinement), plus prior_msssim_weight x (1 - MS-SSIM) of the picture g_s makes
-of it against g_s of the true latent (configs/gpu.json; off in cpu.json, where g_s in the loop is too slow).
+of it against g_s of the true latent (configs/gpu.json; off in cpu.json, where g_s in the loop is too slow),
+plus prior_detector_weight x how differently the station's detector reads those two pictures (detector_torch.py:
+class probabilities and, where the original shows an object, box distributions; configs/cpu_det.json).
 Flow, on the residual r = z - centre (centre detached):
 r_0 = data residual, r_1 = Gaussian noise, r_t = t r_1 + (1 - t) r_0, target velocity v = r_1 - r_0 (loss on the
 channels that were not transmitted; the decoder holds the others on the centre). Sampling runs t from 1 to 0:
@@ -26,6 +28,7 @@ import torch
 import common
 import latents
 import tokenizer
+from detector_torch import DetectorHeads, agreement_loss
 from msssim import msssim
 from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, load_prior
 
@@ -89,7 +92,12 @@ def main():
     prior_w = std_d ** 2 / (std_d ** 2).mean()
     sampler = latents.CropSampler(items, g['crop'], dev)
     ms_weight = float(g.get('prior_msssim_weight', 0))
-    if ms_weight:
+    det_weight = float(g.get('prior_detector_weight', 0))
+    if det_weight:
+        if g['crop'] * 16 % 32:
+            sys.exit(f'train_generator: prior_detector_weight needs a crop whose picture is a multiple of 32 px (crop {g["crop"]})')
+        heads = DetectorHeads().to(dev).eval()
+    if ms_weight or det_weight:
         gs = Synthesis(cfg)
         gs.load_state_dict(codec['g_s'])
         gs.to(dev).eval().requires_grad_(False)
@@ -131,15 +139,18 @@ def main():
         flow_loss = torch.sum(keep_ch * (v - (r1 - r0)) ** 2) / denom
         # every channel: the transmitted ones are estimated inside their quantisation bin
         prior_loss = torch.mean(prior_w * (mu - z0) ** 2)
-        if ms_weight:
+        ms_loss = det_loss = torch.zeros((), device=dev)
+        if ms_weight or det_weight:
             # the picture the prior alone decodes to, against the one the true latent decodes to
             with torch.no_grad():
                 x_ref = gs(z0 * std_d + mean_d).clamp(0, 1)
             x_mu = gs(mu * std_d + mean_d).clamp(0, 1)
-            ms_loss = (1 - msssim(x_mu, x_ref)).mean()
-            prior_loss = prior_loss + ms_weight * ms_loss
-        else:
-            ms_loss = torch.zeros((), device=dev)
+            if ms_weight:
+                ms_loss = (1 - msssim(x_mu, x_ref)).mean()
+                prior_loss = prior_loss + ms_weight * ms_loss
+            if det_weight:
+                det_loss = agreement_loss(heads, x_mu, x_ref)
+                prior_loss = prior_loss + det_weight * det_loss
         loss = flow_loss + prior_loss
         opt.zero_grad()
         loss.backward()
@@ -148,10 +159,10 @@ def main():
         with torch.no_grad():
             torch._foreach_mul_(ema_params, ema_decay)
             torch._foreach_add_(ema_params, params, alpha=1 - ema_decay)
-        parts = torch.stack([flow_loss.detach(), prior_loss.detach(), ms_loss.detach()])
+        parts = torch.stack([flow_loss.detach(), prior_loss.detach(), ms_loss.detach(), det_loss.detach()])
         run_loss = parts if run_loss is None else 0.95 * run_loss + 0.05 * parts
         if step % g['log_every'] == 0 or step == steps:
-            print(f'generator step {done + step} flow loss {run_loss[0]:.4f} prior loss {run_loss[1]:.4f} (1 - MS-SSIM {run_loss[2]:.4f}) lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
+            print(f'generator step {done + step} flow loss {run_loss[0]:.4f} prior loss {run_loss[1]:.4f} (1 - MS-SSIM {run_loss[2]:.4f}, detector {run_loss[3]:.4f}) lr {lr:.2e} {time.time() - t0:.0f}s', flush=True)
         last = step == steps or (limit_s is not None and time.time() - t0 >= limit_s)
         if step % save_every == 0 or last:
             save(ck_path, cfg, dev, (ema_gen, ema_enc, ema_prior), (gen, enc, prior), mean, std, vocab, done + step, has_cap, run_loss)
@@ -183,7 +194,8 @@ def save(path, cfg, dev, ema, raw, mean, std, vocab, steps, has_cap, loss):
                 'generator': raw[0].state_dict(), 'caption_encoder_raw': raw[1].state_dict(), 'prior': raw[2].state_dict(),
                 'flow_space': 'residual', 'mean': mean, 'std': std, 'vocab': vocab, 'steps': steps,
                 'hardware': common.hardware_string(dev), 'captioned_images': int(has_cap.sum()), 'images': len(has_cap),
-                'loss': float(loss[0]), 'prior_loss': float(loss[1]), 'prior_msssim_loss': float(loss[2]), 'config': cfg}, tmp)
+                'loss': float(loss[0]), 'prior_loss': float(loss[1]), 'prior_msssim_loss': float(loss[2]),
+                'prior_detector_loss': float(loss[3]), 'config': cfg}, tmp)
     os.replace(tmp, path)
 
 
