@@ -21,10 +21,17 @@ echo "training smoke test: codec steps"
 "$PY" training/train_codec.py --config smoke
 echo "training smoke test: generator steps"
 "$PY" training/train_generator.py --config smoke
-echo "training smoke test: fine-tuning steps (starts from the smoke run's checkpoints)"
+echo "training smoke test: the detector's PyTorch copy (a training loss) against onnxruntime-node"
+"$PY" training/detector_torch.py
+echo "training smoke test: fine-tuning steps with the detector loss (start from the smoke run's checkpoints)"
 ft_log=$("$PY" training/train_generator.py --config smoke_ft --resume)
 echo "$ft_log"
 grep -q 'resumed at step 3' <<<"$ft_log" || { echo "training smoke test: FAILED - fine-tuning did not start from the smoke run" >&2; exit 1; }
+grep -Eq 'detector [0-9.]*[1-9]' <<<"$ft_log" || { echo "training smoke test: FAILED - the detector loss was not computed" >&2; exit 1; }
+echo "training smoke test: paired bootstrap reproduces the committed Kodak comparison"
+"$PY" training/paired_bootstrap.py docs/bench/generator/kodak_conditions.json --json "$OUT/bootstrap.json" > /dev/null
+"$PY" -c 'import json, sys; a, b = (json.load(open(p)) for p in sys.argv[1:]); sys.exit(0 if a == b else "training smoke test: FAILED - paired bootstrap differs from docs/bench/generator/bootstrap_kodak_conditions.json")' \
+  "$OUT/bootstrap.json" docs/bench/generator/bootstrap_kodak_conditions.json
 echo "training smoke test: export to $OUT"
 "$PY" -W ignore training/export_onnx.py --config smoke --out "$OUT"
 echo "training smoke test: load and run in onnxruntime-node"
