@@ -153,6 +153,16 @@ def load_metrics(cfg, name):
     return {'status': 'not measured yet'}
 
 
+def prior_loss_terms(g):
+    """The prior's extra loss terms through g_s, as its manifest entry states them."""
+    terms = ''
+    if g.get('prior_msssim_weight'):
+        terms += f" + {g['prior_msssim_weight']} x (1 - MS-SSIM) through g_s"
+    if g.get('prior_detector_weight'):
+        terms += f" + {g['prior_detector_weight']} x detector disagreement (training/detector_torch.py) through g_s"
+    return terms
+
+
 def generator_metrics(cfg):
     """Headline numbers first, then the full report: the product pipeline on Kodak (training/eval_conditions.ts
     writes runs/<config>/metrics_conditions.json; run it on the exported models, then export again)."""
@@ -218,7 +228,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
                           captionedImages=gck['captioned_images'],
                           notes='rectified-flow velocity of the residual around generator_prior\'s estimate, normalised g_a latent space, one model for C in {0,1,2,4,8,16}; y_sel = normalised dequantised transmitted channels scattered into 320 channels (zeros elsewhere), mask = 1 for transmitted channels. '),
         'generator_prior': dict(stage='generator-prior', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'],
-                                metrics={'status': 'trained jointly with the generator (regression to the latent, loss = pixel MSE' + (f" + {cfg['generator']['prior_msssim_weight']} x (1 - MS-SSIM) through g_s" if cfg['generator'].get('prior_msssim_weight') else '') + '); its own Kodak numbers are the prior (steps 0) rows of the generator metrics'},
+                                metrics={'status': 'trained jointly with the generator (regression to the latent, loss = pixel MSE' + prior_loss_terms(cfg['generator']) + '); its own Kodak numbers are the prior (steps 0) rows of the generator metrics'},
                                 captionedImages=gck['captioned_images'],
                                 notes='the conditional-mean estimate of every channel (normalised latent) from caption embedding, y_sel, mask and the packet\'s quant_step [1] (g_a units); transmitted channels are estimated inside their quantisation bin (y_sel + step/2 tanh(.)), so the decoded latent quantises back to the packet. The centre of the flow\'s source distribution. '),
         'caption_encoder': dict(stage='caption-encoder', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},

@@ -3,7 +3,9 @@ training/eval_conditions.ts result: the images are resampled with replacement (b
 images), and for each C we report the difference generator - bicubic in mean MS-SSIM, mean per-image F1 and
 pooled F1 (counts summed over the resampled set), with its 95% percentile interval and the share of resamples in
 which the generator is ahead. Ties (equal values) count as half.
-Usage: python3 training/paired_bootstrap.py RESULT.json [--against bicubic] [--resamples 10000] [--json OUT]"""
+--baseline-file B.json compares the generator of RESULT.json with the generator of B.json instead (two models
+evaluated on the same images, e.g. a fine-tuning candidate against the shipped model).
+Usage: python3 training/paired_bootstrap.py RESULT.json [--against bicubic | --baseline-file B.json] [--resamples 10000] [--json OUT]"""
 import argparse
 import json
 
@@ -21,6 +23,8 @@ def pooled_f1(matched, found, reference):
 
 def metric_samples(d, c, kind, picks):
     """Resampled [resamples] values of the three metrics for one method at one C."""
+    if isinstance(kind, tuple):  # (other result, its method)
+        d, kind = kind
     img = d['perImage'][c][kind]
     mf = np.asarray(img['matchedFound'], dtype=float)
     ref = np.asarray(d['referenceDetections'], dtype=float)
@@ -36,8 +40,13 @@ def point(d, c, kind):
     return {k: float(v[0]) for k, v in metric_samples(d, c, kind, np.arange(n)[None, :]).items()}
 
 
-def compare(d, against='bicubic', resamples=10000):
+def compare(d, against='bicubic', resamples=10000, baseline=None):
+    """baseline: another result on the same images; then `against` is its generator."""
     n = len(d['referenceDetections'])
+    if baseline is not None:
+        if baseline['referenceDetections'] != d['referenceDetections'] or set(baseline['perC']) != set(d['perC']):
+            raise SystemExit('paired_bootstrap: the two results are not on the same images and C values')
+        against = (baseline, 'generator')
     picks = np.random.default_rng(SEED).integers(0, n, size=(resamples, n))
     out = {}
     for c in d['perC']:
@@ -50,7 +59,8 @@ def compare(d, against='bicubic', resamples=10000):
             ahead = float(np.mean(diff > 0) + 0.5 * np.mean(diff == 0))
             row[k] = {'difference': round(pg[k] - po[k], 4), 'ci95': [round(float(lo), 4), round(float(hi), 4)], 'aheadShare': round(ahead, 3)}
         out[c] = row
-    return {'dataset': d['dataset'], 'against': against, 'resamples': resamples, 'seed': SEED, 'images': n, 'perC': out}
+    label = f"generator of {baseline['label']}" if baseline is not None else against
+    return {'dataset': d['dataset'], 'against': label, 'resamples': resamples, 'seed': SEED, 'images': n, 'perC': out}
 
 
 def table(res):
@@ -67,12 +77,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('result')
     ap.add_argument('--against', default='bicubic')
+    ap.add_argument('--baseline-file', help='another eval_conditions result on the same images: compare generators')
     ap.add_argument('--resamples', type=int, default=10000)
     ap.add_argument('--json', help='also write the numbers here')
     a = ap.parse_args()
     with open(a.result) as f:
         d = json.load(f)
-    res = compare(d, a.against, a.resamples)
+    baseline = None
+    if a.baseline_file:
+        with open(a.baseline_file) as f:
+            baseline = json.load(f)
+        baseline['label'] = a.baseline_file
+    res = compare(d, a.against, a.resamples, baseline)
     table(res)
     if a.json:
         with open(a.json, 'w') as f:
