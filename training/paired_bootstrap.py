@@ -59,7 +59,7 @@ def compare(d, against='bicubic', resamples=10000, baseline=None):
             ahead = float(np.mean(diff > 0) + 0.5 * np.mean(diff == 0))
             row[k] = {'difference': round(pg[k] - po[k], 4), 'ci95': [round(float(lo), 4), round(float(hi), 4)], 'aheadShare': round(ahead, 3)}
         out[c] = row
-    label = f"generator of {baseline['label']}" if baseline is not None else against
+    label = f"generator of {baseline.get('label', 'the baseline file')}" if baseline is not None else against
     return {'dataset': d['dataset'], 'against': label, 'resamples': resamples, 'seed': SEED, 'images': n, 'perC': out}
 
 
