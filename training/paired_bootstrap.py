@@ -23,8 +23,6 @@ def pooled_f1(matched, found, reference):
 
 def metric_samples(d, c, kind, picks):
     """Resampled [resamples] values of the three metrics for one method at one C."""
-    if isinstance(kind, tuple):  # (other result, its method)
-        d, kind = kind
     img = d['perImage'][c][kind]
     mf = np.asarray(img['matchedFound'], dtype=float)
     ref = np.asarray(d['referenceDetections'], dtype=float)
@@ -43,15 +41,16 @@ def point(d, c, kind):
 def compare(d, against='bicubic', resamples=10000, baseline=None):
     """baseline: another result on the same images; then `against` is its generator."""
     n = len(d['referenceDetections'])
+    other_d, other_kind = d, against
     if baseline is not None:
         if baseline['referenceDetections'] != d['referenceDetections'] or set(baseline['perC']) != set(d['perC']):
             raise SystemExit('paired_bootstrap: the two results are not on the same images and C values')
-        against = (baseline, 'generator')
+        other_d, other_kind = baseline, 'generator'
     picks = np.random.default_rng(SEED).integers(0, n, size=(resamples, n))
     out = {}
     for c in d['perC']:
-        gen, other = metric_samples(d, c, 'generator', picks), metric_samples(d, c, against, picks)
-        pg, po = point(d, c, 'generator'), point(d, c, against)
+        gen, other = metric_samples(d, c, 'generator', picks), metric_samples(other_d, c, other_kind, picks)
+        pg, po = point(d, c, 'generator'), point(other_d, c, other_kind)
         row = {}
         for k in gen:
             diff = gen[k] - other[k]
