@@ -1,6 +1,6 @@
 // Does the generator use its conditions? The product's own encoder and decoder on Kodak (onnxruntime-node,
 // the exported models), for C = 0 (caption only), 1, 2, 4, 8, 16, each packet made by the step rule:
-//   generator  = decodePacket(packet) at the manifest's recommended steps and temperature;
+//   generator  = decodePacket(packet) at the manifest's recommended steps, temperature and held frequencies;
 //   prior      = decodePacket(packet, steps 0): the generator's prior (conditional-mean) estimate without the flow;
 //   mean-fill  = the packet's transmitted channels dequantised, every other channel at its training mean, g_s;
 //   bicubic    = that decode averaged over each 16x16 block and bicubically upsampled (sharp, 'cubic').
@@ -9,7 +9,7 @@
 // per-image F1, where an image with no detection on either side counts 1). Also the pooled F1 over the set
 // (matches, detections and reference detections summed over images before dividing): images without
 // detections then weigh nothing, and each object counts once, so a few empty images cannot swing it.
-// Usage: npx tsx training/eval_conditions.ts [--data dir] [--every K] [--limit N] [--out file.json] [--temperature T] [--steps N]
+// Usage: npx tsx training/eval_conditions.ts [--data dir] [--every K] [--limit N] [--out file.json] [--temperature T] [--steps N] [--hold-below F]
 // (the manifest's numbers: --out training/runs/cpu/metrics_conditions.json on all of Kodak, then export again)
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -50,7 +50,7 @@ async function blockBicubic(img: RgbImage): Promise<RgbImage> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { limit: { type: 'string' }, every: { type: 'string' }, out: { type: 'string' }, temperature: { type: 'string' }, steps: { type: 'string' }, data: { type: 'string' } }
+    options: { limit: { type: 'string' }, every: { type: 'string' }, out: { type: 'string' }, temperature: { type: 'string' }, steps: { type: 'string' }, 'hold-below': { type: 'string' }, data: { type: 'string' } }
   })
   const dir = resolve(values.data ?? '../shared/data/kodak')
   if (!existsSync(dir)) throw new Error(`images not found at ${dir}`)
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     .slice(0, values.limit ? Number(values.limit) : undefined)
   const temperature = values.temperature !== undefined ? Number(values.temperature) : undefined
   const steps = values.steps !== undefined ? Number(values.steps) : undefined
+  const holdBelowFrequency = values['hold-below'] !== undefined ? Number(values['hold-below']) : undefined
   const models = await loadCodecModels()
   const detector = await getDetector()
   const detect = async (img: RgbImage) => (await detector.detect(img, { scoreThreshold: AGREEMENT_SCORE })).map((d) => ({ classId: d.classId, score: d.score, box: d.box }))
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     for (const c of CS) {
       const pack = await packChannels(prep, c)
       bits[c].push(pack.bits.total)
-      const gen = (await decodePacket(pack.packet, { temperature, steps })).image
+      const gen = (await decodePacket(pack.packet, { temperature, steps, holdBelowFrequency })).image
       const prior = (await decodePacket(pack.packet, { steps: 0 })).image
       // mean-fill: transmitted channels at their dequantised values, the rest at the training mean
       const n = prep.lh * prep.lw
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     referenceDetections: rows[CS[0]].generator.counts.map((c) => c.reference),
     temperature: temperature ?? models.recommendedTemperature,
     steps: steps ?? models.recommendedSteps,
+    holdBelowFrequency: holdBelowFrequency ?? models.recommendedHoldBelow,
     perC,
     perImage: Object.fromEntries(CS.map((c) => [c, Object.fromEntries(KINDS.map((k) => [k, { msssim: rows[c][k].msssim.map(r4), f1: rows[c][k].f1.map(r4), matchedFound: rows[c][k].counts.map((n) => [n.matched, n.found]) }]))])),
     machine: machineInfo(),

@@ -223,6 +223,8 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
                           sampling={'convention': 'residual flow: r = z - centre, centre = generator_prior(caption, y_sel, mask, quant_step) (transmitted channels: its in-bin estimate); r_0 = data residual, r_1 = N(0,I) noise, r_t = t r_1 + (1-t) r_0, v ~ r_1 - r_0',
                                     'step': 'r_{i-1} = r_i + (t_{i-1} - t_i) * v(r_i, t_i, ..., centre), t_i = i/N, from i = N (r = temperature * noise) to 0; transmitted channels held at r = t_i * noise',
                                     'recommendedSteps': cfg['generator'].get('sample_steps', 12), 'temperature': cfg['generator'].get('sample_temperature', 1.0),
+                                    'holdBelowFrequency': cfg['generator'].get('sample_hold_below', 0),
+                                    'hold': 'channels whose DCT frequency u+v (g_a.latent.layout) is below holdBelowFrequency are held like transmitted channels (r = t_i * noise), so they end on the prior\'s estimate',
                                     'afterSampling': 'z = centre + r (transmitted channels: r = 0, so z = the in-bin estimate, which quantises back to the transmitted values), denormalise, run g_s',
                                     'noCaption': 'caption input = zeros [1,128]'},
                           captionedImages=gck['captioned_images'],

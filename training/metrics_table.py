@@ -7,7 +7,8 @@ import sys
 def main(path):
     with open(path) as f:
         d = json.load(f)
-    print(f"{d['dataset']}; temperature {d['temperature']}, {d['steps']} steps; {d['machine'].get('cpu', '')}, {d['seconds']} s\n")
+    hold = f", frequencies u+v < {d['holdBelowFrequency']} held on the prior" if d.get('holdBelowFrequency') else ''
+    print(f"{d['dataset']}; temperature {d['temperature']}, {d['steps']} steps{hold}; {d['machine'].get('cpu', '')}, {d['seconds']} s\n")
     prior = 'prior' in next(iter(d['perC'].values()))
     extra = ' prior MS-SSIM | prior F1 |' if prior else ''
     print(f'| C | mean packet bits | generator MS-SSIM | generator F1 |{extra} mean-fill MS-SSIM | mean-fill F1 | bicubic MS-SSIM | bicubic F1 | generator beats bicubic (MS-SSIM / F1) |')
@@ -20,6 +21,7 @@ def main(path):
         print(f"| {label} | {r['meanBits']} | {g['msssim']:.3f} | {g['f1']:.3f} |{p} {m['msssim']:.3f} | {m['f1']:.3f} | {b['msssim']:.3f} | {b['f1']:.3f} | {beats} |")
     if 'pooledF1' in g:
         pooled_table(d)
+        print('\n' + choice_summary(d))
 
 
 def pooled_table(d):
@@ -34,6 +36,19 @@ def pooled_table(d):
             mf = d['perImage'][c][k]['matchedFound']
             cells.append(f"{r[k]['pooledF1']:.3f} ({sum(m for m, _ in mf)} / {sum(f for _, f in mf)})")
         print(f"| {'0 (caption only)' if c == '0' else c} | " + ' | '.join(cells) + ' |')
+
+def choice_summary(d):
+    """The generator's numbers the sampling and shipping rules (docs/bench/generator/*rule*.md) compare, over C = 1..16."""
+    cs = [c for c in d['perC'] if c != '0']
+    g = {c: d['perC'][c]['generator'] for c in d['perC']}
+    mf = {c: d['perImage'][c]['generator']['matchedFound'] for c in cs}
+    matched = [sum(m for m, _ in mf[c]) for c in cs]
+    found = [sum(f for _, f in mf[c]) for c in cs]
+    mean = lambda k: sum(g[c][k] for c in cs) / len(cs)
+    psnr = ', '.join(f"C = {c}: {g[c]['psnr']:.2f} dB" for c in list(d['perC'])[:2])
+    return (f"generator over C = {', '.join(cs)}: matched {' / '.join(map(str, matched))} = {sum(matched)}, found "
+            f"{' / '.join(map(str, found))}; mean pooled F1 {mean('pooledF1'):.4f}; mean MS-SSIM {mean('msssim'):.4f}; PSNR {psnr}")
+
 
 if __name__ == '__main__':
     main(sys.argv[1])

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { loadCodecModels } from '../../src/core/codec/codecModels'
-import { decodePacket } from '../../src/core/codec/decoder'
+import { decodePacket, heldChannels } from '../../src/core/codec/decoder'
 import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { CancelledError } from '../../src/core/codec/flowSampler'
@@ -105,6 +105,26 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
     // and the other channels were generated (not left at zero)
     const free = Array.from({ length: 320 }, (_, c) => c).find((c) => !d.header.channelIndices.includes(c))!
     expect(r.latent!.subarray(free * n, free * n + n).some((v) => v !== 0)).toBe(true)
+  })
+
+  it('held low frequencies end exactly on the prior\'s estimate while the flow moves the finer ones', async () => {
+    const d = decodeGscPacket(packet)
+    const models = await loadCodecModels({ dir: modelsDir })
+    const n = Math.ceil(141 / 16) * Math.ceil(203 / 16)
+    const prior = await decodePacket(packet, { ...opts, returnLatent: true, steps: 0 })
+    const held = await decodePacket(packet, { ...opts, returnLatent: true, steps: 4, temperature: 1, holdBelowFrequency: 2 })
+    const free = await decodePacket(packet, { ...opts, returnLatent: true, steps: 4, temperature: 1, holdBelowFrequency: 0 })
+    expect(held.holdBelowFrequency).toBe(2)
+    const low = heldChannels([], models.layout, 2)
+    expect(low.map((c) => models.layout[c])).toEqual([0, 1, 2].flatMap((plane) => [{ plane, u: 0, v: 0 }, { plane, u: 0, v: 1 }, { plane, u: 1, v: 0 }]))
+    const same = (a: Float32Array, b: Float32Array, c: number) => a.subarray(c * n, c * n + n).every((v, i) => v === b[c * n + i])
+    for (const c of low) {
+      expect(same(held.latent!, prior.latent!, c)).toBe(true)
+      if (!d.header.channelIndices.includes(c)) expect(same(free.latent!, prior.latent!, c)).toBe(false) // without the hold the flow moves it
+    }
+    const fine = Array.from({ length: 320 }, (_, c) => c).find((c) => !low.includes(c) && !d.header.channelIndices.includes(c))!
+    expect(same(held.latent!, prior.latent!, fine)).toBe(false)
+    await expect(decodePacket(packet, { ...opts, holdBelowFrequency: 32 })).rejects.toThrow(/--hold-below must be 0..31/)
   })
 
   it('K samples give K different images and a same-size uncertainty map', async () => {

@@ -2,7 +2,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { readCapture } from '../../core/bitstream/capture'
-import { decodePacket, type DecodeResult } from '../../core/codec/decoder'
+import { MAX_HOLD_BELOW, decodePacket, type DecodeResult } from '../../core/codec/decoder'
 import { GscError, describeError } from '../../core/util/errors'
 import { writePng } from '../../core/util/image'
 import { UsageError, numberOpt, requirePositional, requireString, type CommandSpec } from '../framework'
@@ -21,6 +21,7 @@ interface DecodedSummary {
   quantStep: number
   steps: number
   temperature: number
+  holdBelowFrequency: number
   seeds: number[]
   caption: string
   detections: DecodeResult['detections']
@@ -49,6 +50,7 @@ async function writeOutputs(r: DecodeResult, file: string): Promise<DecodedSumma
     quantStep: r.header.quantStep,
     steps: r.steps,
     temperature: r.temperature,
+    holdBelowFrequency: r.holdBelowFrequency,
     seeds: r.seeds,
     caption: r.caption,
     detections: r.detections,
@@ -77,11 +79,13 @@ const decode: CommandSpec<DecodeCommandResult> = {
   name: 'decode',
   summary: 'decode a packet or capture into images',
   usage:
-    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--samples K] [--ep cpu|cuda] [--json]\n' +
+    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--hold-below F] [--samples K] [--ep cpu|cuda] [--json]\n' +
     '  -o *.png: the input must be one packet; any packet error is reported and no image is written.\n' +
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
     '  --temperature T (0..2): scale of the starting noise; default the generator\'s recommended value (gsc models).\n' +
     '  --steps 0: no flow, the prior\'s conditional-mean estimate only (fast, blurry, same for every seed).\n' +
+    '  --hold-below F (0..31): channels of DCT frequency u+v < F stay on the prior\'s estimate during the flow;\n' +
+    '    default the generator\'s recommended value (gsc models); 0: the flow moves every channel not transmitted.\n' +
     '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread);\n' +
     '    they are drawn at temperature 1 unless --temperature is given.',
   options: {
@@ -90,6 +94,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
     seed: { type: 'string' },
     samples: { type: 'string' },
     temperature: { type: 'string' },
+    'hold-below': { type: 'string' },
     ep: { type: 'string' }
   },
   async run(args, ctx) {
@@ -100,6 +105,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
       seed: numberOpt(args, 'seed', undefined, { int: true, min: 0, max: 0xffffffff }),
       samples: numberOpt(args, 'samples', 1, { int: true, min: 1, max: 16 }),
       temperature: numberOpt(args, 'temperature', undefined, { min: 0, max: 2 }),
+      holdBelowFrequency: numberOpt(args, 'hold-below', undefined, { int: true, min: 0, max: MAX_HOLD_BELOW }),
       executionProvider: executionProvider(args),
       signal: ctx.signal
     }

@@ -13,6 +13,8 @@ interface ModelRow {
   steps?: unknown
   hardware?: unknown
   metrics?: Record<string, unknown>
+  /** The generator's recommended sampling (gsc decode's defaults). */
+  sampling?: { steps?: number; temperature?: number; holdBelowFrequency?: number }
 }
 
 interface ModelsResult {
@@ -33,6 +35,8 @@ const models: CommandSpec<ModelsResult> = {
     let total = 0
     for (const [id, e] of Object.entries(manifest.models)) {
       const row: ModelRow = { id, stage: e.stage, file: e.file, bytes: null, sha256: e.sha256, verified: null, steps: e.steps, hardware: e.hardware, metrics: e.metrics }
+      const s = e.sampling as { recommendedSteps?: number; temperature?: number; holdBelowFrequency?: number } | undefined
+      if (s) row.sampling = { steps: s.recommendedSteps, temperature: s.temperature, holdBelowFrequency: s.holdBelowFrequency ?? 0 }
       const v = verifyModel(id, dir)
       row.bytes = v.bytes
       if (v.bytes) total += v.bytes
@@ -53,6 +57,8 @@ const models: CommandSpec<ModelsResult> = {
       const status = m.verified === null ? '' : m.verified ? ' verified' : ' HASH MISMATCH'
       const metrics = m.metrics ? Object.entries(m.metrics).filter(([, v]) => typeof v === 'number' || typeof v === 'string').slice(0, 4).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(4) : v}`).join(' ') : ''
       lines.push(`  ${m.id.padEnd(16)} ${m.stage.padEnd(16)} ${m.file.padEnd(22)} ${size.padStart(9)} ${m.sha256.slice(0, 12)}${status}${metrics ? '  ' + metrics : ''}`)
+      if (m.sampling)
+        lines.push(`    decode defaults: ${m.sampling.steps} flow steps, temperature ${m.sampling.temperature}, frequencies u+v < ${m.sampling.holdBelowFrequency} held on the prior`)
       if (m.error) lines.push(`    ! ${m.error}`)
     }
     return lines.join('\n')

@@ -29,6 +29,8 @@ export interface CodecModels {
   recommendedSteps: number
   /** Scale of the starting noise the generator's sampling was evaluated with (1 = its training source). */
   recommendedTemperature: number
+  /** Channels with DCT frequency u + v below this stay on the prior's estimate during the flow (0: none). */
+  recommendedHoldBelow: number
   /** Quantisation steps the generator saw in training. */
   trainedQuantSteps: number[]
   /** g_a's channel layout (colour plane, DCT frequency) and scale, for the channel-selection rule. */
@@ -44,7 +46,7 @@ export interface CodecModels {
 interface GeneratorEntry {
   modelId?: number
   normalisation?: { mean: number[]; std: number[] }
-  sampling?: { recommendedSteps?: number; temperature?: number }
+  sampling?: { recommendedSteps?: number; temperature?: number; holdBelowFrequency?: number }
   trainedQuantSteps?: number[]
 }
 
@@ -112,6 +114,7 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
     std,
     recommendedSteps: gen.sampling?.recommendedSteps ?? 12,
     recommendedTemperature: gen.sampling?.temperature ?? 1,
+    recommendedHoldBelow: gen.sampling?.holdBelowFrequency ?? 0,
     trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
     layout,
     latentScale,

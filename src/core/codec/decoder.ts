@@ -3,7 +3,7 @@
 import { decodeGscPacket, type BitsBreakdown, type DecodedGscPacket, type GscHeader, type PrimaryHeader, type TransmittedDetection } from '../bitstream/gscPacket'
 import { GscError } from '../util/errors'
 import { cropImage, fromPlanarFloat, type RgbImage } from '../util/image'
-import { LATENT_FACTOR } from './channelSelection'
+import { LATENT_FACTOR, type ChannelBasis } from './channelSelection'
 import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
 import { sampleFlow, throwIfAborted } from './flowSampler'
 import { gaussianNoise32 } from './prng'
@@ -11,6 +11,8 @@ import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
 import type { CodecProgress } from './encoder'
 
 export const MAX_SAMPLES = 16
+/** Highest DCT frequency u + v of a 16x16 block, plus one (hold every channel). */
+export const MAX_HOLD_BELOW = 31
 
 export interface DecodeOptions {
   /** Flow steps; default: the header's hint, else the generator's recommended count. 0: no flow, the prior's
@@ -22,6 +24,11 @@ export interface DecodeOptions {
    *  for one reconstruction, and 1 (samples of the trained distribution) when samples >= 2, so the spread the
    *  uncertainty map shows is the model's own. */
   temperature?: number
+  /** Channels whose DCT frequency u + v is below this stay on the prior's estimate during the flow, held the way
+   *  transmitted channels are; default the generator's recommendation (manifest sampling.holdBelowFrequency).
+   *  Why: a flow trained on 2 CPU cores shifts the lowest frequencies (brightness) when run for several steps, while
+   *  its finer detail helps the detector. 0: the flow moves every channel that was not transmitted. */
+  holdBelowFrequency?: number
   /** Number of reconstructions (>= 2 adds an uncertainty map). Default 1. */
   samples?: number
   signal?: AbortSignal
@@ -48,6 +55,7 @@ export interface DecodeResult {
   seeds: number[]
   steps: number
   temperature: number
+  holdBelowFrequency: number
   latent?: Float32Array
   timingsMs: Record<string, number>
 }
@@ -78,6 +86,9 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
   const temperature = opts.temperature ?? (samples >= 2 ? 1 : models.recommendedTemperature)
   if (!(temperature >= 0 && temperature <= 2)) throw new GscError(`--temperature must be 0..2, got ${temperature}`)
+  const holdBelowFrequency = opts.holdBelowFrequency ?? models.recommendedHoldBelow
+  if (!Number.isInteger(holdBelowFrequency) || holdBelowFrequency < 0 || holdBelowFrequency > MAX_HOLD_BELOW)
+    throw new GscError(`--hold-below must be 0..${MAX_HOLD_BELOW}, got ${holdBelowFrequency}`)
   const timings: Record<string, number> = {}
   const N = models.latentChannels
   const lh = Math.ceil(h.height / LATENT_FACTOR)
@@ -96,6 +107,8 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
       ySel[c * n + i] = (v - models.mean[c]) / models.std[c]
     }
   })
+
+  const held = heldChannels(h.channelIndices, models.layout, holdBelowFrequency)
 
   let t = performance.now()
   const caption = await models.embedCaption(packet.caption)
@@ -130,9 +143,9 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
         steps,
         schedule: { noiseT: 1, dataT: 0 },
         velocity: (rr, tt) => models.velocity(rr, tt, caption, ySel, mask, centre, lh, lw),
-        // Keep transmitted channels on their straight path r_t = t * noise: exactly on the centre at t = 0.
+        // Keep held channels (transmitted, low frequencies) on their straight path r_t = t * noise: exactly on the centre at t = 0.
         constrain: (rr, tt) => {
-          for (const c of h.channelIndices) {
+          for (const c of held) {
             const o = c * n
             for (let i = 0; i < n; i++) rr[o + i] = tt * noise[o + i]
           }
@@ -182,6 +195,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     seeds,
     steps,
     temperature,
+    holdBelowFrequency,
     latent: firstLatent,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))
   }
@@ -202,4 +216,13 @@ function keepInBin(centre: Float32Array, yKnown: Float32Array, channels: readonl
       if (clamped !== y) centre[c * n + i] = (clamped - mean[c]) / std[c]
     }
   })
+}
+
+/** The channels the flow leaves on the prior's estimate: the transmitted ones, and those with u + v < holdBelow. */
+export function heldChannels(transmitted: readonly number[], layout: readonly ChannelBasis[], holdBelow: number): number[] {
+  const held = new Set(transmitted)
+  layout.forEach((b, c) => {
+    if (b.u + b.v < holdBelow) held.add(c)
+  })
+  return [...held].sort((a, b) => a - b)
 }

@@ -299,6 +299,8 @@ export class EngineService {
       job.progress(1, 3, 'detecting objects')
       const notes: string[] = []
       if (res.samples) notes.push(`image and uncertainty map from ${res.samples.length} samples at temperature ${res.temperature} (a single decode uses the model's recommended temperature)`)
+      if (res.samples && res.holdBelowFrequency > 0)
+        notes.push(`DCT frequencies u+v < ${res.holdBelowFrequency} stay on the prior's estimate in every sample, so the map shows no spread in them`)
       let detected: TransmittedBox[] = []
       try {
         const det = await this.getDetector()
