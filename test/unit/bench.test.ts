@@ -12,6 +12,7 @@ import { loadDetector, type Detector } from '../../src/core/analysis/detector'
 import { renderSvg, niceTicks } from '../../src/core/bench/plots'
 import { planImagesFromTable } from '../../src/core/planner/calibration'
 import { plan } from '../../src/core/planner/planner'
+import { gscFingerprint } from '../../src/core/bench/machine'
 
 const COCO = path.resolve(__dirname, '../../../shared/data/coco128')
 const haveData = existsSync(path.join(COCO, 'images/train2017'))
@@ -157,5 +158,28 @@ describe('plots', () => {
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg).toContain('a &lt;b&gt;')
     expect(svg).toContain('<polyline')
+  })
+})
+
+describe('bench cache key', () => {
+  const dirs: string[] = []
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+  const manifestDir = (sha: string, sampling: Record<string, number>) => {
+    const d = mkdtempSync(path.join(tmpdir(), 'gsc-fp-'))
+    dirs.push(d)
+    const generator = { stage: 'generator', file: 'generator.onnx', sha256: sha.repeat(64), inputs: [], outputs: [], sampling }
+    writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ formatVersion: 1, models: { generator } }))
+    return d
+  }
+
+  it('changes with the model files and with how the generator is sampled, and only then', () => {
+    const shipped = { recommendedSteps: 4, temperature: 0, holdBelowFrequency: 1 }
+    const fp = gscFingerprint(manifestDir('a', shipped))
+    expect(gscFingerprint(manifestDir('a', { ...shipped }))).toBe(fp)
+    expect(gscFingerprint(manifestDir('b', shipped))).not.toBe(fp)
+    expect(gscFingerprint(manifestDir('a', { ...shipped, recommendedSteps: 1 }))).not.toBe(fp)
+    expect(gscFingerprint(manifestDir('a', { ...shipped, holdBelowFrequency: 0 }))).not.toBe(fp)
+    expect(gscFingerprint(manifestDir('a', { ...shipped, temperature: 1 }))).not.toBe(fp)
+    expect(gscFingerprint(manifestDir('a', shipped), 2)).not.toBe(fp) // gsc bench --steps 2
   })
 })

@@ -6,7 +6,7 @@ import { UsageError, numberOpt, requireString, stringOpt } from '../framework'
 import { parseBaselineList, BASELINES } from '../../core/baselines/codecs'
 import { runBench, type DatasetRun } from '../../core/bench/runBench'
 import { realGscCodec } from '../../core/bench/gscCodec'
-import { modelHashes } from '../../core/bench/machine'
+import { gscFingerprint, modelHashes } from '../../core/bench/machine'
 import { assembleResults, writeResults } from '../../core/bench/results'
 import { getDetector } from '../../core/codec/sharedDetector'
 import type { Detector } from '../../core/analysis/detector'
@@ -69,9 +69,8 @@ const bench: CommandSpec<BenchOutput> = {
       ctx.info(`warning: detector ${detectorNote}`)
     }
     const hashes = modelHashes()
-    // Cached measurements are valid only for the same model files: fingerprint = hash of every model's file and sha256.
-    const identity = 'error' in hashes ? hashes : Object.fromEntries(Object.entries(hashes).map(([id, m]) => [id, { file: m.file, sha256: m.sha256 }]))
-    const modelFingerprint = createHash('sha256').update(JSON.stringify(identity)).digest('hex')
+    // Cached measurements are valid only for the same model files decoded the same way.
+    const modelFingerprint = gscFingerprint(undefined, steps)
     // Baseline fits depend only on the image, the byte budget and the detector (plus the codec tools).
     const detectorHash = detector && !('error' in hashes) ? hashes.detector?.sha256 : undefined
     const baselineFingerprint = detectorHash ? createHash('sha256').update(`detector ${detectorHash}`).digest('hex') : undefined
