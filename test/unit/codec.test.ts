@@ -34,10 +34,6 @@ if (!haveKodak) console.warn(`codec tests skipped: Kodak images missing at ${KOD
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-codec-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-function loadManifestSampling(): { holdBelowFrequency?: number } {
-  return JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8')).models.generator.sampling ?? {}
-}
-
 function gsc(args: string[]) {
   return spawnSync(process.execPath, [path.join(ROOT, 'bin/gsc.mjs'), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, GSC_MODELS_DIR: modelsDir } })
 }
@@ -225,7 +221,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
     expect(dres.rejected).toHaveLength(1)
     expect(dres.rejected[0].error).toMatch(/CRC/)
     expect(readdirSync(out).sort()).toEqual(['apid0042-seq00000.png', 'apid0042-seq00001.png'])
-    expect(dres.decoded[0].holdBelowFrequency).toBe(loadManifestSampling().holdBelowFrequency ?? 0) // the model's default, reported
+    expect(dres.decoded[0].holdBelowFrequency).toBe((await loadCodecModels({ dir: modelsDir })).recommendedHoldBelow) // the model's default, reported
     const badHold = gsc(['decode', path.join(tmp, 'cap2.bin'), '-o', out, '--hold-below', '40'])
     expect(badHold.status).not.toBe(0)
     expect(badHold.stderr.trim().split('\n')).toHaveLength(1)

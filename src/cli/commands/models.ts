@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../framework'
 import { stringOpt } from '../framework'
-import { defaultModelsDir, loadManifest, verifyModel } from '../../core/models/manifest'
+import { defaultModelsDir, generatorSampling, loadManifest, verifyModel, type GeneratorSampling } from '../../core/models/manifest'
 
 interface ModelRow {
   id: string
@@ -14,7 +14,7 @@ interface ModelRow {
   hardware?: unknown
   metrics?: Record<string, unknown>
   /** The generator's recommended sampling (gsc decode's defaults). */
-  sampling?: { steps?: number; temperature?: number; holdBelowFrequency?: number }
+  sampling?: GeneratorSampling
 }
 
 interface ModelsResult {
@@ -35,8 +35,7 @@ const models: CommandSpec<ModelsResult> = {
     let total = 0
     for (const [id, e] of Object.entries(manifest.models)) {
       const row: ModelRow = { id, stage: e.stage, file: e.file, bytes: null, sha256: e.sha256, verified: null, steps: e.steps, hardware: e.hardware, metrics: e.metrics }
-      const s = e.sampling as { recommendedSteps?: number; temperature?: number; holdBelowFrequency?: number } | undefined
-      if (s) row.sampling = { steps: s.recommendedSteps, temperature: s.temperature, holdBelowFrequency: s.holdBelowFrequency ?? 0 }
+      if (e.sampling) row.sampling = generatorSampling(e)
       const v = verifyModel(id, dir)
       row.bytes = v.bytes
       if (v.bytes) total += v.bytes

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import os from 'node:os'
 import { createRequire } from 'node:module'
 import sharp from 'sharp'
-import { loadManifest } from '../models/manifest'
+import { generatorSampling, loadManifest, type GeneratorSampling } from '../models/manifest'
 
 const require = createRequire(import.meta.url)
 
@@ -67,10 +67,10 @@ export function modelHashes(dir?: string): Record<string, { file: string; sha256
 export function gscFingerprint(dir?: string, stepsOverride?: number): string {
   const hashes = modelHashes(dir)
   const models = 'error' in hashes ? hashes : Object.fromEntries(Object.entries(hashes).map(([id, m]) => [id, { file: m.file, sha256: m.sha256 }]))
-  let sampling: unknown = null
+  let sampling: GeneratorSampling | null = null
   try {
-    const s = loadManifest(dir).models.generator?.sampling as Record<string, unknown> | undefined
-    if (s) sampling = { steps: s.recommendedSteps, temperature: s.temperature, holdBelowFrequency: s.holdBelowFrequency ?? 0 }
+    const gen = loadManifest(dir).models.generator
+    if (gen?.sampling) sampling = generatorSampling(gen)
   } catch {
     // no manifest: the models' error above already keys the cache
   }

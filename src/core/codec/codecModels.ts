@@ -9,7 +9,7 @@
 // Both work in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation); the flow
 // moves the residual r = z - centre, where centre = generator_prior's output.
 import * as ort from 'onnxruntime-node'
-import { closeModels, loadManifest, openModel } from '../models/manifest'
+import { closeModels, generatorSampling, loadManifest, openModel } from '../models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
 import { GscError } from '../util/errors'
 import type { ChannelBasis } from './channelSelection'
@@ -46,7 +46,6 @@ export interface CodecModels {
 interface GeneratorEntry {
   modelId?: number
   normalisation?: { mean: number[]; std: number[] }
-  sampling?: { recommendedSteps?: number; temperature?: number; holdBelowFrequency?: number }
   trainedQuantSteps?: number[]
 }
 
@@ -95,6 +94,7 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
     if (!manifest.models[id]) throw new GscError(`model '${id}' is missing from resources/models/manifest.json; run the training export (training/export_onnx.py)`)
   }
   const gen = manifest.models.generator as unknown as GeneratorEntry
+  const sampling = generatorSampling(manifest.models.generator)
   const norm = gen.normalisation
   if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std)) throw new GscError('manifest generator entry lacks normalisation.mean/std')
   const [ga, gs, generator, prior, captionEncoder] = await Promise.all(CODEC_MODEL_IDS.map((id) => openModel(id, { executionProvider: ep, dir })))
@@ -112,9 +112,9 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
     captionDim,
     mean,
     std,
-    recommendedSteps: gen.sampling?.recommendedSteps ?? 12,
-    recommendedTemperature: gen.sampling?.temperature ?? 1,
-    recommendedHoldBelow: gen.sampling?.holdBelowFrequency ?? 0,
+    recommendedSteps: sampling.steps,
+    recommendedTemperature: sampling.temperature,
+    recommendedHoldBelow: sampling.holdBelowFrequency,
     trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
     layout,
     latentScale,

@@ -99,6 +99,19 @@ export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
 }
 
+/** The generator's decode defaults as the decoder applies them (manifest `sampling`; a missing field: 12 steps,
+ *  temperature 1, nothing held). One reader, so the decoder, `gsc models` and the bench cache key agree. */
+export interface GeneratorSampling {
+  steps: number
+  temperature: number
+  holdBelowFrequency: number
+}
+
+export function generatorSampling(entry: ModelEntry | undefined): GeneratorSampling {
+  const s = (entry?.sampling ?? {}) as { recommendedSteps?: number; temperature?: number; holdBelowFrequency?: number }
+  return { steps: s.recommendedSteps ?? 12, temperature: s.temperature ?? 1, holdBelowFrequency: s.holdBelowFrequency ?? 0 }
+}
+
 export interface ModelVerification {
   id: string
   path: string
