@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { verdict, type BaselineSummary, type CodecSummary } from '../../src/core/bench/summarize'
+import { bestBaseline, comparisonPool, verdict, type BaselineSummary, type CodecSummary } from '../../src/core/bench/summarize'
 
 const IMAGES = 10
 function summary(msssim: number, f1: number, n = IMAGES): CodecSummary {
-  return { n, images: IMAGES, meanBytes: 100, meanBpp: 0.004, psnr: 20, msssim, precision: f1, recall: f1, f1, map50: null, medianEncodeMs: 1, medianDecodeMs: 1 }
+  return { n, images: IMAGES, meanBytes: 100, meanBpp: 0.004, psnr: 20, msssim, ciede2000: 10, blockiness: 1, precision: f1, recall: f1, f1, map50: null, medianEncodeMs: 1, medianDecodeMs: 1 }
 }
-function baseline(codec: BaselineSummary['codec'], msssim: number, f1: number, n: number, gsc = { msssim: 0.5, f1: 0.2 }): BaselineSummary {
-  return { ...summary(msssim, f1, n), codec, complete: n === IMAGES, smallestUnreachedBytes: n === IMAGES ? null : 300, gscOnReached: gsc, errors: [] }
+function baseline(codec: BaselineSummary['codec'], msssim: number, f1: number, n: number, gsc: Partial<BaselineSummary['gscOnReached']> = { msssim: 0.5, f1: 0.2 }): BaselineSummary {
+  return { ...summary(msssim, f1, n), codec, complete: n === IMAGES, smallestUnreachedBytes: n === IMAGES ? null : 300, gscOnReached: { psnr: null, msssim: null, ciede2000: null, blockiness: null, f1: null, ...gsc }, errors: [] }
 }
 
 describe('bench goal verdict', () => {
@@ -42,5 +42,12 @@ describe('bench goal verdict', () => {
     expect(v.met).toBe(false)
     expect(verdict(gsc, [], true).msssim).toBe('no baselines run')
     expect(verdict(gsc, [baseline('webp', 0.4, 0.1, IMAGES)], false).f1).toBe('no detector')
+  })
+
+  it('the best baseline on a lower-is-better metric (ΔE00, blockiness) is the lowest, from the same pool', () => {
+    const de = (codec: BaselineSummary['codec'], ciede2000: number, n: number) => ({ ...baseline(codec, 0.4, 0.1, n, { msssim: 0.5, f1: 0.2, ciede2000: 12 }), ciede2000 })
+    const bs = [de('webp', 9, IMAGES), de('jxl', 7, IMAGES), de('avif', 11, IMAGES), de('jpeg', 2, 5)]
+    expect(bestBaseline(comparisonPool(gsc, bs), 'ciede2000', 'lower')).toEqual({ codec: 'jxl', value: 7, gsc: 12, images: IMAGES })
+    expect(bestBaseline(comparisonPool(gsc, bs), 'ciede2000', 'higher')?.codec).toBe('avif')
   })
 })

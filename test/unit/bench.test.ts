@@ -89,6 +89,8 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
       expect(r.gsc.psnr).toBeGreaterThan(10)
       expect(r.gsc.msssim).toBeGreaterThan(0)
       expect(r.gsc.msssim).toBeLessThanOrEqual(1)
+      expect(r.gsc.ciede2000).toBeGreaterThan(0)
+      expect(r.gsc.blockiness).toBeGreaterThan(0.5)
       const w = r.baselines.webp!
       expect(w.targetBytes).toBe(r.gsc.bytes)
       if (w.reached) expect(w.bytes).toBeLessThanOrEqual(r.gsc.bytes)
@@ -125,6 +127,12 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
     const report = readFileSync(path.join(out, 'report.md'), 'utf8')
     expect(report).toContain('At every C, GSC beats the best baseline at equal bits on detection F1 and on MS-SSIM')
     expect(report).toMatch(/\| data \| 1 \|/)
+    // the perceptual metrics: per-cell columns, their definitions, and the best baseline by the lowest ΔE00
+    expect(report).toContain('| ΔE00 ↓ | blockiness ↓ |')
+    expect(report).toMatch(/mean CIEDE2000 .* Lower is better\./)
+    const webpDe = s.perC[0].baselines.find((b) => b.codec === 'webp')!.ciede2000
+    if (s.perC[0].best.ciede2000 && webpDe !== null) expect(s.perC[0].best.ciede2000.value).toBeLessThanOrEqual(webpDe)
+    expect(existsSync(path.join(out, 'data-ciede2000.svg')) && existsSync(path.join(out, 'data-blockiness.png'))).toBe(true)
     const png = await sharp(path.join(out, 'data-msssim.png')).metadata()
     expect(png.width).toBeGreaterThan(100)
     // the calibration table feeds the planner

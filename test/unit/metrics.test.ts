@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { gaussianKernel, msssim, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
 import type { RgbImage } from '../../src/core/util/image'
-
-function img(w: number, h: number, f: (x: number, y: number, c: number) => number): RgbImage {
-  const data = new Uint8Array(3 * w * h)
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[3 * (y * w + x) + c] = Math.max(0, Math.min(255, Math.round(f(x, y, c))))
-  return { width: w, height: h, data }
-}
-
-// Deterministic pseudo-random texture and noise (LCG) so the tests need no data files.
-function lcg(seed: number) {
-  let s = seed >>> 0
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296)
-}
+import { img, lcg } from './imageFixtures'
 
 const texture = (() => {
   const r = lcg(7)

@@ -2,15 +2,20 @@
 import { BASELINES } from '../baselines/codecs'
 import { RESAMPLE_KERNEL, SCALES, SCALES_TRIED } from '../baselines/fitToSize'
 import { KITTI_TO_COCO } from './datasets'
+import { IMAGE_METRICS } from './imageMetrics'
 import { AGREEMENT_SCORE, MAP_SCORE } from './runBench'
-import type { BenchResults } from './results'
+import { PLOTTED, type BenchResults } from './results'
 import type { BaselineSummary, BestBaseline, CodecSummary, DatasetSummary } from './summarize'
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`)
 
+/** Column header of an image metric: its label, with an arrow saying which way is better. */
+const metricHead = (m: (typeof IMAGE_METRICS)[number]) => `${m.label} ${m.better === 'higher' ? '↑' : '↓'}`
+
 function row(name: string, s: CodecSummary, extra: string): string {
-  return `| ${name} | ${extra} | ${f(s.meanBytes, 0)} | ${f(s.meanBpp, 4)} | ${f(s.psnr, 2)} | ${f(s.msssim, 4)} | ${f(s.precision)} | ${f(s.recall)} | ${f(s.f1)} | ${f(s.map50)} | ${ms(s.medianEncodeMs)} | ${ms(s.medianDecodeMs)} |`
+  const metrics = IMAGE_METRICS.map((m) => f(s[m.key], m.digits)).join(' | ')
+  return `| ${name} | ${extra} | ${f(s.meanBytes, 0)} | ${f(s.meanBpp, 4)} | ${metrics} | ${f(s.precision)} | ${f(s.recall)} | ${f(s.f1)} | ${f(s.map50)} | ${ms(s.medianEncodeMs)} | ${ms(s.medianDecodeMs)} |`
 }
 
 /** "0.56 (webp)", or on a subset "0.49 (webp; GSC 0.42 on these 127/128 images)". */
@@ -46,6 +51,17 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
     )
   }
   o.push('')
+  const compared = IMAGE_METRICS.filter((m) => m.compare)
+  if (compared.length) {
+    o.push('### What a person sees: GSC vs the best baseline at equal bits')
+    o.push('')
+    o.push(`Not part of the goal. ${compared.map((m) => `${m.label}: ${m.better} is better`).join('; ')}; the best baseline is chosen among the same codecs as for the goal, by each metric's own direction.`)
+    o.push('')
+    o.push(`| C | ${compared.map((m) => `GSC ${metricHead(m)} | best baseline ${metricHead(m)}`).join(' | ')} |`)
+    o.push(`|---|${compared.map(() => '---|---').join('|')}|`)
+    for (const c of d.perC) o.push(`| ${c.c} | ${compared.map((m) => `${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)}`).join(' | ')} |`)
+    o.push('')
+  }
   for (const c of d.perC) {
     o.push(`### ${d.name}, C = ${c.c}`)
     o.push('')
@@ -53,13 +69,13 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
       `GSC packets: mean ${f(c.gsc.meanBytes, 0)} bytes (whole CCSDS packet), ${c.gsc.fitsTarget}/${c.gsc.n} within the step rule's bit target; mean bits per section: header ${f(c.gsc.sections.header, 0)}, caption ${f(c.gsc.sections.caption, 0)}, latents ${f(c.gsc.sections.latents, 0)}, detections ${f(c.gsc.sections.detections, 0)}; peak RSS ${c.gsc.peakRssMiB} MiB; median pack ${ms(c.gsc.medianPackMs)}. Baselines were each driven to the largest file not above each image's GSC packet size.`
     )
     o.push('')
-    o.push('| codec | images reached | mean bytes | bpp | PSNR dB | MS-SSIM | det. precision | det. recall | det. F1 | mAP@0.5 vs GT | median encode | median decode |')
-    o.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    o.push(`| codec | images reached | mean bytes | bpp | ${IMAGE_METRICS.map(metricHead).join(' | ')} | det. precision | det. recall | det. F1 | mAP@0.5 vs GT | median encode | median decode |`)
+    o.push(`|---|---|---|---|${IMAGE_METRICS.map(() => '---|').join('')}---|---|---|---|---|---|`)
     o.push(row('**GSC**', c.gsc, `${c.gsc.n}/${c.gsc.images}`))
     for (const b of c.baselines) o.push(row(b.codec, b, baselineExtra(b)))
     o.push('')
   }
-  o.push(`![MS-SSIM vs bpp](${d.name}-msssim.svg) ![PSNR vs bpp](${d.name}-psnr.svg) ![detection F1 vs bpp](${d.name}-f1.svg)`)
+  o.push(PLOTTED.map((p) => `![${p.label.split(' (')[0]} vs bpp](${d.name}-${p.file}.svg)`).join(' '))
   o.push('')
   return o
 }
@@ -105,6 +121,8 @@ export function renderReport(r: BenchResults): string {
   o.push(
     `- mAP@0.5: detections with score ≥ ${MAP_SCORE} on the reconstructions against ground truth (COCO 101-point AP, mean over classes present); only where the dataset has labels and the codec reconstructed every image. KITTI classes are mapped to COCO: ${Object.entries(KITTI_TO_COCO).map(([k, v]) => `${k}→${v.join('+')}`).join(', ')} (COCO ids; a Cyclist box counts as both bicycle and person); Misc and DontCare are ignored.`
   )
+  o.push(`- Image metrics, per image on the reconstruction at the original size, then the mean over images (↑ higher is better, ↓ lower is better):`)
+  for (const m of IMAGE_METRICS) o.push(`  - ${m.definition} ${m.better === 'higher' ? 'Higher' : 'Lower'} is better.`)
   o.push(`- Times: GSC encode = caption + g_a + channel ranking (shared by all C) + packing for that C; decode = caption encoder, the generator (prior and flow steps) and g_s. Baseline encode/decode = the chosen file's encode and decode+upscale (the size search itself took more; see results.json searchMs). Medians over images.`)
   o.push('')
   for (const d of r.summaries) o.push(...datasetSection(d, r))

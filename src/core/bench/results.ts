@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { BASELINES, type BaselineId } from '../baselines/codecs'
 import { buildCalibration, type CalibrationTable } from '../planner/calibration'
+import { IMAGE_METRICS } from './imageMetrics'
 import { gitCommit, machineInfo, modelHashes, type MachineInfo } from './machine'
 import { maxRssMiB } from './memory'
 import { renderSvg, svgToPng, type PlotSpec } from './plots'
@@ -91,12 +92,14 @@ export function assembleResults(args: {
   }
 }
 
+/** The plots, one per metric against bpp: every IMAGE_METRICS entry with a plot, then detection F1. */
+export const PLOTTED = [
+  ...IMAGE_METRICS.flatMap((m) => (m.plot ? [{ key: m.key, label: m.plot.axis, file: m.plot.file }] : [])),
+  { key: 'f1' as const, label: 'detection F1 (vs detections on the original)', file: 'f1' }
+]
+
 export function plotSpecs(d: DatasetSummary): { name: string; spec: PlotSpec }[] {
-  const metrics = [
-    { key: 'msssim' as const, label: 'MS-SSIM', file: 'msssim' },
-    { key: 'psnr' as const, label: 'PSNR (dB)', file: 'psnr' },
-    { key: 'f1' as const, label: 'detection F1 (vs detections on the original)', file: 'f1' }
-  ]
+  const metrics = PLOTTED
   const codecs = d.perC[0]?.baselines.map((b) => b.codec) ?? []
   return metrics.map((m) => ({
     name: `${d.name}-${m.file}`,

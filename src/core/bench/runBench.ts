@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { msssim, psnr } from '../analysis/metrics'
 import { detectionAgreement } from '../analysis/detections'
 import type { Detector, Detection } from '../analysis/detector'
 import { BASELINES, BASELINE_IDS, type BaselineId } from '../baselines/codecs'
@@ -16,6 +15,7 @@ import { GscError, describeError } from '../util/errors'
 import { readImage, type RgbImage } from '../util/image'
 import { openDataset, readGroundTruth, type BenchDataset } from './datasets'
 import type { GscBenchCodec, GscPrepared } from './gscCodec'
+import { IMAGE_METRICS, measureImage } from './imageMetrics'
 import { RssSampler } from './memory'
 import type { BaselineMeasurement, ImageCRecord, OriginalRecord, ReconstructionMetrics, StoredDetection } from './types'
 
@@ -24,8 +24,9 @@ export const AGREEMENT_SCORE = 0.3
 /** Detections kept for mAP@0.5 (a low threshold so the precision-recall curve is complete). */
 export const MAP_SCORE = 0.05
 export const MAX_STORED_DETECTIONS = 100
-/** Bump when the measurement method changes: cached results with another version are recomputed. */
-export const BENCH_METHOD_VERSION = 1
+/** Bump when the measurement method changes: cached results with another version are recomputed.
+ *  2: ΔE00 and blockiness added to every reconstruction's metrics (IMAGE_METRICS). */
+export const BENCH_METHOD_VERSION = 2
 
 export interface BenchProgress {
   done: number
@@ -96,13 +97,13 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_')
 
 export function fingerprintOf(modelFingerprint: string): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: BENCH_METHOD_VERSION, modelFingerprint, AGREEMENT_SCORE, MAP_SCORE, SCALES, SCALES_TRIED }))
+    .update(JSON.stringify({ v: BENCH_METHOD_VERSION, modelFingerprint, AGREEMENT_SCORE, MAP_SCORE, SCALES, SCALES_TRIED, metrics: IMAGE_METRICS.map((m) => m.key) }))
     .digest('hex')
     .slice(0, 16)
 }
 
 async function measure(original: RgbImage, recon: RgbImage, reference: StoredDetection[] | null, detector: Detector | null): Promise<ReconstructionMetrics> {
-  const m: ReconstructionMetrics = { psnr: psnr(original, recon), msssim: msssim(original, recon), agreement: null, detections: null }
+  const m: ReconstructionMetrics = { ...(await measureImage(original, recon)), agreement: null, detections: null }
   if (detector && reference) {
     const dets = compact(await detector.detect(recon, { scoreThreshold: MAP_SCORE, maxDetections: MAX_STORED_DETECTIONS }), MAP_SCORE)
     const a = detectionAgreement(atOperatingPoint(reference), atOperatingPoint(dets), 0.5)

@@ -1,17 +1,23 @@
 // Per dataset and C: means over images, mAP@0.5 against ground truth, best baseline at equal bits, the goal verdict.
 import { meanAveragePrecision50, type MapImage } from '../analysis/map'
 import type { BaselineId } from '../baselines/codecs'
+import { IMAGE_METRICS, isBetter, type ImageMetricKey } from './imageMetrics'
 import type { DatasetRun } from './runBench'
-import type { ImageCRecord, OriginalRecord, ReconstructionMetrics } from './types'
+import type { OriginalRecord, ReconstructionMetrics, StoredDetection } from './types'
 
-export interface CodecSummary {
+/** Every metric a baseline can be compared with GSC on: the image metrics and detection F1. */
+export type ComparedKey = ImageMetricKey | 'f1'
+const COMPARED: { key: ComparedKey; better: 'higher' | 'lower' }[] = [...IMAGE_METRICS, { key: 'f1', better: 'higher' }]
+
+/** Means over images of each IMAGE_METRICS value (psnr, msssim, ciede2000, blockiness, ...). */
+export type ImageMetricMeans = Record<ImageMetricKey, number | null>
+
+export interface CodecSummary extends ImageMetricMeans {
   /** Images with a reconstruction (for a baseline: where it reached the size). */
   n: number
   images: number
   meanBytes: number | null
   meanBpp: number | null
-  psnr: number | null
-  msssim: number | null
   precision: number | null
   recall: number | null
   f1: number | null
@@ -27,7 +33,7 @@ export interface BaselineSummary extends CodecSummary {
   /** Smallest file the codec produced for any image at this C when it could not reach the size. */
   smallestUnreachedBytes: number | null
   /** GSC's means over the images this codec reached (the paired comparison when it did not reach them all). */
-  gscOnReached: { msssim: number | null; f1: number | null }
+  gscOnReached: Record<ComparedKey, number | null>
   errors: string[]
 }
 
@@ -61,6 +67,8 @@ export interface CSummary {
     sections: { header: number | null; caption: number | null; latents: number | null; detections: number | null }
   }
   baselines: BaselineSummary[]
+  /** Per metric, the best baseline (highest or lowest mean, by the metric's direction) chosen as for the goal. */
+  best: Record<ComparedKey, BestBaseline | null>
   goal: GoalVerdict
 }
 
@@ -81,7 +89,7 @@ export function median(xs: number[]): number | null {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-function mapOf(originals: Map<string, OriginalRecord>, preds: { image: string; m: ReconstructionMetrics | null }[]): number | null {
+function mapOf(originals: Map<string, OriginalRecord>, preds: { image: string; m: { detections: StoredDetection[] | null } | null }[]): number | null {
   const perImage: MapImage[] = []
   for (const p of preds) {
     const o = originals.get(p.image)
@@ -101,13 +109,13 @@ function codecSummary(
 ): CodecSummary {
   const withM = items.filter((i) => i.m)
   const agree = withM.filter((i) => i.m!.agreement)
+  const metricMeans = Object.fromEntries(IMAGE_METRICS.map((m) => [m.key, mean(withM.map((i) => i.m![m.key]))])) as ImageMetricMeans
   return {
     n: withM.length,
     images,
     meanBytes: mean(items.map((i) => i.bytes)),
     meanBpp: mean(items.map((i) => i.bpp)),
-    psnr: mean(withM.map((i) => i.m!.psnr)),
-    msssim: mean(withM.map((i) => i.m!.msssim)),
+    ...metricMeans,
     precision: mean(agree.map((i) => i.m!.agreement!.precision)),
     recall: mean(agree.map((i) => i.m!.agreement!.recall)),
     f1: agree.length === withM.length ? mean(agree.map((i) => i.m!.agreement!.f1)) : null,
@@ -122,7 +130,7 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
   const images = run.originals.length
   const labelled = run.dataset.labelled
   const originalMap50 =
-    labelled && haveDetector ? mapOf(originals, run.originals.map((o) => ({ image: o.image, m: { psnr: 0, msssim: 1, agreement: null, detections: o.detections } }))) : null
+    labelled && haveDetector ? mapOf(originals, run.originals.map((o) => ({ image: o.image, m: { detections: o.detections } }))) : null
   const perC = channels.map((c): CSummary => {
     const recs = run.records.filter((r) => r.c === c)
     const gscItems = recs.map((r) => ({ image: r.image, bytes: r.gsc.bytes, bpp: r.gsc.bpp, m: r.gsc as ReconstructionMetrics, enc: r.gsc.encodeMs, dec: r.gsc.decodeMs }))
@@ -149,7 +157,7 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
         codec: b,
         complete,
         smallestUnreachedBytes: un.length ? Math.min(...un.map((x) => x.b!.smallestBytes)) : null,
-        gscOnReached: { msssim: gscThere.msssim, f1: gscThere.f1 },
+        gscOnReached: Object.fromEntries(COMPARED.map((k) => [k.key, gscThere[k.key]])) as Record<ComparedKey, number | null>,
         errors: [...new Set(ms.flatMap((x) => (x.b!.error ? [x.b!.error] : [])))],
         ...codecSummary(
           reached.map((x) => ({ image: x.image, bytes: x.b!.bytes, bpp: x.b!.bpp!, m: x.b!.metrics, enc: x.b!.encodeMs, dec: x.b!.decodeMs })),
@@ -160,7 +168,10 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
         )
       }
     })
-    return { c, gsc, baselines: bs, goal: verdict(gsc, bs, haveDetector) }
+    const pool = comparisonPool(gsc, bs)
+    const best = Object.fromEntries(COMPARED.map((k) => [k.key, bestBaseline(pool, k.key, k.better)])) as Record<ComparedKey, BestBaseline | null>
+    if (!haveDetector) best.f1 = null
+    return { c, gsc, baselines: bs, best, goal: verdict(gsc, bs, haveDetector) }
   })
   return { name: run.dataset.name, images, labelled, originalMap50, perC }
 }
@@ -172,16 +183,24 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
  * higher mean. Where no baseline reaches that many images there is nothing to compare with: not counted as met.
  */
 export function verdict(gsc: CodecSummary, bs: BaselineSummary[], haveDetector: boolean): GoalVerdict {
-  const complete = bs.filter((b) => b.complete)
-  const pool = complete.length ? complete : bs.filter((b) => b.n >= Math.ceil(PAIRED_MIN_SHARE * gsc.images) && b.n > 0)
-  const best = (k: 'f1' | 'msssim'): BestBaseline | null =>
-    pool
-      .filter((b) => b[k] !== null && b.gscOnReached[k] !== null)
-      .reduce<BestBaseline | null>((acc, b) => (!acc || b[k]! > acc.value ? { codec: b.codec, value: b[k]!, gsc: b.gscOnReached[k]!, images: b.n } : acc), null)
-  const bestF1 = haveDetector ? best('f1') : null
-  const bestMsssim = best('msssim')
+  const pool = comparisonPool(gsc, bs)
+  const bestF1 = haveDetector ? bestBaseline(pool, 'f1', 'higher') : null
+  const bestMsssim = bestBaseline(pool, 'msssim', 'higher')
   const none = bs.length === 0 ? 'no baselines run' : 'no baseline fits'
   const f1: GoalVerdict['f1'] = !haveDetector || gsc.f1 === null ? 'no detector' : !bestF1 ? none : bestF1.gsc > bestF1.value ? 'met' : 'not met'
   const msssim: GoalVerdict['msssim'] = !bestMsssim ? none : bestMsssim.gsc > bestMsssim.value ? 'met' : 'not met'
   return { f1, msssim, met: f1 === 'met' && msssim === 'met', bestF1, bestMsssim }
+}
+
+/** The baselines GSC is compared with: those that reached every image; where none did, those that reached >= 90 %. */
+export function comparisonPool(gsc: CodecSummary, bs: BaselineSummary[]): BaselineSummary[] {
+  const complete = bs.filter((b) => b.complete)
+  return complete.length ? complete : bs.filter((b) => b.n >= Math.ceil(PAIRED_MIN_SHARE * gsc.images) && b.n > 0)
+}
+
+/** The best baseline of `pool` on one metric: the highest mean, or the lowest for a lower-is-better metric (ΔE00, blockiness). */
+export function bestBaseline(pool: BaselineSummary[], k: ComparedKey, better: 'higher' | 'lower'): BestBaseline | null {
+  return pool
+    .filter((b) => b[k] !== null && b.gscOnReached[k] !== null && b.gscOnReached[k] !== undefined)
+    .reduce<BestBaseline | null>((acc, b) => (!acc || isBetter({ better }, b[k]!, acc.value) ? { codec: b.codec, value: b[k]!, gsc: b.gscOnReached[k]!, images: b.n } : acc), null)
 }

@@ -1,6 +1,7 @@
 // What `gsc bench` measures and stores (cache files and results.json).
 import type { BaselineId } from '../baselines/codecs'
 import type { GroundTruthBox } from './datasets'
+import type { ImageMetricValues } from './imageMetrics'
 
 export interface Agreement {
   precision: number
@@ -15,9 +16,8 @@ export interface StoredDetection {
   box: [number, number, number, number]
 }
 
-export interface ReconstructionMetrics {
-  psnr: number
-  msssim: number
+/** The IMAGE_METRICS values (psnr, msssim, ciede2000, blockiness, ...) plus detection results. */
+export interface ReconstructionMetrics extends ImageMetricValues {
   /** Detections on the reconstruction vs on the original (score >= AGREEMENT_SCORE, IoU 0.5); null without a detector. */
   agreement: Agreement | null
   /** Detections on the reconstruction (score >= MAP_SCORE), for mAP against ground truth. */

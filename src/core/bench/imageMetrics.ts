@@ -1,0 +1,84 @@
+/**
+ * The image-quality metrics `gsc bench` measures on every reconstruction (GSC and each baseline), in one list:
+ * the cache records, the summaries, the report's tables, definitions and best-baseline comparisons, and the plots
+ * are all driven by it. Adding a metric (e.g. LPIPS) is one entry here; the metric keys are part of the bench
+ * cache fingerprint, so cached cells measured without it are recomputed rather than read with a hole.
+ */
+import { msssim, psnr } from '../analysis/metrics'
+import { BLOCKINESS_EPS, BLOCK_GRID, COLOUR_SCALE, blockiness, colourError } from '../analysis/perceptual'
+import type { RgbImage } from '../util/image'
+
+export interface ImageMetric {
+  key: string
+  /** Column header in the report's tables. */
+  label: string
+  /** Decimals shown in the report. */
+  digits: number
+  better: 'higher' | 'lower'
+  /** One sentence for the report's method section (what it measures, how; its direction is added there). */
+  definition: string
+  /** Plot of this metric against bits per pixel, written as <dataset>-<file>.{svg,png}. */
+  plot?: { file: string; axis: string }
+  /** In the report's comparison of GSC with the best baseline beside the goal table (the goal's own metrics are there already). */
+  compare: boolean
+  compute(original: RgbImage, reconstruction: RgbImage): number | Promise<number>
+}
+
+export const IMAGE_METRICS = [
+  {
+    key: 'psnr',
+    label: 'PSNR dB',
+    digits: 2,
+    better: 'higher',
+    definition: 'PSNR: 10·log10(255² / MSE) over all RGB samples, in dB.',
+    plot: { file: 'psnr', axis: 'PSNR (dB)' },
+    compare: false,
+    compute: psnr
+  },
+  {
+    key: 'msssim',
+    label: 'MS-SSIM',
+    digits: 4,
+    better: 'higher',
+    definition: 'MS-SSIM: on BT.601 luma, 5 scales with the standard weights (Wang, Simoncelli, Bovik 2003), Gaussian 11×11 window, σ 1.5, 2×2 average pooling between scales; 1 = identical.',
+    plot: { file: 'msssim', axis: 'MS-SSIM' },
+    compare: false,
+    compute: msssim
+  },
+  {
+    key: 'ciede2000',
+    label: 'ΔE00',
+    digits: 2,
+    better: 'lower',
+    definition: `ΔE00 (colour error): mean CIEDE2000 (Sharma, Wu, Dalal 2005; sRGB D65 → CIELAB) between the original and the reconstruction, both box-downscaled by ${COLOUR_SCALE} (the mean of each ${COLOUR_SCALE}×${COLOUR_SCALE} block, partial edge blocks over the pixels they have), over all downscaled pixels: the colour of regions, not texture or exact position; 0 = identical, about 1 = just noticeable side by side.`,
+    plot: { file: 'ciede2000', axis: 'ΔE00 at 1/8 scale (lower is better)' },
+    compare: true,
+    compute: colourError
+  },
+  {
+    key: 'blockiness',
+    label: 'blockiness',
+    digits: 3,
+    better: 'lower',
+    definition: `blockiness (${BLOCK_GRID}-px grid): on the reconstruction's BT.601 luma (0..255), the mean squared difference between horizontal neighbours across the ${BLOCK_GRID}-pixel block boundaries (columns x with (x + 1) mod ${BLOCK_GRID} = 0) over the mean elsewhere, likewise vertically, and the mean of the two ratios; ${BLOCKINESS_EPS} is added to each mean so a flat image scores 1. 1.0 = no block grid (a photo scores about 1), higher = a visible grid; it does not look at the original.`,
+    plot: { file: 'blockiness', axis: '16-px blockiness (1 = no grid)' },
+    compare: true,
+    compute: (_original: RgbImage, reconstruction: RgbImage) => blockiness(reconstruction)
+  }
+] as const satisfies readonly ImageMetric[]
+
+export type ImageMetricKey = (typeof IMAGE_METRICS)[number]['key']
+
+/** The metric values of one reconstruction. */
+export type ImageMetricValues = Record<ImageMetricKey, number>
+
+export async function measureImage(original: RgbImage, reconstruction: RgbImage): Promise<ImageMetricValues> {
+  const out = {} as ImageMetricValues
+  for (const m of IMAGE_METRICS) out[m.key] = await m.compute(original, reconstruction)
+  return out
+}
+
+/** True when `a` is strictly better than `b` on metric `m`. */
+export function isBetter(m: Pick<ImageMetric, 'better'>, a: number, b: number): boolean {
+  return m.better === 'higher' ? a > b : a < b
+}
