@@ -1,0 +1,178 @@
+"""Model set 3: a learned latent and a decoder that generates (issue 16).
+
+g_a      RGB [B,3,H,W] in [0,1] -> y [B,320,H/16,W/16]: four overlapping stride-2 convolutions, a residual
+         block at 1/16, then a fixed per-channel normalisation (batch statistics while training, frozen at
+         export) times LATENT_SCALE, so every channel has std ~16 and the wire's quantisation steps (1..128)
+         mean the same fraction of a channel's spread for every channel. No block transform anywhere.
+preview  a linear map from y to a 4x4-per-latent-cell YCbCr picture (ConvTranspose 4x4, stride 4): the
+         channel-selection rule scores each channel through it (channel_rule.py), as the paper's SSIM rule
+         scored the DCT basis images; it is trained to reconstruct the image's 4x4 means.
+decoder  D(y_sel, mask, caption, step, noise) -> RGB [B,3,H,W]: the transmitted channels (quantised, zeros
+         elsewhere) and which they are, the caption embedding and the packet's step condition a trunk at 1/16,
+         then bilinear x2 upsampling stages (1/8, 1/4, 1/2, 1) with the width falling as resolution rises, so
+         the heavy compute stays at low resolution. Seeded noise enters at 1/16 and 1/4 (the adversarial term
+         makes it generate texture instead of averaging it away).
+Why channels survive in small subsets: training keeps only C of them (the rule's picks or random ones), so each
+channel learns to carry colour and luminance on its own."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LATENT_CHANNELS = 320
+LATENT_SCALE = 16.0
+FACTOR = 16
+NOISE_CHANNELS = 8
+PREVIEW = 4  # preview samples per latent cell side (4x4-pixel means of a 16x16 cell)
+
+RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+
+
+def ycc_planes(rgb):
+    """Full-range BT.601 Y, Cb + 0.5, Cr + 0.5 (values 0..1), the planes the selection rule compares."""
+    ycc = torch.einsum('ij,bjhw->bihw', RGB2YCC.to(rgb), rgb)
+    return ycc + torch.tensor([0.0, 0.5, 0.5], device=rgb.device).view(1, 3, 1, 1)
+
+
+class ResBlock(nn.Module):
+    """Two 3x3 convolutions with a FiLM from the conditioning vector; zero-initialised output."""
+
+    def __init__(self, ch, cond_dim=0, dilation=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(ch, ch, 3, padding=dilation, dilation=dilation)
+        self.conv2 = nn.Conv2d(ch, ch, 3, padding=1)
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)
+        self.film = nn.Linear(cond_dim, 2 * ch) if cond_dim else None
+
+    def forward(self, h, cond=None):
+        a = h
+        if self.film is not None:
+            scale, shift = self.film(cond).unsqueeze(-1).unsqueeze(-1).chunk(2, dim=1)
+            a = a * (1 + scale) + shift
+        a = self.conv1(F.leaky_relu(a, 0.2))
+        a = self.conv2(F.leaky_relu(a, 0.2))
+        return h + a
+
+
+class Analysis(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        w = cfg['analysis_widths']  # e.g. [32, 64, 128, 192]
+        self.convs = nn.ModuleList([
+            nn.Conv2d(3, w[0], 5, stride=2, padding=2),
+            nn.Conv2d(w[0], w[1], 3, stride=2, padding=1),
+            nn.Conv2d(w[1], w[2], 3, stride=2, padding=1),
+            nn.Conv2d(w[2], w[3], 3, stride=2, padding=1),
+        ])
+        self.res = ResBlock(w[3])
+        self.out = nn.Conv2d(w[3], LATENT_CHANNELS, 1)
+        self.norm = nn.BatchNorm2d(LATENT_CHANNELS, affine=False, momentum=0.01)
+
+    def forward(self, x):
+        h = x - 0.5
+        for i, c in enumerate(self.convs):
+            h = c(h)
+            if i < len(self.convs) - 1:
+                h = F.leaky_relu(h, 0.2)
+        h = self.res(h)
+        return self.norm(self.out(h)) * LATENT_SCALE
+
+
+class Preview(nn.Module):
+    """Linear y -> YCbCr at 1/4 resolution (4x4 means). Its weight, [320,3,4,4], is each channel's pattern."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(LATENT_CHANNELS, 3, PREVIEW, stride=PREVIEW, bias=True)
+        nn.init.normal_(self.up.weight, std=1e-3)
+
+    def forward(self, y):
+        return self.up(y / LATENT_SCALE)
+
+    def patterns(self):
+        """[320, 3, 16]: channel k's contribution per unit of y/LATENT_SCALE, per plane, 4x4 row-major."""
+        return self.up.weight.detach().reshape(LATENT_CHANNELS, 3, PREVIEW * PREVIEW)
+
+
+class Up(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, h):
+        return F.leaky_relu(self.conv(F.interpolate(h, scale_factor=2, mode='bilinear', align_corners=False)), 0.2)
+
+
+class Decoder(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        d = cfg['decoder']
+        w16, w8, w4, w2, w1 = d['widths']  # e.g. [192, 128, 64, 32, 16]
+        cond_dim = 128
+        self.cond = nn.Sequential(nn.Linear(cfg['caption_dim'] + 2, cond_dim), nn.SiLU(), nn.Linear(cond_dim, cond_dim), nn.SiLU())
+        self.in_y = nn.Conv2d(LATENT_CHANNELS, w16, 1)
+        self.in_m = nn.Linear(LATENT_CHANNELS, w16, bias=False)
+        self.in_n = nn.Conv2d(NOISE_CHANNELS, w16, 1, bias=False)
+        self.in_c = nn.Linear(cond_dim, w16)
+        self.trunk = nn.ModuleList([ResBlock(w16, cond_dim, dl) for dl in d['trunk_dilations']])
+        self.up8 = Up(w16, w8)
+        self.res8 = ResBlock(w8, cond_dim)
+        self.up4 = Up(w8, w4)
+        self.noise4 = nn.Conv2d(1, w4, 1, bias=False)
+        self.res4 = ResBlock(w4, cond_dim)
+        self.up2 = Up(w4, w2)
+        self.res2 = ResBlock(w2)
+        self.up1 = Up(w2, w1)
+        self.rgb = nn.Conv2d(w1, 3, 3, padding=1)
+        # a smooth colour base from 1/4 scale, so the full-resolution layers only add detail
+        self.rgb4 = nn.Conv2d(w4, 3, 3, padding=1)
+
+    def forward(self, y_sel, mask, caption, log_step, noise):
+        """y_sel [B,320,h,w] (quantised y, zeros where not sent), mask [B,320], caption [B,cd],
+        log_step [B] (log2 of the packet's step), noise [B,NOISE_CHANNELS,h,w]."""
+        c_count = mask.sum(1, keepdim=True) / 16.0
+        cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
+        h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise)
+        h = h + (self.in_m(mask) + self.in_c(cond)).unsqueeze(-1).unsqueeze(-1)
+        for b in self.trunk:
+            h = b(h, cond)
+        h = self.res8(self.up8(h), cond)
+        h = self.up4(h)
+        B, _, H4, W4 = h.shape
+        # the 1/4-scale noise plane is the first noise channel, upsampled x4 (one seed drives every sample)
+        n4 = F.interpolate(noise[:, :1], size=(H4, W4), mode='nearest')
+        h = self.res4(h + self.noise4(n4), cond)
+        base = F.interpolate(self.rgb4(h), scale_factor=4, mode='bilinear', align_corners=False)
+        h = self.res2(self.up2(h))
+        h = self.up1(h)
+        return base + 0.5 + self.rgb(h)
+
+
+class PatchDiscriminator(nn.Module):
+    """Four stride-2 convolutions, 3 -> 32 -> 64 -> 128 -> 1 logits per patch, spectrally normalised."""
+
+    def __init__(self):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        self.net = nn.Sequential(
+            sn(nn.Conv2d(3, 32, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(32, 64, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(64, 128, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(128, 1, 4, stride=2, padding=1)),
+        )
+
+    def forward(self, x):
+        return self.net(x * 2 - 1)
+
+
+class CaptionEncoder(nn.Module):
+    """tokens int64 [B,L] (0 = pad), mask float [B,L] -> [B,caption_dim]: masked mean of word embeddings, MLP."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed = nn.Embedding(cfg['vocab_size'], cfg['embed_dim'], padding_idx=0)
+        self.mlp = nn.Sequential(nn.Linear(cfg['embed_dim'], cfg['caption_dim']), nn.SiLU(), nn.Linear(cfg['caption_dim'], cfg['caption_dim']))
+
+    def forward(self, tokens, mask):
+        e = self.embed(tokens) * mask.unsqueeze(-1)
+        return self.mlp(e.sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0))

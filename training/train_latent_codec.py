@@ -1,0 +1,251 @@
+"""Train model set 3 end to end: g_a, the selection preview, the caption encoder and the generative decoder
+(latent_codec.py), with a patch discriminator. One command per configuration; it resumes from its checkpoint.
+
+Per step, for a batch of random crops:
+  y = g_a(x); scores = the selection rule (channel_rule.py) through the preview;
+  per sample a C from c_choices, the rule's top-C channels with probability rule_share, else C random ones;
+  a quantisation step from quant_steps, y quantised with a straight-through rounding (exactly what the wire
+  carries), zeros where not sent; the caption embedding (dropped with probability caption_dropout);
+  x_hat = D(y_sel, mask, caption, log2 step, noise).
+Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/8 scale (the colour metric's
+scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on), + the preview's
+regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
+Usage: /usr/bin/python3 training/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume]"""
+import argparse
+import copy
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import common
+import latents
+import tokenizer
+from channel_rule import channel_scores, top_masks
+from perceptual_metrics import colour_loss
+from latent_codec import NOISE_CHANNELS, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from msssim import msssim
+
+CKPT = 'latent_codec.pt'
+
+
+class Crops:
+    """Random crops (with horizontal flips) of the training photos, with each photo's caption tokens."""
+
+    def __init__(self, cfg, crop):
+        photos = [(rel, im) for rel, im in common.load_train_images(cfg) if min(im.shape[:2]) >= crop]
+        caps = latents.load_captions()
+        vocab = tokenizer.load_vocab(os.path.join(common.MODELS_DIR, 'caption_vocab.json'))
+        self.crop = crop
+        self.images = [torch.from_numpy(im).permute(2, 0, 1).contiguous() for _, im in photos]
+        L = vocab['maxTokens']
+        self.tokens = torch.zeros(len(photos), L, dtype=torch.long)
+        self.tmask = torch.zeros(len(photos), L)
+        self.has_cap = torch.zeros(len(photos), dtype=torch.bool)
+        for i, (rel, _) in enumerate(photos):
+            c = caps.get(rel.replace(os.sep, '/'))
+            if c is None:
+                continue
+            ids, m = tokenizer.encode(c, vocab['tokens'], L)
+            self.tokens[i], self.tmask[i], self.has_cap[i] = torch.tensor(ids), torch.tensor(m), True
+        self.vocab_size = len(vocab['tokens']) + 2
+
+    def sample(self, rng, n):
+        idx = rng.integers(len(self.images), size=n)
+        out = torch.empty(n, 3, self.crop, self.crop)
+        for j, i in enumerate(idx):
+            im = self.images[i]
+            oy = rng.integers(im.shape[1] - self.crop + 1)
+            ox = rng.integers(im.shape[2] - self.crop + 1)
+            c = im[:, oy:oy + self.crop, ox:ox + self.crop].float() / 255.0
+            out[j] = c.flip(-1) if rng.random() < 0.5 else c
+        idx = torch.from_numpy(idx)
+        return out, self.tokens[idx], self.tmask[idx], self.has_cap[idx]
+
+
+def quantise_ste(y, step):
+    """Round y / step (half away from zero, as the wire does) with a straight-through gradient."""
+    s = step.view(-1, 1, 1, 1)
+    q = torch.sign(y) * torch.floor(y.abs() / s + 0.5) * s
+    return y + (q - y).detach()
+
+
+def build(cfg):
+    nets = {
+        'g_a': Analysis(cfg), 'preview': Preview(), 'caption': CaptionEncoder(cfg), 'decoder': Decoder(cfg),
+    }
+    return nets
+
+
+def conditions(cfg, y, scores, rng, dev):
+    """Per-sample masks (rule's top-C or random C), steps."""
+    B, K = scores.shape
+    c = torch.from_numpy(rng.choice(cfg['c_choices'], size=B, p=cfg['c_probs'])).to(dev)
+    rule = top_masks(scores, c)
+    rand = top_masks(torch.rand(B, K, dtype=torch.float64, device=dev), c)
+    use_rule = torch.from_numpy(rng.random(B) < cfg['rule_share']).to(dev).view(-1, 1).float()
+    mask = rule * use_rule + rand * (1 - use_rule)
+    step = torch.from_numpy(rng.choice(cfg['quant_steps'], size=B).astype(np.float32)).to(dev)
+    return mask, step, c
+
+
+def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
+    y = nets['g_a'](x)
+    prev = nets['preview'](y.detach())
+    prev_loss = F.mse_loss(prev, F.avg_pool2d(ycc_planes(x), 4))
+    scores = channel_scores(y.detach(), x, nets['preview'].patterns())
+    mask, step, c = conditions(cfg, y, scores, rng, dev)
+    y_sel = quantise_ste(y, step) * mask.view(*mask.shape, 1, 1)
+    cap = nets['caption'](tokens, tmask)
+    keep = has_cap.to(dev).float()
+    if drop_caption:
+        keep = keep * torch.from_numpy(rng.random(len(keep)) >= cfg['caption_dropout']).float().to(dev)
+    cap = cap * keep.view(-1, 1)
+    noise = torch.randn(x.shape[0], NOISE_CHANNELS, *y.shape[-2:], device=dev)
+    x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
+    return x_hat, prev_loss, c
+
+
+def lr_at(cfg, step, total):
+    warm = 200
+    if step < warm:
+        return cfg['lr'] * (step + 1) / warm
+    return cfg['lr'] * (0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total)))))
+
+
+def save(path, cfg, nets, ema, disc, opt, dopt, step, rng, log_tail):
+    tmp = path + '.tmp'
+    torch.save({
+        'config': cfg, 'step': step,
+        'nets': {k: v.state_dict() for k, v in nets.items()},
+        'ema': {k: v.state_dict() for k, v in ema.items()},
+        'disc': disc.state_dict(), 'opt': opt.state_dict(), 'dopt': dopt.state_dict(),
+        'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'log_tail': log_tail,
+    }, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', default='v3_cpu')
+    ap.add_argument('--steps', type=int)
+    ap.add_argument('--max-minutes', type=float)
+    ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--out', help='run folder (default training/runs/<config name>)')
+    a = ap.parse_args()
+    full = common.load_config(a.config)
+    cfg = full['latent_codec']
+    dev = common.setup(full)
+    torch.set_flush_denormal(True)  # zero-initialised layers make denormal gradients, which are slow on CPU
+    total = a.steps or cfg['steps']
+    out = a.out or common.run_dir(full)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, CKPT)
+    data = Crops(full, cfg['crop'])
+    if data.vocab_size != cfg['vocab_size']:
+        sys.exit(f"gsc: caption_vocab.json has {data.vocab_size} ids, the config says vocab_size {cfg['vocab_size']}")
+    nets = {k: v.to(dev) for k, v in build(cfg).items()}
+    ema = {k: copy.deepcopy(v).eval() for k, v in nets.items()}
+    disc = PatchDiscriminator().to(dev)
+    params = [p for v in nets.values() for p in v.parameters()]
+    opt = torch.optim.Adam(params, lr=cfg['lr'], betas=(0.9, 0.99))
+    dopt = torch.optim.Adam(disc.parameters(), lr=cfg['lr'], betas=(0.5, 0.99))
+    rng = np.random.default_rng(full['seed'])
+    start = 0
+    log_tail = []
+    if a.resume and os.path.exists(path):
+        ck = torch.load(path, map_location='cpu')
+        for k, v in nets.items():
+            v.load_state_dict(ck['nets'][k])
+        for k, v in ema.items():
+            v.load_state_dict(ck['ema'][k])
+        disc.load_state_dict(ck['disc'])
+        opt.load_state_dict(ck['opt'])
+        dopt.load_state_dict(ck['dopt'])
+        rng.bit_generator.state = ck['rng']
+        torch.set_rng_state(ck['torch_rng'])
+        start, log_tail = ck['step'], ck.get('log_tail', [])
+        print(f'resumed at step {start}', flush=True)
+    elif a.resume:
+        print(f'no checkpoint at {path}; starting from scratch', flush=True)
+    lpips = None
+    if cfg.get('lpips', 0) > 0:
+        from lpips_squeeze import load_lpips_squeeze
+        lpips = load_lpips_squeeze(dev)
+    w = cfg
+    log_path = os.path.join(out, 'log.jsonl')
+    t0 = time.time()
+    last_save = time.time()
+    step = start
+    acc = {}
+    print(f"{sum(p.numel() for p in params) / 1e6:.2f} M parameters; {len(data.images)} photos ({int(data.has_cap.sum())} captioned); "
+          f"hardware {common.hardware_string(dev)}", flush=True)
+    while step < total:
+        if a.max_minutes and time.time() - t0 > a.max_minutes * 60:
+            break
+        for g in opt.param_groups:
+            g['lr'] = lr_at(cfg, step, total)
+        x, tokens, tmask, has_cap = data.sample(rng, cfg['batch'])
+        x, tokens, tmask = x.to(dev), tokens.to(dev), tmask.to(dev)
+        x_hat, prev_loss, _ = forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev)
+        terms = {
+            'l1': (x_hat - x).abs().mean(),
+            'msssim': 1 - msssim(x_hat.clamp(0, 1), x).mean(),
+            'colour': colour_loss(x_hat, x),
+            'preview': prev_loss,
+        }
+        loss = w['l1'] * terms['l1'] + w['msssim'] * terms['msssim'] + w['colour'] * terms['colour'] + w['preview_weight'] * prev_loss
+        if lpips is not None:
+            terms['lpips'] = lpips(x_hat.clamp(0, 1), x).mean()
+            loss = loss + w['lpips'] * terms['lpips']
+        adv_on = w.get('adversarial', 0) > 0 and step >= w.get('adv_start', 0)
+        if adv_on:
+            for p in disc.parameters():
+                p.requires_grad_(False)
+            terms['adv_g'] = -disc(x_hat).mean()
+            loss = loss + w['adversarial'] * terms['adv_g']
+            for p in disc.parameters():
+                p.requires_grad_(True)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if adv_on:
+            d_loss = F.relu(1 - disc(x)).mean() + F.relu(1 + disc(x_hat.detach())).mean()
+            dopt.zero_grad(set_to_none=True)
+            d_loss.backward()
+            dopt.step()
+            terms['adv_d'] = d_loss
+        with torch.no_grad():
+            decay = min(w['ema'], (1 + step) / (10 + step))
+            for k in nets:
+                for pe, pn in zip(ema[k].parameters(), nets[k].parameters()):
+                    pe.mul_(decay).add_(pn.detach(), alpha=1 - decay)
+                for be, bn in zip(ema[k].buffers(), nets[k].buffers()):
+                    be.copy_(bn)
+        step += 1
+        for k, v in terms.items():
+            acc[k] = acc.get(k, 0.0) + float(v)
+        acc['n'] = acc.get('n', 0) + 1
+        if step % w['log_every'] == 0 or step == total:
+            n = acc.pop('n')
+            rec = {'step': step, 'seconds': round(time.time() - t0, 1), 'lr': opt.param_groups[0]['lr'], **{k: round(v / n, 5) for k, v in acc.items()}}
+            acc = {}
+            log_tail = (log_tail + [rec])[-2000:]
+            with open(log_path, 'a') as f:
+                f.write(json.dumps(rec) + '\n')
+            print(json.dumps(rec), flush=True)
+        if time.time() - last_save > w.get('save_seconds', 300) or step == total:
+            save(path, full, nets, ema, disc, opt, dopt, step, rng, log_tail)
+            last_save = time.time()
+    save(path, full, nets, ema, disc, opt, dopt, step, rng, log_tail)
+    print(f'saved {path} at step {step} ({time.time() - t0:.0f} s)', flush=True)
+
+
+if __name__ == '__main__':
+    main()
