@@ -81,12 +81,57 @@ export interface Reconstruction {
   notes: string[]
 }
 
+export type BaselineCodecId = z.infer<typeof S.baselineCodec>
+
+export interface ImageMetrics {
+  psnr: number
+  ssim: number
+}
+
+/**
+ * One baseline codec fitted to a packet's bytes by the bench's rule (src/core/baselines/fitToSize.ts:
+ * downscale and quality search for the best file not above the target, upscaled back).
+ */
+export interface BaselineFit {
+  codec: BaselineCodecId
+  /** Short name, e.g. "JPEG XL". */
+  name: string
+  /** What exactly ran (encoder, container, options). */
+  label: string
+  /** The packet's size in octets: the budget the codec was fitted to. */
+  targetBytes: number
+  /** True when a file of at most targetBytes was found; only then is there an image. */
+  reached: boolean
+  /**
+   * Size of the file shown; when not reached, the smallest file this codec makes of this image (its
+   * lowest setting at the smallest scale). null when the codec could not run.
+   */
+  bytes: number | null
+  bits: number | null
+  /** The codec's knob at the chosen file ("quality" 37, "distance" 12.1, ...); null when not reached. */
+  setting: { name: string; value: number } | null
+  /** Linear scale the image was coded at (1 = full size) and the coded size; null when not reached. */
+  scale: number | null
+  codedWidth: number | null
+  codedHeight: number | null
+  /** The decoded file upscaled to the original size, as a PNG data: URL; null when not reached. */
+  image: string | null
+  metrics: ImageMetrics | null
+  /** Why the codec could not run here (encoder missing, tool failed); null when it ran. */
+  error: string | null
+  /** One line: what is shown (bytes, setting, coded size), or why nothing is. */
+  summary: string
+  /** Time the fit took when it was computed (a cached answer keeps its first time). */
+  fitMs: number
+}
+
 export interface Comparison {
   packetId: number
   original: string | null
-  baseline: { format: string; bits: number; image: string } | null
-  metrics: { psnr: number; ssim: number } | null
-  baselineMetrics: { psnr: number; ssim: number } | null
+  /** The reconstruction against the original (once the packet was decoded). */
+  metrics: ImageMetrics | null
+  /** The chosen baseline at the packet's bytes; null without an original. */
+  baseline: BaselineFit | null
   note: string | null
 }
 
@@ -186,7 +231,7 @@ export interface ApiMethods {
   timeline: { args: z.infer<typeof S.timelineArgs>; result: { packets: PacketSummary[]; gaps: GapInfo[] } }
   getPacket: { args: z.infer<typeof S.packetIdArgs>; result: PacketDetail }
   reconstruct: { args: z.infer<typeof S.reconstructArgs>; result: Reconstruction }
-  compare: { args: z.infer<typeof S.packetIdArgs>; result: Comparison }
+  compare: { args: z.infer<typeof S.compareArgs>; result: Comparison }
   attachOriginal: { args: z.infer<typeof S.attachOriginalArgs>; result: Comparison }
   uploadBegin: { args: z.infer<typeof S.uploadBeginArgs>; result: { uploadId: string } }
   uploadChunk: { args: z.infer<typeof S.uploadChunkArgs>; result: { received: number } }

@@ -33,6 +33,27 @@ export const timelineArgs = z.strictObject({
 
 export const packetIdArgs = z.strictObject({ id: packetId })
 
+/**
+ * The baseline codecs the image view fits to a packet's bytes: the same six, with the same ids, as
+ * `gsc bench --baselines` (src/core/baselines/codecs.ts; the engine checks at compile time that the lists agree).
+ */
+export const BASELINE_CODECS = [
+  { id: 'avif', name: 'AVIF' },
+  { id: 'webp', name: 'WebP' },
+  { id: 'jpeg', name: 'JPEG' },
+  { id: 'jpeg2000', name: 'JPEG 2000' },
+  { id: 'hevc', name: 'HEVC/HEIF' },
+  { id: 'jxl', name: 'JPEG XL' }
+] as const
+const BASELINE_CODEC_IDS = BASELINE_CODECS.map((c) => c.id) as [(typeof BASELINE_CODECS)[number]['id'], ...(typeof BASELINE_CODECS)[number]['id'][]]
+export const baselineCodec = z.enum(BASELINE_CODEC_IDS, { error: () => `unknown baseline codec (have: ${BASELINE_CODEC_IDS.join(', ')})` })
+
+export const compareArgs = z.strictObject({
+  id: packetId,
+  /** Which baseline to fit to the packet's bytes (default webp). */
+  codec: baselineCodec.optional()
+})
+
 export const reconstructArgs = z.strictObject({
   id: packetId,
   steps: z.number().int().min(0).max(64).optional(),
@@ -47,7 +68,9 @@ export const attachOriginalArgs = z.strictObject({
   id: packetId,
   name: z.string().min(1).max(255),
   /** Image file bytes (PNG/JPEG/WebP) as base64; at most 24 MiB of bytes. */
-  data: base64.max(32 * 1024 * 1024)
+  data: base64.max(32 * 1024 * 1024),
+  /** The baseline shown in the comparison that comes back (default webp). */
+  codec: baselineCodec.optional()
 })
 
 export const uploadBeginArgs = z.strictObject({
@@ -126,7 +149,7 @@ export const ARG_SCHEMAS = {
   timeline: timelineArgs,
   getPacket: packetIdArgs,
   reconstruct: reconstructArgs,
-  compare: packetIdArgs,
+  compare: compareArgs,
   attachOriginal: attachOriginalArgs,
   uploadBegin: uploadBeginArgs,
   uploadChunk: uploadChunkArgs,

@@ -83,7 +83,7 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
     await expect(page.getByTestId('decode-error')).toContainText(/model/)
   }
   // Attach the original (rehearsal replay): it appears with the sender's detections, beside a WebP
-  // baseline at the packet's size.
+  // baseline fitted to the packet's size.
   await page.locator('input[type=file]').setInputFiles(info.originals[0])
   await expect(page.getByTestId('original')).toBeVisible({ timeout: 30_000 })
   await expect(page.getByTestId('baseline')).toBeVisible()
@@ -98,6 +98,40 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
   await page.getByTestId('toggle-transmitted').uncheck()
   await expect(page.locator('[data-testid=original] [data-testid=box-transmitted]')).toHaveCount(0)
   await page.getByTestId('toggle-transmitted').check()
+  // The baseline panel offers all six codecs, each fitted to the packet's octets as the bench fits it.
+  const fit = page.getByTestId('baseline-fit')
+  const codecs = page.getByTestId('baseline-codec')
+  await expect(fit).toHaveAttribute('data-codec', 'webp')
+  await expect(fit).toHaveText(/^WebP at \d+ of \d+ octets: quality \d+/)
+  for (const name of ['AVIF', 'WebP', 'JPEG', 'JPEG 2000', 'HEVC/HEIF', 'JPEG XL']) await expect(codecs.getByText(name, { exact: true })).toBeVisible()
+  const octets = Number((await fit.textContent())!.match(/of (\d+) octets/)![1])
+  const webpImage = await page.locator('[data-testid=baseline] img').getAttribute('src')
+  /** Chooses a codec; the panel then shows its fit at the packet's octets, or says plainly that it cannot get that small. */
+  const choose = async (name: string, id: string, knob: string) => {
+    await codecs.getByText(name, { exact: true }).click()
+    await expect(fit).toHaveAttribute('data-codec', id, { timeout: 60_000 })
+    if ((await fit.getAttribute('data-reached')) === 'true') {
+      await expect(fit).toHaveText(new RegExp(`^${name} at \\d+ of ${octets} octets: ${knob} `))
+      expect(Number((await fit.textContent())!.match(/at (\d+) of/)![1])).toBeLessThanOrEqual(octets)
+      await expect(page.locator('[data-testid=baseline] img')).not.toHaveAttribute('src', webpImage!)
+      await expect(page.getByTestId('baseline')).toContainText(`Baseline ${name}`)
+      expect(await stage('baseline')).toBe(await stage('original'))
+      await expect(page.getByTestId('baseline-unreachable')).toHaveCount(0)
+    } else {
+      await expect(fit).toHaveText(new RegExp(`^${name} cannot fit in ${octets} octets`))
+      await expect(page.getByTestId('baseline-unreachable')).toContainText(`${name} cannot fit in ${octets} octets`)
+      await expect(page.getByTestId('baseline')).toHaveCount(0)
+    }
+    await shot(page, `image-baseline-${id}`)
+  }
+  // At this capture's ~100-octet packets JPEG XL fits and HEVC in HEIF (a few hundred octets of container) cannot.
+  await choose('JPEG XL', 'jxl', 'distance')
+  await choose('HEVC/HEIF', 'hevc', 'quality')
+  await choose('JPEG 2000', 'jpeg2000', 'compression ratio')
+  // Back to WebP: the engine kept the fit.
+  await codecs.getByText('WebP', { exact: true }).click()
+  await expect(fit).toHaveAttribute('data-codec', 'webp')
+  await expect(page.locator('[data-testid=baseline] img')).toHaveAttribute('src', webpImage!)
   await shot(page, 'image', true)
 
   // The corrupted packet shows as failed, with its header, without breaking the view.

@@ -63,6 +63,18 @@ describe('API argument validation', () => {
     bad('loadCalibration', { name: 'r.json', json: 'x'.repeat(16 * 1024 * 1024 + 1) })
   })
 
+  it('accepts the six baseline codecs for the comparison and refuses any other by name', async () => {
+    const { BASELINE_IDS } = await import('../../src/core/baselines/codecs')
+    const { BASELINE_CODECS } = await import('../../src/shared/schemas')
+    expect(BASELINE_CODECS.map((c) => c.id).sort()).toEqual([...BASELINE_IDS].sort())
+    for (const codec of BASELINE_IDS) expect(validateCall('compare', { id: 1, codec }).args).toEqual({ id: 1, codec })
+    expect(validateCall('compare', { id: 1 }).args).toEqual({ id: 1 })
+    expect(validateCall('attachOriginal', { id: 1, name: 'x.png', data: 'AAAA', codec: 'jxl' }).method).toBe('attachOriginal')
+    expect(() => validateCall('compare', { id: 1, codec: 'png' })).toThrow(/^compare: invalid codec: unknown baseline codec \(have: avif, webp, jpeg, jpeg2000, hevc, jxl\)$/)
+    bad('compare', { id: 1, codec: 'WEBP' })
+    bad('attachOriginal', { id: 1, name: 'x.png', data: 'AAAA', codec: 'gif' })
+  })
+
   it('says which argument was wrong', () => {
     try {
       validateCall('listPackets', { apid: 'a' })

@@ -1,11 +1,16 @@
 // The engine service behind both front doors, on a real packet log (SQLite in a temp dir).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { EngineService } from '../../src/core/service/engineService'
-import type { JobInfo } from '../../src/shared/api'
+import type { BaselineFit, JobInfo } from '../../src/shared/api'
+
+/** A real photo for the baseline panel (public Kodak set beside the checkout; the test says when it is missing). */
+const KODAK = path.resolve(__dirname, '../../../shared/data/kodak/kodim23.png')
+const haveKodak = existsSync(KODAK)
+if (!haveKodak) console.warn(`baseline-panel test skipped: ${KODAK} is missing (public Kodak set, see ../shared/data/README.md)`)
 
 function packet(seq: number, C: number, apid = 42): Uint8Array {
   const width = 128
@@ -114,6 +119,55 @@ describe('engine service', () => {
     await expect(svc.call('reconstruct', { id: 4 })).rejects.toThrow(/failed its checks/)
     await expect(svc.call('getPacket', { id: 99999 })).rejects.toThrow('no packet 99999 in the log')
   })
+
+  it.skipIf(!haveKodak)("fits any of the six baseline codecs to a packet's bytes by the bench's rule, cached per packet and codec", async () => {
+    const id = 3 // C = 4
+    const target = (await svc.call('getPacket', { id })).octets
+    const data = readFileSync(KODAK).toString('base64')
+    const first = await svc.call('attachOriginal', { id, name: 'kodim23.png', data, codec: 'jpeg2000' })
+    expect(first.original).toMatch(/^data:image\/png;base64,/)
+    const fits: BaselineFit[] = [first.baseline!]
+    for (const codec of ['webp', 'jxl'] as const) fits.push((await svc.call('compare', { id, codec })).baseline!)
+    expect(fits.map((f) => [f.codec, f.name])).toEqual([['jpeg2000', 'JPEG 2000'], ['webp', 'WebP'], ['jxl', 'JPEG XL']])
+    // WebP and JPEG XL get down to this 138-octet packet (a 128x96 picture).
+    expect(fits.map((f) => f.reached)).toEqual([expect.any(Boolean), true, true])
+    for (const f of fits) {
+      expect(f).toMatchObject({ targetBytes: target, error: null })
+      if (f.reached) {
+        // At or below the packet's octets, as the bench fits it, and a real picture of the scene.
+        expect(f.bytes).toBeLessThanOrEqual(target)
+        expect(f.bytes).toBeGreaterThan(target / 2)
+        expect(f.bits).toBe(f.bytes! * 8)
+        expect(f.setting!.name).toBe({ jpeg2000: 'compression ratio', webp: 'quality', jxl: 'distance' }[f.codec as string])
+        expect(f.image).toMatch(/^data:image\/png;base64,/)
+        expect(f.metrics!.psnr).toBeGreaterThan(14)
+        expect(f.summary).toContain(`${f.name} at ${f.bytes} of ${target} octets: ${f.setting!.name}`)
+      } else {
+        // Too small for this codec: the panel says so and gets no larger file to show.
+        expect(f).toMatchObject({ image: null, setting: null, metrics: null, scale: null })
+        expect(f.bytes).toBeGreaterThan(target)
+        expect(f.summary).toContain(`${f.name} cannot fit in ${target} octets`)
+      }
+    }
+    // Choosing a codec again is answered from the cache (same fit, first fit's time), without a new search.
+    const t0 = performance.now()
+    const again = await svc.call('compare', { id, codec: 'webp' })
+    expect(performance.now() - t0).toBeLessThan(fits[1].fitMs)
+    expect(again.baseline).toEqual(fits[1])
+    // Another original for the same packet is fitted afresh, never answered with the old picture's fit.
+    const other = readFileSync(KODAK.replace('kodim23', 'kodim05')).toString('base64')
+    const refit = (await svc.call('attachOriginal', { id, name: 'kodim05.png', data: other, codec: 'webp' })).baseline!
+    expect(refit.image).not.toBe(fits[1].image)
+    // A codec that cannot get down to a small packet says so and shows no larger file.
+    const small = (await svc.call('getPacket', { id: 1 })).octets
+    await svc.call('attachOriginal', { id: 1, name: 'kodim23.png', data })
+    const hevc = (await svc.call('compare', { id: 1, codec: 'hevc' })).baseline!
+    expect(hevc).toMatchObject({ codec: 'hevc', targetBytes: small, reached: false, image: null, setting: null, metrics: null, error: null })
+    expect(hevc.bytes).toBeGreaterThan(small)
+    expect(hevc.summary).toBe(`HEVC/HEIF cannot fit in ${small} octets: its smallest file of this image is ${hevc.bytes} octets (lowest setting at the smallest scale), so no HEVC/HEIF image is shown`)
+    // Without an original there is nothing to fit.
+    expect((await svc.call('compare', { id: 2, codec: 'avif' })).baseline).toBeNull()
+  }, 120_000)
 
   it('plans from the log estimate; a larger alpha buys more channels', async () => {
     const at = async (alpha: number) => (await svc.call('plan', { alpha, beta: 1e-4, images: 6 })).result.images.map((i) => i.chosenC!)

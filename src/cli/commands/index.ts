@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   decode: { summary: 'decode a packet or capture into images', load: () => import('./decode') },
   // evaluation and planning (issue 5)
   bench: { summary: 'benchmark GSC against baseline codecs at equal bits', load: () => import('./bench') },
+  baseline: { summary: "fit baseline codecs to a packet's bytes, as the Image view's baseline panel does", load: () => import('./baseline') },
   plan: { summary: 'choose C per image under alpha/beta weights and a link budget', load: () => import('./plan') },
   // interface (issue 6)
   serve: { summary: 'serve the mission-control interface and API on 127.0.0.1', load: () => import('./serve') }

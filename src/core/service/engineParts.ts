@@ -10,7 +10,9 @@ import { readCapture } from '../bitstream/capture'
 import { ssim } from '../analysis/metrics'
 import { loadManifest, defaultModelsDir, type Manifest } from '../models/manifest'
 import { BASELINES, type BaselineId } from '../baselines/codecs'
-import { fitToSize } from '../baselines/fitToSize'
+import { fitToSize, type FitResult } from '../baselines/fitToSize'
+import { GscError, describeError } from '../util/errors'
+import { performance } from 'node:perf_hooks'
 import type { RgbImage } from '../util/image'
 
 export type PacketLogLike = PacketLog
@@ -53,13 +55,34 @@ export async function loadManifestModule(): Promise<{ loadManifest(dir?: string)
   return { loadManifest, defaultModelsDir }
 }
 
-/** G's baseline codecs driven to the packet's size (downscale + quality search), for the Image view. */
-export async function baselineAtSize(img: RgbImage, bytes: number, codec: BaselineId = 'webp'): Promise<{ image: RgbImage; bits: number; scale: number; label: string } | null> {
+export type BaselineIdLike = BaselineId
+
+export interface BaselineAtSize {
+  codec: BaselineId
+  label: string
+  knobName: string
+  /** The bench's fit; null when the codec could not run (error says why). */
+  fit: FitResult | null
+  error: string | null
+  ms: number
+}
+
+/**
+ * G's baseline codec driven to the packet's size by the bench's own rule (fitToSize: downscale + quality
+ * search), for the Image view. A codec that cannot run (missing tool) is reported, not thrown, as the bench does.
+ */
+export async function baselineAtSize(img: RgbImage, bytes: number, codec: BaselineId, signal?: AbortSignal): Promise<BaselineAtSize> {
   const c = BASELINES[codec]
-  if (await c.unavailable()) return null
-  const r = await fitToSize(c, img, bytes)
-  if (!r.reached || !r.image) return null
-  return { image: r.image, bits: r.bytes * 8, scale: r.scale ?? 1, label: c.label }
+  const t0 = performance.now()
+  const out = { codec, label: c.label, knobName: c.knobName }
+  const missing = await c.unavailable()
+  if (missing) return { ...out, fit: null, error: missing, ms: performance.now() - t0 }
+  try {
+    return { ...out, fit: await fitToSize(c, img, bytes, signal), error: null, ms: performance.now() - t0 }
+  } catch (e) {
+    if (signal?.aborted || !(e instanceof GscError)) throw e
+    return { ...out, fit: null, error: describeError(e), ms: performance.now() - t0 }
+  }
 }
 
 export async function loadInspector() {

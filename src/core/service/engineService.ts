@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type {
   ApiMethods, ArgsOf, EventMap, EventName, GapInfo, JobInfo, MethodName, ModelInfo, PacketDetail, PacketSummary,
-  Reconstruction, ResultOf, Severity, TransmittedBox, CalibrationTable, Comparison, EventLogEntry
+  Reconstruction, ResultOf, Severity, TransmittedBox, CalibrationTable, Comparison, EventLogEntry, BaselineCodecId, BaselineFit
 } from '../../shared/api'
 import type { EventSeverity } from '../store/types'
 import { SEVERITY_ORDER } from './uiStore'
@@ -26,6 +26,7 @@ import { decodeToRgb, pngDataUrl } from './images'
 import { psnr } from '../analysis/metrics'
 import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
 import * as parts from './engineParts'
+import { DEFAULT_BASELINE, PromiseCache, fitBaseline } from './baselineCompare'
 import { CODEC_MODEL_IDS } from '../codec/modelIds'
 import { inspectPacket } from '../bitstream/inspect'
 import type { RgbImage } from '../util/image'
@@ -56,6 +57,9 @@ export class EngineService {
   private lastEmittedId = 0
   private detector: Promise<Detector> | null = null
   private decodes = new Map<number, CachedDecode>()
+  /** Attached originals at the packet's size, and baseline fits per (packet, original, codec). */
+  private originals = new PromiseCache<{ image: RgbImage; url: string }>(8)
+  private baselineFits = new PromiseCache<BaselineFit>(48)
   private bench: { name: string; table: CalibrationTable; bench: BenchTable } | null = null
   private engineAvailable: Record<string, boolean> = {}
   private closed = false
@@ -345,25 +349,22 @@ export class EngineService {
     }
   }
 
-  private async compare(id: number): Promise<Comparison> {
+  /** The original beside the reconstruction and one baseline codec at the packet's bytes (fits cached per codec). */
+  private async compare(id: number, codec: BaselineCodecId = DEFAULT_BASELINE): Promise<Comparison> {
     const r = this.record(id)
     const orig = this.ui.getOriginal(r.sha256)
-    if (!orig) return { packetId: id, original: null, baseline: null, metrics: null, baselineMetrics: null, note: 'no original attached: attach the image file to compare (rehearsal replay)' }
-    const w = r.width ?? undefined
-    const h = r.height ?? undefined
-    const original = await decodeToRgb(orig.bytes, w, h)
-    const base = await parts.baselineAtSize(original, r.octets, 'webp')
+    if (!orig) return { packetId: id, original: null, baseline: null, metrics: null, note: 'no original attached: attach the image file to compare (rehearsal replay)' }
+    // A re-attached original is a new key, so nothing fitted to the old one is shown.
+    const key = `${id}:${createHash('sha256').update(orig.bytes).digest('hex')}`
+    const original = await this.originals.get(key, async () => {
+      const image = await decodeToRgb(orig.bytes, r.width ?? undefined, r.height ?? undefined)
+      return { image, url: await pngDataUrl(image) }
+    })
     const ssim = await parts.loadSsim()
+    const m = (x: RgbImage) => ({ psnr: psnr(original.image, x), ssim: ssim ? ssim(original.image, x) : NaN })
+    const baseline = await this.baselineFits.get(`${key}:${codec}`, async () => (await fitBaseline(original.image, r.octets, codec, m)).fit)
     const dec = this.decodes.get(id)
-    const m = (x: RgbImage) => ({ psnr: psnr(original, x), ssim: ssim ? ssim(original, x) : NaN })
-    return {
-      packetId: id,
-      original: await pngDataUrl(original),
-      baseline: base ? { format: `WebP (${base.scale < 1 ? `coded at ×${Number(base.scale.toPrecision(3))} size` : 'full size'})`, bits: base.bits, image: await pngDataUrl(base.image) } : null,
-      metrics: dec ? m(dec.image) : null,
-      baselineMetrics: base ? m(base.image) : null,
-      note: base ? null : `no WebP fits in ${r.octets} octets`
-    }
+    return { packetId: id, original: original.url, metrics: dec ? m(dec.image) : null, baseline, note: null }
   }
 
   // ---- import and replay ----
@@ -573,7 +574,7 @@ export class EngineService {
     },
     getPacket: async (a) => this.detail(a.id),
     reconstruct: async (a) => this.reconstruct(a),
-    compare: async (a) => this.compare(a.id),
+    compare: async (a) => this.compare(a.id, a.codec),
     attachOriginal: async (a) => {
       const r = this.record(a.id)
       const bytes = Buffer.from(a.data, 'base64')
@@ -584,7 +585,7 @@ export class EngineService {
       }
       this.ui.putOriginal(r.sha256, a.name, bytes)
       this.addEvent('info', 'compare', `original ${a.name} attached to packet ${a.id}`)
-      return this.compare(a.id)
+      return this.compare(a.id, a.codec)
     },
     uploadBegin: async (a) => ({ uploadId: this.uploads.begin(a.name, a.size) }),
     uploadChunk: async (a) => ({ received: this.uploads.chunk(a.uploadId, a.offset, Buffer.from(a.data, 'base64')) }),

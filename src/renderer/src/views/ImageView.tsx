@@ -1,9 +1,11 @@
 // Image view: the reconstruction beside the original (when attached) and a baseline at the same
-// bits, synchronised zoom/pan, brightness/contrast, detection overlays with agreement, uncertainty
-// overlay, caption and header details; saves the image with its overlays as PNG.
-import { useEffect, useMemo, useState } from 'react'
-import { Alert, Badge, Button, Checkbox, FileButton, Group, Loader, NumberInput, Paper, ScrollArea, Slider, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
-import type { Comparison, PacketDetail, Reconstruction, TransmittedBox } from '../../../shared/api'
+// bytes (any of the bench's six codecs, fitted by the bench's rule), synchronised zoom/pan,
+// brightness/contrast, detection overlays with agreement, uncertainty overlay, caption and header
+// details; saves the image with its overlays as PNG.
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { Alert, Badge, Button, Checkbox, FileButton, Group, Loader, NumberInput, Paper, ScrollArea, SegmentedControl, Slider, Stack, Table, Text, Title, Tooltip } from '@mantine/core'
+import type { BaselineCodecId, BaselineFit, Comparison, PacketDetail, Reconstruction, TransmittedBox } from '../../../shared/api'
+import { BASELINE_CODECS } from '../../../shared/schemas'
 import { useEngine } from '../state'
 import { SyncViewer, type OverlaySet, type SharedView } from '../components/SyncViewer'
 import { DETECTED_COLOR, STATUS_COLOR, STATUS_LABEL, TRANSMITTED_COLOR, fmtBits, fmtTime } from '../theme'
@@ -76,11 +78,33 @@ function Kv({ rows }: { rows: [string, React.ReactNode][] }) {
   )
 }
 
+const codecName = (id: BaselineCodecId) => BASELINE_CODECS.find((c) => c.id === id)?.name ?? id
+
+function baselineLabel(b: BaselineFit): string {
+  const parts = [`Baseline ${b.name}`, `${fmtBits(b.bits ?? 0)} (${b.bytes} of ${b.targetBytes} octets)`]
+  if (b.setting) parts.push(`${b.setting.name} ${Number(b.setting.value.toPrecision(3))}`)
+  if (b.scale !== null && b.scale < 1) parts.push(`coded ${b.codedWidth}×${b.codedHeight}`)
+  if (b.metrics) parts.push(`PSNR ${b.metrics.psnr.toFixed(1)} dB${Number.isFinite(b.metrics.ssim) ? `, SSIM ${b.metrics.ssim.toFixed(3)}` : ''}`)
+  return parts.join(' · ')
+}
+
 export function ImageView() {
   const { api, guard, selectedId, selectPacket, packets, jobs } = useEngine()
   const [detail, setDetail] = useState<PacketDetail | null>(null)
   const [rec, setRec] = useState<Reconstruction | null>(null)
   const [cmp, setCmp] = useState<Comparison | null>(null)
+  // The analyst's baseline codec stays chosen from packet to packet.
+  const [codec, setCodec] = useState<BaselineCodecId>('webp')
+  const codecRef = useRef(codec)
+  codecRef.current = codec
+  const [fitting, setFittingState] = useState<BaselineCodecId | null>(null)
+  const fittingRef = useRef<BaselineCodecId | null>(null)
+  const setFitting = (c: BaselineCodecId | null) => {
+    fittingRef.current = c
+    setFittingState(c)
+  }
+  // Each comparison request takes a number; only the latest one's answer is shown.
+  const compareSeq = useRef(0)
   const [decoding, setDecoding] = useState(false)
   const [decodeError, setDecodeError] = useState<string | null>(null)
   const [showTx, setShowTx] = useState(true)
@@ -95,6 +119,8 @@ export function ImageView() {
     setDetail(null)
     setRec(null)
     setCmp(null)
+    setFitting(null)
+    compareSeq.current++
     setDecodeError(null)
     setView({ zoom: 1, cx: 0.5, cy: 0.5 })
     if (id === null) return
@@ -113,15 +139,31 @@ export function ImageView() {
       } finally {
         if (!stale) setDecoding(false)
       }
-      // The original and the baseline do not need the decoder.
-      const c = await api.compare({ id }).catch(() => null)
-      if (!stale && c) setCmp(c)
+      // The original and the baseline do not need the decoder; asked after it so the reconstruction's
+      // metrics come too. An attach or codec choice still in flight brings its own answer.
+      if (stale || fittingRef.current) return
+      const seq = ++compareSeq.current
+      const c = await api.compare({ id, codec: codecRef.current }).catch(() => null)
+      if (!stale && c && seq === compareSeq.current) setCmp(c)
     })()
     return () => {
       stale = true
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id, api])
+
+  /** Fits the chosen codec to this packet's bytes (cached by the engine per packet and codec). */
+  const chooseCodec = async (next: BaselineCodecId) => {
+    setCodec(next)
+    if (id === null || !cmp?.original) return
+    const seq = ++compareSeq.current
+    setFitting(next)
+    const c = await guard(`Baseline ${codecName(next)}`, api.compare({ id, codec: next }))
+    if (seq !== compareSeq.current) return
+    setFitting(null)
+    if (c) setCmp(c)
+    else if (cmp.baseline) setCodec(cmp.baseline.codec) // the error was shown; the panel still holds the last fit
+  }
 
   const wantUncertainty = async (on: boolean) => {
     setShowUnc(on)
@@ -278,7 +320,11 @@ export function ImageView() {
             accept="image/png,image/jpeg,image/webp"
             onChange={async (f) => {
               if (!f || id === null) return
-              const c = await guard('Attach original', api.attachOriginal({ id, name: f.name, data: await fileToBase64(f) }))
+              const seq = ++compareSeq.current
+              setFitting(codec)
+              const c = await guard('Attach original', api.attachOriginal({ id, name: f.name, data: await fileToBase64(f), codec }))
+              if (seq !== compareSeq.current) return
+              setFitting(null)
               if (c) setCmp(c)
             }}
           >
@@ -292,6 +338,36 @@ export function ImageView() {
             Save PNG
           </Button>
         </Group>
+        {cmp?.original && (
+          <Group gap="sm" mb="xs" wrap="nowrap" data-testid="baseline-panel">
+            <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
+              Baseline at the packet's {detail?.octets ?? '?'} octets
+            </Text>
+            <SegmentedControl
+              size="xs"
+              style={{ flexShrink: 0 }}
+              value={codec}
+              onChange={(v) => chooseCodec(v as BaselineCodecId)}
+              data={BASELINE_CODECS.map((c) => ({ value: c.id, label: c.name }))}
+              aria-label="baseline codec"
+              data-testid="baseline-codec"
+            />
+            {cmp.baseline && !fitting && (
+              <Text
+                size="xs"
+                c={cmp.baseline.reached ? 'dimmed' : 'orange.4'}
+                lineClamp={2}
+                style={{ flex: 1, minWidth: 0 }}
+                title={`${cmp.baseline.summary}\n${cmp.baseline.label}`}
+                data-testid="baseline-fit"
+                data-codec={cmp.baseline.codec}
+                data-reached={String(cmp.baseline.reached)}
+              >
+                {cmp.baseline.summary}
+              </Text>
+            )}
+          </Group>
+        )}
         <div style={{ flex: 1, minHeight: 0, display: 'flex', gap: 8 }}>
           {detail && detail.status !== 'ok' && (
             <Paper p="xl" style={{ flex: 1 }} bg="dark.8">
@@ -346,17 +422,31 @@ export function ImageView() {
               testId="original"
             />
           )}
-          {W > 0 && cmp?.baseline && (
-            <SyncViewer
-              label={`Baseline ${cmp.baseline.format} · ${fmtBits(cmp.baseline.bits)}${cmp.baselineMetrics ? ` · PSNR ${cmp.baselineMetrics.psnr.toFixed(1)} dB` : ''}`}
-              src={cmp.baseline.image}
-              width={W}
-              height={H}
-              view={view}
-              setView={setView}
-              filter={filter}
-              testId="baseline"
-            />
+          {W > 0 && cmp?.original && (fitting || !cmp.baseline) && (
+            <Stack align="center" justify="center" gap="xs" style={{ flex: 1 }} data-testid="baseline-fitting">
+              <Loader size="sm" />
+              <Text size="xs" c="dimmed">
+                Fitting {codecName(fitting ?? codec)} to {detail?.octets ?? '?'} octets…
+              </Text>
+            </Stack>
+          )}
+          {W > 0 && cmp?.original && !fitting && cmp.baseline?.image && (
+            <SyncViewer label={baselineLabel(cmp.baseline)} src={cmp.baseline.image} width={W} height={H} view={view} setView={setView} filter={filter} testId="baseline" />
+          )}
+          {W > 0 && cmp?.original && !fitting && cmp.baseline && !cmp.baseline.image && (
+            <Alert
+              color={cmp.baseline.error ? 'red' : 'orange'}
+              variant="light"
+              style={{ flex: 1, alignSelf: 'flex-start' }}
+              title={cmp.baseline.error ? `${cmp.baseline.name} could not run` : `${cmp.baseline.name} cannot fit in ${cmp.baseline.targetBytes} octets`}
+              data-testid="baseline-unreachable"
+            >
+              <Text size="sm">
+                {cmp.baseline.error
+                  ? cmp.baseline.error
+                  : `Its smallest file of this image is ${cmp.baseline.bytes} octets (${(cmp.baseline.bytes! / cmp.baseline.targetBytes).toFixed(1)}× the packet), at its lowest setting and smallest scale. No ${cmp.baseline.name} image is shown rather than a larger file.`}
+              </Text>
+            </Alert>
           )}
         </div>
         {(rec || cmp) && (
