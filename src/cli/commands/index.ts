@@ -26,6 +26,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   // evaluation and planning (issue 5)
   bench: { summary: 'benchmark GSC against baseline codecs at equal bits', load: () => import('./bench') },
   baseline: { summary: "fit baseline codecs to a packet's bytes, as the Image view's baseline panel does", load: () => import('./baseline') },
+  sheet: { summary: 'comparison sheets: the original, then GSC at each C beside the best baseline at the same bytes', load: () => import('./sheet') },
   plan: { summary: 'choose C per image under alpha/beta weights and a link budget', load: () => import('./plan') },
   // interface (issue 6)
   serve: { summary: 'serve the mission-control interface and API on 127.0.0.1', load: () => import('./serve') }
