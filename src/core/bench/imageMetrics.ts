@@ -6,6 +6,7 @@
  */
 import { msssim, psnr } from '../analysis/metrics'
 import { BLOCKINESS_EPS, BLOCK_GRID, COLOUR_SCALE, blockiness, colourError } from '../analysis/perceptual'
+import { lpipsDistance } from '../analysis/lpips'
 import type { RgbImage } from '../util/image'
 
 export interface ImageMetric {
@@ -64,6 +65,16 @@ export const IMAGE_METRICS = [
     plot: { file: 'blockiness', axis: '16-px blockiness (1 = no grid)' },
     compare: true,
     compute: (_original: RgbImage, reconstruction: RgbImage) => blockiness(reconstruction)
+  },
+  {
+    key: 'lpips',
+    label: 'LPIPS',
+    digits: 3,
+    better: 'lower',
+    definition: 'LPIPS (v0.1, SqueezeNet 1.1 backbone; Zhang et al. 2018): the learned perceptual distance between original and reconstruction at full resolution, converted by this project from the published linear layers and an fp16 copy of the ImageNet backbone (resources/models/lpips_squeeze.onnx), so values differ slightly from the float original; 0 = identical. It rewards texture and barely sees colour, so it is read beside ΔE00.',
+    plot: { file: 'lpips', axis: 'LPIPS-squeeze (lower is better)' },
+    compare: true,
+    compute: (original: RgbImage, reconstruction: RgbImage) => lpipsDistance(original, reconstruction)
   }
 ] as const satisfies readonly ImageMetric[]
 
