@@ -1,12 +1,14 @@
-// End-to-end codec tests with the real shipped ONNX models (resources/models, or $GSC_MODELS_DIR)
-// and real Kodak pixels (small odd-sized crops, so the suite stays fast on 2 cores).
+// End-to-end codec tests of model set 1 (the DCT codec and its rectified flow) with the real shipped ONNX models
+// (resources/models, or $GSC_MODELS_DIR) and real Kodak pixels (small odd-sized crops, so the suite stays fast on
+// 2 cores). Packets are encoded with set 1 explicitly (the manifest's default set may be another); the decoder
+// opens the set each packet names. Set 3 and the choice between sets: modelSets.test.ts.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
-import { loadCodecModels } from '../../src/core/codec/codecModels'
+import { loadCodecModels, loadFlowModels } from '../../src/core/codec/codecModels'
 import { decodePacket, heldChannels } from '../../src/core/codec/decoder'
 import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 import { encodeImage } from '../../src/core/codec/encoder'
@@ -42,19 +44,21 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
   let crop: RgbImage // odd size: exercises padding to 16 and cropping back
   let packet: Uint8Array
   const opts = { modelsDir }
+  const set1 = { modelsDir, modelSet: 1 }
 
   beforeAll(async () => {
     const full = await readImage(path.join(KODAK, 'kodim23.png'))
     crop = cropImage(full, 203, 141, 301, 187)
-    const r = await encodeImage(crop, { ...opts, channels: 4, seed: 7 })
+    const r = await encodeImage(crop, { ...set1, channels: 4, seed: 7 })
     packet = r.packet
   })
 
   it('encodes to one packet whose header and bits describe the image', async () => {
-    const r = await encodeImage(crop, { ...opts, channels: 4, seed: 7 })
+    const r = await encodeImage(crop, { ...set1, channels: 4, seed: 7 })
     expect(Buffer.from(r.packet).equals(Buffer.from(packet))).toBe(true) // encoding is deterministic
     const d = decodeGscPacket(r.packet)
     expect([d.header.width, d.header.height]).toEqual([203, 141])
+    expect([r.modelSet, d.header.modelId]).toEqual([1, 1])
     expect(d.header.channelIndices).toEqual(r.channelIndices)
     expect(r.channelIndices).toHaveLength(4)
     expect(d.header.quantStep).toBe(r.quantStep)
@@ -76,6 +80,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
     expect([a.image.width, a.image.height, a.image.data.length]).toEqual([203, 141, 203 * 141 * 3])
     expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true)
     expect(a.seeds).toEqual([7])
+    expect([a.modelSet, a.modelKind]).toEqual([1, 'dct-flow'])
     // with noise in play (temperature > 0) the seed matters, and the same seed still repeats exactly
     const warm = await decodePacket(packet, { ...opts, temperature: 1 })
     const warmAgain = await decodePacket(packet, { ...opts, temperature: 1 })
@@ -109,7 +114,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
 
   it('held low frequencies end exactly on the prior\'s estimate while the flow moves the finer ones', async () => {
     const d = decodeGscPacket(packet)
-    const models = await loadCodecModels({ dir: modelsDir })
+    const models = await loadFlowModels({ dir: modelsDir })
     const n = Math.ceil(141 / 16) * Math.ceil(203 / 16)
     const prior = await decodePacket(packet, { ...opts, returnLatent: true, steps: 0 })
     const held = await decodePacket(packet, { ...opts, returnLatent: true, steps: 4, temperature: 1, holdBelowFrequency: 2 })
@@ -147,12 +152,12 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
 
   it('refuses images over the header caps before any model runs', async () => {
     const big = { width: 16385, height: 1, data: new Uint8Array(16385 * 3) }
-    await expect(encodeImage(big, opts)).rejects.toThrow(/at most 16384x16384/)
-    await expect(encodeImage(crop, { ...opts, channels: 65 })).rejects.toThrow(/channels/)
+    await expect(encodeImage(big, set1)).rejects.toThrow(/at most 16384x16384/)
+    await expect(encodeImage(crop, { ...set1, channels: 65 })).rejects.toThrow(/channels/)
   })
 
   it('sends the sender detections when asked and accounts their bits separately', async () => {
-    const r = await encodeImage(crop, { ...opts, channels: 1, sendDetections: true })
+    const r = await encodeImage(crop, { ...set1, channels: 1, sendDetections: true })
     const d = decodeGscPacket(r.packet)
     expect(d.header.hasDetections).toBe(r.transmittedDetections.length > 0)
     expect(d.detections.length).toBe(r.transmittedDetections.length)
@@ -161,13 +166,13 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
   })
 
   it('auto mode scores every C and keeps the minimum of alpha*(1-F1)+beta*bits', async () => {
-    const r = await encodeImage(crop, { ...opts, channels: 'auto', alpha: 1, beta: 1e-4, steps: 3 })
+    const r = await encodeImage(crop, { ...set1, channels: 'auto', alpha: 1, beta: 1e-4, steps: 3 })
     expect(r.candidates!.map((c) => c.channels)).toEqual([1, 2, 4, 8, 16])
     for (const c of r.candidates!) expect(c.score).toBeCloseTo(1 * (1 - c.f1) + 1e-4 * c.bits.total, 12)
     const best = Math.min(...r.candidates!.map((c) => c.score))
     expect(r.candidates!.find((c) => c.channels === r.channels)!.score).toBe(best)
     // beta large: bits dominate, so the smallest packet wins
-    const cheap = await encodeImage(crop, { ...opts, channels: 'auto', alpha: 0, beta: 1, steps: 2 })
+    const cheap = await encodeImage(crop, { ...set1, channels: 'auto', alpha: 0, beta: 1, steps: 2 })
     expect(cheap.bits.total).toBe(Math.min(...cheap.candidates!.map((c) => c.bits.total)))
   })
 
@@ -201,7 +206,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
     await writePng(crop, path.join(dir, 'a.png'))
     await writePng(cropImage(full, 97, 65, 10, 10), path.join(dir, 'b.png'))
     const capture = path.join(tmp, 'cap.bin')
-    const enc = gsc(['encode-dir', dir, '-o', capture, '--channels', '2', '--apid', '42', '--json'])
+    const enc = gsc(['encode-dir', dir, '-o', capture, '--channels', '2', '--apid', '42', '--model-set', '1', '--json'])
     expect(enc.status, enc.stderr).toBe(0)
     const summary = JSON.parse(enc.stdout)
     expect(summary.packets).toBe(2)
@@ -221,7 +226,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
     expect(dres.rejected).toHaveLength(1)
     expect(dres.rejected[0].error).toMatch(/CRC/)
     expect(readdirSync(out).sort()).toEqual(['apid0042-seq00000.png', 'apid0042-seq00001.png'])
-    expect(dres.decoded[0].holdBelowFrequency).toBe((await loadCodecModels({ dir: modelsDir })).recommendedHoldBelow) // the model's default, reported
+    expect(dres.decoded[0].holdBelowFrequency).toBe((await loadFlowModels({ dir: modelsDir })).recommendedHoldBelow) // the model's default, reported
     const badHold = gsc(['decode', path.join(tmp, 'cap2.bin'), '-o', out, '--hold-below', '40'])
     expect(badHold.status).not.toBe(0)
     expect(badHold.stderr.trim().split('\n')).toHaveLength(1)

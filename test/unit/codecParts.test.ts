@@ -9,7 +9,9 @@ import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { describe, expect, it } from 'vitest'
 import { gaussianNoise, hash32, uniformU32 } from '../../src/core/codec/prng'
 import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
-import { basisPattern, energyScores, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
+import { basisPattern, dctPatterns, energyScores, scoreChannelPatterns, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
+import { cropImage, readImage } from '../../src/core/util/image'
+import { existsSync } from 'node:fs'
 import { flowTimes, sampleFlow, CancelledError } from '../../src/core/codec/flowSampler'
 
 describe('prng', () => {
@@ -153,6 +155,73 @@ print(json.dumps(list(channel_scores(y, rgb, lay, 16.0))))`
     const ours = scoreChannels(lat, layout, 16, st)
     ref.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 10))
   })
+
+  it('pattern scores: a zero plane adds exactly 0, planes add up, set 1 is its DCT patterns in one plane', () => {
+    const st = structurePlanes(patternImage())
+    const nb = st.lw * st.lh
+    const lat = Float64Array.from({ length: layout.length * nb }, (_, i) => Math.sin(i * 2.3) * 20)
+    const dct = dctPatterns(layout)
+    expect(dct[3][1]).toEqual(basisPattern(0, 0))
+    expect(Array.from(dct[3][0]).every((v) => v === 0)).toBe(true)
+    expect(Array.from(scoreChannelPatterns(lat, dct, 16, st))).toEqual(Array.from(scoreChannels(lat, layout, 16, st)))
+    // a pattern in two planes scores the sum of its one-plane scores
+    const one = (p: number) => [0, 1, 2].map((q) => (q === p ? basisPattern(0, 1) : new Float64Array(16)))
+    const both = [[basisPattern(0, 1), basisPattern(0, 1), new Float64Array(16)]]
+    const l1 = lat.subarray(0, nb)
+    const s0 = scoreChannelPatterns(l1, [one(0)], 16, st)[0]
+    const s1 = scoreChannelPatterns(l1, [one(1)], 16, st)[0]
+    expect(scoreChannelPatterns(l1, both, 16, st)[0]).toBe(0 + s0 + s1)
+    expect(scoreChannelPatterns(l1, [[new Float64Array(16), new Float64Array(16), new Float64Array(16)]], 16, st)[0]).toBe(0)
+    expect(() => scoreChannelPatterns(l1, [[new Float64Array(16)]], 16, st)).toThrow(/3 planes of 16/)
+  })
+
+  // Set 3's rule against its PyTorch twin (torch lives in Debian's python3, not in the pyenv one on PATH).
+  const kodak = path.resolve(__dirname, '../../../shared/data/kodak/kodim23.png')
+  const torchPy = '/usr/bin/python3'
+  const haveTorch = existsSync(torchPy) && spawnSync(torchPy, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0
+  if (!existsSync(kodak)) console.warn(`pattern-rule parity test skipped: Kodak missing at ${kodak}`)
+  it.skipIf(!haveTorch || !existsSync(kodak))('pattern scores agree with training/channel_rule.py to 1e-9 (random latents and patterns, a Kodak crop)', async () => {
+    const rnd = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+    const cases = [
+      { w: 96, h: 64, left: 300, top: 200, K: 24 }, // 4x6 latent grid
+      { w: 80, h: 16, left: 40, top: 400, K: 8 } // one latent row: windows of one block row
+    ]
+    for (const [ci, c] of cases.entries()) {
+      const img = cropImage(await readImage(kodak), c.w, c.h, c.left, c.top)
+      const st = structurePlanes(img)
+      const nb = st.lw * st.lh
+      const r = rnd(ci + 11)
+      const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+      const lat = Array.from({ length: c.K * nb }, () => 16 * gauss())
+      const pat = Array.from({ length: c.K }, (_, k) => [0, 1, 2].map((p) => (k % 5 === 4 && p === 2 ? new Array(16).fill(0) : Array.from({ length: 16 }, () => 0.05 * gauss()))))
+      // Twice: as training/latent_codec.py stands, and with its BT.601 matrix in float64. The file keeps the matrix
+      // in float32 (0.299 -> 0.29899999499...), which moves the structure planes by ~1e-8 relative and the scores
+      // by ~5e-9; the rule's arithmetic itself agrees to 1e-9 once the coefficients are the same.
+      const script = `import json, sys, torch
+import latent_codec
+from channel_rule import channel_scores
+d = json.load(sys.stdin)
+rgb = torch.tensor(d['rgb'], dtype=torch.float64).reshape(1, ${c.h}, ${c.w}, 3).permute(0, 3, 1, 2) / 255.0
+y = torch.tensor(d['lat'], dtype=torch.float64).reshape(1, ${c.K}, ${st.lh}, ${st.lw})
+p = torch.tensor(d['pat'], dtype=torch.float64).reshape(${c.K}, 3, 16)
+shipped = channel_scores(y, rgb, p)[0].tolist()
+latent_codec.RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], dtype=torch.float64)
+print(json.dumps({'shipped': shipped, 'exact': channel_scores(y, rgb, p)[0].tolist()}))`
+      const out = spawnSync(torchPy, ['-c', script], {
+        input: JSON.stringify({ lat, rgb: Array.from(img.data), pat }),
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPATH: path.resolve(__dirname, '../../training') }
+      })
+      if (out.status !== 0) throw new Error(out.stderr)
+      const { shipped, exact: ref } = JSON.parse(out.stdout) as { shipped: number[]; exact: number[] }
+      const ours = scoreChannelPatterns(lat, pat, 16, st)
+      expect(ref).toHaveLength(c.K)
+      const worst = (xs: number[]) => Math.max(...xs.map((v, k) => Math.abs(ours[k] - v)))
+      expect(worst(ref)).toBeLessThan(1e-9)
+      expect(worst(shipped)).toBeLessThan(2e-8)
+      expect(ref.some((v) => Math.abs(v) > 1e-3)).toBe(true) // not trivially zero
+    }
+  }, 120000)
 })
 
 describe('flow sampler', () => {

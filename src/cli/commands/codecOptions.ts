@@ -18,12 +18,15 @@ export const ENCODE_OPTIONS: OptionSpec = {
   'quant-step': { type: 'string' },
   'send-detections': { type: 'boolean', default: false },
   selection: { type: 'string' },
+  'model-set': { type: 'string' },
   ep: { type: 'string' }
 }
 
 export const ENCODE_USAGE_OPTIONS =
   '[--channels 1|2|4|8|16|auto] [--alpha A --beta B] [--caption "..."] [--captioner builtin|none|<url> --model M] ' +
-  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--selection ssim|energy] [--send-detections] [--ep cpu|cuda] [--json]'
+  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
+  '  --model-set N: the model set to encode with (gsc models lists them; default: the manifest\'s default set).\n' +
+  '  --steps N: the flow-step hint of model set 1; a set without a flow writes 0 and refuses it.'
 
 export function executionProvider(args: ParsedArgs): 'cpu' | 'cuda' {
   const ep = stringOpt(args, 'ep') ?? 'cpu'
@@ -69,6 +72,7 @@ export function encodeOptionsFrom(args: ParsedArgs): EncodeOptions {
     steps: numberOpt(args, 'steps', undefined, { int: true, min: 1, max: 4096 }),
     quantStep: numberOpt(args, 'quant-step', undefined, { min: 1 / 64, max: 1024 }),
     sendDetections: Boolean(args.values['send-detections']),
+    modelSet: numberOpt(args, 'model-set', undefined, { int: true, min: 0, max: 255 }),
     executionProvider: executionProvider(args)
   }
 }

@@ -10,6 +10,8 @@ import { executionProvider } from './codecOptions'
 
 interface DecodedSummary {
   output: string
+  /** The model set that decoded the packet (its header's modelId). */
+  modelSet: number
   samples?: string[]
   uncertainty?: string
   uncertaintyStats?: DecodeResult['uncertaintyStats']
@@ -42,6 +44,7 @@ async function writeOutputs(r: DecodeResult, file: string): Promise<DecodedSumma
   const stem = file.replace(/\.png$/i, '')
   const out: DecodedSummary = {
     output: file,
+    modelSet: r.modelSet,
     apid: r.primary.apid,
     sequenceCount: r.primary.sequenceCount,
     width: r.image.width,
@@ -82,6 +85,9 @@ const decode: CommandSpec<DecodeCommandResult> = {
     'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--hold-below F] [--samples K] [--ep cpu|cuda] [--json]\n' +
     '  -o *.png: the input must be one packet; any packet error is reported and no image is written.\n' +
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
+    '  Each packet decodes with the model set its header names (gsc models lists the installed ones); a packet\n' +
+    '  whose set is not installed is refused, never decoded with another set.\n' +
+    '  --steps, --temperature and --hold-below drive model set 1\'s flow only (a set-3 packet refuses them).\n' +
     '  --temperature T (0..2): scale of the starting noise; default the generator\'s recommended value (gsc models).\n' +
     '  --steps 0: no flow, the prior\'s conditional-mean estimate only (fast, blurry, same for every seed).\n' +
     '  --hold-below F (0..31): channels of DCT frequency u+v < F stay on the prior\'s estimate during the flow;\n' +
@@ -144,6 +150,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
         result.decoded.push(await writeOutputs(r, path.join(dir, name)))
       } catch (e) {
         if ((e as GscError).code === 'ECANCELLED') throw e
+        // Broken installed models stop the run; a packet of a set that is not installed (ENOMODELSET) is rejected
+        // like a bad packet, and the packets of installed sets still decode.
         if ((e as GscError).code === 'ENOMODEL' || (e as GscError).code === 'EMODELHASH') throw e
         result.rejected.push({ offset: item.offset, octets: item.bytes.length, error: describeError(e) })
       }
@@ -156,7 +164,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
   format(r) {
     const lines = r.decoded.map(
       (d) =>
-        `${d.output}: ${d.width}x${d.height} from APID ${d.apid} seq ${d.sequenceCount}, ${d.bits.total} bits (${d.bits.bpp.toFixed(5)} bpp), C=${d.channels.length}, ${d.steps} steps, seed ${d.seeds.join(',')}` +
+        `${d.output}: ${d.width}x${d.height} from APID ${d.apid} seq ${d.sequenceCount}, ${d.bits.total} bits (${d.bits.bpp.toFixed(5)} bpp), model set ${d.modelSet}, C=${d.channels.length}, ${d.steps} steps, seed ${d.seeds.join(',')}` +
         (d.uncertainty ? `\n  uncertainty map: ${d.uncertainty} (mean spread ${d.uncertaintyStats?.meanStd.toFixed(1)} levels)` : '')
     )
     for (const b of r.rejected) lines.push(`rejected packet at offset ${b.offset} (${b.octets} octets): ${b.error}`)

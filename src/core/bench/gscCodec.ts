@@ -1,7 +1,11 @@
-// The GSC codec as the bench drives it: prepare once per image (caption, g_a, channel ranking), pack per C, decode.
+// The GSC codec as the bench drives it: prepare once per image (caption, g_a, channel ranking), pack per C, decode;
+// with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
+import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { packChannels, prepareImage } from '../codec/encoder'
 import { decodePacket } from '../codec/decoder'
+import { generatorSampling, loadManifest, modelSetsOf } from '../models/manifest'
+import { describeError } from '../util/errors'
 import type { RgbImage } from '../util/image'
 
 export interface GscPacked {
@@ -25,20 +29,50 @@ export interface GscPrepared {
 export interface GscBenchCodec {
   prepare(img: RgbImage, signal?: AbortSignal): Promise<GscPrepared>
   decode(packet: Uint8Array, signal?: AbortSignal): Promise<{ image: RgbImage; decodeMs: number; steps: number }>
+  /** What a cached measurement of this codec depends on (gscCodecFingerprint): a new set or new files re-measure. */
+  fingerprint?: string
 }
 
 export interface GscBenchOptions {
   executionProvider?: 'cpu' | 'cuda'
   modelsDir?: string
-  /** Flow steps at decode (default: the packet header's). */
+  /** Model set to encode with (default: the manifest's default set). */
+  modelSet?: number
+  /** Flow steps at decode for a flow set (default: the packet header's); sets without a flow ignore it. */
   steps?: number
+}
+
+/**
+ * Key of the bench's cached GSC measurements: the model set's id and kind, every model it opens with its file and
+ * sha256 (the manifest's, which the decoder verifies against the file), and for a flow set how it is sampled
+ * (manifest sampling and a steps override). Another set, other files or another setting give another key.
+ */
+export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'modelSet' | 'steps'> = {}): string {
+  let key: unknown
+  try {
+    const m = loadManifest(opts.modelsDir)
+    const { sets, defaultId } = modelSetsOf(m)
+    const id = opts.modelSet ?? defaultId
+    const set = sets.find((s) => s.id === id)
+    if (!set) key = { modelSet: id, error: 'not installed' }
+    else {
+      const models = Object.fromEntries(Object.entries(set.models).map(([role, mid]) => [role, { id: mid, file: m.models[mid]?.file ?? null, sha256: m.models[mid]?.sha256 ?? null }]))
+      const flow = set.kind === 'dct-flow'
+      const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null }
+    }
+  } catch (e) {
+    key = { error: describeError(e) }
+  }
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex')
 }
 
 export function realGscCodec(opts: GscBenchOptions = {}): GscBenchCodec {
   return {
+    fingerprint: gscCodecFingerprint(opts),
     async prepare(img, signal) {
       const t0 = performance.now()
-      const prep = await prepareImage(img, { executionProvider: opts.executionProvider, modelsDir: opts.modelsDir, signal })
+      const prep = await prepareImage(img, { modelSet: opts.modelSet, executionProvider: opts.executionProvider, modelsDir: opts.modelsDir, signal })
       const prepareMs = performance.now() - t0
       return {
         prepareMs,
@@ -55,7 +89,7 @@ export function realGscCodec(opts: GscBenchOptions = {}): GscBenchCodec {
     },
     async decode(packet, signal) {
       const t0 = performance.now()
-      const r = await decodePacket(packet, { steps: opts.steps, executionProvider: opts.executionProvider, modelsDir: opts.modelsDir, signal })
+      const r = await decodePacket(packet, { defaultFlowSteps: opts.steps, executionProvider: opts.executionProvider, modelsDir: opts.modelsDir, signal })
       return { image: r.image, decodeMs: performance.now() - t0, steps: r.steps }
     }
   }

@@ -1,5 +1,5 @@
-// Which C of the 320 latent channels to send: the ones that on their own most raise the SSIM of their
-// colour plane's structure. See scoreChannels for exactly what is compared.
+// Which C of the 320 latent channels to send: the ones that on their own most raise the SSIM of the image's
+// structure. See scoreChannelPatterns for exactly what is compared (set 1: scoreChannels, set 3: the preview's patterns).
 import { GscError } from '../util/errors'
 import type { RgbImage } from '../util/image'
 
@@ -86,19 +86,31 @@ function meanSsim(sx: Float64Array, sxx: Float64Array, sy: Float64Array, syy: Fl
   return total / sx.length
 }
 
+/** Per channel, per colour plane (0 Y, 1 Cb, 2 Cr): 16 values, the channel's 4x4 pattern (row-major) per unit of y / scale. */
+export type ChannelPatterns = ReadonlyArray<ReadonlyArray<ArrayLike<number>>>
+
+/** Set 1's patterns: channel k's DCT basis pattern in its own plane, zeros in the other two. */
+export function dctPatterns(layout: readonly ChannelBasis[]): Float64Array[][] {
+  return layout.map((b) => [0, 1, 2].map((p) => (p === b.plane ? basisPattern(b.u, b.v) : new Float64Array(PER_BLOCK * PER_BLOCK))))
+}
+
 /**
- * Score of every channel, the rule the generator was trained with ('ssim-gain', training/channel_select.py
- * states it in full): how much channel k alone raises the mean local SSIM of its colour plane's structure
- * (4x4-pixel means, windows of 2x2 blocks) over a flat plane at the plane's mean. Channel k's candidate is
- * that flat level plus y_k / scale times its DCT pattern in every block, minus the pattern's image mean.
+ * Score of every channel from its per-plane patterns (set 3's rule 'ssim-gain-preview', training/channel_rule.py;
+ * set 1's 'ssim-gain' through dctPatterns): for each plane, the gain in mean local SSIM of the plane's structure
+ * (4x4-pixel means, windows of 2x2 blocks, stride one block) when the flat plane at the plane's mean becomes that
+ * level plus y_k / scale times the channel's pattern in every block, minus the pattern's image mean; summed over
+ * the planes. An all-zero pattern is skipped: its candidate is the flat plane, whose gain is exactly 0.
  * latents = g_a's output before quantisation, channel-major (channels x lh x lw).
  */
-export function scoreChannels(latents: ArrayLike<number>, layout: readonly ChannelBasis[], scale: number, structure: ReturnType<typeof structurePlanes>): Float64Array {
+export function scoreChannelPatterns(latents: ArrayLike<number>, patterns: ChannelPatterns, scale: number, structure: ReturnType<typeof structurePlanes>): Float64Array {
   const { planes, lh, lw } = structure
   const nb = lh * lw
-  const K = layout.length
+  const K = patterns.length
   if (latents.length !== K * nb) throw new GscError(`latents hold ${latents.length} values, expected ${K}x${lh}x${lw}`)
   const S = PER_BLOCK * PER_BLOCK
+  for (let k = 0; k < K; k++)
+    if (patterns[k].length !== planes.length || patterns[k].some((P) => P.length !== S))
+      throw new GscError(`channel ${k}'s selection pattern must be ${planes.length} planes of ${S} values`)
   const nsamp = S * Math.min(2, lh) * Math.min(2, lw)
   // per plane: block sums of the structure and its square, their window sums, the flat plane's SSIM
   const perPlane = planes.map((pl) => {
@@ -124,36 +136,54 @@ export function scoreChannels(latents: ArrayLike<number>, layout: readonly Chann
   const c1 = new Float64Array(nb)
   const c2 = new Float64Array(nb)
   const cx = new Float64Array(nb)
-  layout.forEach((basis, k) => {
-    const P = basisPattern(basis.u, basis.v)
-    let pSum = 0
-    let pSq = 0
-    for (let j = 0; j < S; j++) {
-      pSum += P[j]
-      pSq += P[j] * P[j]
+  for (let k = 0; k < K; k++) {
+    let total = 0
+    for (let p = 0; p < planes.length; p++) {
+      const P = patterns[k][p]
+      let pSum = 0
+      let pSq = 0
+      let any = false
+      for (let j = 0; j < S; j++) {
+        pSum += P[j]
+        pSq += P[j] * P[j]
+        if (P[j] !== 0) any = true
+      }
+      if (!any) continue
+      const pl = planes[p]
+      const { m, S1, S2, flat } = perPlane[p]
+      let cTotal = 0
+      for (let b = 0; b < nb; b++) {
+        const a = latents[k * nb + b] / scale
+        let proj = 0
+        for (let j = 0; j < S; j++) proj += pl[b * S + j] * P[j]
+        c1[b] = a * pSum
+        c2[b] = a * a * pSq
+        cx[b] = a * proj
+        cTotal += c1[b]
+      }
+      const d = m - cTotal / (nb * S)
+      const C1s = windowSums(c1, lh, lw)
+      const C2s = windowSums(c2, lh, lw)
+      const CX = windowSums(cx, lh, lw)
+      const cand1 = C1s.map((v) => v + nsamp * d)
+      const cand2 = C2s.map((v, i) => v + 2 * d * C1s[i] + nsamp * d * d)
+      const candX = CX.map((v, i) => v + d * S1[i])
+      total += meanSsim(S1, S2, cand1, cand2, candX, nsamp) - flat
     }
-    const pl = planes[basis.plane]
-    const { m, S1, S2, flat } = perPlane[basis.plane]
-    let cTotal = 0
-    for (let b = 0; b < nb; b++) {
-      const a = latents[k * nb + b] / scale
-      let proj = 0
-      for (let j = 0; j < S; j++) proj += pl[b * S + j] * P[j]
-      c1[b] = a * pSum
-      c2[b] = a * a * pSq
-      cx[b] = a * proj
-      cTotal += c1[b]
-    }
-    const d = m - cTotal / (nb * S)
-    const C1s = windowSums(c1, lh, lw)
-    const C2s = windowSums(c2, lh, lw)
-    const CX = windowSums(cx, lh, lw)
-    const cand1 = C1s.map((v) => v + nsamp * d)
-    const cand2 = C2s.map((v, i) => v + 2 * d * C1s[i] + nsamp * d * d)
-    const candX = CX.map((v, i) => v + d * S1[i])
-    scores[k] = meanSsim(S1, S2, cand1, cand2, candX, nsamp) - flat
-  })
+    scores[k] = total
+  }
   return scores
+}
+
+/**
+ * Score of every channel, set 1's rule ('ssim-gain', training/channel_select.py states it in full): how much
+ * channel k alone raises the mean local SSIM of its colour plane's structure over a flat plane at the plane's
+ * mean, its candidate being that flat level plus y_k / scale times its DCT pattern in every block, minus the
+ * pattern's image mean. scoreChannelPatterns with each channel's pattern in its own plane only (the other two
+ * planes are skipped, so the scores are exactly those of the one-plane rule).
+ */
+export function scoreChannels(latents: ArrayLike<number>, layout: readonly ChannelBasis[], scale: number, structure: ReturnType<typeof structurePlanes>): Float64Array {
+  return scoreChannelPatterns(latents, dctPatterns(layout), scale, structure)
 }
 
 /**

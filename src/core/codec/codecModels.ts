@@ -1,28 +1,61 @@
-// The five ONNX models the codec runs (g_a, g_s, caption_encoder, generator_prior, generator), wrapped in typed calls.
-// Interfaces as exported by training/export_onnx.py and recorded in resources/models/manifest.json:
-//   g_a:             image [1,3,H,W] RGB 0..1 (H, W multiples of 16) -> latent [1,320,H/16,W/16]
+// The codec's model sets, wrapped in typed calls. A packet's header names its set (modelId); every set the
+// manifest lists (manifest.json "modelSets", default "defaultModelSet"; a manifest without them has set 1 alone)
+// opens on its own, so a packet decodes with exactly the set that made it.
+//
+// Set 1, kind 'dct-flow' (training/export_onnx.py):
+//   g_a:             image [1,3,H,W] RGB 0..1 (H, W multiples of 16) -> latent [1,320,H/16,W/16] (block DCT)
 //   g_s:             latent [1,320,h,w] (dequantised y)               -> image [1,3,16h,16w] (clamp to 0..1)
 //   caption_encoder: tokens int64 [1,L], mask float [1,L]              -> embedding [1,128]
 //   generator_prior: caption [1,128], y_sel [1,320,h,w], mask [1,320], quant_step [1] -> centre [1,320,h,w]
 //                    (conditional mean; transmitted channels: an estimate inside their quantisation bin)
 //   generator:       r_t [1,320,h,w], t [1], caption, y_sel, mask, centre [1,320,h,w] -> v [1,320,h,w]
-// Both work in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation); the flow
-// moves the residual r = z - centre, where centre = generator_prior's output.
+//   Both work in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation); the flow
+//   moves the residual r = z - centre, where centre = generator_prior's output.
+// Set 3, kind 'learned-generative' (training/export_latent_codec.py, networks in training/latent_codec.py):
+//   g_a:             image [1,3,H,W] RGB 0..1 -> latent [1,320,H/16,W/16] (learned, channel std ~ latent.scale)
+//   decoder:         y_sel [1,320,h,w] (q * step where sent, 0 elsewhere), mask [1,320], caption [1,128],
+//                    log_step [1] (log2 of the packet's step), noise [1,noiseChannels,h,w] -> image [1,3,16h,16w]
+//   caption_encoder: as set 1's (same tokenizer and vocabulary)
+//   Channel selection scores every channel through its preview patterns (manifest g_a latent.patterns).
 import * as ort from 'onnxruntime-node'
-import { closeModels, generatorSampling, loadManifest, openModel } from '../models/manifest'
+import { resolve } from 'node:path'
+import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, openModel, type Manifest, type ModelEntry } from '../models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
-import { GscError } from '../util/errors'
-import type { ChannelBasis } from './channelSelection'
-import { CODEC_MODEL_IDS } from './modelIds'
+import { GscError, describeError } from '../util/errors'
+import { dctPatterns, scoreChannelPatterns, type ChannelBasis, type structurePlanes } from './channelSelection'
+import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
 
 export type ExecutionProvider = 'cpu' | 'cuda'
 
-export interface CodecModels {
+/** What every model set offers the encoder and the decoder. */
+export interface CodecModelsBase {
+  /** How the set decodes: the decoder dispatches on it. */
+  kind: ModelSetKind
   executionProvider: ExecutionProvider
-  /** Numeric id written to the GSC header; the decoder refuses packets made with another model set. */
+  /** The model set's id, written to the GSC header; the decoder opens the set a packet names. */
   modelId: number
+  /** The models directory the set was opened from. */
+  dir: string
+  /** role -> the manifest model id, file and sha256 the set opened (verified). */
+  files: Record<string, { id: string; file: string; sha256: string }>
   latentChannels: number
   captionDim: number
+  /** g_a's output per unit of the selection patterns (y / latentScale). */
+  latentScale: number
+  /** Quantisation steps the decoding networks saw in training. */
+  trainedQuantSteps: number[]
+  /** Flow-step hint the encoder writes to the header (0: the set has no flow). */
+  headerSteps: number
+  analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
+  /** Caption embedding; zeros for an empty caption. */
+  embedCaption(caption: string): Promise<Float32Array>
+  /** The set's SSIM selection rule: a score per channel (higher = send first). latent channel-major. */
+  scoreChannels(latent: ArrayLike<number>, structure: ReturnType<typeof structurePlanes>): Float64Array
+}
+
+/** Set 1: block-DCT latent, g_s, and the rectified-flow generator around its prior. */
+export interface DctFlowModels extends CodecModelsBase {
+  kind: 'dct-flow'
   /** Per-channel normalisation of the generator's latent space. */
   mean: Float32Array
   std: Float32Array
@@ -31,51 +64,67 @@ export interface CodecModels {
   recommendedTemperature: number
   /** Channels with DCT frequency u + v below this stay on the prior's estimate during the flow (0: none). */
   recommendedHoldBelow: number
-  /** Quantisation steps the generator saw in training. */
-  trainedQuantSteps: number[]
-  /** g_a's channel layout (colour plane, DCT frequency) and scale, for the channel-selection rule. */
+  /** g_a's channel layout (colour plane, DCT frequency), for the channel-selection rule and the hold. */
   layout: ChannelBasis[]
-  latentScale: number
-  analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
   synthesis(latent: Float32Array, h: number, w: number): Promise<Float32Array>
-  embedCaption(caption: string): Promise<Float32Array>
   priorMean(caption: Float32Array, ySel: Float32Array, mask: Float32Array, quantStep: number, h: number, w: number): Promise<Float32Array>
   velocity(r: Float32Array, t: number, caption: Float32Array, ySel: Float32Array, mask: Float32Array, centre: Float32Array, h: number, w: number): Promise<Float32Array>
 }
 
-interface GeneratorEntry {
+/** Set 3: learned latent, one-pass generative decoder driven by seeded noise. */
+export interface LearnedGenerativeModels extends CodecModelsBase {
+  kind: 'learned-generative'
+  /** Channels of the decoder's noise input (standard Gaussian, from the packet's seed). */
+  noiseChannels: number
+  /** Selection preview patterns: [channel][plane Y, Cb, Cr] -> 16 values (4x4 row-major) per unit of y / latentScale. */
+  patterns: Float64Array[][]
+  /** One decoder run: planar RGB [3, 16h, 16w] (not clamped). */
+  generate(ySel: Float32Array, mask: Float32Array, caption: Float32Array, logStep: number, noise: Float32Array, h: number, w: number): Promise<Float32Array>
+}
+
+export type CodecModels = DctFlowModels | LearnedGenerativeModels
+
+export interface LoadCodecModelsOptions {
+  /** The model set (header modelId); default the manifest's defaultModelSet, else 1. */
   modelId?: number
-  normalisation?: { mean: number[]; std: number[] }
-  trainedQuantSteps?: number[]
-}
-
-interface AnalysisEntry {
-  latent?: { scale?: number; layout?: { plane: string; u: number; v: number }[] }
-}
-
-const PLANES: Record<string, number> = { Y: 0, Cb: 1, Cr: 2 }
-
-function readLayout(entry: AnalysisEntry, channels: number): { layout: ChannelBasis[]; scale: number } {
-  const lat = entry.latent
-  const layout = lat?.layout?.map((b) => ({ plane: PLANES[b.plane] ?? -1, u: b.u, v: b.v })) ?? []
-  if (typeof lat?.scale !== 'number' || layout.length !== channels || layout.some((b) => b.plane < 0 || !Number.isInteger(b.u) || !Number.isInteger(b.v)))
-    throw new GscError('manifest g_a entry lacks latent.scale or a valid latent.layout for every channel; re-run training/export_onnx.py')
-  return { layout, scale: lat.scale }
+  executionProvider?: ExecutionProvider
+  dir?: string
 }
 
 const cache = new Map<string, Promise<CodecModels>>()
 
-/** Opens (once per execution provider and directory) and hash-checks the codec's models. */
-export function loadCodecModels(opts: { executionProvider?: ExecutionProvider; dir?: string } = {}): Promise<CodecModels> {
+/**
+ * Opens (once per execution provider, directory and set) and hash-checks one model set. A set the manifest does
+ * not list is refused with code ENOMODELSET; a listed set with a model missing from the manifest or the disk with
+ * one line naming the set and the model (ENOMODEL).
+ */
+export function loadCodecModels(opts: LoadCodecModelsOptions = {}): Promise<CodecModels> {
   const ep = opts.executionProvider ?? 'cpu'
-  const key = `${ep}:${opts.dir ?? ''}`
+  let dir: string
+  let manifest: Manifest
+  let id: number
+  try {
+    dir = resolve(opts.dir ?? defaultModelsDir())
+    manifest = loadManifest(dir)
+    id = opts.modelId ?? modelSetsOf(manifest).defaultId
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  const key = `${ep}:${dir}:${id}`
   let p = cache.get(key)
   if (!p) {
-    p = openAll(ep, opts.dir)
+    p = openSet(ep, dir, manifest, id)
     p.catch(() => cache.delete(key))
     cache.set(key, p)
   }
   return p
+}
+
+/** A flow set (kind 'dct-flow'; default set 1), for tools that drive set 1's prior, flow and g_s themselves. */
+export async function loadFlowModels(opts: LoadCodecModelsOptions = {}): Promise<DctFlowModels> {
+  const m = await loadCodecModels({ ...opts, modelId: opts.modelId ?? 1 })
+  if (m.kind !== 'dct-flow') throw new GscError(`model set ${m.modelId} is of kind '${m.kind}', not a flow set (dct-flow)`)
+  return m
 }
 
 async function single(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Float32Array> {
@@ -88,47 +137,95 @@ async function single(session: ort.InferenceSession, feeds: Record<string, ort.T
   return copy
 }
 
-async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels> {
-  const manifest = loadManifest(dir)
-  for (const id of CODEC_MODEL_IDS) {
-    if (!manifest.models[id]) throw new GscError(`model '${id}' is missing from resources/models/manifest.json; run the training export (training/export_onnx.py)`)
+async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, id: number): Promise<CodecModels> {
+  const { sets } = modelSetsOf(manifest)
+  const set = sets.find((s) => s.id === id)
+  if (!set)
+    throw new GscError(`model set ${id} is not installed in ${dir} (installed: ${sets.map((s) => s.id).join(', ') || 'none'})`, 'ENOMODELSET')
+  const problem = modelSetProblem(set, manifest, dir)
+  if (problem) throw new GscError(problem, 'ENOMODEL')
+  const kind = set.kind
+  if (!isModelSetKind(kind)) throw new GscError(`model set ${id} is of kind '${kind}', which this build cannot run`, 'ENOMODEL') // (modelSetProblem said so)
+  const roles = MODEL_SET_ROLES[kind]
+  const entry = (role: string): ModelEntry => manifest.models[set.models[role]]
+  // an entry that names its set (modelId, modelSet) must name this one: a set never borrows another set's model
+  for (const role of roles) {
+    const e = entry(role) as { modelId?: unknown; modelSet?: unknown }
+    for (const named of [e.modelId, e.modelSet])
+      if (named !== undefined && named !== id) throw new GscError(`model set ${id}: manifest entry '${set.models[role]}' says it belongs to model set ${String(named)}`, 'ENOMODEL')
   }
-  const gen = manifest.models.generator as unknown as GeneratorEntry
-  const sampling = generatorSampling(manifest.models.generator)
-  const norm = gen.normalisation
-  if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std)) throw new GscError('manifest generator entry lacks normalisation.mean/std')
-  const [ga, gs, generator, prior, captionEncoder] = await Promise.all(CODEC_MODEL_IDS.map((id) => openModel(id, { executionProvider: ep, dir })))
-  const vocab = loadCaptionVocab(dir)
-  const latentChannels = norm.mean.length
-  const dim = manifest.models.caption_encoder.outputs?.[0]?.shape?.[1]
+  const open = async (role: string) => {
+    try {
+      return await openModel(set.models[role], { executionProvider: ep, dir })
+    } catch (e) {
+      throw e instanceof GscError ? new GscError(`model set ${id}: ${describeError(e)}`, e.code) : e
+    }
+  }
+  const files = Object.fromEntries(roles.map((role) => [role, { id: set.models[role], file: entry(role).file, sha256: entry(role).sha256 }]))
+  const encoderEntry = entry('caption_encoder')
+  const dim = encoderEntry.outputs?.[0]?.shape?.[1]
   const captionDim = typeof dim === 'number' ? dim : 128
-  const { layout, scale: latentScale } = readLayout(manifest.models.g_a as unknown as AnalysisEntry, latentChannels)
-  const mean = Float32Array.from(norm.mean)
-  const std = Float32Array.from(norm.std)
+  const captionEncoder = await open('caption_encoder')
+  const vocab = loadCaptionVocab(dir, set.models.caption_encoder)
+  const embedCaption = async (caption: string) => {
+    if (caption.trim() === '') return new Float32Array(captionDim)
+    const { ids, mask } = tokenizeCaption(caption, vocab)
+    const L = ids.length
+    return single(captionEncoder, { tokens: new ort.Tensor('int64', ids, [1, L]), mask: new ort.Tensor('float32', mask, [1, L]) })
+  }
+  const common = { executionProvider: ep, modelId: id, dir, files, captionDim, embedCaption }
+  return kind === 'dct-flow' ? openDctFlow(set, entry, open, common) : openLearned(set, entry, open, common)
+}
+
+type Common = Pick<CodecModelsBase, 'executionProvider' | 'modelId' | 'dir' | 'files' | 'captionDim' | 'embedCaption'>
+type Opener = (role: string) => Promise<ort.InferenceSession>
+
+const PLANES: Record<string, number> = { Y: 0, Cb: 1, Cr: 2 }
+
+interface GeneratorEntry {
+  normalisation?: { mean: number[]; std: number[] }
+  trainedQuantSteps?: number[]
+}
+
+interface AnalysisEntry {
+  latent?: { scale?: number; layout?: { plane: string; u: number; v: number }[]; patterns?: unknown }
+}
+
+function readLayout(set: ModelSetSpec, entry: AnalysisEntry, channels: number): { layout: ChannelBasis[]; scale: number } {
+  const lat = entry.latent
+  const layout = lat?.layout?.map((b) => ({ plane: PLANES[b.plane] ?? -1, u: b.u, v: b.v })) ?? []
+  if (typeof lat?.scale !== 'number' || layout.length !== channels || layout.some((b) => b.plane < 0 || !Number.isInteger(b.u) || !Number.isInteger(b.v)))
+    throw new GscError(`model set ${set.id}: manifest entry '${set.models.g_a}' lacks latent.scale or a valid latent.layout for every channel; re-run training/export_onnx.py`, 'ENOMODEL')
+  return { layout, scale: lat.scale }
+}
+
+async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntry, open: Opener, common: Common): Promise<DctFlowModels> {
+  const gen = entry('generator') as unknown as GeneratorEntry
+  const sampling = generatorSampling(entry('generator'))
+  const norm = gen.normalisation
+  if (!norm || !Array.isArray(norm.mean) || !Array.isArray(norm.std))
+    throw new GscError(`model set ${set.id}: manifest entry '${set.models.generator}' lacks normalisation.mean/std`, 'ENOMODEL')
+  const [ga, gs, generator, prior] = await Promise.all(['g_a', 'g_s', 'generator', 'generator_prior'].map(open))
+  const latentChannels = norm.mean.length
+  const { layout, scale: latentScale } = readLayout(set, entry('g_a') as unknown as AnalysisEntry, latentChannels)
+  const patterns = dctPatterns(layout)
+  const { captionDim } = common
   return {
-    executionProvider: ep,
-    modelId: Number.isInteger(gen.modelId) ? (gen.modelId as number) : 0,
+    ...common,
+    kind: 'dct-flow',
     latentChannels,
-    captionDim,
-    mean,
-    std,
+    mean: Float32Array.from(norm.mean),
+    std: Float32Array.from(norm.std),
     recommendedSteps: sampling.steps,
     recommendedTemperature: sampling.temperature,
     recommendedHoldBelow: sampling.holdBelowFrequency,
+    headerSteps: sampling.steps,
     trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
     layout,
     latentScale,
+    scoreChannels: (latent, structure) => scoreChannelPatterns(latent, patterns, latentScale, structure),
     analysis: (planar, H, W) => single(ga, { [ga.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
-    async embedCaption(caption) {
-      if (caption.trim() === '') return new Float32Array(captionDim)
-      const { ids, mask } = tokenizeCaption(caption, vocab)
-      const L = ids.length
-      return single(captionEncoder, {
-        tokens: new ort.Tensor('int64', ids, [1, L]),
-        mask: new ort.Tensor('float32', mask, [1, L])
-      })
-    },
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
       single(prior, {
         caption: new ort.Tensor('float32', caption, [1, captionDim]),
@@ -144,7 +241,61 @@ async function openAll(ep: ExecutionProvider, dir?: string): Promise<CodecModels
         y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
         mask: new ort.Tensor('float32', mask, [1, latentChannels]),
         centre: new ort.Tensor('float32', centre, [1, latentChannels, h, w])
-      }),
+      })
+  }
+}
+
+interface DecoderEntry {
+  noiseChannels?: number
+  trainedQuantSteps?: number[]
+}
+
+/** latent.patterns of a learned g_a: [channels][3][16] finite numbers. */
+function readPatterns(set: ModelSetSpec, entry: AnalysisEntry): { patterns: Float64Array[][]; scale: number } {
+  const lat = entry.latent
+  const raw = lat?.patterns
+  const ok =
+    typeof lat?.scale === 'number' &&
+    lat.scale > 0 &&
+    Array.isArray(raw) &&
+    raw.length > 0 &&
+    raw.every((c) => Array.isArray(c) && c.length === 3 && c.every((p) => Array.isArray(p) && p.length === 16 && p.every((v) => typeof v === 'number' && Number.isFinite(v))))
+  if (!ok)
+    throw new GscError(`model set ${set.id}: manifest entry '${set.models.g_a}' lacks latent.scale or latent.patterns ([channels][3][16], the selection preview); re-run its export`, 'ENOMODEL')
+  return { patterns: (raw as number[][][]).map((c) => c.map((p) => Float64Array.from(p))), scale: lat!.scale as number }
+}
+
+async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntry, open: Opener, common: Common): Promise<LearnedGenerativeModels> {
+  const { patterns, scale: latentScale } = readPatterns(set, entry('g_a') as unknown as AnalysisEntry)
+  const latentChannels = patterns.length
+  const out = entry('g_a').outputs?.[0]?.shape?.[1]
+  if (typeof out === 'number' && out !== latentChannels)
+    throw new GscError(`model set ${set.id}: g_a '${set.models.g_a}' outputs ${out} channels but its manifest lists ${latentChannels} selection patterns`, 'ENOMODEL')
+  const dec = entry('decoder') as unknown as DecoderEntry
+  const noiseChannels = dec.noiseChannels ?? 8
+  if (!Number.isInteger(noiseChannels) || noiseChannels < 1)
+    throw new GscError(`model set ${set.id}: manifest entry '${set.models.decoder}' has an invalid noiseChannels`, 'ENOMODEL')
+  const [ga, decoder] = await Promise.all(['g_a', 'decoder'].map(open))
+  const { captionDim } = common
+  return {
+    ...common,
+    kind: 'learned-generative',
+    latentChannels,
+    latentScale,
+    patterns,
+    noiseChannels,
+    headerSteps: 0,
+    trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
+    scoreChannels: (latent, structure) => scoreChannelPatterns(latent, patterns, latentScale, structure),
+    analysis: (planar, H, W) => single(ga, { [ga.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
+    generate: (ySel, mask, caption, logStep, noise, h, w) =>
+      single(decoder, {
+        y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
+        mask: new ort.Tensor('float32', mask, [1, latentChannels]),
+        caption: new ort.Tensor('float32', caption, [1, captionDim]),
+        log_step: new ort.Tensor('float32', Float32Array.of(logStep), [1]),
+        noise: new ort.Tensor('float32', noise, [1, noiseChannels, h, w])
+      })
   }
 }
 

@@ -1,10 +1,16 @@
-// The station's side: packet -> (CRC, parse) -> caption embedding + transmitted channels ->
-// rectified-flow sampling from the packet's seeded noise -> g_s -> image at the original size.
+// The station's side: packet -> (CRC, parse) -> the model set the packet names (refused when not installed, never
+// decoded with another) -> caption embedding + transmitted channels -> that set's generation from the packet's
+// seeded noise -> image at the original size.
+//   set 1 (dct-flow): rectified-flow sampling around the generator prior's estimate, then g_s;
+//   set 3 (learned-generative): one decoder run on the dequantised channels, their mask, the caption, log2 of the
+//   step and Gaussian noise from the seed.
 import { decodeGscPacket, type BitsBreakdown, type DecodedGscPacket, type GscHeader, type PrimaryHeader, type TransmittedDetection } from '../bitstream/gscPacket'
 import { GscError } from '../util/errors'
 import { cropImage, fromPlanarFloat, type RgbImage } from '../util/image'
 import { LATENT_FACTOR, type ChannelBasis } from './channelSelection'
-import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
+import { resolve } from 'node:path'
+import { loadManifest, modelSetsOf, defaultModelsDir } from '../models/manifest'
+import { loadCodecModels, type CodecModels, type DctFlowModels, type ExecutionProvider, type LearnedGenerativeModels } from './codecModels'
 import { sampleFlow, throwIfAborted } from './flowSampler'
 import { gaussianNoise32 } from './prng'
 import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
@@ -15,9 +21,14 @@ export const MAX_SAMPLES = 16
 export const MAX_HOLD_BELOW = 31
 
 export interface DecodeOptions {
-  /** Flow steps; default: the header's hint, else the generator's recommended count. 0: no flow, the prior's
-   *  conditional-mean estimate alone (fast and blurry; noise and temperature play no part). */
+  /** Flow steps; default: defaultFlowSteps, else the header's hint, else the generator's recommended count. 0: no
+   *  flow, the prior's conditional-mean estimate alone (fast and blurry; noise and temperature play no part).
+   *  steps, temperature and holdBelowFrequency apply to set 1's flow only: given for a packet of a set without a
+   *  flow, the decode is refused. */
   steps?: number
+  /** A station's preferred flow steps (a setting, not a request): used for a flow set's packet when steps is not
+   *  given; sets without a flow ignore it. */
+  defaultFlowSteps?: number
   /** Noise seed; default: the header's seed. Sample k uses seed + k. */
   seed?: number
   /** Scale of the starting noise, 0..2; default the generator's recommended value (manifest sampling.temperature)
@@ -35,7 +46,8 @@ export interface DecodeOptions {
   onProgress?(p: CodecProgress): void
   executionProvider?: ExecutionProvider
   modelsDir?: string
-  /** Also return the final latent (320 x h x w) of the first sample, e.g. to check transmitted channels. */
+  /** Also return the first sample's latent (320 x h x w), e.g. to check transmitted channels: set 1 the flow's
+   *  final latent, set 3 the decoder's latent input (dequantised transmitted channels, zeros elsewhere). */
   returnLatent?: boolean
 }
 
@@ -46,6 +58,9 @@ export interface DecodeResult {
   /** Per-pixel spread across samples as a heat map (RGB), when samples >= 2. */
   uncertainty?: RgbImage
   uncertaintyStats?: UncertaintyStats
+  /** The model set that decoded the packet (its header's modelId) and its kind. */
+  modelSet: number
+  modelKind: CodecModels['kind']
   header: GscHeader
   primary: PrimaryHeader
   bits: BitsBreakdown & { bpp: number }
@@ -53,8 +68,11 @@ export interface DecodeResult {
   /** Detections the sender appended (normalised boxes), if any. */
   detections: TransmittedDetection[]
   seeds: number[]
+  /** Flow steps run (0 for a set without a flow). */
   steps: number
+  /** Scale of the starting noise (1 for a set without a flow: its noise is standard Gaussian). */
   temperature: number
+  /** 0 for a set without a flow. */
   holdBelowFrequency: number
   latent?: Float32Array
   timingsMs: Record<string, number>
@@ -64,26 +82,45 @@ export interface DecodeResult {
 export async function decodePacket(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodeResult> {
   const t0 = performance.now()
   const packet = decodeGscPacket(bytes)
-  const models = await loadCodecModels({ executionProvider: opts.executionProvider, dir: opts.modelsDir })
+  const models = await modelsForPacket(packet.header.modelId, opts)
   return regenerate(packet, models, opts, t0)
+}
+
+/** The model set a packet names; one line naming the set and the directory when it is not installed. */
+export async function modelsForPacket(modelId: number, opts: Pick<DecodeOptions, 'executionProvider' | 'modelsDir'> = {}): Promise<CodecModels> {
+  const dir = resolve(opts.modelsDir ?? defaultModelsDir())
+  const installed = modelSetsOf(loadManifest(dir)).sets.map((s) => s.id)
+  if (!installed.includes(modelId))
+    throw new GscError(
+      `packet was made with model set ${modelId}, which is not installed in ${dir} (installed: ${installed.join(', ') || 'none'}); it is never decoded with another set`,
+      'ENOMODELSET'
+    )
+  return loadCodecModels({ modelId, executionProvider: opts.executionProvider, dir })
 }
 
 function checkCompatible(h: GscHeader, models: CodecModels): void {
   if (h.latentChannels !== models.latentChannels)
     throw new GscError(`packet was made for a ${h.latentChannels}-channel codec; this station's models have ${models.latentChannels}`)
   if (h.modelId !== models.modelId)
-    throw new GscError(`packet was made with model id ${h.modelId}; this station's models are id ${models.modelId}`)
+    throw new GscError(`packet was made with model set ${h.modelId}; these models are set ${models.modelId}`)
 }
 
+/** Regenerates the image of a parsed packet with `models`, which must be the set the packet names. */
 export async function regenerate(packet: DecodedGscPacket, models: CodecModels, opts: DecodeOptions = {}, t0 = performance.now()): Promise<DecodeResult> {
   const h = packet.header
   checkCompatible(h, models)
   const samples = opts.samples ?? 1
   if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) throw new GscError(`--samples must be 1..${MAX_SAMPLES}, got ${samples}`)
-  const steps = opts.steps ?? (h.steps > 0 ? h.steps : models.recommendedSteps)
-  if (!Number.isInteger(steps) || steps < 0 || steps > 4096) throw new GscError(`--steps must be 0..4096, got ${steps}`)
   const baseSeed = opts.seed ?? h.seed
   if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
+  return models.kind === 'dct-flow' ? regenerateFlow(packet, models, opts, samples, baseSeed, t0) : regenerateOnePass(packet, models, opts, samples, baseSeed, t0)
+}
+
+/** Set 1: rectified flow around the prior's estimate, then g_s (the path every set-1 packet has always taken). */
+async function regenerateFlow(packet: DecodedGscPacket, models: DctFlowModels, opts: DecodeOptions, samples: number, baseSeed: number, t0: number): Promise<DecodeResult> {
+  const h = packet.header
+  const steps = opts.steps ?? opts.defaultFlowSteps ?? (h.steps > 0 ? h.steps : models.recommendedSteps)
+  if (!Number.isInteger(steps) || steps < 0 || steps > 4096) throw new GscError(`--steps must be 0..4096, got ${steps}`)
   const temperature = opts.temperature ?? (samples >= 2 ? 1 : models.recommendedTemperature)
   if (!(temperature >= 0 && temperature <= 2)) throw new GscError(`--temperature must be 0..2, got ${temperature}`)
   const holdBelowFrequency = opts.holdBelowFrequency ?? models.recommendedHoldBelow
@@ -91,9 +128,7 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
     throw new GscError(`--hold-below must be 0..${MAX_HOLD_BELOW}, got ${holdBelowFrequency}`)
   const timings: Record<string, number> = {}
   const N = models.latentChannels
-  const lh = Math.ceil(h.height / LATENT_FACTOR)
-  const lw = Math.ceil(h.width / LATENT_FACTOR)
-  const n = lh * lw
+  const { lh, lw, n } = latentGrid(h)
 
   // Transmitted channels: dequantised values (the bin centres) and their normalised form for the generator.
   const mask = new Float32Array(N)
@@ -174,9 +209,29 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   }
   timings.generateMs = genMs
   timings.synthesisMs = synthMs
+  return finish(packet, models, images, { seeds, steps, temperature, holdBelowFrequency, latent: firstLatent }, timings, t0)
+}
+
+/** The latent grid of a packet's image: one value per 16x16 block of the image padded to multiples of 16. */
+function latentGrid(h: GscHeader): { lh: number; lw: number; n: number } {
+  const lh = Math.ceil(h.height / LATENT_FACTOR)
+  const lw = Math.ceil(h.width / LATENT_FACTOR)
+  return { lh, lw, n: lh * lw }
+}
+
+/** The result of either path: first image, samples and their uncertainty map, the packet's facts. */
+function finish(
+  packet: DecodedGscPacket,
+  models: CodecModels,
+  images: RgbImage[],
+  run: Pick<DecodeResult, 'seeds' | 'steps' | 'temperature' | 'holdBelowFrequency' | 'latent'>,
+  timings: Record<string, number>,
+  t0: number
+): DecodeResult {
+  const h = packet.header
   let uncertainty: RgbImage | undefined
   let uncertaintyStats: UncertaintyStats | undefined
-  if (samples >= 2) {
+  if (images.length >= 2) {
     const u = uncertaintyMap(images)
     uncertainty = u.image
     uncertaintyStats = u.stats
@@ -184,21 +239,65 @@ export async function regenerate(packet: DecodedGscPacket, models: CodecModels, 
   timings.totalMs = performance.now() - t0
   return {
     image: images[0],
-    samples: samples >= 2 ? images : undefined,
+    samples: images.length >= 2 ? images : undefined,
     uncertainty,
     uncertaintyStats,
+    modelSet: models.modelId,
+    modelKind: models.kind,
     header: h,
     primary: packet.primary,
     bits: { ...packet.bits, bpp: packet.bits.total / (h.width * h.height) },
     caption: packet.caption,
     detections: packet.detections,
-    seeds,
-    steps,
-    temperature,
-    holdBelowFrequency,
-    latent: firstLatent,
+    ...run,
     timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))
   }
+}
+
+/**
+ * Set 3: one decoder run per sample on the transmitted channels (dequantised, q * step, zeros elsewhere), their
+ * mask, the caption embedding, log2 of the step and standard Gaussian noise from seed + k; clamped and cropped.
+ */
+async function regenerateOnePass(packet: DecodedGscPacket, models: LearnedGenerativeModels, opts: DecodeOptions, samples: number, baseSeed: number, t0: number): Promise<DecodeResult> {
+  const h = packet.header
+  const flowOnly = [
+    opts.steps !== undefined && '--steps',
+    opts.temperature !== undefined && '--temperature',
+    opts.holdBelowFrequency !== undefined && '--hold-below'
+  ].filter((x): x is string => typeof x === 'string')
+  if (flowOnly.length)
+    throw new GscError(
+      `${flowOnly.join(', ')} ${flowOnly.length > 1 ? 'apply' : 'applies'} to model set 1's flow only; this packet was made with model set ${models.modelId}, which decodes in one pass`
+    )
+  const timings: Record<string, number> = {}
+  const N = models.latentChannels
+  const { lh, lw, n } = latentGrid(h)
+  const mask = new Float32Array(N)
+  const ySel = new Float32Array(N * n)
+  h.channelIndices.forEach((c, k) => {
+    mask[c] = 1
+    for (let i = 0; i < n; i++) ySel[c * n + i] = packet.latents[k * n + i] * h.quantStep
+  })
+  let t = performance.now()
+  const caption = await models.embedCaption(packet.caption)
+  timings.captionMs = performance.now() - t
+  const logStep = Math.log2(h.quantStep)
+  const images: RgbImage[] = []
+  const seeds: number[] = []
+  t = performance.now()
+  for (let k = 0; k < samples; k++) {
+    throwIfAborted(opts.signal)
+    const seed = (baseSeed + k) >>> 0
+    seeds.push(seed)
+    const noise = gaussianNoise32(seed, models.noiseChannels * n)
+    const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw)
+    if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
+    images.push(cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height))
+    opts.onProgress?.({ stage: 'generate', done: k + 1, total: samples })
+  }
+  throwIfAborted(opts.signal)
+  timings.generateMs = performance.now() - t
+  return finish(packet, models, images, { seeds, steps: 0, temperature: 1, holdBelowFrequency: 0, latent: opts.returnLatent ? ySel : undefined }, timings, t0)
 }
 
 /**

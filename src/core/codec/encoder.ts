@@ -1,9 +1,10 @@
-// The sender's side: image -> caption -> g_a -> channel selection -> quantisation -> one CCSDS packet.
+// The sender's side: image -> caption -> g_a -> channel selection -> quantisation -> one CCSDS packet, with the
+// model set chosen by EncodeOptions.modelSet (default: the manifest's default set), whose id the header carries.
 import { decodeGscPacket, encodeGscPacket, quantizeDetection, type CaptionMode, type GscHeader, type TransmittedDetection } from '../bitstream/gscPacket'
 import type { Detection } from '../analysis/detections'
 import { GscError } from '../util/errors'
 import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../util/image'
-import { LATENT_FACTOR, energyScores, gatherChannels, scoreChannels, selectTopChannels, structurePlanes, type SelectionRule } from './channelSelection'
+import { LATENT_FACTOR, energyScores, gatherChannels, selectTopChannels, structurePlanes, type SelectionRule } from './channelSelection'
 import { loadCodecModels, type CodecModels, type ExecutionProvider } from './codecModels'
 import { QUANT_STEPS, chooseStep, quantize, targetBits, withinTrainedSteps } from './quantize'
 import { throwIfAborted } from './flowSampler'
@@ -28,13 +29,16 @@ export interface EncodeOptions {
   captioner?: CaptionerSpec
   apid?: number
   sequenceCount?: number
+  /** Model set to encode with (the header's modelId); default the manifest's defaultModelSet, else 1. */
+  modelSet?: number
   /** Noise seed written to the header (default 0: the cheapest to code, and reproducible). */
   seed?: number
-  /** Flow-step hint written to the header (default: the generator's recommended steps). */
+  /** Flow-step hint written to the header (default: the generator's recommended steps). Set 1's flow only: a set
+   *  without a flow writes 0 and refuses this option. */
   steps?: number
   /** Fixed quantisation step (one of QUANT_STEPS or any multiple of 1/64); default: the step rule. */
   quantStep?: number
-  /** Channel ranking: 'ssim' (default; the rule the generator was trained with) or 'energy' (channel variance). */
+  /** Channel ranking: 'ssim' (default; the set's own SSIM rule, the one its decoder was trained with) or 'energy' (channel variance). */
   selection?: SelectionRule
   /** Append the sender's detections (class, score, quantised box) to the packet. */
   sendDetections?: boolean
@@ -69,6 +73,8 @@ export interface AutoCandidate {
 
 export interface EncodeResult {
   packet: Uint8Array
+  /** The model set that made the packet (its header's modelId). */
+  modelSet: number
   width: number
   height: number
   channels: number
@@ -124,6 +130,12 @@ function checkChannels(c: number, latentChannels: number): void {
     throw new GscError(`--channels must be 0..64 (normally 1, 2, 4, 8 or 16) or auto, got ${c}`)
 }
 
+/** A flow-step hint means something to a set with a flow only (set 1); another set writes 0. */
+function checkStepsOption(steps: number | undefined, models: CodecModels): void {
+  if (steps !== undefined && models.kind !== 'dct-flow')
+    throw new GscError(`--steps applies to model set 1's flow only; model set ${models.modelId} (${models.kind}) decodes in one pass and writes steps 0`)
+}
+
 export function toTransmitted(d: Detection[], width: number, height: number): TransmittedDetection[] {
   const clamp = (v: number) => Math.min(1, Math.max(0, v))
   return d
@@ -142,7 +154,8 @@ export function toTransmitted(d: Detection[], width: number, height: number): Tr
 export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timings: Record<string, number> = {}): Promise<PreparedImage> {
   assertRgbImage(img)
   const progress = (stage: string, done: number, total: number) => opts.onProgress?.({ stage, done, total })
-  const models = await loadCodecModels({ executionProvider: opts.executionProvider, dir: opts.modelsDir })
+  const models = await loadCodecModels({ modelId: opts.modelSet, executionProvider: opts.executionProvider, dir: opts.modelsDir })
+  checkStepsOption(opts.steps, models)
   throwIfAborted(opts.signal, 'encode')
 
   let t = now()
@@ -175,7 +188,7 @@ export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timi
   t = now()
   const rule = opts.selection ?? 'ssim'
   const scores =
-    rule === 'energy' ? energyScores(latent, models.latentChannels, lh, lw) : scoreChannels(latent, models.layout, models.latentScale, structurePlanes(padded))
+    rule === 'energy' ? energyScores(latent, models.latentChannels, lh, lw) : models.scoreChannels(latent, structurePlanes(padded))
   const ranking = selectTopChannels(scores, models.latentChannels)
   // selectTopChannels returns ascending indices; rebuild best-first order for callers
   ranking.sort((a, b) => scores[b] - scores[a] || a - b)
@@ -224,6 +237,7 @@ export async function packChannels(
   opts: Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'> = {}
 ): Promise<PackResult> {
   checkChannels(channels, prep.models.latentChannels)
+  checkStepsOption(opts.steps, prep.models)
   const { width, height } = prep.image
   const n = prep.lh * prep.lw
   const channelIndices = prep.ranking.slice(0, channels).sort((a, b) => a - b)
@@ -235,7 +249,7 @@ export async function packChannels(
     modelId: prep.models.modelId,
     latentChannels: prep.models.latentChannels,
     channelIndices,
-    steps: opts.steps ?? prep.models.recommendedSteps,
+    steps: opts.steps ?? prep.models.headerSteps,
     seed: opts.seed ?? 0,
     hasDetections: prep.transmittedDetections.length > 0
   }
@@ -303,6 +317,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
   timings.totalMs = now() - t0
   return {
     packet: pack.packet,
+    modelSet: prep.models.modelId,
     width: img.width,
     height: img.height,
     channels: pack.channels,

@@ -1,3 +1,36 @@
-// The manifest ids of the models a decode or encode opens (codecModels.ts); kept free of imports so the
+// Model sets and the manifest ids of the models each one opens (codecModels.ts); kept free of imports so the
 // engine can check availability without loading onnxruntime.
+//
+// A packet's header names its model set (modelId). Every set the manifest lists stays installable beside the
+// others, so a packet decodes with exactly the set that made it, or is refused (never decoded with another).
+
+/** Set 1 ('dct-flow'): block-DCT g_a, g_s, a generator prior and a rectified-flow generator. Today's manifest ids. */
 export const CODEC_MODEL_IDS = ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder'] as const
+
+export type ModelSetKind = 'dct-flow' | 'learned-generative'
+
+/** The roles each kind of set needs (manifest modelSets[id].models maps role -> manifest model id). */
+export const MODEL_SET_ROLES: Record<ModelSetKind, readonly string[]> = {
+  'dct-flow': ['g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder'],
+  // 'learned-generative': learned g_a (with the selection preview's patterns) and a one-pass generative decoder
+  'learned-generative': ['g_a', 'decoder', 'caption_encoder']
+}
+
+export function isModelSetKind(k: unknown): k is ModelSetKind {
+  return typeof k === 'string' && Object.prototype.hasOwnProperty.call(MODEL_SET_ROLES, k)
+}
+
+export interface ModelSetSpec {
+  id: number
+  /** One of ModelSetKind for the sets this build runs; a manifest may name others (refused when opened). */
+  kind: string
+  /** role -> manifest model id */
+  models: Record<string, string>
+}
+
+/** What a manifest without "modelSets" means: set 1 alone, with today's ids. */
+export const LEGACY_MODEL_SET: ModelSetSpec & { kind: ModelSetKind } = {
+  id: 1,
+  kind: 'dct-flow',
+  models: Object.fromEntries(CODEC_MODEL_IDS.map((id) => [id, id]))
+}

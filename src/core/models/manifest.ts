@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { GscError, describeError } from '../util/errors'
+import { LEGACY_MODEL_SET, MODEL_SET_ROLES, isModelSetKind, type ModelSetSpec } from '../codec/modelIds'
 
 export interface TensorSpec {
   name: string
@@ -35,6 +36,10 @@ export interface ModelEntry {
 export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
+  /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
+  modelSets?: Record<string, { kind: string; models: Record<string, string> }>
+  /** The set the encoder uses unless told otherwise (default: 1). */
+  defaultModelSet?: number
 }
 
 export type ExecutionProvider = 'cpu' | 'cuda'
@@ -84,8 +89,71 @@ export function loadManifest(dir?: string): Manifest {
     if (typeof e?.file !== 'string' || typeof e?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))
       throw new GscError(`model manifest entry '${id}' lacks a file name or a sha256`, 'ENOMODEL')
   }
+  checkModelSets(m, file)
   manifestCache.set(file, { mtimeMs, manifest: m })
   return m
+}
+
+/** Largest model set id a packet header can name. */
+const MAX_MODEL_SET_ID = 255
+
+function checkModelSets(m: Manifest, file: string): void {
+  const bad = (what: string) => new GscError(`model manifest ${file}: ${what}`, 'ENOMODEL')
+  if (m.modelSets !== undefined) {
+    if (typeof m.modelSets !== 'object' || m.modelSets === null || Array.isArray(m.modelSets)) throw bad('modelSets must be an object of sets by id')
+    for (const [id, set] of Object.entries(m.modelSets)) {
+      if (!/^\d+$/.test(id) || Number(id) > MAX_MODEL_SET_ID) throw bad(`model set id '${id}' is not an integer 0..${MAX_MODEL_SET_ID}`)
+      if (typeof set?.kind !== 'string' || typeof set.models !== 'object' || set.models === null || Object.values(set.models).some((v) => typeof v !== 'string'))
+        throw bad(`model set ${id} needs a kind and a models table of role -> model id`)
+    }
+  }
+  if (m.defaultModelSet !== undefined) {
+    const ids = modelSetsOf(m).sets.map((s) => s.id)
+    if (!Number.isInteger(m.defaultModelSet) || !ids.includes(m.defaultModelSet))
+      throw bad(`defaultModelSet ${JSON.stringify(m.defaultModelSet)} is not one of the listed model sets (${ids.join(', ')})`)
+  }
+}
+
+/** The manifest's model sets (ascending id) and the default one; a manifest without modelSets lists set 1 alone. */
+export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: number } {
+  const sets: ModelSetSpec[] = m.modelSets
+    ? Object.entries(m.modelSets)
+        .map(([id, s]) => ({ id: Number(id), kind: s.kind, models: { ...s.models } }))
+        .sort((a, b) => a.id - b.id)
+    : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
+  return { sets, defaultId: m.defaultModelSet ?? 1 }
+}
+
+/**
+ * Why model set `set` cannot be opened from `dir`, as one line naming the set and the missing piece (a kind this
+ * build does not run, a role without a model, a model missing from the manifest or from disk); null when nothing
+ * is missing. Hashes are checked when the models are opened.
+ */
+export function modelSetProblem(set: ModelSetSpec, m: Manifest, dir: string): string | null {
+  const name = `model set ${set.id}`
+  if (!isModelSetKind(set.kind)) return `${name} is of kind '${set.kind}', which this build cannot run (it runs: ${Object.keys(MODEL_SET_ROLES).join(', ')})`
+  for (const role of MODEL_SET_ROLES[set.kind]) {
+    const id = set.models[role]
+    if (id === undefined) return `${name} (${set.kind}) names no model for its ${role} in ${join(dir, 'manifest.json')}`
+    const e = m.models[id]
+    if (!e) return `${name} (${set.kind}) needs model '${id}' (${role}), which is missing from ${join(dir, 'manifest.json')}`
+    if (!existsSync(join(dir, e.file))) return `${name} (${set.kind}) needs model '${id}' (${role}), whose file ${join(dir, e.file)} is missing`
+  }
+  return null
+}
+
+export interface ModelSetStatus extends ModelSetSpec {
+  isDefault: boolean
+  /** One line saying what is missing; null when every model of the set is listed and on disk. */
+  problem: string | null
+}
+
+/** Every model set of the manifest in `dir` with whether it can be opened (files present; hashes not checked). */
+export function modelSetStatus(dir?: string): { dir: string; defaultId: number; sets: ModelSetStatus[] } {
+  const d = resolve(dir ?? defaultModelsDir())
+  const m = loadManifest(d)
+  const { sets, defaultId } = modelSetsOf(m)
+  return { dir: d, defaultId, sets: sets.map((s) => ({ ...s, isDefault: s.id === defaultId, problem: modelSetProblem(s, m, d) })) }
 }
 
 export function modelEntry(id: string, dir?: string): ModelEntry {

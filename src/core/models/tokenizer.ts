@@ -39,12 +39,13 @@ export function makeVocab(tokens: string[], maxTokens: number): CaptionVocab {
 
 const vocabCache = new Map<string, CaptionVocab>()
 
-/** The vocabulary named by the caption_encoder manifest entry (hash-checked like the models). */
-export function loadCaptionVocab(dir?: string): CaptionVocab {
+/** The vocabulary named by a caption encoder's manifest entry (default 'caption_encoder'; hash-checked like the models). */
+export function loadCaptionVocab(dir?: string, encoderId = 'caption_encoder'): CaptionVocab {
   const d = dir ?? defaultModelsDir()
-  const cached = vocabCache.get(d)
+  const key = `${d}|${encoderId}`
+  const cached = vocabCache.get(key)
   if (cached) return cached
-  const e = modelEntry('caption_encoder', d)
+  const e = modelEntry(encoderId, d)
   const file = join(d, typeof e.vocab === 'string' ? e.vocab : 'caption_vocab.json')
   let raw: { tokens?: unknown; maxTokens?: unknown }
   try {
@@ -57,7 +58,7 @@ export function loadCaptionVocab(dir?: string): CaptionVocab {
   }
   if (!Array.isArray(raw.tokens) || typeof raw.maxTokens !== 'number') throw new GscError(`caption vocabulary ${file} is malformed`, 'ENOMODEL')
   const v = makeVocab(raw.tokens as string[], raw.maxTokens)
-  vocabCache.set(d, v)
+  vocabCache.set(key, v)
   return v
 }
 

@@ -20,6 +20,8 @@ export type DecodeResultLike = DecodeResult
 
 export interface DecodeOptionsLike {
   steps?: number
+  /** The station's decode-steps setting: used by a flow set's packet (set 1) when steps is not given; other sets ignore it. */
+  defaultFlowSteps?: number
   seed?: number
   samples?: number
   signal?: AbortSignal

@@ -27,7 +27,7 @@ import { psnr } from '../analysis/metrics'
 import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
 import * as parts from './engineParts'
 import { DEFAULT_BASELINE, PromiseCache, fitBaseline } from './baselineCompare'
-import { CODEC_MODEL_IDS } from '../codec/modelIds'
+import { modelSetStatus } from '../models/manifest'
 import { inspectPacket } from '../bitstream/inspect'
 import type { RgbImage } from '../util/image'
 
@@ -90,7 +90,14 @@ export class EngineService {
     const ids = new Set(man.models.map((m) => m.id))
     s.engineAvailable = {
       packetLog: true,
-      decoder: CODEC_MODEL_IDS.every((id) => ids.has(id)),
+      // some model set has every model listed and on disk (a packet of a set not installed is refused on its own)
+      decoder: (() => {
+        try {
+          return modelSetStatus(opts.modelsDir).sets.some((set) => set.problem === null)
+        } catch {
+          return false
+        }
+      })(),
       detector: ids.has('detector'),
       manifest: man.error === null
     }
@@ -291,7 +298,9 @@ export class EngineService {
       const t0 = Date.now()
       job.progress(0, 3, 'regenerating')
       const res = await decode(r.raw, {
-        steps: a.steps ?? settings.decodeSteps ?? undefined,
+        steps: a.steps,
+        // a setting, not a request: set 1's flow uses it, a set without a flow (set 3) ignores it
+        defaultFlowSteps: settings.decodeSteps ?? undefined,
         seed: a.seed,
         samples: a.uncertainty ? 3 : undefined,
         signal: job.signal,

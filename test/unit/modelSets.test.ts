@@ -1,0 +1,293 @@
+// Model sets (DESIGN.md "Model sets", issue 16 item 5): a packet decodes with exactly the set that made it, or is
+// refused with one line naming the set; set 1's packets decode as they did before set 3 existed; set 3 (learned g_a,
+// one-pass generative decoder) round-trips with real ONNX sessions when its files are installed.
+import { createHash } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
+import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/codec/codecModels'
+import { decodePacket, regenerate } from '../../src/core/codec/decoder'
+import { encodeImage, packChannels, prepareImage } from '../../src/core/codec/encoder'
+import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
+import { gaussianNoise32 } from '../../src/core/codec/prng'
+import { gscCodecFingerprint } from '../../src/core/bench/gscCodec'
+import { modelSetStatus } from '../../src/core/models/manifest'
+import { GscError } from '../../src/core/util/errors'
+import { cropImage, readImage, type RgbImage } from '../../src/core/util/image'
+import modelsCommand from '../../src/cli/commands/models'
+
+const ROOT = path.resolve(__dirname, '../..')
+const KODAK = path.resolve(ROOT, '../shared/data/kodak')
+const modelsDir = process.env.GSC_MODELS_DIR ?? path.join(ROOT, 'resources/models')
+const manifest = (() => {
+  try {
+    return JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8'))
+  } catch {
+    return null
+  }
+})()
+const haveSet1 = CODEC_MODEL_IDS.every((id) => manifest?.models?.[id])
+const set3Ids = ['g_a_v3', 'decoder_v3', 'caption_encoder_v3']
+const haveSet3 = !!manifest?.modelSets?.['3'] && set3Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
+const haveKodak = existsSync(path.join(KODAK, 'kodim23.png'))
+if (!haveKodak) console.warn(`model-set tests skipped: Kodak images missing at ${KODAK}`)
+if (!haveSet1) console.warn(`set-1 tests skipped: set 1's models missing from ${modelsDir}`)
+if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/export_latent_codec.py)`)
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-sets-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+const same = (a: RgbImage, b: RgbImage) => Buffer.from(a.data).equals(Buffer.from(b.data))
+const CAPTION = 'two parrots, red and yellow, on a green background'
+
+function gsc(args: string[], dir = modelsDir) {
+  return spawnSync(process.execPath, [path.join(ROOT, 'bin/gsc.mjs'), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, GSC_MODELS_DIR: dir } })
+}
+
+/** A models directory holding this manifest (edited) and symbolic links to the real model files. */
+function modelsDirWith(name: string, edit: (m: Record<string, unknown> & { models: Record<string, unknown> }) => void): string {
+  const d = path.join(tmp, name)
+  mkdirSync(d, { recursive: true })
+  const m = JSON.parse(JSON.stringify(manifest))
+  edit(m)
+  writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(m))
+  for (const f of readdirSync(modelsDir)) if (/\.(onnx|json)$/.test(f) && f !== 'manifest.json') symlinkSync(path.join(modelsDir, f), path.join(d, f))
+  return d
+}
+
+describe.runIf(haveSet1 && haveKodak)('model set 1 after model sets came in', () => {
+  // Packets and decoded-image hashes recorded with the code before model sets (commit 4ea610e) on a Kodak crop:
+  // set 1 encodes to the same bytes and decodes to the same pixels through today's code.
+  const golden = [
+    {
+      crop: [203, 141, 301, 187],
+      opts: { channels: 4, seed: 7 },
+      packet: 'AAHAAAAoAQMoCMUIAACwIBNKIQD1hGUau2zWR62JWDmAGVXZ139xJex++1AvP4M=',
+      decodes: [
+        { opts: {}, image: '425c9c428c6278f5accbc46ffd26da582dad5211ca50fd3ea150672f7fc96306' },
+        { opts: { steps: 3, temperature: 1, seed: 9 }, image: 'eb550d7d69f31b6d478d1f89b78861fb6c9ecdd7b73cc927a674cbdfb9768c46' },
+        { opts: { samples: 2 }, image: 'da233bad7e98ac47819bee610c7f7486b1609070e6123ba5c00bd9253b50bed0', uncertainty: '6fa3fd6a598b186fa6aa3b704683e16abba9bb0123e581f800757a2b0e24e4a0' }
+      ]
+    },
+    {
+      crop: [256, 192, 100, 100],
+      opts: { channels: 16, seed: 3 },
+      packet:
+        'AAHAAABvAQP8C/UgAACAgGBAKCAYDWAwWExIBAYFMKRA9YRlGrts1ketiVg5gE4XqXCOiD3Sxk91GmZWTZS25QKYkBk5iBDGO+IJCiy4wxjL6tlCv4zhUkpLSy8mnKP5JvjW0o2AQ3uvRUZEgwOQBjS8ni7KPQ==',
+      decodes: [{ opts: {}, image: '159d74f89b8ce24d3efdf2f4317d06fb46f3e344d120d00d2ba342808731c745' }]
+    }
+  ] as const
+
+  it('old set-1 packets decode to the same pixels, and set 1 still encodes them byte for byte', async () => {
+    const full = await readImage(path.join(KODAK, 'kodim23.png'))
+    for (const g of golden) {
+      const packet = new Uint8Array(Buffer.from(g.packet, 'base64'))
+      expect(decodeGscPacket(packet).header.modelId).toBe(1)
+      for (const d of g.decodes) {
+        const r = await decodePacket(packet, { modelsDir, ...d.opts })
+        expect(r.modelSet).toBe(1)
+        expect(sha(r.image.data), JSON.stringify(d.opts)).toBe(d.image)
+        if ('uncertainty' in d) expect(sha(r.uncertainty!.data)).toBe(d.uncertainty)
+      }
+      const crop = cropImage(full, g.crop[0], g.crop[1], g.crop[2], g.crop[3])
+      const enc = await encodeImage(crop, { modelsDir, modelSet: 1, caption: CAPTION, ...g.opts })
+      expect(Buffer.from(enc.packet).toString('base64')).toBe(g.packet)
+    }
+  })
+
+  it('a models directory without set 1 refuses a set-1 packet with one line naming the set, never decoding it with another', async () => {
+    const dir = modelsDirWith('no-set-1', (m) => {
+      m.modelSets = { '3': { kind: 'learned-generative', models: { g_a: 'g_a_v3', decoder: 'decoder_v3', caption_encoder: 'caption_encoder_v3' } } }
+      m.defaultModelSet = 3
+      for (const id of CODEC_MODEL_IDS) delete m.models[id]
+    })
+    const packet = new Uint8Array(Buffer.from(golden[0].packet, 'base64'))
+    const err = await decodePacket(packet, { modelsDir: dir }).then(
+      () => null,
+      (e: unknown) => e
+    )
+    expect(err).toBeInstanceOf(GscError)
+    expect((err as GscError).code).toBe('ENOMODELSET')
+    expect((err as GscError).message).toBe(`packet was made with model set 1, which is not installed in ${dir} (installed: 3); it is never decoded with another set`)
+    writeFileSync(path.join(tmp, 'set1.bin'), packet)
+    const cli = gsc(['decode', path.join(tmp, 'set1.bin'), '-o', path.join(tmp, 'set1.png')], dir)
+    expect(cli.status).not.toBe(0)
+    expect(cli.stderr.trim().split('\n')).toEqual([`gsc: packet was made with model set 1, which is not installed in ${dir} (installed: 3); it is never decoded with another set`])
+    expect(existsSync(path.join(tmp, 'set1.png'))).toBe(false)
+    // encoding with a set that is not installed is refused the same way
+    await expect(encodeImage({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3) }, { modelsDir: dir, modelSet: 1, caption: 'x' })).rejects.toThrow(
+      `model set 1 is not installed in ${dir} (installed: 3)`
+    )
+  })
+
+  it('a listed set with a model missing from the manifest or the disk gives one line naming the set and the model', async () => {
+    const noEntry = modelsDirWith('no-prior', (m) => {
+      m.modelSets = { '1': { kind: 'dct-flow', models: Object.fromEntries(CODEC_MODEL_IDS.map((id) => [id, id])) } }
+      delete m.models.generator_prior
+    })
+    const packet = new Uint8Array(Buffer.from(golden[0].packet, 'base64'))
+    await expect(decodePacket(packet, { modelsDir: noEntry })).rejects.toThrow(
+      `model set 1 (dct-flow) needs model 'generator_prior' (generator_prior), which is missing from ${path.join(noEntry, 'manifest.json')}`
+    )
+    const noFile = modelsDirWith('no-gs-file', () => {})
+    rmSync(path.join(noFile, 'g_s.onnx'))
+    await expect(decodePacket(packet, { modelsDir: noFile })).rejects.toThrow(`model set 1 (dct-flow) needs model 'g_s' (g_s), whose file ${path.join(noFile, 'g_s.onnx')} is missing`)
+    const status = modelSetStatus(noFile)
+    expect(status.sets.find((s) => s.id === 1)?.problem).toMatch(/g_s\.onnx is missing/)
+  })
+
+  it('a manifest without modelSets is set 1 alone, the default', () => {
+    const legacy = modelsDirWith('legacy', (m) => {
+      delete m.modelSets
+      delete m.defaultModelSet
+    })
+    const s = modelSetStatus(legacy)
+    expect(s.defaultId).toBe(1)
+    expect(s.sets.map((x) => [x.id, x.kind, x.isDefault, x.problem])).toEqual([[1, 'dct-flow', true, null]])
+    expect(() => modelSetStatus(modelsDirWith('bad-default', (m) => (m.defaultModelSet = 7)))).toThrow(/defaultModelSet 7 is not one of the listed model sets/)
+  })
+
+  it('the bench cache key changes with the model set and with any of its files', () => {
+    const a = gscCodecFingerprint({ modelsDir, modelSet: 1 })
+    expect(gscCodecFingerprint({ modelsDir, modelSet: 1 })).toBe(a)
+    expect(gscCodecFingerprint({ modelsDir, modelSet: 1, steps: 2 })).not.toBe(a)
+    const other = modelsDirWith('other-gs', (m) => ((m.models.g_s as { sha256: string }).sha256 = '0'.repeat(64)))
+    expect(gscCodecFingerprint({ modelsDir: other, modelSet: 1 })).not.toBe(a)
+    if (haveSet3) expect(gscCodecFingerprint({ modelsDir, modelSet: 3 })).not.toBe(a)
+  })
+})
+
+describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent and one-pass generative decoder', () => {
+  let crop: RgbImage
+  let packet: Uint8Array
+  const opts = { modelsDir }
+
+  beforeAll(async () => {
+    const full = await readImage(path.join(KODAK, 'kodim23.png'))
+    crop = cropImage(full, 203, 141, 301, 187) // odd size: padding to 16 and cropping back
+    packet = (await encodeImage(crop, { modelsDir, modelSet: 3, channels: 4, seed: 7, caption: CAPTION })).packet
+  })
+
+  it('encodes with set 3: modelId 3, steps 0, the top channels of its preview rule', async () => {
+    const models = await loadCodecModels({ dir: modelsDir, modelId: 3 })
+    expect(models.kind).toBe('learned-generative')
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 3, caption: CAPTION })
+    expect(prep.models).toBe(models)
+    const pack = await packChannels(prep, 4, { seed: 7 })
+    expect(Buffer.from(pack.packet).equals(Buffer.from(packet))).toBe(true) // deterministic
+    const d = decodeGscPacket(packet)
+    expect([d.header.modelId, d.header.steps, d.header.seed]).toEqual([3, 0, 7])
+    const best = Array.from(prep.scores.keys()).sort((a, b) => prep.scores[b] - prep.scores[a] || a - b).slice(0, 4)
+    expect(d.header.channelIndices).toEqual(best.sort((a, b) => a - b))
+    expect(prep.scores.some((v) => v !== 0)).toBe(true)
+    await expect(encodeImage(crop, { modelsDir, modelSet: 3, steps: 4, caption: CAPTION })).rejects.toThrow(/--steps applies to model set 1's flow only/)
+  })
+
+  it('decodes with one decoder run on exactly the transmitted values, mask, caption, log2 step and seeded noise', async () => {
+    const models = (await loadCodecModels({ dir: modelsDir, modelId: 3 })) as LearnedGenerativeModels
+    const calls: { ySel: Float32Array; mask: Float32Array; caption: Float32Array; logStep: number; noise: Float32Array; h: number; w: number }[] = []
+    const spy: LearnedGenerativeModels = {
+      ...models,
+      async generate(ySel, mask, caption, logStep, noise, h, w) {
+        calls.push({ ySel: Float32Array.from(ySel), mask: Float32Array.from(mask), caption: Float32Array.from(caption), logStep, noise: Float32Array.from(noise), h, w })
+        return models.generate(ySel, mask, caption, logStep, noise, h, w)
+      }
+    }
+    const d = decodeGscPacket(packet)
+    const r = await regenerate(d, spy, {})
+    expect(calls).toHaveLength(1)
+    const [lh, lw] = [Math.ceil(141 / 16), Math.ceil(203 / 16)]
+    const n = lh * lw
+    const c = calls[0]
+    expect([c.h, c.w]).toEqual([lh, lw])
+    const step = d.header.quantStep
+    for (let ch = 0; ch < 320; ch++) {
+      const k = d.header.channelIndices.indexOf(ch)
+      expect(c.mask[ch]).toBe(k >= 0 ? 1 : 0)
+      for (let i = 0; i < n; i++) expect(c.ySel[ch * n + i]).toBe(k >= 0 ? d.latents[k * n + i] * step : 0)
+    }
+    expect(c.logStep).toBe(Math.log2(step))
+    expect(Array.from(c.noise)).toEqual(Array.from(gaussianNoise32(7, 8 * n)))
+    expect(Array.from(c.caption)).toEqual(Array.from(await models.embedCaption(CAPTION)))
+    expect([r.modelSet, r.modelKind, r.steps, r.seeds]).toEqual([3, 'learned-generative', 0, [7]])
+    expect([r.image.width, r.image.height]).toEqual([203, 141])
+    // the real decode is the same run
+    expect(same((await decodePacket(packet, opts)).image, r.image)).toBe(true)
+  })
+
+  it('the same seed gives byte-identical images, another seed another image; samples give an uncertainty map', async () => {
+    const a = await decodePacket(packet, opts)
+    const b = await decodePacket(packet, opts)
+    expect(same(a.image, b.image)).toBe(true)
+    const other = await decodePacket(packet, { ...opts, seed: 8 })
+    expect(same(other.image, a.image)).toBe(false)
+    const k = await decodePacket(packet, { ...opts, samples: 2 })
+    expect(k.seeds).toEqual([7, 8])
+    expect(same(k.samples![0], a.image)).toBe(true)
+    expect(same(k.samples![1], other.image)).toBe(true)
+    expect([k.uncertainty!.width, k.uncertainty!.height]).toEqual([203, 141])
+    expect(k.uncertaintyStats!.meanStd).toBeGreaterThan(0)
+    // and the reconstruction resembles the crop (not noise): mean absolute error well under a flat grey's
+    let err = 0
+    let grey = 0
+    for (let i = 0; i < crop.data.length; i++) {
+      err += Math.abs(a.image.data[i] - crop.data[i])
+      grey += Math.abs(128 - crop.data[i])
+    }
+    expect(err).toBeLessThan(grey)
+  })
+
+  it('refuses set 1\'s flow options for a set-3 packet in one line; a flow-steps setting is ignored', async () => {
+    await expect(decodePacket(packet, { ...opts, steps: 4 })).rejects.toThrow(/^--steps applies to model set 1's flow only; this packet was made with model set 3/)
+    await expect(decodePacket(packet, { ...opts, temperature: 0.5, holdBelowFrequency: 1 })).rejects.toThrow(/^--temperature, --hold-below apply to model set 1's flow only/)
+    const r = await decodePacket(packet, { ...opts, defaultFlowSteps: 4 })
+    expect(r.steps).toBe(0)
+    writeFileSync(path.join(tmp, 'set3.bin'), packet)
+    const cli = gsc(['decode', path.join(tmp, 'set3.bin'), '-o', path.join(tmp, 'set3.png'), '--steps', '2'])
+    expect(cli.status).not.toBe(0)
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1)
+    expect(cli.stderr).toMatch(/^gsc: --steps applies to model set 1's flow only/)
+  })
+
+  it('a capture with packets of both sets decodes each with its own set; without set 1 its packets are refused, set 3\'s still decode', async () => {
+    const one = await encodeImage(crop, { modelsDir, modelSet: 1, channels: 2, seed: 5, caption: CAPTION, sequenceCount: 1 })
+    const three = await encodeImage(crop, { modelsDir, modelSet: 3, channels: 2, seed: 5, caption: CAPTION, sequenceCount: 2 })
+    const capture = path.join(tmp, 'mixed.bin')
+    writeFileSync(capture, Buffer.concat([one.packet, three.packet]))
+    const out = path.join(tmp, 'mixed')
+    const r = gsc(['decode', capture, '-o', out, '--json'])
+    expect(r.status, r.stderr).toBe(0)
+    const res = JSON.parse(r.stdout)
+    expect(res.decoded.map((d: { modelSet: number; steps: number }) => [d.modelSet, d.steps > 0])).toEqual([[1, true], [3, false]])
+    const direct = await decodePacket(one.packet, opts)
+    expect(same(await readImage(res.decoded[0].output), direct.image)).toBe(true)
+
+    const no1 = modelsDirWith('no-set-1-capture', (m) => {
+      delete (m.modelSets as Record<string, unknown>)['1']
+      for (const id of CODEC_MODEL_IDS) delete m.models[id]
+    })
+    const r2 = gsc(['decode', capture, '-o', path.join(tmp, 'mixed2'), '--json'], no1)
+    expect(r2.status, r2.stderr).toBe(0)
+    const res2 = JSON.parse(r2.stdout)
+    expect(res2.decoded.map((d: { modelSet: number }) => d.modelSet)).toEqual([3])
+    expect(res2.rejected).toHaveLength(1)
+    expect(res2.rejected[0].error).toBe(`packet was made with model set 1, which is not installed in ${no1} (installed: 3); it is never decoded with another set`)
+  })
+
+  it('gsc models lists both sets and marks the default', async () => {
+    const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
+    const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true]])
+    expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
+    expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
+    expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
+    const text = modelsCommand.format!(r)
+    expect(text).toMatch(/set 1 dct-flow/)
+    expect(text).toMatch(/set 3 learned-generative/)
+    expect(text).toMatch(/\(default for encoding\)/)
+  })
+})
