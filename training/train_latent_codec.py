@@ -126,6 +126,7 @@ def save(path, cfg, nets, ema, disc, opt, dopt, step, rng, log_tail):
         'ema': {k: v.state_dict() for k, v in ema.items()},
         'disc': disc.state_dict(), 'opt': opt.state_dict(), 'dopt': dopt.state_dict(),
         'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'log_tail': log_tail,
+        'hardware': common.hardware_string(torch.device('cpu')) if not torch.cuda.is_available() else common.hardware_string(torch.device('cuda')),
     }, tmp)
     os.replace(tmp, path)
 

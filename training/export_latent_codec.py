@@ -1,0 +1,147 @@
+"""Export model set 3 (train_latent_codec.py's EMA weights) to ONNX: g_a_v3, decoder_v3, caption_encoder_v3; check
+each against PyTorch in onnxruntime-node (onnx_check.ts), and write their manifest entries and the "modelSets"
+table (read-modify-write: every other entry is kept, so set 1 stays installed beside set 3).
+Usage: /usr/bin/python3 training/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models]"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import torch
+
+import common
+from export_onnx import OPSET, TOL, export, sha256, tensor_json
+from latent_codec import LATENT_CHANNELS, LATENT_SCALE, NOISE_CHANNELS
+from train_latent_codec import CKPT, build
+
+SET_ID = '3'
+IDS = {'g_a': 'g_a_v3', 'decoder': 'decoder_v3', 'caption_encoder': 'caption_encoder_v3'}
+SET_1 = {'kind': 'dct-flow', 'models': {k: k for k in ('g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder')}}
+
+
+def io(names, shapes, types=None):
+    return [{'name': n, 'shape': s, 'type': (types or {}).get(n, 'float32')} for n, s in zip(names, shapes)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--config', default='v3_cpu')
+    ap.add_argument('--checkpoint')
+    ap.add_argument('--out', default=common.MODELS_DIR)
+    ap.add_argument('--metrics', help='JSON file of evaluation numbers to record in the decoder entry')
+    a = ap.parse_args()
+    full = common.load_config(a.config)
+    cfg = full['latent_codec']
+    torch.set_num_threads(int(full.get('threads', 2)))
+    path = a.checkpoint or os.path.join(common.run_dir(full), CKPT)
+    ck = torch.load(path, map_location='cpu')
+    nets = build(cfg)
+    for k, v in nets.items():
+        v.load_state_dict(ck['ema'][k])
+        v.eval()
+    out = os.path.abspath(a.out)
+    torch.manual_seed(0)
+    h, w = 4, 6
+    x = torch.rand(1, 3, 16 * h, 16 * w)
+    mask = torch.zeros(1, LATENT_CHANNELS)
+    mask[0, [0, 5, 77, 300]] = 1
+    y_sel = torch.round(torch.randn(1, LATENT_CHANNELS, h, w) * 16 / 24) * 24 * mask.view(1, -1, 1, 1)
+    cap = torch.randn(1, cfg['caption_dim'])
+    log_step = torch.tensor([4.585])
+    noise = torch.randn(1, NOISE_CHANNELS, h, w)
+    L = 64
+    tok = torch.zeros(1, L, dtype=torch.long)
+    tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
+    tmask = (tok > 0).float()
+    hw = {0: 'n', 2: 'h', 3: 'w'}
+    specs = {
+        IDS['g_a']: (nets['g_a'], (x,), ['image'], ['latent'], {'image': {0: 'n', 2: 'H', 3: 'W'}, 'latent': hw}),
+        IDS['decoder']: (nets['decoder'], (y_sel, mask, cap, log_step, noise), ['y_sel', 'mask', 'caption', 'log_step', 'noise'], ['image'],
+                         {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
+        IDS['caption_encoder']: (nets['caption'], (tok, tmask), ['tokens', 'mask'], ['embedding'],
+                                 {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
+    }
+    cases = {}
+    with torch.no_grad():
+        for mid, (model, args, ins, outs, dyn) in specs.items():
+            f = os.path.join(out, mid + '.onnx')
+            export(model, args, ins, outs, dyn, f)
+            cases[mid] = {'file': f, 'inputs': {k: tensor_json(v) for k, v in zip(ins, args)}, 'outputs': {outs[0]: tensor_json(model(*args))}}
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
+        json.dump(cases, f)
+        case_path = f.name
+    res = subprocess.run(['npx', 'tsx', os.path.join(common.TRAINING_DIR, 'onnx_check.ts'), case_path], cwd=common.REPO_ROOT, capture_output=True, text=True)
+    os.unlink(case_path)
+    if res.returncode != 0:
+        sys.exit(f'onnx check failed:\n{res.stdout}\n{res.stderr}')
+    diffs = json.loads(res.stdout)
+    print('onnxruntime vs pytorch:', json.dumps(diffs), flush=True)
+    bad = {k: v for k, v in diffs.items() if v['relMaxAbsDiff'] > TOL}
+    if bad:
+        sys.exit(f'ONNX outputs differ from PyTorch beyond {TOL}: {bad}')
+    metrics = None
+    if a.metrics:
+        with open(a.metrics) as f:
+            metrics = json.load(f)
+    write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT))
+    print('exported set 3 to', out, flush=True)
+
+
+def write_manifest(out, full, ck, diffs, metrics, ckpt_rel):
+    cfg = full['latent_codec']
+    mpath = os.path.join(out, 'manifest.json')
+    with open(mpath) as f:
+        man = json.load(f)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    hardware = ck.get('hardware') or common.hardware_string(torch.device('cpu'))
+    common_fields = {
+        'trainingData': '../shared/data/train (1,570 photos of 1,580 with a short side >= 128: BSDS500, Sun-Hays 80, ImageNet samples 1 and 2; '
+                        '1,076 with a caption from our built-in captioner; research/non-commercial terms, see its README)',
+        'steps': ck['step'], 'hardware': hardware, 'config': full['name'], 'modelSet': 3,
+        'license': 'MIT (weights trained by this project); training images are research-use only',
+    }
+    nets = build(cfg)
+    nets['preview'].load_state_dict(ck['ema']['preview'])
+    patterns = nets['preview'].patterns().reshape(LATENT_CHANNELS, 3, 16)
+    note = lambda mid: f"config training/configs/{full['name']}.json, checkpoint {ckpt_rel} (EMA) at step {ck['step']}; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff {diffs[mid]['maxAbsDiff']:.3g}."
+    entries = {
+        IDS['g_a']: {
+            'stage': 'analysis', 'inputs': io(['image'], [['n', 3, 'H', 'W']]), 'outputs': io(['latent'], [['n', LATENT_CHANNELS, 'h', 'w']]),
+            'latent': {'scale': LATENT_SCALE, 'rule': 'ssim-gain-preview',
+                       'patterns': [[[round(float(v), 7) for v in patterns[k, p]] for p in range(3)] for k in range(LATENT_CHANNELS)]},
+            'notes': 'image RGB 0..1, H and W multiples of 16 -> latent (per-channel std ~16: batch-normalised, times 16). ' + note(IDS['g_a']),
+        },
+        IDS['decoder']: {
+            'stage': 'generator', 'modelId': 3, 'noiseChannels': NOISE_CHANNELS, 'trainedQuantSteps': cfg['quant_steps'],
+            'inputs': io(['y_sel', 'mask', 'caption', 'log_step', 'noise'],
+                         [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', NOISE_CHANNELS, 'h', 'w']]),
+            'outputs': io(['image'], [['n', 3, 'H', 'W']]),
+            'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},
+            'metrics': metrics or {'status': 'not yet evaluated'},
+            'notes': 'y_sel = dequantised transmitted channels (0 elsewhere), mask 1 = transmitted, caption = caption_encoder_v3 embedding '
+                     '(zeros for no caption), log_step = log2(quantisation step), noise = N(0,1) from the packet seed -> image RGB '
+                     '(clamp to 0..1). One pass, no flow. ' + note(IDS['decoder']),
+        },
+        IDS['caption_encoder']: {
+            'stage': 'caption-encoder', 'vocab': 'caption_vocab.json', 'maxTokens': 64,
+            'inputs': io(['tokens', 'mask'], [['n', 'L'], ['n', 'L']], {'tokens': 'int64'}), 'outputs': io(['embedding'], [['n', cfg['caption_dim']]]),
+            'notes': 'trained jointly with decoder_v3; same tokenizer and vocabulary as set 1. ' + note(IDS['caption_encoder']),
+        },
+    }
+    for mid, e in entries.items():
+        f = os.path.join(out, mid + '.onnx')
+        man['models'][mid] = {'file': mid + '.onnx', 'sha256': sha256(f), 'bytes': os.path.getsize(f), **common_fields, **e}
+    sets = man.get('modelSets') or {'1': SET_1}
+    sets[SET_ID] = {'kind': 'learned-generative', 'models': {k: v for k, v in IDS.items()}}
+    man['modelSets'] = sets
+    man['defaultModelSet'] = int(SET_ID)
+    with open(mpath, 'w') as f:
+        json.dump(man, f, indent=2)
+        f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
