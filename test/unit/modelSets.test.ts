@@ -127,6 +127,7 @@ describe.runIf(haveSet1 && haveKodak)('model set 1 after model sets came in', ()
   it('a listed set with a model missing from the manifest or the disk gives one line naming the set and the model', async () => {
     const noEntry = modelsDirWith('no-prior', (m) => {
       m.modelSets = { '1': { kind: 'dct-flow', models: Object.fromEntries(CODEC_MODEL_IDS.map((id) => [id, id])) } }
+      m.defaultModelSet = 1
       delete m.models.generator_prior
     })
     const packet = new Uint8Array(Buffer.from(golden[0].packet, 'base64'))
