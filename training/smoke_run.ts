@@ -1,12 +1,50 @@
 // Smoke check: load every model of an exported set through the product's manifest loader (hash check
-// included) and run each once in onnxruntime-node. Usage: npx tsx training/smoke_run.ts <modelsDir>
+// included) and run each once in onnxruntime-node.
+// Usage: npx tsx training/smoke_run.ts <modelsDir>            set 1 (export_onnx.py)
+//        npx tsx training/smoke_run.ts <modelsDir> --set 3    set 3 (export_latent_codec.py), opened as the codec
+//                                                             opens it (loadCodecModels: manifest modelSets table,
+//                                                             hashes, selection patterns), then g_a, the selection
+//                                                             rule, the caption encoder and one decoder run
 import * as ort from 'onnxruntime-node'
 import { closeModels, loadManifest, openModel } from '../src/core/models/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../src/core/models/tokenizer'
 import { CODEC_MODEL_IDS } from '../src/core/codec/modelIds'
+import { loadCodecModels, releaseCodecModels } from '../src/core/codec/codecModels'
+import { structurePlanes } from '../src/core/codec/channelSelection'
+
+async function set3(dir: string): Promise<void> {
+  const m = await loadCodecModels({ dir, modelId: 3 })
+  if (m.kind !== 'learned-generative') throw new Error(`model set 3 opened as kind ${m.kind}`)
+  const [H, W, h, w] = [32, 48, 2, 3]
+  const rgb = Uint8Array.from({ length: 3 * H * W }, (_, i) => (i * 37) % 251)
+  const planar = new Float32Array(3 * H * W)
+  for (let i = 0; i < H * W; i++) for (let c = 0; c < 3; c++) planar[c * H * W + i] = rgb[3 * i + c] / 255
+  const y = await m.analysis(planar, H, W)
+  if (y.length !== m.latentChannels * h * w || !y.every(Number.isFinite)) throw new Error(`g_a gave ${y.length} values, expected ${m.latentChannels * h * w}`)
+  const scores = m.scoreChannels(y, structurePlanes({ width: W, height: H, data: rgb }))
+  if (scores.length !== m.latentChannels || !scores.every(Number.isFinite)) throw new Error('selection scores malformed')
+  // the rule's top 4 channels, quantised at step 24 as the wire carries them
+  const top = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4)
+  const mask = new Float32Array(m.latentChannels)
+  const ySel = new Float32Array(y.length)
+  const step = 24
+  for (const k of top) {
+    mask[k] = 1
+    for (let j = 0; j < h * w; j++) ySel[k * h * w + j] = Math.sign(y[k * h * w + j]) * Math.floor(Math.abs(y[k * h * w + j]) / step + 0.5) * step
+  }
+  const caption = await m.embedCaption('a small test caption')
+  if (caption.length !== m.captionDim) throw new Error(`caption embedding has ${caption.length} values, expected ${m.captionDim}`)
+  const noise = Float32Array.from({ length: m.noiseChannels * h * w }, (_, i) => Math.sin(i * 12.9898) * 1.5)
+  const img = await m.generate(ySel, mask, caption, Math.log2(step), noise, h, w)
+  if (img.length !== 3 * H * W || !img.every(Number.isFinite)) throw new Error(`decoder gave ${img.length} values, expected ${3 * H * W} finite ones`)
+  await releaseCodecModels()
+  console.log(`smoke_run: model set 3 (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder`)
+}
 
 async function main(): Promise<void> {
   const dir = process.argv[2]
+  if (process.argv[3] === '--set' && process.argv[4] === '3') return set3(dir)
+  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3])`)
   const m = loadManifest(dir)
   for (const id of CODEC_MODEL_IDS) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
   const ga = await openModel('g_a', { dir })

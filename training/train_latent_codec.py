@@ -10,12 +10,17 @@ Per step, for a batch of random crops:
 Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/8 scale (the colour metric's
 scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on), + the preview's
 regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
-Usage: /usr/bin/python3 training/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume]"""
+--snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
+back: training/device_job_v3.sh); training/device_unpack_v3.sh reassembles it, and --resume continues from it.
+Usage: /usr/bin/python3 training/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume] [--snapshot DIR]"""
 import argparse
 import copy
+import hashlib
+import io
 import json
 import math
 import os
+import secrets
 import sys
 import time
 
@@ -32,17 +37,23 @@ from latent_codec import NOISE_CHANNELS, Analysis, CaptionEncoder, Decoder, Patc
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
+# --snapshot: the device tool returns at most 8 files of at most 16 MiB, so the EMA-only copy goes out in parts of
+# SNAPSHOT_PART bytes, listed (with the whole file's size and sha256) in SNAPSHOT_INDEX, which is written last.
+SNAPSHOT_PART = 15_000_000
+SNAPSHOT_INDEX = 'snapshot.json'
+SNAPSHOT_STEM = 'latent_codec_ema'
 
 
 class Crops:
     """Random crops (with horizontal flips) of the training photos, with each photo's caption tokens."""
 
-    def __init__(self, cfg, crop):
+    def __init__(self, cfg, crop, dev=None):
         photos = [(rel, im) for rel, im in common.load_train_images(cfg) if min(im.shape[:2]) >= crop]
         caps = latents.load_captions()
         vocab = tokenizer.load_vocab(os.path.join(common.MODELS_DIR, 'caption_vocab.json'))
         self.crop = crop
-        self.images = [torch.from_numpy(im).permute(2, 0, 1).contiguous() for _, im in photos]
+        # uint8 photos on the training device (crops are cut there: on a GPU the host would not keep up)
+        self.images = [torch.from_numpy(im).permute(2, 0, 1).contiguous().to(dev or 'cpu') for _, im in photos]
         L = vocab['maxTokens']
         self.tokens = torch.zeros(len(photos), L, dtype=torch.long)
         self.tmask = torch.zeros(len(photos), L)
@@ -57,7 +68,7 @@ class Crops:
 
     def sample(self, rng, n):
         idx = rng.integers(len(self.images), size=n)
-        out = torch.empty(n, 3, self.crop, self.crop)
+        out = torch.empty(n, 3, self.crop, self.crop, device=self.images[0].device)
         for j, i in enumerate(idx):
             im = self.images[i]
             oy = rng.integers(im.shape[1] - self.crop + 1)
@@ -118,17 +129,61 @@ def lr_at(cfg, step, total):
     return cfg['lr'] * (0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total)))))
 
 
-def save(path, cfg, nets, ema, disc, opt, dopt, step, rng, log_tail):
+def save(path, cfg, nets, ema, disc, opt, dopt, step, rng, log_tail, dev=None, snapshot=None, log_path=None):
     tmp = path + '.tmp'
+    if dev is None:
+        dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    hardware = common.hardware_string(dev)
     torch.save({
         'config': cfg, 'step': step,
         'nets': {k: v.state_dict() for k, v in nets.items()},
         'ema': {k: v.state_dict() for k, v in ema.items()},
         'disc': disc.state_dict(), 'opt': opt.state_dict(), 'dopt': dopt.state_dict(),
         'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'log_tail': log_tail,
-        'hardware': common.hardware_string(torch.device('cpu')) if not torch.cuda.is_available() else common.hardware_string(torch.device('cuda')),
+        'hardware': hardware,
     }, tmp)
     os.replace(tmp, path)
+    if snapshot:
+        cpu = lambda sd: {k: t.detach().cpu() for k, t in sd.items()}
+        write_snapshot(snapshot, {
+            'config': cfg, 'step': step, 'snapshot': True,
+            'ema': {k: cpu(v.state_dict()) for k, v in ema.items()},
+            'disc': cpu(disc.state_dict()),
+            'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'log_tail': log_tail,
+            'hardware': hardware, 'train_data': common.train_pack_note(),
+        }, log_path)
+
+
+def _write_file(path, data):
+    tmp = path + '.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def write_snapshot(folder, snap, log_path=None):
+    """The EMA-only checkpoint `snap` into `folder` as parts of at most SNAPSHOT_PART bytes, then SNAPSHOT_INDEX
+    (step, size, sha256, part names; written last, so it always names a complete set), then the older parts are
+    removed; plus a copy of the run's log.jsonl. Part names carry a fresh token, so a write never touches the parts
+    the index names: a machine taken back mid-write still leaves the previous snapshot whole."""
+    os.makedirs(folder, exist_ok=True)
+    buf = io.BytesIO()
+    torch.save(snap, buf)
+    data = buf.getvalue()
+    tag = f"{SNAPSHOT_STEM}.s{snap['step']:07d}.{secrets.token_hex(3)}"
+    parts = []
+    for i in range(0, len(data), SNAPSHOT_PART):
+        parts.append(f'{tag}.part{len(parts):02d}')
+        _write_file(os.path.join(folder, parts[-1]), data[i:i + SNAPSHOT_PART])
+    if log_path and os.path.exists(log_path):
+        with open(log_path, 'rb') as f:
+            _write_file(os.path.join(folder, 'log.jsonl'), f.read())
+    index = {'file': CKPT, 'config': snap['config']['name'], 'step': snap['step'], 'bytes': len(data),
+             'sha256': hashlib.sha256(data).hexdigest(), 'parts': parts, 'hardware': snap['hardware']}
+    _write_file(os.path.join(folder, SNAPSHOT_INDEX), (json.dumps(index, indent=1) + '\n').encode())
+    for name in os.listdir(folder):
+        if name.startswith(SNAPSHOT_STEM + '.') and name not in parts:
+            os.remove(os.path.join(folder, name))
 
 
 def main():
@@ -138,16 +193,20 @@ def main():
     ap.add_argument('--max-minutes', type=float)
     ap.add_argument('--resume', action='store_true')
     ap.add_argument('--out', help='run folder (default training/runs/<config name>)')
+    ap.add_argument('--snapshot', metavar='DIR', help='at every save, also write an EMA-only copy of the checkpoint into DIR, '
+                    f'in parts of at most {SNAPSHOT_PART} bytes, with the log (training/device_unpack_v3.sh reassembles it)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
     dev = common.setup(full)
+    if dev.type == 'cuda':
+        torch.backends.cudnn.benchmark = True  # fixed crop size: let cuDNN pick its fastest convolutions once
     torch.set_flush_denormal(True)  # zero-initialised layers make denormal gradients, which are slow on CPU
     total = a.steps or cfg['steps']
     out = a.out or common.run_dir(full)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, CKPT)
-    data = Crops(full, cfg['crop'])
+    data = Crops(full, cfg['crop'], dev)
     if data.vocab_size != cfg['vocab_size']:
         sys.exit(f"gsc: caption_vocab.json has {data.vocab_size} ids, the config says vocab_size {cfg['vocab_size']}")
     nets = {k: v.to(dev) for k, v in build(cfg).items()}
@@ -159,8 +218,19 @@ def main():
     rng = np.random.default_rng(full['seed'])
     start = 0
     log_tail = []
-    if a.resume and os.path.exists(path):
-        ck = torch.load(path, map_location='cpu')
+    ck = torch.load(path, map_location='cpu', weights_only=False) if a.resume and os.path.exists(path) else None
+    if ck is not None and 'nets' not in ck:
+        # an EMA-only snapshot (--snapshot; what a lent GPU machine brings back): the networks continue from the EMA
+        # weights, the discriminator and the random streams from the snapshot, the optimisers start afresh
+        for k in nets:
+            nets[k].load_state_dict(ck['ema'][k])
+            ema[k].load_state_dict(ck['ema'][k])
+        disc.load_state_dict(ck['disc'])
+        rng.bit_generator.state = ck['rng']
+        torch.set_rng_state(ck['torch_rng'])
+        start, log_tail = ck['step'], ck.get('log_tail', [])
+        print(f'resumed at step {start} from an EMA snapshot (fresh optimiser state)', flush=True)
+    elif ck is not None:
         for k, v in nets.items():
             v.load_state_dict(ck['nets'][k])
         for k, v in ema.items():
@@ -242,9 +312,9 @@ def main():
                 f.write(json.dumps(rec) + '\n')
             print(json.dumps(rec), flush=True)
         if time.time() - last_save > w.get('save_seconds', 300) or step == total:
-            save(path, full, nets, ema, disc, opt, dopt, step, rng, log_tail)
+            save(path, full, nets, ema, disc, opt, dopt, step, rng, log_tail, dev, a.snapshot, log_path)
             last_save = time.time()
-    save(path, full, nets, ema, disc, opt, dopt, step, rng, log_tail)
+    save(path, full, nets, ema, disc, opt, dopt, step, rng, log_tail, dev, a.snapshot, log_path)
     print(f'saved {path} at step {step} ({time.time() - t0:.0f} s)', flush=True)
 
 
