@@ -43,11 +43,13 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
   }
   if (!existsSync(file) || statSync(file).isDirectory()) file = path.join(root, 'index.html')
   if (!existsSync(file)) {
+    // The folder is named on the server's console (gsc serve), not to the client.
     res.writeHead(503, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
-    res.end(`The interface is not built: run \`npm run build:web\` (expected ${root}/index.html).\n`)
+    res.end('The interface is not built: run `npm run build:web` on the station (or give gsc serve --web DIR).\n')
     return
   }
   res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
   if (req.method === 'HEAD') res.end()
-  else createReadStream(file).pipe(res)
+  // A read error (file gone, too many open files) ends this response, never the server.
+  else createReadStream(file).on('error', () => res.destroy()).pipe(res)
 }
