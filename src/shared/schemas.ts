@@ -75,7 +75,8 @@ export const attachOriginalArgs = z.strictObject({
 
 export const uploadBeginArgs = z.strictObject({
   name: z.string().min(1).max(255),
-  size: z.number().int().min(0).max(4 * 1024 * 1024 * 1024)
+  /** Bytes the upload will send; the station's own limit (gsc serve --max-upload, default 4 GiB) applies. */
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 })
 export const uploadChunkArgs = z.strictObject({
   uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),

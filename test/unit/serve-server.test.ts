@@ -98,7 +98,7 @@ describe('gsc serve on loopback', () => {
       if (m.event === 'log') resolve(m.data)
     }))
     await rpc(ws, { id: 7, method: 'logEvent', args: { severity: 'watch', source: 'test', message: 'hello operator' } })
-    expect(await got).toMatchObject({ severity: 'watch', source: 'test', message: 'hello operator' })
+    expect(await got).toMatchObject({ severity: 'watch', source: 'client:test', message: 'hello operator' })
     ws.close()
   })
 

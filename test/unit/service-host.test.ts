@@ -38,7 +38,7 @@ describe('engine host process', () => {
     child.send({ id: 2, method: 'getPacket', args: { id: 5 } })
     expect(await waitFor((m) => m.id === 2)).toEqual({ id: 2, error: { message: 'no packet 5 in the log', code: 'EINVAL' } })
     child.send({ id: 3, method: 'logEvent', args: { severity: 'info', source: 'host-test', message: 'hello' } })
-    expect(await waitFor((m) => m.event === 'log' && m.data.source === 'host-test')).toMatchObject({ data: { message: 'hello' } })
+    expect(await waitFor((m) => m.event === 'log' && m.data.source === 'client:host-test')).toMatchObject({ data: { message: 'hello' } })
     child.send({ id: 4, internal: 'registerPath', path: path.join(dir, 'missing.bin') })
     expect((await waitFor((m) => m.id === 4)).error.message).toMatch(/not a file/)
   }, 60_000)

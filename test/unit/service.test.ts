@@ -228,7 +228,7 @@ describe('engine service', () => {
     expect((await svc.call('getSettings', {})).decodeSteps).toBe(12)
     expect((await svc.call('setSettings', { decodeSteps: null })).decodeSteps).toBeNull()
     const ev = await svc.call('listEvents', { minSeverity: 'warning' })
-    expect(ev.find((e) => e.message === 'antenna slipped')).toMatchObject({ severity: 'distress', source: 'test' })
+    expect(ev.find((e) => e.message === 'antenna slipped')).toMatchObject({ severity: 'distress', source: 'client:test' }) // labelled as client-written
     expect(ev.some((e) => /CRC failure/.test(e.message))).toBe(true)
     expect(ev.every((e) => ['warning', 'distress', 'critical'].includes(e.severity))).toBe(true)
   })

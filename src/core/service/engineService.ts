@@ -20,7 +20,8 @@ import { planImagesFromTable, type CalibrationTable as BenchTable } from '../pla
 import type { PlanImage } from '../planner/types'
 import type { PacketRecord, PacketQuery, PacketSummary as StoreSummary } from '../store/types'
 import { JobRegistry, type JobHandle } from './jobs'
-import { UploadArea } from './uploads'
+import { LOCAL_CLIENT, UploadArea, formatBytes, hidePath, type UploadLimits } from './uploads'
+import { ClientLogLimiter, type ClientLogLimits } from './clientLog'
 import { UiStore } from './uiStore'
 import { decodeToRgb, pngDataUrl } from './images'
 import { psnr } from '../analysis/metrics'
@@ -37,21 +38,37 @@ export interface ServiceOptions {
   /** Where uploads and the interface's own state live (default: beside the database). */
   workDir?: string
   modelsDir?: string
+  /** Limits on what clients may do (defaults in uploads.ts and clientLog.ts; docs/serve.md). */
+  limits?: { uploads?: Partial<UploadLimits>; clientLog?: Partial<ClientLogLimits> }
+}
+
+/** Who made a call: one id per connection (`gsc serve`), LOCAL_CLIENT where there is one window. */
+export interface CallContext {
+  client: string
 }
 
 const STORE_SEVERITY: Record<Severity, EventSeverity> = { debug: 'debug', info: 'info', watch: 'warning', warning: 'warning', distress: 'error', critical: 'error' }
 
-type Handlers = { [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>> }
+type Handlers = { [M in MethodName]: (args: ArgsOf<M>, ctx: CallContext) => Promise<ResultOf<M>> }
 
 interface CachedDecode {
   rec: Reconstruction
   image: RgbImage
 }
 
+/** A job task whose errors name an uploaded file by its name, never by its path on this machine. */
+function namingUpload<T>(file: string, name: string, task: (job: JobHandle) => Promise<T>): (job: JobHandle) => Promise<T> {
+  return (job) =>
+    task(job).catch((e: unknown) => {
+      throw hidePath(e, file, name)
+    })
+}
+
 export class EngineService {
   readonly events = new EventEmitter()
   private jobs: JobRegistry
   private uploads: UploadArea
+  private clientLog: ClientLogLimiter
   private ui: UiStore
   private log!: parts.PacketLogLike
   private lastEmittedId = 0
@@ -67,7 +84,10 @@ export class EngineService {
   private constructor(private opts: ServiceOptions) {
     const work = opts.workDir ?? `${opts.dbFile}.ui`
     mkdirSync(work, { recursive: true })
-    this.uploads = new UploadArea(path.join(work, 'uploads'))
+    this.uploads = new UploadArea(path.join(work, 'uploads'), opts.limits?.uploads, (d) =>
+      this.addEvent('watch', 'upload', `upload of ${d.name} dropped (${d.reason}) after ${formatBytes(d.received)} of ${formatBytes(d.size)}; its file was removed`)
+    )
+    this.clientLog = new ClientLogLimiter(opts.limits?.clientLog)
     this.ui = new UiStore(path.join(work, 'interface.sqlite'))
     this.jobs = new JobRegistry((j) => this.emit('job', j))
     this.events.setMaxListeners(100)
@@ -102,7 +122,7 @@ export class EngineService {
       manifest: man.error === null
     }
     s.addEvent('info', 'engine', `engine started on ${path.resolve(opts.dbFile)} (${opts.frontDoor})`)
-    if (s.uploads.sweptAtStart > 0) s.addEvent('info', 'engine', `removed ${s.uploads.sweptAtStart} upload file(s) older than a day left by an earlier engine`)
+    if (s.uploads.sweptAtStart > 0) s.addEvent('info', 'engine', `removed ${s.uploads.sweptAtStart} upload file(s) or folder(s) left by engines no longer running`)
     return s
   }
 
@@ -116,16 +136,39 @@ export class EngineService {
   }
 
   /** Dispatches one validated call. */
-  async call<M extends MethodName>(method: M, args: ArgsOf<M>): Promise<ResultOf<M>> {
+  async call<M extends MethodName>(method: M, args: ArgsOf<M>, ctx: CallContext = { client: LOCAL_CLIENT }): Promise<ResultOf<M>> {
     if (this.closed) throw new GscError('the engine is shutting down')
-    const h = this.handlers[method] as (a: ArgsOf<M>) => Promise<ResultOf<M>>
-    return h(args)
+    const h = this.handlers[method] as (a: ArgsOf<M>, c: CallContext) => Promise<ResultOf<M>>
+    return h(args, ctx)
+  }
+
+  /** A client's connection closed: its unfinished uploads go, and its refused log entries are recorded. */
+  clientGone(client: string): void {
+    if (this.closed) return
+    this.uploads.dropClient(client)
+    this.recordRefused(client, this.clientLog.forget(client))
+  }
+
+  private recordRefused(client: string, n: number): void {
+    if (n > 0) this.addEvent('watch', 'engine', `${n} event-log entr${n === 1 ? 'y' : 'ies'} from client ${client} refused (rate limit)`)
+  }
+
+  /** An entry a client asks to log: rate-limited, and labelled as client-written (source "client:..."). */
+  private clientEvent(a: ArgsOf<'logEvent'>, ctx: CallContext): EventLogEntry {
+    const { perClient, total } = this.clientLog.limits
+    const adm = this.clientLog.admit(ctx.client)
+    if (!adm.ok) {
+      if (adm.first) this.addEvent('watch', 'engine', `client ${ctx.client} writes more than ${perClient} event-log entries a minute (or all clients more than ${total}); further entries are refused this minute`)
+      throw new GscError(`event log: too many entries (at most ${perClient} a minute per client, ${total} from all clients); try again later`, 'ERATE')
+    }
+    this.recordRefused(ctx.client, adm.refusedBefore)
+    return this.addEvent(a.severity, `client:${a.source}`, a.message, { client: ctx.client })
   }
 
   /** The event log lives in the packet log's events table (B's API); our finer severity rides in data. */
-  addEvent(severity: Severity, source: string, message: string): EventLogEntry {
+  addEvent(severity: Severity, source: string, message: string, extra: { client?: string } = {}): EventLogEntry {
     const at = new Date()
-    const id = this.log.addEvent({ severity: STORE_SEVERITY[severity], source, message, data: { severity }, time: at })
+    const id = this.log.addEvent({ severity: STORE_SEVERITY[severity], source, message, data: { severity, ...extra }, time: at })
     const e: EventLogEntry = { id, at: at.toISOString(), severity, source, message }
     this.emit('log', e)
     return e
@@ -381,7 +424,7 @@ export class EngineService {
   private startImport(a: ArgsOf<'importCapture'>): { jobId: string } {
     const f = this.uploads.resolve(a.file)
     const name = a.name ?? f.name
-    const { job, done } = this.jobs.start('import', `import ${name}`, async (job) => {
+    const { job, done } = this.jobs.start('import', `import ${name}`, namingUpload(f.file, name, async (job) => {
       this.addEvent('info', 'import', `importing ${name}`)
       let lastPush = 0
       const s = await this.log.importCapture(f.file, {
@@ -401,7 +444,7 @@ export class EngineService {
       job.progress(s.captureBytes, s.captureBytes, `${s.imported} packets`)
       this.reportImport(name, s)
       return s
-    })
+    }))
     done.catch((e) => this.addEvent(job.signal.aborted ? 'watch' : 'distress', 'import', `${name}: ${job.signal.aborted ? 'cancelled' : describeError(e)}`))
     return { jobId: job.info.id }
   }
@@ -419,7 +462,7 @@ export class EngineService {
     const { job, done } = this.jobs.start(
       'replay',
       `replay ${name}`,
-      async (job) => {
+      namingUpload(f.file, name, async (job) => {
         const read = await parts.loadCaptureReader()
         const decode = a.decode ? await parts.loadDecoder() : null
         const total = (await import('node:fs')).statSync(f.file).size
@@ -447,7 +490,7 @@ export class EngineService {
         }
         this.addEvent('info', 'replay', `${name}: ${n} packets replayed${job.signal.aborted ? ' (stopped)' : ''}`)
         return n
-      },
+      }),
       { paused: false, speed }
     )
     done.catch((e) => this.addEvent('distress', 'replay', `${name}: ${describeError(e)}`))
@@ -596,9 +639,9 @@ export class EngineService {
       this.addEvent('info', 'compare', `original ${a.name} attached to packet ${a.id}`)
       return this.compare(a.id, a.codec)
     },
-    uploadBegin: async (a) => ({ uploadId: this.uploads.begin(a.name, a.size) }),
-    uploadChunk: async (a) => ({ received: this.uploads.chunk(a.uploadId, a.offset, Buffer.from(a.data, 'base64')) }),
-    uploadEnd: async (a) => this.uploads.end(a.uploadId),
+    uploadBegin: async (a, c) => ({ uploadId: this.uploads.begin(a.name, a.size, c.client) }),
+    uploadChunk: async (a, c) => ({ received: this.uploads.chunk(a.uploadId, a.offset, Buffer.from(a.data, 'base64'), c.client) }),
+    uploadEnd: async (a, c) => this.uploads.end(a.uploadId, c.client),
     importCapture: async (a) => this.startImport(a),
     replayStart: async (a) => this.startReplay(a),
     replayControl: async (a) => this.replayControl(a),
@@ -626,7 +669,7 @@ export class EngineService {
       return s
     },
     listEvents: async (a) => this.listEvents(a.limit, a.minSeverity),
-    logEvent: async (a) => this.addEvent(a.severity, a.source, a.message),
+    logEvent: async (a, c) => this.clientEvent(a, c),
     verifyModels: async () => {
       const m = await this.models(true)
       if (m.error) throw new GscError(m.error)
