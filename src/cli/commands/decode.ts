@@ -1,4 +1,5 @@
 // gsc decode: a packet (-o image.png) or a capture (-o directory, one PNG per good packet).
+import { createHash } from 'node:crypto'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { readCapture } from '../../core/bitstream/capture'
@@ -36,6 +37,8 @@ interface DecodeCommandResult {
   mode: 'packet' | 'capture'
   decoded: DecodedSummary[]
   rejected: { offset: number; octets: number; error: string }[]
+  /** Packets whose bytes repeat an earlier one in the capture: not decoded again, named by the first copy. */
+  duplicates: { offset: number; octets: number; sameAs: number; output: string | null }[]
 }
 
 /** Writes the image (and samples + uncertainty map beside it) to `base`.png. */
@@ -121,7 +124,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
     } catch {
       throw new GscError(`cannot read ${input}`)
     }
-    const result: DecodeCommandResult = { input: path.resolve(input), mode: 'packet', decoded: [], rejected: [] }
+    if (size === 0) throw new GscError(`empty file: ${input}`)
+    const result: DecodeCommandResult = { input: path.resolve(input), mode: 'packet', decoded: [], rejected: [], duplicates: [] }
     if (/\.png$/i.test(output)) {
       if (size > 65542) throw new UsageError(`${input} is ${size} octets, larger than one packet; decode a capture into a directory (-o dir)`)
       const bytes = new Uint8Array(await readFile(input))
@@ -136,24 +140,36 @@ const decode: CommandSpec<DecodeCommandResult> = {
     await mkdir(dir, { recursive: true })
     const bar = ctx.progress('decode', size)
     const used = new Set<string>()
+    // Same bytes, same image (the decoder is deterministic): a repeat is reported, not decoded again.
+    const seen = new Map<string, { offset: number; output: string | null; error: string | null }>()
     for await (const item of readCapture(input, { signal: ctx.signal })) {
       bar.update(item.offset + item.bytes.length, `${result.decoded.length} ok, ${result.rejected.length} rejected`)
       if (!item.inspection.ok) {
         result.rejected.push({ offset: item.offset, octets: item.bytes.length, error: item.inspection.error ?? 'bad packet' })
         continue
       }
+      const hash = createHash('sha256').update(item.bytes).digest('hex')
+      const first = seen.get(hash)
+      if (first) {
+        if (first.error !== null) result.rejected.push({ offset: item.offset, octets: item.bytes.length, error: first.error })
+        else result.duplicates.push({ offset: item.offset, octets: item.bytes.length, sameAs: first.offset, output: first.output })
+        continue
+      }
+      seen.set(hash, { offset: item.offset, output: null, error: null })
       try {
         const r = await decodePacket(item.bytes, opts)
         let name = packetFileName(r.primary.apid, r.primary.sequenceCount)
         if (used.has(name)) name = name.replace(/\.png$/, `-at${item.offset}.png`)
         used.add(name)
         result.decoded.push(await writeOutputs(r, path.join(dir, name)))
+        seen.get(hash)!.output = path.join(dir, name)
       } catch (e) {
         if ((e as GscError).code === 'ECANCELLED') throw e
         // Broken installed models stop the run; a packet of a set that is not installed (ENOMODELSET) is rejected
         // like a bad packet, and the packets of installed sets still decode.
         if ((e as GscError).code === 'ENOMODEL' || (e as GscError).code === 'EMODELHASH') throw e
         result.rejected.push({ offset: item.offset, octets: item.bytes.length, error: describeError(e) })
+        seen.get(hash)!.error = describeError(e)
       }
     }
     bar.done()
@@ -168,7 +184,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
         (d.uncertainty ? `\n  uncertainty map: ${d.uncertainty} (mean spread ${d.uncertaintyStats?.meanStd.toFixed(1)} levels)` : '')
     )
     for (const b of r.rejected) lines.push(`rejected packet at offset ${b.offset} (${b.octets} octets): ${b.error}`)
-    if (r.mode === 'capture') lines.push(`${r.decoded.length} decoded, ${r.rejected.length} rejected`)
+    for (const d of r.duplicates) lines.push(`duplicate packet at offset ${d.offset}: same bytes as offset ${d.sameAs}${d.output ? ` (${d.output})` : ''}, not decoded again`)
+    if (r.mode === 'capture') lines.push(`${r.decoded.length} decoded, ${r.duplicates.length} duplicates, ${r.rejected.length} rejected`)
     return lines.join('\n')
   }
 }

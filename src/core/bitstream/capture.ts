@@ -150,7 +150,9 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
         inspection.ok = false
         inspection.error = 'unframed bytes'
       }
-      if (end === q && framed === 0) {
+      // A span that frames as exactly one CCSDS packet with a failed CRC (its format octet corrupted, say)
+      // stays a CRC failure with the CRC error; it is not "unframed".
+      if (end === q && framed === 0 && inspection.crcOk !== false) {
         // No plausible header here: whatever the first octets would mean as a header is noise.
         inspection.error = `unframed bytes (${end - at} octets, no valid packet header)`
         delete inspection.primary
