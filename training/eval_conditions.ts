@@ -19,7 +19,7 @@ import { msssim, psnr } from '../src/core/analysis/metrics'
 import { AGREEMENT_SCORE } from '../src/core/bench/runBench'
 import { machineInfo } from '../src/core/bench/machine'
 import { LATENT_FACTOR } from '../src/core/codec/channelSelection'
-import { loadCodecModels } from '../src/core/codec/codecModels'
+import { loadFlowModels } from '../src/core/codec/codecModels'
 import { decodePacket } from '../src/core/codec/decoder'
 import { packChannels, prepareImage } from '../src/core/codec/encoder'
 import { dequantize, quantize } from '../src/core/codec/quantize'
@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const temperature = values.temperature !== undefined ? Number(values.temperature) : undefined
   const steps = values.steps !== undefined ? Number(values.steps) : undefined
   const holdBelowFrequency = values['hold-below'] !== undefined ? Number(values['hold-below']) : undefined
-  const models = await loadCodecModels()
+  // set 1's prior, flow and g_s are driven directly, so this tool measures the flow set (model set 1)
+  const models = await loadFlowModels()
   const detector = await getDetector()
   const detect = async (img: RgbImage) => (await detector.detect(img, { scoreThreshold: AGREEMENT_SCORE })).map((d) => ({ classId: d.classId, score: d.score, box: d.box }))
   const rows: Record<string, Record<Kind, Row>> = {}
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   for (const f of files) {
     const original = await readImage(join(dir, f))
     const reference = await detect(original)
-    const prep = await prepareImage(original)
+    const prep = await prepareImage(original, { modelSet: models.modelId })
     for (const c of CS) {
       const pack = await packChannels(prep, c)
       bits[c].push(pack.bits.total)
