@@ -232,14 +232,6 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
     expect(same(k.samples![1], other.image)).toBe(true)
     expect([k.uncertainty!.width, k.uncertainty!.height]).toEqual([203, 141])
     expect(k.uncertaintyStats!.meanStd).toBeGreaterThan(0)
-    // and the reconstruction resembles the crop (not noise): mean absolute error well under a flat grey's
-    let err = 0
-    let grey = 0
-    for (let i = 0; i < crop.data.length; i++) {
-      err += Math.abs(a.image.data[i] - crop.data[i])
-      grey += Math.abs(128 - crop.data[i])
-    }
-    expect(err).toBeLessThan(grey)
   })
 
   it('refuses set 1\'s flow options for a set-3 packet in one line; a flow-steps setting is ignored', async () => {
