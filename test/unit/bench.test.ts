@@ -12,7 +12,7 @@ import { loadDetector, type Detector } from '../../src/core/analysis/detector'
 import { renderSvg, niceTicks } from '../../src/core/bench/plots'
 import { planImagesFromTable } from '../../src/core/planner/calibration'
 import { plan } from '../../src/core/planner/planner'
-import { gscFingerprint } from '../../src/core/bench/machine'
+import { gscCodecFingerprint } from '../../src/core/bench/gscCodec'
 
 const COCO = path.resolve(__dirname, '../../../shared/data/coco128')
 const haveData = existsSync(path.join(COCO, 'images/train2017'))
@@ -182,12 +182,12 @@ describe('bench cache key', () => {
 
   it('changes with the model files and with how the generator is sampled, and only then', () => {
     const shipped = { recommendedSteps: 4, temperature: 0, holdBelowFrequency: 1 }
-    const fp = gscFingerprint(manifestDir('a', shipped))
-    expect(gscFingerprint(manifestDir('a', { ...shipped }))).toBe(fp)
-    expect(gscFingerprint(manifestDir('b', shipped))).not.toBe(fp)
-    expect(gscFingerprint(manifestDir('a', { ...shipped, recommendedSteps: 1 }))).not.toBe(fp)
-    expect(gscFingerprint(manifestDir('a', { ...shipped, holdBelowFrequency: 0 }))).not.toBe(fp)
-    expect(gscFingerprint(manifestDir('a', { ...shipped, temperature: 1 }))).not.toBe(fp)
-    expect(gscFingerprint(manifestDir('a', shipped), 2)).not.toBe(fp) // gsc bench --steps 2
+    const fp = gscCodecFingerprint({ modelsDir: manifestDir('a', shipped) })
+    expect(gscCodecFingerprint({ modelsDir: manifestDir('a', { ...shipped }) })).toBe(fp)
+    expect(gscCodecFingerprint({ modelsDir: manifestDir('b', shipped) })).not.toBe(fp)
+    expect(gscCodecFingerprint({ modelsDir: manifestDir('a', { ...shipped, recommendedSteps: 1 }) })).not.toBe(fp)
+    expect(gscCodecFingerprint({ modelsDir: manifestDir('a', { ...shipped, holdBelowFrequency: 0 }) })).not.toBe(fp)
+    expect(gscCodecFingerprint({ modelsDir: manifestDir('a', { ...shipped, temperature: 1 }) })).not.toBe(fp)
+    expect(gscCodecFingerprint({ modelsDir: manifestDir('a', shipped), steps: 2 })).not.toBe(fp) // gsc bench --steps 2
   })
 })

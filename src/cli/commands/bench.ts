@@ -5,8 +5,8 @@ import type { CommandSpec } from '../framework'
 import { UsageError, numberOpt, requireString, stringOpt } from '../framework'
 import { parseBaselineList, BASELINES } from '../../core/baselines/codecs'
 import { runBench, type DatasetRun } from '../../core/bench/runBench'
-import { realGscCodec } from '../../core/bench/gscCodec'
-import { gscFingerprint, modelHashes } from '../../core/bench/machine'
+import { gscCodecFingerprint, realGscCodec } from '../../core/bench/gscCodec'
+import { modelHashes } from '../../core/bench/machine'
 import { assembleResults, writeResults } from '../../core/bench/results'
 import { getDetector } from '../../core/codec/sharedDetector'
 import type { Detector } from '../../core/analysis/detector'
@@ -31,16 +31,18 @@ const bench: CommandSpec<BenchOutput> = {
   name: 'bench',
   summary: 'benchmark GSC against baseline codecs at equal bits',
   usage:
-    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--steps S] [--json]\n' +
+    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--steps S] [--model-set N] [--json]\n' +
+    '  --model-set N: encode with model set N (default: the manifest\'s default set; gsc models lists them).\n' +
     '  <folder>: plain images (e.g. kodak), COCO/YOLO layout (images/<split> + labels/<split>) or KITTI (image_2 + label_2).\n' +
-    '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1}.{svg,png}; per image+C results are cached in <dir>/cache (resumable).',
+    '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1,ciede2000,blockiness,lpips}.{svg,png}; per image+C results are cached in <dir>/cache (resumable).',
   options: {
     data: { type: 'string', multiple: true },
     out: { type: 'string' },
     channels: { type: 'string' },
     baselines: { type: 'string' },
     limit: { type: 'string' },
-    steps: { type: 'string' }
+    steps: { type: 'string' },
+    'model-set': { type: 'string' }
   },
   async run(args, ctx) {
     const data = (args.values.data as string[] | undefined) ?? []
@@ -70,11 +72,12 @@ const bench: CommandSpec<BenchOutput> = {
     }
     const hashes = modelHashes()
     // Cached measurements are valid only for the same model files decoded the same way.
-    const modelFingerprint = gscFingerprint(undefined, steps)
+    const modelSet = numberOpt(args, 'model-set', undefined, { int: true, min: 1 })
+    const gsc = realGscCodec({ steps, modelSet })
+    const modelFingerprint = gscCodecFingerprint({ steps, modelSet })
     // Baseline fits depend only on the image, the byte budget and the detector (plus the codec tools).
     const detectorHash = detector && !('error' in hashes) ? hashes.detector?.sha256 : undefined
     const baselineFingerprint = detectorHash ? createHash('sha256').update(`detector ${detectorHash}`).digest('hex') : undefined
-    const gsc = realGscCodec({ steps })
     const t0 = performance.now()
     const runs: DatasetRun[] = []
     for (const d of data) {

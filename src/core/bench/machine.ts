@@ -1,10 +1,9 @@
 // Provenance for results.json: machine, runtime, git commit, model hashes.
 import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import os from 'node:os'
 import { createRequire } from 'node:module'
 import sharp from 'sharp'
-import { generatorSampling, loadManifest, type GeneratorSampling } from '../models/manifest'
+import { loadManifest } from '../models/manifest'
 
 const require = createRequire(import.meta.url)
 
@@ -59,20 +58,3 @@ export function modelHashes(dir?: string): Record<string, { file: string; sha256
   }
 }
 
-/**
- * What a cached GSC measurement depends on: every model file and hash, and how the generator is sampled (the
- * manifest's recommended steps, temperature and held frequencies, and a --steps override), since the same model
- * files decode to different pictures under another setting.
- */
-export function gscFingerprint(dir?: string, stepsOverride?: number): string {
-  const hashes = modelHashes(dir)
-  const models = 'error' in hashes ? hashes : Object.fromEntries(Object.entries(hashes).map(([id, m]) => [id, { file: m.file, sha256: m.sha256 }]))
-  let sampling: GeneratorSampling | null = null
-  try {
-    const gen = loadManifest(dir).models.generator
-    if (gen?.sampling) sampling = generatorSampling(gen)
-  } catch {
-    // no manifest: the models' error above already keys the cache
-  }
-  return createHash('sha256').update(JSON.stringify({ models, sampling, stepsOverride: stepsOverride ?? null })).digest('hex')
-}
