@@ -1,7 +1,8 @@
 """Model set 3: a learned latent and a decoder that generates (issue 16).
 
-g_a      RGB [B,3,H,W] in [0,1] -> y [B,320,H/16,W/16]: four overlapping stride-2 convolutions, a residual
-         block at 1/16, then a fixed per-channel normalisation (batch statistics while training, frozen at
+g_a      RGB [B,3,H,W] in [0,1] -> y [B,320,H/16,W/16]: 3 fixed colour channels (Y, Cb, Cr through an
+         overlapping 32-px Hann window, stride 16) and 317 learned ones (four overlapping stride-2 convolutions, a
+         residual block at 1/16), then a fixed per-channel normalisation (batch statistics while training, frozen at
          export) times LATENT_SCALE, so every channel has std ~16 and the wire's quantisation steps (1..128)
          mean the same fraction of a channel's spread for every channel. No block transform anywhere.
 preview  a linear map from y to a 4x4-per-latent-cell YCbCr picture (ConvTranspose 4x4, stride 4): the
@@ -10,10 +11,13 @@ preview  a linear map from y to a 4x4-per-latent-cell YCbCr picture (ConvTranspo
 decoder  D(y_sel, mask, caption, step, noise) -> RGB [B,3,H,W]: the transmitted channels (quantised, zeros
          elsewhere) and which they are, the caption embedding and the packet's step condition a trunk at 1/16,
          then bilinear x2 upsampling stages (1/8, 1/4, 1/2, 1) with the width falling as resolution rises, so
-         the heavy compute stays at low resolution. Seeded noise enters at 1/16 and 1/4 (the adversarial term
+         the heavy compute stays at low resolution; the colour channels, when sent, are also drawn directly
+         (bilinear x16, YCbCr -> RGB) under the learned layers, so colour is right from the first steps. Seeded noise enters at 1/16 and 1/4 (the adversarial term
          makes it generate texture instead of averaging it away).
 Why channels survive in small subsets: training keeps only C of them (the rule's picks or random ones), so each
 channel learns to carry colour and luminance on its own."""
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -22,6 +26,7 @@ LATENT_CHANNELS = 320
 LATENT_SCALE = 16.0
 FACTOR = 16
 NOISE_CHANNELS = 8
+COLOUR_CHANNELS = 3  # fixed smooth Y, Cb, Cr channels at the start of the latent (Analysis)
 PREVIEW = 4  # preview samples per latent cell side (4x4-pixel means of a 16x16 cell)
 
 RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
@@ -54,7 +59,20 @@ class ResBlock(nn.Module):
         return h + a
 
 
+def hann_lowpass(size=2 * FACTOR):
+    """A separable Hann window of 2x the latent stride, normalised: shifted by the stride its copies sum to a
+    constant, so the colour channels are overlapping smooth averages, not block means."""
+    i = torch.arange(size, dtype=torch.float32)
+    w = torch.sin(math.pi * (i + 0.5) / size) ** 2
+    k = torch.outer(w, w)
+    return k / k.sum()
+
+
 class Analysis(nn.Module):
+    """The first COLOUR_CHANNELS channels are fixed: the image's Y, Cb, Cr seen through an overlapping Hann window
+    (stride 16, width 32), a smooth colour thumbnail the decoder can always turn into a picture; the other channels
+    are learned. All are normalised the same way."""
+
     def __init__(self, cfg):
         super().__init__()
         w = cfg['analysis_widths']  # e.g. [32, 64, 128, 192]
@@ -65,7 +83,8 @@ class Analysis(nn.Module):
             nn.Conv2d(w[2], w[3], 3, stride=2, padding=1),
         ])
         self.res = ResBlock(w[3])
-        self.out = nn.Conv2d(w[3], LATENT_CHANNELS, 1)
+        self.out = nn.Conv2d(w[3], LATENT_CHANNELS - COLOUR_CHANNELS, 1)
+        self.register_buffer('lowpass', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(3, 1, 1, 1))
         self.norm = nn.BatchNorm2d(LATENT_CHANNELS, affine=False, momentum=0.01)
 
     def forward(self, x):
@@ -75,7 +94,8 @@ class Analysis(nn.Module):
             if i < len(self.convs) - 1:
                 h = F.leaky_relu(h, 0.2)
         h = self.res(h)
-        return self.norm(self.out(h)) * LATENT_SCALE
+        colour = F.conv2d(F.pad(ycc_planes(x), (FACTOR // 2,) * 4, mode='replicate'), self.lowpass, stride=FACTOR, groups=3)
+        return self.norm(torch.cat([colour, self.out(h)], dim=1)) * LATENT_SCALE
 
 
 class Preview(nn.Module):
@@ -126,6 +146,14 @@ class Decoder(nn.Module):
         self.rgb = nn.Conv2d(w1, 3, 3, padding=1)
         # a smooth colour base from 1/4 scale, so the full-resolution layers only add detail
         self.rgb4 = nn.Conv2d(w4, 3, 3, padding=1)
+        # the colour channels, when sent, drawn directly: bilinear x16 of their YCbCr (what they average), to RGB
+        self.colour = nn.Conv2d(COLOUR_CHANNELS, 3, 1)
+        with torch.no_grad():
+            self.colour.weight.zero_()
+            for c, s in enumerate((0.2, 0.05, 0.05)):
+                self.colour.weight[c, c] = s
+            self.colour.bias.zero_()
+        self.register_buffer('ycc2rgb', torch.linalg.inv(RGB2YCC).view(3, 3, 1, 1))
 
     def forward(self, y_sel, mask, caption, log_step, noise):
         """y_sel [B,320,h,w] (quantised y, zeros where not sent), mask [B,320], caption [B,cd],
@@ -143,6 +171,8 @@ class Decoder(nn.Module):
         n4 = F.interpolate(noise[:, :1], size=(H4, W4), mode='nearest')
         h = self.res4(h + self.noise4(n4), cond)
         base = F.interpolate(self.rgb4(h), scale_factor=4, mode='bilinear', align_corners=False)
+        ycc = F.interpolate(self.colour(y_sel[:, :COLOUR_CHANNELS] / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)
+        base = base + F.conv2d(ycc, self.ycc2rgb)
         h = self.res2(self.up2(h))
         h = self.up1(h)
         return base + 0.5 + self.rgb(h)
