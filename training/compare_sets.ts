@@ -1,0 +1,57 @@
+// Two `gsc bench` result folders of the same images (one per model set) side by side, per C: mean ΔE00,
+// blockiness, MS-SSIM, LPIPS, PSNR and pooled detection agreement (matched / found / reference at the bench's
+// operating point), the numbers a ship rule such as docs/bench/latent-codec/ship-rule.md reads.
+// Usage: npx tsx training/compare_sets.ts <results dir A> <results dir B> [--json out.json]
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../src/core/analysis/detections'
+import { AGREEMENT_SCORE } from '../src/core/bench/runBench'
+
+type Det = { classId: number; score: number; box: [number, number, number, number] }
+interface Rec { image: string; c: number; gsc: Record<string, number> & { detections: Det[] } }
+const METRICS = ['ciede2000', 'blockiness', 'msssim', 'lpips', 'psnr'] as const
+
+function summarise(dir: string) {
+  // results.json keeps only counts; the per-cell cache keeps every detection
+  const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'))
+  const scene = r.summaries[0].name as string
+  const root = join(dir, 'cache', scene)
+  const images = readdirSync(root).sort()
+  const refs = new Map(images.map((im) => [im, (JSON.parse(readFileSync(join(root, im, 'original.json'), 'utf8')).detections as Det[]).filter((t) => t.score >= AGREEMENT_SCORE)]))
+  const d = { records: images.flatMap((im) => readdirSync(join(root, im)).filter((f) => /^c\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(root, im, f), 'utf8')) as Rec)) }
+  const cs = [...new Set(d.records.map((x) => x.c))].sort((a, b) => a - b)
+  return {
+    command: r.command as string,
+    perC: cs.map((c) => {
+      const rows = d.records.filter((x) => x.c === c)
+      const mean = (k: string) => rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length
+      const counts: DetectionCounts[] = rows.map((x) => {
+        const ref = refs.get(x.image) ?? []
+        const found = x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE)
+        return { matched: detectionAgreement(ref, found, 0.5).matched, found: found.length, reference: ref.length }
+      })
+      const sum = (k: keyof DetectionCounts) => counts.reduce((s, n) => s + n[k], 0)
+      return { c, images: rows.length, meanBytes: mean('bytes'), ...Object.fromEntries(METRICS.map((k) => [k, mean(k)])), matched: sum('matched'), found: sum('found'), reference: sum('reference'), pooledF1: pooledAgreement(counts).f1 }
+    })
+  }
+}
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } })
+if (positionals.length !== 2) {
+  console.error('gsc: usage: npx tsx training/compare_sets.ts <results dir A> <results dir B> [--json out.json]')
+  process.exit(2)
+}
+const [a, b] = positionals.map(summarise)
+const f = (v: number, n = 3) => v.toFixed(n)
+console.log(`A: ${a.command}\nB: ${b.command}\n`)
+console.log('| C | bytes A / B | ΔE00 A / B | blockiness A / B | MS-SSIM A / B | LPIPS A / B | PSNR A / B | matched (found) A / B |')
+console.log('|---|---|---|---|---|---|---|---|')
+a.perC.forEach((x, i) => {
+  const y = b.perC[i] as typeof x
+  const p = (k: (typeof METRICS)[number], n: number) => `${f((x as unknown as Record<string, number>)[k], n)} / ${f((y as unknown as Record<string, number>)[k], n)}`
+  console.log(`| ${x.c} | ${f(x.meanBytes, 0)} / ${f(y.meanBytes, 0)} | ${p('ciede2000', 2)} | ${p('blockiness', 3)} | ${p('msssim', 4)} | ${p('lpips', 3)} | ${p('psnr', 2)} | ${x.matched} (${x.found}) / ${y.matched} (${y.found}) of ${x.reference} |`)
+})
+const avg = (s: typeof a, k: string) => s.perC.reduce((t, x) => t + (x as unknown as Record<string, number>)[k], 0) / s.perC.length
+console.log(`\nmeans over C: MS-SSIM ${f(avg(a, 'msssim'), 4)} / ${f(avg(b, 'msssim'), 4)}, LPIPS ${f(avg(a, 'lpips'))} / ${f(avg(b, 'lpips'))}; matched summed ${a.perC.reduce((t, x) => t + x.matched, 0)} / ${b.perC.reduce((t, x) => t + x.matched, 0)}`)
+if (values.json) writeFileSync(values.json, JSON.stringify({ a, b }, null, 1))
