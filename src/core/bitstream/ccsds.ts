@@ -55,3 +55,9 @@ export function readPrimaryHeader(bytes: Uint8Array, offset = 0): PrimaryHeader 
 export function packetOctets(h: PrimaryHeader): number {
   return PRIMARY_HEADER_OCTETS + h.dataLength + 1
 }
+
+/** Whether bytes are exactly one CCSDS space packet by its primary header (version 0, length field = length). */
+export function isOnePacket(bytes: Uint8Array): boolean {
+  if (bytes.length < PRIMARY_HEADER_OCTETS + 1 || bytes[0] >> 5 !== 0) return false
+  return PRIMARY_HEADER_OCTETS + ((bytes[4] << 8) | bytes[5]) + 1 === bytes.length
+}

@@ -11,8 +11,6 @@ import type { PacketWriter, PendingPacket } from './packetWriter'
 import type { ImportOptions, ImportSummary } from './types'
 
 const HEAD_BYTES = 64 * 1024
-/** Before committing anything from a fresh capture, this much must contain a framed packet. */
-const PROBE_BYTES = 1 << 20
 
 interface CaptureIdentity {
   path: string
@@ -42,14 +40,15 @@ async function identify(path: string): Promise<CaptureIdentity> {
   }
 }
 
-/** Refuses files that are not captures at all, before any row is written. */
-async function probe(path: string, signal?: AbortSignal): Promise<void> {
-  for await (const item of readCapture(path, { signal })) {
-    if (item.inspection.ok || item.inspection.crcOk !== undefined) return
-    if (item.offset + item.bytes.length >= PROBE_BYTES) break
-  }
+/**
+ * Refuses files that are not captures at all, before any row is written: only a file in which no CCSDS packet
+ * frames anywhere (GSC or foreign traffic). It reads until the first framed packet, so a capture that begins
+ * with megabytes of garbage or of other APIDs' packets is kept; only a file of nothing but garbage is read whole.
+ */
+async function probe(path: string, size: number, signal?: AbortSignal): Promise<void> {
+  for await (const item of readCapture(path, { signal })) if (item.framed) return
   if (signal?.aborted) return
-  throw new GscError(`${path} is not a packet capture: no CCSDS packet could be framed in its first ${PROBE_BYTES >> 10} KiB`)
+  throw new GscError(`${path} is not a packet capture: no CCSDS packet could be framed in its ${size} octets`)
 }
 
 interface ImportRow {
@@ -76,7 +75,7 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
   }
   const resumedFrom = row?.committed_offset ?? 0
   const summary: ImportSummary = {
-    capture: path, importId: 0, kind, imported: 0, duplicates: 0, bad: 0, crcFailed: 0, malformed: 0, gaps: 0, missing: 0,
+    capture: path, importId: 0, kind, imported: 0, duplicates: 0, bad: 0, crcFailed: 0, malformed: 0, foreign: 0, idle: 0, gaps: 0, missing: 0,
     bytes: 0, resumedFrom, committedOffset: resumedFrom, captureBytes: id.size, alreadyComplete: false, interrupted: false,
     seconds: 0, packetsPerSecond: 0, mbPerSecond: 0
   }
@@ -94,7 +93,7 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
     return finish()
   }
   if (!row) {
-    await probe(path, opts.signal)
+    await probe(path, id.size, opts.signal)
     const now = Date.now()
     const info = db
       .prepare(`INSERT INTO imports (kind, source_path, source_size, source_mtime_ms, head_hash, committed_offset, status, started_at, updated_at)
@@ -118,6 +117,8 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
     summary.duplicates += r.duplicates
     summary.crcFailed += r.crcFailed
     summary.malformed += r.malformed
+    summary.foreign += r.foreign
+    summary.idle += r.idle
     summary.bad += r.crcFailed + r.malformed
     summary.gaps += r.newGaps
     summary.missing += r.missing
@@ -156,8 +157,8 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
         if (opts.signal?.aborted) break
       }
       n++
-      batch.push({ bytes: item.bytes, inspection: item.inspection, receivedAt, importId: summary.importId, sourceOffset: item.offset })
-      if (!item.inspection.ok) batchBad++
+      batch.push({ bytes: item.bytes, inspection: item.inspection, receivedAt, importId: summary.importId, sourceOffset: item.offset, framed: item.framed })
+      if (!item.framed || item.inspection.crcOk === false) batchBad++ // foreign traffic is not bad (the store decides by APID)
       batchEnd = item.offset + item.bytes.length
       summary.bytes += item.bytes.length
       if (batch.length >= batchPackets || performance.now() - lastFlush >= batchMs) flush()

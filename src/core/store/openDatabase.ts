@@ -84,6 +84,15 @@ function migrate(db: Database.Database, file: string, readonly: boolean): void {
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now())
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
+    // A migration may rebuild a table others refer to (SQLite's documented way to change a CHECK): foreign
+    // keys are off while it runs, and every reference must still hold before the upgrade commits.
+    const broken = db.pragma('foreign_key_check') as unknown[]
+    if (broken.length > 0) throw new GscError(`upgrading packet log ${file} to schema ${SCHEMA_VERSION} would break ${broken.length} reference(s); left at version ${version}`)
   })
-  apply.immediate()
+  db.pragma('foreign_keys = OFF') // no effect inside a transaction, so set around it
+  try {
+    apply.immediate()
+  } finally {
+    db.pragma('foreign_keys = ON')
+  }
 }

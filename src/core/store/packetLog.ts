@@ -25,11 +25,13 @@ import { exportCaptureFrom } from './exportCapture'
 import { importCaptureInto } from './importCapture'
 import { SCHEMA_VERSION } from './migrations'
 import { openDatabase, type OpenOptions } from './openDatabase'
-import { PacketWriter, headerColumns, statusOf } from './packetWriter'
-import { buildPacketQuery, rowToSummary, type PacketRow } from './packetQuery'
-import type {
-  EventSeverity, ExportFilter, ExportSummary, Gap, ImportOptions, ImportSummary, IngestResult, LogEvent, LogStats,
-  PacketQuery, PacketRecord, PacketStatus, PacketSummary
+import { PacketWriter, classify, headerColumns, readImageApids } from './packetWriter'
+import { SUMMARY_COLUMNS, buildPacketQuery, rowToSummary, type PacketRow } from './packetQuery'
+import { IDLE_APID, MAX_APID } from '../bitstream/ccsds'
+import { rebuildRollups, timelineAggregate, type TimelineAggregate, type TimelineQuery } from './timeline'
+import {
+  PACKET_STATUSES, type EventSeverity, type ExportFilter, type ExportSummary, type Gap, type ImageApids, type ImportOptions, type ImportSummary,
+  type IngestResult, type LogEvent, type LogStats, type PacketQuery, type PacketRecord, type PacketStatus, type PacketSummary
 } from './types'
 
 export * from './types'
@@ -53,10 +55,13 @@ export class PacketLog {
     return importCaptureInto(this.db, this.writer, path, opts)
   }
 
-  /** Stores one received packet (live reception). Duplicates are counted, not stored again. */
-  ingest(bytes: Uint8Array, receivedAt: Date = new Date()): IngestResult {
+  /**
+   * Stores one received packet (live reception). Duplicates are counted, not stored again. `framed`: whether a
+   * capture reader framed the bytes as one CCSDS packet (default: whether their primary header says so).
+   */
+  ingest(bytes: Uint8Array, receivedAt: Date = new Date(), framed?: boolean): IngestResult {
     const inspection = inspectPacket(bytes, { decode: false })
-    const r = this.writer.write([{ bytes, inspection, receivedAt: receivedAt.getTime() }])
+    const r = this.writer.write([{ bytes, inspection, receivedAt: receivedAt.getTime(), framed }])
     return { id: r.ids[0], duplicate: r.duplicateFlags[0], status: r.statuses[0], newGaps: r.newGaps }
   }
 
@@ -73,7 +78,8 @@ export class PacketLog {
    * raw bytes when first needed (listing, caption search) and stored. Returns how many were filled.
    */
   fillCaptions(limit = Number.POSITIVE_INFINITY): number {
-    const page = this.db.prepare(`SELECT id, raw FROM packets WHERE caption IS NULL AND status = 'ok' AND id > ? ORDER BY id LIMIT 2000`)
+    // Served by the partial index packets_caption_todo: nothing to read when every caption is filled.
+    const page = this.db.prepare(`SELECT id, raw FROM packets INDEXED BY packets_caption_todo WHERE caption IS NULL AND status = 'ok' AND id > ? ORDER BY id LIMIT 2000`)
     const set = this.db.prepare('UPDATE packets SET caption = ? WHERE id = ?')
     let after = 0
     let filled = 0
@@ -87,6 +93,7 @@ export class PacketLog {
           if (c !== null) (set.run(c, r.id), filled++)
         }
       }).immediate()
+      if (rows.length < 2000) break
     }
     return filled
   }
@@ -99,8 +106,18 @@ export class PacketLog {
   }
 
   count(query: PacketQuery = {}): number {
-    const { sql, params } = buildPacketQuery(query, true)
-    return this.db.prepare(sql).pluck().get(params) as number
+    return this.countMatches(query).total
+  }
+
+  /**
+   * How many packets match. Exact, except for a caption search combined with other filters: counted up to
+   * SEARCH_COUNT_CAP (10,000) matches, and `atLeast` is then true, so the answer stays fast in a log of millions.
+   */
+  countMatches(query: PacketQuery = {}): { total: number; atLeast: boolean } {
+    if (query.captionContains) this.fillCaptions()
+    const { sql, params, capped } = buildPacketQuery(query, true)
+    const total = this.db.prepare(sql).pluck().get(params) as number
+    return { total, atLeast: capped !== undefined && total >= capped }
   }
 
   get(id: number): PacketRecord | undefined {
@@ -132,7 +149,7 @@ export class PacketLog {
 
   stats(): LogStats {
     const db = this.db
-    const byStatus: Record<PacketStatus, number> = { ok: 0, crc_failed: 0, malformed: 0 }
+    const byStatus = Object.fromEntries(PACKET_STATUSES.map((k) => [k, 0])) as Record<PacketStatus, number>
     for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM packets GROUP BY status').all() as { status: PacketStatus; n: number }[])
       byStatus[r.status] = r.n
     const t = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(octets), 0) AS bytes, MIN(received_at) AS first, MAX(received_at) AS last FROM packets').get() as {
@@ -143,12 +160,13 @@ export class PacketLog {
     for (const r of db.prepare('SELECT apid, COUNT(*) AS n, SUM(missing) AS missing FROM gaps GROUP BY apid').all() as { apid: number; n: number; missing: number }[])
       gapsByApid.set(r.apid, r)
     const perApid = (
-      db.prepare(`SELECT apid, COUNT(*) AS packets, SUM(octets) AS bytes, SUM(status = 'crc_failed') AS crcFailed,
+      db.prepare(`SELECT apid, COUNT(*) AS packets, SUM(octets) AS bytes, SUM(status = 'crc_failed') AS crcFailed, SUM(status = 'ok') AS images,
+        SUM(status = 'foreign') AS "foreign", SUM(status = 'idle') AS idle,
         MIN(received_at) AS first, MAX(received_at) AS last FROM packets WHERE apid IS NOT NULL GROUP BY apid ORDER BY apid`).all() as {
-        apid: number; packets: number; bytes: number; crcFailed: number; first: number; last: number
+        apid: number; packets: number; bytes: number; crcFailed: number; images: number; foreign: number; idle: number; first: number; last: number
       }[]
     ).map((r) => ({
-      apid: r.apid, packets: r.packets, bytes: r.bytes, crcFailed: r.crcFailed,
+      apid: r.apid, packets: r.packets, bytes: r.bytes, crcFailed: r.crcFailed, images: r.images, foreign: r.foreign, idle: r.idle,
       gaps: gapsByApid.get(r.apid)?.n ?? 0, missing: gapsByApid.get(r.apid)?.missing ?? 0,
       firstReceivedAt: iso(r.first), lastReceivedAt: iso(r.last)
     }))
@@ -158,7 +176,79 @@ export class PacketLog {
       gaps: g.n, missing: g.missing, bytes: t.bytes, firstReceivedAt: iso(t.first), lastReceivedAt: iso(t.last), perApid,
       imports: db.prepare('SELECT COUNT(*) FROM imports').pluck().get() as number,
       events: db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number,
+      imageApids: this.imageApids(),
       schemaVersion: SCHEMA_VERSION
+    }
+  }
+
+  /** Which APIDs carry GSC images (a station setting kept in the log, so every front door classifies alike). */
+  imageApids(): ImageApids {
+    return readImageApids(this.db)
+  }
+
+  /**
+   * Changes the image-APID setting and re-derives every packet's status with it (a packet of an APID no longer
+   * listed becomes foreign; one newly listed is checked as GSC), then gaps and the timeline roll-ups.
+   */
+  setImageApids(v: ImageApids): { packets: number; gaps: number } {
+    if (v !== 'auto') {
+      if (!Array.isArray(v) || v.length === 0) throw new GscError(`image APIDs: give 'auto' or a list of APIDs`)
+      for (const a of v)
+        if (!Number.isInteger(a) || a < 0 || a >= IDLE_APID) throw new GscError(`image APID must be 0..${MAX_APID - 1} (${IDLE_APID} is the idle APID), got ${a}`)
+    }
+    const value = v === 'auto' ? 'auto' : [...new Set(v)].sort((a, b) => a - b)
+    this.db.prepare(`INSERT INTO station_settings (key, value) VALUES ('image_apids', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(JSON.stringify(value))
+    return this.rebuildDerived()
+  }
+
+  /** Timeline buckets at the zoom that fits the range; see timeline.ts. */
+  timeline(q: TimelineQuery): TimelineAggregate {
+    return timelineAggregate(this.db, q)
+  }
+
+  /**
+   * The packets of a range on a timeline axis, in arrival order, at most `limit` (null when there are more: the
+   * caller shows buckets instead). Ids are bounded through the roll-ups, so this reads no packet outside the range.
+   */
+  packetsInRange(q: { axis: 'time' | 'order'; from: number; to: number; apid?: number; limit: number }, agg?: TimelineAggregate): PacketSummary[] | null {
+    const a = agg ?? this.timeline({ axis: q.axis, from: q.from, to: q.to, buckets: 1, apid: q.apid })
+    if (a.total > q.limit) return null
+    if (a.buckets.length === 0) return []
+    const lo = Math.min(...a.buckets.map((b) => b.firstId))
+    const hi = Math.max(...a.buckets.map((b) => b.lastId))
+    const params: Record<string, unknown> = { lo: q.axis === 'order' ? Math.max(lo, Math.ceil(q.from)) : lo, hi: q.axis === 'order' ? Math.min(hi, Math.floor(q.to)) : hi, limit: q.limit + 1 }
+    const where = ['id BETWEEN @lo AND @hi']
+    if (q.axis === 'time') (where.push('received_at BETWEEN @from AND @to'), (params.from = q.from), (params.to = q.to))
+    if (q.apid !== undefined) (where.push('apid = @apid'), (params.apid = q.apid))
+    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM packets WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`).all(params) as PacketRow[]
+    if (rows.length > q.limit) return null
+    return rows.map(rowToSummary)
+  }
+
+  /** Gaps whose later packet lies in [fromId, toId] (optionally of one APID), with the receive times of both sides. */
+  gapsInRange(q: { fromId?: number; toId?: number; apid?: number; limit?: number } = {}): { gaps: (Gap & { afterAt: string | null; beforeAt: string | null })[]; total: number } {
+    const where: string[] = []
+    const params: Record<string, unknown> = { limit: Math.max(1, Math.min(q.limit ?? 500, 10_000)) }
+    if (q.fromId !== undefined) (where.push('g.before_packet_id >= @fromId'), (params.fromId = q.fromId))
+    if (q.toId !== undefined) (where.push('g.before_packet_id <= @toId'), (params.toId = q.toId))
+    if (q.apid !== undefined) (where.push('g.apid = @apid'), (params.apid = q.apid))
+    const cond = where.length ? `WHERE ${where.join(' AND ')}` : ''
+    const total = this.db.prepare(`SELECT COUNT(*) FROM gaps g ${cond}`).pluck().get(params) as number
+    const rows = this.db
+      .prepare(`SELECT g.*, pa.received_at AS after_at, pb.received_at AS before_at FROM gaps g
+        LEFT JOIN packets pa ON pa.id = g.after_packet_id LEFT JOIN packets pb ON pb.id = g.before_packet_id
+        ${cond} ORDER BY g.before_packet_id DESC, g.id DESC LIMIT @limit`)
+      .all(params) as {
+      id: number; apid: number; after_sequence: number; before_sequence: number; missing: number
+      after_packet_id: number | null; before_packet_id: number | null; detected_at: number; after_at: number | null; before_at: number | null
+    }[]
+    return {
+      total,
+      gaps: rows.reverse().map((r) => ({
+        id: r.id, apid: r.apid, afterSequence: r.after_sequence, beforeSequence: r.before_sequence, missing: r.missing,
+        afterPacketId: r.after_packet_id, beforePacketId: r.before_packet_id, detectedAt: iso(r.detected_at)!,
+        afterAt: iso(r.after_at), beforeAt: iso(r.before_at)
+      }))
     }
   }
 
@@ -219,33 +309,50 @@ export class PacketLog {
   }
 
   /**
-   * Recomputes everything derived from raw bytes: parsed columns and status (with the current
-   * inspector), gaps and per-APID sequence state, and drops the decode cache.
+   * Recomputes everything derived from raw bytes: parsed columns and status (with the current inspector and the
+   * image-APID setting), gaps and per-APID sequence state, the timeline roll-ups, and drops the decode cache.
+   * Whether bytes were framed as a packet is kept: it is how they were received, not derived from them alone.
    */
   rebuildDerived(): { packets: number; gaps: number } {
     const db = this.db
     const update = db.prepare(`UPDATE packets SET apid = @apid, sequence_count = @sequence_count, status = @status, crc_ok = @crc_ok, error = @error,
-      format_version = @format_version, width = @width, height = @height, channels = @channels, model_id = @model_id, caption = @caption,
+      format_version = @format_version, width = @width, height = @height, channels = @channels, model_id = @model_id,
+      caption = CASE WHEN @status = 'ok' AND status = 'ok' THEN caption ELSE @caption END,
       header_json = @header_json WHERE id = @id`)
+    const page = db.prepare('SELECT id, raw, framed FROM packets WHERE id > ? ORDER BY id LIMIT 1000')
+    const each = (fn: (id: number, i: ReturnType<typeof inspectPacket>, framed: boolean) => void) => {
+      // Bounded chunks (iterate() cannot run while the same connection writes).
+      let after = 0
+      for (;;) {
+        const rows = page.all(after) as { id: number; raw: Buffer; framed: number }[]
+        if (rows.length === 0) break
+        for (const r of rows) {
+          fn(r.id, inspectPacket(new Uint8Array(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength), { decode: false }), r.framed === 1)
+          after = r.id
+        }
+      }
+    }
     let packets = 0
     db.transaction(() => {
       db.exec('DELETE FROM gaps; DELETE FROM apid_state; DELETE FROM decodes;')
-      // Re-inspect in bounded chunks (iterate() cannot run while the same connection writes).
-      let after = 0
-      for (;;) {
-        const rows = db.prepare('SELECT id, raw FROM packets WHERE id > ? ORDER BY id LIMIT 1000').all(after) as { id: number; raw: Buffer }[]
-        if (rows.length === 0) break
-        for (const r of rows) {
-          const i = inspectPacket(new Uint8Array(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength), { decode: false })
-          update.run({
-            id: r.id, apid: i.primary?.apid ?? null, sequence_count: i.primary?.sequenceCount ?? null, status: statusOf(i),
-            crc_ok: i.crcOk === undefined ? null : i.crcOk ? 1 : 0, error: i.ok ? null : (i.error ?? 'unknown error'), ...headerColumns(i)
-          })
-          after = r.id
-          packets++
-        }
-      }
-      this.writer.recomputeGaps()
+      const setting = readImageApids(db)
+      // First the APIDs that carry a packet passing the GSC CRC ('auto' image APIDs), then every status.
+      const images = new Set<number>()
+      each((_, i, framed) => {
+        if (framed && i.crcOk === true && i.primary && i.primary.apid !== IDLE_APID) images.add(i.primary.apid)
+      })
+      each((id, i, framed) => {
+        const status = classify(i, framed, setting, (a) => images.has(a))
+        const gsc = status === 'ok' || status === 'crc_failed' || status === 'malformed'
+        update.run({
+          id, apid: i.primary?.apid ?? null, sequence_count: i.primary?.sequenceCount ?? null, status,
+          crc_ok: gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, error: gsc && !i.ok ? (i.error ?? 'unknown error') : null,
+          ...headerColumns(i, status)
+        })
+        packets++
+      })
+      this.writer.recomputeGaps(images)
+      rebuildRollups(db)
     }).immediate()
     return { packets, gaps: db.prepare('SELECT COUNT(*) FROM gaps').pluck().get() as number }
   }

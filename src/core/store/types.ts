@@ -1,5 +1,14 @@
 // Public shapes of the packet log (what the CLI, serve and the UI see).
-export type PacketStatus = 'ok' | 'crc_failed' | 'malformed'
+/**
+ * What the station made of one stored byte string: ok (a valid GSC image packet), crc_failed / malformed (a packet on
+ * an image APID that fails its checks, or bytes that frame as no CCSDS packet at all: malformed with framed = false),
+ * foreign (a well-framed CCSDS packet of an APID that carries no GSC images, kept raw), idle (an idle packet, APID 2047).
+ */
+export type PacketStatus = 'ok' | 'crc_failed' | 'malformed' | 'foreign' | 'idle'
+export const PACKET_STATUSES: readonly PacketStatus[] = ['ok', 'crc_failed', 'malformed', 'foreign', 'idle']
+
+/** Which APIDs carry GSC images: 'auto' = any APID that has carried a valid GSC packet, or a fixed list. */
+export type ImageApids = 'auto' | number[]
 
 export interface PacketSummary {
   id: number
@@ -18,6 +27,8 @@ export interface PacketSummary {
   caption: string | null
   importId: number | null
   sourceOffset: number | null
+  /** False for bytes that framed as no CCSDS packet (an unframed span or a cut tail). */
+  framed: boolean
 }
 
 export interface PacketRecord extends PacketSummary {
@@ -59,6 +70,10 @@ export interface ApidStats {
   packets: number
   bytes: number
   crcFailed: number
+  /** Valid GSC packets, foreign packets and idle packets of this APID. */
+  images: number
+  foreign: number
+  idle: number
   gaps: number
   missing: number
   firstReceivedAt: string | null
@@ -77,6 +92,7 @@ export interface LogStats {
   perApid: ApidStats[]
   imports: number
   events: number
+  imageApids: ImageApids
   schemaVersion: number
 }
 
@@ -111,6 +127,9 @@ export interface ImportSummary {
   bad: number
   crcFailed: number
   malformed: number
+  /** Well-framed packets of APIDs that carry no GSC images, and idle packets (stored, counted apart from bad). */
+  foreign: number
+  idle: number
   gaps: number
   missing: number
   bytes: number
