@@ -3,7 +3,9 @@
 import type * as S from './schemas'
 import type { z } from 'zod'
 
-export type PacketStatus = 'ok' | 'crc_failed' | 'malformed'
+/** ok / crc_failed / malformed: GSC image packets and bytes that frame as nothing (malformed); foreign: a
+ *  well-framed CCSDS packet of an APID that carries no GSC images (kept raw); idle: APID 2047. */
+export type PacketStatus = 'ok' | 'crc_failed' | 'malformed' | 'foreign' | 'idle'
 
 export interface PacketSummary {
   id: number
@@ -31,10 +33,51 @@ export interface GapInfo {
   /** Times of the packets either side, so the timeline can draw the gap. */
   fromTime: string
   toTime: string
+  /** Ids of the packets either side (arrival-order axis). */
+  fromId?: number | null
+  toId?: number | null
+}
+
+/** Packets counted per bucket of the timeline's range (exact for each bucket's [start, end)). */
+export interface TimelineBucket {
+  /** ms since epoch (time axis) or packet ids (order axis). */
+  start: number
+  end: number
+  packets: number
+  byStatus: Partial<Record<PacketStatus, number>>
+  octets: number
+  maxOctets: number
+  cPackets: number
+  cMean: number | null
+  cMin: number | null
+  cMax: number | null
+  firstId: number
+  lastId: number
+}
+
+export interface TimelineView {
+  axis: 'time' | 'order'
+  /** Range the buckets cover (whole buckets) and the width of one. */
+  from: number
+  to: number
+  bucketWidth: number
+  /** Packets in the range. */
+  total: number
+  /** Non-empty buckets, in order. */
+  buckets: TimelineBucket[]
+  /** True when the range holds at most `limit` packets: then `packets` are all of them (draw those, not the buckets). */
+  detail: boolean
+  /** The packets of [start, end] themselves when `detail`, else empty. */
+  packets: PacketSummary[]
+  gaps: GapInfo[]
+  /** Gaps in the range (only the last 500 are sent). */
+  gapsTotal: number
 }
 
 export interface PacketPage {
   total: number
+  /** A caption search with other filters counts up to 10,000 matches: then total is a lower bound. */
+  totalAtLeast?: boolean
   packets: PacketSummary[]
 }
 
@@ -179,6 +222,8 @@ export interface Settings {
   captionerModel: string
   /** Flow steps for decodes in the interface; null = the packet's hint, else the generator's recommendation. */
   decodeSteps: number | null
+  /** The APIDs that carry GSC images: 'auto' (any APID whose packets pass the GSC CRC) or a list; other APIDs' packets are foreign. */
+  imageApids: 'auto' | number[]
 }
 
 export interface SystemInfo {
@@ -228,7 +273,8 @@ export type EventName = keyof EventMap
 export interface ApiMethods {
   systemInfo: { args: z.infer<typeof S.emptyArgs>; result: SystemInfo }
   listPackets: { args: z.infer<typeof S.listPacketsArgs>; result: PacketPage }
-  timeline: { args: z.infer<typeof S.timelineArgs>; result: { packets: PacketSummary[]; gaps: GapInfo[] } }
+  /** Without `buckets`: the newest `limit` packets and the newest gaps. With `buckets`: a TimelineView. */
+  timeline: { args: z.infer<typeof S.timelineArgs>; result: { packets: PacketSummary[]; gaps: GapInfo[]; view?: TimelineView } }
   getPacket: { args: z.infer<typeof S.packetIdArgs>; result: PacketDetail }
   reconstruct: { args: z.infer<typeof S.reconstructArgs>; result: Reconstruction }
   compare: { args: z.infer<typeof S.compareArgs>; result: Comparison }

@@ -10,7 +10,7 @@ const fileRef = z.string().regex(/^(upload|dialog):[A-Za-z0-9_-]{1,64}$/, 'not a
 
 export const emptyArgs = z.strictObject({})
 
-export const packetStatus = z.enum(['ok', 'crc_failed', 'malformed'])
+export const packetStatus = z.enum(['ok', 'crc_failed', 'malformed', 'foreign', 'idle'])
 
 export const listPacketsArgs = z.strictObject({
   apid: z.number().int().min(0).max(2047).optional(),
@@ -28,7 +28,14 @@ export const listPacketsArgs = z.strictObject({
 export const timelineArgs = z.strictObject({
   from: isoTime.optional(),
   to: isoTime.optional(),
-  limit: z.number().int().min(1).max(20000).optional()
+  limit: z.number().int().min(1).max(20000).optional(),
+  /** Aggregated view: about this many buckets over [start, end] on the axis (receive time or arrival order). */
+  buckets: z.number().int().min(1).max(4000).optional(),
+  axis: z.enum(['time', 'order']).optional(),
+  /** Range on the axis: ms since epoch (time) or packet ids (order); default the whole log. */
+  start: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  end: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  apid: z.number().int().min(0).max(2047).optional()
 })
 
 export const packetIdArgs = z.strictObject({ id: packetId })
@@ -127,7 +134,8 @@ export const setSettingsArgs = z.strictObject({
     .refine((s) => s === '' || /^https?:\/\/[^\s]+$/.test(s), 'must be an http(s) URL or empty')
     .optional(),
   captionerModel: z.string().max(200).optional(),
-  decodeSteps: z.number().int().min(0).max(64).nullable().optional()
+  decodeSteps: z.number().int().min(0).max(64).nullable().optional(),
+  imageApids: z.union([z.literal('auto'), z.array(z.number().int().min(0).max(2046)).min(1).max(2047)]).optional()
 })
 
 export const severity = z.enum(['debug', 'info', 'watch', 'warning', 'distress', 'critical'])

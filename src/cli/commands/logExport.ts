@@ -2,13 +2,13 @@
 import { openPacketLog, type ExportSummary, type PacketStatus } from '../../core/store/packetLog'
 import { UsageError, numberOpt, requireString, stringOpt, type CommandSpec } from '../framework'
 
-const STATUSES: PacketStatus[] = ['ok', 'crc_failed', 'malformed']
+const STATUSES: PacketStatus[] = ['ok', 'crc_failed', 'malformed', 'foreign', 'idle']
 
 const logExport: CommandSpec<ExportSummary & { db: string }> = {
   name: 'log export',
   summary: 'export the packet log as a capture file (byte-identical)',
   usage:
-    'gsc log export --db <file> -o <capture> [--apid N] [--status ok|crc_failed|malformed] [--with-duplicates] [--json]\n\n' +
+    'gsc log export --db <file> -o <capture> [--apid N] [--status ok|crc_failed|malformed|foreign|idle] [--with-duplicates] [--json]\n\n' +
     'Writes every stored byte string once, in receive order: importing a capture and exporting it\n' +
     'gives the same bytes back (bad packets and unframeable spans are stored, so they come back too).\n' +
     'Repeated receptions are stored once; --with-duplicates re-emits them where they arrived.',

@@ -27,6 +27,7 @@ export function formatImportSummary(r: ImportSummary & { db: string }): string {
     `  packets stored   ${r.imported}`,
     `  duplicates       ${r.duplicates} (counted, not stored again)`,
     `  bad              ${r.bad} (${r.crcFailed} CRC failed, ${r.malformed} malformed; stored and flagged)`,
+    `  other traffic    ${r.foreign} foreign-APID packets, ${r.idle} idle packets (stored as received)`,
     `  new gaps         ${r.gaps} (${r.missing} sequence counts missing)`,
     `  bytes            ${r.bytes} in ${r.seconds.toFixed(2)} s (${Math.round(r.packetsPerSecond)} packets/s, ${r.mbPerSecond.toFixed(1)} MB/s)`
   ]

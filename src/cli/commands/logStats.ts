@@ -24,16 +24,20 @@ const logStats: CommandSpec<StatsResult> = {
   format(s) {
     const lines = [
       `packet log ${s.db} (schema v${s.schemaVersion})`,
-      `  packets     ${s.packets} (${s.byStatus.ok} ok, ${s.byStatus.crc_failed} CRC failed, ${s.byStatus.malformed} malformed), ${s.bytes} bytes`,
+      `  packets     ${s.packets} (${s.byStatus.ok} ok, ${s.byStatus.crc_failed} CRC failed, ${s.byStatus.malformed} malformed, ${s.byStatus.foreign} foreign, ${s.byStatus.idle} idle), ${s.bytes} bytes`,
+      `  image APIDs ${s.imageApids === 'auto' ? 'auto (every APID whose packets pass the GSC CRC)' : s.imageApids.join(', ')}`,
       `  duplicates  ${s.duplicates} receptions not stored twice`,
       `  gaps        ${s.gaps} (${s.missing} sequence counts missing)`,
       `  received    ${s.firstReceivedAt ?? '-'} .. ${s.lastReceivedAt ?? '-'}`,
       `  imports     ${s.imports}, events ${s.events}`
     ]
     if (s.perApid.length) {
-      lines.push('  APID   packets      bytes  crc_failed  gaps  missing')
+      lines.push('  APID   packets      bytes  crc_failed  gaps  missing  kind')
       for (const a of s.perApid)
-        lines.push(`  ${String(a.apid).padStart(4)} ${String(a.packets).padStart(9)} ${String(a.bytes).padStart(10)} ${String(a.crcFailed).padStart(11)} ${String(a.gaps).padStart(5)} ${String(a.missing).padStart(8)}`)
+        lines.push(
+          `  ${String(a.apid).padStart(4)} ${String(a.packets).padStart(9)} ${String(a.bytes).padStart(10)} ${String(a.crcFailed).padStart(11)} ${String(a.gaps).padStart(5)} ${String(a.missing).padStart(8)}  ` +
+            (a.apid === 2047 ? 'idle' : a.foreign === a.packets ? 'foreign' : a.foreign > 0 ? 'images + foreign' : 'images')
+        )
     }
     for (const g of s.gapList ?? []) lines.push(`  gap APID ${g.apid}: after ${g.afterSequence} before ${g.beforeSequence}, ${g.missing} missing`)
     return lines.join('\n')

@@ -267,18 +267,37 @@ export class EngineService {
     }
   }
 
-  private gapInfos(): GapInfo[] {
-    const times = new Map<number, string>()
-    const timeOf = (id: number | null): string | null => {
-      if (id === null) return null
-      if (!times.has(id)) times.set(id, this.log.get(id)?.receivedAt ?? '')
-      return times.get(id) || null
+  /** Gaps (the newest 500) whose later packet lies in the id range, with the times of the packets either side. */
+  private gapInfos(q: { fromId?: number; toId?: number; apid?: number } = {}): { gaps: GapInfo[]; total: number } {
+    const r = this.log.gapsInRange({ ...q, limit: 500 })
+    return {
+      total: r.total,
+      gaps: r.gaps.map((g) => {
+        const fromTime = g.afterAt ?? g.detectedAt
+        const toTime = g.beforeAt ?? fromTime
+        return { apid: g.apid, fromSeq: g.afterSequence, toSeq: g.beforeSequence, missing: g.missing, fromTime, toTime, fromId: g.afterPacketId, toId: g.beforePacketId }
+      })
     }
-    return this.log.gaps().map((g) => {
-      const fromTime = timeOf(g.afterPacketId) ?? g.detectedAt
-      const toTime = timeOf(g.beforePacketId) ?? fromTime
-      return { apid: g.apid, fromSeq: g.afterSequence, toSeq: g.beforeSequence, missing: g.missing, fromTime, toTime }
-    })
+  }
+
+  /** The timeline at the zoom shown: buckets from the roll-ups, and the packets themselves when few enough. */
+  private timelineView(a: ArgsOf<'timeline'>): ResultOf<'timeline'> {
+    const axis = a.axis ?? 'time'
+    const start = a.start ?? (axis === 'time' && a.from ? Date.parse(a.from) : undefined)
+    const end = a.end ?? (axis === 'time' && a.to ? Date.parse(a.to) : undefined)
+    const agg = this.log.timeline({ axis, from: start, to: end, buckets: a.buckets, apid: a.apid })
+    const limit = a.limit ?? 2000
+    const from = start ?? agg.from
+    const to = end ?? agg.to
+    const inRange = agg.total <= limit ? this.log.packetsInRange({ axis, from, to, apid: a.apid, limit }, agg) : null
+    const packets = inRange ?? []
+    const ids = agg.buckets.length ? { fromId: agg.buckets[0].firstId, toId: agg.buckets[agg.buckets.length - 1].lastId } : { fromId: 1, toId: 0 }
+    const g = this.gapInfos({ ...ids, apid: a.apid })
+    const view = {
+      axis, from: agg.from, to: agg.to, bucketWidth: agg.bucketWidth, total: agg.total, buckets: agg.buckets,
+      detail: inRange !== null, packets: packets.map((r) => this.summary(r)), gaps: g.gaps, gapsTotal: g.total
+    }
+    return { packets: view.packets, gaps: view.gaps, view }
   }
 
   private transmittedBoxes(raw: Uint8Array, decodeGsc: Awaited<ReturnType<typeof parts.loadPacketDecoder>>): TransmittedBox[] {
@@ -318,6 +337,10 @@ export class EngineService {
     }
   }
 
+  private settings(): ResultOf<'getSettings'> {
+    return { ...this.ui.getSettings(), imageApids: this.log.imageApids() }
+  }
+
   // ---- reconstruction ----
 
   private getDetector(): Promise<Detector> {
@@ -333,6 +356,8 @@ export class EngineService {
     const cached = this.decodes.get(a.id)
     if (cached && a.steps === undefined && a.seed === undefined && (!a.uncertainty || cached.rec.uncertainty)) return cached.rec
     const r = this.record(a.id)
+    if (r.status === 'foreign' || r.status === 'idle')
+      throw new GscError(`packet ${a.id} is ${r.status === 'idle' ? 'an idle packet' : `a packet of APID ${r.apid}, not an image APID`}, not a GSC image; it cannot be decoded`)
     if (r.status !== 'ok') throw new GscError(`packet ${a.id} failed its checks (${r.error ?? r.status}); it cannot be decoded`)
     const decode = await parts.loadDecoder()
     if (!decode) throw new GscError('the decoder (src/core/codec/decoder) is not available in this build')
@@ -472,9 +497,9 @@ export class EngineService {
         for await (const item of read(f.file, { signal: job.signal })) {
           while (job.controls.paused && !job.signal.aborted) await new Promise<void>((r) => (job.controls.wake = r))
           if (job.signal.aborted) break
-          const res = this.log.ingest(item.bytes, new Date())
+          const res = this.log.ingest(item.bytes, new Date(), item.framed)
           n++
-          if (res.status !== 'ok') {
+          if (res.status !== 'ok' && res.status !== 'foreign' && res.status !== 'idle') {
             bad++
             this.addEvent('warning', 'replay', `packet ${res.id}: ${item.inspection.error ?? res.status}`)
           }
@@ -615,14 +640,15 @@ export class EngineService {
     },
     listPackets: async (a) => {
       const q = this.storeQuery(a)
-      const total = this.log.count ? this.log.count(q) : this.log.list(q).length
+      const { total, atLeast } = this.log.countMatches(q)
       let rows = (this.log.list({ ...q, limit: a.limit ?? 200, offset: a.offset ?? 0 }) as StoreSummary[]).map((r) => this.summary(r))
       if (a.sort === 'status') rows = rows.sort((x, y) => x.status.localeCompare(y.status) * (a.order === 'desc' ? -1 : 1))
-      return { total, packets: rows }
+      return atLeast ? { total, totalAtLeast: true, packets: rows } : { total, packets: rows }
     },
     timeline: async (a) => {
-      const rows = (this.log.list({ from: a.from, to: a.to, orderBy: 'id', desc: true, limit: a.limit ?? 5000 }) as StoreSummary[]).reverse()
-      return { packets: rows.map((r) => this.summary(r)), gaps: this.gapInfos() }
+      if (a.buckets !== undefined || a.axis !== undefined || a.start !== undefined || a.end !== undefined) return this.timelineView(a)
+      const rows = (this.log.list({ from: a.from, to: a.to, apid: a.apid, orderBy: 'id', desc: true, limit: a.limit ?? 5000 }) as StoreSummary[]).reverse()
+      return { packets: rows.map((r) => this.summary(r)), gaps: this.gapInfos({ apid: a.apid }).gaps }
     },
     getPacket: async (a) => this.detail(a.id),
     reconstruct: async (a) => this.reconstruct(a),
@@ -660,13 +686,20 @@ export class EngineService {
       this.ui.putCalibration('', null)
       return { ok: true as const }
     },
-    getSettings: async () => this.ui.getSettings(),
+    getSettings: async () => this.settings(),
     setSettings: async (a) => {
       const before = this.ui.getSettings()
-      const s = this.ui.setSettings(a)
+      const { imageApids, ...ui } = a
+      const s = this.ui.setSettings(ui)
       if (before.executionProvider !== s.executionProvider) this.detector = null
+      if (imageApids !== undefined && JSON.stringify(imageApids) !== JSON.stringify(this.log.imageApids())) {
+        const r = this.log.setImageApids(imageApids)
+        this.decodes.clear()
+        this.addEvent('info', 'settings', `image APIDs now ${imageApids === 'auto' ? 'automatic' : imageApids.join(', ')}: ${r.packets} packets re-classified`)
+        this.lastEmittedId = this.maxId()
+      }
       this.addEvent('info', 'settings', `settings changed: ${Object.keys(a).join(', ')}`)
-      return s
+      return this.settings()
     },
     listEvents: async (a) => this.listEvents(a.limit, a.minSeverity),
     logEvent: async (a, c) => this.clientEvent(a, c),

@@ -6,7 +6,10 @@ import type { Settings, Severity } from '../../shared/api'
 
 export const SEVERITY_ORDER: Severity[] = ['debug', 'info', 'watch', 'warning', 'distress', 'critical']
 
-export const DEFAULT_SETTINGS: Settings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: null }
+/** The interface's own settings (the image-APID setting lives in the packet log: every front door classifies alike). */
+export type UiSettings = Omit<Settings, 'imageApids'>
+
+export const DEFAULT_SETTINGS: UiSettings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: null }
 
 export class UiStore {
   private db: Database.Database
@@ -21,14 +24,14 @@ export class UiStore {
     `)
   }
 
-  getSettings(): Settings {
+  getSettings(): UiSettings {
     const rows = this.db.prepare('SELECT key, value FROM ui_settings').all() as { key: string; value: string }[]
     const s: Record<string, unknown> = { ...DEFAULT_SETTINGS }
     for (const r of rows) if (r.key in s) s[r.key] = JSON.parse(r.value)
-    return s as unknown as Settings
+    return s as unknown as UiSettings
   }
 
-  setSettings(patch: Partial<Settings>): Settings {
+  setSettings(patch: Partial<UiSettings>): UiSettings {
     const put = this.db.prepare('INSERT INTO ui_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
     this.db.transaction(() => {
       for (const [k, v] of Object.entries(patch)) if (v !== undefined) put.run(k, JSON.stringify(v))

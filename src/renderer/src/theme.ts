@@ -15,9 +15,19 @@ export const SEVERITY_COLOR: Record<Severity, string> = {
 export const STATUS_COLOR: Record<PacketStatus, string> = {
   ok: '#3fbf7f',
   crc_failed: SEVERITY_COLOR.critical,
-  malformed: SEVERITY_COLOR.distress
+  malformed: SEVERITY_COLOR.distress,
+  // Other APIDs' traffic: kept and counted, not an image, not an error.
+  foreign: '#8a7fd8',
+  idle: '#5c6773'
 }
-export const STATUS_LABEL: Record<PacketStatus, string> = { ok: 'received', crc_failed: 'CRC failed', malformed: 'malformed' }
+export const STATUS_LABEL: Record<PacketStatus, string> = {
+  ok: 'received',
+  crc_failed: 'CRC failed',
+  malformed: 'malformed',
+  foreign: 'foreign APID',
+  idle: 'idle'
+}
+export const STATUS_ORDER: PacketStatus[] = ['ok', 'foreign', 'idle', 'crc_failed', 'malformed']
 export const GAP_COLOR = SEVERITY_COLOR.warning
 export const TRANSMITTED_COLOR = '#39c5e6'
 export const DETECTED_COLOR = '#ffb02e'

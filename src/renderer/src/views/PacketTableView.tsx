@@ -41,6 +41,7 @@ export function PacketTableView() {
   const { api, guard, openPacket, packets: livePackets } = useEngine()
   const [rows, setRows] = useState<PacketSummary[]>([])
   const [total, setTotal] = useState(0)
+  const [atLeast, setAtLeast] = useState(false)
   const [sort, setSort] = useState<SortKey>('id')
   const [order, setOrder] = useState<'asc' | 'desc'>('desc')
   const [apid, setApid] = useState<number | string>('')
@@ -71,6 +72,7 @@ export function PacketTableView() {
     if (page) {
       setRows(page.packets)
       setTotal(page.total)
+      setAtLeast(page.totalAtLeast === true)
     }
   }, [api, guard, query])
 
@@ -113,25 +115,28 @@ export function PacketTableView() {
           data={[
             { value: 'ok', label: 'received' },
             { value: 'crc_failed', label: 'CRC failed' },
-            { value: 'malformed', label: 'malformed' }
+            { value: 'malformed', label: 'malformed' },
+            { value: 'foreign', label: 'foreign APID' },
+            { value: 'idle', label: 'idle (APID 2047)' }
           ]}
           data-testid="filter-status"
         />
         <Select label="C" size="xs" w={80} clearable value={c} onChange={setC} data={['1', '2', '4', '8', '16']} />
-        <TextInput label="Caption contains" size="xs" w={200} value={text} onChange={(e) => setText(e.currentTarget.value)} />
+        <TextInput label="Caption words" placeholder="words, the last may be cut short" size="xs" w={200} value={text} onChange={(e) => setText(e.currentTarget.value)} />
         <TextInput label="From (ISO UTC)" size="xs" w={190} placeholder="2026-01-01T00:00:00Z" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
         <TextInput label="To (ISO UTC)" size="xs" w={190} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
         <Button size="xs" variant={paused ? 'filled' : 'light'} color={paused ? 'yellow' : 'green'} onClick={() => setPaused(!paused)} data-testid="pause-live">
           {paused ? 'Resume live' : 'Pause live'}
         </Button>
         <Button size="xs" variant="default" onClick={() => exportCsv(false)} data-testid="export-all">
-          Export CSV (all {total})
+          Export CSV (all {total}{atLeast ? '+' : ''})
         </Button>
         <Button size="xs" variant="default" disabled={marked.size === 0} onClick={() => exportCsv(true)} data-testid="export-marked">
           Export marked ({marked.size})
         </Button>
       </Group>
       <Text size="xs" c="dimmed" mb={4}>
+        {atLeast ? 'at least ' : ''}
         {total} packet(s) match{paused ? ' · table paused: new packets are not shown until resumed' : ' · live'}
         {rows.length < total ? ` · showing first ${rows.length}` : ''}
       </Text>
@@ -162,7 +167,7 @@ export function PacketTableView() {
           </Table.Thead>
           <Table.Tbody>
             {rows.map((r) => (
-              <Table.Tr key={r.id} data-status={r.status} data-row={r.id}>
+              <Table.Tr key={r.id} data-status={r.status} data-row={r.id} data-apid={r.apid ?? ''}>
                 <Table.Td>
                   <Checkbox
                     size="xs"
@@ -193,8 +198,12 @@ export function PacketTableView() {
                 <Table.Td>{r.c ?? '—'}</Table.Td>
                 <Table.Td>{r.width && r.height ? `${r.width}×${r.height}` : '—'}</Table.Td>
                 <Table.Td maw={420}>
-                  <Text size="xs" truncate>
-                    {r.caption ?? r.error ?? ''}
+                  <Text size="xs" truncate c={r.status === 'foreign' || r.status === 'idle' ? 'dimmed' : undefined}>
+                    {r.status === 'foreign'
+                      ? `packet of APID ${r.apid} (not a GSC image APID), ${r.octets} octets kept as received`
+                      : r.status === 'idle'
+                        ? `idle packet, ${r.octets} octets`
+                        : (r.caption ?? r.error ?? '')}
                   </Text>
                 </Table.Td>
               </Table.Tr>

@@ -118,6 +118,19 @@ export function SettingsView() {
                 onBlur={(e) => e.currentTarget.value !== settings.captionerUrl && save({ captionerUrl: e.currentTarget.value })}
               />
               <TextInput label="Captioner model" defaultValue={settings.captionerModel} onBlur={(e) => e.currentTarget.value !== settings.captionerModel && save({ captionerModel: e.currentTarget.value })} />
+              <TextInput
+                label="GSC image APIDs"
+                description="auto: every APID whose packets pass the GSC CRC. Or a list (e.g. 100, 101): packets of other APIDs are kept as foreign traffic, never decoded. A change re-classifies the whole log."
+                placeholder="auto"
+                key={JSON.stringify(settings.imageApids)}
+                defaultValue={settings.imageApids === 'auto' ? 'auto' : settings.imageApids.join(', ')}
+                data-testid="setting-image-apids"
+                onBlur={(e) => {
+                  const text = e.currentTarget.value.trim()
+                  const v: Settings['imageApids'] = text === '' || text === 'auto' ? 'auto' : text.split(/[\s,]+/).filter(Boolean).map(Number)
+                  if (JSON.stringify(v) !== JSON.stringify(settings.imageApids)) save({ imageApids: v })
+                }}
+              />
             </Stack>
           </Paper>
         )}

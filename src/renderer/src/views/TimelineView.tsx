@@ -1,11 +1,15 @@
 // Mission timeline: packets over time (status colour, bits as bar height), sequence gaps, chosen C,
 // and a time conductor: LIVE follows new packets; zooming or panning switches to a FIXED range.
-import { useMemo, useRef, useState } from 'react'
-import { Badge, Button, Group, Paper, SegmentedControl, Text, Tooltip } from '@mantine/core'
+// The engine answers for the range shown: the packets themselves when at most DETAIL_LIMIT fall in it, else
+// buckets counted at the matching zoom level (roll-ups), so a log of millions of packets draws as fast as a small one.
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { Badge, Button, Group, NumberInput, Paper, SegmentedControl, Text, Tooltip } from '@mantine/core'
 import { useElementSize } from '@mantine/hooks'
-import type { PacketSummary } from '../../../shared/api'
+import type { PacketSummary, TimelineBucket, TimelineView as TimelineData } from '../../../shared/api'
 import { useEngine } from '../state'
-import { FIXED_COLOR, GAP_COLOR, LIVE_COLOR, STATUS_COLOR, STATUS_LABEL, fmtBits, fmtTime } from '../theme'
+import { FIXED_COLOR, GAP_COLOR, LIVE_COLOR, STATUS_COLOR, STATUS_LABEL, STATUS_ORDER, fmtBits, fmtTime } from '../theme'
+
+const DETAIL_LIMIT = 2000
 
 type Axis = 'time' | 'order'
 
@@ -15,34 +19,60 @@ const STATUS_H = 26
 const AXIS_H = 30
 
 export function TimelineView() {
-  const { packets, gaps, openPacket, selectedId } = useEngine()
+  const { api, packets: livePackets, openPacket, selectedId } = useEngine()
   const { ref, width, height: boxH } = useElementSize()
   const [axisChoice, setAxisChoice] = useState<'auto' | Axis>('auto')
   const [live, setLive] = useState(true)
   const [fixed, setFixed] = useState<[number, number] | null>(null)
   const [hover, setHover] = useState<PacketSummary | null>(null)
+  const [hoverBucket, setHoverBucket] = useState<TimelineBucket | null>(null)
+  const [apid, setApid] = useState<number | string>('')
+  const [data, setData] = useState<TimelineData | null>(null)
   const drag = useRef<{ x: number; domain: [number, number] } | null>(null)
 
-  const times = packets.map((p) => Date.parse(p.receivedAt))
-  const spanMs = times.length > 1 ? times[times.length - 1] - times[0] : 0
-  // Imports ingest a whole capture in a moment; then arrival order is the readable axis.
-  const axis: Axis = axisChoice !== 'auto' ? axisChoice : packets.length > 1 && spanMs < packets.length * 100 ? 'order' : 'time'
-  const xOf = (p: PacketSummary, i: number) => (axis === 'time' ? Date.parse(p.receivedAt) : i)
+  // Imports ingest a whole capture in a moment; then arrival order is the readable axis (judged on the newest packets).
+  const liveTimes = livePackets.map((p) => Date.parse(p.receivedAt))
+  const liveSpan = liveTimes.length > 1 ? liveTimes[liveTimes.length - 1] - liveTimes[0] : 0
+  const axis: Axis = axisChoice !== 'auto' ? axisChoice : livePackets.length > 1 && liveSpan < livePackets.length * 100 ? 'order' : 'time'
+  const apidFilter = typeof apid === 'number' ? apid : undefined
+  const plotW = Math.max(100, width - M.left - M.right)
+  const newest = livePackets.length ? livePackets[livePackets.length - 1].id : 0
+
+  // Ask the engine for the range shown (whole log when live), about one bucket per 2 pixels.
+  useEffect(() => {
+    const range = live || !fixed ? {} : { start: Math.max(0, Math.floor(fixed[0])), end: Math.max(0, Math.ceil(fixed[1])) }
+    const t = setTimeout(() => {
+      api
+        .timeline({ axis, buckets: Math.max(20, Math.min(2000, Math.floor(plotW / 2))), limit: DETAIL_LIMIT, apid: apidFilter, ...range })
+        .then((r) => r.view && setData(r.view))
+        .catch(() => {})
+    }, 120)
+    return () => clearTimeout(t)
+  }, [api, axis, live, fixed, apidFilter, plotW, newest])
+
+  const view = data && data.axis === axis ? data : null
+  const detail = view !== null && view.detail
+  const packets = detail ? view.packets : []
+  const buckets = view && !detail ? view.buckets : []
+  const xOf = (p: PacketSummary) => (axis === 'time' ? Date.parse(p.receivedAt) : p.id)
 
   const full: [number, number] = useMemo(() => {
-    if (packets.length === 0) return axis === 'time' ? [Date.now() - 60_000, Date.now()] : [0, 10]
-    const a = xOf(packets[0], 0)
-    const b = xOf(packets[packets.length - 1], packets.length - 1)
-    const pad = Math.max(axis === 'time' ? 1000 : 0.6, (b - a) * 0.03)
-    return [a - pad, b + pad]
+    const pad = (a: number, b: number): [number, number] => {
+      const m = Math.max(axis === 'time' ? 1000 : 0.6, (b - a) * 0.03)
+      return [a - m, b + m]
+    }
+    if (packets.length > 0) return pad(xOf(packets[0]), xOf(packets[packets.length - 1]))
+    if (buckets.length > 0) return pad(buckets[0].start, buckets[buckets.length - 1].end)
+    return axis === 'time' ? [Date.now() - 60_000, Date.now()] : [0, 10]
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [packets, axis])
+  }, [view, axis])
 
   // LIVE: the window keeps its width and slides with the newest packet.
   const domain: [number, number] = live || !fixed ? full : fixed
-  const plotW = Math.max(100, width - M.left - M.right)
   const sx = (x: number) => M.left + ((x - domain[0]) / (domain[1] - domain[0])) * plotW
-  const maxBits = Math.max(1, ...packets.map((p) => p.bits))
+  const maxBits = Math.max(1, ...packets.map((p) => p.bits), ...buckets.map((b) => b.maxOctets * 8))
+  const times = packets.map((p) => Date.parse(p.receivedAt))
+  const spanMs = times.length > 1 ? times[times.length - 1] - times[0] : 0
   const unit = axis === 'time' ? Math.max(1, spanMs / Math.max(1, packets.length - 1)) : 1
   const bandW = Math.max(3, Math.min(28, (unit / (domain[1] - domain[0])) * plotW * 0.7))
   // The bits lane takes whatever height the window leaves.
@@ -55,20 +85,9 @@ export function TimelineView() {
   const axisTop = statusTop + STATUS_H + 6
   const height = axisTop + AXIS_H
 
-  const indexOfId = useMemo(() => new Map(packets.map((p, i) => [p.id, i])), [packets])
-  const gapMarks = gaps.map((g) => {
-    let x0: number
-    let x1: number
-    if (axis === 'time') {
-      x0 = Date.parse(g.fromTime)
-      x1 = Date.parse(g.toTime)
-    } else {
-      // Between the two packets that border the gap (matched by APID and sequence count).
-      const after = packets.findIndex((p) => p.apid === g.apid && p.sequenceCount === g.fromSeq)
-      const before = packets.findIndex((p, i) => i > after && p.apid === g.apid && p.sequenceCount === g.toSeq)
-      x0 = after >= 0 ? after : 0
-      x1 = before >= 0 ? before : x0 + 1
-    }
+  const gapMarks = (view?.gaps ?? []).map((g) => {
+    const x0 = axis === 'time' ? Date.parse(g.fromTime) : (g.fromId ?? g.toId ?? 0)
+    const x1 = axis === 'time' ? Date.parse(g.toTime) : (g.toId ?? x0 + 1)
     return { g, x0, x1 }
   })
 
@@ -105,20 +124,23 @@ export function TimelineView() {
   const ticks = useMemo(() => {
     const n = Math.max(2, Math.floor(plotW / 130))
     if (axis === 'order') {
-      // Whole packets only, at a step that keeps labels apart.
+      // Whole packet ids only, at a step that keeps labels apart.
       const step = Math.max(1, Math.ceil((domain[1] - domain[0]) / n))
       const out: number[] = []
-      for (let t = Math.ceil(domain[0] / step) * step; t <= domain[1]; t += step) if (t >= 0 && t < packets.length) out.push(t)
+      for (let t = Math.ceil(domain[0] / step) * step; t <= domain[1]; t += step) if (t >= 1) out.push(t)
       return out
     }
     return Array.from({ length: n + 1 }, (_, i) => domain[0] + ((domain[1] - domain[0]) * i) / n)
-  }, [domain, plotW, axis, packets.length])
+  }, [domain, plotW, axis])
 
   const tickStep = ticks.length > 1 ? ticks[1] - ticks[0] : 1000
   const rangeText =
     axis === 'time'
       ? `${fmtTime(new Date(domain[0]).toISOString(), true)} → ${fmtTime(new Date(domain[1]).toISOString())}`
-      : `packets ${Math.max(1, Math.ceil(domain[0]) + 1)} – ${Math.min(packets.length, Math.floor(domain[1]) + 1)} of ${packets.length} (arrival order)`
+      : `packets #${Math.max(1, Math.ceil(domain[0]))} – #${Math.max(1, Math.floor(domain[1]))} (arrival order)`
+  const countText = view
+    ? `${view.total.toLocaleString('en-US')} packet(s)${apidFilter !== undefined ? ` of APID ${apidFilter}` : ''}${detail ? '' : ` in buckets of ${axis === 'time' ? fmtSpan(view.bucketWidth) : `${view.bucketWidth.toLocaleString('en-US')} packets`}`}`
+    : ''
 
   return (
     <Paper p="sm" withBorder style={{ flex: 1, display: 'flex', flexDirection: 'column', minHeight: 0 }}>
@@ -137,8 +159,22 @@ export function TimelineView() {
           <Text size="sm" className="mono" data-testid="conductor-range">
             {rangeText}
           </Text>
+          <Text size="xs" c="dimmed" data-testid="timeline-count">
+            {countText}
+          </Text>
         </Group>
-        <Group gap="xs">
+        <Group gap="xs" align="center">
+          <NumberInput
+            size="xs"
+            w={110}
+            min={0}
+            max={2047}
+            placeholder="all APIDs"
+            aria-label="APID"
+            value={apid}
+            onChange={setApid}
+            data-testid="timeline-apid"
+          />
           <SegmentedControl
             size="xs"
             value={axisChoice}
@@ -161,9 +197,9 @@ export function TimelineView() {
         </Group>
       </Group>
       <div ref={ref} style={{ flex: 1, minHeight: 320, position: 'relative' }}>
-        {packets.length === 0 && (
+        {view !== null && view.total === 0 && live && (
           <Text c="dimmed" ta="center" mt={80}>
-            No packets in the log yet. Import or replay a capture in the Replay view.
+            {apidFilter === undefined ? 'No packets in the log yet. Import or replay a capture in the Replay view.' : `No packets of APID ${apidFilter} in the log.`}
           </Text>
         )}
         {width > 0 && (
@@ -215,8 +251,44 @@ export function TimelineView() {
                   </g>
                 )
               })}
-              {packets.map((p, i) => {
-                const x = sx(xOf(p, i))
+              {buckets.map((b) => {
+                const x0 = sx(b.start)
+                const x1 = sx(b.end)
+                if (x1 < M.left - 30 || x0 > M.left + plotW + 30) return null
+                const w = Math.max(1, x1 - x0 - 0.5)
+                const top = STATUS_ORDER.find((st) => (b.byStatus[st] ?? 0) > 0) ?? 'ok'
+                let y = statusTop
+                return (
+                  <g
+                    key={b.start}
+                    data-bucket={b.start}
+                    data-count={b.packets}
+                    className="clickable"
+                    onClick={() => leaveLive([b.start, b.end])}
+                    onMouseEnter={() => setHoverBucket(b)}
+                    onMouseLeave={() => setHoverBucket(null)}
+                  >
+                    <rect x={x0} y={yBits(b.maxOctets * 8)} width={w} height={yBits(0) - yBits(b.maxOctets * 8)} fill={STATUS_COLOR[top]} opacity={0.8} />
+                    {b.cMin !== null && b.cMax !== null && (
+                      <>
+                        <line x1={x0 + w / 2} x2={x0 + w / 2} y1={yC(b.cMin)} y2={yC(b.cMax)} stroke="#39c5e6" strokeWidth={Math.min(4, Math.max(1, w))} opacity={0.5} />
+                        <circle cx={x0 + w / 2} cy={yC(b.cMean ?? b.cMin)} r={Math.min(4, Math.max(1.5, w / 2))} fill="#39c5e6" />
+                      </>
+                    )}
+                    {STATUS_ORDER.map((st) => {
+                      const n = b.byStatus[st] ?? 0
+                      if (n === 0) return null
+                      const h = (n / b.packets) * STATUS_H
+                      const r = <rect key={st} x={x0} y={y} width={w} height={h} fill={STATUS_COLOR[st]} />
+                      y += h
+                      return r
+                    })}
+                    <rect x={x0} y={M.top} width={w} height={statusTop + STATUS_H - M.top} fill="transparent" />
+                  </g>
+                )
+              })}
+              {packets.map((p) => {
+                const x = sx(xOf(p))
                 if (x < M.left - 30 || x > M.left + plotW + 30) return null
                 const color = STATUS_COLOR[p.status]
                 const sel = p.id === selectedId
@@ -225,6 +297,7 @@ export function TimelineView() {
                     key={p.id}
                     data-packet={p.id}
                     data-status={p.status}
+                    data-apid={p.apid ?? ''}
                     className="clickable"
                     onClick={() => openPacket(p.id)}
                     onMouseEnter={() => setHover(p)}
@@ -253,11 +326,27 @@ export function TimelineView() {
               <g key={i}>
                 <line className="axis" x1={sx(t)} x2={sx(t)} y1={axisTop} y2={axisTop + 5} />
                 <text x={sx(t)} y={axisTop + 18} textAnchor="middle">
-                  {axis === 'time' ? fmtTime(new Date(t).toISOString()).slice(0, tickStep < 1000 ? (tickStep < 100 ? 12 : 10) : 8) : packets[Math.round(t)] ? `#${packets[Math.round(t)].id}` : ''}
+                  {axis === 'time' ? fmtTime(new Date(t).toISOString()).slice(0, tickStep < 1000 ? (tickStep < 100 ? 12 : 10) : 8) : `#${Math.round(t)}`}
                 </text>
               </g>
             ))}
           </svg>
+        )}
+        {hoverBucket && !hover && (
+          <Paper withBorder p={6} style={{ position: 'absolute', right: 8, top: 8, pointerEvents: 'none', minWidth: 240 }} data-testid="timeline-hover">
+            <Text size="xs" fw={600}>
+              {hoverBucket.packets.toLocaleString('en-US')} packet(s) ·{' '}
+              {axis === 'time' ? `${fmtTime(new Date(hoverBucket.start).toISOString(), true)} + ${fmtSpan(hoverBucket.end - hoverBucket.start)}` : `#${hoverBucket.start} – #${hoverBucket.end - 1}`}
+            </Text>
+            {STATUS_ORDER.filter((st) => hoverBucket.byStatus[st]).map((st) => (
+              <Text key={st} size="xs" style={{ color: STATUS_COLOR[st] }}>
+                {STATUS_LABEL[st]}: {hoverBucket.byStatus[st]!.toLocaleString('en-US')}
+              </Text>
+            ))}
+            <Text size="xs" className="mono">
+              up to {fmtBits(hoverBucket.maxOctets * 8)} · C {hoverBucket.cMin ?? '—'}–{hoverBucket.cMax ?? '—'} · click to zoom in
+            </Text>
+          </Paper>
         )}
         {hover && (
           <Paper withBorder p={6} style={{ position: 'absolute', right: 8, top: 8, pointerEvents: 'none', minWidth: 240 }} data-testid="timeline-hover">
@@ -280,7 +369,7 @@ export function TimelineView() {
         )}
       </div>
       <Group gap="md" mt="xs">
-        {(['ok', 'crc_failed', 'malformed'] as const).map((s) => (
+        {STATUS_ORDER.map((s) => (
           <Group key={s} gap={4}>
             <span style={{ width: 10, height: 10, background: STATUS_COLOR[s], display: 'inline-block', borderRadius: 2 }} />
             <Text size="xs">{STATUS_LABEL[s]}</Text>
@@ -298,4 +387,11 @@ export function TimelineView() {
       </Group>
     </Paper>
   )
+}
+
+function fmtSpan(ms: number): string {
+  if (ms >= 86_400_000) return `${+(ms / 86_400_000).toFixed(1)} d`
+  if (ms >= 3_600_000) return `${+(ms / 3_600_000).toFixed(1)} h`
+  if (ms >= 60_000) return `${+(ms / 60_000).toFixed(1)} min`
+  return `${+(ms / 1000).toFixed(1)} s`
 }
