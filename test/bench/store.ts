@@ -161,7 +161,10 @@ are stored once and counted in the duplicates table with where they arrived; \`-
 which reproduces captures that contain duplicates as well.
 `
   mkdirSync('docs/bench', { recursive: true })
-  writeFileSync('docs/bench/store.md', md)
+  // Keep the large-log section that test/bench/storeQueries.ts writes into the same file.
+  const prev = existsSync('docs/bench/store.md') ? readFileSync('docs/bench/store.md', 'utf8') : ''
+  const queries = /<!-- store-queries:begin[\s\S]*?<!-- store-queries:end -->\n?/.exec(prev)?.[0]
+  writeFileSync('docs/bench/store.md', queries ? `${md.trimEnd()}\n\n${queries}` : md)
   console.log('wrote docs/bench/store.md')
 }
 
