@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { readCapture } from '../../src/core/bitstream/capture'
+import { writePrimaryHeader } from '../../src/core/bitstream/ccsds'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DATA = path.resolve(ROOT, '..', 'shared', 'data')
@@ -24,6 +25,18 @@ export interface CaptureInfo {
   /** A second, short capture on another APID for the live replay test. */
   live: string
   livePackets: number
+  /** In the live capture: packets of a foreign APID (housekeeping) and idle packets, beside the images on APID 101. */
+  foreignApid: number
+  foreignPackets: number
+  idlePackets: number
+}
+
+/** A housekeeping packet of another instrument (not GSC): secondary header flag set, a fixed data pattern. */
+function foreignPacket(apid: number, seq: number, octets: number): Uint8Array {
+  const p = new Uint8Array(octets)
+  writePrimaryHeader(p, { version: 0, type: 0, secondaryHeaderFlag: 1, apid, sequenceFlags: 3, sequenceCount: seq, dataFieldOctets: octets - 6 })
+  for (let i = 6; i < octets; i++) p[i] = (i * 37 + seq) & 0xff
+  return p
 }
 
 async function sourceImages(dir: string): Promise<string[]> {
@@ -100,11 +113,17 @@ export async function buildCapture(dir: string): Promise<CaptureInfo> {
   kept[corruptedIndex] = bad
   const capture = path.join(dir, 'pass.bin')
   writeFileSync(capture, Buffer.concat(kept.map((p) => Buffer.from(p))))
-  // Three packets made with encodeGscPacket on APID 101 (not duplicates of the first pass); the live
-  // replay test only needs them to arrive, not to decode.
+  // Three packets made with encodeGscPacket on APID 101 (not duplicates of the first pass), with two housekeeping
+  // packets of APID 291 and one idle packet between them; the live replay test only needs them to arrive, not to decode.
   const live = path.join(dir, 'live.bin')
-  writeFileSync(live, Buffer.concat(originals.slice(0, 3).map((_, i) => Buffer.from(synthetic(i, 101)))))
-  const info: CaptureInfo = { capture, originals, method, reason, packets: kept.length, droppedSequence: dropped, corruptedIndex, live, livePackets: 3 }
+  const idle = new Uint8Array(32)
+  writePrimaryHeader(idle, { version: 0, type: 0, secondaryHeaderFlag: 0, apid: 2047, sequenceFlags: 3, sequenceCount: 0, dataFieldOctets: 26 })
+  const liveParts = [synthetic(0, 101), foreignPacket(291, 0, 90), synthetic(1, 101), idle, foreignPacket(291, 1, 120), synthetic(2, 101)]
+  writeFileSync(live, Buffer.concat(liveParts.map((p) => Buffer.from(p))))
+  const info: CaptureInfo = {
+    capture, originals, method, reason, packets: kept.length, droppedSequence: dropped, corruptedIndex, live, livePackets: liveParts.length,
+    foreignApid: 291, foreignPackets: 2, idlePackets: 1
+  }
   writeFileSync(path.join(dir, 'capture.json'), JSON.stringify(info, null, 2))
   return info
 }
