@@ -1,7 +1,7 @@
 """Export model set 3 (train_latent_codec.py's EMA weights) to ONNX: g_a_v3, decoder_v3, caption_encoder_v3; check
 each against PyTorch in onnxruntime-node (onnx_check.ts), and write their manifest entries and the "modelSets"
 table (read-modify-write: every other entry is kept, so set 1 stays installed beside set 3).
-Usage: /usr/bin/python3 training/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models]"""
+Usage: /usr/bin/python3 training/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models] [--metrics m.json] [--make-default]"""
 import argparse
 import datetime
 import json
@@ -32,6 +32,7 @@ def main():
     ap.add_argument('--checkpoint')
     ap.add_argument('--out', default=common.MODELS_DIR)
     ap.add_argument('--metrics', help='JSON file of evaluation numbers to record in the decoder entry')
+    ap.add_argument('--make-default', action='store_true', help='make set 3 the encoder default (only after it passes its ship rule)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
@@ -86,11 +87,11 @@ def main():
     if a.metrics:
         with open(a.metrics) as f:
             metrics = json.load(f)
-    write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT))
+    write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT), a.make_default)
     print('exported set 3 to', out, flush=True)
 
 
-def write_manifest(out, full, ck, diffs, metrics, ckpt_rel):
+def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
     cfg = full['latent_codec']
     mpath = os.path.join(out, 'manifest.json')
     with open(mpath) as f:
@@ -137,7 +138,10 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel):
     sets = man.get('modelSets') or {'1': SET_1}
     sets[SET_ID] = {'kind': 'learned-generative', 'models': {k: v for k, v in IDS.items()}}
     man['modelSets'] = sets
-    man['defaultModelSet'] = int(SET_ID)
+    if make_default:
+        man['defaultModelSet'] = int(SET_ID)
+    else:
+        man.setdefault('defaultModelSet', 1)
     with open(mpath, 'w') as f:
         json.dump(man, f, indent=2)
         f.write('\n')
