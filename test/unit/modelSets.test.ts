@@ -262,6 +262,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
     const no1 = modelsDirWith('no-set-1-capture', (m) => {
       delete (m.modelSets as Record<string, unknown>)['1']
       for (const id of CODEC_MODEL_IDS) delete m.models[id]
+      m.defaultModelSet = 3 // a manifest's default must be a set it lists
     })
     const r2 = gsc(['decode', capture, '-o', path.join(tmp, 'mixed2'), '--json'], no1)
     expect(r2.status, r2.stderr).toBe(0)
