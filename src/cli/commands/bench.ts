@@ -11,6 +11,7 @@ import { assembleResults, writeResults } from '../../core/bench/results'
 import { getDetector } from '../../core/codec/sharedDetector'
 import type { Detector } from '../../core/analysis/detector'
 import { describeError } from '../../core/util/errors'
+import { channelList } from './channelList'
 
 interface BenchOutput {
   out: string
@@ -19,12 +20,6 @@ interface BenchOutput {
   computed: number
   cached: number
   wallS: number
-}
-
-function parseChannels(spec: string): number[] {
-  const cs = spec.split(',').map((s) => Number(s.trim()))
-  if (cs.length === 0 || cs.some((c) => !Number.isInteger(c) || c < 1 || c > 64)) throw new UsageError(`--channels must be a comma list of integers 1..64, got '${spec}'`)
-  return [...new Set(cs)].sort((a, b) => a - b)
 }
 
 const bench: CommandSpec<BenchOutput> = {
@@ -48,7 +43,7 @@ const bench: CommandSpec<BenchOutput> = {
     const data = (args.values.data as string[] | undefined) ?? []
     if (data.length === 0) throw new UsageError('missing --data (a folder of images)')
     const out = requireString(args, 'out', 'output folder')
-    const channels = parseChannels(stringOpt(args, 'channels') ?? '1,2,4,8,16')
+    const channels = channelList(stringOpt(args, 'channels') ?? '1,2,4,8,16')
     let baselines
     try {
       baselines = parseBaselineList(stringOpt(args, 'baselines') ?? 'all')

@@ -4,14 +4,7 @@ import { parseBaselineList } from '../../core/baselines/codecs'
 import { BEST_BASELINE_RULE, DEFAULT_SHEET_CHANNELS, MAX_SHEET_WIDTH, makeSheets, type SheetsResult } from '../../core/bench/sheets'
 import { describeError } from '../../core/util/errors'
 import { UsageError, requireString, stringOpt, type CommandSpec } from '../framework'
-
-function channelList(spec: string): number[] {
-  const parts = spec.split(',').map((s) => s.trim())
-  const cs = parts.map(Number)
-  const bad = parts.find((s, i) => s === '' || !Number.isInteger(cs[i]) || cs[i] < 1 || cs[i] > 64)
-  if (bad !== undefined) throw new UsageError(`--channels: each C must be an integer 1..64, got '${bad}' in '${spec}'`)
-  return [...new Set(cs)].sort((a, b) => a - b)
-}
+import { channelList } from './channelList'
 
 const sheet: CommandSpec<SheetsResult> = {
   name: 'sheet',

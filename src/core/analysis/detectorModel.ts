@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node'
 import { resolve } from 'node:path'
 import { defaultModelsDir, verifyModel } from '../models/manifest'
 import { GscError, describeError } from '../util/errors'
+import { analysisSessionOptions } from '../models/sessionOptions'
 
 export const DETECTOR_MODEL_ID = 'detector'
 
@@ -27,14 +28,7 @@ export function openDetectorSession(opts: DetectorSessionOptions = {}): Promise<
   const key = `${v.path}|${v.sha256}|${provider}|${threads}`
   let p = sessions.get(key)
   if (!p) {
-    p = ort.InferenceSession.create(v.path, {
-      executionProviders: [provider],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } }
-    }).catch((err) => {
+    p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, threads)).catch((err) => {
       sessions.delete(key)
       throw new GscError(`cannot load the detector with the ${provider} provider: ${describeError(err)}`, 'ENOMODEL')
     })

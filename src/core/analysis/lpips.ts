@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../models/manifest'
 import { GscError, describeError } from '../util/errors'
 import { assertRgbImage, toPlanarFloat, type RgbImage } from '../util/image'
+import { analysisSessionOptions } from '../models/sessionOptions'
 
 export const LPIPS_MODEL_ID = 'lpips_squeeze'
 /** The smallest side the SqueezeNet taps allow (the deepest taps are 1x1 at 17 pixels). */
@@ -32,14 +33,7 @@ function openLpipsSession(opts: LpipsOptions): Promise<ort.InferenceSession> {
   if (!p) {
     const v = verifyModel(LPIPS_MODEL_ID, dir)
     if (!v.ok) return Promise.reject(new GscError(v.error ?? 'LPIPS model failed verification', 'EMODELHASH'))
-    p = ort.InferenceSession.create(v.path, {
-      executionProviders: [provider],
-      intraOpNumThreads: 2,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } }
-    }).catch((err) => {
+    p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, 2)).catch((err) => {
       sessions.delete(key)
       const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''
       throw new GscError(`cannot load the LPIPS model with the ${provider} provider: ${describeError(err)}${hint}`, 'ENOMODEL')
