@@ -3,16 +3,17 @@ import { existsSync } from 'node:fs'
 import { parseBaselineList } from '../../core/baselines/codecs'
 import { BEST_BASELINE_RULE, DEFAULT_SHEET_CHANNELS, MAX_SHEET_WIDTH, makeSheets, type SheetsResult } from '../../core/bench/sheets'
 import { describeError } from '../../core/util/errors'
-import { UsageError, requireString, stringOpt, type CommandSpec } from '../framework'
+import { UsageError, numberOpt, requireString, stringOpt, type CommandSpec } from '../framework'
+import { realGscCodec } from '../../core/bench/gscCodec'
 import { channelList } from './channelList'
 
 const sheet: CommandSpec<SheetsResult> = {
   name: 'sheet',
   summary: 'comparison sheets: the original, then GSC at each C beside the best baseline at the same bytes',
   usage:
-    'gsc sheet --image <file> [--image <file> ...] --out <dir> [--channels 1,4,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg] [--json]\n' +
+    'gsc sheet --image <file> [--image <file> ...] --out <dir> [--channels 1,4,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg] [--model-set N] [--json]\n' +
     '  For each image writes <dir>/<id>.png (id = file name without extension) and <dir>/<id>.json with every number,\n' +
-    '  and rebuilds <dir>/index.md from all sheets in <dir>. GSC: the default models, encoded at C channels and decoded.\n' +
+    '  and rebuilds <dir>/index.md from all sheets in <dir>. GSC: the default model set (or --model-set N), encoded at C channels and decoded.\n' +
     `  Rule: ${BEST_BASELINE_RULE}.\n` +
     '  Under each panel: method, bytes, and ΔE00, blockiness, LPIPS, MS-SSIM against the original.\n' +
     `  Panels are shown at the original size; a sheet wider than ${MAX_SHEET_WIDTH} px is scaled down as a whole.`,
@@ -20,7 +21,8 @@ const sheet: CommandSpec<SheetsResult> = {
     image: { type: 'string', multiple: true },
     out: { type: 'string', short: 'o' },
     channels: { type: 'string' },
-    baselines: { type: 'string' }
+    baselines: { type: 'string' },
+    'model-set': { type: 'string' }
   },
   async run(args, ctx) {
     const images = (args.values.image as string[] | undefined) ?? []
@@ -43,6 +45,7 @@ const sheet: CommandSpec<SheetsResult> = {
       channels,
       baselines,
       command,
+      gsc: realGscCodec({ modelSet: numberOpt(args, 'model-set', undefined, { int: true, min: 1 }) }),
       signal: ctx.signal,
       onProgress: (p) => bar.update(p.done, `${p.image}: ${p.detail}`)
     })
