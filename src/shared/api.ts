@@ -224,6 +224,13 @@ export interface Settings {
   decodeSteps: number | null
   /** The APIDs that carry GSC images: 'auto' (any APID whose packets pass the GSC CRC) or a list; other APIDs' packets are foreign. */
   imageApids: 'auto' | number[]
+  /** The station's own pixel limit for decoding (width x height); null = the front door's (gsc serve --max-pixels,
+   *  default 2048 x 2048). It can only lower that one (docs/bitstream.md 4.1). */
+  maxPixels: number | null
+  /** The station's own flow-step limit; null = the front door's (gsc serve --max-flow-steps, default 64). */
+  maxFlowSteps: number | null
+  /** The limits in force (read-only): each setting, or the front door's limit where it is null. */
+  decodeLimits: { maxPixels: number; maxFlowSteps: number }
 }
 
 export interface SystemInfo {

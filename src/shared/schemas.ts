@@ -135,7 +135,11 @@ export const setSettingsArgs = z.strictObject({
     .optional(),
   captionerModel: z.string().max(200).optional(),
   decodeSteps: z.number().int().min(0).max(64).nullable().optional(),
-  imageApids: z.union([z.literal('auto'), z.array(z.number().int().min(0).max(2046)).min(1).max(2047)]).optional()
+  imageApids: z.union([z.literal('auto'), z.array(z.number().int().min(0).max(2046)).min(1).max(2047)]).optional(),
+  /** Lower decode limits (docs/bitstream.md 4.1): at most the wire's 16384 x 16384 pixels and 4096 steps; the engine
+   *  refuses a value above its front door's limit. */
+  maxPixels: z.number().int().min(1).max(16384 * 16384).nullable().optional(),
+  maxFlowSteps: z.number().int().min(0).max(4096).nullable().optional()
 })
 
 export const severity = z.enum(['debug', 'info', 'watch', 'warning', 'distress', 'critical'])

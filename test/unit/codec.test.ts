@@ -185,7 +185,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
       expect(Buffer.from(viaWorker.image.data).equals(Buffer.from(direct.image.data))).toBe(true)
       expect(progress).toContain('generate')
       const ctl = new AbortController()
-      const slow = runner.decode(packet, { ...opts, steps: 4000 }, { signal: ctl.signal, onProgress: () => ctl.abort() })
+      const slow = runner.decode(packet, { ...opts, steps: 4000, limits: { maxFlowSteps: 4000 } }, { signal: ctl.signal, onProgress: () => ctl.abort() })
       const t0 = Date.now()
       await expect(slow).rejects.toBeInstanceOf(CancelledError)
       expect(Date.now() - t0).toBeLessThan(3000)

@@ -1,9 +1,9 @@
 // A hostile local client against a real `gsc serve` child process (127.0.0.1, ephemeral port):
-// every failure of issue 19 groups 1, 2, 3 and 6 replayed. Raw WebSocket frames are written byte by
+// every failure of issue 19 groups 1, 2, 3, 4 and 6 replayed. Raw WebSocket frames are written byte by
 // byte over a plain socket; a message over the limit is streamed without holding it in memory.
 // After every case the server must still answer a normal client (an HTTP request and an API call).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -11,6 +11,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { gscPacket, writeCapture } from './storeFixtures'
+import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 
 const MiB = 1024 * 1024
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gsc-hostile-'))
@@ -96,6 +97,22 @@ function rpc(ws: WebSocket, method: string, args: unknown = {}): Promise<Reply> 
     ws.on('message', onMsg)
     ws.send(JSON.stringify({ id, method, args }))
   })
+}
+
+/** Uploads `bytes` as one file and imports it; resolves when the import job has ended. */
+async function importBytes(ws: WebSocket, name: string, bytes: Buffer): Promise<void> {
+  const { uploadId } = (await rpc(ws, 'uploadBegin', { name, size: bytes.length })).result
+  await rpc(ws, 'uploadChunk', { uploadId, offset: 0, data: bytes.toString('base64') })
+  const { fileRef } = (await rpc(ws, 'uploadEnd', { uploadId })).result
+  const done = new Promise<void>((resolve) => {
+    const onMsg = (m: WebSocket.RawData) => {
+      const msg = JSON.parse(m.toString())
+      if (msg.event === 'job' && msg.data.kind === 'import' && msg.data.state !== 'running') (ws.off('message', onMsg), resolve())
+    }
+    ws.on('message', onMsg)
+  })
+  await rpc(ws, 'importCapture', { file: fileRef })
+  await done
 }
 
 /** The server process is up, serves a page, and answers an API call on a fresh connection. */
@@ -460,6 +477,43 @@ describe('gsc serve against a hostile client', () => {
     })
   })
 
+  describe('oversized packets (issue 19, group 4): kept, refused by the decoder in one line, the server unharmed', () => {
+    /** The smallest packet of model set 1 announcing a width x height image (no channels, no caption). */
+    const tiny = (width: number, height: number, steps: number, seq: number) =>
+      encodeGscPacket(
+        { header: { formatVersion: 1, width, height, modelId: 1, latentChannels: 320, channelIndices: [], quantStep: 1, steps, seed: 0, captionMode: 'none', hasDetections: false }, caption: '', latents: new Int32Array(0), detections: [] },
+        { apid: 77, sequenceCount: seq }
+      )
+    const rssMiB = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024
+
+    it('18-octet packets announcing 4096x4096 and 16384x16384 and a 21-octet one asking for 4,096 flow steps', async () => {
+      const packets = [tiny(4096, 4096, 0, 0), tiny(16384, 16384, 0, 1), tiny(64, 64, 4096, 2)]
+      expect(packets.map((p) => p.length)).toEqual([18, 18, 21])
+      const bytes = writeCapture(path.join(dir, 'oversized.bin'), packets)
+      const ws = await connect()
+      await importBytes(ws, 'oversized.bin', bytes)
+      // kept: valid packets by the wire format
+      const rows = ((await rpc(ws, 'listPackets', { apid: 77, sort: 'id' })).result.packets as { id: number; status: string }[])
+      expect(rows.map((r) => r.status)).toEqual(['ok', 'ok', 'ok'])
+      const before = rssMiB()
+      const t0 = Date.now()
+      for (const [k, size] of [[0, '4096x4096 image \\(16,777,216 pixels\\)'], [1, '16384x16384 image \\(268,435,456 pixels\\)']] as const) {
+        const r = await rpc(ws, 'reconstruct', { id: rows[k].id })
+        expect(r.error?.code).toBe('ELIMIT')
+        expect(r.error?.message).toMatch(new RegExp(`^packet announces a ${size}, over this station's decode limit of 4,194,304 pixels \\(--max-pixels; docs/bitstream.md 4.1\\); not decoded$`))
+        expect((await rpc(ws, 'getPacket', { id: rows[k].id })).result.header.width).toBe(k === 0 ? 4096 : 16384)
+      }
+      expect(Date.now() - t0).toBeLessThan(2000)
+      expect(rssMiB() - before).toBeLessThan(64)
+      const steps = await rpc(ws, 'reconstruct', { id: rows[2].id })
+      expect(steps.error).toMatchObject({ code: 'ELIMIT', message: "packet asks for 4,096 flow steps, over this station's limit of 64 flow steps (--max-flow-steps; docs/bitstream.md 4.1); not decoded" })
+      // a client cannot raise the server's limits
+      expect((await rpc(ws, 'setSettings', { maxPixels: 16384 * 16384 })).error?.message).toMatch(/above this station's limit of 4194304 pixels/)
+      await closed(ws)
+      await expectHealthy()
+    }, 60_000)
+  })
+
   describe('smaller points (issue 19, group 6)', () => {
     it('client-written event-log entries are rate-limited, labelled, and the refusals recorded', async () => {
       const a = await connect()
@@ -487,17 +541,7 @@ describe('gsc serve against a hostile client', () => {
       bad[6] = 0 // the GSC format version octet: no plausible header any more, and the CRC fails
       const bytes = writeCapture(path.join(dir, 'crc.bin'), [good, bad])
       const ws = await connect()
-      const { uploadId } = (await rpc(ws, 'uploadBegin', { name: 'crc.bin', size: bytes.length })).result
-      await rpc(ws, 'uploadChunk', { uploadId, offset: 0, data: bytes.toString('base64') })
-      const { fileRef } = (await rpc(ws, 'uploadEnd', { uploadId })).result
-      const done = new Promise<void>((resolve) =>
-        ws.on('message', (m) => {
-          const msg = JSON.parse(m.toString())
-          if (msg.event === 'job' && msg.data.kind === 'import' && msg.data.state !== 'running') resolve()
-        })
-      )
-      await rpc(ws, 'importCapture', { file: fileRef })
-      await done
+      await importBytes(ws, 'crc.bin', bytes)
       const page = (await rpc(ws, 'listPackets', {})).result as { packets: { status: string; error: string | null; sequenceCount: number | null }[] }
       const failed = page.packets.filter((p) => p.status === 'crc_failed')
       expect(failed).toHaveLength(1)

@@ -2,6 +2,8 @@
 import type { EncodeOptions } from '../../core/codec/encoder'
 import type { CaptionerSpec } from '../../core/codec/captioning'
 import { UsageError, numberOpt, stringOpt, type OptionSpec, type ParsedArgs } from '../framework'
+import { DEFAULT_DECODE_LIMITS, WIRE_MAX_PIXELS, type DecodeLimits } from '../../core/bitstream/limits'
+import { MAX_STEPS } from '../../core/bitstream/gscHeader'
 
 export const ENCODE_OPTIONS: OptionSpec = {
   output: { type: 'string', short: 'o' },
@@ -74,5 +76,23 @@ export function encodeOptionsFrom(args: ParsedArgs): EncodeOptions {
     sendDetections: Boolean(args.values['send-detections']),
     modelSet: numberOpt(args, 'model-set', undefined, { int: true, min: 0, max: 255 }),
     executionProvider: executionProvider(args)
+  }
+}
+
+/** The station's decode limits (docs/bitstream.md 4.1), options of gsc decode, inspect and serve. */
+export const LIMIT_OPTIONS: OptionSpec = {
+  'max-pixels': { type: 'string' },
+  'max-flow-steps': { type: 'string' }
+}
+
+export const LIMIT_USAGE =
+  `  --max-pixels N: decode no packet announcing more than N pixels (width x height; default ${DEFAULT_DECODE_LIMITS.maxPixels}, 2048x2048;\n` +
+  '    decode memory grows with it, docs/bitstream.md 4.1); a larger one is refused in one line, never partly decoded.\n' +
+  `  --max-flow-steps N: run no flow of more than N steps (default ${DEFAULT_DECODE_LIMITS.maxFlowSteps}), from the packet's hint or --steps.`
+
+export function decodeLimitsFrom(args: ParsedArgs): DecodeLimits {
+  return {
+    maxPixels: numberOpt(args, 'max-pixels', DEFAULT_DECODE_LIMITS.maxPixels, { int: true, min: 1, max: WIRE_MAX_PIXELS })!,
+    maxFlowSteps: numberOpt(args, 'max-flow-steps', DEFAULT_DECODE_LIMITS.maxFlowSteps, { int: true, min: 0, max: MAX_STEPS })!
   }
 }

@@ -7,7 +7,7 @@ import { MAX_HOLD_BELOW, decodePacket, type DecodeResult } from '../../core/code
 import { GscError, describeError } from '../../core/util/errors'
 import { writePng } from '../../core/util/image'
 import { UsageError, numberOpt, requirePositional, requireString, type CommandSpec } from '../framework'
-import { executionProvider } from './codecOptions'
+import { LIMIT_OPTIONS, LIMIT_USAGE, decodeLimitsFrom, executionProvider } from './codecOptions'
 
 interface DecodedSummary {
   output: string
@@ -85,7 +85,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
   name: 'decode',
   summary: 'decode a packet or capture into images',
   usage:
-    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--hold-below F] [--samples K] [--ep cpu|cuda] [--json]\n' +
+    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--hold-below F] [--samples K] [--max-pixels N] [--max-flow-steps N] [--ep cpu|cuda] [--json]\n' +
     '  -o *.png: the input must be one packet; any packet error is reported and no image is written.\n' +
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
     '  Each packet decodes with the model set its header names (gsc models lists the installed ones); a packet\n' +
@@ -96,7 +96,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
     '  --hold-below F (0..31): channels of DCT frequency u+v < F stay on the prior\'s estimate during the flow;\n' +
     '    default the generator\'s recommended value (gsc models); 0: the flow moves every channel not transmitted.\n' +
     '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread);\n' +
-    '    they are drawn at temperature 1 unless --temperature is given.',
+    '    they are drawn at temperature 1 unless --temperature is given.\n' +
+    LIMIT_USAGE,
   options: {
     output: { type: 'string', short: 'o' },
     steps: { type: 'string' },
@@ -104,7 +105,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
     samples: { type: 'string' },
     temperature: { type: 'string' },
     'hold-below': { type: 'string' },
-    ep: { type: 'string' }
+    ep: { type: 'string' },
+    ...LIMIT_OPTIONS
   },
   async run(args, ctx) {
     const input = requirePositional(args, 0, 'packet or capture file')
@@ -116,6 +118,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
       temperature: numberOpt(args, 'temperature', undefined, { min: 0, max: 2 }),
       holdBelowFrequency: numberOpt(args, 'hold-below', undefined, { int: true, min: 0, max: MAX_HOLD_BELOW }),
       executionProvider: executionProvider(args),
+      limits: decodeLimitsFrom(args),
       signal: ctx.signal
     }
     let size: number

@@ -5,6 +5,8 @@ import { requirePositional } from '../framework'
 import { readCapture } from '../../core/bitstream/capture'
 import type { BitsBreakdown, GscHeader, PrimaryHeader } from '../../core/bitstream/gscPacket'
 import { GscError, describeError } from '../../core/util/errors'
+import { DEFAULT_MAX_PIXELS } from '../../core/bitstream/limits'
+import { LIMIT_OPTIONS, decodeLimitsFrom } from './codecOptions'
 
 interface PacketEntry {
   index: number
@@ -63,8 +65,10 @@ function formatReport(r: InspectReport): string {
 const inspect: CommandSpec<InspectReport> = {
   name: 'inspect',
   summary: 'print every packet header field and CRC status of a packet or capture',
-  usage: 'gsc inspect <packet|capture> [--quick] [--json]\n\n  --quick  framing, CRC and header only (skip decoding caption and latents)',
-  options: { quick: { type: 'boolean', default: false } },
+  usage:
+    'gsc inspect <packet|capture> [--quick] [--max-pixels N] [--json]\n\n  --quick  framing, CRC and header only (skip decoding caption and latents)\n' +
+    `  --max-pixels N  decode no payload of a packet announcing more than N pixels (default ${DEFAULT_MAX_PIXELS}, docs/bitstream.md 4.1)`,
+  options: { quick: { type: 'boolean', default: false }, 'max-pixels': LIMIT_OPTIONS['max-pixels'] },
   async run(args, ctx) {
     const file = requirePositional(args, 0, 'packet or capture file (gsc inspect <file>)')
     const report: InspectReport = { file, octets: 0, packets: [], totals: emptyTotals() }
@@ -88,7 +92,8 @@ const inspect: CommandSpec<InspectReport> = {
     if (size === 0) fail(`empty file: ${file}`)
     const progress = ctx.progress('inspecting', size)
     const t = report.totals
-    for await (const item of readCapture(file, { decode: !args.values.quick, signal: ctx.signal })) {
+    const { maxPixels } = decodeLimitsFrom(args)
+    for await (const item of readCapture(file, { decode: !args.values.quick, maxPixels, signal: ctx.signal })) {
       const i = item.inspection
       const entry: PacketEntry = {
         index: report.packets.length,

@@ -7,6 +7,8 @@ import { EngineService } from '../../core/service/engineService'
 import { DEFAULT_UPLOAD_LIMITS } from '../../core/service/uploads'
 import { DEFAULT_CLIENT_LOG_LIMITS } from '../../core/service/clientLog'
 import { startServer, isLoopback, DEFAULT_SERVE_LIMITS } from '../serve/apiServer'
+import { LIMIT_OPTIONS, decodeLimitsFrom } from './codecOptions'
+import { DEFAULT_DECODE_LIMITS } from '../../core/bitstream/limits'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
@@ -54,7 +56,9 @@ const spec: CommandSpec<ServeResult> = {
     `  --disk-reserve SIZE       disk space uploads must leave free (default ${gib(U.reserveBytes)})\n` +
     `  --uploads-kept N          finished uploads kept for import/replay (default ${U.keepFinished})\n` +
     `  --client-log-rate N       event-log entries one client may write a minute (default ${DEFAULT_CLIENT_LOG_LIMITS.perClient})\n` +
-    `  --client-log-total N      event-log entries all clients may write a minute (default ${DEFAULT_CLIENT_LOG_LIMITS.total})`,
+    `  --client-log-total N      event-log entries all clients may write a minute (default ${DEFAULT_CLIENT_LOG_LIMITS.total})\n` +
+    `  --max-pixels N            decode no packet announcing more than N pixels (default ${DEFAULT_DECODE_LIMITS.maxPixels}, 2048x2048; docs/bitstream.md 4.1)\n` +
+    `  --max-flow-steps N        run no flow of more than N steps (default ${DEFAULT_DECODE_LIMITS.maxFlowSteps}); the settings can lower both, never raise them`,
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -70,7 +74,8 @@ const spec: CommandSpec<ServeResult> = {
     'disk-reserve': { type: 'string' },
     'uploads-kept': { type: 'string' },
     'client-log-rate': { type: 'string' },
-    'client-log-total': { type: 'string' }
+    'client-log-total': { type: 'string' },
+    ...LIMIT_OPTIONS
   },
   async run(args, ctx) {
     const port = numberOpt(args, 'port', 8420, { int: true, min: 0, max: 65535 })!
@@ -92,7 +97,8 @@ const spec: CommandSpec<ServeResult> = {
         reserveBytes: sizeOpt(args, 'disk-reserve', U.reserveBytes),
         keepFinished: int('uploads-kept', U.keepFinished)
       },
-      clientLog: { perClient: int('client-log-rate', DEFAULT_CLIENT_LOG_LIMITS.perClient, 0), total: int('client-log-total', DEFAULT_CLIENT_LOG_LIMITS.total, 0) }
+      clientLog: { perClient: int('client-log-rate', DEFAULT_CLIENT_LOG_LIMITS.perClient, 0), total: int('client-log-total', DEFAULT_CLIENT_LOG_LIMITS.total, 0) },
+      decode: decodeLimitsFrom(args)
     }
     const service = await EngineService.open({ dbFile: db, frontDoor: 'serve', modelsDir: stringOpt(args, 'models'), limits })
     const backend = {

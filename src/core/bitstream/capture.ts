@@ -26,6 +26,8 @@ export interface ReadCaptureOptions {
   /** Fully decode every packet in its inspection (slow: caption and latents). Default false:
    *  items carry framing, CRC status and the GSC header. */
   decode?: boolean
+  /** With decode: the station's pixel limit for decoding payloads (inspectPacket; default 2048 x 2048). */
+  maxPixels?: number
 }
 
 const MAX_PACKET = PRIMARY_HEADER_OCTETS + MAX_DATA_FIELD_OCTETS
@@ -228,6 +230,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
     // framed packet. Out of step after bytes that framed as nothing, where a framing needs a longer chain to be believed.
     let inStep = true
     const decode = opts.decode ?? false
+    const maxPixels = opts.maxPixels
     for (;;) {
       if (opts.signal?.aborted) throw new GscError('capture reading aborted', 'EABORT')
       w.drop(at)
@@ -236,7 +239,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       const n = validLength(w, at)
       if (n > 0) {
         const bytes = w.view(at, n).slice()
-        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode }), framed: true }
+        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode, maxPixels }), framed: true }
         at += n
         inStep = true
         continue
@@ -245,7 +248,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       const f = await framedLength(w, at, inStep)
       if (f > 0) {
         const bytes = w.view(at, f).slice()
-        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode }), framed: true }
+        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode, maxPixels }), framed: true }
         at += f
         inStep = true
         continue
@@ -267,7 +270,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       const framed = plausibleLength(w, at)
       const end = framed > 0 && at + framed <= q ? at + framed : q
       const bytes = w.view(at, end - at).slice()
-      const inspection = inspectPacket(bytes, { decode })
+      const inspection = inspectPacket(bytes, { decode, maxPixels })
       if (inspection.ok) {
         // Cannot happen (validLength failed), but never report a bad span as good.
         inspection.ok = false

@@ -9,6 +9,7 @@ import { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
 import { MIN_DECISION_BITS } from '../entropy/bitModels'
 import { decodeLatents, encodeLatents, newLatentModels } from '../entropy/latentCoder'
 import { decodeCaption, encodeCaption } from '../entropy/captionCoder'
+import { checkPixelLimit } from './limits'
 import type { BitsBreakdown, DecodedGscPacket, GscPayload } from './types'
 
 export type { CaptionMode, GscHeader, TransmittedDetection, GscPayload, DecodedGscPacket, BitsBreakdown, PacketInspection } from './types'
@@ -82,7 +83,13 @@ export function storedCrc(bytes: Uint8Array): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - CRC_OCTETS, false)
 }
 
-export function decodeGscPacket(bytes: Uint8Array): DecodedGscPacket {
+export interface PacketDecodeOptions {
+  /** A station's pixel limit (limits.ts, docs/bitstream.md 4.1), checked on the header before the latents are
+   *  allocated; default none beyond the wire caps (an encoder checking its own packet). */
+  maxPixels?: number
+}
+
+export function decodeGscPacket(bytes: Uint8Array, opts: PacketDecodeOptions = {}): DecodedGscPacket {
   if (!(bytes instanceof Uint8Array)) throw new GscError('packet must be bytes')
   const primary = checkFraming(bytes)
   const stored = storedCrc(bytes)
@@ -93,14 +100,14 @@ export function decodeGscPacket(bytes: Uint8Array): DecodedGscPacket {
     throw new GscError(`CRC mismatch: stored ${hex(stored)}, computed ${hex(computed)}${hint}`)
   }
   try {
-    return decodeBody(bytes, primary)
+    return decodeBody(bytes, primary, opts.maxPixels)
   } catch (e) {
     if (isGscError(e)) throw e
     throw new GscError(`corrupt packet: ${describeError(e)}`)
   }
 }
 
-function decodeBody(bytes: Uint8Array, primary: PrimaryHeader): DecodedGscPacket {
+function decodeBody(bytes: Uint8Array, primary: PrimaryHeader, maxPixels: number | undefined): DecodedGscPacket {
   const end = bytes.length - CRC_OCTETS
   const { header, next } = readHeader(bytes, PRIMARY_HEADER_OCTETS, end)
   const { h: lh, w: lw } = latentShape(header.width, header.height)
@@ -109,6 +116,7 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader): DecodedGscPacket
   // octets cannot hold more than this many latents: refuse absurd sizes before allocating.
   const maxLatents = Math.floor(((end - next + 24) * 8) / MIN_DECISION_BITS)
   if (C * lh * lw > maxLatents) throw new GscError(`corrupt packet: header claims ${C}x${lh}x${lw} latents, more than its ${end - next}-octet payload can hold`)
+  if (maxPixels !== undefined) checkPixelLimit(header, maxPixels)
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
   const lm = newLatentModels()

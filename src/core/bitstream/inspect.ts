@@ -6,6 +6,7 @@ import { PRIMARY_HEADER_OCTETS, readPrimaryHeader } from './ccsds'
 import { CRC_OCTETS, checkFraming, decodeGscPacket, hex, storedCrc } from './gscPacket'
 import { readHeader } from './gscHeader'
 import type { PacketInspection } from './types'
+import { DEFAULT_MAX_PIXELS } from './limits'
 
 export interface InspectOptions {
   /**
@@ -13,6 +14,9 @@ export interface InspectOptions {
    * true (default): also decode caption, latents and detections, and report the bits breakdown.
    */
   decode?: boolean
+  /** With decode: the station's pixel limit (default 2048 x 2048, docs/bitstream.md 4.1): a packet announcing a
+   *  larger image is reported with the limit's line and its payload is not decoded. */
+  maxPixels?: number
 }
 
 export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): PacketInspection {
@@ -35,7 +39,7 @@ export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): Pac
       r.ok = true
       return r
     }
-    const d = decodeGscPacket(bytes)
+    const d = decodeGscPacket(bytes, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS })
     r.header = d.header
     r.caption = d.caption
     r.detections = d.detections.length

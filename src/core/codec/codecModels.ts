@@ -127,7 +127,22 @@ export async function loadFlowModels(opts: LoadCodecModelsOptions = {}): Promise
   return m
 }
 
-async function single(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Float32Array> {
+/**
+ * Decodes of images over this many pixels run on sessions of their own, released when the decode ends
+ * (sizedForImage). onnxruntime's CPU memory arena keeps the largest run's memory for the session's life, so one
+ * large decode on the cached sessions would leave its gigabytes held by an idle station; up to this size (Kodak
+ * 768x512, KITTI 1242x375) the cached sessions' arenas make repeated decodes fast. Measured in docs/bench/decode-memory.md.
+ */
+export const ARENA_KEEP_PIXELS = 1024 * 512
+
+/** One model of a set: a session for names, and the session a run uses (the same one, or a decode's own). */
+interface RoleSessions {
+  session: ort.InferenceSession
+  forRun(): Promise<ort.InferenceSession>
+}
+
+async function single(model: RoleSessions, feeds: Record<string, ort.Tensor>): Promise<Float32Array> {
+  const session = await model.forRun()
   const out = await session.run(feeds)
   const t = out[session.outputNames[0]]
   const data = t.data as Float32Array
@@ -154,12 +169,16 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
     for (const named of [e.modelId, e.modelSet])
       if (named !== undefined && named !== id) throw new GscError(`model set ${id}: manifest entry '${set.models[role]}' says it belongs to model set ${String(named)}`, 'ENOMODEL')
   }
-  const open = async (role: string) => {
+  const openSession = async (role: string, fresh: boolean) => {
     try {
-      return await openModel(set.models[role], { executionProvider: ep, dir })
+      return await openModel(set.models[role], { executionProvider: ep, dir, fresh })
     } catch (e) {
       throw e instanceof GscError ? new GscError(`model set ${id}: ${describeError(e)}`, e.code) : e
     }
+  }
+  const open = async (role: string): Promise<RoleSessions> => {
+    const session = await openSession(role, false)
+    return { session, forRun: () => Promise.resolve(session) }
   }
   const files = Object.fromEntries(roles.map((role) => [role, { id: set.models[role], file: entry(role).file, sha256: entry(role).sha256 }]))
   const encoderEntry = entry('caption_encoder')
@@ -174,11 +193,34 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
     return single(captionEncoder, { tokens: new ort.Tensor('int64', ids, [1, L]), mask: new ort.Tensor('float32', mask, [1, L]) })
   }
   const common = { executionProvider: ep, modelId: id, dir, files, captionDim, embedCaption }
-  return kind === 'dct-flow' ? openDctFlow(set, entry, open, common) : openLearned(set, entry, open, common)
+  const build = (opener: Opener) => (kind === 'dct-flow' ? openDctFlow(set, entry, opener, common) : openLearned(set, entry, opener, common))
+  const models = await build(open)
+  // The same set on sessions of one decode's own, each opened on its first run (a decode never runs g_a).
+  sized.set(models, async () => {
+    const opened = new Map<string, Promise<ort.InferenceSession>>()
+    const own = await build(async (role) => {
+      const { session } = await open(role)
+      return {
+        session,
+        forRun: () => {
+          let mine = opened.get(role)
+          if (!mine) opened.set(role, (mine = openSession(role, true)))
+          return mine
+        }
+      }
+    })
+    const release = async () => {
+      const all = [...opened.values()]
+      opened.clear()
+      for (const p of all) await (await p.catch(() => null))?.release()
+    }
+    return { models: own, release }
+  })
+  return models
 }
 
 type Common = Pick<CodecModelsBase, 'executionProvider' | 'modelId' | 'dir' | 'files' | 'captionDim' | 'embedCaption'>
-type Opener = (role: string) => Promise<ort.InferenceSession>
+type Opener = (role: string) => Promise<RoleSessions>
 
 const PLANES: Record<string, number> = { Y: 0, Cb: 1, Cr: 2 }
 
@@ -224,8 +266,8 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     layout,
     latentScale,
     scoreChannels: (latent, structure) => scoreChannelPatterns(latent, patterns, latentScale, structure),
-    analysis: (planar, H, W) => single(ga, { [ga.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
-    synthesis: (latent, h, w) => single(gs, { [gs.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
+    analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
+    synthesis: (latent, h, w) => single(gs, { [gs.session.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
       single(prior, {
         caption: new ort.Tensor('float32', caption, [1, captionDim]),
@@ -287,7 +329,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     headerSteps: 0,
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
     scoreChannels: (latent, structure) => scoreChannelPatterns(latent, patterns, latentScale, structure),
-    analysis: (planar, H, W) => single(ga, { [ga.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
+    analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {
         y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
@@ -297,6 +339,21 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
         noise: new ort.Tensor('float32', noise, [1, noiseChannels, h, w])
       })
   }
+}
+
+/** A set sized for one decode; release() closes the sessions it opened so far (a later run opens new ones). */
+type Sized<M extends CodecModels> = { models: M; release(): Promise<void> }
+const sized = new WeakMap<CodecModels, () => Promise<Sized<CodecModels>>>()
+
+/**
+ * The set to decode an image of `pixels` with: the set itself up to ARENA_KEEP_PIXELS; above it the same set on
+ * sessions of this decode's own, which release() closes so their arenas' memory goes back (call it when done, and
+ * between samples: an arena that serves several runs of this size grows past one run's need).
+ */
+export async function sizedForImage<M extends CodecModels>(models: M, pixels: number): Promise<Sized<M>> {
+  const own = sized.get(models)
+  if (pixels <= ARENA_KEEP_PIXELS || !own) return { models, release: async () => {} }
+  return (await own()) as Sized<M>
 }
 
 /** Drops cached sessions (tests, or after the models on disk changed). */

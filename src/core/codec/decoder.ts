@@ -6,11 +6,12 @@
 //   step and Gaussian noise from the seed.
 import { decodeGscPacket, type BitsBreakdown, type DecodedGscPacket, type GscHeader, type PrimaryHeader, type TransmittedDetection } from '../bitstream/gscPacket'
 import { GscError } from '../util/errors'
+import { checkFlowStepLimit, checkPixelLimit, decodeLimits, decodedPixels, type DecodeLimits } from '../bitstream/limits'
 import { cropImage, fromPlanarFloat, type RgbImage } from '../util/image'
 import { LATENT_FACTOR, type ChannelBasis } from './channelSelection'
 import { resolve } from 'node:path'
 import { loadManifest, modelSetsOf, defaultModelsDir } from '../models/manifest'
-import { loadCodecModels, type CodecModels, type DctFlowModels, type ExecutionProvider, type LearnedGenerativeModels } from './codecModels'
+import { loadCodecModels, sizedForImage, type CodecModels, type DctFlowModels, type ExecutionProvider, type LearnedGenerativeModels } from './codecModels'
 import { sampleFlow, throwIfAborted } from './flowSampler'
 import { gaussianNoise32 } from './prng'
 import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
@@ -46,6 +47,10 @@ export interface DecodeOptions {
   onProgress?(p: CodecProgress): void
   executionProvider?: ExecutionProvider
   modelsDir?: string
+  /** The station's decode limits (docs/bitstream.md 4.1), checked on the header before anything the image size
+   *  depends on is allocated: decodePacket applies the defaults (2048 x 2048 pixels, 64 flow steps) to what is not
+   *  given; regenerate checks only limits it is given (an encoder regenerating its own packet). */
+  limits?: Partial<DecodeLimits>
   /** Also return the first sample's latent (320 x h x w), e.g. to check transmitted channels: set 1 the flow's
    *  final latent, set 3 the decoder's latent input (dequantised transmitted channels, zeros elsewhere). */
   returnLatent?: boolean
@@ -81,9 +86,11 @@ export interface DecodeResult {
 /** Decodes and validates the packet, then regenerates the image. Any packet error is a GscError; no image is produced. */
 export async function decodePacket(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodeResult> {
   const t0 = performance.now()
-  const packet = decodeGscPacket(bytes)
+  const limits = decodeLimits(opts.limits)
+  // The pixel limit is checked on the header, before the latents are allocated or any model is opened.
+  const packet = decodeGscPacket(bytes, { maxPixels: limits.maxPixels })
   const models = await modelsForPacket(packet.header.modelId, opts)
-  return regenerate(packet, models, opts, t0)
+  return regenerate(packet, models, { ...opts, limits }, t0)
 }
 
 /** The model set a packet names; one line naming the set and the directory when it is not installed. */
@@ -109,18 +116,29 @@ function checkCompatible(h: GscHeader, models: CodecModels): void {
 export async function regenerate(packet: DecodedGscPacket, models: CodecModels, opts: DecodeOptions = {}, t0 = performance.now()): Promise<DecodeResult> {
   const h = packet.header
   checkCompatible(h, models)
+  if (opts.limits?.maxPixels !== undefined) checkPixelLimit(h, opts.limits.maxPixels)
   const samples = opts.samples ?? 1
   if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) throw new GscError(`--samples must be 1..${MAX_SAMPLES}, got ${samples}`)
   const baseSeed = opts.seed ?? h.seed
   if (!Number.isInteger(baseSeed) || baseSeed < 0 || baseSeed > 0xffffffff) throw new GscError(`--seed must be 0..4294967295, got ${baseSeed}`)
-  return models.kind === 'dct-flow' ? regenerateFlow(packet, models, opts, samples, baseSeed, t0) : regenerateOnePass(packet, models, opts, samples, baseSeed, t0)
+  // A large image decodes on sessions of its own, closed when it ends, so its memory goes back (codecModels.ts).
+  const sized = await sizedForImage(models, decodedPixels(h))
+  try {
+    const m = sized.models
+    const endSample = sized.release // sessions of a large decode are renewed for each sample
+    return m.kind === 'dct-flow' ? await regenerateFlow(packet, m, opts, samples, baseSeed, t0, endSample) : await regenerateOnePass(packet, m, opts, samples, baseSeed, t0, endSample)
+  } finally {
+    await sized.release()
+  }
 }
 
 /** Set 1: rectified flow around the prior's estimate, then g_s (the path every set-1 packet has always taken). */
-async function regenerateFlow(packet: DecodedGscPacket, models: DctFlowModels, opts: DecodeOptions, samples: number, baseSeed: number, t0: number): Promise<DecodeResult> {
+async function regenerateFlow(packet: DecodedGscPacket, models: DctFlowModels, opts: DecodeOptions, samples: number, baseSeed: number, t0: number, endSample: () => Promise<void>): Promise<DecodeResult> {
   const h = packet.header
   const steps = opts.steps ?? opts.defaultFlowSteps ?? (h.steps > 0 ? h.steps : models.recommendedSteps)
   if (!Number.isInteger(steps) || steps < 0 || steps > 4096) throw new GscError(`--steps must be 0..4096, got ${steps}`)
+  if (opts.limits?.maxFlowSteps !== undefined)
+    checkFlowStepLimit(steps, opts.steps !== undefined ? 'option' : opts.defaultFlowSteps !== undefined ? 'setting' : h.steps > 0 ? 'packet' : 'model', opts.limits.maxFlowSteps)
   const temperature = opts.temperature ?? (samples >= 2 ? 1 : models.recommendedTemperature)
   if (!(temperature >= 0 && temperature <= 2)) throw new GscError(`--temperature must be 0..2, got ${temperature}`)
   const holdBelowFrequency = opts.holdBelowFrequency ?? models.recommendedHoldBelow
@@ -205,6 +223,7 @@ async function regenerateFlow(packet: DecodedGscPacket, models: DctFlowModels, o
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`g_s returned ${planar.length} values for a ${lh}x${lw} latent`)
     const full = fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR)
     images.push(cropImage(full, h.width, h.height))
+    await endSample()
     opts.onProgress?.({ stage: 'generate', done: (k + 1) * (steps + 1), total })
   }
   timings.generateMs = genMs
@@ -258,7 +277,15 @@ function finish(
  * Set 3: one decoder run per sample on the transmitted channels (dequantised, q * step, zeros elsewhere), their
  * mask, the caption embedding, log2 of the step and standard Gaussian noise from seed + k; clamped and cropped.
  */
-async function regenerateOnePass(packet: DecodedGscPacket, models: LearnedGenerativeModels, opts: DecodeOptions, samples: number, baseSeed: number, t0: number): Promise<DecodeResult> {
+async function regenerateOnePass(
+  packet: DecodedGscPacket,
+  models: LearnedGenerativeModels,
+  opts: DecodeOptions,
+  samples: number,
+  baseSeed: number,
+  t0: number,
+  endSample: () => Promise<void>
+): Promise<DecodeResult> {
   const h = packet.header
   const flowOnly = [
     opts.steps !== undefined && '--steps',
@@ -293,6 +320,7 @@ async function regenerateOnePass(packet: DecodedGscPacket, models: LearnedGenera
     const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
     images.push(cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height))
+    await endSample()
     opts.onProgress?.({ stage: 'generate', done: k + 1, total: samples })
   }
   throwIfAborted(opts.signal)

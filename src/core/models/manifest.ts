@@ -47,6 +47,9 @@ export type ExecutionProvider = 'cpu' | 'cuda'
 export interface OpenModelOptions {
   executionProvider?: ExecutionProvider
   dir?: string
+  /** A new session of its own, not cached, which the caller releases: onnxruntime's CPU memory arena keeps the
+   *  largest run's memory for the session's life, so a run on a large image gets a session that goes with it. */
+  fresh?: boolean
 }
 
 /** resources/models: $GSC_MODELS_DIR if set, else found by walking up from this file, then from cwd. */
@@ -212,7 +215,7 @@ export async function openModel(id: string, opts: OpenModelOptions = {}): Promis
   const provider = opts.executionProvider ?? 'cpu'
   const e = modelEntry(id, dir)
   const key = `${dir}|${id}|${provider}|${e.sha256}`
-  const cached = sessions.get(key)
+  const cached = opts.fresh ? undefined : sessions.get(key)
   if (cached) return cached
   const v = verifyModel(id, dir)
   if (!v.ok) throw new GscError(v.error ?? `model '${id}' failed verification`, 'EMODELHASH')
@@ -225,12 +228,12 @@ export async function openModel(id: string, opts: OpenModelOptions = {}): Promis
         graphOptimizationLevel: 'all'
       })
     } catch (err) {
-      sessions.delete(key)
+      if (!opts.fresh) sessions.delete(key)
       const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''
       throw new GscError(`cannot load model '${id}' with the ${provider} provider: ${describeError(err)}${hint}`, 'ENOMODEL')
     }
   })()
-  sessions.set(key, p)
+  if (!opts.fresh) sessions.set(key, p)
   return p
 }
 

@@ -13,6 +13,7 @@ import { BASELINES, type BaselineId } from '../baselines/codecs'
 import { fitToSize, type FitResult } from '../baselines/fitToSize'
 import { GscError, describeError } from '../util/errors'
 import { performance } from 'node:perf_hooks'
+import type { DecodeLimits } from '../bitstream/limits'
 import type { RgbImage } from '../util/image'
 
 export type PacketLogLike = PacketLog
@@ -27,6 +28,8 @@ export interface DecodeOptionsLike {
   signal?: AbortSignal
   executionProvider?: 'cpu' | 'cuda'
   modelsDir?: string
+  /** The station's decode limits in force (docs/bitstream.md 4.1). */
+  limits?: Partial<DecodeLimits>
   onProgress?(p: CodecProgress): void
 }
 

@@ -31,6 +31,7 @@ import { DEFAULT_BASELINE, PromiseCache, fitBaseline } from './baselineCompare'
 import { modelSetStatus } from '../models/manifest'
 import { inspectPacket } from '../bitstream/inspect'
 import type { RgbImage } from '../util/image'
+import { checkPixelLimit, decodeLimits, type DecodeLimits } from '../bitstream/limits'
 
 export interface ServiceOptions {
   dbFile: string
@@ -39,8 +40,12 @@ export interface ServiceOptions {
   workDir?: string
   modelsDir?: string
   /** Limits on what clients may do (defaults in uploads.ts and clientLog.ts; docs/serve.md). */
-  limits?: { uploads?: Partial<UploadLimits>; clientLog?: Partial<ClientLogLimits> }
+  limits?: { uploads?: Partial<UploadLimits>; clientLog?: Partial<ClientLogLimits>; decode?: Partial<DecodeLimits> }
 }
+
+/** Reconstructions kept for the Image view and comparisons: at most this many, and this many bytes of images. */
+const DECODE_CACHE_ENTRIES = 24
+const DECODE_CACHE_BYTES = 64 * 1024 * 1024
 
 /** Who made a call: one id per connection (`gsc serve`), LOCAL_CLIENT where there is one window. */
 export interface CallContext {
@@ -74,6 +79,8 @@ export class EngineService {
   private lastEmittedId = 0
   private detector: Promise<Detector> | null = null
   private decodes = new Map<number, CachedDecode>()
+  /** The front door's decode limits (gsc serve --max-pixels, --max-flow-steps): settings may only lower them. */
+  private decodeCeiling: DecodeLimits
   /** Attached originals at the packet's size, and baseline fits per (packet, original, codec). */
   private originals = new PromiseCache<{ image: RgbImage; url: string }>(8)
   private baselineFits = new PromiseCache<BaselineFit>(48)
@@ -88,6 +95,7 @@ export class EngineService {
       this.addEvent('watch', 'upload', `upload of ${d.name} dropped (${d.reason}) after ${formatBytes(d.received)} of ${formatBytes(d.size)}; its file was removed`)
     )
     this.clientLog = new ClientLogLimiter(opts.limits?.clientLog)
+    this.decodeCeiling = decodeLimits(opts.limits?.decode)
     this.ui = new UiStore(path.join(work, 'interface.sqlite'))
     this.jobs = new JobRegistry((j) => this.emit('job', j))
     this.events.setMaxListeners(100)
@@ -303,7 +311,7 @@ export class EngineService {
   private transmittedBoxes(raw: Uint8Array, decodeGsc: Awaited<ReturnType<typeof parts.loadPacketDecoder>>): TransmittedBox[] {
     if (!decodeGsc) return []
     try {
-      return decodeGsc(raw).detections.map((d) => ({ classId: d.classId, className: cocoName(d.classId), score: d.score, box: d.box }))
+      return decodeGsc(raw, { maxPixels: this.limits().maxPixels }).detections.map((d) => ({ classId: d.classId, className: cocoName(d.classId), score: d.score, box: d.box }))
     } catch {
       return []
     }
@@ -312,13 +320,13 @@ export class EngineService {
   private async detail(id: number): Promise<PacketDetail> {
     const r = this.record(id)
     const inspect = await parts.loadInspector()
-    const ins = inspect ? inspect(r.raw) : null
+    const ins = inspect ? inspect(r.raw, { maxPixels: this.limits().maxPixels }) : null
     const decodeGsc = await parts.loadPacketDecoder()
     const hex = Buffer.from(r.raw.subarray(0, 48)).toString('hex').replace(/(..)/g, '$1 ').trim()
     let caption = r.caption
     if (caption === null && r.status === 'ok' && decodeGsc) {
       try {
-        caption = decodeGsc(r.raw).caption
+        caption = decodeGsc(r.raw, { maxPixels: this.limits().maxPixels }).caption
       } catch {
         /* shown as no caption */
       }
@@ -338,7 +346,14 @@ export class EngineService {
   }
 
   private settings(): ResultOf<'getSettings'> {
-    return { ...this.ui.getSettings(), imageApids: this.log.imageApids() }
+    return { ...this.ui.getSettings(), imageApids: this.log.imageApids(), decodeLimits: this.limits() }
+  }
+
+  /** The decode limits in force: the station's settings, which can only lower the front door's (docs/bitstream.md 4.1). */
+  private limits(): DecodeLimits {
+    const s = this.ui.getSettings()
+    const c = this.decodeCeiling
+    return { maxPixels: Math.min(s.maxPixels ?? c.maxPixels, c.maxPixels), maxFlowSteps: Math.min(s.maxFlowSteps ?? c.maxFlowSteps, c.maxFlowSteps) }
   }
 
   // ---- reconstruction ----
@@ -362,6 +377,9 @@ export class EngineService {
     const decode = await parts.loadDecoder()
     if (!decode) throw new GscError('the decoder (src/core/codec/decoder) is not available in this build')
     const settings = this.ui.getSettings()
+    const limits = this.limits()
+    // Refused here in one line, before a job starts; the worker checks again before it allocates anything.
+    if (r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, limits.maxPixels)
     const { done } = this.jobs.start('decode', `decode packet ${a.id}`, async (job) => {
       const t0 = Date.now()
       job.progress(0, 3, 'regenerating')
@@ -374,6 +392,7 @@ export class EngineService {
         signal: job.signal,
         executionProvider: settings.executionProvider,
         modelsDir: this.opts.modelsDir,
+        limits,
         onProgress: (p) => job.progress(p.done / Math.max(1, p.total), 3, `${p.stage} ${p.done}/${p.total}`)
       })
       const decodeMs = Date.now() - t0
@@ -414,8 +433,7 @@ export class EngineService {
         notes
       }
       job.progress(3, 3, 'done')
-      this.decodes.set(a.id, { rec, image: res.image })
-      if (this.decodes.size > 24) this.decodes.delete(this.decodes.keys().next().value!)
+      this.keepDecode(a.id, { rec, image: res.image })
       return rec
     })
     try {
@@ -426,10 +444,27 @@ export class EngineService {
     }
   }
 
+  /** Keeps a reconstruction, dropping the oldest beyond DECODE_CACHE_ENTRIES or DECODE_CACHE_BYTES (a large decode
+   *  must not stay held by an idle station; one over the byte bound alone is not kept). */
+  private keepDecode(id: number, d: CachedDecode): void {
+    const bytes = (x: CachedDecode) => x.image.data.length + x.rec.image.length + (x.rec.uncertainty?.length ?? 0)
+    this.decodes.delete(id)
+    this.decodes.set(id, d)
+    let total = 0
+    for (const x of this.decodes.values()) total += bytes(x)
+    while (this.decodes.size > DECODE_CACHE_ENTRIES || (total > DECODE_CACHE_BYTES && this.decodes.size > 0)) {
+      const [oldest, x] = this.decodes.entries().next().value!
+      this.decodes.delete(oldest)
+      total -= bytes(x)
+    }
+  }
+
   /** The original beside the reconstruction and one baseline codec at the packet's bytes (fits cached per codec). */
   private async compare(id: number, codec: BaselineCodecId = DEFAULT_BASELINE): Promise<Comparison> {
     const r = this.record(id)
     const orig = this.ui.getOriginal(r.sha256)
+    // The original is scaled to the packet's size: not for a packet over the pixel limit.
+    if (orig && r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, this.limits().maxPixels)
     if (!orig) return { packetId: id, original: null, baseline: null, metrics: null, note: 'no original attached: attach the image file to compare (rehearsal replay)' }
     // A re-attached original is a new key, so nothing fitted to the old one is shown.
     const key = `${id}:${createHash('sha256').update(orig.bytes).digest('hex')}`
@@ -557,7 +592,7 @@ export class EngineService {
     for (const r of rows) {
       if (!r.channels) continue
       const rec = this.log.get(r.id)
-      const bits = rec ? inspectPacket(rec.raw).bits : undefined
+      const bits = rec ? inspectPacket(rec.raw, { maxPixels: this.limits().maxPixels }).bits : undefined
       // Without a breakdown assume the latents take 60% of the packet.
       const latentBits = bits?.latents ?? Math.round(r.octets * 8 * 0.6)
       const dec = this.decodes.get(r.id)?.rec.agreement
@@ -690,6 +725,11 @@ export class EngineService {
     setSettings: async (a) => {
       const before = this.ui.getSettings()
       const { imageApids, ...ui } = a
+      const c = this.decodeCeiling
+      if (ui.maxPixels != null && ui.maxPixels > c.maxPixels)
+        throw new GscError(`maxPixels ${ui.maxPixels} is above this station's limit of ${c.maxPixels} pixels (set where it starts: gsc serve --max-pixels); a setting can only lower it`)
+      if (ui.maxFlowSteps != null && ui.maxFlowSteps > c.maxFlowSteps)
+        throw new GscError(`maxFlowSteps ${ui.maxFlowSteps} is above this station's limit of ${c.maxFlowSteps} flow steps (set where it starts: gsc serve --max-flow-steps); a setting can only lower it`)
       const s = this.ui.setSettings(ui)
       if (before.executionProvider !== s.executionProvider) this.detector = null
       if (imageApids !== undefined && JSON.stringify(imageApids) !== JSON.stringify(this.log.imageApids())) {

@@ -6,10 +6,11 @@ import type { Settings, Severity } from '../../shared/api'
 
 export const SEVERITY_ORDER: Severity[] = ['debug', 'info', 'watch', 'warning', 'distress', 'critical']
 
-/** The interface's own settings (the image-APID setting lives in the packet log: every front door classifies alike). */
-export type UiSettings = Omit<Settings, 'imageApids'>
+/** The interface's own settings (the image-APID setting lives in the packet log: every front door classifies alike;
+ *  the decode limits in force are computed by the engine from these and its front door's). */
+export type UiSettings = Omit<Settings, 'imageApids' | 'decodeLimits'>
 
-export const DEFAULT_SETTINGS: UiSettings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: null }
+export const DEFAULT_SETTINGS: UiSettings = { executionProvider: 'cpu', captionerUrl: '', captionerModel: '', decodeSteps: null, maxPixels: null, maxFlowSteps: null }
 
 export class UiStore {
   private db: Database.Database

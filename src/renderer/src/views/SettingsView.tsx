@@ -110,6 +110,25 @@ export function SettingsView() {
                 onChange={(v) => save({ decodeSteps: typeof v === 'number' ? v : null })}
                 w={320}
               />
+              <NumberInput
+                label="Largest image decoded (pixels)"
+                description={`Packets announcing more (width x height) are kept but refused by the decoder. Empty: the engine's limit, ${settings.decodeLimits.maxPixels.toLocaleString('en-US')} now; this can only lower the limit gsc serve --max-pixels set.`}
+                placeholder={settings.decodeLimits.maxPixels.toLocaleString('en-US')}
+                min={1}
+                value={settings.maxPixels ?? ''}
+                onChange={(v) => save({ maxPixels: typeof v === 'number' ? v : null })}
+                w={320}
+                data-testid="setting-max-pixels"
+              />
+              <NumberInput
+                label="Most flow steps per decode"
+                description={`A packet or request for more is refused. Empty: the engine's limit, ${settings.decodeLimits.maxFlowSteps} now.`}
+                placeholder={String(settings.decodeLimits.maxFlowSteps)}
+                min={0}
+                value={settings.maxFlowSteps ?? ''}
+                onChange={(v) => save({ maxFlowSteps: typeof v === 'number' ? v : null })}
+                w={320}
+              />
               <TextInput
                 label="Captioner endpoint (OpenAI-compatible, optional)"
                 description="Kept for the sender side: the station decodes captions from packets and captions nothing itself. Encode with gsc encode --captioner <url> --model <name>."
