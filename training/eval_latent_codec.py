@@ -21,8 +21,6 @@ from train_latent_codec import CKPT, build
 
 # steps the wire's step rule picks for a 768x512 photo at each C (a typical choice; the bench uses the real rule)
 STEP_FOR_C = {1: 32, 2: 32, 4: 32, 8: 48, 16: 48}
-import os as _os
-if _os.environ.get("EVAL_STEP"): STEP_FOR_C = {c: float(_os.environ["EVAL_STEP"]) for c in STEP_FOR_C}
 
 
 def main():
@@ -31,10 +29,12 @@ def main():
     ap.add_argument('--ckpt')
     ap.add_argument('--out', default='/tmp/v3_eval')
     ap.add_argument('--caption', default='')
+    ap.add_argument('--step', type=float, help='one quantisation step for every C instead of STEP_FOR_C')
     ap.add_argument('images', nargs='+')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
+    steps = {c: a.step for c in STEP_FOR_C} if a.step else STEP_FOR_C
     torch.set_num_threads(1)
     ck = torch.load(a.ckpt or os.path.join(common.run_dir(full), CKPT), map_location='cpu')
     nets = build(cfg)
@@ -56,7 +56,7 @@ def main():
             g = torch.Generator().manual_seed(0)
             noise = torch.randn(1, NOISE_CHANNELS, *y.shape[-2:], generator=g)
             panels = [x]
-            for c, step in STEP_FOR_C.items():
+            for c, step in steps.items():
                 mask = top_masks(scores, torch.tensor([c]))
                 q = torch.sign(y) * torch.floor(y.abs() / step + 0.5) * step * mask.view(1, -1, 1, 1)
                 xh = nets['decoder'](q, mask, cap, torch.tensor([float(np.log2(step))]), noise).clamp(0, 1)
@@ -70,7 +70,7 @@ def main():
                     panels.append(xq)
             sheet = torch.cat(panels, dim=-1)[0].permute(1, 2, 0).numpy()
             Image.fromarray((sheet * 255).round().astype(np.uint8)).save(os.path.join(a.out, os.path.splitext(os.path.basename(path))[0] + f"_s{ck['step']}.png"))
-    for c in STEP_FOR_C:
+    for c in steps:
         r = [x for x in rows if x['C'] == c]
         print(f"C={c}: " + ', '.join(f"{k} {np.mean([x[k] for x in r]):.3f}" for k in ('psnr', 'msssim', 'ciede2000', 'blockiness')))
 

@@ -87,13 +87,10 @@ def quantise_ste(y, step):
 
 
 def build(cfg):
-    nets = {
-        'g_a': Analysis(cfg), 'preview': Preview(), 'caption': CaptionEncoder(cfg), 'decoder': Decoder(cfg),
-    }
-    return nets
+    return {'g_a': Analysis(cfg), 'preview': Preview(), 'caption': CaptionEncoder(cfg), 'decoder': Decoder(cfg)}
 
 
-def conditions(cfg, y, scores, rng, dev):
+def conditions(cfg, scores, rng, dev):
     """Per-sample masks (rule's top-C or random C), steps."""
     B, K = scores.shape
     c = torch.from_numpy(rng.choice(cfg['c_choices'], size=B, p=cfg['c_probs'])).to(dev)
@@ -102,7 +99,7 @@ def conditions(cfg, y, scores, rng, dev):
     use_rule = torch.from_numpy(rng.random(B) < cfg['rule_share']).to(dev).view(-1, 1).float()
     mask = rule * use_rule + rand * (1 - use_rule)
     step = torch.from_numpy(rng.choice(cfg['quant_steps'], size=B).astype(np.float32)).to(dev)
-    return mask, step, c
+    return mask, step
 
 
 def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
@@ -110,7 +107,7 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     prev = nets['preview'](y.detach())
     prev_loss = F.mse_loss(prev, F.avg_pool2d(ycc_planes(x), 4))
     scores = channel_scores(y.detach(), x, nets['preview'].patterns())
-    mask, step, c = conditions(cfg, y, scores, rng, dev)
+    mask, step = conditions(cfg, scores, rng, dev)
     y_sel = quantise_ste(y, step) * mask.view(*mask.shape, 1, 1)
     cap = nets['caption'](tokens, tmask)
     keep = has_cap.to(dev).float()
@@ -119,7 +116,7 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     cap = cap * keep.view(-1, 1)
     noise = torch.randn(x.shape[0], NOISE_CHANNELS, *y.shape[-2:], device=dev)
     x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
-    return x_hat, prev_loss, c
+    return x_hat, prev_loss
 
 
 def lr_at(cfg, step, total):
@@ -263,7 +260,7 @@ def main():
             g['lr'] = lr_at(cfg, step, total)
         x, tokens, tmask, has_cap = data.sample(rng, cfg['batch'])
         x, tokens, tmask = x.to(dev), tokens.to(dev), tmask.to(dev)
-        x_hat, prev_loss, _ = forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev)
+        x_hat, prev_loss = forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev)
         terms = {
             'l1': (x_hat - x).abs().mean(),
             'msssim': 1 - msssim(x_hat.clamp(0, 1), x).mean(),
