@@ -1,18 +1,24 @@
-import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { brotliCompressSync, constants } from 'node:zlib'
 import { RangeDecoder, RangeEncoder } from '../../src/core/entropy/rangeCoder'
 import { decodeCaption, encodeCaption, type CaptionMode } from '../../src/core/entropy/captionCoder'
-import { staticTextModel } from '../../src/core/entropy/textModel'
 import { serializeModel } from '../../src/core/entropy/textModelFormat'
-import { CAPTION_MODEL_SHA256 } from '../../src/core/entropy/captionModelData'
+import { CAPTION_TEXT_MODEL_ID, loadCaptionTextModel } from '../../src/core/entropy/captionModelFile'
+import { defaultModelsDir, modelEntry } from '../../src/core/models/manifest'
+import { GscError } from '../../src/core/util/errors'
 import { syntheticCaptions } from '../../src/core/entropy/training/syntheticCaptions'
 import { prng } from './bitstreamFixtures'
 
 const testCaptions = readFileSync(new URL('../fixtures/captions.txt', import.meta.url), 'utf8')
   .split('\n')
   .filter((l) => l.trim() && !l.startsWith('#'))
+
+/** SHA-256 of the static tables that GSC format version 1 codes captions with (docs/bitstream.md). */
+const FORMAT_1_CAPTION_MODEL_SHA256 = '590324869d74e2bbe33676ef59d0504aea8614af23c6d5617028f8217595b621'
 
 function codedOctets(mode: CaptionMode, text: string): number {
   const enc = new RangeEncoder()
@@ -68,7 +74,56 @@ describe('caption coder', () => {
   })
 
   it('the shipped model matches its recorded SHA-256 (changing it needs a new format version)', () => {
-    const sha = createHash('sha256').update(serializeModel(staticTextModel())).digest('hex')
-    expect(sha).toBe(CAPTION_MODEL_SHA256)
+    const sha = createHash('sha256').update(serializeModel(loadCaptionTextModel())).digest('hex')
+    expect(sha).toBe(FORMAT_1_CAPTION_MODEL_SHA256)
+    expect(modelEntry(CAPTION_TEXT_MODEL_ID).sha256).toBe(FORMAT_1_CAPTION_MODEL_SHA256)
+  })
+
+  it('codes captions to the same octets as the model shipped inside src/ did (format version 1)', () => {
+    // Digest measured with the tables still compiled into src/core/entropy/captionModelData.ts (commit 0e38472).
+    const h = createHash('sha256')
+    for (const c of [...testCaptions, '', 'Zürich — naïve café; 日本語 🚀', '\u0000\u0001\u007f']) {
+      const enc = new RangeEncoder()
+      encodeCaption(enc, 'static', c)
+      h.update(enc.finish())
+    }
+    expect(h.digest('hex')).toBe('ddc5fee5f30d6dffda866ed1dcd47d25151c7397e014ad5cb30d166cff90085b')
+  })
+})
+
+describe('caption model asset', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'gsc-caption-model-'))
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+  const shipped = defaultModelsDir()
+  const file = modelEntry(CAPTION_TEXT_MODEL_ID).file
+
+  /** A models folder holding the shipped manifest and the caption model's bytes, changed by `edit`. */
+  function modelsDirWith(name: string, edit?: (b: Buffer) => Buffer): string {
+    const d = join(tmp, name)
+    mkdirSync(d, { recursive: true })
+    copyFileSync(join(shipped, 'manifest.json'), join(d, 'manifest.json'))
+    if (edit) writeFileSync(join(d, file), edit(readFileSync(join(shipped, file))))
+    return d
+  }
+
+  it('is refused in one line when a byte differs from the manifest hash', () => {
+    const d = modelsDirWith('corrupt', (b) => {
+      b[b.length >> 1] ^= 0x01
+      return b
+    })
+    let err: unknown
+    try {
+      loadCaptionTextModel(d)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(GscError)
+    expect((err as GscError).code).toBe('EMODELHASH')
+    expect((err as Error).message).toMatch(/^static caption model .*caption_text_model\.bin has sha256 [0-9a-f]{12}\.\.\., the manifest expects 590324869d74\.\.\. \(captions would not decode\)$/)
+    expect((err as Error).message).not.toContain('\n')
+  })
+
+  it('is refused when missing, naming the file', () => {
+    expect(() => loadCaptionTextModel(modelsDirWith('missing'))).toThrow(/^static caption model missing: .*caption_text_model\.bin/)
   })
 })

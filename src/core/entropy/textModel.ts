@@ -1,21 +1,14 @@
 // Caption text model for captionMode 'static': PPM (orders K..0, escapes with exclusion, then a
 // uniform order -1 over all 256 octets + end-of-text) whose statistics are the shipped static
 // tables blended with counts adapted on the caption itself. Any UTF-8 round-trips; integer-only.
-import { gunzipSync } from 'node:zlib'
 import { GscError } from '../util/errors'
 import type { RangeDecoder, RangeEncoder } from './rangeCoder'
 import { MAX_TOTAL } from './rangeCoder'
-import { EOT, START, deserializeModel, type StaticTextModel } from './textModelFormat'
-import { CAPTION_MODEL_GZ_BASE64 } from './captionModelData'
+import { EOT, START, type StaticTextModel } from './textModelFormat'
+import { loadCaptionTextModel } from './captionModelFile'
 
 /** Weight of one adaptive (in-caption) observation relative to one static count unit. */
 const ADAPT_WEIGHT = 6
-
-let cached: StaticTextModel | undefined
-export function staticTextModel(): StaticTextModel {
-  if (!cached) cached = deserializeModel(gunzipSync(Buffer.from(CAPTION_MODEL_GZ_BASE64, 'base64')))
-  return cached
-}
 
 /** In-caption counts of one context, symbols kept ascending. */
 interface DynStats {
@@ -190,14 +183,14 @@ function decodeSymbol(dec: RangeDecoder, st: PpmState): number {
 }
 
 /** Codes the octets then end-of-text; returns the ideal code length in bits. */
-export function encodeStaticText(enc: RangeEncoder, octets: Uint8Array, model: StaticTextModel = staticTextModel()): number {
+export function encodeStaticText(enc: RangeEncoder, octets: Uint8Array, model: StaticTextModel = loadCaptionTextModel()): number {
   const st = new PpmState(model)
   for (const b of octets) encodeSymbol(enc, st, b)
   encodeSymbol(enc, st, EOT)
   return st.cost
 }
 
-export function decodeStaticText(dec: RangeDecoder, maxOctets: number, model: StaticTextModel = staticTextModel()): { octets: Uint8Array; cost: number } {
+export function decodeStaticText(dec: RangeDecoder, maxOctets: number, model: StaticTextModel = loadCaptionTextModel()): { octets: Uint8Array; cost: number } {
   const st = new PpmState(model)
   const out: number[] = []
   for (;;) {

@@ -1,5 +1,5 @@
 // The static caption model: PPM context statistics for orders 0..K over UTF-8 octets plus an
-// end-of-text symbol, and its compact serialization (shipped as captionModelData.ts).
+// end-of-text symbol, and its compact serialization (shipped as resources/models/caption_text_model.bin).
 import { GscError } from '../util/errors'
 
 /** Symbol 256 ends a caption. */
