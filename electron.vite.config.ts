@@ -9,7 +9,7 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/index.ts'), engineHost: resolve(__dirname, 'src/main/engineHost.ts') },
+        input: { index: resolve(__dirname, 'src/main/index.ts'), engineHost: resolve(__dirname, 'src/main/utilityProcess/engineHost.ts') },
         output: { format: 'es', entryFileNames: '[name].js' }
       }
     }

@@ -1,6 +1,6 @@
 // CLI plumbing shared by every `gsc` command: argument parsing, --json output, one-line errors, progress.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { GscError, describeError, isGscError } from '../core/util/errors'
+import { GscError, describeError, toWireError } from '../shared/errors'
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>
 
@@ -29,10 +29,12 @@ export interface CommandSpec<R = unknown> {
   format?(result: R): string
 }
 
+const USAGE = 'EUSAGE'
+
 /** Usage mistakes: exit code 2. */
 export class UsageError extends GscError {
   constructor(message: string) {
-    super(message, 'EUSAGE')
+    super(message, USAGE)
   }
 }
 
@@ -139,10 +141,10 @@ export async function runCommand(spec: CommandSpec<any>, argv: string[]): Promis
     else if (result !== undefined) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
     return 0
   } catch (e) {
-    const msg = isGscError(e) ? describeError(e) : `internal error: ${describeError(e)}`
-    process.stderr.write(`gsc: ${msg}\n`)
+    const shown = toWireError(e)
+    process.stderr.write(`gsc: ${shown.message}\n`)
     if (process.env.GSC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`)
-    return e instanceof UsageError ? 2 : 1
+    return shown.code === USAGE ? 2 : 1
   } finally {
     process.off('SIGINT', onSigint)
   }

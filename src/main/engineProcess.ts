@@ -1,22 +1,24 @@
-// Owns the utilityProcess running the engine: forwards calls, relays events, restarts it on failure.
+// Runs in Electron main: owns the utilityProcess running the engine (src/main/utilityProcess/engineHost.ts),
+// forwards calls, relays events, restarts it on failure.
 import { utilityProcess, type UtilityProcess } from 'electron'
 import { EventEmitter } from 'node:events'
+import type { EventName } from '../shared/api'
+import { EVENT_NAMES } from '../shared/protocol'
+import { RpcClient } from '../shared/rpcClient'
+import type { FromEngineHost, ToEngineHost } from './hostMessages'
 
-interface Pending {
-  resolve(v: unknown): void
-  reject(e: Error): void
-}
+type Body<M> = M extends unknown ? Omit<M, 'id'> : never
 
 export class EngineProcess extends EventEmitter {
   private child: UtilityProcess | null = null
   private ready: Promise<void> | null = null
-  private pending = new Map<number, Pending>()
-  private nextId = 1
+  private rpc = new RpcClient()
   private restarts = 0
   private stopping = false
 
   constructor(private entry: string, private env: Record<string, string>) {
     super()
+    for (const name of EVENT_NAMES) this.rpc.events.on(name, (data) => this.emit('event', name, data))
   }
 
   start(): Promise<void> {
@@ -24,45 +26,36 @@ export class EngineProcess extends EventEmitter {
     this.ready = new Promise<void>((resolve, reject) => {
       const child = utilityProcess.fork(this.entry, [], { serviceName: 'GSC engine', env: { ...process.env, ...this.env }, stdio: 'inherit' })
       this.child = child
-      child.on('message', (msg: { id?: number; result?: unknown; error?: { message: string; code: string }; event?: string; data?: unknown; ready?: boolean; fatal?: string }) => {
-        if (msg.ready) {
+      child.on('message', (msg: FromEngineHost) => {
+        if ('ready' in msg) {
           this.restarts = 0
           resolve()
-        } else if (msg.fatal) reject(new Error(msg.fatal))
-        else if (msg.event) this.emit('event', msg.event, msg.data)
-        else if (msg.id !== undefined) {
-          const p = this.pending.get(msg.id)
-          this.pending.delete(msg.id)
-          if (msg.error) p?.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }))
-          else p?.resolve(msg.result)
-        }
+        } else if ('fatal' in msg) reject(new Error(msg.fatal))
+        else this.rpc.receive(msg)
       })
       child.on('exit', (code) => {
         this.child = null
         this.ready = null
-        for (const p of this.pending.values()) p.reject(new Error('the engine stopped; retrying'))
-        this.pending.clear()
+        this.rpc.dropAll('the engine stopped; retrying')
         reject(new Error(`engine exited with code ${code}`))
         if (this.stopping) return
         // Restart with backoff; after repeated failures keep trying slowly rather than give up.
         const delay = Math.min(30_000, 500 * 2 ** this.restarts++)
-        this.emit('event', 'log', { id: 0, at: new Date().toISOString(), severity: 'distress', source: 'engine', message: `engine process exited (code ${code}); restarting in ${delay} ms` })
+        const log: EventName = 'log'
+        this.emit('event', log, { id: 0, at: new Date().toISOString(), severity: 'distress', source: 'engine', message: `engine process exited (code ${code}); restarting in ${delay} ms` })
         setTimeout(() => this.start().catch(() => {}), delay)
       })
     })
     return this.ready
   }
 
-  async send(msg: Record<string, unknown>): Promise<unknown> {
+  async send(body: Body<ToEngineHost>): Promise<unknown> {
     await this.start()
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      this.child!.postMessage({ ...msg, id })
-    })
+    return this.rpc.request((msg) => this.child!.postMessage(msg), body)
   }
 
-  call(method: string, args: unknown): Promise<unknown> {
+  /** One call from the page, as it came: the engine validates it. */
+  call(method: unknown, args: unknown): Promise<unknown> {
     return this.send({ method, args })
   }
 

@@ -1,8 +1,7 @@
-// Electron main: one hardened window, the engine in a utilityProcess, IPC that validates every call.
+// Electron main: one hardened window, the engine in a utilityProcess, IPC that only our own page may use.
 import { app, BrowserWindow, dialog, ipcMain, Menu } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { validateCall } from '../shared/validate'
 import { EngineProcess } from './engineProcess'
 import { buildMenu } from './menu'
 import { WEB_PREFERENCES, hardenWindow, installSessionPolicy } from './security'
@@ -53,11 +52,10 @@ async function openCapture(): Promise<void> {
 app.enableSandbox()
 app.whenReady().then(() => {
   installSessionPolicy()
-  // Only our own page may call the engine; arguments are checked against the shared schemas.
+  // Only our own page may call the engine; the engine checks each call against the shared schemas.
   ipcMain.handle('gsc:call', async (e, method: unknown, args: unknown) => {
     if (!e.senderFrame || !isAppUrl(e.senderFrame.url)) throw new Error('refused: call from an unknown page')
-    const call = validateCall(method, args)
-    return engine.call(call.method, call.args)
+    return engine.call(method, args)
   })
   engine.on('event', (name: string, data: unknown) => win?.webContents.send('gsc:event', name, data))
   engine.start().catch((e) => dialog.showErrorBox('GSC engine failed to start', e instanceof Error ? e.message : String(e)))

@@ -276,36 +276,40 @@ export interface EventMap {
 }
 export type EventName = keyof EventMap
 
-/** Arguments of each call (inferred from the runtime schemas) and what it returns. */
-export interface ApiMethods {
-  systemInfo: { args: z.infer<typeof S.emptyArgs>; result: SystemInfo }
-  listPackets: { args: z.infer<typeof S.listPacketsArgs>; result: PacketPage }
+/** What each call returns. A call's arguments are its runtime schema's type (ArgsOf), so the two cannot drift. */
+export interface ApiResults {
+  systemInfo: SystemInfo
+  listPackets: PacketPage
   /** Without `buckets`: the newest `limit` packets and the newest gaps. With `buckets`: a TimelineView. */
-  timeline: { args: z.infer<typeof S.timelineArgs>; result: { packets: PacketSummary[]; gaps: GapInfo[]; view?: TimelineView } }
-  getPacket: { args: z.infer<typeof S.packetIdArgs>; result: PacketDetail }
-  reconstruct: { args: z.infer<typeof S.reconstructArgs>; result: Reconstruction }
-  compare: { args: z.infer<typeof S.compareArgs>; result: Comparison }
-  attachOriginal: { args: z.infer<typeof S.attachOriginalArgs>; result: Comparison }
-  uploadBegin: { args: z.infer<typeof S.uploadBeginArgs>; result: { uploadId: string } }
-  uploadChunk: { args: z.infer<typeof S.uploadChunkArgs>; result: { received: number } }
-  uploadEnd: { args: z.infer<typeof S.uploadIdArgs>; result: { fileRef: string; octets: number } }
-  importCapture: { args: z.infer<typeof S.importCaptureArgs>; result: { jobId: string } }
-  replayStart: { args: z.infer<typeof S.replayStartArgs>; result: { jobId: string } }
-  replayControl: { args: z.infer<typeof S.replayControlArgs>; result: JobInfo }
-  listJobs: { args: z.infer<typeof S.emptyArgs>; result: JobInfo[] }
-  cancelJob: { args: z.infer<typeof S.jobIdArgs>; result: JobInfo }
-  plan: { args: z.infer<typeof S.planArgs>; result: PlanView }
-  loadCalibration: { args: z.infer<typeof S.loadCalibrationArgs>; result: CalibrationTable }
-  clearCalibration: { args: z.infer<typeof S.emptyArgs>; result: { ok: true } }
-  getSettings: { args: z.infer<typeof S.emptyArgs>; result: Settings }
-  setSettings: { args: z.infer<typeof S.setSettingsArgs>; result: Settings }
-  listEvents: { args: z.infer<typeof S.listEventsArgs>; result: EventLogEntry[] }
-  logEvent: { args: z.infer<typeof S.logEventArgs>; result: EventLogEntry }
-  verifyModels: { args: z.infer<typeof S.emptyArgs>; result: ModelInfo[] }
+  timeline: { packets: PacketSummary[]; gaps: GapInfo[]; view?: TimelineView }
+  getPacket: PacketDetail
+  reconstruct: Reconstruction
+  compare: Comparison
+  attachOriginal: Comparison
+  uploadBegin: { uploadId: string }
+  uploadChunk: { received: number }
+  uploadEnd: { fileRef: string; octets: number }
+  importCapture: { jobId: string }
+  replayStart: { jobId: string }
+  replayControl: JobInfo
+  listJobs: JobInfo[]
+  cancelJob: JobInfo
+  plan: PlanView
+  loadCalibration: CalibrationTable
+  clearCalibration: { ok: true }
+  getSettings: Settings
+  setSettings: Settings
+  listEvents: EventLogEntry[]
+  logEvent: EventLogEntry
+  verifyModels: ModelInfo[]
 }
-export type MethodName = keyof ApiMethods
-export type ArgsOf<M extends MethodName> = ApiMethods[M]['args']
-export type ResultOf<M extends MethodName> = ApiMethods[M]['result']
+/** The API's methods are the schemas' (src/shared/schemas.ts ARG_SCHEMAS). */
+export type MethodName = keyof typeof S.ARG_SCHEMAS
+export type ArgsOf<M extends MethodName> = z.infer<(typeof S.ARG_SCHEMAS)[M]>
+export type ResultOf<M extends MethodName> = ApiResults[M]
+/** A compile error unless ApiResults names no method without a schema. */
+type NoneLeft<T extends never> = T
+export type ResultsWithoutSchema = NoneLeft<Exclude<keyof ApiResults, MethodName>>
 
 export type GscApi = {
   [M in MethodName]: (args: ArgsOf<M>) => Promise<ResultOf<M>>

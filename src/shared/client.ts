@@ -1,4 +1,4 @@
-// Builds a GscApi object on top of any transport (Electron IPC, WebSocket).
+// Builds the GscApi object (`window.gsc`) on top of any transport (Electron IPC, WebSocket).
 import type { EventMap, EventName, GscApi, MethodName } from './api'
 import { METHOD_NAMES } from './validate'
 

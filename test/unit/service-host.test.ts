@@ -17,7 +17,7 @@ afterAll(() => {
 
 describe('engine host process', () => {
   it('starts, answers validated calls and pushes events', async () => {
-    child = fork(path.join(ROOT, 'src', 'main', 'engineHost.ts'), [], {
+    child = fork(path.join(ROOT, 'src', 'main', 'utilityProcess', 'engineHost.ts'), [], {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, GSC_APP_ROOT: ROOT, GSC_DB: path.join(dir, 'log.db') },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']

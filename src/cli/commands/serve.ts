@@ -102,7 +102,7 @@ const spec: CommandSpec<ServeResult> = {
     }
     const service = await EngineService.open({ dbFile: db, frontDoor: 'serve', modelsDir: stringOpt(args, 'models'), limits })
     const backend = {
-      call: (m: string, a: unknown, c?: { client: string }) => service.call(m as never, a as never, c),
+      call: (m: unknown, a: unknown, c?: { client: string }) => service.handle(m, a, c),
       on: service.on.bind(service) as never,
       clientGone: (c: string) => service.clientGone(c)
     }

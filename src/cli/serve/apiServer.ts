@@ -1,5 +1,5 @@
 // `gsc serve`: the built renderer over HTTP and the engine API over one WebSocket per client.
-// Messages: {id, method, args} -> {id, result} | {id, error: {message, code}}; pushes {event, data}.
+// Messages: the one protocol of src/shared/protocol.ts, as JSON text; the engine validates each call.
 // Loopback by default. Off-loopback needs the access token; Host and Origin are checked always so a
 // web page elsewhere cannot drive the engine through the operator's browser (DNS rebinding, CSWSH):
 // on loopback only the literal names 127.0.0.1, [::1] and localhost with the served port are this
@@ -13,13 +13,15 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { EventName } from '../../shared/api'
-import { validateCall, ApiArgumentError } from '../../shared/validate'
-import { isGscError, describeError } from '../../core/util/errors'
+import { ApiArgumentError } from '../../shared/validate'
+import { describeError } from '../../shared/errors'
+import { EVENT_NAMES, readRequest, settle, type PushMessage, type ReplyMessage, type RequestId } from '../../shared/protocol'
 import { serveStatic } from './staticFiles'
 
 export interface ApiBackend {
-  /** `ctx.client` names the connection, so the engine can hold per-client limits. */
-  call(method: string, args: unknown, ctx?: { client: string }): Promise<unknown>
+  /** One call as the client sent it (the engine validates it); `ctx.client` names the connection, so the
+   *  engine can hold per-client limits. */
+  call(method: unknown, args: unknown, ctx?: { client: string }): Promise<unknown>
   on(event: EventName, listener: (data: unknown) => void): () => void
   /** The connection closed (its unfinished uploads can go). */
   clientGone?(client: string): void
@@ -54,8 +56,6 @@ export interface RunningServer {
   server: Server
   close(): Promise<void>
 }
-
-export const EVENTS: EventName[] = ['packets', 'job', 'log']
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host)
@@ -163,14 +163,14 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
   })
 
   function attach(ws: WebSocket, client: string): void {
-    const unsubs = EVENTS.map((ev) =>
+    const unsubs = EVENT_NAMES.map((ev) =>
       opts.backend.on(ev, (data) => {
         if (ws.readyState !== ws.OPEN) return
         if (ev === 'job') {
           const j = data as { error?: string | null }
           if (j.error) data = { ...j, error: withoutPaths(j.error) }
         }
-        ws.send(JSON.stringify({ event: ev, data }))
+        ws.send(JSON.stringify({ event: ev, data } as PushMessage))
       })
     )
     // ws closes the connection itself on a protocol error, with its close code; this listener keeps
@@ -181,25 +181,22 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
       opts.backend.clientGone?.(client)
     })
     ws.on('message', async (raw, isBinary) => {
-      let id: unknown = null
-      try {
+      let id: RequestId | null = null
+      const outcome = await settle(() => {
         if (isBinary) throw new ApiArgumentError('binary messages are not accepted')
-        let msg: { id?: unknown; method?: unknown; args?: unknown }
+        let msg: unknown
         try {
           msg = JSON.parse(raw.toString())
         } catch {
           throw new ApiArgumentError('message is not JSON')
         }
-        id = msg?.id
-        if (typeof id !== 'number' && typeof id !== 'string') throw new ApiArgumentError('message needs an id')
-        const call = validateCall(msg.method, msg.args)
-        const result = await opts.backend.call(call.method, call.args, { client })
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }))
-      } catch (e) {
-        const code = e instanceof ApiArgumentError ? 'EARGS' : isGscError(e) ? e.code : 'EINTERNAL'
-        const message = e instanceof ApiArgumentError || isGscError(e) ? e.message : `internal error: ${describeError(e)}`
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, error: { message: withoutPaths(message), code } }))
-      }
+        const req = readRequest(msg)
+        id = req.id
+        return opts.backend.call(req.method, req.args, { client })
+      })
+      // An error line leaves this machine: no paths in it.
+      const reply: ReplyMessage = 'error' in outcome ? { id, error: { ...outcome.error, message: withoutPaths(outcome.error.message) } } : { id, ...outcome }
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply))
     })
   }
 

@@ -1,17 +1,17 @@
 // The engine behind the interface: implements every API method on top of the packet log, codec,
 // detector and planner. Plain Node; used by Electron's utilityProcess and by `gsc serve`.
-// Arguments reaching `call` have already been validated against src/shared/schemas.
 import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type {
-  ApiMethods, ArgsOf, EventMap, EventName, GapInfo, JobInfo, MethodName, ModelInfo, PacketDetail, PacketSummary,
+  ArgsOf, EventMap, EventName, GapInfo, JobInfo, MethodName, ModelInfo, PacketDetail, PacketSummary,
   Reconstruction, ResultOf, Severity, TransmittedBox, CalibrationTable, Comparison, EventLogEntry, BaselineCodecId, BaselineFit
 } from '../../shared/api'
 import type { EventSeverity } from '../store/types'
 import { SEVERITY_ORDER } from './uiStore'
 import { GscError, describeError } from '../util/errors'
+import { validateCall } from '../../shared/validate'
 import { cocoName } from '../analysis/coco'
 import { detectionAgreement } from '../analysis/detections'
 import { loadDetector, type Detector } from '../analysis/detector'
@@ -143,11 +143,17 @@ export class EngineService {
     this.events.emit(event, data)
   }
 
-  /** Dispatches one validated call. */
-  async call<M extends MethodName>(method: M, args: ArgsOf<M>, ctx: CallContext = { client: LOCAL_CLIENT }): Promise<ResultOf<M>> {
+  /** One call from a front door, as the client sent it: validated here (the only place), then routed. */
+  async handle(method: unknown, args: unknown, ctx: CallContext = { client: LOCAL_CLIENT }): Promise<unknown> {
+    const call = validateCall(method, args)
     if (this.closed) throw new GscError('the engine is shutting down')
-    const h = this.handlers[method] as (a: ArgsOf<M>, c: CallContext) => Promise<ResultOf<M>>
-    return h(args, ctx)
+    const h = this.handlers[call.method] as (a: unknown, c: CallContext) => Promise<unknown>
+    return h(call.args, ctx)
+  }
+
+  /** The typed form of handle, for callers in this process. */
+  call<M extends MethodName>(method: M, args: ArgsOf<M>, ctx?: CallContext): Promise<ResultOf<M>> {
+    return this.handle(method, args, ctx) as Promise<ResultOf<M>>
   }
 
   /** A client's connection closed: its unfinished uploads go, and its refused log entries are recorded. */
@@ -752,5 +758,3 @@ export class EngineService {
     }
   }
 }
-
-export type { ApiMethods }

@@ -1,23 +1,28 @@
-// Runs in Electron's utilityProcess (or a plain Node child for tests): the engine service, off the
-// main process. The engine is loaded from src/ through tsx exactly as `gsc serve` runs it, so the
-// codec's worker threads and the model paths work the same. Messages from the parent:
-// {id, method, args} (already validated) and {id, internal: 'registerPath', path};
-// replies {id, result|error}; pushes {event, data}; {ready} once open, {fatal} if it cannot start.
+// Runs in Electron's utilityProcess (or a plain Node child for tests), not in main: the engine service,
+// off the main process. The engine is loaded from src/ through tsx exactly as `gsc serve` runs it, so the
+// codec's worker threads and the model paths work the same. Messages: src/main/hostMessages.ts.
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { existsSync } from 'node:fs'
-import type { EngineService } from '../core/service/engineService'
-import type { EventName } from '../shared/api'
+import type { EngineService } from '../../core/service/engineService'
+import { describeError } from '../../shared/errors'
+import { EVENT_NAMES, settle } from '../../shared/protocol'
+import type { FromEngineHost, ToEngineHost } from '../hostMessages'
 
-// ESM build (package.json has type: module): no __dirname.
-const HERE = path.dirname(fileURLToPath(import.meta.url))
+/** The app's root: the nearest folder above this file with a package.json (out/main/ built, src/main/utilityProcess/ in tests). */
+function appRoot(): string {
+  if (process.env.GSC_APP_ROOT) return process.env.GSC_APP_ROOT
+  // ESM build (package.json has type: module): no __dirname.
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return dir
+}
+const ROOT = appRoot()
 
 interface Port {
   on(ev: 'message', cb: (e: unknown) => void): void
-  postMessage(msg: unknown): void
+  postMessage(msg: FromEngineHost): void
 }
-
-const ROOT = process.env.GSC_APP_ROOT ?? path.resolve(HERE, '..', '..')
 
 /** Electron gives a utilityProcess `process.parentPort`; a Node fork uses process.send. */
 function parentPort(): Port {
@@ -26,9 +31,7 @@ function parentPort(): Port {
   return { on: (_ev, cb) => process.on('message', cb), postMessage: (m) => process.send?.(m) }
 }
 
-const describe = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e).split('\n')[0])
-
-async function loadEngine(): Promise<typeof import('../core/service/engineService')> {
+async function loadEngine(): Promise<typeof import('../../core/service/engineService')> {
   // Under Electron, better-sqlite3 must be the copy built for Electron's ABI (scripts/setup.sh).
   const native = path.join(ROOT, 'build', 'electron-native', 'better-sqlite3')
   if (process.versions.electron && existsSync(native)) {
@@ -50,21 +53,16 @@ async function main() {
     const dbFile = process.env.GSC_DB ?? path.join(process.env.GSC_USER_DATA ?? '.', 'gsc.db')
     service = await EngineService.open({ dbFile, frontDoor: 'electron', modelsDir: process.env.GSC_MODELS_DIR })
   } catch (e) {
-    port.postMessage({ fatal: describe(e) })
+    port.postMessage({ fatal: describeError(e) })
     setTimeout(() => process.exit(1), 50)
     return
   }
-  for (const ev of ['packets', 'job', 'log'] as EventName[]) service.on(ev, (data) => port.postMessage({ event: ev, data }))
+  for (const event of EVENT_NAMES) service.on(event, (data) => port.postMessage({ event, data }))
   port.on('message', async (data) => {
-    const msg = data as { id: number; method?: string; args?: unknown; internal?: string; path?: string }
-    try {
-      const result = msg.internal === 'registerPath' ? service.registerPath(String(msg.path)) : await service.call(msg.method as never, msg.args as never)
-      port.postMessage({ id: msg.id, result })
-    } catch (e) {
-      const code = (e as { code?: unknown })?.code
-      const known = e instanceof Error && e.name === 'GscError'
-      port.postMessage({ id: msg.id, error: { message: known ? (e as Error).message : `internal error: ${describe(e)}`, code: typeof code === 'string' ? code : 'EINTERNAL' } })
-    }
+    const msg = data as ToEngineHost
+    // The service validates each call; main forwards the page's calls as they came.
+    const outcome = await settle(() => ('internal' in msg ? service.registerPath(String(msg.path)) : service.handle(msg.method, msg.args)))
+    port.postMessage({ id: msg.id, ...outcome })
   })
   process.on('SIGTERM', () => service.close().finally(() => process.exit(0)))
   port.postMessage({ ready: true })
