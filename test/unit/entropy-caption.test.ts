@@ -10,7 +10,7 @@ import { serializeModel } from '../../src/core/entropy/textModelFormat'
 import { CAPTION_TEXT_MODEL_ID, loadCaptionTextModel } from '../../src/core/entropy/captionModelFile'
 import { defaultModelsDir, modelEntry } from '../../src/core/models/manifest'
 import { GscError } from '../../src/core/util/errors'
-import { syntheticCaptions } from '../../src/core/entropy/training/syntheticCaptions'
+import { syntheticCaptions } from '../../tools/caption-model/syntheticCaptions'
 import { prng } from './bitstreamFixtures'
 
 const testCaptions = readFileSync(new URL('../fixtures/captions.txt', import.meta.url), 'utf8')
@@ -69,7 +69,7 @@ describe('caption coder', () => {
   it('the static model is not trained on the test captions', () => {
     const training = new Set(syntheticCaptions(16000, 12345).map((s) => s.toLowerCase()))
     for (const c of testCaptions) expect(training.has(c.toLowerCase())).toBe(false)
-    const src = readFileSync(new URL('../../src/core/entropy/training/buildCaptionModel.ts', import.meta.url), 'utf8')
+    const src = readFileSync(new URL('../../tools/caption-model/buildCaptionModel.ts', import.meta.url), 'utf8')
     expect(src).not.toMatch(/readFileSync\([^)]*captions\.txt/)
   })
 
