@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import * as ort from 'onnxruntime-node'
+// Types only: onnxruntime's native addon loads when a session is first opened, so readers of the manifest
+// (the packet coder's caption tables among them) do not load it.
+import type * as ort from 'onnxruntime-node'
 import { GscError, describeError } from '../util/errors'
 import { LEGACY_MODEL_SET, MODEL_SET_ROLES, isModelSetKind, type ModelSetSpec } from '../codec/modelIds'
 
@@ -222,7 +224,8 @@ export async function openModel(id: string, opts: OpenModelOptions = {}): Promis
   const p = (async () => {
     try {
       // Deterministic single-session runs: sequential execution, fixed thread pool.
-      return await ort.InferenceSession.create(v.path, {
+      const { InferenceSession } = await import('onnxruntime-node')
+      return await InferenceSession.create(v.path, {
         executionProviders: [provider],
         executionMode: 'sequential',
         graphOptimizationLevel: 'all'
