@@ -12,7 +12,7 @@ import { loadCodecModels, loadFlowModels } from '../../src/core/codec/codecModel
 import { decodePacket, heldChannels } from '../../src/core/codec/decoder'
 import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 import { encodeImage } from '../../src/core/codec/encoder'
-import { CancelledError } from '../../src/core/codec/flowSampler'
+import { CancelledError } from '../../src/core/codec/cancellation'
 import { roundHalfAway } from '../../src/core/codec/quantize'
 import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { GscError } from '../../src/core/util/errors'

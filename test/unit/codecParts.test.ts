@@ -12,7 +12,8 @@ import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp 
 import { basisPattern, dctPatterns, energyScores, scoreChannelPatterns, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
 import { cropImage, readImage } from '../../src/core/util/image'
 import { existsSync } from 'node:fs'
-import { flowTimes, sampleFlow, CancelledError } from '../../src/core/codec/flowSampler'
+import { CancelledError } from '../../src/core/codec/cancellation'
+import { flowTimes, sampleFlow } from '../../src/core/codec/flowSampler'
 
 describe('prng', () => {
   it('is deterministic, seed-dependent and counter-based', () => {

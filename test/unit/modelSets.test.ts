@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/codec/codecModels'
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
-import { encodeImage, packChannels, prepareImage } from '../../src/core/codec/encoder'
+import { encodeImage } from '../../src/core/codec/encoder'
+import { packChannels } from '../../src/core/codec/packing'
+import { prepareImage } from '../../src/core/codec/prepare'
 import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 import { gaussianNoise32 } from '../../src/core/codec/prng'
 import { gscCodecFingerprint } from '../../src/core/bench/gscCodec'
@@ -55,7 +57,7 @@ function modelsDirWith(name: string, edit: (m: Record<string, unknown> & { model
   const m = JSON.parse(JSON.stringify(manifest))
   edit(m)
   writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(m))
-  for (const f of readdirSync(modelsDir)) if (/\.(onnx|json)$/.test(f) && f !== 'manifest.json') symlinkSync(path.join(modelsDir, f), path.join(d, f))
+  for (const f of readdirSync(modelsDir)) if (/\.(onnx|json|bin)$/.test(f) && f !== 'manifest.json') symlinkSync(path.join(modelsDir, f), path.join(d, f))
   return d
 }
 

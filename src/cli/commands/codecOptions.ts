@@ -1,5 +1,5 @@
 // Options shared by `gsc encode` and `gsc encode-dir`, turned into EncodeOptions.
-import type { EncodeOptions } from '../../core/codec/encoder'
+import type { EncodeOptions } from '../../core/codec/types'
 import type { CaptionerSpec } from '../../core/codec/captioning'
 import { UsageError, numberOpt, stringOpt, type OptionSpec, type ParsedArgs } from '../framework'
 import { DEFAULT_DECODE_LIMITS, WIRE_MAX_PIXELS, type DecodeLimits } from '../../core/bitstream/limits'

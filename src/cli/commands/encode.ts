@@ -1,7 +1,8 @@
 // gsc encode: one image -> one GSC packet file.
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { encodeImage, type EncodeResult } from '../../core/codec/encoder'
+import { encodeImage } from '../../core/codec/encoder'
+import type { EncodeResult } from '../../core/codec/types'
 import { readImage } from '../../core/util/image'
 import { requirePositional, requireString, type CommandSpec } from '../framework'
 import { ENCODE_OPTIONS, ENCODE_USAGE_OPTIONS, encodeOptionsFrom } from './codecOptions'

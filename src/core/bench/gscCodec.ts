@@ -2,7 +2,8 @@
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { packChannels, prepareImage } from '../codec/encoder'
+import { packChannels } from '../codec/packing'
+import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
 import { generatorSampling, loadManifest, modelSetsOf } from '../models/manifest'
 import { describeError } from '../util/errors'

@@ -1,12 +1,16 @@
 // --channels auto: the sender encodes with every C, decodes each packet locally with the station's
 // own decoder, runs the detector on original and reconstruction, and keeps the C minimising
-// alpha * (1 - F1) + beta * bits (bits = whole packet).
+// alpha * (1 - F1) + beta * bits (bits = whole packet). It sits above packing and the decoder; only encodeImage calls it.
 import { detectionAgreement } from '../analysis/detections'
 import { decodeGscPacket } from '../bitstream/gscPacket'
+import { throwIfAborted } from './cancellation'
 import { regenerate } from './decoder'
-import { CHANNEL_CHOICES, packChannels, type AutoCandidate, type EncodeOptions, type PackResult, type PreparedImage } from './encoder'
-import { throwIfAborted } from './flowSampler'
+import { packChannels } from './packing'
 import { getDetector } from './sharedDetector'
+import type { AutoCandidate, EncodeOptions, PackResult, PreparedImage } from './types'
+
+/** The C values --channels auto tries. */
+export const CHANNEL_CHOICES = [1, 2, 4, 8, 16] as const
 
 export function autoScore(alpha: number, beta: number, f1: number, bits: number): number {
   return alpha * (1 - f1) + beta * bits

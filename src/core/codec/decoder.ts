@@ -12,10 +12,11 @@ import { LATENT_FACTOR, type ChannelBasis } from './channelSelection'
 import { resolve } from 'node:path'
 import { loadManifest, modelSetsOf, defaultModelsDir } from '../models/manifest'
 import { loadCodecModels, sizedForImage, type CodecModels, type DctFlowModels, type ExecutionProvider, type LearnedGenerativeModels } from './codecModels'
-import { sampleFlow, throwIfAborted } from './flowSampler'
+import { throwIfAborted } from './cancellation'
+import { sampleFlow } from './flowSampler'
 import { gaussianNoise32 } from './prng'
 import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
-import type { CodecProgress } from './encoder'
+import type { CodecProgress } from './types'
 
 export const MAX_SAMPLES = 16
 /** Highest DCT frequency u + v of a 16x16 block, plus one (hold every channel). */

@@ -2,6 +2,7 @@
 // The model-specific parts (the velocity network, how known channels are re-imposed) are callbacks,
 // so this loop is the same for every generator and testable with a closed-form velocity field.
 import { GscError } from '../util/errors'
+import { throwIfAborted } from './cancellation'
 
 export interface FlowSchedule {
   /** Time of pure noise (t_N). */
@@ -27,16 +28,6 @@ export interface FlowSampleOptions {
   constrain?(z: Float32Array, t: number): void
   onStep?(done: number, total: number): void
   signal?: AbortSignal
-}
-
-export class CancelledError extends GscError {
-  constructor(what = 'decode') {
-    super(`${what} cancelled`, 'ECANCELLED')
-  }
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined, what = 'decode'): void {
-  if (signal?.aborted) throw new CancelledError(what)
 }
 
 /** Integrates z from noiseT to dataT in place and returns it. Checks `signal` between steps. */

@@ -3,7 +3,7 @@
 import { openPacketLog as openStore, type PacketLog } from '../store/packetLog'
 import { createCodecRunner, type CodecRunner } from '../codec/worker/runner'
 import type { DecodeResult } from '../codec/decoder'
-import type { CodecProgress } from '../codec/encoder'
+import type { CodecProgress } from '../codec/types'
 import { inspectPacket } from '../bitstream/inspect'
 import { decodeGscPacket } from '../bitstream/gscPacket'
 import { readCapture } from '../bitstream/capture'

@@ -1,6 +1,6 @@
 // Messages between the codec runner (serving thread) and the codec worker thread.
 import type { DecodeOptions, DecodeResult } from '../decoder'
-import type { CodecProgress, EncodeOptions, EncodeResult } from '../encoder'
+import type { CodecProgress, EncodeOptions, EncodeResult } from '../types'
 import type { RgbImage } from '../../util/image'
 
 /** Options that can cross a thread boundary (no callbacks, no AbortSignal). */

@@ -1,0 +1,91 @@
+// One packing of a prepared image: the top C channels, quantised with the step rule, framed as one CCSDS packet
+// carrying the header, caption, latents and any appended detections; and the packet's per-part bit counts.
+import { decodeGscPacket, encodeGscPacket, type GscHeader } from '../bitstream/gscPacket'
+import { GscError } from '../util/errors'
+import { gatherChannels } from './channelSelection'
+import type { CodecModels } from './codecModels'
+import { QUANT_STEPS, chooseStep, quantize, targetBits } from './quantize'
+import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
+
+function checkChannels(c: number, latentChannels: number): void {
+  if (!Number.isInteger(c) || c < 0 || c > Math.min(64, latentChannels))
+    throw new GscError(`--channels must be 0..64 (normally 1, 2, 4, 8 or 16) or auto, got ${c}`)
+}
+
+/** A flow-step hint means something to a set with a flow only (set 1); another set writes 0. */
+export function checkStepsOption(steps: number | undefined, models: CodecModels): void {
+  if (steps !== undefined && models.kind !== 'dct-flow')
+    throw new GscError(`--steps applies to model set 1's flow only; model set ${models.modelId} (${models.kind}) decodes in one pass and writes steps 0`)
+}
+
+/**
+ * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
+ * index order. Step rule: the finest of QUANT_STEPS (1, 2, 4, ..., 128) whose whole packet (headers,
+ * caption, latents, detections, CRC) fits targetBits(C) = targetBpp(C) x W x H (0.004 bpp at C = 1 ...
+ * 0.02 bpp at C = 16); the coarsest if none does. Appended detections are not counted against the
+ * target (they are reported separately). The step travels in the header.
+ */
+export async function packChannels(
+  prep: PreparedImage,
+  channels: number,
+  opts: Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'> = {}
+): Promise<PackResult> {
+  checkChannels(channels, prep.models.latentChannels)
+  checkStepsOption(opts.steps, prep.models)
+  const { width, height } = prep.image
+  const n = prep.lh * prep.lw
+  const channelIndices = prep.ranking.slice(0, channels).sort((a, b) => a - b)
+  const selected = gatherChannels(prep.latent, channelIndices, n)
+  const base = {
+    formatVersion: 1,
+    width,
+    height,
+    modelId: prep.models.modelId,
+    latentChannels: prep.models.latentChannels,
+    channelIndices,
+    steps: opts.steps ?? prep.models.headerSteps,
+    seed: opts.seed ?? 0,
+    hasDetections: prep.transmittedDetections.length > 0
+  }
+  const framing = { apid: opts.apid ?? 1, sequenceCount: opts.sequenceCount ?? 0 }
+  const build = (step: number) => {
+    const latents = quantize(selected, step)
+    // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
+    const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
+    const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections }, framing)
+    return { packet, header }
+  }
+  const budget = targetBits(Math.max(channels, 1), width, height)
+  const built = new Map<number, { packet: Uint8Array; header: GscHeader }>()
+  const steps = opts.quantStep !== undefined ? [opts.quantStep] : QUANT_STEPS
+  // Appended detections (--send-detections) are extra: they do not eat into the image's bit target.
+  const hasDets = prep.transmittedDetections.length > 0
+  const choice = await chooseStep((step) => {
+    const b = build(step)
+    built.set(step, b)
+    return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
+  }, budget, steps)
+  const { packet, header } = built.get(choice.step)!
+  return {
+    packet,
+    channels,
+    channelIndices,
+    quantStep: choice.step,
+    bits: bitsOf(packet, width, height),
+    targetBits: budget,
+    fitsTarget: choice.fits,
+    stepsTried: choice.tried,
+    header
+  }
+}
+
+/** Per-part bit counts as the packet decoder accounts them. */
+export function bitsOf(packet: Uint8Array, width: number, height: number): BitsReport {
+  // The decoder is the single source of the per-section accounting.
+  const b = decodeBits(packet)
+  return { ...b, bpp: b.total / (width * height) }
+}
+
+function decodeBits(packet: Uint8Array) {
+  return decodeGscPacket(packet).bits
+}

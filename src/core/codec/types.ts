@@ -1,0 +1,129 @@
+// The codec's shared shapes: encode options and results, the C-independent prepared image and one packing of it,
+// and progress reports. Types only, so encoder, packing, auto choice and decoder all import them without a loop.
+import type { CaptionMode, GscHeader, TransmittedDetection } from '../bitstream/gscPacket'
+import type { Detection } from '../analysis/detections'
+import type { RgbImage } from '../util/image'
+import type { SelectionRule } from './channelSelection'
+import type { CodecModels, ExecutionProvider } from './codecModels'
+import type { CaptionerSpec } from './captioning'
+
+export interface CodecProgress {
+  stage: string
+  done: number
+  total: number
+}
+
+export interface EncodeOptions {
+  /** Number of transmitted channels (0 = caption only), or 'auto' to choose by alpha/beta. Default 1. */
+  channels?: number | 'auto'
+  /** Caption typed by the operator; overrides the captioner. */
+  caption?: string
+  /** 'builtin' (default), 'none' (no caption), or an OpenAI-compatible endpoint. */
+  captioner?: CaptionerSpec
+  apid?: number
+  sequenceCount?: number
+  /** Model set to encode with (the header's modelId); default the manifest's defaultModelSet, else 1. */
+  modelSet?: number
+  /** Noise seed written to the header (default 0: the cheapest to code, and reproducible). */
+  seed?: number
+  /** Flow-step hint written to the header (default: the generator's recommended steps). Set 1's flow only: a set
+   *  without a flow writes 0 and refuses this option. */
+  steps?: number
+  /** Fixed quantisation step (one of QUANT_STEPS or any multiple of 1/64); default: the step rule. */
+  quantStep?: number
+  /** Channel ranking: 'ssim' (default; the set's own SSIM rule, the one its decoder was trained with) or 'energy' (channel variance). */
+  selection?: SelectionRule
+  /** Append the sender's detections (class, score, quantised box) to the packet. */
+  sendDetections?: boolean
+  /** Weights of --channels auto: cost = alpha * (1 - F1) + beta * bits. Defaults 1 and 1e-4. */
+  alpha?: number
+  beta?: number
+  executionProvider?: ExecutionProvider
+  modelsDir?: string
+  signal?: AbortSignal
+  onProgress?(p: CodecProgress): void
+}
+
+export interface BitsReport {
+  header: number
+  caption: number
+  latents: number
+  detections: number
+  total: number
+  bpp: number
+}
+
+export interface AutoCandidate {
+  channels: number
+  channelIndices: number[]
+  quantStep: number
+  bits: BitsReport
+  f1: number
+  precision: number
+  recall: number
+  score: number
+}
+
+export interface EncodeResult {
+  packet: Uint8Array
+  /** The model set that made the packet (its header's modelId). */
+  modelSet: number
+  width: number
+  height: number
+  channels: number
+  channelIndices: number[]
+  quantStep: number
+  /** False when the step is coarser than any the generator was trained on (quality may suffer). */
+  quantStepTrained: boolean
+  selection: SelectionRule
+  seed: number
+  steps: number
+  caption: string
+  captionMode: CaptionMode
+  captionSource: string
+  bits: BitsReport
+  /** The bit target of the step rule for this C and image size, and whether the packet met it. */
+  targetBits: number
+  fitsTarget: boolean
+  /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
+  stepsTried: { step: number; bits: number }[]
+  /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
+  senderDetections?: Detection[]
+  transmittedDetections: TransmittedDetection[]
+  candidates?: AutoCandidate[]
+  alpha?: number
+  beta?: number
+  timingsMs: Record<string, number>
+}
+
+/** Everything about one image that does not depend on C. */
+export interface PreparedImage {
+  image: RgbImage
+  padded: RgbImage
+  lh: number
+  lw: number
+  /** g_a output, 320 x lh x lw, channel-major. */
+  latent: Float32Array
+  /** All channel indices, best first (channel-selection rule). */
+  ranking: number[]
+  scores: Float64Array
+  selection: SelectionRule
+  caption: string
+  captionMode: CaptionMode
+  captionSource: string
+  senderDetections?: Detection[]
+  transmittedDetections: TransmittedDetection[]
+  models: CodecModels
+}
+
+export interface PackResult {
+  packet: Uint8Array
+  channels: number
+  channelIndices: number[]
+  quantStep: number
+  bits: BitsReport
+  targetBits: number
+  fitsTarget: boolean
+  stepsTried: { step: number; bits: number }[]
+  header: GscHeader
+}
