@@ -7,12 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type Database from 'better-sqlite3'
 import { GscError, describeError } from '../util/errors'
 import { readCapture } from './captureSource'
-import type { PacketWriter, PendingPacket } from './packetWriter'
+import type { BatchResult, ImportCheckpoint, PacketWriter, PendingPacket } from './packetWriter'
 import type { ImportOptions, ImportSummary } from './types'
 
 const HEAD_BYTES = 64 * 1024
 
-interface CaptureIdentity {
+export interface CaptureIdentity {
   path: string
   size: number
   mtimeMs: number
@@ -51,14 +51,56 @@ async function probe(path: string, size: number, signal?: AbortSignal): Promise<
   throw new GscError(`${path} is not a packet capture: no CCSDS packet could be framed in its ${size} octets`)
 }
 
-interface ImportRow {
+export interface ImportRow {
   id: number
   committed_offset: number
   status: string
   source_size: number
 }
 
-export async function importCaptureInto(db: Database.Database, writer: PacketWriter, path: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+type MaybePromise<T> = T | Promise<T>
+
+/** The imports bookkeeping and batch writes of one back end (SQLite here; PostgreSQL in postgres/). */
+export interface ImportTarget {
+  /** The latest import of the same file (path + head hash), if any. */
+  findImport(path: string, headHash: string): MaybePromise<ImportRow | undefined>
+  createImport(kind: 'import' | 'replay', id: CaptureIdentity): MaybePromise<number>
+  resumeImport(importId: number, id: CaptureIdentity): MaybePromise<void>
+  setImportStatus(importId: number, status: 'complete' | 'interrupted' | 'failed'): MaybePromise<void>
+  /** Writes a batch and advances the import's committed offset in one transaction. */
+  write(batch: PendingPacket[], cp: ImportCheckpoint): MaybePromise<BatchResult>
+}
+
+export function sqliteImportTarget(db: Database.Database, writer: PacketWriter): ImportTarget {
+  return {
+    findImport: (path, headHash) =>
+      db
+        .prepare(`SELECT id, committed_offset, status, source_size FROM imports WHERE kind = 'import' AND source_path = ? AND head_hash = ? ORDER BY id DESC LIMIT 1`)
+        .get(path, headHash) as ImportRow | undefined,
+    createImport(kind, id) {
+      const now = Date.now()
+      const info = db
+        .prepare(`INSERT INTO imports (kind, source_path, source_size, source_mtime_ms, head_hash, committed_offset, status, started_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, 0, 'running', ?, ?)`)
+        .run(kind, id.path, id.size, id.mtimeMs, id.headHash, now, now)
+      return Number(info.lastInsertRowid)
+    },
+    resumeImport(importId, id) {
+      db.prepare(`UPDATE imports SET status = 'running', source_size = ?, source_mtime_ms = ?, updated_at = ? WHERE id = ?`).run(id.size, id.mtimeMs, Date.now(), importId)
+    },
+    setImportStatus(importId, status) {
+      db.prepare(`UPDATE imports SET status = ?, updated_at = ? WHERE id = ?`).run(status, Date.now(), importId)
+    },
+    write: (batch, cp) => writer.write(batch, cp)
+  }
+}
+
+export function importCaptureInto(db: Database.Database, writer: PacketWriter, path: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  return importCaptureWith(sqliteImportTarget(db, writer), path, opts)
+}
+
+/** The import algorithm, the same for every back end. */
+export async function importCaptureWith(target: ImportTarget, path: string, opts: ImportOptions = {}): Promise<ImportSummary> {
   const started = performance.now()
   const kind = opts.kind ?? 'import'
   const id = await identify(path)
@@ -68,9 +110,7 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
   // Resume: the same file (path + first 64 KiB) imported before and not finished.
   let row: ImportRow | undefined
   if (kind === 'import' && opts.resume !== false) {
-    row = db
-      .prepare(`SELECT id, committed_offset, status, source_size FROM imports WHERE kind = 'import' AND source_path = ? AND head_hash = ? ORDER BY id DESC LIMIT 1`)
-      .get(id.path, id.headHash) as ImportRow | undefined
+    row = await target.findImport(id.path, id.headHash)
     if (row && row.committed_offset > id.size) row = undefined // file shrank: not the same capture
   }
   const resumedFrom = row?.committed_offset ?? 0
@@ -89,20 +129,15 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
   if (row && row.committed_offset >= id.size) {
     summary.importId = row.id
     summary.alreadyComplete = true
-    if (row.status !== 'complete') db.prepare(`UPDATE imports SET status = 'complete', updated_at = ? WHERE id = ?`).run(Date.now(), row.id)
+    if (row.status !== 'complete') await target.setImportStatus(row.id, 'complete')
     return finish()
   }
   if (!row) {
     await probe(path, id.size, opts.signal)
-    const now = Date.now()
-    const info = db
-      .prepare(`INSERT INTO imports (kind, source_path, source_size, source_mtime_ms, head_hash, committed_offset, status, started_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, 0, 'running', ?, ?)`)
-      .run(kind, id.path, id.size, id.mtimeMs, id.headHash, now, now)
-    summary.importId = Number(info.lastInsertRowid)
+    summary.importId = await target.createImport(kind, id)
   } else {
     summary.importId = row.id
-    db.prepare(`UPDATE imports SET status = 'running', source_size = ?, source_mtime_ms = ?, updated_at = ? WHERE id = ?`).run(id.size, id.mtimeMs, Date.now(), row.id)
+    await target.resumeImport(row.id, id)
   }
 
   let batch: PendingPacket[] = []
@@ -110,9 +145,9 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
   let batchEnd = resumedFrom
   let lastFlush = performance.now()
   let lastProgress = 0
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0) return
-    const r = writer.write(batch, { importId: summary.importId, committedOffset: batchEnd })
+    const r = await target.write(batch, { importId: summary.importId, committedOffset: batchEnd })
     summary.imported += r.inserted
     summary.duplicates += r.duplicates
     summary.crcFailed += r.crcFailed
@@ -149,7 +184,7 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
         receivedAt = paceStart + Math.round((n * 1000) / opts.rate)
         let wait = receivedAt - Date.now()
         while (wait > 0 && !opts.signal?.aborted) {
-          if (performance.now() - lastFlush >= batchMs) flush()
+          if (performance.now() - lastFlush >= batchMs) await flush()
           report()
           await sleep(Math.min(wait, 100))
           wait = receivedAt - Date.now()
@@ -161,15 +196,15 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
       if (!item.framed || item.inspection.crcOk === false) batchBad++ // foreign traffic is not bad (the store decides by APID)
       batchEnd = item.offset + item.bytes.length
       summary.bytes += item.bytes.length
-      if (batch.length >= batchPackets || performance.now() - lastFlush >= batchMs) flush()
+      if (batch.length >= batchPackets || performance.now() - lastFlush >= batchMs) await flush()
       report()
     }
-    flush()
+    await flush()
   } catch (e) {
     if (!opts.signal?.aborted) {
       // The uncommitted batch is dropped: a later import resumes at the last commit and re-reads it.
       try {
-        db.prepare(`UPDATE imports SET status = 'failed', updated_at = ? WHERE id = ?`).run(Date.now(), summary.importId)
+        await target.setImportStatus(summary.importId, 'failed')
       } catch {
         /* the database itself may be what failed */
       }
@@ -177,10 +212,10 @@ export async function importCaptureInto(db: Database.Database, writer: PacketWri
       throw new GscError(`import of ${path} failed at byte ${summary.committedOffset}: ${describeError(e)}`, 'EIO')
     }
     // Aborted while waiting for the reader: keep what was read, finish as interrupted below.
-    flush()
+    await flush()
   }
   summary.interrupted = Boolean(opts.signal?.aborted) && summary.committedOffset < id.size
-  db.prepare(`UPDATE imports SET status = ?, updated_at = ? WHERE id = ?`).run(summary.interrupted ? 'interrupted' : 'complete', Date.now(), summary.importId)
+  await target.setImportStatus(summary.importId, summary.interrupted ? 'interrupted' : 'complete')
   report(true)
   return finish()
 }

@@ -38,21 +38,9 @@ interface Agg {
   lastId: number
 }
 
-/** Counts one batch in memory; flush() adds it to the roll-up table (inside the batch's transaction). */
-export class RollupBatch {
+/** Counts packets into roll-up rows in memory (shared by the SQLite and PostgreSQL writers). */
+export class RollupCounts {
   private readonly aggs = new Map<string, Agg>()
-  private readonly upsert: Database.Statement
-
-  constructor(db: Database.Database) {
-    this.upsert = db.prepare(`INSERT INTO timeline_rollup (level, bin, apid, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (level, apid, bin, status) DO UPDATE SET
-        packets = packets + excluded.packets, octets = octets + excluded.octets, max_octets = max(max_octets, excluded.max_octets),
-        c_n = c_n + excluded.c_n, c_sum = c_sum + excluded.c_sum,
-        c_min = CASE WHEN c_min IS NULL THEN excluded.c_min WHEN excluded.c_min IS NULL THEN c_min ELSE min(c_min, excluded.c_min) END,
-        c_max = CASE WHEN c_max IS NULL THEN excluded.c_max WHEN excluded.c_max IS NULL THEN c_max ELSE max(c_max, excluded.c_max) END,
-        first_id = min(first_id, excluded.first_id), last_id = max(last_id, excluded.last_id)`)
-  }
 
   add(p: { id: number; receivedAt: number; apid: number | null; status: PacketStatus; octets: number; channels: number | null }): void {
     const apids = p.apid === null ? [NO_APID, ALL_APIDS] : [p.apid, ALL_APIDS]
@@ -82,24 +70,56 @@ export class RollupBatch {
     }
   }
 
-  flush(): void {
-    for (const a of this.aggs.values())
-      this.upsert.run(a.level, a.bin, a.apid, a.status, a.packets, a.octets, a.maxOctets, a.cN, a.cSum, a.cMin, a.cMax, a.firstId, a.lastId)
+  /** The counted rows, emptying the counter. */
+  take(): RollupRow[] {
+    const rows = [...this.aggs.values()]
     this.aggs.clear()
+    return rows
   }
 }
 
-/** Recounts every roll-up from the packets table (after statuses were re-derived). Caller may hold a transaction. */
-export function rebuildRollups(db: Database.Database): void {
-  db.exec('DELETE FROM timeline_rollup')
+export type RollupRow = Agg
+
+/** Counts one batch in memory; flush() adds it to the roll-up table (inside the batch's transaction). */
+export class RollupBatch {
+  private readonly counts = new RollupCounts()
+  private readonly upsert: Database.Statement
+
+  constructor(db: Database.Database) {
+    this.upsert = db.prepare(`INSERT INTO timeline_rollup (level, bin, apid, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (level, apid, bin, status) DO UPDATE SET
+        packets = packets + excluded.packets, octets = octets + excluded.octets, max_octets = max(max_octets, excluded.max_octets),
+        c_n = c_n + excluded.c_n, c_sum = c_sum + excluded.c_sum,
+        c_min = CASE WHEN c_min IS NULL THEN excluded.c_min WHEN excluded.c_min IS NULL THEN c_min ELSE min(c_min, excluded.c_min) END,
+        c_max = CASE WHEN c_max IS NULL THEN excluded.c_max WHEN excluded.c_max IS NULL THEN c_max ELSE max(c_max, excluded.c_max) END,
+        first_id = min(first_id, excluded.first_id), last_id = max(last_id, excluded.last_id)`)
+  }
+
+  add(p: { id: number; receivedAt: number; apid: number | null; status: PacketStatus; octets: number; channels: number | null }): void {
+    this.counts.add(p)
+  }
+
+  flush(): void {
+    for (const a of this.counts.take())
+      this.upsert.run(a.level, a.bin, a.apid, a.status, a.packets, a.octets, a.maxOctets, a.cN, a.cSum, a.cMin, a.cMax, a.firstId, a.lastId)
+  }
+}
+
+/**
+ * The statements that recount every roll-up from the packets table, in order (plain SQL that SQLite and PostgreSQL
+ * both run: integer columns divide as integers in both).
+ */
+export function rebuildRollupStatements(): string[] {
+  const out = ['DELETE FROM timeline_rollup']
   const cols = `packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id`
   const fromPackets = (level: number, key: string, apid: string, group: string) =>
-    db.exec(`INSERT INTO timeline_rollup (level, bin, apid, status, ${cols})
+    out.push(`INSERT INTO timeline_rollup (level, bin, apid, status, ${cols})
       SELECT ${level}, ${key} / ${binWidth(level)}, ${apid}, status, COUNT(*), SUM(octets), MAX(octets), COUNT(channels), COALESCE(SUM(channels), 0),
         MIN(channels), MAX(channels), MIN(id), MAX(id)
       FROM packets GROUP BY 2 ${group}, status`)
   const fromLevel = (level: number, below: number) =>
-    db.exec(`INSERT INTO timeline_rollup (level, bin, apid, status, ${cols})
+    out.push(`INSERT INTO timeline_rollup (level, bin, apid, status, ${cols})
       SELECT ${level}, bin / 16, apid, status, SUM(packets), SUM(octets), MAX(max_octets), SUM(c_n), SUM(c_sum), MIN(c_min), MAX(c_max),
         MIN(first_id), MAX(last_id)
       FROM timeline_rollup WHERE level = ${below} GROUP BY apid, bin / 16, status`)
@@ -108,6 +128,12 @@ export function rebuildRollups(db: Database.Database): void {
     fromPackets(first, key, String(ALL_APIDS), '')
     for (const level of levels.slice(1)) fromLevel(level, level - 1)
   }
+  return out
+}
+
+/** Recounts every roll-up from the packets table (after statuses were re-derived). Caller may hold a transaction. */
+export function rebuildRollups(db: Database.Database): void {
+  for (const sql of rebuildRollupStatements()) db.exec(sql)
 }
 
 export interface TimelineQuery {
@@ -174,8 +200,29 @@ export function timelineExtent(db: Database.Database, axis: TimelineAxis, apid?:
   return [lo.bin * binWidth(0), (hi.bin + 1) * binWidth(0) - 1]
 }
 
-/** Buckets of the range at the zoom level that fits `buckets` (default 1000) buckets; counts are exact per bucket. */
-export function timelineAggregate(db: Database.Database, q: TimelineQuery): TimelineAggregate {
+/** What a timeline query reads: one level of roll-ups, bins [binFrom, binTo) of one APID, summed k bins per bucket. */
+export interface TimelinePlan {
+  axis: TimelineAxis
+  apid: number
+  level: number
+  w: number
+  k: number
+  binFrom: number
+  binTo: number
+}
+
+/** A roll-up row as read for a timeline: bin, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id. */
+export type TimelineRow = [number, PacketStatus, number, number, number, number, number, number | null, number | null, number, number]
+
+/** The SQL (positional ? parameters: level, apid, binFrom, binTo) both back ends run for a plan's rows. */
+export const TIMELINE_ROWS_SQL = `SELECT bin, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id
+      FROM timeline_rollup WHERE level = ? AND apid = ? AND bin >= ? AND bin < ? ORDER BY level, apid, bin, status`
+
+/**
+ * Chooses the level and bucket width for a query. `extent` gives the log's extent on the axis when the query leaves
+ * the range open; returns the empty aggregate when the log (or APID) is empty.
+ */
+export function timelinePlan(q: TimelineQuery, extent: () => [number, number] | null): TimelinePlan | TimelineAggregate {
   const axis = q.axis ?? 'time'
   const want = Math.max(1, Math.min(Math.floor(q.buckets ?? 1000), 10_000))
   const apid = q.apid ?? ALL_APIDS
@@ -183,7 +230,7 @@ export function timelineAggregate(db: Database.Database, q: TimelineQuery): Time
   let from = q.from
   let to = q.to
   if (from === undefined || to === undefined) {
-    const ext = timelineExtent(db, axis, q.apid)
+    const ext = extent()
     if (!ext) return { axis, level: axis === 'time' ? 0 : 10, bucketWidth: binWidth(axis === 'time' ? 0 : 10), from: from ?? 0, to: to ?? 0, total: 0, buckets: [] }
     from ??= ext[0]
     to ??= ext[1]
@@ -201,12 +248,12 @@ export function timelineAggregate(db: Database.Database, q: TimelineQuery): Time
   const k = Math.max(1, Math.ceil(per / w))
   const binFrom = Math.floor(Math.floor(from / w) / k) * k
   const binTo = (Math.floor(Math.floor(to / w) / k) + 1) * k // exclusive
-  // Rows in primary-key order (bin, then status), summed into buckets here: no temporary B-tree in SQLite.
-  const rows = db
-    .prepare(`SELECT bin, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id
-      FROM timeline_rollup WHERE level = ? AND apid = ? AND bin >= ? AND bin < ? ORDER BY level, apid, bin, status`)
-    .raw()
-    .all(level, apid, binFrom, binTo) as [number, PacketStatus, number, number, number, number, number, number | null, number | null, number, number][]
+  return { axis, apid, level, w, k, binFrom, binTo }
+}
+
+/** Sums a plan's roll-up rows (in primary-key order) into buckets. */
+export function timelineFromRows(plan: TimelinePlan, rows: TimelineRow[]): TimelineAggregate {
+  const { axis, level, w, k, binFrom, binTo } = plan
   const buckets: TimelineBucket[] = []
   let total = 0
   let cur: (TimelineBucket & { cSum: number }) | undefined
@@ -235,4 +282,13 @@ export function timelineAggregate(db: Database.Database, q: TimelineQuery): Time
     delete b.cSum
   }
   return { axis, level, bucketWidth: k * w, from: binFrom * w, to: binTo * w, total, buckets }
+}
+
+/** Buckets of the range at the zoom level that fits `buckets` (default 1000) buckets; counts are exact per bucket. */
+export function timelineAggregate(db: Database.Database, q: TimelineQuery): TimelineAggregate {
+  const plan = timelinePlan(q, () => timelineExtent(db, q.axis ?? 'time', q.apid))
+  if (!('k' in plan)) return plan
+  // Rows in primary-key order (bin, then status), summed into buckets here: no temporary B-tree in SQLite.
+  const rows = db.prepare(TIMELINE_ROWS_SQL).raw().all(plan.level, plan.apid, plan.binFrom, plan.binTo) as TimelineRow[]
+  return timelineFromRows(plan, rows)
 }
