@@ -17,8 +17,19 @@ export const PG_MIGRATIONS: PgMigration[] = [
     name: 'packet archive: the SQLite log schema 3 (packets, receptions, gaps, imports, decodes, plans, events, settings, roll-ups)',
     // Column for column the SQLite log's schema 3, so `gsc log migrate` copies rows as they are. Differences: ids are
     // assigned by the writer (max + 1 under the archive's write lock, as SQLite's INTEGER PRIMARY KEY does), and caption
-    // search uses a tsvector column the writer fills (words folded as SQLite's FTS5 unicode61 remove_diacritics does).
+    // search uses a tsvector column computed by the database from caption (so any later change of a caption is indexed,
+    // as SQLite's FTS5 triggers do), with FTS5 unicode61's rules: words are runs of letters and digits, case and accents
+    // folded; a search is its words in order, the last one a prefix. No extension or text-search configuration needed.
     sql: `
+      CREATE FUNCTION gsc_caption_words(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+        ARRAY(SELECT m[1] FROM regexp_matches(
+          lower(regexp_replace(normalize(t, NFKD), '[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]', '', 'g')),
+          '([[:alnum:]]+)', 'g') AS m);
+      CREATE FUNCTION gsc_caption_vector(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+        (SELECT string_agg(quote_literal(w) || ':' || i, ' ')::tsvector FROM unnest(gsc_caption_words(t)) WITH ORDINALITY AS u(w, i) WHERE i < 16384);
+      CREATE FUNCTION gsc_caption_query(t text) RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+        (SELECT string_agg(quote_literal(w) || CASE WHEN i = cardinality(gsc_caption_words(t)) THEN ':*' ELSE '' END, ' <-> ' ORDER BY i)::tsquery
+          FROM unnest(gsc_caption_words(t)) WITH ORDINALITY AS u(w, i));
       CREATE TABLE imports (
         id               BIGINT PRIMARY KEY,
         kind             TEXT NOT NULL CHECK (kind IN ('import', 'replay')),
@@ -57,7 +68,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
         import_id       BIGINT REFERENCES imports(id),
         source_offset   BIGINT,
         framed          SMALLINT NOT NULL DEFAULT 1,
-        caption_words   TSVECTOR
+        caption_words   TSVECTOR GENERATED ALWAYS AS (gsc_caption_vector(caption)) STORED
       );
       -- raw is kept as received; PostgreSQL would otherwise try to compress packets (entropy-coded: no gain).
       ALTER TABLE packets ALTER COLUMN raw SET STORAGE EXTERNAL;

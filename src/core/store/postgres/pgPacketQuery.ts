@@ -1,9 +1,8 @@
 // PacketArchive.list/count on PostgreSQL: the same filters, order and paging as ../packetQuery.ts (whitelisted
 // columns, $n parameters). NULLs sort as SQLite sorts them (first ascending, last descending).
 import { GscError } from '../../util/errors'
-import { SEARCH_COUNT_CAP, SUMMARY_COLUMNS } from '../packetQuery'
+import { captionMatch, SEARCH_COUNT_CAP, SUMMARY_COLUMNS } from '../packetQuery'
 import { PACKET_STATUSES, type PacketQuery } from '../types'
-import { captionQuery } from './captionWords'
 
 const ORDER_COLUMNS: Record<NonNullable<PacketQuery['orderBy']>, string> = {
   id: 'id', receivedAt: 'received_at', apid: 'apid', sequenceCount: 'sequence_count', octets: 'octets', channels: 'channels'
@@ -35,10 +34,10 @@ export function buildPacketQueryPg(q: PacketQuery, countOnly: boolean): { sql: s
   const dir = q.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'
   let capped: number | undefined
   if (q.captionContains) {
-    const match = captionQuery(q.captionContains)
-    if (match === null) where.push(`p.caption LIKE ${param(`%${q.captionContains.replace(/[\\%_]/g, (c) => '\\' + c)}%`)} ESCAPE '\\'`)
+    // captionMatch decides, as for SQLite, whether the text has a word at all; the database folds and matches it.
+    if (captionMatch(q.captionContains) === null) where.push(`p.caption LIKE ${param(`%${q.captionContains.replace(/[\\%_]/g, (c) => '\\' + c)}%`)} ESCAPE '\\'`)
     else {
-      where.push(`p.caption_words @@ ${param(match)}::tsquery`)
+      where.push(`p.caption_words @@ gsc_caption_query(${param(q.captionContains)})`)
       if (countOnly && where.length > 1) capped = SEARCH_COUNT_CAP
     }
   }

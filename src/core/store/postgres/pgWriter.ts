@@ -8,7 +8,6 @@ import { asBuffer, classify, headerColumns, sha256, type BatchResult, type Impor
 import { classifyStep, gapContains, splitGap, type GapRecord } from '../sequenceGaps'
 import { RollupCounts } from '../timeline'
 import type { ImageApids } from '../types'
-import { captionVector } from './captionWords'
 import { WRITE_LOCK } from './migrations'
 
 /** The channel other instances LISTEN on; the payload is JSON {lastId, inserted, duplicates}. */
@@ -24,9 +23,9 @@ export async function readImageApidsPg(c: pg.ClientBase | pg.Pool): Promise<Imag
 const emptyResult = (): BatchResult => ({ inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, foreign: 0, idle: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] })
 
 const PACKET_INSERT = `INSERT INTO packets (id, received_at, apid, sequence_count, octets, raw, hash, status, crc_ok, error,
-    format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset, framed, caption_words)
+    format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset, framed)
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::bytea[], $7::bytea[], $8::text[], $9::smallint[], $10::text[],
-    $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::smallint[], $21::tsvector[])`
+    $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::smallint[])`
 
 const ROLLUP_UPSERT = `INSERT INTO timeline_rollup (level, bin, apid, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id)
   SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[], $11::int[], $12::bigint[], $13::bigint[])
@@ -90,7 +89,7 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   for (const r of (await c.query('SELECT id, hash FROM packets WHERE hash = ANY($1::bytea[])', [hashes])).rows as { id: number; hash: Buffer }[])
     known.set(r.hash.toString('hex'), r.id)
 
-  const packets = new Columns(21)
+  const packets = new Columns(20)
   const dups = new Columns(6)
   const rollups = new RollupCounts()
   const res = emptyResult()
@@ -119,7 +118,7 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
       id, p.receivedAt, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, raw.length, raw, hash, status,
       gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, gsc && !i.ok ? (i.error ?? 'unknown error') : null,
       h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json,
-      p.importId ?? null, p.sourceOffset ?? null, framed ? 1 : 0, captionVector(h.caption)
+      p.importId ?? null, p.sourceOffset ?? null, framed ? 1 : 0
     )
     res.inserted++
     res.ids.push(id)

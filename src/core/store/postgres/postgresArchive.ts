@@ -18,7 +18,6 @@ import {
   PACKET_STATUSES, type EventSeverity, type ExportFilter, type Gap, type ImageApids, type ImportOptions, type LogEvent, type LogStats, type PacketQuery,
   type PacketRecord, type PacketStatus, type PacketSummary
 } from '../types'
-import { captionVector } from './captionWords'
 import { clientFor, connectionReason, poolFor, redactUrl, serverName, withConnectRetries } from './connection'
 import { migratePostgres, PG_SCHEMA_VERSION, WRITE_LOCK } from './migrations'
 import { exportCapturePg } from './pgExport'
@@ -151,16 +150,15 @@ export class PostgresArchive implements PacketArchive {
       if (rows.length === 0) break
       const ids: number[] = []
       const caps: string[] = []
-      const vecs: (string | null)[] = []
       for (const r of rows) {
         after = r.id
         const c = peekCaption(r.raw)
-        if (c !== null) (ids.push(r.id), caps.push(c), vecs.push(captionVector(c)), filled++)
+        if (c !== null) (ids.push(r.id), caps.push(c), filled++)
       }
       if (ids.length > 0)
         await this.query(
-          `UPDATE packets p SET caption = v.c, caption_words = v.w::tsvector FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, c, w) WHERE p.id = v.id`,
-          [ids, caps, vecs]
+          `UPDATE packets p SET caption = v.c FROM unnest($1::bigint[], $2::text[]) AS v(id, c) WHERE p.id = v.id`,
+          [ids, caps]
         )
       if (rows.length < 2000) break
     }
@@ -170,7 +168,7 @@ export class PostgresArchive implements PacketArchive {
   private async fillCaption(id: number): Promise<string | null> {
     const row = (await this.query<{ raw: Buffer }>('SELECT raw FROM packets WHERE id = $1', [id]))[0]
     const c = row ? peekCaption(row.raw) : null
-    if (c !== null) await this.query('UPDATE packets SET caption = $1, caption_words = $2::tsvector WHERE id = $3 AND caption IS NULL', [c, captionVector(c), id])
+    if (c !== null) await this.query('UPDATE packets SET caption = $1 WHERE id = $2 AND caption IS NULL', [c, id])
     return c
   }
 
@@ -414,15 +412,14 @@ export class PostgresArchive implements PacketArchive {
     })
     let packets = 0
     await each(async (rows) => {
-      const cols: unknown[][] = Array.from({ length: 14 }, () => [])
+      const cols: unknown[][] = Array.from({ length: 13 }, () => [])
       for (const { id, i, framed } of rows) {
         const status = classify(i, framed, setting, (a) => images.has(a))
         const gsc = status === 'ok' || status === 'crc_failed' || status === 'malformed'
         const h = headerColumns(i, status)
         const values = [
           id, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, status, gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null,
-          gsc && !i.ok ? (i.error ?? 'unknown error') : null, h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json,
-          captionVector(h.caption)
+          gsc && !i.ok ? (i.error ?? 'unknown error') : null, h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json
         ]
         values.forEach((v, k) => cols[k].push(v))
         packets++
@@ -431,10 +428,9 @@ export class PostgresArchive implements PacketArchive {
         `UPDATE packets p SET apid = v.apid, sequence_count = v.seq, status = v.status, crc_ok = v.crc_ok, error = v.error, format_version = v.fv,
           width = v.width, height = v.height, channels = v.channels, model_id = v.model_id,
           caption = CASE WHEN v.status = 'ok' AND p.status = 'ok' THEN p.caption ELSE v.caption END,
-          caption_words = CASE WHEN v.status = 'ok' AND p.status = 'ok' THEN p.caption_words ELSE v.words::tsvector END,
           header_json = v.header_json
         FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::smallint[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[],
-          $12::text[], $13::text[], $14::text[]) AS v(id, apid, seq, status, crc_ok, error, fv, width, height, channels, model_id, caption, header_json, words)
+          $12::text[], $13::text[]) AS v(id, apid, seq, status, crc_ok, error, fv, width, height, channels, model_id, caption, header_json)
         WHERE p.id = v.id`,
         cols
       )
