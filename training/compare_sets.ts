@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../src/core/analysis/detections'
-import { AGREEMENT_SCORE } from '../src/core/bench/runBench'
+import { AGREEMENT_SCORE } from '../src/core/bench/measurement'
 
 type Det = { classId: number; score: number; box: [number, number, number, number] }
 interface Rec { image: string; c: number; gsc: Record<string, number> & { detections: Det[] } }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { bestBaseline, comparisonPool, verdict, type BaselineSummary, type CodecSummary } from '../../src/core/bench/summarize'
+import { bestBaseline, comparisonPool, verdict } from '../../src/core/bench/summarize'
+import type { BaselineSummary, CodecSummary } from '../../src/core/bench/types'
 
 const IMAGES = 10
 function summary(msssim: number, f1: number, n = IMAGES): CodecSummary {

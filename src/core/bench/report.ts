@@ -3,9 +3,9 @@ import { BASELINES } from '../baselines/codecs'
 import { RESAMPLE_KERNEL, SCALES, SCALES_TRIED } from '../baselines/fitToSize'
 import { KITTI_TO_COCO } from './datasets'
 import { IMAGE_METRICS } from './imageMetrics'
-import { AGREEMENT_SCORE, MAP_SCORE } from './runBench'
-import { PLOTTED, type BenchResults } from './results'
-import type { BaselineSummary, BestBaseline, CodecSummary, DatasetSummary } from './summarize'
+import { AGREEMENT_SCORE, MAP_SCORE } from './measurement'
+import { PLOTTED } from './plotSpecs'
+import type { BaselineSummary, BenchResults, BestBaseline, CodecSummary, DatasetSummary } from './types'
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`)

@@ -2,38 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { BASELINES, type BaselineId } from '../baselines/codecs'
-import { buildCalibration, type CalibrationTable } from '../planner/calibration'
-import { IMAGE_METRICS } from './imageMetrics'
-import { gitCommit, machineInfo, modelHashes, type MachineInfo } from './machine'
+import { buildCalibration } from '../planner/calibration'
+import { gitCommit, machineInfo, modelHashes } from './machine'
+import { AGREEMENT_SCORE, MAP_SCORE } from './measurement'
 import { maxRssMiB } from './memory'
-import { renderSvg, svgToPng, type PlotSpec } from './plots'
+import { plotSpecs } from './plotSpecs'
+import { renderSvg, svgToPng } from './plots'
 import { renderReport } from './report'
-import { AGREEMENT_SCORE, MAP_SCORE, type DatasetRun } from './runBench'
-import { summarizeDataset, type DatasetSummary } from './summarize'
-
-export interface BenchResults {
-  formatVersion: 1
-  command: string
-  createdAt: string
-  machine: MachineInfo
-  git: { commit: string | null; dirty: boolean | null }
-  models: ReturnType<typeof modelHashes>
-  detector: string
-  config: {
-    channels: number[]
-    baselines: BaselineId[]
-    baselineCodecs: Record<string, { label: string; container: string; knob: string }>
-    agreementScore: number
-    mapScore: number
-    limit: number | null
-  }
-  summaries: DatasetSummary[]
-  /** Every measured image and C (detections on reconstructions are left in the cache files to keep this small). */
-  datasets: (Omit<DatasetRun, 'records' | 'originals'> & { originals: unknown[]; records: unknown[] })[]
-  /** Planner input: bits and detection disagreement per image and C, and per scene means (gsc plan --table). */
-  calibration: CalibrationTable
-  timing: { wallS: number; computed: number; cached: number; maxRssMiB: number }
-}
+import { summarizeDataset } from './summarize'
+import type { BenchResults, DatasetRun } from './types'
 
 function stripDetections(run: DatasetRun) {
   const strip = <T extends { detections?: unknown } | null>(m: T) => (m ? { ...m, detections: undefined } : m)
@@ -90,39 +67,6 @@ export function assembleResults(args: {
       maxRssMiB: maxRssMiB()
     }
   }
-}
-
-/** The plots, one per metric against bpp: every IMAGE_METRICS entry with a plot, then detection F1. */
-export const PLOTTED = [
-  ...IMAGE_METRICS.flatMap((m) => (m.plot ? [{ key: m.key, label: m.plot.axis, file: m.plot.file }] : [])),
-  { key: 'f1' as const, label: 'detection F1 (vs detections on the original)', file: 'f1' }
-]
-
-export function plotSpecs(d: DatasetSummary): { name: string; spec: PlotSpec }[] {
-  const metrics = PLOTTED
-  const codecs = d.perC[0]?.baselines.map((b) => b.codec) ?? []
-  return metrics.map((m) => ({
-    name: `${d.name}-${m.file}`,
-    spec: {
-      title: `${d.name}: ${m.label.split(' (')[0]} vs bits per pixel (${d.images} images)`,
-      xLabel: 'bits per pixel (mean over images)',
-      yLabel: m.label,
-      series: [
-        {
-          name: 'GSC',
-          points: d.perC.filter((c) => c.gsc[m.key] !== null).map((c) => ({ x: c.gsc.meanBpp!, y: c.gsc[m.key]!, label: `C=${c.c}` }))
-        },
-        ...codecs.map((id) => ({
-          name: id,
-          points: d.perC.flatMap((c) => {
-            const b = c.baselines.find((x) => x.codec === id)!
-            return b.n > 0 && b[m.key] !== null && b.meanBpp !== null ? [{ x: b.meanBpp, y: b[m.key]!, partial: !b.complete }] : []
-          })
-        }))
-      ],
-      note: 'hollow marker: the codec reached\nthe size on only some images\n(mean over those)'
-    }
-  }))
 }
 
 export async function writeResults(out: string, r: BenchResults): Promise<string[]> {

@@ -13,20 +13,12 @@ import { BASELINES, BASELINE_IDS, type BaselineId } from '../baselines/codecs'
 import { SCALES, SCALES_TRIED, fitToSize, newFitMemo, type FitMemo } from '../baselines/fitToSize'
 import { GscError, describeError } from '../util/errors'
 import { readImage, type RgbImage } from '../util/image'
-import { openDataset, readGroundTruth, type BenchDataset } from './datasets'
+import { openDataset, readGroundTruth } from './datasets'
 import type { GscBenchCodec, GscPrepared } from './gscCodec'
 import { IMAGE_METRICS, measureImage } from './imageMetrics'
 import { RssSampler } from './memory'
-import type { BaselineMeasurement, ImageCRecord, OriginalRecord, ReconstructionMetrics, StoredDetection } from './types'
-
-/** Detections at or above this score count for detection agreement (the detector's operating point). */
-export const AGREEMENT_SCORE = 0.3
-/** Detections kept for mAP@0.5 (a low threshold so the precision-recall curve is complete). */
-export const MAP_SCORE = 0.05
-export const MAX_STORED_DETECTIONS = 100
-/** Bump when the measurement method changes: cached results with another version are recomputed.
- *  2: ΔE00 and blockiness added to every reconstruction's metrics (IMAGE_METRICS). */
-export const BENCH_METHOD_VERSION = 2
+import { AGREEMENT_SCORE, BENCH_METHOD_VERSION, MAP_SCORE, MAX_STORED_DETECTIONS } from './measurement'
+import type { BaselineMeasurement, DatasetRun, ImageCRecord, OriginalRecord, ReconstructionMetrics, StoredDetection } from './types'
 
 export interface BenchProgress {
   done: number
@@ -52,17 +44,6 @@ export interface RunBenchOptions {
   signal?: AbortSignal
   onProgress?(p: BenchProgress): void
   onInfo?(line: string): void
-}
-
-export interface DatasetRun {
-  dataset: { name: string; root: string; layout: BenchDataset['layout']; labelled: boolean; imagesTotal: number; imagesUsed: number }
-  originals: OriginalRecord[]
-  records: ImageCRecord[]
-  /** Units (image x C) computed in this run vs taken from the cache. */
-  computed: number
-  cached: number
-  /** Baseline fits taken from a record of other GSC models (same budget, same baseline fingerprint). */
-  baselinesReused: number
 }
 
 function compact(d: Detection[], minScore: number): StoredDetection[] {

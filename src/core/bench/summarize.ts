@@ -1,85 +1,26 @@
 // Per dataset and C: means over images, mAP@0.5 against ground truth, best baseline at equal bits, the goal verdict.
 import { meanAveragePrecision50, type MapImage } from '../analysis/map'
 import type { BaselineId } from '../baselines/codecs'
-import { IMAGE_METRICS, isBetter, type ImageMetricKey } from './imageMetrics'
-import type { DatasetRun } from './runBench'
-import type { OriginalRecord, ReconstructionMetrics, StoredDetection } from './types'
+import { IMAGE_METRICS, isBetter } from './imageMetrics'
+import type {
+  BaselineSummary,
+  BestBaseline,
+  CSummary,
+  CodecSummary,
+  ComparedKey,
+  DatasetRun,
+  DatasetSummary,
+  GoalVerdict,
+  ImageMetricMeans,
+  OriginalRecord,
+  ReconstructionMetrics,
+  StoredDetection
+} from './types'
 
-/** Every metric a baseline can be compared with GSC on: the image metrics and detection F1. */
-export type ComparedKey = ImageMetricKey | 'f1'
 const COMPARED: { key: ComparedKey; better: 'higher' | 'lower' }[] = [...IMAGE_METRICS, { key: 'f1', better: 'higher' }]
-
-/** Means over images of each IMAGE_METRICS value (psnr, msssim, ciede2000, blockiness, ...). */
-export type ImageMetricMeans = Record<ImageMetricKey, number | null>
-
-export interface CodecSummary extends ImageMetricMeans {
-  /** Images with a reconstruction (for a baseline: where it reached the size). */
-  n: number
-  images: number
-  meanBytes: number | null
-  meanBpp: number | null
-  precision: number | null
-  recall: number | null
-  f1: number | null
-  /** mAP@0.5 of detections on the reconstructions against ground truth; null without labels, or when incomplete. */
-  map50: number | null
-  medianEncodeMs: number | null
-  medianDecodeMs: number | null
-}
-
-export interface BaselineSummary extends CodecSummary {
-  codec: BaselineId
-  complete: boolean
-  /** Smallest file the codec produced for any image at this C when it could not reach the size. */
-  smallestUnreachedBytes: number | null
-  /** GSC's means over the images this codec reached (the paired comparison when it did not reach them all). */
-  gscOnReached: Record<ComparedKey, number | null>
-  errors: string[]
-}
-
-/** The best baseline on one metric, and GSC's mean over the same images (all of them, or the ones the baseline reached). */
-export interface BestBaseline {
-  codec: BaselineId
-  value: number
-  gsc: number
-  images: number
-}
-
-export interface GoalVerdict {
-  /** 'no baseline fits': baselines ran but none reached the size on at least 90 % of the images; not counted as met. */
-  f1: 'met' | 'not met' | 'no baseline fits' | 'no baselines run' | 'no detector'
-  msssim: 'met' | 'not met' | 'no baseline fits' | 'no baselines run'
-  met: boolean
-  bestF1: BestBaseline | null
-  bestMsssim: BestBaseline | null
-}
 
 /** A baseline that reached at least this share of the images (but not all) is compared with GSC on those images. */
 export const PAIRED_MIN_SHARE = 0.9
-
-export interface CSummary {
-  c: number
-  gsc: CodecSummary & {
-    fitsTarget: number
-    medianPackMs: number | null
-    peakRssMiB: number
-    /** Mean bits per packet section (header includes the CCSDS primary header and CRC). */
-    sections: { header: number | null; caption: number | null; latents: number | null; detections: number | null }
-  }
-  baselines: BaselineSummary[]
-  /** Per metric, the best baseline (highest or lowest mean, by the metric's direction) chosen as for the goal. */
-  best: Record<ComparedKey, BestBaseline | null>
-  goal: GoalVerdict
-}
-
-export interface DatasetSummary {
-  name: string
-  images: number
-  labelled: boolean
-  /** mAP@0.5 of the detector on the original images: the ceiling for every codec. */
-  originalMap50: number | null
-  perC: CSummary[]
-}
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null)
 export function median(xs: number[]): number | null {

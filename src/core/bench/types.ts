@@ -1,7 +1,10 @@
-// What `gsc bench` measures and stores (cache files and results.json).
+// What `gsc bench` measures and stores: the cache files, a dataset's run, its summaries and results.json.
+// Types only: every bench module takes its shapes from here, so none imports back into another for a type.
 import type { BaselineId } from '../baselines/codecs'
-import type { GroundTruthBox } from './datasets'
-import type { ImageMetricValues } from './imageMetrics'
+import type { CalibrationTable } from '../planner/calibration'
+import type { BenchDataset, GroundTruthBox } from './datasets'
+import type { ImageMetricKey, ImageMetricValues } from './imageMetrics'
+import type { MachineInfo, modelHashes } from './machine'
 
 export interface Agreement {
   precision: number
@@ -85,4 +88,111 @@ export interface ImageCRecord {
   baselineFingerprint?: string
   /** Peak RSS of the bench process while this image and C were measured, MiB. */
   peakRssMiB: number
+}
+
+export interface DatasetRun {
+  dataset: { name: string; root: string; layout: BenchDataset['layout']; labelled: boolean; imagesTotal: number; imagesUsed: number }
+  originals: OriginalRecord[]
+  records: ImageCRecord[]
+  /** Units (image x C) computed in this run vs taken from the cache. */
+  computed: number
+  cached: number
+  /** Baseline fits taken from a record of other GSC models (same budget, same baseline fingerprint). */
+  baselinesReused: number
+}
+
+/** Every metric a baseline can be compared with GSC on: the image metrics and detection F1. */
+export type ComparedKey = ImageMetricKey | 'f1'
+
+/** Means over images of each IMAGE_METRICS value (psnr, msssim, ciede2000, blockiness, ...). */
+export type ImageMetricMeans = Record<ImageMetricKey, number | null>
+
+export interface CodecSummary extends ImageMetricMeans {
+  /** Images with a reconstruction (for a baseline: where it reached the size). */
+  n: number
+  images: number
+  meanBytes: number | null
+  meanBpp: number | null
+  precision: number | null
+  recall: number | null
+  f1: number | null
+  /** mAP@0.5 of detections on the reconstructions against ground truth; null without labels, or when incomplete. */
+  map50: number | null
+  medianEncodeMs: number | null
+  medianDecodeMs: number | null
+}
+
+export interface BaselineSummary extends CodecSummary {
+  codec: BaselineId
+  complete: boolean
+  /** Smallest file the codec produced for any image at this C when it could not reach the size. */
+  smallestUnreachedBytes: number | null
+  /** GSC's means over the images this codec reached (the paired comparison when it did not reach them all). */
+  gscOnReached: Record<ComparedKey, number | null>
+  errors: string[]
+}
+
+/** The best baseline on one metric, and GSC's mean over the same images (all of them, or the ones the baseline reached). */
+export interface BestBaseline {
+  codec: BaselineId
+  value: number
+  gsc: number
+  images: number
+}
+
+export interface GoalVerdict {
+  /** 'no baseline fits': baselines ran but none reached the size on at least 90 % of the images; not counted as met. */
+  f1: 'met' | 'not met' | 'no baseline fits' | 'no baselines run' | 'no detector'
+  msssim: 'met' | 'not met' | 'no baseline fits' | 'no baselines run'
+  met: boolean
+  bestF1: BestBaseline | null
+  bestMsssim: BestBaseline | null
+}
+
+export interface CSummary {
+  c: number
+  gsc: CodecSummary & {
+    fitsTarget: number
+    medianPackMs: number | null
+    peakRssMiB: number
+    /** Mean bits per packet section (header includes the CCSDS primary header and CRC). */
+    sections: { header: number | null; caption: number | null; latents: number | null; detections: number | null }
+  }
+  baselines: BaselineSummary[]
+  /** Per metric, the best baseline (highest or lowest mean, by the metric's direction) chosen as for the goal. */
+  best: Record<ComparedKey, BestBaseline | null>
+  goal: GoalVerdict
+}
+
+export interface DatasetSummary {
+  name: string
+  images: number
+  labelled: boolean
+  /** mAP@0.5 of the detector on the original images: the ceiling for every codec. */
+  originalMap50: number | null
+  perC: CSummary[]
+}
+
+export interface BenchResults {
+  formatVersion: 1
+  command: string
+  createdAt: string
+  machine: MachineInfo
+  git: { commit: string | null; dirty: boolean | null }
+  models: ReturnType<typeof modelHashes>
+  detector: string
+  config: {
+    channels: number[]
+    baselines: BaselineId[]
+    baselineCodecs: Record<string, { label: string; container: string; knob: string }>
+    agreementScore: number
+    mapScore: number
+    limit: number | null
+  }
+  summaries: DatasetSummary[]
+  /** Every measured image and C (detections on reconstructions are left in the cache files to keep this small). */
+  datasets: (Omit<DatasetRun, 'records' | 'originals'> & { originals: unknown[]; records: unknown[] })[]
+  /** Planner input: bits and detection disagreement per image and C, and per scene means (gsc plan --table). */
+  calibration: CalibrationTable
+  timing: { wallS: number; computed: number; cached: number; maxRssMiB: number }
 }
