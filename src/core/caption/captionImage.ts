@@ -1,6 +1,7 @@
 // One entry point for "caption this image": the built-in captioner (runs the detector first) or an
 // external OpenAI-compatible server. Used by the CLI and the encoder alike.
-import { loadDetector, type Detector, type DetectorImage } from '../analysis/detector'
+import type { Detector, DetectorImage } from '../analysis/detector'
+import { getDetector } from '../codec/sharedDetector'
 import type { Detection } from '../analysis/detections'
 import { builtinCaption, CAPTION_MIN_SCORE } from './builtin'
 import { externalCaption, type ExternalCaptionOptions } from './external'
@@ -16,11 +17,9 @@ export interface CaptionResult {
   ms: number
 }
 
-let shared: Promise<Detector> | undefined
-/** A detector shared by built-in captioning calls in this process. */
+/** A detector shared by built-in captioning calls in this process (the process's one cache). */
 export function sharedDetector(): Promise<Detector> {
-  shared ??= loadDetector()
-  return shared
+  return getDetector()
 }
 
 export async function captionImage(img: DetectorImage, config: CaptionerConfig = { kind: 'builtin' }, detector?: Detector): Promise<CaptionResult> {

@@ -4,14 +4,45 @@
 // Reached from the engine service (Electron and `gsc serve`) and from `gsc baseline`.
 import type { BaselineCodecId, BaselineFit, ImageMetrics } from '../../shared/api'
 import { BASELINE_CODECS } from '../../shared/schemas'
-import * as parts from './engineParts'
+import { performance } from 'node:perf_hooks'
+import { BASELINES, type BaselineId } from '../baselines/codecs'
+import { fitToSize, type FitResult } from '../baselines/fitToSize'
+import { GscError, describeError } from '../util/errors'
 import { pngDataUrl } from './images'
 import type { RgbImage } from '../util/image'
 
 // The contract's codec ids and the baselines module's must be the same six (a compile error otherwise).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
-const CODEC_LISTS_AGREE: Same<BaselineCodecId, parts.BaselineIdLike> = true
+const CODEC_LISTS_AGREE: Same<BaselineCodecId, BaselineId> = true
 void CODEC_LISTS_AGREE
+
+export interface BaselineAtSize {
+  codec: BaselineId
+  label: string
+  knobName: string
+  /** The bench's fit; null when the codec could not run (error says why). */
+  fit: FitResult | null
+  error: string | null
+  ms: number
+}
+
+/**
+ * One baseline codec driven to the packet's size by the bench's own rule (fitToSize: downscale + quality
+ * search). A codec that cannot run (missing tool) is reported, not thrown, as the bench does.
+ */
+async function baselineAtSize(img: RgbImage, bytes: number, codec: BaselineId, signal?: AbortSignal): Promise<BaselineAtSize> {
+  const c = BASELINES[codec]
+  const t0 = performance.now()
+  const out = { codec, label: c.label, knobName: c.knobName }
+  const missing = await c.unavailable()
+  if (missing) return { ...out, fit: null, error: missing, ms: performance.now() - t0 }
+  try {
+    return { ...out, fit: await fitToSize(c, img, bytes, signal), error: null, ms: performance.now() - t0 }
+  } catch (e) {
+    if (signal?.aborted || !(e instanceof GscError)) throw e
+    return { ...out, fit: null, error: describeError(e), ms: performance.now() - t0 }
+  }
+}
 
 export const DEFAULT_BASELINE: BaselineCodecId = 'webp'
 
@@ -36,7 +67,7 @@ export function fitSummary(f: Omit<BaselineFit, 'summary' | 'image'>): string {
  * reached the target.
  */
 export async function fitBaseline(original: RgbImage, targetBytes: number, codec: BaselineCodecId, measure?: (x: RgbImage) => ImageMetrics, signal?: AbortSignal): Promise<{ fit: BaselineFit; decoded: RgbImage | null }> {
-  const r = await parts.baselineAtSize(original, targetBytes, codec, signal)
+  const r = await baselineAtSize(original, targetBytes, codec, signal)
   const f = r.fit
   const reached = Boolean(f?.reached && f.image)
   const decoded = reached ? f!.image : null

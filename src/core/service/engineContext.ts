@@ -1,0 +1,46 @@
+// What the engine's domain modules share, and the shape of their handler tables. EngineService builds one
+// EngineContext when it opens and gives it to each domain (packets, reconstruction, capture jobs, planning,
+// models, station).
+import type { ArgsOf, MethodName, ResultOf } from '../../shared/api'
+import type { DecodeLimits } from '../bitstream/limits'
+import type { PacketLog } from '../store/packetLog'
+import type { ClientLogLimits } from './clientLog'
+import type { DecodeCache } from './decodeCache'
+import type { EventLog } from './eventLog'
+import type { JobRegistry } from './jobs'
+import type { PacketFeed } from './packetFeed'
+import type { UiStore } from './uiStore'
+import type { UploadArea, UploadLimits } from './uploads'
+
+export interface ServiceOptions {
+  dbFile: string
+  frontDoor: 'electron' | 'serve'
+  /** Where uploads and the interface's own state live (default: beside the database). */
+  workDir?: string
+  modelsDir?: string
+  /** Limits on what clients may do (defaults in uploads.ts and clientLog.ts; docs/serve.md). */
+  limits?: { uploads?: Partial<UploadLimits>; clientLog?: Partial<ClientLogLimits>; decode?: Partial<DecodeLimits> }
+}
+
+/** Who made a call: one id per connection (`gsc serve`), LOCAL_CLIENT where there is one window. */
+export interface CallContext {
+  client: string
+}
+
+/** One domain's methods: each takes its validated arguments (the schema's type) and the caller. */
+export type HandlerTable<M extends MethodName> = { [K in M]: (args: ArgsOf<K>, ctx: CallContext) => Promise<ResultOf<K>> }
+
+export interface EngineContext {
+  readonly opts: ServiceOptions
+  readonly log: PacketLog
+  readonly ui: UiStore
+  readonly jobs: JobRegistry
+  readonly uploads: UploadArea
+  readonly events: EventLog
+  /** Live push of new packets to subscribers. */
+  readonly feed: PacketFeed
+  /** Reconstructions kept for the Image view, comparisons and the planner's estimate. */
+  readonly decodes: DecodeCache
+  /** The decode limits in force: the station's settings, which can only lower the front door's (docs/bitstream.md 4.1). */
+  limits(): DecodeLimits
+}

@@ -1,0 +1,89 @@
+// Planning: the rate-distortion calibration (a loaded `gsc bench` table, kept across restarts, or an
+// estimate from the packets in the log) and the pass plan computed on it.
+import type { ArgsOf, CalibrationTable, ResultOf } from '../../shared/api'
+import { inspectPacket } from '../bitstream/inspect'
+import { plan } from '../planner/planner'
+import { planImagesFromTable, type CalibrationTable as BenchTable } from '../planner/calibration'
+import type { PlanImage } from '../planner/types'
+import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
+import type { EngineContext, HandlerTable } from './engineContext'
+
+export class PlanningDomain {
+  private bench: { name: string; table: CalibrationTable; bench: BenchTable } | null = null
+
+  /** Picks up the calibration saved by an earlier run (dropped if it no longer parses). */
+  constructor(private engine: EngineContext) {
+    const saved = engine.ui.getCalibration()
+    if (!saved) return
+    try {
+      this.bench = { name: saved.name, ...parseBenchResults(saved.name, saved.json) }
+    } catch {
+      engine.ui.putCalibration('', null)
+    }
+  }
+
+  readonly handlers: HandlerTable<'plan' | 'loadCalibration' | 'clearCalibration'> = {
+    plan: async (a) => this.plan(a),
+    loadCalibration: async (a) => {
+      const parsed = parseBenchResults(a.name, a.json)
+      this.bench = { name: a.name, ...parsed }
+      this.engine.ui.putCalibration(a.name, a.json)
+      this.engine.events.add('info', 'planner', `calibration ${a.name} loaded (${parsed.table.images.length} images)`)
+      return parsed.table
+    },
+    clearCalibration: async () => {
+      this.bench = null
+      this.engine.ui.putCalibration('', null)
+      return { ok: true as const }
+    }
+  }
+
+  /** The newest decodable packets, with their latent bits and, when decoded, their measured disagreement. */
+  private logEstimatePackets(max: number): LogPacketForEstimate[] {
+    const { log, decodes } = this.engine
+    const rows = log.list({ status: 'ok', orderBy: 'id', desc: true, limit: max })
+    const out: LogPacketForEstimate[] = []
+    for (const r of rows) {
+      if (!r.channels) continue
+      const rec = log.get(r.id)
+      const bits = rec ? inspectPacket(rec.raw, { maxPixels: this.engine.limits().maxPixels }).bits : undefined
+      // Without a breakdown assume the latents take 60% of the packet.
+      const latentBits = bits?.latents ?? Math.round(r.octets * 8 * 0.6)
+      const dec = decodes.get(r.id)?.rec.agreement
+      out.push({ id: r.id, c: r.channels, totalBits: r.octets * 8, latentBits, measuredDisagreement: dec ? 1 - dec.f1 : null })
+    }
+    return out.reverse()
+  }
+
+  private calibration(): CalibrationTable {
+    return this.bench ? this.bench.table : estimateFromLog(this.logEstimatePackets(200))
+  }
+
+  private plan(a: ArgsOf<'plan'>): ResultOf<'plan'> {
+    const calibration = this.calibration()
+    let images: PlanImage[]
+    if (this.bench) images = planImagesFromTable(this.bench.bench, { mode: 'table', count: a.images })
+    else images = Array.from({ length: a.images }, (_, k) => {
+      const src = calibration.images[k % calibration.images.length]
+      return { id: a.images > calibration.images.length ? `${src.id} #${Math.floor(k / calibration.images.length) + 1}` : src.id, candidates: src.candidates }
+    })
+    const link = a.linkBps && a.passS ? { linkBps: a.linkBps, passS: a.passS } : undefined
+    const r = plan({ alpha: a.alpha, beta: a.beta, images, link })
+    return {
+      calibration,
+      result: {
+        images: r.images.map((i) => ({ id: i.id, chosenC: i.chosen?.c ?? null, bits: i.chosen?.bits ?? 0, disagreement: i.chosen?.disagreement ?? null, cost: i.chosen?.cost ?? null })),
+        totals: {
+          imagesRequested: r.totals.imagesRequested,
+          imagesSent: r.totals.imagesSent,
+          linkBitsUsed: r.totals.linkBitsUsed,
+          bitsAvailable: r.link?.bitsAvailableTotal ?? null,
+          meanDisagreement: r.totals.meanDisagreementSent,
+          objective: r.totals.objective
+        },
+        passFrontier: r.passFrontier,
+        method: r.method
+      }
+    }
+  }
+}
