@@ -14,10 +14,11 @@ import { packChannels } from '../../src/core/codec/packing'
 import { prepareImage } from '../../src/core/codec/prepare'
 import { targetBpp } from '../../src/core/codec/quantize'
 import { readImage } from '../../src/core/util/image'
+import { sharedData } from '../fixtures/sharedData'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(here, '../..')
-const KODAK = path.resolve(ROOT, '../shared/data/kodak')
+const KODAK = sharedData('kodak')
 const TIMING_IMAGE = path.join(KODAK, 'kodim23.png')
 const CHOICES = [1, 2, 4, 8, 16]
 

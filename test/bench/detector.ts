@@ -9,9 +9,10 @@ import { meanAveragePrecision50, type MapImage } from '../../src/core/analysis/m
 import { COCO80 } from '../../src/core/analysis/coco'
 import { builtinCaption, CAPTION_MIN_SCORE } from '../../src/core/caption/builtin'
 import { readImage } from '../../src/core/util/image'
+import { sharedData } from '../fixtures/sharedData'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
-const COCO = resolve(ROOT, '..', 'shared', 'data', 'coco128')
+const COCO = sharedData('coco128')
 const MAP_THRESHOLD = 0.05
 
 function median(xs: number[]): number {

@@ -34,7 +34,8 @@ import { defaultModelsDir, loadManifest, modelSetsOf } from '../../src/core/mode
 import { openPacketLog } from '../../src/core/store/packetLog'
 import { GscError } from '../../src/core/util/errors'
 import { cropImage, readImage, type RgbImage } from '../../src/core/util/image'
-import { payload, prng } from '../unit/bitstreamFixtures'
+import { payload, prng } from '../fixtures/bitstreamFixtures'
+import { sharedData } from '../fixtures/sharedData'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..', '..')
@@ -95,7 +96,7 @@ function tiny(width: number, height: number, steps: number, modelId: number, seq
 async function corpus(sets: number[], modelsDir: string): Promise<{ packets: Base[]; note: string }> {
   const packets: Base[] = []
   const add = (name: string, bytes: Uint8Array) => packets.push({ name, bytes, starts: [0] })
-  const kodak = path.resolve(root, '../shared/data/kodak')
+  const kodak = sharedData('kodak')
   let note: string
   let images: RgbImage[]
   if (existsSync(path.join(kodak, 'kodim23.png'))) {

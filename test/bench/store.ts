@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { readCapture, type CaptureItem } from '../../src/core/bitstream/capture'
 import { openPacketLog } from '../../src/core/store/packetLog'
 import { PacketWriter } from '../../src/core/store/packetWriter'
-import { writeSyntheticCapture } from '../unit/storeFixtures'
+import { writeSyntheticCapture } from '../fixtures/storeFixtures'
 
 const RUNS = Number(process.env.GSC_BENCH_RUNS ?? 5)
 const SIZES_MB = (process.env.GSC_BENCH_SIZES_MB ?? '32,128').split(',').map(Number)

@@ -13,7 +13,7 @@ import { decodeCaption, encodeCaption } from '../../src/core/entropy/captionCode
 import { decodeGscPacket, encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { inspectPacket } from '../../src/core/bitstream/inspect'
 import { readCapture } from '../../src/core/bitstream/capture'
-import { payload, prng, sparseLatents } from '../unit/bitstreamFixtures'
+import { payload, prng, sparseLatents } from '../fixtures/bitstreamFixtures'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..', '..')

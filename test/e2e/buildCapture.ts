@@ -10,9 +10,10 @@ import sharp from 'sharp'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { readCapture } from '../../src/core/bitstream/capture'
 import { writePrimaryHeader } from '../../src/core/bitstream/ccsds'
+import { sharedData } from '../fixtures/sharedData'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-const DATA = path.resolve(ROOT, '..', 'shared', 'data')
+const DATA = sharedData()
 
 export interface CaptureInfo {
   capture: string

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { readImage } from '../../src/core/util/image'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const root = path.resolve(__dirname, '../..')
-const KODAK = path.resolve(root, '../shared/data/kodak/kodim23.png')
-const haveKodak = existsSync(KODAK)
-if (!haveKodak) console.warn(`gsc baseline test skipped: ${KODAK} is missing (public Kodak set, see ../shared/data/README.md)`)
+const KODAK = sharedData('kodak', 'kodim23.png')
+const haveKodak = haveSharedData('gsc baseline test', KODAK)
 const gsc = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/gsc.mjs'), ...args], { cwd: root, encoding: 'utf8' })
 
 describe.skipIf(!haveKodak)('gsc baseline (CLI)', () => {

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { existsSync } from 'node:fs'
-import path from 'node:path'
 import { BASELINES, BASELINE_IDS, parseBaselineList } from '../../src/core/baselines/codecs'
 import { fitToSize } from '../../src/core/baselines/fitToSize'
 import { runTool } from '../../src/core/baselines/tools'
 import { readImage, resizeImage } from '../../src/core/util/image'
 import { psnr } from '../../src/core/analysis/metrics'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const KODAK = path.resolve(__dirname, '../../../shared/data/kodak/kodim23.png')
-const haveData = existsSync(KODAK)
-if (!haveData) console.warn(`baselines tests skipped: ${KODAK} is missing (public Kodak set, see ../shared/data/README.md)`)
+const KODAK = sharedData('kodak', 'kodim23.png')
+const haveData = haveSharedData('baselines tests', KODAK)
 
 describe.skipIf(!haveData)('baseline codecs at a byte budget (real image: Kodak kodim23 at 384x256)', () => {
   const target = 700

@@ -13,10 +13,10 @@ import { renderSvg, niceTicks } from '../../src/core/bench/plots'
 import { planImagesFromTable } from '../../src/core/planner/calibration'
 import { plan } from '../../src/core/planner/planner'
 import { gscCodecFingerprint } from '../../src/core/bench/gscCodec'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const COCO = path.resolve(__dirname, '../../../shared/data/coco128')
-const haveData = existsSync(path.join(COCO, 'images/train2017'))
-if (!haveData) console.warn(`bench tests skipped: ${COCO} is missing (public coco128 set, see ../shared/data/README.md)`)
+const COCO = sharedData('coco128')
+const haveData = haveSharedData('bench harness tests', path.join(COCO, 'images/train2017'))
 
 /**
  * The harness is exercised with a real codec in the GSC slot (JPEG XL at a fixed distance, whose size then
@@ -145,8 +145,8 @@ describe.skipIf(!haveData)('gsc bench harness on 2 real coco128 images', () => {
   }, 300_000)
 })
 
-const KITTI = path.resolve(__dirname, '../../../shared/data/kitti')
-describe.skipIf(!existsSync(path.join(KITTI, 'label_2/000021.txt')))('KITTI layout', () => {
+const KITTI = sharedData('kitti')
+describe.skipIf(!haveSharedData('KITTI layout test', path.join(KITTI, 'label_2/000021.txt')))('KITTI layout', () => {
   it('maps KITTI classes to COCO ids (Cyclist = bicycle + person, DontCare ignored)', () => {
     const ds = openDataset(KITTI)
     expect(ds.layout).toBe('kitti')

@@ -6,7 +6,7 @@ import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { MAX_BAD_SPAN, readCapture, type CaptureItem } from '../../src/core/bitstream/capture'
 import { GscError } from '../../src/core/util/errors'
 import { crc32 } from '../../src/core/bitstream/crc32'
-import { payload, prng } from './bitstreamFixtures'
+import { payload, prng } from '../fixtures/bitstreamFixtures'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gsc-capture-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

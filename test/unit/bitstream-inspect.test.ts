@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { inspectPacket } from '../../src/core/bitstream/inspect'
-import { payload } from './bitstreamFixtures'
+import { payload } from '../fixtures/bitstreamFixtures'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gsc-inspect-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

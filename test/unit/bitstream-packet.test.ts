@@ -3,7 +3,7 @@ import { decodeGscPacket, encodeGscPacket, latentShape, quantizeDetection, wireQ
 import { crc32 } from '../../src/core/bitstream/crc32'
 import { readPrimaryHeader } from '../../src/core/bitstream/ccsds'
 import { GscError } from '../../src/core/util/errors'
-import { payload, prng, sparseLatents } from './bitstreamFixtures'
+import { payload, prng, sparseLatents } from '../fixtures/bitstreamFixtures'
 
 const framing = { apid: 100, sequenceCount: 5 }
 

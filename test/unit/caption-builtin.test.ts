@@ -1,16 +1,15 @@
 // The built-in captioner: deterministic, 15-60 words, and it says what the inputs contain.
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Detection } from '../../src/core/analysis/detections'
 import { builtinCaption, guessSetting, plural, positionPhrase } from '../../src/core/caption/builtin'
 import { colourName, sceneStats } from '../../src/core/caption/sceneStats'
 import { captionImage } from '../../src/core/caption/captionImage'
 import { readImage, type RgbImage } from '../../src/core/util/image'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const DATA = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data')
-const haveData = existsSync(join(DATA, 'kodak', 'kodim01.png'))
-if (!haveData) console.warn(`caption-builtin: photo cases SKIPPED — ${DATA} is missing`)
+const DATA = sharedData()
+const haveData = haveSharedData('caption-builtin photo cases', sharedData('kodak', 'kodim01.png'))
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean).length
 

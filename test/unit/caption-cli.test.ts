@@ -1,15 +1,15 @@
 // `gsc caption --dir --jsonl` and `gsc detect` through the real CLI runner (one JSON document on stdout).
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, copyFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCommand } from '../../src/cli/framework'
 import captionCommand from '../../src/cli/commands/caption'
 import detectCommand from '../../src/cli/commands/detect'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const KODAK = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'kodak')
-const haveData = existsSync(join(KODAK, 'kodim01.png'))
-if (!haveData) console.warn(`caption-cli: SKIPPED — ${KODAK} is missing`)
+const KODAK = sharedData('kodak')
+const haveData = haveSharedData('caption-cli', join(KODAK, 'kodim01.png'))
 const dir = mkdtempSync(join(tmpdir(), 'gsc-cap-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -17,9 +17,10 @@ import { roundHalfAway } from '../../src/core/codec/quantize'
 import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { GscError } from '../../src/core/util/errors'
 import { cropImage, readImage, type RgbImage } from '../../src/core/util/image'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const ROOT = path.resolve(__dirname, '../..')
-const KODAK = path.resolve(ROOT, '../shared/data/kodak')
+const KODAK = sharedData('kodak')
 const modelsDir = process.env.GSC_MODELS_DIR ?? path.join(ROOT, 'resources/models')
 const haveModels = (() => {
   try {
@@ -29,9 +30,8 @@ const haveModels = (() => {
     return false
   }
 })()
-const haveKodak = existsSync(path.join(KODAK, 'kodim23.png'))
+const haveKodak = haveSharedData('codec tests', path.join(KODAK, 'kodim23.png'))
 if (!haveModels) console.warn(`codec tests skipped: codec models missing from ${modelsDir} (run the training export)`)
-if (!haveKodak) console.warn(`codec tests skipped: Kodak images missing at ${KODAK}`)
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-codec-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

@@ -14,6 +14,7 @@ import { cropImage, readImage } from '../../src/core/util/image'
 import { existsSync } from 'node:fs'
 import { CancelledError } from '../../src/core/codec/cancellation'
 import { flowTimes, sampleFlow } from '../../src/core/codec/flowSampler'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 describe('prng', () => {
   it('is deterministic, seed-dependent and counter-based', () => {
@@ -177,11 +178,11 @@ print(json.dumps(list(channel_scores(y, rgb, lay, 16.0))))`
   })
 
   // Set 3's rule against its PyTorch twin (torch lives in Debian's python3, not in the pyenv one on PATH).
-  const kodak = path.resolve(__dirname, '../../../shared/data/kodak/kodim23.png')
+  const kodak = sharedData('kodak', 'kodim23.png')
   const torchPy = '/usr/bin/python3'
   const haveTorch = existsSync(torchPy) && spawnSync(torchPy, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0
-  if (!existsSync(kodak)) console.warn(`pattern-rule parity test skipped: Kodak missing at ${kodak}`)
-  it.skipIf(!haveTorch || !existsSync(kodak))('pattern scores agree with training/channel_rule.py to 1e-9 (random latents and patterns, a Kodak crop)', async () => {
+  const haveKodak = haveSharedData('pattern-rule parity test', kodak)
+  it.skipIf(!haveTorch || !haveKodak)('pattern scores agree with training/channel_rule.py to 1e-9 (random latents and patterns, a Kodak crop)', async () => {
     const rnd = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
     const cases = [
       { w: 96, h: 64, left: 300, top: 200, K: 24 }, // 4x6 latent grid

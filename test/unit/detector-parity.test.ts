@@ -1,15 +1,13 @@
 // Our ONNX conversion against the original TF.js graph, on real photos: raw outputs within 1e-3.
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadDetector, prepareDetectorInput } from '../../src/core/analysis/detector'
 import { readImage } from '../../src/core/util/image'
 import { loadTfjsNanoDet, maxAbsDiff, runTfjs, TFJS_MODEL_JSON } from '../../training/detector/tfjsReference'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const DATA = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data')
-const IMAGES = [join(DATA, 'kodak', 'kodim05.png'), join(DATA, 'coco128', 'images', 'train2017', '000000000009.jpg')]
-const haveData = IMAGES.every((p) => existsSync(p))
-if (!haveData) console.warn(`detector-parity: SKIPPED — test images not found under ${DATA} (shared data missing)`)
+const IMAGES = [sharedData('kodak', 'kodim05.png'), sharedData('coco128', 'images', 'train2017', '000000000009.jpg')]
+const haveData = haveSharedData('detector-parity', ...IMAGES)
 
 describe.skipIf(!haveData || !existsSync(TFJS_MODEL_JSON))('detector ONNX vs TF.js reference', () => {
   it('agrees within 1e-3 on every raw output for real images', async () => {

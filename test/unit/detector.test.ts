@@ -1,16 +1,16 @@
 // The detector end to end on real photos: boxes in original pixels, agreement with COCO labels,
 // geometric consistency under flips and rescaling, clean errors on bad input.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadDetector, type Detector } from '../../src/core/analysis/detector'
 import { detectionAgreement, type Box } from '../../src/core/analysis/detections'
 import { GscError } from '../../src/core/util/errors'
 import { readImage, type RgbImage } from '../../src/core/util/image'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const COCO = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'coco128')
-const haveData = existsSync(join(COCO, 'images', 'train2017', '000000000036.jpg'))
-if (!haveData) console.warn(`detector.test: photo cases SKIPPED — ${COCO} is missing (shared data not beside the checkout)`)
+const COCO = sharedData('coco128')
+const haveData = haveSharedData('detector photo cases', join(COCO, 'images', 'train2017', '000000000036.jpg'))
 
 function labels(id: string, img: RgbImage) {
   return readFileSync(join(COCO, 'labels', 'train2017', `${id}.txt`), 'utf8')

@@ -11,7 +11,7 @@ import { CAPTION_TEXT_MODEL_ID, loadCaptionTextModel } from '../../src/core/entr
 import { defaultModelsDir, modelEntry } from '../../src/core/models/manifest'
 import { GscError } from '../../src/core/util/errors'
 import { syntheticCaptions } from '../../tools/caption-model/syntheticCaptions'
-import { prng } from './bitstreamFixtures'
+import { prng } from '../fixtures/bitstreamFixtures'
 
 const testCaptions = readFileSync(new URL('../fixtures/captions.txt', import.meta.url), 'utf8')
   .split('\n')

@@ -3,7 +3,7 @@ import { RangeDecoder, RangeEncoder } from '../../src/core/entropy/rangeCoder'
 import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../../src/core/entropy/bitModels'
 import { decodeLatents, encodeLatents, newLatentModels } from '../../src/core/entropy/latentCoder'
 import { GscError } from '../../src/core/util/errors'
-import { prng, sparseLatents } from './bitstreamFixtures'
+import { prng, sparseLatents } from '../fixtures/bitstreamFixtures'
 
 describe('range coder', () => {
   it('round-trips bits under arbitrary probabilities, including extreme ones', () => {

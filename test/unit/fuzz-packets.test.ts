@@ -9,7 +9,7 @@ import { inspectPacket } from '../../src/core/bitstream/inspect'
 import { readCapture } from '../../src/core/bitstream/capture'
 import { crc32 } from '../../src/core/bitstream/crc32'
 import { GscError } from '../../src/core/util/errors'
-import { payload, prng } from './bitstreamFixtures'
+import { payload, prng } from '../fixtures/bitstreamFixtures'
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i])

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { cropImage, encodePng, fromPlanarFloat, padToMultiple, readImage, toPlanarFloat, writePng, type RgbImage } from '../../src/core/util/image'
 import { GscError } from '../../src/core/util/errors'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const KODAK = path.resolve(__dirname, '../../../shared/data/kodak')
+const KODAK = sharedData('kodak')
+const haveKodak = haveSharedData('Kodak pixel MD5 test', KODAK)
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-image-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
@@ -22,8 +24,7 @@ function ramp(w: number, h: number): RgbImage {
 }
 
 describe('readImage', () => {
-  it.skipIf(!existsSync(KODAK))('decodes Kodak PNGs to the published pixel MD5', async () => {
-    if (!existsSync(KODAK)) return console.warn('skip: ../shared/data/kodak missing')
+  it.skipIf(!haveKodak)('decodes Kodak PNGs to the published pixel MD5', async () => {
     const lines = readFileSync(path.join(KODAK, 'PIXEL_MD5'), 'utf8').trim().split('\n').slice(0, 3)
     for (const line of lines) {
       const [md5, file, size] = line.split(/\s+/)

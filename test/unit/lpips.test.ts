@@ -1,15 +1,14 @@
 // LPIPS-squeeze through the engine (real onnxruntime session on resources/models/lpips_squeeze.onnx): zero for
 // identical images, the PyTorch module's value for a fixed Kodak pair, clean errors for pairs it cannot compare.
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LPIPS_MIN_SIDE, lpipsDistance } from '../../src/core/analysis/lpips'
 import { GscError } from '../../src/core/util/errors'
 import { readImage, type RgbImage } from '../../src/core/util/image'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
-const KODAK = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'kodak')
-const haveKodak = existsSync(join(KODAK, 'kodim23.png'))
-if (!haveKodak) console.warn(`lpips.test: Kodak cases SKIPPED — ${KODAK} is missing (shared data not beside the checkout)`)
+const KODAK = sharedData('kodak')
+const haveKodak = haveSharedData('lpips Kodak cases', join(KODAK, 'kodim23.png'))
 
 /** 4x4 block means, rounded half up in integers: the same operation as pixelate4 in training/export_lpips.py. */
 function pixelate4(img: RgbImage): RgbImage {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { gaussianKernel, msssim, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
 import type { RgbImage } from '../../src/core/util/image'
-import { img, lcg } from './imageFixtures'
+import { img, lcg } from '../fixtures/imageFixtures'
 
 const texture = (() => {
   const r = lcg(7)

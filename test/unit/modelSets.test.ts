@@ -20,9 +20,10 @@ import { modelSetStatus } from '../../src/core/models/manifest'
 import { GscError } from '../../src/core/util/errors'
 import { cropImage, readImage, type RgbImage } from '../../src/core/util/image'
 import modelsCommand from '../../src/cli/commands/models'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const ROOT = path.resolve(__dirname, '../..')
-const KODAK = path.resolve(ROOT, '../shared/data/kodak')
+const KODAK = sharedData('kodak')
 const modelsDir = process.env.GSC_MODELS_DIR ?? path.join(ROOT, 'resources/models')
 const manifest = (() => {
   try {
@@ -34,8 +35,7 @@ const manifest = (() => {
 const haveSet1 = CODEC_MODEL_IDS.every((id) => manifest?.models?.[id])
 const set3Ids = ['g_a_v3', 'decoder_v3', 'caption_encoder_v3']
 const haveSet3 = !!manifest?.modelSets?.['3'] && set3Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
-const haveKodak = existsSync(path.join(KODAK, 'kodim23.png'))
-if (!haveKodak) console.warn(`model-set tests skipped: Kodak images missing at ${KODAK}`)
+const haveKodak = haveSharedData('model-set tests', path.join(KODAK, 'kodim23.png'))
 if (!haveSet1) console.warn(`set-1 tests skipped: set 1's models missing from ${modelsDir}`)
 if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/export_latent_codec.py)`)
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { blockiness, boxDownscale, ciede2000, colourError, srgbToLab } from '../../src/core/analysis/perceptual'
-import { img, lcg } from './imageFixtures'
+import { img, lcg } from '../fixtures/imageFixtures'
 
 /**
  * All 34 test pairs of Sharma, Wu, Dalal, "The CIEDE2000 color-difference formula: implementation notes,

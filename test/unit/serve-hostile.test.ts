@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { gscPacket, writeCapture } from './storeFixtures'
+import { gscPacket, writeCapture } from '../fixtures/storeFixtures'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 
 const MiB = 1024 * 1024

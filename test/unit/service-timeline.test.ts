@@ -9,7 +9,7 @@ import { writePrimaryHeader } from '../../src/core/bitstream/ccsds'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { EngineService } from '../../src/core/service/engineService'
 import { openPacketLog } from '../../src/core/store/packetLog'
-import { concat, gscPacket } from './storeFixtures'
+import { concat, gscPacket } from '../fixtures/storeFixtures'
 
 let dir: string
 let svc: EngineService

@@ -1,16 +1,16 @@
 // The engine service behind both front doors, on a real packet log (SQLite in a temp dir).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { EngineService } from '../../src/core/service/engineService'
 import type { BaselineFit, JobInfo } from '../../src/shared/api'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 /** A real photo for the baseline panel (public Kodak set beside the checkout; the test says when it is missing). */
-const KODAK = path.resolve(__dirname, '../../../shared/data/kodak/kodim23.png')
-const haveKodak = existsSync(KODAK)
-if (!haveKodak) console.warn(`baseline-panel test skipped: ${KODAK} is missing (public Kodak set, see ../shared/data/README.md)`)
+const KODAK = sharedData('kodak', 'kodim23.png')
+const haveKodak = haveSharedData('baseline-panel test', KODAK)
 
 function packet(seq: number, C: number, apid = 42): Uint8Array {
   const width = 128

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { sheetLayout } from '../../src/core/bench/sheets'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const root = path.resolve(__dirname, '../..')
-const KODAK = path.resolve(root, '../shared/data/kodak/kodim23.png')
-const haveKodak = existsSync(KODAK)
-if (!haveKodak) console.warn(`gsc sheet test skipped: ${KODAK} is missing (public Kodak set, see ../shared/data/README.md)`)
+const KODAK = sharedData('kodak', 'kodim23.png')
+const haveKodak = haveSharedData('gsc sheet test', KODAK)
 const gsc = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/gsc.mjs'), ...args], { cwd: root, encoding: 'utf8' })
 
 describe.skipIf(!haveKodak)('gsc sheet (CLI)', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
-import { gscPacket, writeCapture } from './storeFixtures'
+import { gscPacket, writeCapture } from '../fixtures/storeFixtures'
 
 const dir = mkdtempSync(join(tmpdir(), 'gsc-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

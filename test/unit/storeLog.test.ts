@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import type { PacketArchive } from '../../src/core/store/archive'
 import { storeBackends } from '../support/storeBackends'
-import { concat, gscPacket, reframe, writeCapture } from './storeFixtures'
+import { concat, gscPacket, reframe, writeCapture } from '../fixtures/storeFixtures'
 
 describe.each(storeBackends())('packet log on $name', (backend) => {
   const dir = backend.dir

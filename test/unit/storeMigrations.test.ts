@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/core/store/migrations'
 import { openPacketLog } from '../../src/core/store/packetLog'
-import { gscPacket } from './storeFixtures'
+import { gscPacket } from '../fixtures/storeFixtures'
 
 const dir = mkdtempSync(join(tmpdir(), 'gsc-migr-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openPacketLog } from '../../src/core/store/packetLog'
-import { writeSyntheticCapture } from './storeFixtures'
+import { writeSyntheticCapture } from '../fixtures/storeFixtures'
 
 const dir = mkdtempSync(join(tmpdir(), 'gsc-resume-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
