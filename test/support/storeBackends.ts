@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { openArchive, type PacketArchive } from '../../src/core/store/archive'
 import type { PostgresArchive } from '../../src/core/store/postgres/postgresArchive'
 import type { SqliteArchive } from '../../src/core/store/sqliteArchive'
+import { rebuildRollups, rebuildRollupStatements } from '../../src/core/store/timeline'
 import { startPostgresCluster, type PostgresCluster } from './postgresCluster'
 
 export interface StoreBackend {
@@ -19,6 +20,10 @@ export interface StoreBackend {
   open(location: string, opts?: { mustExist?: boolean }): Promise<PacketArchive>
   /** Runs raw SQL on the archive (tests that damage derived tables on purpose). */
   exec(log: PacketArchive, sql: string): Promise<void>
+  /** Reads rows with raw SQL, ? placeholders (SQL both databases accept: quote camelCase aliases). */
+  rows<R = Record<string, unknown>>(log: PacketArchive, sql: string, params?: unknown[]): Promise<R[]>
+  /** Recounts the timeline roll-ups from scratch (the statements the store itself uses). */
+  rebuildRollups(log: PacketArchive): Promise<void>
   /** The SQLite file, for assertions that only make sense for a file (undefined for PostgreSQL). */
   file(log: PacketArchive): string | undefined
   /** A folder for captures and exports. */
@@ -42,6 +47,10 @@ export function sqliteBackend(): StoreBackend {
     open: (location, opts) => openArchive(location, opts),
     async exec(log, sql) {
       ;(log as SqliteArchive).log.db.exec(sql)
+    },
+    rows: async <R>(log: PacketArchive, sql: string, params: unknown[] = []) => (log as SqliteArchive).log.db.prepare(sql).all(...params) as R[],
+    async rebuildRollups(log) {
+      rebuildRollups((log as SqliteArchive).log.db)
     },
     file: (log) => log.location
   }
@@ -70,6 +79,13 @@ export function postgresBackend(): StoreBackend {
     open: (location, opts) => openArchive(location, opts),
     async exec(log, sql) {
       await (log as PostgresArchive).pool.query(sql)
+    },
+    rows: async <R>(log: PacketArchive, sql: string, params: unknown[] = []) => {
+      let n = 0
+      return (await (log as PostgresArchive).pool.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as R[]
+    },
+    async rebuildRollups(log) {
+      for (const sql of rebuildRollupStatements()) await (log as PostgresArchive).pool.query(sql)
     },
     file: () => undefined
   }
