@@ -24,6 +24,9 @@ fi
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
 npm run build:web
+# The desktop bundles (main, preload, renderer) are built on every machine: electron-vite needs no Electron binary,
+# so a desktop app that no longer builds fails CI even where the window cannot be opened.
+npm run build
 if [ -x node_modules/electron/dist/electron ]; then
   # better-sqlite3 in node_modules stays built for plain Node (CLI, tests); Electron's main process
   # loads a second copy built against Electron's ABI from build/electron-native.
@@ -32,9 +35,8 @@ if [ -x node_modules/electron/dist/electron ]; then
   cp -r node_modules/better-sqlite3 build/electron-native/better-sqlite3
   (cd build/electron-native/better-sqlite3 && npx --no-install node-gyp rebuild --release --target="$ver" --runtime=electron --dist-url=https://electronjs.org/headers) \
     || echo "setup: warning: could not build better-sqlite3 for Electron $ver; the desktop window will not open the packet log"
-  npm run build
   echo "setup: Electron found; desktop build in out/"
 else
-  echo "setup: Electron binary not available (download skipped); 'npm start' will run 'gsc serve' in a browser instead"
+  echo "setup: Electron binary not available (download skipped); desktop bundles built in out/ all the same; 'npm start' will run 'gsc serve' in a browser instead"
 fi
 echo "setup: done"
