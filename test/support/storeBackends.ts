@@ -1,9 +1,11 @@
 // The two packet-archive back ends the store suite runs against: SQLite files in a temporary folder, and a real
 // PostgreSQL server (a private cluster started here, loopback only, stopped by stop()). Each fresh() archive is a new
 // file or a new database, so tests do not see each other's packets.
+import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { openArchive, type PacketArchive } from '../../src/core/store/archive'
 import type { PostgresArchive } from '../../src/core/store/postgres/postgresArchive'
 import type { SqliteArchive } from '../../src/core/store/sqliteArchive'
@@ -16,6 +18,8 @@ export interface StoreBackend {
   stop(): Promise<void>
   /** A new, empty archive and its location (file path or URL). */
   fresh(): Promise<{ log: PacketArchive; location: string }>
+  /** A location for a new archive, not opened yet (a file path; an empty database). */
+  freshLocation(): Promise<string>
   /** Opens an existing location again (another instance on the same archive). */
   open(location: string, opts?: { mustExist?: boolean }): Promise<PacketArchive>
   /** Runs raw SQL on the archive (tests that damage derived tables on purpose). */
@@ -28,6 +32,12 @@ export interface StoreBackend {
   file(log: PacketArchive): string | undefined
   /** A folder for captures and exports. */
   dir: string
+  /** Command line (after node) of a child process that imports a capture into a location and prints its summary as JSON. */
+  importCommand(location: string, capture: string): string[]
+  /** Reads rows from a location on a connection of its own (watching a child process's writes); [] when there is nothing yet. */
+  peek<R = Record<string, unknown>>(location: string, sql: string): Promise<R[]>
+  /** The database's own consistency check of the stored tables and indexes; 'ok' or what is wrong. */
+  integrity(location: string): Promise<string>
 }
 
 export function sqliteBackend(): StoreBackend {
@@ -40,8 +50,11 @@ export function sqliteBackend(): StoreBackend {
     async stop() {
       rmSync(dir, { recursive: true, force: true })
     },
+    async freshLocation() {
+      return join(dir, `log${++n}.db`)
+    },
     async fresh() {
-      const location = join(dir, `log${++n}.db`)
+      const location = await this.freshLocation()
       return { log: await openArchive(location), location }
     },
     open: (location, opts) => openArchive(location, opts),
@@ -52,7 +65,28 @@ export function sqliteBackend(): StoreBackend {
     async rebuildRollups(log) {
       rebuildRollups((log as SqliteArchive).log.db)
     },
-    file: (log) => log.location
+    file: (log) => log.location,
+    importCommand: (location, capture) => ['bin/gsc.mjs', 'log', 'import', capture, '--db', location, '--json'],
+    async peek<R>(location: string, sql: string) {
+      try {
+        const db = new Database(location, { readonly: true, fileMustExist: true })
+        try {
+          return db.prepare(sql).all() as R[]
+        } finally {
+          db.close()
+        }
+      } catch {
+        return [] // not created / not migrated yet
+      }
+    },
+    async integrity(location) {
+      const db = new Database(location)
+      try {
+        return String(db.pragma('integrity_check', { simple: true }))
+      } finally {
+        db.close()
+      }
+    }
   }
 }
 
@@ -71,9 +105,12 @@ export function postgresBackend(): StoreBackend {
       cluster?.stop()
       rmSync(dir, { recursive: true, force: true })
     },
-    async fresh() {
+    async freshLocation() {
       if (!cluster) throw new Error('postgres backend not started')
-      const location = await cluster.createDatabase(`log${++n}`)
+      return cluster.createDatabase(`log${++n}`)
+    },
+    async fresh() {
+      const location = await this.freshLocation()
       return { log: await openArchive(location), location }
     },
     open: (location, opts) => openArchive(location, opts),
@@ -87,7 +124,36 @@ export function postgresBackend(): StoreBackend {
     async rebuildRollups(log) {
       for (const sql of rebuildRollupStatements()) await (log as PostgresArchive).pool.query(sql)
     },
-    file: () => undefined
+    file: () => undefined,
+    importCommand: (location, capture) => ['--import', 'tsx', 'test/support/archiveImport.ts', location, capture],
+    async peek<R>(location: string, sql: string) {
+      const c = new pg.Client({ connectionString: location })
+      await c.connect()
+      try {
+        return (await c.query(sql)).rows as R[]
+      } catch {
+        return [] // not migrated yet
+      } finally {
+        await c.end()
+      }
+    },
+    async integrity(location) {
+      // amcheck (shipped with the server): every B-tree index is consistent and holds every row of its table.
+      const c = new pg.Client({ connectionString: location })
+      await c.connect()
+      try {
+        await c.query('CREATE EXTENSION IF NOT EXISTS amcheck')
+        const indexes = (await c.query(`SELECT indexrelid::regclass::text AS name FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+          JOIN pg_am a ON a.oid = (SELECT relam FROM pg_class WHERE oid = i.indexrelid) WHERE t.relnamespace = 'public'::regnamespace AND a.amname = 'btree'`)).rows
+        if (indexes.length === 0) return 'no indexes found'
+        for (const { name } of indexes) await c.query('SELECT bt_index_check($1::regclass, true)', [name])
+        return 'ok'
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e)
+      } finally {
+        await c.end()
+      }
+    }
   }
 }
 
