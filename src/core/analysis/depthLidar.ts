@@ -1,5 +1,6 @@
 // Sparse LiDAR depth as the KITTI depth benchmark stores it: 16-bit greyscale PNG, depth_m = value / 256, 0 = no
-// measurement (../shared/data/kitti/depth_velodyne holds single Velodyne scans projected this way).
+// measurement (../shared/data/kitti/depth_velodyne holds single Velodyne scans projected this way). Decoded as
+// grey16 so that sharp keeps the 16-bit values as stored (its default raw output would expand to 3 channels).
 import sharp from 'sharp'
 import { GscError } from '../util/errors'
 
@@ -13,7 +14,7 @@ export interface LidarDepth {
 export async function readLidarDepthPng(path: string): Promise<LidarDepth> {
   let decoded: { data: Buffer; info: { width: number; height: number; channels: number } }
   try {
-    decoded = await sharp(path).raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
+    decoded = await sharp(path).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
   } catch (e) {
     throw new GscError(`cannot read LiDAR depth ${path}: ${(e as Error).message.split('\n')[0]}`)
   }
