@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 mkdir -p test-results
 rm -f test-results/vitest.json test-results/playwright.json
 
+npx madge --circular --extensions ts,tsx --ts-config tsconfig.node.json src # no import loops in src/, type-only included (.madgerc)
 npm run typecheck
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 bash training/smoke_test.sh
