@@ -14,7 +14,7 @@ let service: EngineService
 const servers: RunningServer[] = []
 
 function backend() {
-  return { call: (m: string, a: unknown) => service.call(m as never, a as never), on: service.on.bind(service) as never }
+  return { call: (m: unknown, a: unknown) => service.handle(m, a), on: service.on.bind(service) as never }
 }
 
 function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
