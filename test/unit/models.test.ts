@@ -66,6 +66,8 @@ describe('gsc models', () => {
     const listed = r.models.map((m) => m.id)
     expect(listed).toEqual(Object.keys(loadManifest().models))
     for (const id of ids) expect(r.models.find((m) => m.id === id)?.verified, id).toBe(true)
+    // The caption coder's static tables are listed and verified like the networks.
+    expect(r.models.find((m) => m.id === 'caption_text_model')).toMatchObject({ stage: 'caption-entropy', verified: true })
     expect(r.totalBytes).toBeLessThanOrEqual(150e6)
     expect(modelsCommand.format?.(r)).toMatch(/generator/)
   })

@@ -1,6 +1,7 @@
 // The static caption model's tables, read from resources/models (manifest id 'caption_text_model') and refused
 // unless the file's sha256 matches the manifest, like every model: captions decode only with the tables they were
-// coded with. Built by tools/caption-model (npm run build:caption-model).
+// coded with. Built by tools/caption-model (npm run build:caption-model). Read from the default models folder even
+// when a codec is given another one: the tables belong to the wire format, not to a model set.
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
