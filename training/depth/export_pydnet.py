@@ -171,6 +171,13 @@ def main():
         'latency_machine': node['machine'],
         'measured': datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z'),
     }
+    ceiling = os.path.join(ROOT, 'docs', 'results', 'depth', 'kitti-originals.json')
+    if os.path.exists(ceiling):  # written by training/depth/kitti_depth_eval.ts through this same model file
+        k = json.load(open(ceiling))
+        entry['metrics'].update({('kitti%d_%s' % (k['frames'], key)): round(v, 4) for key, v in k['mean'].items()})
+        entry['metrics']['kitti_protocol'] = ('KITTI report frames (every third of ../shared/data/kitti/image_2 from the '
+                                              'first) vs sparse LiDAR depth_velodyne: ' + k['protocol'] +
+                                              '; docs/results/depth/README.md')
     entry['notes'] = (
         'mobile PyDNet (Poggi et al.; the PyTorch port of zshn25), 35 % L1-pruned, weights stored int8 per output '
         'channel in the tflite file and dequantised here to float32 (scale * (q - zero_point)); the first conv, the '
