@@ -14,6 +14,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'log import': { summary: 'import a capture file into the packet log (streaming, resumable)', load: () => import('./logImport') },
   'log export': { summary: 'export the packet log as a capture file (byte-identical)', load: () => import('./logExport') },
   'log stats': { summary: 'summarise the packet log: counts, gaps, duplicates, CRC failures', load: () => import('./logStats') },
+  // shared PostgreSQL archive (issue 18)
+  'log migrate': { summary: 'move a SQLite packet log into a PostgreSQL archive, verified by byte-identical export', load: () => import('./logMigrate') },
   replay: { summary: 'ingest a capture at a chosen pace, reporting progress', load: () => import('./replay') },
   // models and analysis (issue 3)
   models: { summary: 'list the shipped models and verify their hashes', load: () => import('./models') },
