@@ -1,15 +1,17 @@
 // The depth ceiling: mobile PyDNet on KITTI originals through the engine (src/core/analysis/depth.ts), scored against
 // the sparse LiDAR depth with the Eigen metrics, per-image median scaling, Garg crop and the 80 m cap; the mean of the
 // per-frame metrics (as Monodepth2 reports). Frames: the report frames, every third of image_2 sorted by name from
-// the first. Also times depthMap on each frame (median of --runs calls after a warm-up).
-// Usage: npx tsx training/depth/kitti_depth_eval.ts [--kitti DIR] [--runs 5] [--json OUT.json]
+// the first. Also times depthMap on each frame (median of --runs calls after a warm-up). With --degrade N, also scores
+// a stand-in reconstruction (the frame shrunk N times and enlarged back, sharp linear) against the LiDAR and against
+// the original's depth map (depthAgreement), to show how the measures move when detail is lost; no codec involved.
+// Usage: npx tsx training/depth/kitti_depth_eval.ts [--kitti DIR] [--runs 5] [--degrade N] [--json OUT.json]
 import { readdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
-import { depthMap, depthMapMetrics } from '../../src/core/analysis/depth'
+import { depthAgreement, depthMap, depthMapMetrics } from '../../src/core/analysis/depth'
 import { readLidarDepthPng } from '../../src/core/analysis/depthLidar'
 import type { DepthMetrics } from '../../src/core/analysis/depthMetrics'
-import { readImage } from '../../src/core/util/image'
+import { readImage, resizeImage } from '../../src/core/util/image'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name)
@@ -23,7 +25,8 @@ async function main(): Promise<void> {
   const runs = Number(arg('--runs', '5'))
   const names = readdirSync(join(kitti, 'image_2')).filter((n) => n.endsWith('.png')).sort()
   const report = names.filter((_, i) => i % 3 === 0)
-  const frames: { frame: string; size: string; metrics: DepthMetrics; medianMs: number }[] = []
+  const degrade = Number(arg('--degrade', '0'))
+  const frames: { frame: string; size: string; metrics: DepthMetrics; medianMs: number; degraded?: { lidar: DepthMetrics; agreement: DepthMetrics } }[] = []
   for (const n of report) {
     const img = await readImage(join(kitti, 'image_2', n))
     const lidar = await readLidarDepthPng(join(kitti, 'depth_velodyne', n))
@@ -36,15 +39,25 @@ async function main(): Promise<void> {
       ms.push(performance.now() - t0)
     }
     ms.sort((a, b) => a - b)
-    frames.push({ frame: n, size: `${img.width}x${img.height}`, metrics: depthMapMetrics(map, lidar.depth), medianMs: ms[Math.floor(ms.length / 2)] })
+    let degraded: { lidar: DepthMetrics; agreement: DepthMetrics } | undefined
+    if (degrade > 1) {
+      const small = await resizeImage(img, Math.round(img.width / degrade), Math.round(img.height / degrade), 'linear')
+      const recon = await depthMap(await resizeImage(small, img.width, img.height, 'linear'))
+      degraded = { lidar: depthMapMetrics(recon, lidar.depth), agreement: depthAgreement(map, recon) }
+    }
+    frames.push({ frame: n, size: `${img.width}x${img.height}`, metrics: depthMapMetrics(map, lidar.depth), medianMs: ms[Math.floor(ms.length / 2)], degraded })
     process.stderr.write(`kitti_depth_eval: ${n} delta1 ${frames[frames.length - 1].metrics.delta1.toFixed(3)}\n`)
   }
   const mean = Object.fromEntries(KEYS.map((k) => [k, frames.reduce((s, f) => s + f.metrics[k], 0) / frames.length]))
+  const meanOf = (pick: (f: (typeof frames)[number]) => DepthMetrics | undefined) =>
+    Object.fromEntries(KEYS.map((k) => [k, frames.reduce((s, f) => s + (pick(f)?.[k] ?? NaN), 0) / frames.length]))
+  const degradedMean = degrade > 1 ? { factor: degrade, lidar: meanOf((f) => f.degraded?.lidar), agreement: meanOf((f) => f.degraded?.agreement) } : undefined
   const times = frames.map((f) => f.medianMs).sort((a, b) => a - b)
   const result = {
     frames: frames.length,
     pixels: frames.reduce((s, f) => s + f.metrics.count, 0),
     mean,
+    degradedMean,
     perFrame: frames,
     depthMapMedianMs: times[Math.floor(times.length / 2)],
     protocol: 'depthMap (640x192 input, sharp linear resize) -> -raw output as inverse depth -> bilinear (half-pixel) to the frame size -> depth = 1/inv; Garg crop; GT in (1e-3, 80) m; median scaling per frame; prediction clamped to [1e-3, 80] m; mean of per-frame metrics',
@@ -52,7 +65,7 @@ async function main(): Promise<void> {
   }
   const out = arg('--json', '')
   if (out) writeFileSync(out, JSON.stringify(result, null, 2) + '\n')
-  process.stdout.write(JSON.stringify({ frames: result.frames, pixels: result.pixels, mean, depthMapMedianMs: result.depthMapMedianMs, machine: result.machine }, null, 2) + '\n')
+  process.stdout.write(JSON.stringify({ frames: result.frames, pixels: result.pixels, mean, degradedMean, depthMapMedianMs: result.depthMapMedianMs, machine: result.machine }, null, 2) + '\n')
 }
 
 main().catch((e: unknown) => {
