@@ -188,7 +188,7 @@ const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Co
   md.push(
     '## Caption bits per character vs brotli',
     '',
-    `${rows.length} captions from test/fixtures/captions.txt (25–80 words; hand-written descriptions of Kodak/COCO-like scenes, detector-style and built-in-captioner-style captions). The static model never saw them (it is trained on WordNet glosses and synthetic captions; see src/core/entropy/training/).`,
+    `${rows.length} captions from test/fixtures/captions.txt (25–80 words; hand-written descriptions of Kodak/COCO-like scenes, detector-style and built-in-captioner-style captions). The static model never saw them (it is trained on WordNet glosses and synthetic captions; see tools/caption-model/).`,
     `brotli: \`zlib.brotliCompressSync\`, quality 11, text mode, per caption. Ours: captionMode 'static' as coded in a packet (range-coded stream octets incl. end-of-text, flushed on its own).`,
     '',
     `- **Mean bits per character: ${fmt(meanBpc, 3)}** (all captions pooled: ${fmt(totalBpc, 3)}; raw UTF-8: 8.0; brotli: ${fmt(brotliBpc, 3)}). Target <= 2.5: **${met(totalBpc <= 2.5 && meanBpc <= 2.5)}**.`,
