@@ -21,13 +21,13 @@ export const PG_MIGRATIONS: PgMigration[] = [
     // as SQLite's FTS5 triggers do), with FTS5 unicode61's rules: words are runs of letters and digits, case and accents
     // folded; a search is its words in order, the last one a prefix. No extension or text-search configuration needed.
     sql: `
-      CREATE FUNCTION gsc_caption_words(t text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+      CREATE FUNCTION gsc_caption_words(t text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN
         ARRAY(SELECT m[1] FROM regexp_matches(
           lower(regexp_replace(normalize(t, NFKD), '[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]', '', 'g')),
           '([[:alnum:]]+)', 'g') AS m);
-      CREATE FUNCTION gsc_caption_vector(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+      CREATE FUNCTION gsc_caption_vector(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN
         (SELECT string_agg(quote_literal(w) || ':' || i, ' ')::tsvector FROM unnest(gsc_caption_words(t)) WITH ORDINALITY AS u(w, i) WHERE i < 16384);
-      CREATE FUNCTION gsc_caption_query(t text) RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN
+      CREATE FUNCTION gsc_caption_query(t text) RETURNS tsquery LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN
         (SELECT string_agg(quote_literal(w) || CASE WHEN i = cardinality(gsc_caption_words(t)) THEN ':*' ELSE '' END, ' <-> ' ORDER BY i)::tsquery
           FROM unnest(gsc_caption_words(t)) WITH ORDINALITY AS u(w, i));
       CREATE TABLE imports (

@@ -22,10 +22,17 @@ export async function readImageApidsPg(c: pg.ClientBase | pg.Pool): Promise<Imag
 
 const emptyResult = (): BatchResult => ({ inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, foreign: 0, idle: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] })
 
+// Raw bytes and hashes travel as two binary parameters (all packets of the batch end to end) cut apart by offset in the
+// server: the text form of a bytea[] array costs the server more to parse than the rest of the insert.
 const PACKET_INSERT = `INSERT INTO packets (id, received_at, apid, sequence_count, octets, raw, hash, status, crc_ok, error,
     format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset, framed)
-  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::bytea[], $7::bytea[], $8::text[], $9::smallint[], $10::text[],
-    $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::smallint[])`
+  SELECT u.id, u.received_at, u.apid, u.sequence_count, u.octets, substring($19::bytea FROM (u.raw_at + 1)::int FOR u.octets),
+    substring($20::bytea FROM ((u.n - 1) * 32 + 1)::int FOR 32), u.status, u.crc_ok, u.error, u.format_version, u.width, u.height, u.channels,
+    u.model_id, u.caption, u.header_json, u.import_id, u.source_offset, u.framed
+  FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::smallint[], $9::text[],
+    $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::text[], $16::text[], $17::bigint[], $18::bigint[], $21::smallint[])
+    WITH ORDINALITY AS u(id, received_at, apid, sequence_count, octets, raw_at, status, crc_ok, error, format_version, width, height, channels,
+      model_id, caption, header_json, import_id, source_offset, framed, n)`
 
 const ROLLUP_UPSERT = `INSERT INTO timeline_rollup (level, bin, apid, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id)
   SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[], $11::int[], $12::bigint[], $13::bigint[])
@@ -89,7 +96,9 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   for (const r of (await c.query('SELECT id, hash FROM packets WHERE hash = ANY($1::bytea[])', [hashes])).rows as { id: number; hash: Buffer }[])
     known.set(r.hash.toString('hex'), r.id)
 
-  const packets = new Columns(20)
+  const packets = new Columns(19)
+  const rawParts: Buffer[] = []
+  const hashParts: Buffer[] = []
   const dups = new Columns(6)
   const rollups = new RollupCounts()
   const res = emptyResult()
@@ -115,11 +124,13 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
     const id = ++lastId
     known.set(key, id)
     packets.push(
-      id, p.receivedAt, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, raw.length, raw, hash, status,
+      id, p.receivedAt, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, raw.length, 0, status,
       gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, gsc && !i.ok ? (i.error ?? 'unknown error') : null,
       h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json,
       p.importId ?? null, p.sourceOffset ?? null, framed ? 1 : 0
     )
+    rawParts.push(raw)
+    hashParts.push(hash)
     res.inserted++
     res.ids.push(id)
     res.duplicateFlags.push(false)
@@ -146,7 +157,7 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
     state.set(apid, { seq, packetId: id, images: prev?.images ?? false })
     touched.add(apid)
   }
-  if (packets.length > 0) await c.query(PACKET_INSERT, packets.cols)
+  await insertPackets(c, packets, rawParts, hashParts)
   if (dups.length > 0)
     await c.query(
       `INSERT INTO duplicates (id, packet_id, after_packet_id, received_at, import_id, source_offset)
@@ -174,6 +185,23 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   if (res.inserted + res.duplicates > 0)
     await c.query('SELECT pg_notify($1, $2)', [PACKETS_CHANNEL, JSON.stringify({ lastId, inserted: res.inserted, duplicates: res.duplicates })])
   return res
+}
+
+/** Most raw bytes per INSERT: a parameter may not exceed 1 GB, and a batch of 2,000 unframed 1 MiB spans would. */
+const INSERT_BYTES = 64 * 1024 * 1024
+
+async function insertPackets(c: pg.ClientBase, packets: Columns, raws: Buffer[], hashes: Buffer[]): Promise<void> {
+  let start = 0
+  while (start < raws.length) {
+    let end = start
+    let bytes = 0
+    while (end < raws.length && (end === start || bytes + raws[end].length <= INSERT_BYTES)) bytes += raws[end++].length
+    const cols = packets.cols.map((col) => col.slice(start, end))
+    let at = 0
+    cols[5] = raws.slice(start, end).map((r) => ((at += r.length), at - r.length)) // raw_at: offset of each packet in the blob
+    await c.query(PACKET_INSERT, [...cols.slice(0, 18), Buffer.concat(raws.slice(start, end)), Buffer.concat(hashes.slice(start, end)), cols[18]])
+    start = end
+  }
 }
 
 async function fillGapPg(c: pg.ClientBase, apid: number, seq: number, packetId: number, res: BatchResult): Promise<void> {
