@@ -145,22 +145,46 @@ export async function importCaptureWith(target: ImportTarget, path: string, opts
   let batchEnd = resumedFrom
   let lastFlush = performance.now()
   let lastProgress = 0
+  // A back end whose writes are asynchronous (PostgreSQL) gets one batch in flight while the next is read: writes
+  // still go one at a time and in order, and a batch counts only once its write resolves. SQLite writes synchronously.
+  let inflight: Promise<void> | undefined
+  let inflightPackets = 0
+  let failure: { error: unknown } | undefined
+  const settle = async () => {
+    if (inflight) await inflight
+    inflight = undefined
+    inflightPackets = 0
+    if (failure) throw failure.error
+  }
   const flush = async () => {
     if (batch.length === 0) return
-    const r = await target.write(batch, { importId: summary.importId, committedOffset: batchEnd })
-    summary.imported += r.inserted
-    summary.duplicates += r.duplicates
-    summary.crcFailed += r.crcFailed
-    summary.malformed += r.malformed
-    summary.foreign += r.foreign
-    summary.idle += r.idle
-    summary.bad += r.crcFailed + r.malformed
-    summary.gaps += r.newGaps
-    summary.missing += r.missing
-    summary.committedOffset = batchEnd
+    await settle()
+    const end = batchEnd
+    const written = target.write(batch, { importId: summary.importId, committedOffset: end })
+    const apply = (r: BatchResult) => {
+      summary.imported += r.inserted
+      summary.duplicates += r.duplicates
+      summary.crcFailed += r.crcFailed
+      summary.malformed += r.malformed
+      summary.foreign += r.foreign
+      summary.idle += r.idle
+      summary.bad += r.crcFailed + r.malformed
+      summary.gaps += r.newGaps
+      summary.missing += r.missing
+      summary.committedOffset = end
+    }
+    if (written instanceof Promise) {
+      inflightPackets = batch.length
+      inflight = written.then(apply, (error: unknown) => void (failure = { error }))
+    } else apply(written)
     batch = []
     batchBad = 0
     lastFlush = performance.now()
+  }
+  /** Writes what is left and waits for every write to finish. */
+  const drain = async () => {
+    await flush()
+    await settle()
   }
   const report = (force = false) => {
     if (!opts.onProgress) return
@@ -168,7 +192,7 @@ export async function importCaptureWith(target: ImportTarget, path: string, opts
     if (!force && now - lastProgress < 100) return
     lastProgress = now
     opts.onProgress({
-      bytesDone: batchEnd, bytesTotal: id.size, packets: summary.imported + batch.length, duplicates: summary.duplicates,
+      bytesDone: batchEnd, bytesTotal: id.size, packets: summary.imported + inflightPackets + batch.length, duplicates: summary.duplicates,
       bad: summary.bad + batchBad, seconds: (now - started) / 1000
     })
   }
@@ -199,10 +223,11 @@ export async function importCaptureWith(target: ImportTarget, path: string, opts
       if (batch.length >= batchPackets || performance.now() - lastFlush >= batchMs) await flush()
       report()
     }
-    await flush()
+    await drain()
   } catch (e) {
     if (!opts.signal?.aborted) {
       // The uncommitted batch is dropped: a later import resumes at the last commit and re-reads it.
+      if (inflight) await inflight // (never rejects: a failed write is kept in `failure`)
       try {
         await target.setImportStatus(summary.importId, 'failed')
       } catch {
@@ -212,7 +237,7 @@ export async function importCaptureWith(target: ImportTarget, path: string, opts
       throw new GscError(`import of ${path} failed at byte ${summary.committedOffset}: ${describeError(e)}`, 'EIO')
     }
     // Aborted while waiting for the reader: keep what was read, finish as interrupted below.
-    await flush()
+    await drain()
   }
   summary.interrupted = Boolean(opts.signal?.aborted) && summary.committedOffset < id.size
   await target.setImportStatus(summary.importId, summary.interrupted ? 'interrupted' : 'complete')
