@@ -1,13 +1,12 @@
 // A sample sheet of segmentation masks through the engine (segmentImage, the shipped ONNX model): for each frame,
 // the photo beside the photo with its class colours blended at 55 %, and a legend of the classes that appear.
-// Usage: npx tsx training/segmentation/sample_sheet.ts <out.jpg> <city|pascal> <image>...
+// Usage: npx tsx training/segmentation/sample_sheet.ts [--panel-width=N] <out.jpg> <city|pascal> <image>...
 import sharp, { type OverlayOptions } from 'sharp'
 import { basename } from 'node:path'
 import { segmentImage } from '../../src/core/analysis/segmentation'
 import { classColours, classNames, type SegmentationDataset } from '../../src/core/analysis/segmentationClasses'
 import { readImage } from '../../src/core/util/image'
 
-const PANEL_WIDTH = 620
 const OPACITY = 0.55
 const LEGEND_ROW = 22
 
@@ -16,7 +15,11 @@ function escapeXml(s: string): string {
 }
 
 async function main(): Promise<void> {
-  const [out, dataset, ...images] = process.argv.slice(2) as [string, SegmentationDataset, ...string[]]
+  const args = process.argv.slice(2)
+  const widthFlag = args[0]?.match(/^--panel-width=(\d+)$/)
+  if (widthFlag) args.shift()
+  const PANEL_WIDTH = widthFlag ? Number(widthFlag[1]) : 620
+  const [out, dataset, ...images] = args as [string, SegmentationDataset, ...string[]]
   if (!out || (dataset !== 'city' && dataset !== 'pascal') || images.length === 0) throw new Error('usage: sample_sheet.ts <out.jpg> <city|pascal> <image>...')
   const colours = classColours(dataset)
   const seen = new Set<number>()
