@@ -93,7 +93,8 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   const raws = batch.map((p) => asBuffer(p.bytes))
   const hashes = raws.map((r) => sha256(r))
   const known = new Map<string, number>()
-  for (const r of (await c.query('SELECT id, hash FROM packets WHERE hash = ANY($1::bytea[])', [hashes])).rows as { id: number; hash: Buffer }[])
+  const lookup = `SELECT id, hash FROM packets WHERE hash = ANY(ARRAY(SELECT substring($1::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $2::int - 1) AS i))`
+  for (const r of (await c.query(lookup, [Buffer.concat(hashes), hashes.length])).rows as { id: number; hash: Buffer }[])
     known.set(r.hash.toString('hex'), r.id)
 
   const packets = new Columns(19)
