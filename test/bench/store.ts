@@ -161,10 +161,12 @@ are stored once and counted in the duplicates table with where they arrived; \`-
 which reproduces captures that contain duplicates as well.
 `
   mkdirSync('docs/bench', { recursive: true })
-  // Keep the large-log section that test/bench/storeQueries.ts writes into the same file.
+  // Keep the sections that test/bench/storeBackends.ts and test/bench/storeQueries.ts write into the same file.
   const prev = existsSync('docs/bench/store.md') ? readFileSync('docs/bench/store.md', 'utf8') : ''
-  const queries = /<!-- store-queries:begin[\s\S]*?<!-- store-queries:end -->\n?/.exec(prev)?.[0]
-  writeFileSync('docs/bench/store.md', queries ? `${md.trimEnd()}\n\n${queries}` : md)
+  const kept = ['store-backends', 'store-queries']
+    .map((name) => new RegExp(`<!-- ${name}:begin[\\s\\S]*?<!-- ${name}:end -->\\n?`).exec(prev)?.[0])
+    .filter((x): x is string => x !== undefined)
+  writeFileSync('docs/bench/store.md', [md.trimEnd(), ...kept.map((k) => k.trimEnd())].join('\n\n') + '\n')
   console.log('wrote docs/bench/store.md')
 }
 
