@@ -9,7 +9,9 @@ export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 export ONNXRUNTIME_NODE_INSTALL=skip
 export ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 
-APT_PACKAGES=(chromium libopenjp2-tools libheif-examples libjxl-tools libavif-bin webp python3-torch python3-onnx python3-numpy python3-pil)
+# postgresql: the server binaries (initdb, pg_ctl) the store tests use to start their own private cluster on a free
+# loopback port (the shared-archive back end, issue 18); the tests do not use Debian's default cluster.
+APT_PACKAGES=(chromium libopenjp2-tools libheif-examples libjxl-tools libavif-bin webp python3-torch python3-onnx python3-numpy python3-pil postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
