@@ -1,6 +1,6 @@
-"""Export model set 3 (train_latent_codec.py's EMA weights) to ONNX: g_a_v3, decoder_v3, caption_encoder_v3; check
-each against PyTorch in onnxruntime-node (onnx_check.ts), and write their manifest entries and the "modelSets"
-table (read-modify-write: every other entry is kept, so set 1 stays installed beside set 3).
+"""Export model set 3 or 4 (train_latent_codec.py's EMA weights; the config's model_id) to ONNX: g_a_vN, decoder_vN,
+caption_encoder_vN; check each against PyTorch in onnxruntime-node (onnx_check.ts), and write their manifest entries
+and the "modelSets" table (read-modify-write: every other entry is kept, so the other sets stay installed beside it).
 Usage: /usr/bin/python3 training/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models] [--metrics m.json] [--make-default]"""
 import argparse
 import datetime
@@ -14,11 +14,23 @@ import torch
 
 import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
-from latent_codec import LATENT_CHANNELS, LATENT_SCALE, NOISE_CHANNELS
+from latent_codec import LATENT_CHANNELS, LATENT_SCALE, NOISE_CHANNELS, fixed_channels
 from train_latent_codec import CKPT, build
 
-SET_ID = '3'
-IDS = {'g_a': 'g_a_v3', 'decoder': 'decoder_v3', 'caption_encoder': 'caption_encoder_v3'}
+
+def model_ids(set_id):
+    return {'g_a': f'g_a_v{set_id}', 'decoder': f'decoder_v{set_id}', 'caption_encoder': f'caption_encoder_v{set_id}'}
+
+
+def set_entry(cfg, set_id):
+    """The manifest's modelSets entry: set 4 always sends its colour mosaic (channel 0) and predicts its fixed
+    channels on the wire (docs/bitstream.md 6.1)."""
+    e = {'kind': 'learned-generative', 'models': model_ids(set_id)}
+    if cfg.get('colour_layout') == 'mosaic':
+        e['alwaysSend'] = [0]
+        e['colourLayout'] = {'mosaic': 0, 'thumbnails': [1, 2, 3], 'gain': cfg['colour_gain']}
+    return e
+
 SET_1 = {'kind': 'dct-flow', 'models': {k: k for k in ('g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder')}}
 
 
@@ -32,10 +44,11 @@ def main():
     ap.add_argument('--checkpoint')
     ap.add_argument('--out', default=common.MODELS_DIR)
     ap.add_argument('--metrics', help='JSON file of evaluation numbers to record in the decoder entry')
-    ap.add_argument('--make-default', action='store_true', help='make set 3 the encoder default (only after it passes its ship rule)')
+    ap.add_argument('--make-default', action='store_true', help='make this set the encoder default (only after it passes its ship rule)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
+    IDS = model_ids(full['model_id'])
     torch.set_num_threads(int(full.get('threads', 2)))
     path = a.checkpoint or os.path.join(common.run_dir(full), CKPT)
     ck = torch.load(path, map_location='cpu')
@@ -88,11 +101,13 @@ def main():
         with open(a.metrics) as f:
             metrics = json.load(f)
     write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT), a.make_default)
-    print('exported set 3 to', out, flush=True)
+    print(f"exported set {full['model_id']} to", out, flush=True)
 
 
 def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
     cfg = full['latent_codec']
+    set_id = str(full['model_id'])
+    IDS = model_ids(set_id)
     mpath = os.path.join(out, 'manifest.json')
     with open(mpath) as f:
         man = json.load(f)
@@ -101,12 +116,15 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
     common_fields = {
         'trainingData': '../shared/data/train (1,570 photos of 1,580 with a short side >= 128: BSDS500, Sun-Hays 80, ImageNet samples 1 and 2; '
                         '1,076 with a caption from our built-in captioner; research/non-commercial terms, see its README)',
-        'steps': ck['step'], 'hardware': hardware, 'config': full['name'], 'modelSet': 3,
+        'steps': ck['step'], 'hardware': hardware, 'config': full['name'], 'modelSet': int(set_id),
         'license': 'MIT (weights trained by this project); training images are research-use only',
     }
     nets = build(cfg)
     nets['preview'].load_state_dict(ck['ema']['preview'])
-    patterns = nets['preview'].patterns().reshape(LATENT_CHANNELS, 3, 16)
+    patterns = nets['preview'].patterns().reshape(LATENT_CHANNELS, 3, 16).clone()
+    # the preview was trained on y with the fixed channels' colour gain taken out: fold 1/gain into their patterns,
+    # so the station scores the wire's values with the same rule for every set
+    patterns[:fixed_channels(cfg)] /= float(cfg.get('colour_gain', 1.0))
     note = lambda mid: f"config training/configs/{full['name']}.json, checkpoint {ckpt_rel} (EMA) at step {ck['step']}; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff {diffs[mid]['maxAbsDiff']:.3g}."
     entries = {
         IDS['g_a']: {
@@ -116,30 +134,30 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
             'notes': 'image RGB 0..1, H and W multiples of 16 -> latent (per-channel std ~16: batch-normalised, times 16). ' + note(IDS['g_a']),
         },
         IDS['decoder']: {
-            'stage': 'generator', 'modelId': 3, 'noiseChannels': NOISE_CHANNELS, 'trainedQuantSteps': cfg['quant_steps'],
+            'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': NOISE_CHANNELS, 'trainedQuantSteps': cfg['quant_steps'],
             'inputs': io(['y_sel', 'mask', 'caption', 'log_step', 'noise'],
                          [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', NOISE_CHANNELS, 'h', 'w']]),
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},
             'metrics': metrics or {'status': 'not yet evaluated'},
-            'notes': 'y_sel = dequantised transmitted channels (0 elsewhere), mask 1 = transmitted, caption = caption_encoder_v3 embedding '
+            'notes': f'y_sel = dequantised transmitted channels (0 elsewhere), mask 1 = transmitted, caption = {IDS["caption_encoder"]} embedding '
                      '(zeros for no caption), log_step = log2(quantisation step), noise = N(0,1) from the packet seed -> image RGB '
                      '(clamp to 0..1). One pass, no flow. ' + note(IDS['decoder']),
         },
         IDS['caption_encoder']: {
             'stage': 'caption-encoder', 'vocab': 'caption_vocab.json', 'maxTokens': 64,
             'inputs': io(['tokens', 'mask'], [['n', 'L'], ['n', 'L']], {'tokens': 'int64'}), 'outputs': io(['embedding'], [['n', cfg['caption_dim']]]),
-            'notes': 'trained jointly with decoder_v3; same tokenizer and vocabulary as set 1. ' + note(IDS['caption_encoder']),
+            'notes': f'trained jointly with {IDS["decoder"]}; same tokenizer and vocabulary as set 1. ' + note(IDS['caption_encoder']),
         },
     }
     for mid, e in entries.items():
         f = os.path.join(out, mid + '.onnx')
         man['models'][mid] = {'file': mid + '.onnx', 'sha256': sha256(f), 'bytes': os.path.getsize(f), **common_fields, **e}
     sets = man.get('modelSets') or {'1': SET_1}
-    sets[SET_ID] = {'kind': 'learned-generative', 'models': {k: v for k, v in IDS.items()}}
+    sets[set_id] = set_entry(cfg, set_id)
     man['modelSets'] = sets
     if make_default:
-        man['defaultModelSet'] = int(SET_ID)
+        man['defaultModelSet'] = int(set_id)
     else:
         man.setdefault('defaultModelSet', 1)
     with open(mpath, 'w') as f:

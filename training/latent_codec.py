@@ -15,7 +15,16 @@ decoder  D(y_sel, mask, caption, step, noise) -> RGB [B,3,H,W]: the transmitted 
          (bilinear x16, YCbCr -> RGB) under the learned layers, so colour is right from the first steps. Seeded noise enters at 1/16 and 1/4 (the adversarial term
          makes it generate texture instead of averaging it away).
 Why channels survive in small subsets: training keeps only C of them (the rule's picks or random ones), so each
-channel learns to carry colour and luminance on its own."""
+channel learns to carry colour and luminance on its own.
+
+Model set 4 (config colour_layout 'mosaic', colour_gain G) changes only the fixed channels: channel 0 is a colour
+MOSAIC, the Y, Cb, Cr thumbnails sampled in a 2x2 pattern over the latent grid like a camera's Bayer filter (Y where
+row and column parity agree, Cb on even rows / odd columns, Cr on odd rows / even columns), so that one channel
+carries a whole colour picture at 1/32 and C = 1 already has colour; channels 1-3 are the full Y, Cb, Cr thumbnails.
+The fixed channels are scaled by G over the learned ones, so the packet's one quantisation step is G times finer for
+colour (set 3's colour channels were quantised to a few levels at the steps the bit targets need). The encoder always
+sends channel 0; the rule picks the other C - 1. The decoder demosaics channel 0 (normalised convolution with a 3x3
+tent, per plane) wherever the full thumbnail of a plane is not sent."""
 import math
 
 import torch
@@ -68,13 +77,48 @@ def hann_lowpass(size=2 * FACTOR):
     return k / k.sum()
 
 
+def fixed_channels(cfg):
+    """How many leading latent channels are fixed colour channels: 3 (set 3: Y, Cb, Cr) or 4 (mosaic, Y, Cb, Cr)."""
+    return 4 if cfg.get('colour_layout') == 'mosaic' else COLOUR_CHANNELS
+
+
+def mosaic_masks(h, w, device=None):
+    """[1,3,h,w] 0/1: where the mosaic channel holds Y, Cb, Cr (row/column parity: Y on (even, even) and (odd, odd),
+    Cb on (even, odd), Cr on (odd, even))."""
+    r = torch.arange(h, device=device).view(h, 1) % 2
+    c = torch.arange(w, device=device).view(1, w) % 2
+    y = (r == c).float()
+    cb = ((r == 0) & (c == 1)).float()
+    cr = ((r == 1) & (c == 0)).float()
+    return torch.stack([y, cb, cr]).unsqueeze(0)
+
+
+def make_mosaic(ycc):
+    """[B,3,h,w] thumbnails -> [B,1,h,w] mosaic."""
+    return (ycc * mosaic_masks(*ycc.shape[-2:], ycc.device)).sum(1, keepdim=True)
+
+
+def demosaic(mos):
+    """[B,1,h,w] mosaic -> [B,3,h,w]: each plane filled by a normalised 3x3 tent convolution over its own samples
+    (every cell has a sample of each plane within one step, so the result is defined everywhere)."""
+    m = mosaic_masks(*mos.shape[-2:], mos.device)
+    t = torch.tensor([1.0, 2.0, 1.0], device=mos.device)
+    k = torch.outer(t, t).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
+    num = F.conv2d(mos * m, k, padding=1, groups=3)
+    den = F.conv2d(m.expand(mos.shape[0], -1, -1, -1), k, padding=1, groups=3)
+    return num / den
+
+
 class Analysis(nn.Module):
-    """The first COLOUR_CHANNELS channels are fixed: the image's Y, Cb, Cr seen through an overlapping Hann window
-    (stride 16, width 32), a smooth colour thumbnail the decoder can always turn into a picture; the other channels
-    are learned. All are normalised the same way."""
+    """The first fixed_channels(cfg) channels are fixed: the image's Y, Cb, Cr seen through an overlapping Hann
+    window (stride 16, width 32), a smooth colour thumbnail the decoder can always turn into a picture (set 4: led by
+    their mosaic, and scaled by colour_gain); the other channels are learned. All are normalised the same way."""
 
     def __init__(self, cfg):
         super().__init__()
+        self.mosaic = cfg.get('colour_layout') == 'mosaic'
+        self.fixed = fixed_channels(cfg)
+        self.gain = float(cfg.get('colour_gain', 1.0))
         w = cfg['analysis_widths']  # e.g. [32, 64, 128, 192]
         self.convs = nn.ModuleList([
             nn.Conv2d(3, w[0], 5, stride=2, padding=2),
@@ -83,9 +127,10 @@ class Analysis(nn.Module):
             nn.Conv2d(w[2], w[3], 3, stride=2, padding=1),
         ])
         self.res = ResBlock(w[3])
-        self.out = nn.Conv2d(w[3], LATENT_CHANNELS - COLOUR_CHANNELS, 1)
+        self.out = nn.Conv2d(w[3], LATENT_CHANNELS - self.fixed, 1)
         self.register_buffer('lowpass', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(3, 1, 1, 1))
-        self.norm = nn.BatchNorm2d(LATENT_CHANNELS, affine=False, momentum=0.01)
+        # the mosaic is cut from the normalised thumbnails, so its samples are in exactly channels 1-3's units
+        self.norm = nn.BatchNorm2d(LATENT_CHANNELS - (1 if self.mosaic else 0), affine=False, momentum=0.01)
 
     def forward(self, x):
         h = x - 0.5
@@ -95,7 +140,12 @@ class Analysis(nn.Module):
                 h = F.leaky_relu(h, 0.2)
         h = self.res(h)
         colour = F.conv2d(F.pad(ycc_planes(x), (FACTOR // 2,) * 4, mode='replicate'), self.lowpass, stride=FACTOR, groups=3)
-        return self.norm(torch.cat([colour, self.out(h)], dim=1)) * LATENT_SCALE
+        y = self.norm(torch.cat([colour, self.out(h)], dim=1)) * LATENT_SCALE
+        if self.mosaic:
+            y = torch.cat([make_mosaic(y[:, :3]), y], dim=1)
+        if self.gain != 1.0:
+            y = torch.cat([y[:, :self.fixed] * self.gain, y[:, self.fixed:]], dim=1)
+        return y
 
 
 class Preview(nn.Module):
@@ -154,13 +204,35 @@ class Decoder(nn.Module):
                 self.colour.weight[c, c] = s
             self.colour.bias.zero_()
         self.register_buffer('ycc2rgb', torch.linalg.inv(RGB2YCC).view(3, 3, 1, 1))
+        self.mosaic = cfg.get('colour_layout') == 'mosaic'
+        self.fixed = fixed_channels(cfg)
+        self.gain = float(cfg.get('colour_gain', 1.0))
+        if self.mosaic:
+            # the demosaiced planes also enter the trunk (zero-initialised: a set-3 decoder starts unchanged)
+            self.in_mosaic = nn.Conv2d(3, w16, 1, bias=False)
+            nn.init.zeros_(self.in_mosaic.weight)
+
+    def colour_planes(self, y_sel, mask):
+        """The Y, Cb, Cr thumbnails the packet gives, in the learned channels' units, [B,3,h,w]: the full
+        thumbnail of a plane where it was sent, else the demosaiced mosaic (set 4); set 3: its colour channels."""
+        if not self.mosaic:
+            return y_sel[:, :COLOUR_CHANNELS] / self.gain
+        full = y_sel[:, 1:4] / self.gain
+        sent = mask[:, 1:4].view(-1, 3, 1, 1)
+        mos = demosaic(y_sel[:, :1] / self.gain)
+        return full * sent + mos * (1 - sent)
 
     def forward(self, y_sel, mask, caption, log_step, noise):
         """y_sel [B,320,h,w] (quantised y, zeros where not sent), mask [B,320], caption [B,cd],
         log_step [B] (log2 of the packet's step), noise [B,NOISE_CHANNELS,h,w]."""
         c_count = mask.sum(1, keepdim=True) / 16.0
         cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
+        planes = self.colour_planes(y_sel, mask)
+        if self.gain != 1.0:
+            y_sel = torch.cat([y_sel[:, :self.fixed] / self.gain, y_sel[:, self.fixed:]], dim=1)
         h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise)
+        if self.mosaic:
+            h = h + self.in_mosaic(planes / LATENT_SCALE)
         h = h + (self.in_m(mask) + self.in_c(cond)).unsqueeze(-1).unsqueeze(-1)
         for b in self.trunk:
             h = b(h, cond)
@@ -171,7 +243,7 @@ class Decoder(nn.Module):
         n4 = F.interpolate(noise[:, :1], size=(H4, W4), mode='nearest')
         h = self.res4(h + self.noise4(n4), cond)
         base = F.interpolate(self.rgb4(h), scale_factor=4, mode='bilinear', align_corners=False)
-        ycc = F.interpolate(self.colour(y_sel[:, :COLOUR_CHANNELS] / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)
+        ycc = F.interpolate(self.colour(planes / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)
         base = base + F.conv2d(ycc, self.ycc2rgb)
         h = self.res2(self.up2(h))
         h = self.up1(h)

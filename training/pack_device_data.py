@@ -7,8 +7,8 @@ Usage: python3 training/pack_device_data.py --config gpu --out .gpudata/train_pa
 
 Model set 3 (a config with a "latent_codec" section, e.g. v3_gpu) ranks channels on the fly, so its pack holds the
 photos alone, and, when the config trains with LPIPS, the LPIPS-squeeze weights go into lpips/ beside the pack
-(the machine has no ../shared/data; training/device_job_v3.sh puts them where lpips_squeeze.py looks).
-Usage: /usr/bin/python3 training/pack_device_data.py --config v3_gpu --out .gpudata/v3/pack.pkl"""
+(the machine has no ../shared/data; training/device_job_latent.sh puts them where lpips_squeeze.py looks).
+Usage: /usr/bin/python3 training/pack_device_data.py --config v3_gpu --out .gpudata/latent/pack.pkl"""
 import argparse
 import io
 import os

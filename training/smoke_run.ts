@@ -1,7 +1,7 @@
 // Smoke check: load every model of an exported set through the product's manifest loader (hash check
 // included) and run each once in onnxruntime-node.
 // Usage: npx tsx training/smoke_run.ts <modelsDir>            set 1 (export_onnx.py)
-//        npx tsx training/smoke_run.ts <modelsDir> --set 3    set 3 (export_latent_codec.py), opened as the codec
+//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3 or 4 (export_latent_codec.py), opened as the codec
 //                                                             opens it (loadCodecModels: manifest modelSets table,
 //                                                             hashes, selection patterns), then g_a, the selection
 //                                                             rule, the caption encoder and one decoder run
@@ -12,9 +12,9 @@ import { CODEC_MODEL_IDS } from '../src/core/codec/modelIds'
 import { loadCodecModels, releaseCodecModels } from '../src/core/codec/codecModels'
 import { structurePlanes } from '../src/core/codec/channelSelection'
 
-async function set3(dir: string): Promise<void> {
-  const m = await loadCodecModels({ dir, modelId: 3 })
-  if (m.kind !== 'learned-generative') throw new Error(`model set 3 opened as kind ${m.kind}`)
+async function learnedSet(dir: string, id: number): Promise<void> {
+  const m = await loadCodecModels({ dir, modelId: id })
+  if (m.kind !== 'learned-generative') throw new Error(`model set ${id} opened as kind ${m.kind}`)
   const [H, W, h, w] = [32, 48, 2, 3]
   const rgb = Uint8Array.from({ length: 3 * H * W }, (_, i) => (i * 37) % 251)
   const planar = new Float32Array(3 * H * W)
@@ -25,6 +25,8 @@ async function set3(dir: string): Promise<void> {
   if (scores.length !== m.latentChannels || !scores.every(Number.isFinite)) throw new Error('selection scores malformed')
   // the rule's top 4 channels, quantised at step 24 as the wire carries them
   const top = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4)
+  const always = loadManifest(dir).modelSets?.[String(id)]?.alwaysSend ?? []
+  if (always.some((c, i) => top[i] !== c)) throw new Error(`the rule's first channels are ${top.join(', ')}, but set ${id} always sends ${always.join(', ')} first`)
   const mask = new Float32Array(m.latentChannels)
   const ySel = new Float32Array(y.length)
   const step = 24
@@ -38,13 +40,13 @@ async function set3(dir: string): Promise<void> {
   const img = await m.generate(ySel, mask, caption, Math.log2(step), noise, h, w)
   if (img.length !== 3 * H * W || !img.every(Number.isFinite)) throw new Error(`decoder gave ${img.length} values, expected ${3 * H * W} finite ones`)
   await releaseCodecModels()
-  console.log(`smoke_run: model set 3 (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder`)
+  console.log(`smoke_run: model set ${id} (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder`)
 }
 
 async function main(): Promise<void> {
   const dir = process.argv[2]
-  if (process.argv[3] === '--set' && process.argv[4] === '3') return set3(dir)
-  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3])`)
+  if (process.argv[3] === '--set' && ['3', '4'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
+  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4])`)
   const m = loadManifest(dir)
   for (const id of CODEC_MODEL_IDS) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
   const ga = await openModel('g_a', { dir })

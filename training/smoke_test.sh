@@ -2,17 +2,17 @@
 # CI smoke test of the training code: a few codec and generator steps on tiny crops of a handful of
 # training images (configs/smoke.json), ONNX export to a temp dir (checked against PyTorch in
 # onnxruntime-node by export_onnx.py), then a real load + run of every exported model in onnxruntime-node.
-# Then model set 3's GPU command chain on the CPU (configs/v3_smoke.json): the photo pack, training/device_job_v3.sh
-# (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device_unpack_v3.sh, a resume
+# Then the learned-latent GPU command chain on the CPU for model set 4 (configs/v4_smoke.json; set 3 differs only in its config): the photo pack, training/device_job_latent.sh
+# (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device_unpack_latent.sh, a resume
 # from the unpacked EMA snapshot (a later device run), export_latent_codec.py to a temp dir, and the exported set
 # opened and run by the codec's loader in onnxruntime-node.
 # Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
-# Usage: bash training/smoke_test.sh [v3]   (v3: set 3's part alone)
+# Usage: bash training/smoke_test.sh [latent]   (latent: the learned-latent part alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 only=${1:-}
-[ -z "$only" ] || [ "$only" = v3 ] || { echo "usage: training/smoke_test.sh [v3]" >&2; exit 2; }
+[ -z "$only" ] || [ "$only" = latent ] || { echo "usage: training/smoke_test.sh [latent]" >&2; exit 2; }
 if ! "$PY" -c 'import torch, onnx' 2>/dev/null; then
   echo "training smoke test: FAILED - $PY cannot import torch and onnx (install python3-torch python3-onnx, see scripts/setup.sh)" >&2
   exit 1
@@ -22,59 +22,59 @@ if [ ! -d ../shared/data/train ]; then
   exit 0
 fi
 OUT=$(mktemp -d)
-if [ "$only" = v3 ]; then
-  trap 'rm -rf "$OUT" training/runs/v3_smoke' EXIT
+if [ "$only" = latent ]; then
+  trap 'rm -rf "$OUT" training/runs/v4_smoke' EXIT
 else
-  trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft training/runs/v3_smoke' EXIT
+  trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft training/runs/v4_smoke' EXIT
 fi
 start=$(date +%s)
 
 fail() { echo "training smoke test: FAILED - $*" >&2; exit 1; }
 
-# Model set 3: the command chain of a lent GPU machine (README, Training), on the CPU.
-v3_smoke() {
+# Model set 4: the command chain of a lent GPU machine (README, Training), on the CPU.
+v4_smoke() {
   local t0 V log
   t0=$(date +%s)
-  V=$OUT/v3
-  [ -f ../shared/data/weights/lpips/squeezenet_v1.1.ncnn.bin ] || fail "LPIPS weights not found at ../shared/data/weights/lpips (set 3 trains with them)"
-  rm -rf training/runs/v3_smoke
+  V=$OUT/latent
+  [ -f ../shared/data/weights/lpips/squeezenet_v1.1.ncnn.bin ] || fail "LPIPS weights not found at ../shared/data/weights/lpips (set 4 trains with them)"
+  rm -rf training/runs/v4_smoke
   mkdir -p "$V/models"
   cp resources/models/manifest.json resources/models/caption_vocab.json "$V/models/"
-  echo "training smoke test (set 3): photo pack (pack_device_data.py)"
-  "$PY" training/pack_device_data.py --config v3_smoke --out "$V/data/pack.pkl"
+  echo "training smoke test (set 4): photo pack (pack_device_data.py)"
+  "$PY" training/pack_device_data.py --config v4_smoke --out "$V/data/pack.pkl"
   [ -f "$V/data/lpips/squeezenet_v1.1.ncnn.bin" ] || fail "pack_device_data.py did not put the LPIPS weights beside the pack"
   run_job() {  # OUT folder, then train_latent_codec.py options; prints the job's output
-    OUT=$1 CONFIG=v3_smoke PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device_job_v3.sh "${@:2}" 2>&1
+    OUT=$1 CONFIG=v4_smoke PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device_job_latent.sh "${@:2}" 2>&1
   }
-  echo "training smoke test (set 3): device_job_v3.sh, 2 steps from scratch, snapshot into $V/snap1"
-  log=$(run_job "$V/snap1" --steps 2) || { echo "$log"; fail "device_job_v3.sh (first run) failed"; }
+  echo "training smoke test (set 4): device_job_latent.sh, 2 steps from scratch, snapshot into $V/snap1"
+  log=$(run_job "$V/snap1" --steps 2) || { echo "$log"; fail "device_job_latent.sh (first run) failed"; }
   echo "$log"
   grep -q 'resumed' <<<"$log" && fail "the first run resumed, but no checkpoint should exist"
-  echo "training smoke test (set 3): device_job_v3.sh resumes from the full checkpoint (1 step, adversarial on)"
-  log=$(run_job "$V/snap2" --steps 3) || { echo "$log"; fail "device_job_v3.sh (resume) failed"; }
+  echo "training smoke test (set 4): device_job_latent.sh resumes from the full checkpoint (1 step, adversarial on)"
+  log=$(run_job "$V/snap2" --steps 3) || { echo "$log"; fail "device_job_latent.sh (resume) failed"; }
   echo "$log"
   grep -q '^resumed at step 2$' <<<"$log" || fail "the second run did not resume at step 2 from the full checkpoint"
   grep -Eq '"step": 3,.*"lpips": [0-9.e-]+.*"adv_g"' <<<"$log" || fail "step 3 did not log the LPIPS and adversarial terms"
   # what comes back from a device run: parts of at most 15 MB, at most 8 files
   [ "$(find "$V/snap2" -type f | wc -l)" -le 8 ] || fail "the snapshot folder holds more than 8 files"
   [ -z "$(find "$V/snap2" -type f -size +15000000c)" ] || fail "a snapshot file exceeds 15 MB"
-  echo "training smoke test (set 3): device_unpack_v3.sh, then a run resuming from the EMA snapshot (a later device run)"
-  bash training/device_unpack_v3.sh "$V/snap2" v3_smoke
-  log=$(run_job "$V/snap3") || { echo "$log"; fail "device_job_v3.sh (resume from the snapshot) failed"; }
+  echo "training smoke test (set 4): device_unpack_latent.sh, then a run resuming from the EMA snapshot (a later device run)"
+  bash training/device_unpack_latent.sh "$V/snap2" v4_smoke
+  log=$(run_job "$V/snap3") || { echo "$log"; fail "device_job_latent.sh (resume from the snapshot) failed"; }
   echo "$log"
   grep -q '^resumed at step 3 from an EMA snapshot' <<<"$log" || fail "the third run did not resume at step 3 from the unpacked snapshot"
-  bash training/device_unpack_v3.sh "$V/snap3" v3_smoke
-  echo "training smoke test (set 3): export_latent_codec.py --config v3_smoke (checked against PyTorch by onnx_check.ts)"
-  "$PY" -W ignore training/export_latent_codec.py --config v3_smoke --out "$V/models"
-  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))["models"]; sys.exit(0 if m["decoder_v3"]["steps"] == 4 and m["decoder_v3"]["config"] == "v3_smoke" else 1)' \
-    "$V/models/manifest.json" || fail "the exported manifest does not record decoder_v3 of v3_smoke at step 4"
-  echo "training smoke test (set 3): the exported set in onnxruntime-node"
-  npx tsx training/smoke_run.ts "$V/models" --set 3
-  echo "training smoke test (set 3): OK in $(( $(date +%s) - t0 ))s"
+  bash training/device_unpack_latent.sh "$V/snap3" v4_smoke
+  echo "training smoke test (set 4): export_latent_codec.py --config v4_smoke (checked against PyTorch by onnx_check.ts)"
+  "$PY" -W ignore training/export_latent_codec.py --config v4_smoke --out "$V/models"
+  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))["models"]; sys.exit(0 if m["decoder_v4"]["steps"] == 4 and m["decoder_v4"]["config"] == "v4_smoke" else 1)' \
+    "$V/models/manifest.json" || fail "the exported manifest does not record decoder_v4 of v4_smoke at step 4"
+  echo "training smoke test (set 4): the exported set in onnxruntime-node"
+  npx tsx training/smoke_run.ts "$V/models" --set 4
+  echo "training smoke test (set 4): OK in $(( $(date +%s) - t0 ))s"
 }
 
-if [ "$only" = v3 ]; then
-  v3_smoke
+if [ "$only" = latent ]; then
+  v4_smoke
   exit 0
 fi
 echo "training smoke test: codec steps"
@@ -96,5 +96,5 @@ echo "training smoke test: export to $OUT"
 "$PY" -W ignore training/export_onnx.py --config smoke --out "$OUT"
 echo "training smoke test: load and run in onnxruntime-node"
 npx tsx training/smoke_run.ts "$OUT"
-v3_smoke
+v4_smoke
 echo "training smoke test: OK in $(( $(date +%s) - start ))s"

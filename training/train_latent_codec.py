@@ -11,7 +11,7 @@ Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/
 scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on), + the preview's
 regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
 --snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
-back: training/device_job_v3.sh); training/device_unpack_v3.sh reassembles it, and --resume continues from it.
+back: training/device_job_latent.sh); training/device_unpack_latent.sh reassembles it, and --resume continues from it.
 Usage: /usr/bin/python3 training/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume] [--snapshot DIR]"""
 import argparse
 import copy
@@ -33,7 +33,7 @@ import latents
 import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
-from latent_codec import NOISE_CHANNELS, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import LATENT_CHANNELS, NOISE_CHANNELS, fixed_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
@@ -90,12 +90,28 @@ def build(cfg):
     return {'g_a': Analysis(cfg), 'preview': Preview(), 'caption': CaptionEncoder(cfg), 'decoder': Decoder(cfg)}
 
 
+def without_gain(cfg, y):
+    """y with the fixed colour channels' colour_gain taken out (export folds 1/gain into their preview patterns)."""
+    g = float(cfg.get('colour_gain', 1.0))
+    if g == 1.0:
+        return y
+    k = fixed_channels(cfg)
+    return torch.cat([y[:, :k] / g, y[:, k:]], dim=1)
+
+
+def forced_first(cfg, scores):
+    """Set 4 always sends its mosaic channel 0 first: the rule (or chance) picks the other C - 1."""
+    if cfg.get('colour_layout') != 'mosaic':
+        return scores
+    return torch.cat([torch.full_like(scores[:, :1], float('inf')), scores[:, 1:]], dim=1)
+
+
 def conditions(cfg, scores, rng, dev):
     """Per-sample masks (rule's top-C or random C), steps."""
     B, K = scores.shape
     c = torch.from_numpy(rng.choice(cfg['c_choices'], size=B, p=cfg['c_probs'])).to(dev)
-    rule = top_masks(scores, c)
-    rand = top_masks(torch.rand(B, K, dtype=torch.float64, device=dev), c)
+    rule = top_masks(forced_first(cfg, scores), c)
+    rand = top_masks(forced_first(cfg, torch.rand(B, K, dtype=torch.float64, device=dev)), c)
     use_rule = torch.from_numpy(rng.random(B) < cfg['rule_share']).to(dev).view(-1, 1).float()
     mask = rule * use_rule + rand * (1 - use_rule)
     step = torch.from_numpy(rng.choice(cfg['quant_steps'], size=B).astype(np.float32)).to(dev)
@@ -104,9 +120,10 @@ def conditions(cfg, scores, rng, dev):
 
 def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     y = nets['g_a'](x)
-    prev = nets['preview'](y.detach())
+    plain = without_gain(cfg, y.detach())  # the preview and the rule see every channel at one scale
+    prev = nets['preview'](plain)
     prev_loss = F.mse_loss(prev, F.avg_pool2d(ycc_planes(x), 4))
-    scores = channel_scores(y.detach(), x, nets['preview'].patterns())
+    scores = channel_scores(plain, x, nets['preview'].patterns())
     mask, step = conditions(cfg, scores, rng, dev)
     y_sel = quantise_ste(y, step) * mask.view(*mask.shape, 1, 1)
     cap = nets['caption'](tokens, tmask)
@@ -117,6 +134,30 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     noise = torch.randn(x.shape[0], NOISE_CHANNELS, *y.shape[-2:], device=dev)
     x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
     return x_hat, prev_loss
+
+
+def init_from_set3(nets, path, cfg):
+    """Warm start of a set-4 (mosaic) model from a set-3 checkpoint's EMA weights: set 4's channel k >= 1 is set 3's
+    channel k - 1 (Y, Cb, Cr, then the learned ones; the last learned one is dropped), channel 0 (the mosaic) starts
+    unused by the trunk and reaches it through the zero-initialised in_mosaic."""
+    old = torch.load(path, map_location='cpu', weights_only=False)['ema']
+    shifted = {('g_a', 'out.weight'), ('g_a', 'out.bias'), ('g_a', 'norm.running_mean'), ('g_a', 'norm.running_var')}
+    for name, net in nets.items():
+        sd = net.state_dict()
+        for k, v in sd.items():
+            o = old[name].get(k)
+            if o is None:
+                continue
+            if (name, k) in shifted:
+                sd[k] = o[:v.shape[0]].clone()
+            elif (name == 'decoder' and k in ('in_y.weight', 'in_m.weight')) or (name == 'preview' and k == 'up.weight'):
+                dim = 0 if name == 'preview' else 1
+                t = torch.zeros_like(v)
+                t.narrow(dim, 1, LATENT_CHANNELS - 1).copy_(o.narrow(dim, 0, LATENT_CHANNELS - 1))
+                sd[k] = t
+            elif o.shape == v.shape:
+                sd[k] = o.clone()
+        net.load_state_dict(sd)
 
 
 def lr_at(cfg, step, total):
@@ -190,8 +231,9 @@ def main():
     ap.add_argument('--max-minutes', type=float)
     ap.add_argument('--resume', action='store_true')
     ap.add_argument('--out', help='run folder (default training/runs/<config name>)')
+    ap.add_argument('--init-from', metavar='CKPT', help='a fresh run starts from a set-3 checkpoint (set-4 configs: see init_from_set3)')
     ap.add_argument('--snapshot', metavar='DIR', help='at every save, also write an EMA-only copy of the checkpoint into DIR, '
-                    f'in parts of at most {SNAPSHOT_PART} bytes, with the log (training/device_unpack_v3.sh reassembles it)')
+                    f'in parts of at most {SNAPSHOT_PART} bytes, with the log (training/device_unpack_latent.sh reassembles it)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
@@ -239,6 +281,11 @@ def main():
         torch.set_rng_state(ck['torch_rng'])
         start, log_tail = ck['step'], ck.get('log_tail', [])
         print(f'resumed at step {start}', flush=True)
+    elif a.init_from:
+        init_from_set3(nets, a.init_from, cfg)
+        for k in nets:
+            ema[k].load_state_dict(nets[k].state_dict())
+        print(f'started from {a.init_from} (set 3 weights mapped to the mosaic layout)', flush=True)
     elif a.resume:
         print(f'no checkpoint at {path}; starting from scratch', flush=True)
     lpips = None

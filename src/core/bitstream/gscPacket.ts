@@ -10,6 +10,7 @@ import { MIN_DECISION_BITS } from '../entropy/bitModels'
 import { decodeLatents, encodeLatents, newLatentModels } from '../entropy/latentCoder'
 import { decodeCaption, encodeCaption } from '../entropy/captionCoder'
 import { checkPixelLimit } from './limits'
+import { fromPredictionResiduals, toPredictionResiduals } from './latentPrediction'
 import type { BitsBreakdown, DecodedGscPacket, GscPayload } from './types'
 
 export type { CaptionMode, GscHeader, TransmittedDetection, GscPayload, DecodedGscPacket, BitsBreakdown, PacketInspection } from './types'
@@ -48,7 +49,7 @@ export function encodeGscPacket(p: GscPayload, framing: { apid: number; sequence
   const enc = new RangeEncoder()
   encodeCaption(enc, h.captionMode, p.caption)
   const lm = newLatentModels()
-  encodeLatents(enc, lm, p.latents, C, lh, lw)
+  encodeLatents(enc, lm, toPredictionResiduals(h.modelId, h.channelIndices, p.latents, lh, lw), C, lh, lw)
   if (h.hasDetections) encodeDetections(enc, detections)
   const stream = enc.finish()
 
@@ -120,7 +121,7 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader, maxPixels: number
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
   const lm = newLatentModels()
-  const latents = decodeLatents(dec, lm, C, lh, lw)
+  const latents = fromPredictionResiduals(header.modelId, header.channelIndices, decodeLatents(dec, lm, C, lh, lw), lh, lw)
   const det = header.hasDetections ? decodeDetections(dec) : { detections: [], cost: 0 }
   const bits = breakdown(bytes.length, next - PRIMARY_HEADER_OCTETS, { caption: cap.cost, latents: lm.cost, detections: det.cost })
   return { header, caption: cap.caption, latents, detections: det.detections, primary, bits }

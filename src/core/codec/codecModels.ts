@@ -265,7 +265,7 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
     layout,
     latentScale,
-    scoreChannels: (latent, structure) => scoreChannelPatterns(latent, patterns, latentScale, structure),
+    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.session.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
@@ -307,6 +307,17 @@ function readPatterns(set: ModelSetSpec, entry: AnalysisEntry): { patterns: Floa
   return { patterns: (raw as number[][][]).map((c) => c.map((p) => Float64Array.from(p))), scale: lat!.scale as number }
 }
 
+/** Scores with the set's always-sent channels above every other (in their listed order), so every C includes them. */
+function sendFirst(scores: Float64Array, always: readonly number[] | undefined): Float64Array {
+  if (!always?.length) return scores
+  let top = 0
+  for (const v of scores) if (Number.isFinite(v)) top = Math.max(top, Math.abs(v))
+  always.forEach((c, i) => {
+    if (c < scores.length) scores[c] = 2 * top + 1 + (always.length - i)
+  })
+  return scores
+}
+
 async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntry, open: Opener, common: Common): Promise<LearnedGenerativeModels> {
   const { patterns, scale: latentScale } = readPatterns(set, entry('g_a') as unknown as AnalysisEntry)
   const latentChannels = patterns.length
@@ -328,7 +339,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     noiseChannels,
     headerSteps: 0,
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
-    scoreChannels: (latent, structure) => scoreChannelPatterns(latent, patterns, latentScale, structure),
+    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {

@@ -26,6 +26,8 @@ export interface ModelSetSpec {
   kind: string
   /** role -> manifest model id */
   models: Record<string, string>
+  /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
+  alwaysSend?: number[]
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

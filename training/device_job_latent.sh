@@ -1,37 +1,37 @@
 #!/usr/bin/env bash
-# Model set 3's full configuration (configs/v3_gpu.json) on a lent GPU machine, in ONE call of the device tool
+# A learned-latent model set's full configuration (CONFIG: configs/v4_gpu.json, set 4; v3_gpu, set 3) on a lent GPU machine, in ONE call of the device tool
 # (at most 10 minutes; the session's device time, machine start included, is 15):
 #   check torch and CUDA; put the carried LPIPS weights where lpips_squeeze.py looks (the machine has no
 #   ../shared/data); train from the carried photo pack (GSC_TRAIN_PACK, made by training/pack_device_data.py) for
 #   MINUTES minutes of training, resuming when training/runs/<config>/latent_codec.pt was carried (a full
-#   checkpoint, or a snapshot unpacked by training/device_unpack_v3.sh); every save (save_seconds: 60 in v3_gpu)
+#   checkpoint, or a snapshot unpacked by training/device_unpack_latent.sh); every save (save_seconds: 60 in v4_gpu)
 #   also writes the EMA-only snapshot into $OUT, so a machine taken back mid-run still returns the last minute.
 # $OUT ends with: the snapshot's parts (latent_codec_ema.s<step>.<token>.partNN, 15 MB each at most),
 # snapshot.json (step, size, sha256, part names), log.jsonl (steps and losses), train.out (the job's output).
-# Back here: bash training/device_unpack_v3.sh FOLDER, then /usr/bin/python3 training/export_latent_codec.py --config v3_gpu.
-# Usage (the device tool's command): OUT=... bash training/device_job_v3.sh [extra train_latent_codec.py options]
-# Environment: CONFIG (v3_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/v3/pack.pkl),
-# ALLOW_CPU=1 to run without CUDA (training/smoke_test.sh runs this script's CPU path with CONFIG=v3_smoke).
+# Back here: bash training/device_unpack_latent.sh FOLDER, then /usr/bin/python3 training/export_latent_codec.py --config v4_gpu.
+# Usage (the device tool's command): OUT=... bash training/device_job_latent.sh [extra train_latent_codec.py options]
+# Environment: CONFIG (v4_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/latent/pack.pkl),
+# ALLOW_CPU=1 to run without CUDA (training/smoke_test.sh runs this script's CPU path with CONFIG=v4_smoke).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${CONFIG:-v3_gpu}
+CONFIG=${CONFIG:-v4_gpu}
 MINUTES=${MINUTES:-8}
 PY=${PY:-python3}
-export GSC_TRAIN_PACK=${GSC_TRAIN_PACK:-$PWD/.gpudata/v3/pack.pkl}
+export GSC_TRAIN_PACK=${GSC_TRAIN_PACK:-$PWD/.gpudata/latent/pack.pkl}
 export PYTHONUNBUFFERED=1
-: "${OUT:?device_job_v3: OUT must name the folder the snapshot goes to}"
+: "${OUT:?device_job_latent: OUT must name the folder the snapshot goes to}"
 RUN=training/runs/$CONFIG
 mkdir -p "$OUT" || exit 1
 start=$(date +%s)
-fail() { echo "device_job_v3: FAILED - $*" >&2; exit 1; }
+fail() { echo "device_job_latent: FAILED - $*" >&2; exit 1; }
 
 "$PY" -c "
 import sys, torch
 cuda = torch.cuda.is_available()
 print('torch', torch.__version__, '| cuda', torch.version.cuda, '|', torch.cuda.get_device_name(0) if cuda else 'no CUDA device')
-sys.exit(0 if cuda or '${ALLOW_CPU:-}' == '1' else 'device_job_v3: FAILED - no CUDA device (ALLOW_CPU=1 runs on the CPU)')
+sys.exit(0 if cuda or '${ALLOW_CPU:-}' == '1' else 'device_job_latent: FAILED - no CUDA device (ALLOW_CPU=1 runs on the CPU)')
 " || exit 1
-[ -f "$GSC_TRAIN_PACK" ] || fail "no photo pack at $GSC_TRAIN_PACK (make it here: /usr/bin/python3 training/pack_device_data.py --config $CONFIG --out .gpudata/v3/pack.pkl, and carry .gpudata/v3)"
+[ -f "$GSC_TRAIN_PACK" ] || fail "no photo pack at $GSC_TRAIN_PACK (make it here: /usr/bin/python3 training/pack_device_data.py --config $CONFIG --out .gpudata/latent/pack.pkl, and carry .gpudata/latent)"
 
 # LPIPS weights: where lpips_squeeze.load_lpips_squeeze looks (../shared/data/weights/lpips beside the checkout);
 # a machine without them gets the copy pack_device_data.py put beside the pack, or, where that folder cannot be
@@ -60,5 +60,5 @@ command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.used,mem
 [ -f "$OUT/snapshot.json" ] || fail "no snapshot was written to $OUT (train_latent_codec.py exit $rc)"
 cat "$OUT/snapshot.json"
 ls -la "$OUT"
-echo "device_job_v3: exit $rc after $(( $(date +%s) - start )) s"
+echo "device_job_latent: exit $rc after $(( $(date +%s) - start )) s"
 exit "$rc"
