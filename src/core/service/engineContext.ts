@@ -1,7 +1,6 @@
-// What the engine's domain modules share, and the shape of their handler tables. EngineService builds one
-// EngineContext when it opens and gives it to each domain (packets, reconstruction, capture jobs, planning,
-// models, station).
-import type { ArgsOf, MethodName, ResultOf } from '../../shared/api'
+// What the engine's domain modules share. EngineService builds one EngineContext when it opens and gives it
+// to each domain (packets, reconstruction, capture jobs, planning, models, station); the shape of their
+// handler tables is in handlerTable.ts.
 import type { DecodeLimits } from '../bitstream/limits'
 import type { PacketLog } from '../store/packetLog'
 import type { ClientLogLimits } from './clientLog'
@@ -21,14 +20,6 @@ export interface ServiceOptions {
   /** Limits on what clients may do (defaults in uploads.ts and clientLog.ts; docs/serve.md). */
   limits?: { uploads?: Partial<UploadLimits>; clientLog?: Partial<ClientLogLimits>; decode?: Partial<DecodeLimits> }
 }
-
-/** Who made a call: one id per connection (`gsc serve`), LOCAL_CLIENT where there is one window. */
-export interface CallContext {
-  client: string
-}
-
-/** One domain's methods: each takes its validated arguments (the schema's type) and the caller. */
-export type HandlerTable<M extends MethodName> = { [K in M]: (args: ArgsOf<K>, ctx: CallContext) => Promise<ResultOf<K>> }
 
 export interface EngineContext {
   readonly opts: ServiceOptions

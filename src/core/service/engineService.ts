@@ -14,8 +14,9 @@ import { openPacketLog } from '../store/packetLog'
 import { GscError } from '../util/errors'
 import { captureJobHandlers } from './captureJobHandlers'
 import { DecodeCache } from './decodeCache'
-import type { CallContext, EngineContext, HandlerTable, ServiceOptions } from './engineContext'
+import type { EngineContext, ServiceOptions } from './engineContext'
 import { EventLog, eventLogHandlers } from './eventLog'
+import type { CallContext, HandlerTable } from './handlerTable'
 import { JobRegistry } from './jobs'
 import { ModelsDomain } from './modelHandlers'
 import { PacketFeed } from './packetFeed'
@@ -26,7 +27,8 @@ import { decodeLimitsInForce, settingsHandlers } from './settingsHandlers'
 import { UiStore } from './uiStore'
 import { LOCAL_CLIENT, UploadArea, formatBytes } from './uploads'
 
-export type { CallContext, ServiceOptions } from './engineContext'
+export type { ServiceOptions } from './engineContext'
+export type { CallContext } from './handlerTable'
 
 /** Every domain's handler table, by domain name. */
 export type DomainTables = Record<string, Partial<HandlerTable<MethodName>>>

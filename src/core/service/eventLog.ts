@@ -5,7 +5,7 @@ import { GscError } from '../util/errors'
 import type { PacketLog } from '../store/packetLog'
 import type { EventSeverity } from '../store/types'
 import { ClientLogLimiter, type ClientLogLimits } from './clientLog'
-import type { CallContext, HandlerTable } from './engineContext'
+import type { CallContext, HandlerTable } from './handlerTable'
 import { SEVERITY_ORDER } from './uiStore'
 
 const STORE_SEVERITY: Record<Severity, EventSeverity> = { debug: 'debug', info: 'info', watch: 'warning', warning: 'warning', distress: 'error', critical: 'error' }

@@ -6,7 +6,8 @@ import path from 'node:path'
 import type { ModelInfo } from '../../shared/api'
 import { defaultModelsDir, loadManifest, modelSetStatus } from '../models/manifest'
 import { GscError, describeError } from '../util/errors'
-import type { EngineContext, HandlerTable } from './engineContext'
+import type { EngineContext } from './engineContext'
+import type { HandlerTable } from './handlerTable'
 
 interface ModelList {
   models: ModelInfo[]

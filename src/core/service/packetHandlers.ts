@@ -6,7 +6,8 @@ import { inspectPacket } from '../bitstream/inspect'
 import type { PacketQuery, PacketRecord } from '../store/types'
 import { GscError } from '../util/errors'
 import { transmittedBox } from './boxes'
-import type { EngineContext, HandlerTable } from './engineContext'
+import type { EngineContext } from './engineContext'
+import type { HandlerTable } from './handlerTable'
 import { toPacketSummary } from './packetFeed'
 
 export function packetRecord(engine: EngineContext, id: number): PacketRecord {

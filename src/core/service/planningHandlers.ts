@@ -6,7 +6,8 @@ import { plan } from '../planner/planner'
 import { planImagesFromTable, type CalibrationTable as BenchTable } from '../planner/calibration'
 import type { PlanImage } from '../planner/types'
 import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
-import type { EngineContext, HandlerTable } from './engineContext'
+import type { EngineContext } from './engineContext'
+import type { HandlerTable } from './handlerTable'
 
 export class PlanningDomain {
   private bench: { name: string; table: CalibrationTable; bench: BenchTable } | null = null

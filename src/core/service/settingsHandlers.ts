@@ -3,7 +3,8 @@
 import type { ResultOf } from '../../shared/api'
 import type { DecodeLimits } from '../bitstream/limits'
 import { GscError } from '../util/errors'
-import type { EngineContext, HandlerTable } from './engineContext'
+import type { EngineContext } from './engineContext'
+import type { HandlerTable } from './handlerTable'
 import type { UiStore } from './uiStore'
 
 /** The decode limits in force: the station's settings, which can only lower the front door's `ceiling`. */
