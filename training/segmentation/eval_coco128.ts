@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import { readLabelMap, segmentImage } from '../../src/core/analysis/segmentation'
 import { PASCAL_CLASSES, SHARED_CLASSES, cocoPanopticToPascal, toSharedClasses } from '../../src/core/analysis/segmentationClasses'
 import { ConfusionMatrix, type MiouResult } from '../../src/core/analysis/segmentationMetrics'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 
 const COCO = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'coco128')
 

@@ -4,9 +4,9 @@ the PyTorch module, and write its manifest entry (read-modify-write: every other
 Per dataset ('city': Cityscapes, input 1024x512; 'pascal': PASCAL VOC, input 384x384 — each checkpoint's training
 resolution, at which EdgeNets evaluates):
 1. export (opset 17) a graph image [1,3,H,W] RGB 0..1 -> labels [1,H,W] uint8 (ImageNet normalisation, the network,
-   bilinear resize of the logits to H x W, argmax); adaptive average pooling is computed by prefix sums (the same
-   bins as F.adaptive_avg_pool2d, which torch.onnx cannot export for sizes that do not divide); export twice and
-   require identical bytes;
+   bilinear resize of the logits to H x W, argmax) from the exportable variant of the module (adaptive average
+   pooling by average pools or prefix sums with F.adaptive_avg_pool2d's bins, PReLU as relu + slope * min(x, 0));
+   export twice and require identical bytes;
 2. parity images: real photos letterboxed into the input with PIL (bilinear, aspect kept, bars of the ImageNet mean
    colour), saved as PNG (city: 12 KITTI frames and 4 Kodak photos; pascal: 16 coco128 photos), and one 'crop'
    image per model built by integer operations only (test/unit/segmentation.test.ts rebuilds it); PyTorch labels
@@ -16,7 +16,7 @@ resolution, at which EdgeNets evaluates):
 The crop image's PyTorch labels are written to training/segmentation/reference/ for the unit test.
 
 Usage: /usr/bin/python3 training/segmentation/export_espnetv2.py [--datasets city,pascal] [--no-node]
-       [--timing-runs 9] [--coco128 training/segmentation/coco128_eval.json]"""
+       [--timing-runs 9] [--coco128 training/segmentation/coco128_eval.json] [--coco128-only]"""
 import argparse
 import datetime
 import hashlib
@@ -131,6 +131,17 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
 
 
+def copy_coco128(datasets, coco):
+    with open(os.path.join(MODELS, 'manifest.json')) as f:
+        models = json.load(f)['models']
+    for dataset in datasets:
+        entry = models[f'espnetv2_{dataset}']
+        entry['metrics']['coco128'] = coco['models'][dataset]
+        entry['metrics']['coco128_protocol'] = coco['protocol']
+        write_entry(f'espnetv2_{dataset}', entry)
+        print(f'export_espnetv2: coco128 results copied into espnetv2_{dataset}')
+
+
 def main():
     ap = argparse.ArgumentParser(description='Export ESPNetv2 segmentation to ONNX and register it in the manifest')
     ap.add_argument('--datasets', default='city,pascal')
@@ -138,7 +149,11 @@ def main():
     ap.add_argument('--timing-runs', type=int, default=9)
     ap.add_argument('--coco128', default=os.path.join(HERE, 'coco128_eval.json'),
                     help='results of training/segmentation/eval_coco128.ts to copy into the entries, when present')
+    ap.add_argument('--coco128-only', action='store_true',
+                    help='only copy --coco128 results into the existing entries (after re-running eval_coco128.ts on the exported files)')
     args = ap.parse_args()
+    if args.coco128_only:
+        return copy_coco128(args.datasets.split(','), json.load(open(args.coco128)))
     torch.set_num_threads(2)
     os.makedirs(REFERENCE_DIR, exist_ok=True)
     coco = json.load(open(args.coco128)) if os.path.exists(args.coco128) else None
@@ -148,8 +163,8 @@ def main():
         model_id = f'espnetv2_{dataset}'
         onnx_file = f'espnetv2_{dataset}_{width}x{height}.onnx'
         path = os.path.join(MODELS, onnx_file)
-        exportable = load_espnetv2(dataset, 'cumsum')
-        reference = load_espnetv2(dataset, 'torch')
+        exportable = load_espnetv2(dataset, exportable=True)
+        reference = load_espnetv2(dataset)
 
         with tempfile.TemporaryDirectory() as tmp:
             first, second = os.path.join(tmp, 'a.onnx'), os.path.join(tmp, 'b.onnx')
@@ -172,7 +187,7 @@ def main():
                 lab_png = png[:-4] + '_labels.png'
                 Image.fromarray(labels).save(lab_png)
                 images.append({'image': png, 'torchLabels': lab_png, 'name': os.path.basename(src)})
-            # the prefix-sum pooling of the exported graph against F.adaptive_avg_pool2d, in PyTorch
+            # the exportable variant (pooling, PReLU) against the reference module, in PyTorch
             with torch.no_grad():
                 a = np.asarray(Image.open(images[0]['image']).convert('RGB'))
                 x = normalise(torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None].float() / 255)
@@ -184,7 +199,7 @@ def main():
             ref_png = os.path.join(REFERENCE_DIR, f'{dataset}_crop_{os.path.splitext(name)[0]}_labels.png')
             Image.fromarray(crop_labels).save(ref_png, optimize=True)
             images.append({'image': crop_png, 'torchLabels': ref_png, 'name': f'{name} (crop/pad, unit-test reference)'})
-            print(f'export_espnetv2: {dataset}: {len(images)} parity images through PyTorch; prefix-sum vs adaptive pooling '
+            print(f'export_espnetv2: {dataset}: {len(images)} parity images through PyTorch; exportable vs reference module '
                   f'max abs logit diff {pool_diff:.2e}; unit-test reference {os.path.relpath(ref_png, ROOT)}')
 
             m = onnx.load(path)
@@ -221,7 +236,7 @@ def main():
                 node = json.loads(r.stdout)
 
         metrics = {
-            'torch_prefix_sum_pool_max_abs_logit_diff': pool_diff,
+            'torch_exportable_variant_max_abs_logit_diff': pool_diff,
             'parity_images': (f'{len(images) - 1} photos letterboxed into {width}x{height} by PIL (bilinear) and saved as PNG: '
                               + ('KITTI ' + ', '.join(KITTI_PARITY) + '; Kodak ' + ', '.join(KODAK_PARITY) if dataset == 'city'
                                  else f'the first {COCO_PARITY_COUNT} coco128 images with a semseg mask')
@@ -257,8 +272,9 @@ def main():
             f'(training/segmentation/espnetv2.py) loads the EdgeNets state dict with strict=True. Input image: RGB float32 NCHW in '
             f'0..1 at exactly {width}x{height} (the checkpoint\'s training resolution); the graph normalises with ImageNet mean/std, '
             f'runs the network, resizes the logits bilinearly (align_corners) to {width}x{height} and takes the argmax. Output labels '
-            f'[1,{height},{width}] uint8 class indices (see classes). Adaptive average pooling is computed by prefix sums with '
-            f'PyTorch\'s bins. Opset {OPSET}; export reproducible (two exports, same bytes). Engine: '
+            f'[1,{height},{width}] uint8 class indices (see classes). Adaptive average pooling is computed by average pools or '
+            f'prefix sums with PyTorch\'s bins, PReLU as relu(x) + slope * min(x, 0) (onnxruntime\'s PRelu kernel is slow). '
+            f'Opset {OPSET}; export reproducible (two exports, same bytes). Engine: '
             f'src/core/analysis/segmentation.ts segmentImage (letterbox in, nearest back to the image size).')
         write_entry(model_id, entry)
         print(f'export_espnetv2: manifest entry {model_id} written')

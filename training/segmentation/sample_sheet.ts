@@ -5,7 +5,7 @@ import sharp, { type OverlayOptions } from 'sharp'
 import { basename } from 'node:path'
 import { segmentImage } from '../../src/core/analysis/segmentation'
 import { classColours, classNames, type SegmentationDataset } from '../../src/core/analysis/segmentationClasses'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 
 const OPACITY = 0.55
 const LEGEND_ROW = 22

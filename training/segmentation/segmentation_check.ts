@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { readLabelMap, runSegmentationModel, segmentImage } from '../../src/core/analysis/segmentation'
 import type { SegmentationDataset } from '../../src/core/analysis/segmentationClasses'
-import { readImage, toPlanarFloat } from '../../src/core/util/image'
+import { readImage, toPlanarFloat } from '../../src/core/image/rgbImage'
 
 interface Job {
   modelsDir: string
