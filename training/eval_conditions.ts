@@ -25,7 +25,7 @@ import { packChannels } from '../src/core/codec/packing'
 import { prepareImage } from '../src/core/codec/prepare'
 import { dequantize, quantize } from '../src/core/codec/quantize'
 import { getDetector } from '../src/core/codec/sharedDetector'
-import { cropImage, fromPlanarFloat, readImage, resizeImage, type RgbImage } from '../src/core/util/image'
+import { cropImage, fromPlanarFloat, readImage, resizeImage, type RgbImage } from '../src/core/image/rgbImage'
 
 const CS = [0, 1, 2, 4, 8, 16]
 const KINDS = ['generator', 'prior', 'meanFill', 'bicubic'] as const

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { lpipsDistance } from '../src/core/analysis/lpips'
-import { readImage, type RgbImage } from '../src/core/util/image'
+import { readImage, type RgbImage } from '../src/core/image/rgbImage'
 
 interface Job {
   modelsDir: string

@@ -6,8 +6,8 @@
 //                                                             hashes, selection patterns), then g_a, the selection
 //                                                             rule, the caption encoder and one decoder run
 import * as ort from 'onnxruntime-node'
-import { closeModels, loadManifest, openModel } from '../src/core/models/manifest'
-import { loadCaptionVocab, tokenizeCaption } from '../src/core/models/tokenizer'
+import { closeModels, loadManifest, openModel } from '../src/core/modelAssets/manifest'
+import { loadCaptionVocab, tokenizeCaption } from '../src/core/modelAssets/tokenizer'
 import { CODEC_MODEL_IDS } from '../src/core/codec/modelIds'
 import { loadCodecModels, releaseCodecModels } from '../src/core/codec/codecModels'
 import { structurePlanes } from '../src/core/codec/channelSelection'

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const root = path.resolve(__dirname, '../..')

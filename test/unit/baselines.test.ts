@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { BASELINES, BASELINE_IDS, parseBaselineList } from '../../src/core/baselines/codecs'
 import { fitToSize } from '../../src/core/baselines/fitToSize'
 import { runTool } from '../../src/core/baselines/tools'
-import { readImage, resizeImage } from '../../src/core/util/image'
+import { readImage, resizeImage } from '../../src/core/image/rgbImage'
 import { psnr } from '../../src/core/analysis/metrics'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 

@@ -5,7 +5,7 @@ import type { Detection } from '../../src/core/analysis/detections'
 import { builtinCaption, guessSetting, plural, positionPhrase } from '../../src/core/caption/builtin'
 import { colourName, sceneStats } from '../../src/core/caption/sceneStats'
 import { captionImage } from '../../src/core/caption/captionImage'
-import { readImage, type RgbImage } from '../../src/core/util/image'
+import { readImage, type RgbImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const DATA = sharedData()

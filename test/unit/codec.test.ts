@@ -16,7 +16,7 @@ import { CancelledError } from '../../src/core/codec/cancellation'
 import { roundHalfAway } from '../../src/core/codec/quantize'
 import { createCodecRunner } from '../../src/core/codec/worker/runner'
 import { GscError } from '../../src/core/util/errors'
-import { cropImage, readImage, type RgbImage } from '../../src/core/util/image'
+import { cropImage, readImage, type RgbImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const ROOT = path.resolve(__dirname, '../..')
@@ -199,7 +199,7 @@ describe.runIf(haveModels && haveKodak)('GSC codec on real images and models', (
 
   it('CLI: encode-dir -> capture -> log import -> decode from the DB equals decoding the file', async () => {
     const full = await readImage(path.join(KODAK, 'kodim23.png'))
-    const { writePng } = await import('../../src/core/util/image')
+    const { writePng } = await import('../../src/core/image/rgbImage')
     const dir = path.join(tmp, 'imgs')
     const { mkdirSync } = await import('node:fs')
     mkdirSync(dir, { recursive: true })

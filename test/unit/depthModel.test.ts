@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { DEPTH_INPUT_HEIGHT, DEPTH_INPUT_WIDTH, DEPTH_OUTPUT_HEIGHT, DEPTH_OUTPUT_WIDTH, depthAgreement, depthMap, depthMapMetrics, runDepthModel } from '../../src/core/analysis/depth'
 import { readLidarDepthPng } from '../../src/core/analysis/depthLidar'
 import { GscError } from '../../src/core/util/errors'
-import { readImage, toPlanarFloat, type RgbImage } from '../../src/core/util/image'
+import { readImage, toPlanarFloat, type RgbImage } from '../../src/core/image/rgbImage'
 
 const REFERENCE = resolve(import.meta.dirname, '..', '..', 'training', 'depth', 'parity', 'pattern_640x192_reference.f32')
 const KITTI = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'kitti')

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { loadDetector, prepareDetectorInput } from '../../src/core/analysis/detector'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 import { loadTfjsNanoDet, maxAbsDiff, runTfjs, TFJS_MODEL_JSON } from '../../training/detector/tfjsReference'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { loadDetector, type Detector } from '../../src/core/analysis/detector'
 import { detectionAgreement, type Box } from '../../src/core/analysis/detections'
 import { GscError } from '../../src/core/util/errors'
-import { readImage, type RgbImage } from '../../src/core/util/image'
+import { readImage, type RgbImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const COCO = sharedData('coco128')

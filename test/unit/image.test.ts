@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
-import { cropImage, encodePng, fromPlanarFloat, padToMultiple, readImage, toPlanarFloat, writePng, type RgbImage } from '../../src/core/util/image'
+import { cropImage, encodePng, fromPlanarFloat, padToMultiple, readImage, toPlanarFloat, writePng, type RgbImage } from '../../src/core/image/rgbImage'
 import { GscError } from '../../src/core/util/errors'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 

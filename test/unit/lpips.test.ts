@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LPIPS_MIN_SIDE, lpipsDistance } from '../../src/core/analysis/lpips'
 import { GscError } from '../../src/core/util/errors'
-import { readImage, type RgbImage } from '../../src/core/util/image'
+import { readImage, type RgbImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const KODAK = sharedData('kodak')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { gaussianKernel, msssim, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
-import type { RgbImage } from '../../src/core/util/image'
+import type { RgbImage } from '../../src/core/image/rgbImage'
 import { img, lcg } from '../fixtures/imageFixtures'
 
 const texture = (() => {

@@ -14,7 +14,7 @@ import {
 } from '../../src/core/analysis/segmentation'
 import type { SegmentationDataset } from '../../src/core/analysis/segmentationClasses'
 import { GscError } from '../../src/core/util/errors'
-import { readImage, resizeImage, type RgbImage } from '../../src/core/util/image'
+import { readImage, resizeImage, type RgbImage } from '../../src/core/image/rgbImage'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const DATA = resolve(ROOT, '..', 'shared', 'data')

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { depthMap, runDepthModel } from '../../src/core/analysis/depth'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 
 interface Job {
   modelsDir: string

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import { depthAgreement, depthMap, depthMapMetrics } from '../../src/core/analysis/depth'
 import { readLidarDepthPng } from '../../src/core/analysis/depthLidar'
 import type { DepthMetrics } from '../../src/core/analysis/depthMetrics'
-import { readImage, resizeImage } from '../../src/core/util/image'
+import { readImage, resizeImage } from '../../src/core/image/rgbImage'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name)

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadDetector, prepareDetectorInput } from '../../src/core/analysis/detector'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 
 const out = process.argv[2]
 if (!out) {

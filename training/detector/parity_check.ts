@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadDetector, prepareDetectorInput } from '../../src/core/analysis/detector'
-import { readImage } from '../../src/core/util/image'
+import { readImage } from '../../src/core/image/rgbImage'
 import { loadTfjsNanoDet, maxAbsDiff, runTfjs } from './tfjsReference'
 
 const DATA = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data')

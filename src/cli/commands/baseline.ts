@@ -7,7 +7,7 @@ import { parseBaselineList } from '../../core/baselines/codecs'
 import { fitBaseline } from '../../core/service/baselineCompare'
 import { decodeToRgb } from '../../core/service/images'
 import { psnr, ssim } from '../../core/analysis/metrics'
-import { writePng } from '../../core/util/image'
+import { writePng } from '../../core/image/rgbImage'
 import type { BaselineFit } from '../../shared/api'
 import { requirePositional, requireString, stringOpt, type CommandSpec } from '../framework'
 

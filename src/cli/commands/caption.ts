@@ -4,7 +4,7 @@ import { join, relative } from 'node:path'
 import type { CommandSpec } from '../framework'
 import { UsageError, numberOpt, stringOpt } from '../framework'
 import { GscError } from '../../core/util/errors'
-import { readImage } from '../../core/util/image'
+import { readImage } from '../../core/image/rgbImage'
 import { captionImage, sharedDetector, type CaptionResult, type CaptionerConfig } from '../../core/caption/captionImage'
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|tiff?|bmp)$/i

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { readCapture } from '../../core/bitstream/capture'
 import { MAX_HOLD_BELOW, decodePacket, type DecodeResult } from '../../core/codec/decoder'
 import { GscError, describeError } from '../../core/util/errors'
-import { writePng } from '../../core/util/image'
+import { writePng } from '../../core/image/rgbImage'
 import { UsageError, numberOpt, requirePositional, requireString, type CommandSpec } from '../framework'
 import { LIMIT_OPTIONS, LIMIT_USAGE, decodeLimitsFrom, executionProvider } from './codecOptions'
 

@@ -3,7 +3,7 @@ import type { CommandSpec } from '../framework'
 import { numberOpt, requirePositional } from '../framework'
 import { loadDetector } from '../../core/analysis/detector'
 import type { Detection } from '../../core/analysis/detections'
-import { readImage } from '../../core/util/image'
+import { readImage } from '../../core/image/rgbImage'
 
 interface DetectOutput {
   file: string

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { encodeImage } from '../../core/codec/encoder'
 import type { EncodeResult } from '../../core/codec/types'
-import { readImage } from '../../core/util/image'
+import { readImage } from '../../core/image/rgbImage'
 import { requirePositional, requireString, type CommandSpec } from '../framework'
 import { ENCODE_OPTIONS, ENCODE_USAGE_OPTIONS, encodeOptionsFrom } from './codecOptions'
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { SEQUENCE_MODULO } from '../../core/bitstream/ccsds'
 import { encodeImage } from '../../core/codec/encoder'
 import { GscError, describeError } from '../../core/util/errors'
-import { readImage } from '../../core/util/image'
+import { readImage } from '../../core/image/rgbImage'
 import { numberOpt, requirePositional, requireString, type CommandSpec } from '../framework'
 import { ENCODE_OPTIONS, ENCODE_USAGE_OPTIONS, encodeOptionsFrom } from './codecOptions'
 

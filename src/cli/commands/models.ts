@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../framework'
 import { stringOpt } from '../framework'
-import { defaultModelsDir, generatorSampling, loadManifest, modelSetStatus, verifyModel, type GeneratorSampling } from '../../core/models/manifest'
+import { defaultModelsDir, generatorSampling, loadManifest, modelSetStatus, verifyModel, type GeneratorSampling } from '../../core/modelAssets/manifest'
 
 interface ModelRow {
   id: string

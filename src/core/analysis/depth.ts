@@ -8,10 +8,10 @@
 // maps after median scaling (depthMetrics.ts).
 import * as ort from 'onnxruntime-node'
 import { resolve } from 'node:path'
-import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../models/manifest'
+import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../modelAssets/manifest'
 import { GscError, describeError } from '../util/errors'
-import { assertRgbImage, resizeImage, toPlanarFloat, type RgbImage } from '../util/image'
-import { analysisSessionOptions } from '../models/sessionOptions'
+import { assertRgbImage, resizeImage, toPlanarFloat, type RgbImage } from '../image/rgbImage'
+import { analysisSessionOptions } from '../modelAssets/sessionOptions'
 import { depthMetrics, inverseToDepth, resizeMapBilinear, type DepthEvalOptions, type DepthMetrics } from './depthMetrics'
 
 export const DEPTH_MODEL_ID = 'pydnet_mobile'

@@ -9,7 +9,7 @@ import { openDetectorSession } from './detectorModel'
 
 export type { Detection } from './detections'
 
-/** Structurally the same as RgbImage in src/core/util/image.ts (RGB interleaved, 3*w*h bytes). */
+/** Structurally the same as RgbImage in src/core/image/rgbImage.ts (RGB interleaved, 3*w*h bytes). */
 export interface DetectorImage {
   width: number
   height: number

@@ -4,9 +4,9 @@
 // (spinning threads stall when other jobs hold the cores; see docs/bench/detector.md).
 import * as ort from 'onnxruntime-node'
 import { resolve } from 'node:path'
-import { defaultModelsDir, verifyModel } from '../models/manifest'
+import { defaultModelsDir, verifyModel } from '../modelAssets/manifest'
 import { GscError, describeError } from '../util/errors'
-import { analysisSessionOptions } from '../models/sessionOptions'
+import { analysisSessionOptions } from '../modelAssets/sessionOptions'
 
 export const DETECTOR_MODEL_ID = 'detector'
 

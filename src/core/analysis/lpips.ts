@@ -7,10 +7,10 @@
 // session is ours, as for the detector: 2 intra-op threads without spin-waiting on the shared 2-core station CPU.
 import * as ort from 'onnxruntime-node'
 import { resolve } from 'node:path'
-import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../models/manifest'
+import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../modelAssets/manifest'
 import { GscError, describeError } from '../util/errors'
-import { assertRgbImage, toPlanarFloat, type RgbImage } from '../util/image'
-import { analysisSessionOptions } from '../models/sessionOptions'
+import { assertRgbImage, toPlanarFloat, type RgbImage } from '../image/rgbImage'
+import { analysisSessionOptions } from '../modelAssets/sessionOptions'
 
 export const LPIPS_MODEL_ID = 'lpips_squeeze'
 /** The smallest side the SqueezeNet taps allow (the deepest taps are 1x1 at 17 pixels). */

@@ -1,6 +1,6 @@
 // Full-reference image quality: PSNR (RGB), SSIM and MS-SSIM (on BT.601 luma), the usual definitions.
 import { GscError } from '../util/errors'
-import { luma, type RgbImage } from '../util/image'
+import { luma, type RgbImage } from '../image/rgbImage'
 
 /** Standard SSIM constants (Wang et al. 2004) for 8-bit data. */
 const K1 = 0.01

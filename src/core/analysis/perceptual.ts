@@ -6,7 +6,7 @@
  * Lower is better for both. training/perceptual_metrics.py computes the same numbers on tensors.
  */
 import { GscError } from '../util/errors'
-import { luma, type RgbImage } from '../util/image'
+import { luma, type RgbImage } from '../image/rgbImage'
 
 /** Side of the box filter colourError averages over. */
 export const COLOUR_SCALE = 8

@@ -2,7 +2,7 @@
 import sharp from 'sharp'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { readImage, type RgbImage } from '../util/image'
+import { readImage, type RgbImage } from '../image/rgbImage'
 import { GscError } from '../util/errors'
 import { runTool, toolMissing, withTempDir } from './tools'
 

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { psnr } from '../analysis/metrics'
-import { resizeImage, type RgbImage } from '../util/image'
+import { resizeImage, type RgbImage } from '../image/rgbImage'
 import type { BaselineCodec, BaselineId } from './codecs'
 
 export const SCALES = Array.from({ length: 13 }, (_, k) => Math.pow(2, -k / 2))

@@ -5,9 +5,9 @@ import { performance } from 'node:perf_hooks'
 import { packChannels } from '../codec/packing'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
-import { generatorSampling, loadManifest, modelSetsOf } from '../models/manifest'
+import { generatorSampling, loadManifest, modelSetsOf } from '../modelAssets/manifest'
 import { describeError } from '../util/errors'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 export interface GscPacked {
   packet: Uint8Array

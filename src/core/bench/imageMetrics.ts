@@ -7,7 +7,7 @@
 import { msssim, psnr } from '../analysis/metrics'
 import { BLOCKINESS_EPS, BLOCK_GRID, COLOUR_SCALE, blockiness, colourError } from '../analysis/perceptual'
 import { lpipsDistance } from '../analysis/lpips'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 export interface ImageMetric {
   key: string

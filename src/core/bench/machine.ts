@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { createRequire } from 'node:module'
 import sharp from 'sharp'
-import { loadManifest } from '../models/manifest'
+import { loadManifest } from '../modelAssets/manifest'
 
 const require = createRequire(import.meta.url)
 

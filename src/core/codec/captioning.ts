@@ -2,7 +2,7 @@
 import type { Detection } from '../analysis/detections'
 import { builtinCaption } from '../caption/builtin'
 import { externalCaption } from '../caption/external'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 export type CaptionerSpec = 'builtin' | 'none' | { url: string; model: string; timeoutMs?: number; apiKey?: string }
 

@@ -1,7 +1,7 @@
 // Which C of the 320 latent channels to send: the ones that on their own most raise the SSIM of the image's
 // structure. See scoreChannelPatterns for exactly what is compared (set 1: scoreChannels, set 3: the preview's patterns).
 import { GscError } from '../util/errors'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 /** Latent grid factor: one latent value per 16x16 pixel block. */
 export const LATENT_FACTOR = 16

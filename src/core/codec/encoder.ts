@@ -1,7 +1,7 @@
 // The sender's side: image -> caption -> g_a -> channel selection -> quantisation -> one CCSDS packet, with the
 // model set chosen by EncodeOptions.modelSet (default: the manifest's default set), whose id the header carries.
 // C is either given, or chosen in closed loop by autoSelect.ts (encode, decode, detect for every C).
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 import { chooseChannelsAuto } from './autoSelect'
 import { throwIfAborted } from './cancellation'
 import { packChannels } from './packing'

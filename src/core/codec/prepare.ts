@@ -3,7 +3,7 @@
 import { quantizeDetection, type TransmittedDetection } from '../bitstream/gscPacket'
 import type { Detection } from '../analysis/detections'
 import { GscError } from '../util/errors'
-import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../util/image'
+import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../image/rgbImage'
 import { throwIfAborted } from './cancellation'
 import { makeCaption } from './captioning'
 import { LATENT_FACTOR, energyScores, selectTopChannels, structurePlanes } from './channelSelection'

@@ -2,7 +2,7 @@
 // and progress reports. Types only, so encoder, packing, auto choice and decoder all import them without a loop.
 import type { CaptionMode, GscHeader, TransmittedDetection } from '../bitstream/gscPacket'
 import type { Detection } from '../analysis/detections'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 import type { SelectionRule } from './channelSelection'
 import type { CodecModels, ExecutionProvider } from './codecModels'
 import type { CaptionerSpec } from './captioning'

@@ -1,6 +1,6 @@
 // Where do K reconstructions of one packet disagree? Per-pixel spread as a viewable heat map.
 import { GscError } from '../util/errors'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 /** Standard deviation (8-bit levels) that maps to full white; fixed so maps of different packets compare. */
 export const UNCERTAINTY_FULL_SCALE = 48

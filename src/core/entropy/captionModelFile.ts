@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { GscError } from '../util/errors'
-import { defaultModelsDir, modelEntry } from '../models/manifest'
+import { defaultModelsDir, modelEntry } from '../modelAssets/manifest'
 import { deserializeModel, type StaticTextModel } from './textModelFormat'
 
 export const CAPTION_TEXT_MODEL_ID = 'caption_text_model'

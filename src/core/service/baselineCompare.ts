@@ -9,7 +9,7 @@ import { BASELINES, type BaselineId } from '../baselines/codecs'
 import { fitToSize, type FitResult } from '../baselines/fitToSize'
 import { GscError, describeError } from '../util/errors'
 import { pngDataUrl } from './images'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 // The contract's codec ids and the baselines module's must be the same six (a compile error otherwise).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

@@ -1,7 +1,7 @@
 // Reconstructions kept for the Image view, comparisons and the planner's estimate: the newest few, and
 // a bounded number of bytes, so that large decodes are not held by an idle station.
 import type { Reconstruction } from '../../shared/api'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 /** At most this many reconstructions, and this many bytes of images. */
 const DECODE_CACHE_ENTRIES = 24

@@ -1,6 +1,6 @@
 // Image helpers for the interface: PNG data URLs, decoding attached originals.
 import sharp from 'sharp'
-import type { RgbImage } from '../util/image'
+import type { RgbImage } from '../image/rgbImage'
 
 export async function pngDataUrl(img: RgbImage): Promise<string> {
   const buf = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })

@@ -2,7 +2,7 @@
 // packet's bytes (or a box saying none fits); and the per-C record of every candidate behind them.
 import path from 'node:path'
 import type { BaselineId } from '../../baselines/codecs'
-import type { RgbImage } from '../../util/image'
+import type { RgbImage } from '../../image/rgbImage'
 import { pickBest } from './baselineFit'
 import { baselineName, fmtMetric, metricLines } from './labels'
 import type { Cell } from './render'

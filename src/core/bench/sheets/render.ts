@@ -2,7 +2,7 @@
 // label, as SVG composited with the images by sharp into one PNG.
 import sharp, { type OverlayOptions } from 'sharp'
 import type { BaselineId } from '../../baselines/codecs'
-import { resizeImage, type RgbImage } from '../../util/image'
+import { resizeImage, type RgbImage } from '../../image/rgbImage'
 import { FONT, FONT_SIZE, GUTTER, LABEL_LINES, LABEL_PAD, LINE_H, MARGIN, TITLE_SIZE, sheetLayout, wrap } from './layout'
 import type { SheetPanelPlacement } from './types'
 

@@ -8,7 +8,7 @@ import { decodePacket } from '../decoder'
 import { encodeImage } from '../encoder'
 import { describeError, isGscError } from '../../util/errors'
 import { CancelledError } from '../cancellation'
-import { readImage } from '../../util/image'
+import { readImage } from '../../image/rgbImage'
 import type { JobReply, JobRequest } from './protocol'
 import { ARENA_KEEP_PIXELS } from '../codecModels'
 

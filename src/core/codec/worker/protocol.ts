@@ -1,7 +1,7 @@
 // Messages between the codec runner (serving thread) and the codec worker thread.
 import type { DecodeOptions, DecodeResult } from '../decoder'
 import type { CodecProgress, EncodeOptions, EncodeResult } from '../types'
-import type { RgbImage } from '../../util/image'
+import type { RgbImage } from '../../image/rgbImage'
 
 /** Options that can cross a thread boundary (no callbacks, no AbortSignal). */
 export type EncodeJobOptions = Omit<EncodeOptions, 'signal' | 'onProgress'>

@@ -3,7 +3,7 @@
 // if the worker has not answered within `cancelGraceMs`, it is terminated (and respawned on demand).
 import { Worker } from 'node:worker_threads'
 import { GscError } from '../../util/errors'
-import type { RgbImage } from '../../util/image'
+import type { RgbImage } from '../../image/rgbImage'
 import type { DecodeResult } from '../decoder'
 import type { CodecProgress, EncodeResult } from '../types'
 import { CancelledError } from '../cancellation'

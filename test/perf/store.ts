@@ -1,6 +1,6 @@
 // Packet-log benchmark: SQLite ingest rate, end-to-end capture import throughput, and peak RSS of
 // `gsc log import` on two capture sizes (memory must stay flat as the capture grows).
-// Run: npx tsx test/bench/store.ts   (GSC_BENCH_SIZES_MB=32,128 by default; GSC_BENCH_RUNS=5)
+// Run: npx tsx test/perf/store.ts   (GSC_BENCH_SIZES_MB=32,128 by default; GSC_BENCH_RUNS=5)
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -122,7 +122,7 @@ async function main() {
   }
   rmSync(dir, { recursive: true, force: true })
   const target = median(ing.runs) >= 20_000 ? 'meets' : 'MISSES'
-  const md = `# Packet log benchmark (test/bench/store.ts)
+  const md = `# Packet log benchmark (test/perf/store.ts)
 
 Machine: ${machine}. Shared with other jobs while measured (see load average), so rates are medians of ${RUNS} runs.
 Packets: real GSC packets (256x256, C=3, 10-word utf8 caption), ${ing.avgOctets.toFixed(0)} octets on average, re-framed with distinct
@@ -161,7 +161,7 @@ are stored once and counted in the duplicates table with where they arrived; \`-
 which reproduces captures that contain duplicates as well.
 `
   mkdirSync('docs/bench', { recursive: true })
-  // Keep the sections that test/bench/storeBackends.ts and test/bench/storeQueries.ts write into the same file.
+  // Keep the sections that test/perf/storeBackends.ts and test/perf/storeQueries.ts write into the same file.
   const prev = existsSync('docs/bench/store.md') ? readFileSync('docs/bench/store.md', 'utf8') : ''
   const kept = ['store-backends', 'store-queries']
     .map((name) => new RegExp(`<!-- ${name}:begin[\\s\\S]*?<!-- ${name}:end -->\\n?`).exec(prev)?.[0])

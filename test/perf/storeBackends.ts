@@ -2,7 +2,7 @@
 // capture import, medians of several runs; then a long PostgreSQL import in a child process with its memory sampled.
 // PostgreSQL is a private cluster started here (Debian's server binaries, loopback only, stopped at the end) with the
 // server's default durability settings (fsync on, synchronous_commit on).
-// Run: npx tsx test/bench/storeBackends.ts   (GSC_BENCH_RUNS=5, GSC_BENCH_PG_SIZES_MB=128,1024)
+// Run: npx tsx test/perf/storeBackends.ts   (GSC_BENCH_RUNS=5, GSC_BENCH_PG_SIZES_MB=128,1024)
 // Writes the "both back ends" section of docs/bench/store.md (between store-backends markers; the rest is kept).
 import { execSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -152,11 +152,11 @@ async function main() {
     }
 
     const verdict = (v: number, target: number) => (v >= target ? `meets the ${fmt(target)}/s target` : `MISSES the ${fmt(target)}/s target`)
-    const section = `<!-- store-backends:begin (written by test/bench/storeBackends.ts) -->
-## Both back ends: SQLite and PostgreSQL ingest (test/bench/storeBackends.ts)
+    const section = `<!-- store-backends:begin (written by test/perf/storeBackends.ts) -->
+## Both back ends: SQLite and PostgreSQL ingest (test/perf/storeBackends.ts)
 
 Machine: ${machine}. PostgreSQL ${serverVersion} (Debian's package), a private cluster on the same machine reached over
-127.0.0.1, server defaults (fsync on, synchronous_commit on, shared_buffers 128 MB). Command: \`npx tsx test/bench/storeBackends.ts\`
+127.0.0.1, server defaults (fsync on, synchronous_commit on, shared_buffers 128 MB). Command: \`npx tsx test/perf/storeBackends.ts\`
 (GSC_BENCH_RUNS=${RUNS}, GSC_BENCH_PG_SIZES_MB=${PG_SIZES_MB.join(',')}). Both back ends in the same run, alternating run by run.
 Packets: ${fmt(PACKETS)} real GSC packets, ${avgOctets.toFixed(0)} octets on average, all distinct; commits of ${fmt(BATCH)} packets.
 

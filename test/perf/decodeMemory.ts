@@ -1,7 +1,7 @@
 // Decode memory (issue 19 group 4): the peak resident memory of one decode per megapixel for each installed model
 // set, which the station's pixel limit turns into a stated bound (docs/bitstream.md 4.1), and `gsc serve`'s
 // resident memory before and after large decodes (it must return to its idle level).
-//   nice -n 19 npx tsx test/bench/decodeMemory.ts      writes docs/bench/decode-memory.md
+//   nice -n 19 npx tsx test/perf/decodeMemory.ts      writes docs/bench/decode-memory.md
 // Each size decodes in a child process of its own: it loads the set with a 64x64 decode, resets the kernel's peak
 // counter (/proc/self/clear_refs), decodes one packet and reads VmHWM (peak RSS) and, after a GC, VmRSS.
 // Packets are synthetic (2 transmitted channels, a caption): decode memory depends on the image size, not the content.
@@ -15,7 +15,7 @@ import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { DEFAULT_DECODE_LIMITS } from '../../src/core/bitstream/limits'
 import { ARENA_KEEP_PIXELS } from '../../src/core/codec/codecModels'
 import { decodePacket } from '../../src/core/codec/decoder'
-import { defaultModelsDir, loadManifest, modelSetsOf } from '../../src/core/models/manifest'
+import { defaultModelsDir, loadManifest, modelSetsOf } from '../../src/core/modelAssets/manifest'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..', '..')
@@ -177,9 +177,9 @@ async function main(): Promise<void> {
   const serve = await serveRun(sets, 3)
   const limitMpx = DEFAULT_DECODE_LIMITS.maxPixels / 1e6
   const md = [
-    '# Decode memory (test/bench/decodeMemory.ts)',
+    '# Decode memory (test/perf/decodeMemory.ts)',
     '',
-    `Machine: ${machine}. Command: \`nice -n 19 npx tsx test/bench/decodeMemory.ts\`. Model sets: ${sets.join(', ')} (resources/models).`,
+    `Machine: ${machine}. Command: \`nice -n 19 npx tsx test/perf/decodeMemory.ts\`. Model sets: ${sets.join(', ')} (resources/models).`,
     'Shared with a training job while measured: times are indicative, memory is not affected.',
     '',
     '## One decode per process',

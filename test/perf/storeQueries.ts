@@ -2,7 +2,7 @@
 // foreign housekeeping traffic, idle packets, some sequence gaps) received over about a month, then the timeline
 // (aggregated at the zoom shown, both axes, with and without an APID filter) and caption search of the packet list
 // through the engine's API handlers, each timed many times. Writes its section of docs/bench/store.md.
-// Run: npx tsx test/bench/storeQueries.ts   (GSC_BENCH_PACKETS=1000000, GSC_BENCH_QUERIES=200; GSC_BENCH_DIR to keep the log)
+// Run: npx tsx test/perf/storeQueries.ts   (GSC_BENCH_PACKETS=1000000, GSC_BENCH_QUERIES=200; GSC_BENCH_DIR to keep the log)
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -169,10 +169,10 @@ async function main() {
     console.log(`${row.name}: p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(1)} ms (${fmt(hits)} packets)`)
   }
   await svc.close()
-  const section = `<!-- store-queries:begin (written by test/bench/storeQueries.ts) -->
-## Large log: timeline and search at ${fmt(N)} packets (test/bench/storeQueries.ts)
+  const section = `<!-- store-queries:begin (written by test/perf/storeQueries.ts) -->
+## Large log: timeline and search at ${fmt(N)} packets (test/perf/storeQueries.ts)
 
-Machine: ${machine}. Command: \`npx tsx test/bench/storeQueries.ts\` (GSC_BENCH_PACKETS=${N}, ${QUERIES} calls per row).
+Machine: ${machine}. Command: \`npx tsx test/perf/storeQueries.ts\` (GSC_BENCH_PACKETS=${N}, ${QUERIES} calls per row).
 
 The log: ${fmt(stats.packets)} packets received one every ${STEP_MS / 1000} s (about ${((t1 - t0) / 86_400_000).toFixed(0)} days):
 ${Object.entries(stats.byStatus).filter(([, v]) => v > 0).map(([k, v]) => `${fmt(v)} ${k}`).join(', ')} (GSC images on APID ${IMAGE_APID} with captions of 8-20 words

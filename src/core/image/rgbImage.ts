@@ -1,7 +1,7 @@
 // RGB images in memory (8-bit, interleaved) and their conversion to/from files via sharp.
 import sharp from 'sharp'
 import { writeFile } from 'node:fs/promises'
-import { GscError } from './errors'
+import { GscError } from '../util/errors'
 
 export interface RgbImage {
   width: number

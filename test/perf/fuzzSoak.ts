@@ -11,7 +11,7 @@
 // import (must be 0), and each decode's rise of peak memory against the bound docs/bitstream.md 4.1 states (per
 // megapixel; must hold for every decode), beside the process's peak RSS. Writes docs/bench/fuzz.md.
 //
-//   nice -n 19 npx tsx test/bench/fuzzSoak.ts [--iterations 100000] [--minutes 40] [--seed 1]
+//   nice -n 19 npx tsx test/perf/fuzzSoak.ts [--iterations 100000] [--minutes 40] [--seed 1]
 //
 // It stops at --iterations or after --minutes, whichever comes first, and says how many it ran. Decode outcomes
 // are cached by the packet's SHA-256 (the decoder is deterministic; `gsc decode` skips repeats the same way).
@@ -30,10 +30,10 @@ import { inspectPacket } from '../../src/core/bitstream/inspect'
 import { DEFAULT_DECODE_LIMITS, decodedPixels } from '../../src/core/bitstream/limits'
 import { decodePacket } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
-import { defaultModelsDir, loadManifest, modelSetsOf } from '../../src/core/models/manifest'
+import { defaultModelsDir, loadManifest, modelSetsOf } from '../../src/core/modelAssets/manifest'
 import { openPacketLog } from '../../src/core/store/packetLog'
 import { GscError } from '../../src/core/util/errors'
-import { cropImage, readImage, type RgbImage } from '../../src/core/util/image'
+import { cropImage, readImage, type RgbImage } from '../../src/core/image/rgbImage'
 import { payload, prng } from '../fixtures/bitstreamFixtures'
 import { sharedData } from '../fixtures/sharedData'
 
@@ -511,9 +511,9 @@ async function main(): Promise<void> {
   const done = t.iterations >= ITERATIONS
   const pct = (n: number) => `${n.toLocaleString('en-US')}`
   const md = [
-    '# Fuzz soak (test/bench/fuzzSoak.ts)',
+    '# Fuzz soak (test/perf/fuzzSoak.ts)',
     '',
-    `Machine: ${machine}. Command: \`nice -n 19 npx tsx test/bench/fuzzSoak.ts --iterations ${ITERATIONS} --minutes ${MINUTES} --seed ${SEED}\`.`,
+    `Machine: ${machine}. Command: \`nice -n 19 npx tsx test/perf/fuzzSoak.ts --iterations ${ITERATIONS} --minutes ${MINUTES} --seed ${SEED}\`.`,
     `Model sets: ${sets.join(', ')} (resources/models); ${note}; decode limits the defaults (${DEFAULT_DECODE_LIMITS.maxPixels.toLocaleString('en-US')} pixels, ${DEFAULT_DECODE_LIMITS.maxFlowSteps} flow steps).`,
     done
       ? `Ran all ${pct(t.iterations)} iterations in ${minutes.toFixed(1)} minutes.`

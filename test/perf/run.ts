@@ -34,13 +34,13 @@ const BENCHMARKS: Benchmark[] = [
 function usage(): string {
   const width = Math.max(...BENCHMARKS.map((b) => b.name.length))
   const rows = BENCHMARKS.map((b) => `  ${b.name.padEnd(width)}  ${b.measures}\n  ${' '.repeat(width)}  writes ${b.writes}; needs ${b.needs}`)
-  return ['usage: npm run bench -- <name...|all> [-- <arguments for one benchmark>]', '', 'benchmarks (test/bench):', ...rows].join('\n')
+  return ['usage: npm run bench -- <name...|all> [-- <arguments for one benchmark>]', '', 'benchmarks (test/perf):', ...rows].join('\n')
 }
 
 /** Runs one benchmark in a child process; a signal to this runner is passed on to it. Resolves to its exit code. */
 function runOne(b: Benchmark, args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'bench', b.script), ...args], { cwd: ROOT, stdio: 'inherit' })
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'perf', b.script), ...args], { cwd: ROOT, stdio: 'inherit' })
     const forward = (signal: NodeJS.Signals) => child.kill(signal)
     process.on('SIGINT', forward).on('SIGTERM', forward)
     child.on('exit', (code, signal) => {
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const failed: string[] = []
   for (const b of chosen as Benchmark[]) {
-    console.log(`bench: ${b.name} (test/bench/${b.script}) -> ${b.writes}`)
+    console.log(`bench: ${b.name} (test/perf/${b.script}) -> ${b.writes}`)
     const started = Date.now()
     const code = await runOne(b, passOn)
     const took = `${((Date.now() - started) / 1000).toFixed(1)} s`

@@ -1,5 +1,5 @@
 // Wire-format benchmark: range coder throughput, packets parsed per second, caption bits/char vs brotli.
-//   npx tsx test/bench/wire.ts [--runs 5]
+//   npx tsx test/perf/wire.ts [--runs 5]
 // Writes docs/bench/wire.md. Medians over repeated runs; the machine is printed with the numbers.
 import os from 'node:os'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -48,7 +48,7 @@ const fmt = (v: number, d = 1) => v.toLocaleString('en-US', { maximumFractionDig
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${process.platform}-${process.arch}, node ${process.version}; load average at start ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`
 console.log(`machine: ${machine}; ${RUNS} runs per figure (median)`)
-const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Command: \`npx tsx test/bench/wire.ts --runs ${RUNS}\`; every figure is the median of ${RUNS} timed runs after one warm-up.`, '']
+const md: string[] = ['# Wire-format benchmark', '', `Machine: ${machine}.`, `Command: \`npx tsx test/perf/wire.ts --runs ${RUNS}\`; every figure is the median of ${RUNS} timed runs after one warm-up.`, '']
 
 // 1. Range coder throughput ------------------------------------------------------------------------
 {
