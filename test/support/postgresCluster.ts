@@ -3,10 +3,10 @@
 // Uses Debian's postgresql package (/usr/lib/postgresql/<version>/bin). PostgreSQL refuses to run as root, so as
 // root the server runs as the unprivileged user `nobody` (runuser), which owns the temporary folder.
 import { spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 
 export interface PostgresCluster {
@@ -42,8 +42,27 @@ function freePort(): Promise<number> {
 }
 
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
-const NOBODY_UID = 65534
-const NOBODY_GID = 65534
+
+/** uid and gid of `nobody` from the passwd database (65534 on Debian). */
+function nobody(): { uid: number; gid: number } {
+  const line = spawnSync('getent', ['passwd', 'nobody'], { encoding: 'utf8' }).stdout?.trim()
+  const f = line ? line.split(':') : []
+  if (f.length < 4) throw new Error('running as root, but there is no user `nobody` to run PostgreSQL as (PostgreSQL refuses root)')
+  return { uid: Number(f[2]), gid: Number(f[3]) }
+}
+
+/** A parent folder `nobody` can reach: the system temp folder, or /tmp when that one is private to root. */
+function serverTempRoot(): string {
+  const t = tmpdir()
+  if (!asRoot) return t
+  let d = t
+  for (;;) {
+    if ((statSync(d).mode & 0o001) === 0) return '/tmp' // not searchable by others
+    const up = dirname(d)
+    if (up === d) return t
+    d = up
+  }
+}
 
 function runAsServerUser(cmd: string, args: string[]): { status: number | null; out: string } {
   const r = asRoot
@@ -55,8 +74,11 @@ function runAsServerUser(cmd: string, args: string[]): { status: number | null; 
 /** Starts a private cluster. `settings`: extra server settings (-c name=value); tests pass fsync=off for speed. */
 export async function startPostgresCluster(settings: Record<string, string | number> = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir()
-  const dir = mkdtempSync(join(tmpdir(), 'gsc-pg-'))
-  if (asRoot) chownSync(dir, NOBODY_UID, NOBODY_GID)
+  const dir = mkdtempSync(join(serverTempRoot(), 'gsc-pg-'))
+  if (asRoot) {
+    const { uid, gid } = nobody()
+    chownSync(dir, uid, gid)
+  }
   const data = join(dir, 'data')
   const init = runAsServerUser(join(bin, 'initdb'), ['-D', data, '-U', 'gsc', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'])
   if (init.status !== 0) {

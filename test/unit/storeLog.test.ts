@@ -197,6 +197,29 @@ describe.each(storeBackends())('packet log on $name', (backend) => {
     })
   })
 
+  describe('live sharing', () => {
+    it('a second instance on the same archive hears of packets the first one stores, within 1 s', async () => {
+      const { log, location } = await backend.fresh()
+      const other = await backend.open(location)
+      const heard: { at: number; lastId: number }[] = []
+      const stop = await other.subscribe((c) => heard.push({ at: Date.now(), lastId: c.lastId }))
+      const t0 = Date.now()
+      const r = await log.ingest(gscPacket(12, 0, 4242))
+      while (heard.length === 0 && Date.now() - t0 < 3000) await new Promise((res) => setTimeout(res, 10))
+      expect(heard.length).toBeGreaterThan(0)
+      expect(heard[0].at - t0).toBeLessThan(1000)
+      expect(heard[heard.length - 1].lastId).toBe(r.id)
+      expect((await other.list({ afterId: r.id - 1 })).map((p) => p.id)).toEqual([r.id])
+      await stop()
+      const after = heard.length
+      await log.ingest(gscPacket(12, 1, 4243))
+      await new Promise((res) => setTimeout(res, 600))
+      expect(heard.length).toBe(after) // unsubscribed: nothing more
+      await other.close()
+      await log.close()
+    })
+  })
+
   describe('bad input', () => {
     it('refuses empty and non-capture files with one clear line and writes nothing', async () => {
       const { log, cap } = await fresh()
