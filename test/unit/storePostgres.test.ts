@@ -120,6 +120,17 @@ describe('live sharing', () => {
     expect(onA.changes[onA.changes.length - 1].at - t1).toBeLessThan(1000)
     expect(onA.changes[onA.changes.length - 1].change).toEqual({ lastId: ing.id, inserted: 1, duplicates: 0 })
     expect((await a.list({ afterId: 50 })).map((p) => p.apid)).toEqual([41])
+
+    // The server drops A's listening connection (a restart, a network cut): A reconnects and hears later writes.
+    const killed = await sql<{ ok: boolean }>(url, `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`)
+    expect(killed.length).toBe(2) // A's and B's feeds
+    await new Promise((res) => setTimeout(res, 500))
+    const before2 = onA.changes.length
+    const t2 = Date.now()
+    const ing2 = await b.ingest(gscPacket(41, 1, 6001))
+    while (onA.changes.length === before2 && Date.now() - t2 < 3000) await new Promise((res) => setTimeout(res, 10))
+    expect(onA.changes.length).toBeGreaterThan(before2)
+    expect(onA.changes[onA.changes.length - 1].change.lastId).toBe(ing2.id)
     await stopA()
     await stopB()
     await a.close()

@@ -467,8 +467,13 @@ export class PostgresArchive implements PacketArchive {
           if (!stopped) opts.onError?.(e instanceof Error ? e : new Error(describeError(e)))
         })
       })
-      await c.connect()
-      await c.query(`LISTEN ${PACKETS_CHANNEL}`)
+      try {
+        await c.connect()
+        await c.query(`LISTEN ${PACKETS_CHANNEL}`)
+      } catch (e) {
+        await c.end().catch(() => undefined)
+        throw e
+      }
       if (stopped) await c.end()
       else client = c
     }
