@@ -1,7 +1,7 @@
 // End-to-end codec tests of model set 1 (the DCT codec and its rectified flow) with the real shipped ONNX models
 // (resources/models, or $GSC_MODELS_DIR) and real Kodak pixels (small odd-sized crops, so the suite stays fast on
 // 2 cores). Packets are encoded with set 1 explicitly (the manifest's default set may be another); the decoder
-// opens the set each packet names. Set 3 and the choice between sets: modelSets.test.ts.
+// opens the set each packet names. Set 3 and the choice between sets: model-sets.test.ts.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -16,7 +16,7 @@ const haveKitti = existsSync(join(KITTI, 'image_2', '000000.png'))
 // Frame 000000 in docs/results/depth/kitti-originals.json (training/depth/kitti_depth_eval.ts): delta1 0.8261, AbsRel 0.1260.
 const DELTA1_000000 = 0.8261
 const ABSREL_000000 = 0.126
-if (!haveKitti) console.warn(`depthModel.test: KITTI cases SKIPPED — ${KITTI} is missing (shared data not beside the checkout)`)
+if (!haveKitti) console.warn(`depth-model.test: KITTI cases SKIPPED — ${KITTI} is missing (shared data not beside the checkout)`)
 
 /** The synthetic 640x192 image of training/depth/export_pydnet.py pattern_rgb(), integer for integer. */
 function pattern(): RgbImage {
