@@ -2,21 +2,21 @@
 // matches the numpy tflite interpreter's reference on a synthetic pattern (committed by
 // training/depth/export_pydnet.py), depth maps agree with themselves, and on a KITTI original the map scores against
 // the LiDAR depth as docs/results/depth/README.md reports.
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEPTH_INPUT_HEIGHT, DEPTH_INPUT_WIDTH, DEPTH_OUTPUT_HEIGHT, DEPTH_OUTPUT_WIDTH, depthAgreement, depthMap, depthMapMetrics, runDepthModel } from '../../src/core/analysis/depth'
 import { readLidarDepthPng } from '../../src/core/analysis/depthLidar'
 import { GscError } from '../../src/core/util/errors'
 import { readImage, toPlanarFloat, type RgbImage } from '../../src/core/image/rgbImage'
+import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
 const REFERENCE = resolve(import.meta.dirname, '..', '..', 'training', 'depth', 'parity', 'pattern_640x192_reference.f32')
-const KITTI = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'kitti')
-const haveKitti = existsSync(join(KITTI, 'image_2', '000000.png'))
+const KITTI = sharedData('kitti')
+const haveKitti = haveSharedData('depth model: KITTI cases', join(KITTI, 'image_2', '000000.png'), join(KITTI, 'depth_velodyne', '000000.png'))
 // Frame 000000 in docs/results/depth/kitti-originals.json (training/depth/kitti_depth_eval.ts): delta1 0.8261, AbsRel 0.1260.
 const DELTA1_000000 = 0.8261
 const ABSREL_000000 = 0.126
-if (!haveKitti) console.warn(`depth-model.test: KITTI cases SKIPPED — ${KITTI} is missing (shared data not beside the checkout)`)
 
 /** The synthetic 640x192 image of training/depth/export_pydnet.py pattern_rgb(), integer for integer. */
 function pattern(): RgbImage {
