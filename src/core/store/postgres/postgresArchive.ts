@@ -40,7 +40,7 @@ const gapOf = (r: GapRow): Gap => ({
   afterPacketId: r.after_packet_id, beforePacketId: r.before_packet_id, detectedAt: iso(r.detected_at)!
 })
 
-function canonicalKey(params: Record<string, unknown>): string {
+export function canonicalKey(params: Record<string, unknown>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1))))
 }
 
