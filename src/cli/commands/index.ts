@@ -16,6 +16,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'log stats': { summary: 'summarise the packet log: counts, gaps, duplicates, CRC failures', load: () => import('./logStats') },
   // shared PostgreSQL archive (issue 18)
   'log migrate': { summary: 'move a SQLite packet log into a PostgreSQL archive, verified by byte-identical export', load: () => import('./logMigrate') },
+  worker: { summary: "decode jobs from the shared archive's queue into its decode cache", load: () => import('./worker') },
+  'decode-queue': { summary: "enqueue the shared archive's packets for the decode workers and wait; --failed lists failed jobs", load: () => import('./decodeQueue') },
   replay: { summary: 'ingest a capture at a chosen pace, reporting progress', load: () => import('./replay') },
   // models and analysis (issue 3)
   models: { summary: 'list the shipped models and verify their hashes', load: () => import('./models') },

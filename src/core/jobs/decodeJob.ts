@@ -1,0 +1,28 @@
+// What a decode job asks for, and the key its result is stored under in the archive's decode cache (decodes table):
+// one row per (packet, params), so a result is written once whichever worker, and whichever attempt, gets there first.
+
+export type DecodeJobKind = 'reconstruction' | 'uncertainty'
+
+export interface DecodeJobData {
+  kind: DecodeJobKind
+  packetId: number
+  /** Flow steps (set 1); absent: the station default (the header's hint, else the generator's recommendation). */
+  steps?: number
+  /** Noise seed; absent: the header's seed. */
+  seed?: number
+}
+
+/** Samples an uncertainty map is computed from (as the service's reconstruct with uncertainty does). */
+export const UNCERTAINTY_SAMPLES = 3
+
+/** The decode cache key of a job's result: what changes the decoded pixels, nothing else. */
+export function decodeParams(job: DecodeJobData): Record<string, unknown> {
+  const p: Record<string, unknown> = { kind: job.kind }
+  if (job.steps !== undefined) p.steps = job.steps
+  if (job.seed !== undefined) p.seed = job.seed
+  if (job.kind === 'uncertainty') p.samples = UNCERTAINTY_SAMPLES
+  return p
+}
+
+/** The queue's name in pg-boss (one queue for every decode kind; the kind travels in the job's data). */
+export const DECODE_QUEUE = 'gsc-decode'

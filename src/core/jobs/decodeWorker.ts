@@ -1,0 +1,143 @@
+// A decode worker: takes decode jobs from the queue, decodes each packet of the archive with the codec, and writes
+// the result into the archive's decode cache (decodes table) where every client reads it. A result is written at
+// most once per (packet, params): insert-or-ignore on the table's unique key, and a job whose result is already
+// there (an earlier attempt wrote it, then its worker died before marking the job done) is not decoded again.
+import { hostname } from 'node:os'
+import type PgBoss from 'pg-boss'
+import { decodePacket } from '../codec/decoder'
+import { encodePng } from '../image/rgbImage'
+import type { ExecutionProvider } from '../modelAssets/manifest'
+import { openArchive } from '../store/archive'
+import { poolFor } from '../store/postgres/connection'
+import { canonicalKey } from '../store/postgres/postgresArchive'
+import { GscError, describeError } from '../util/errors'
+import { DECODE_QUEUE, decodeParams, UNCERTAINTY_SAMPLES, type DecodeJobData } from './decodeJob'
+import { DecodeQueue, type QueueOptions } from './decodeQueue'
+
+export interface WorkerEvent {
+  type: 'start' | 'done' | 'cached' | 'failed'
+  jobId: string
+  packetId: number
+  kind: string
+  /** 1 for the first attempt. */
+  attempt: number
+  attempts: number
+  decodeMs?: number
+  /** done: false when another attempt's result was already stored (this one was not written). */
+  written?: boolean
+  error?: string
+}
+
+export interface DecodeWorkerOptions extends QueueOptions {
+  /** Jobs decoded at once by this process (default 1). */
+  concurrency?: number
+  executionProvider?: ExecutionProvider
+  modelsDir?: string
+  /** Seconds between polls of an idle queue (pg-boss; new jobs are also found at this pace). Default 1. */
+  pollSeconds?: number
+  onEvent?(e: WorkerEvent): void
+}
+
+export interface DecodeWorker {
+  readonly name: string
+  stop(): Promise<void>
+}
+
+export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions = {}): Promise<DecodeWorker> {
+  // The archive first: it retries an unreachable server with backoff, names it when giving up, and applies migrations.
+  const archive = await openArchive(url)
+  if (archive.kind !== 'postgres') {
+    await archive.close()
+    throw new GscError(`decode workers need a PostgreSQL archive (postgres://...), not ${archive.location}`)
+  }
+  const pool = poolFor(url, 2)
+  let queue: DecodeQueue
+  try {
+    queue = await DecodeQueue.open(url, { ...opts, supervise: true })
+  } catch (e) {
+    await archive.close()
+    await pool.end()
+    throw e
+  }
+  const name = `${hostname()}:${process.pid}`
+  const ep = opts.executionProvider ?? 'cpu'
+  const emit = (e: WorkerEvent) => opts.onEvent?.(e)
+
+  const handle = async (job: PgBoss.JobWithMetadata<DecodeJobData>) => {
+    const d = job.data
+    const attempt = job.retryCount + 1
+    const attempts = job.retryLimit + 1
+    const base = { jobId: job.id, packetId: d.packetId, kind: d.kind, attempt, attempts }
+    const key = canonicalKey(decodeParams(d))
+    try {
+      const have = await pool.query('SELECT 1 FROM decodes WHERE packet_id = $1 AND params_key = $2', [d.packetId, key])
+      if (have.rowCount) {
+        emit({ ...base, type: 'cached' })
+        return { cached: true }
+      }
+      emit({ ...base, type: 'start' })
+      if (attempt > 1)
+        await archive.addEvent({
+          severity: 'warning', source: 'worker', packetId: d.packetId,
+          message: `decode job ${job.id} (${d.kind} of packet ${d.packetId}): attempt ${attempt} of ${attempts}, taken by ${name} (an earlier attempt failed or its worker was lost)`
+        })
+      const r = await archive.get(d.packetId)
+      if (!r) throw new GscError(`packet ${d.packetId} is not in the archive`)
+      if (r.status !== 'ok') throw new GscError(`packet ${d.packetId} is ${r.status} (${r.error ?? 'not a GSC image'}); it cannot be decoded`)
+      const t0 = Date.now()
+      const res = await decodePacket(r.raw, {
+        steps: d.steps, seed: d.seed, samples: d.kind === 'uncertainty' ? UNCERTAINTY_SAMPLES : undefined, executionProvider: ep, modelsDir: opts.modelsDir
+      })
+      const decodeMs = Date.now() - t0
+      const picture = d.kind === 'uncertainty' ? res.uncertainty : res.image
+      if (!picture) throw new GscError(`packet ${d.packetId}: the decoder returned no ${d.kind === 'uncertainty' ? 'uncertainty map' : 'image'}`)
+      const result = {
+        kind: d.kind, width: res.image.width, height: res.image.height, caption: res.caption, steps: res.steps, modelSet: res.modelSet,
+        uncertaintyStats: res.uncertaintyStats ?? null, decodeMs, worker: name, executionProvider: ep, jobId: job.id, attempt
+      }
+      const ins = await pool.query(
+        `INSERT INTO decodes (packet_id, params_key, created_at, image_png, result_json) VALUES ($1, $2, $3, $4, $5)
+          ON CONFLICT (packet_id, params_key) DO NOTHING RETURNING id`,
+        [d.packetId, key, Date.now(), await encodePng(picture), JSON.stringify(result)]
+      )
+      const written = (ins.rowCount ?? 0) > 0
+      emit({ ...base, type: 'done', decodeMs, written })
+      return { decodeMs, written, worker: name }
+    } catch (e) {
+      const error = describeError(e)
+      emit({ ...base, type: 'failed', error })
+      if (attempt >= attempts)
+        await archive
+          .addEvent({
+            severity: 'error', source: 'worker', packetId: d.packetId, data: { jobId: job.id, attempts, error },
+            message: `decode job ${job.id} (${d.kind} of packet ${d.packetId}) failed for good after ${attempts} attempts: ${error}`
+          })
+          .catch(() => undefined)
+      throw e
+    }
+  }
+
+  const ids: string[] = []
+  try {
+    for (let i = 0; i < Math.max(1, opts.concurrency ?? 1); i++)
+      ids.push(
+        await queue.boss.work<DecodeJobData>(DECODE_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollSeconds ?? 1 }, async ([job]) =>
+          handle(job)
+        )
+      )
+  } catch (e) {
+    await queue.close().catch(() => undefined)
+    await archive.close()
+    await pool.end()
+    throw e
+  }
+  return {
+    name,
+    async stop() {
+      // Jobs in hand are finished (graceful stop) before the connections close.
+      await queue.close()
+      await archive.close()
+      await pool.end()
+    }
+  }
+}

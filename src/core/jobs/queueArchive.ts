@@ -1,0 +1,77 @@
+// Enqueueing the archive's packets for decoding and following the jobs to their end: what `gsc decode-queue` does.
+import { openArchive } from '../store/archive'
+import { poolFor } from '../store/postgres/connection'
+import { canonicalKey } from '../store/postgres/postgresArchive'
+import { GscError } from '../util/errors'
+import { decodeParams, type DecodeJobData, type DecodeJobKind } from './decodeJob'
+import { DecodeQueue, type QueueCounts, type QueueOptions } from './decodeQueue'
+
+export interface QueueArchiveOptions extends QueueOptions {
+  kind?: DecodeJobKind
+  steps?: number
+  seed?: number
+  /** Return after enqueueing instead of waiting for the jobs to end. */
+  noWait?: boolean
+  /** Progress while waiting (about once a second). */
+  onProgress?(p: { total: number; counts: QueueCounts }): void
+  signal?: AbortSignal
+}
+
+export interface QueueArchiveSummary {
+  /** GSC image packets in the archive (status ok). */
+  packets: number
+  /** Already in the decode cache with these params: not enqueued. */
+  alreadyDecoded: number
+  enqueued: number
+  counts: QueueCounts
+  /** Decode cache rows for these params after the run (one per packet at most: the key is unique). */
+  cached: number
+  seconds: number
+}
+
+/** Enqueues one job per GSC image packet without a cached result for these params; waits unless noWait. */
+export async function queueArchiveDecodes(url: string, opts: QueueArchiveOptions = {}): Promise<QueueArchiveSummary> {
+  const t0 = Date.now()
+  const archive = await openArchive(url, { mustExist: true })
+  if (archive.kind !== 'postgres') {
+    await archive.close()
+    throw new GscError(`the decode queue needs a PostgreSQL archive (postgres://...), not ${archive.location}`)
+  }
+  const pool = poolFor(url, 1)
+  let queue: DecodeQueue | undefined
+  try {
+    queue = await DecodeQueue.open(url, opts)
+    const template: DecodeJobData = { kind: opts.kind ?? 'reconstruction', packetId: 0, steps: opts.steps, seed: opts.seed }
+    const key = canonicalKey(decodeParams(template))
+    const todo = await pool.query<{ id: number }>(
+      `SELECT p.id FROM packets p WHERE p.status = 'ok' AND NOT EXISTS (SELECT 1 FROM decodes d WHERE d.packet_id = p.id AND d.params_key = $1) ORDER BY p.id`,
+      [key]
+    )
+    const packets = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM packets WHERE status = 'ok'`)).rows[0].n
+    const ids = await queue.enqueue(todo.rows.map((r) => ({ ...template, packetId: r.id })))
+    let counts = await queue.counts(ids)
+    while (!opts.noWait && ids.length > 0 && counts.completed + counts.failed + counts.cancelled < ids.length) {
+      if (opts.signal?.aborted) throw new GscError(`stopped waiting; the ${ids.length} jobs stay queued for the workers`)
+      opts.onProgress?.({ total: ids.length, counts })
+      await new Promise((r) => setTimeout(r, 1000))
+      counts = await queue.counts(ids)
+    }
+    opts.onProgress?.({ total: ids.length, counts })
+    const cached = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM decodes WHERE params_key = $1`, [key])).rows[0].n
+    return { packets, alreadyDecoded: packets - todo.rows.length, enqueued: ids.length, counts, cached, seconds: (Date.now() - t0) / 1000 }
+  } finally {
+    await queue?.close().catch(() => undefined)
+    await pool.end()
+    await archive.close()
+  }
+}
+
+/** The decode jobs that used up their attempts. */
+export async function listFailedDecodes(url: string, limit = 100) {
+  const queue = await DecodeQueue.open(url)
+  try {
+    return await queue.failed(limit)
+  } finally {
+    await queue.close()
+  }
+}
