@@ -117,7 +117,12 @@ export const planArgs = z.strictObject({
   beta: z.number().min(0).max(1e9),
   linkBps: z.number().positive().max(1e12).optional(),
   passS: z.number().positive().max(1e7).optional(),
-  images: z.number().int().min(1).max(10000)
+  images: z.number().int().min(1).max(10000),
+  /** The planner's V: weights per task (V = weighted mean of each task's disagreement); default detection alone. */
+  objective: z
+    .strictObject({ detection: z.number().min(0).max(1e6).optional(), segmentation: z.number().min(0).max(1e6).optional(), depth: z.number().min(0).max(1e6).optional() })
+    .refine((o) => Object.values(o).some((w) => w !== undefined && w > 0), 'the objective needs at least one task with a weight > 0')
+    .optional()
 })
 
 export const loadCalibrationArgs = z.strictObject({

@@ -42,3 +42,48 @@ describe('gsc plan (CLI)', () => {
     expect(u.stderr.trim()).toBe('gsc: missing --beta (weight per bit)')
   })
 })
+
+describe('gsc plan --objective', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gsc-plan-v-'))
+  const table = path.join(dir, 'results.json')
+  // C=2 is best for detection, C=4 for depth; the table carries both (as gsc bench --analyses writes it).
+  writeFileSync(
+    table,
+    JSON.stringify({
+      calibration: {
+        formatVersion: 1,
+        groups: [{ scene: 'kitti', perC: [{ c: 2, meanBits: 1000, meanDisagreement: 0.1, images: 1 }] }],
+        images: [
+          {
+            id: 'kitti/a',
+            scene: 'kitti',
+            candidates: [
+              { c: 2, bits: 1000, disagreement: 0.1, v: { depth: 0.5 } },
+              { c: 4, bits: 1100, disagreement: 0.1, v: { depth: 0.1 } }
+            ]
+          }
+        ]
+      }
+    })
+  )
+  const run = (extra: string[]) => gsc(['plan', '--table', table, '--alpha', '1', '--beta', '0.0001', ...extra, '--json'])
+
+  it('plans on the chosen V and names it', () => {
+    const det = JSON.parse(run([]).stdout)
+    expect(det.images[0].chosen.c).toBe(2)
+    expect(det.v).toBe('1 - detection F1')
+    const depth = JSON.parse(run(['--objective', 'depth']).stdout)
+    expect(depth.images[0].chosen.c).toBe(4)
+    expect(depth.images[0].chosen.disagreement).toBeCloseTo(0.1)
+    expect(depth.objective).toEqual({ depth: 1 })
+  })
+
+  it('refuses an unknown V and a task the table lacks with one line', () => {
+    const bad = run(['--objective', 'colour'])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr.trim()).toMatch(/^gsc: --objective: V must be one of detection, segmentation, depth/)
+    const none = run(['--objective', 'segmentation'])
+    expect(none.status).toBe(1)
+    expect(none.stderr.trim()).toMatch(/^gsc: the calibration table has no measurement of 1 - segmentation agreement mIoU/)
+  })
+})

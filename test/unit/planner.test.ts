@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { plan, passFrontier } from '../../src/core/planner/planner'
 import { descendingHull, paretoFrontier } from '../../src/core/planner/frontier'
-import { buildCalibration, planImagesFromTable } from '../../src/core/planner/calibration'
+import { buildCalibration, describeObjective, objectiveValue, parseObjective, planImagesFromTable } from '../../src/core/planner/calibration'
 import type { PlanImage } from '../../src/core/planner/types'
 
 // Image A: C=1 1000 bits V=0.6, C=2 1500 bits V=0.3, C=4 2500 bits V=0.2, C=8 4000 bits V=0.2 (dominated by C=4)
@@ -158,12 +158,64 @@ describe('validation and calibration tables', () => {
       { image: 'a', scene: 'kodak', c: 2, bits: 3000, disagreement: 0.1 },
       { image: 'c', scene: 'coco', c: 1, bits: 500, disagreement: null }
     ])
-    expect(t.groups).toEqual([{ scene: 'kodak', perC: [{ c: 1, meanBits: 1500, meanDisagreement: 0.4, images: 2 }, { c: 2, meanBits: 3000, meanDisagreement: 0.1, images: 1 }] }])
+    expect(t.groups).toEqual([
+      {
+        scene: 'kodak',
+        perC: [
+          { c: 1, meanBits: 1500, meanDisagreement: 0.4, images: 2, meanV: { detection: 0.4 } },
+          { c: 2, meanBits: 3000, meanDisagreement: 0.1, images: 1, meanV: { detection: 0.1 } }
+        ]
+      }
+    ])
     const imgs = planImagesFromTable(t, { mode: 'table', scene: 'kodak', count: 3 })
     expect(imgs).toHaveLength(3)
     expect(imgs[0].candidates).toEqual([{ c: 1, bits: 1500, disagreement: 0.4 }, { c: 2, bits: 3000, disagreement: 0.1 }])
     expect(planImagesFromTable(t, { mode: 'per-image' }).map((i) => i.id)).toEqual(['kodak/a', 'kodak/b'])
     expect(() => planImagesFromTable(t, { mode: 'table', scene: 'mars', count: 1 })).toThrow(/not in the table/)
     expect(() => planImagesFromTable(buildCalibration([]), { mode: 'per-image' })).toThrow(/empty/)
+  })
+})
+
+describe("the analyst's choice of V", () => {
+  // Image a: detection prefers C=2, segmentation C=1 is already as good, depth only at C=4.
+  const rows = [
+    { image: 'a', scene: 'kitti', c: 1, bits: 1000, disagreement: 0.8, segmentation: 0.2, depth: 0.5 },
+    { image: 'a', scene: 'kitti', c: 2, bits: 1100, disagreement: 0.1, segmentation: 0.2, depth: 0.5 },
+    { image: 'a', scene: 'kitti', c: 4, bits: 1200, disagreement: 0.1, segmentation: 0.2, depth: 0.0 },
+    { image: 'b', scene: 'kodak', c: 1, bits: 900, disagreement: 0.3, segmentation: 0.6 }
+  ]
+  const t = buildCalibration(rows)
+  const chosen = (objective?: Parameters<typeof planImagesFromTable>[2]) =>
+    plan({ alpha: 1, beta: 1e-6, images: planImagesFromTable(t, { mode: 'per-image', scene: 'kitti' }, objective) }).images[0].chosen!.c
+
+  it('defaults to detection (the planner as before) and carries every task in the table', () => {
+    expect(chosen()).toBe(2)
+    expect(t.images[0].candidates[0]).toEqual({ c: 1, bits: 1000, disagreement: 0.8, v: { segmentation: 0.2, depth: 0.5 } })
+    expect(t.groups.find((g) => g.scene === 'kitti')!.perC[0].meanV).toEqual({ detection: 0.8, segmentation: 0.2, depth: 0.5 })
+  })
+
+  it('plans on segmentation, depth or a weighted mix', () => {
+    expect(chosen({ segmentation: 1 })).toBe(1)
+    expect(chosen({ depth: 1 })).toBe(4)
+    // mix 3:1 detection:depth at C=2 = (0.3 + 0.5) / 4 = 0.2, at C=4 = 0.075: C=4 wins by more than its 100 extra bits cost
+    expect(chosen(parseObjective('detection=3,depth=1'))).toBe(4)
+    const imgs = planImagesFromTable(t, { mode: 'per-image', scene: 'kitti' }, { detection: 3, depth: 1 })
+    expect(imgs[0].candidates.map((k) => k.disagreement)).toEqual([(3 * 0.8 + 0.5) / 4, (3 * 0.1 + 0.5) / 4, (3 * 0.1) / 4])
+  })
+
+  it('leaves out images without the chosen task and says when nothing has it', () => {
+    expect(planImagesFromTable(t, { mode: 'per-image' }, { depth: 1 }).map((i) => i.id)).toEqual(['kitti/a'])
+    expect(planImagesFromTable(t, { mode: 'table', count: 2 }, { segmentation: 1 })[0].candidates.find((k) => k.c === 1)!.disagreement).toBeCloseTo(0.4)
+    expect(() => planImagesFromTable(t, { mode: 'per-image', scene: 'kodak' }, { depth: 1 })).toThrow(/no measurement of 1 - depth agreement delta1 for scene 'kodak'/)
+  })
+
+  it('parses and describes V, refusing unknown tasks and zero weights', () => {
+    expect(parseObjective('segmentation')).toEqual({ segmentation: 1 })
+    expect(parseObjective('detection=0.5, depth=1.5')).toEqual({ detection: 0.5, depth: 1.5 })
+    expect(describeObjective({ detection: 1, depth: 3 })).toBe('0.25*(1 - detection F1) + 0.75*(1 - depth agreement delta1)')
+    expect(() => parseObjective('colour')).toThrow(/one of detection, segmentation, depth/)
+    expect(() => parseObjective('depth=-1')).toThrow(/>= 0/)
+    expect(() => parseObjective('depth=0')).toThrow(/weight > 0/)
+    expect(objectiveValue({ detection: 0.2 }, { detection: 1, depth: 1 })).toBeNull()
   })
 })

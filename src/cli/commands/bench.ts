@@ -5,6 +5,7 @@ import type { CommandSpec } from '../framework'
 import { UsageError, numberOpt, requireString, stringOpt } from '../framework'
 import { parseBaselineList, BASELINES } from '../../core/baselines/codecs'
 import { runBench } from '../../core/bench/runBench'
+import { ANALYSIS_NAMES, type AnalysisName } from '../../core/bench/analysisMetrics'
 import type { DatasetRun } from '../../core/bench/types'
 import { gscCodecFingerprint, realGscCodec } from '../../core/bench/gscCodec'
 import { modelHashes } from '../../core/bench/machine'
@@ -23,11 +24,23 @@ interface BenchOutput {
   wallS: number
 }
 
+/** --analyses: 'auto', 'none' (undefined: no analyses) or a comma list of analysis names. */
+export function parseAnalyses(text: string): 'auto' | AnalysisName[] | undefined {
+  if (text === 'auto') return 'auto'
+  if (text === 'none') return undefined
+  const names = text.split(',').map((x) => x.trim()).filter(Boolean)
+  const bad = names.find((n) => !(ANALYSIS_NAMES as readonly string[]).includes(n))
+  if (bad !== undefined || names.length === 0) throw new UsageError(`--analyses must be auto, none or a list of ${ANALYSIS_NAMES.join(', ')}; got '${text}'`)
+  return names as AnalysisName[]
+}
+
 const bench: CommandSpec<BenchOutput> = {
   name: 'bench',
   summary: 'benchmark GSC against baseline codecs at equal bits',
   usage:
-    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--steps S] [--model-set N] [--json]\n' +
+    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--every N] [--analyses auto|none|segmentation,depth] [--steps S] [--model-set N] [--json]\n' +
+    '  --every N: every N-th image in file-name order from the first (before --limit), e.g. KITTI\'s report frames with 3.\n' +
+    '  --analyses: scene analyses beside detection (default auto: segmentation agreement on every dataset, with mIoU against coco128 semseg_masks where they exist; depth against LiDAR where the dataset has depth_velodyne). none: image metrics and detection only.\n' +
     '  --model-set N: encode with model set N (default: the manifest\'s default set; gsc models lists them).\n' +
     '  <folder>: plain images (e.g. kodak), COCO/YOLO layout (images/<split> + labels/<split>) or KITTI (image_2 + label_2).\n' +
     '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1,ciede2000,blockiness,lpips}.{svg,png}; per image+C results are cached in <dir>/cache (resumable).',
@@ -37,6 +50,8 @@ const bench: CommandSpec<BenchOutput> = {
     channels: { type: 'string' },
     baselines: { type: 'string' },
     limit: { type: 'string' },
+    every: { type: 'string' },
+    analyses: { type: 'string' },
     steps: { type: 'string' },
     'model-set': { type: 'string' }
   },
@@ -53,6 +68,8 @@ const bench: CommandSpec<BenchOutput> = {
     }
     const limit = numberOpt(args, 'limit', undefined, { int: true, min: 1 })
     const steps = numberOpt(args, 'steps', undefined, { int: true, min: 1 })
+    const every = numberOpt(args, 'every', undefined, { int: true, min: 1 })
+    const analyses = parseAnalyses(stringOpt(args, 'analyses') ?? 'auto')
     for (const b of baselines) {
       const why = await BASELINES[b].unavailable()
       if (why) ctx.info(`warning: baseline ${b} unavailable: ${why} (it will be reported as failed)`)
@@ -84,6 +101,8 @@ const bench: CommandSpec<BenchOutput> = {
         channels,
         baselines,
         limit,
+        every,
+        analyses,
         gsc,
         detector,
         modelFingerprint,

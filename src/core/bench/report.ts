@@ -1,6 +1,7 @@
 // report.md: every number comes from the summaries (nothing typed in by hand).
 import { BASELINES } from '../baselines/codecs'
 import { RESAMPLE_KERNEL, SCALES, SCALES_TRIED } from '../baselines/fitToSize'
+import { ANALYSIS_METRICS, type AnalysisMetric } from './analysisMetrics'
 import { KITTI_TO_COCO } from './datasets'
 import { IMAGE_METRICS } from './imageMetrics'
 import { AGREEMENT_SCORE, MAP_SCORE } from './measurement'
@@ -13,9 +14,56 @@ const ms = (v: number | null | undefined) => (v === null || v === undefined ? '�
 /** Column header of an image metric: its label, with an arrow saying which way is better. */
 const metricHead = (m: (typeof IMAGE_METRICS)[number]) => `${m.label} ${m.better === 'higher' ? '↑' : '↓'}`
 
-function row(name: string, s: CodecSummary, extra: string): string {
-  const metrics = IMAGE_METRICS.map((m) => f(s[m.key], m.digits)).join(' | ')
+function row(name: string, s: CodecSummary, extra: string, analyses: readonly AnalysisMetric[]): string {
+  const metrics = [...IMAGE_METRICS.map((m) => f(s[m.key], m.digits)), ...analyses.map((m) => f(s[m.key], m.digits))].join(' | ')
   return `| ${name} | ${extra} | ${f(s.meanBytes, 0)} | ${f(s.meanBpp, 4)} | ${metrics} | ${f(s.precision)} | ${f(s.recall)} | ${f(s.f1)} | ${f(s.map50)} | ${ms(s.medianEncodeMs)} | ${ms(s.medianDecodeMs)} |`
+}
+
+const arrow = (m: { better: 'higher' | 'lower' }) => (m.better === 'higher' ? '↑' : '↓')
+
+/** The analysis metrics measured on this dataset (a value for GSC at some C). */
+function measuredAnalyses(d: DatasetSummary): AnalysisMetric[] {
+  return ANALYSIS_METRICS.filter((m) => d.perC.some((c) => c.gsc[m.key] !== null && c.gsc[m.key] !== undefined))
+}
+
+/** "GSC wins" / "GSC loses to jxl" / "tie", for one metric at one C. */
+function outcome(gsc: number | null | undefined, b: BestBaseline | null, better: 'higher' | 'lower'): string {
+  if (!b || gsc === null || gsc === undefined) return '–'
+  const g = b.gsc
+  if (g === b.value) return 'tie'
+  return (better === 'higher' ? g > b.value : g < b.value) ? 'GSC better' : `**GSC worse** (${b.codec})`
+}
+
+/** The scene-analysis table per C: GSC against the best baseline at equal bytes on each analysis metric and F1. */
+function analysisSection(d: DatasetSummary): string[] {
+  const ms_ = measuredAnalyses(d)
+  if (!ms_.length) return []
+  const o: string[] = []
+  const cols = [...ms_.map((m) => ({ key: m.key, label: m.label, digits: m.digits, better: m.better })), { key: 'f1' as const, label: 'detection F1', digits: 3, better: 'higher' as const }]
+  o.push('### Scene analyses: GSC vs the best baseline at equal bytes')
+  o.push('')
+  const ceiling = ms_.filter((m) => d.originalAnalysis?.[m.key] !== null && d.originalAnalysis?.[m.key] !== undefined)
+  if (ceiling.length) o.push(`On the **original** images (the ceiling for every codec): ${ceiling.map((m) => `${m.label} ${f(d.originalAnalysis![m.key], m.digits)}`).join(', ')}.`)
+  if (d.medianAnalysisMs !== null && d.medianAnalysisMs !== undefined) o.push(`Median time of these analyses per reconstruction: ${ms(d.medianAnalysisMs)} (this machine, shared).`)
+  o.push('')
+  o.push('Per metric the best baseline is chosen by that metric\'s own direction among the same codecs as for the goal; "GSC worse" names the baseline that beats GSC.')
+  o.push('')
+  o.push('| C | GSC bytes (mean) | metric | GSC | best baseline at equal bytes | GSC vs best |')
+  o.push('|---|---|---|---|---|---|')
+  for (const c of d.perC)
+    for (const m of cols) o.push(`| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${m.label} ${arrow(m)} | ${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)} | ${outcome(c.gsc[m.key], c.best[m.key], m.better)} |`)
+  o.push('')
+  const losses = d.perC.flatMap((c) => cols.filter((m) => outcome(c.gsc[m.key], c.best[m.key], m.better).startsWith('**GSC worse')).map((m) => `C=${c.c} ${m.label} (${c.best[m.key]!.codec})`))
+  const compared = d.perC.flatMap((c) => cols.filter((m) => outcome(c.gsc[m.key], c.best[m.key], m.better) !== '–'))
+  o.push(
+    losses.length
+      ? `GSC loses to the best baseline in ${losses.length} of ${compared.length} metric × C cells: ${losses.join('; ')}.`
+      : compared.length
+        ? `GSC is at least as good as the best baseline in all ${compared.length} metric × C cells.`
+        : 'No baseline reached the GSC packet size often enough to compare.'
+  )
+  o.push('')
+  return o
 }
 
 /** "0.56 (webp)", or on a subset "0.49 (webp; GSC 0.42 on these 127/128 images)". */
@@ -36,8 +84,10 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
   const o: string[] = []
   o.push(`## ${d.name}`)
   o.push('')
-  const subset = run.dataset.imagesUsed < run.dataset.imagesTotal ? ` (subset: the first ${run.dataset.imagesUsed} of ${run.dataset.imagesTotal} images in file-name order, --limit)` : ''
-  o.push(`${d.images} images${subset}, layout ${run.dataset.layout}${d.labelled ? ', with ground-truth boxes' : ', no ground truth'}.`)
+  const subset = run.dataset.imagesUsed < run.dataset.imagesTotal ? ` (subset of the ${run.dataset.imagesTotal} images in file-name order)` : ''
+  const nth = (n: number) => `${n}${n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`
+  const every = run.dataset.every && run.dataset.every > 1 ? ` Taken: every ${nth(run.dataset.every)} image in file-name order from the first (--every ${run.dataset.every}), before --limit.` : ''
+  o.push(`${d.images} images${subset}, layout ${run.dataset.layout}${d.labelled ? ', with ground-truth boxes' : ', no ground truth'}.${every}`)
   if (d.originalMap50 !== null) o.push(`Detector mAP@0.5 on the **original** images: ${f(d.originalMap50)} (the ceiling for every codec).`)
   o.push('')
   o.push('### GSC vs the best baseline at equal bits')
@@ -62,6 +112,8 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
     for (const c of d.perC) o.push(`| ${c.c} | ${compared.map((m) => `${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)}`).join(' | ')} |`)
     o.push('')
   }
+  o.push(...analysisSection(d))
+  const analyses = measuredAnalyses(d)
   for (const c of d.perC) {
     o.push(`### ${d.name}, C = ${c.c}`)
     o.push('')
@@ -69,10 +121,11 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
       `GSC packets: mean ${f(c.gsc.meanBytes, 0)} bytes (whole CCSDS packet), ${c.gsc.fitsTarget}/${c.gsc.n} within the step rule's bit target; mean bits per section: header ${f(c.gsc.sections.header, 0)}, caption ${f(c.gsc.sections.caption, 0)}, latents ${f(c.gsc.sections.latents, 0)}, detections ${f(c.gsc.sections.detections, 0)}; peak RSS ${c.gsc.peakRssMiB} MiB; median pack ${ms(c.gsc.medianPackMs)}. Baselines were each driven to the largest file not above each image's GSC packet size.`
     )
     o.push('')
-    o.push(`| codec | images reached | mean bytes | bpp | ${IMAGE_METRICS.map(metricHead).join(' | ')} | det. precision | det. recall | det. F1 | mAP@0.5 vs GT | median encode | median decode |`)
-    o.push(`|---|---|---|---|${IMAGE_METRICS.map(() => '---|').join('')}---|---|---|---|---|---|`)
-    o.push(row('**GSC**', c.gsc, `${c.gsc.n}/${c.gsc.images}`))
-    for (const b of c.baselines) o.push(row(b.codec, b, baselineExtra(b)))
+    const heads = [...IMAGE_METRICS.map(metricHead), ...analyses.map((m) => `${m.label} ${arrow(m)}`)]
+    o.push(`| codec | images reached | mean bytes | bpp | ${heads.join(' | ')} | det. precision | det. recall | det. F1 | mAP@0.5 vs GT | median encode | median decode |`)
+    o.push(`|---|---|---|---|${heads.map(() => '---|').join('')}---|---|---|---|---|---|`)
+    o.push(row('**GSC**', c.gsc, `${c.gsc.n}/${c.gsc.images}`, analyses))
+    for (const b of c.baselines) o.push(row(b.codec, b, baselineExtra(b), analyses))
     o.push('')
   }
   o.push(PLOTTED.map((p) => `![${p.label.split(' (')[0]} vs bpp](${d.name}-${p.file}.svg)`).join(' '))
@@ -123,6 +176,13 @@ export function renderReport(r: BenchResults): string {
   )
   o.push(`- Image metrics, per image on the reconstruction at the original size, then the mean over images (↑ higher is better, ↓ lower is better):`)
   for (const m of IMAGE_METRICS) o.push(`  - ${m.definition} ${m.better === 'higher' ? 'Higher' : 'Lower'} is better.`)
+  const analysed = ANALYSIS_METRICS.filter((m) => r.summaries.some((d) => measuredAnalyses(d).includes(m)))
+  if (analysed.length) {
+    o.push(
+      `- Scene analyses (\`--analyses\`; which ran on each dataset is in results.json \`datasets[].analyses\`): on the original and on every reconstruction at the original size, beside detection. The Cityscapes ESPNetv2 model on KITTI (street scenes), the PASCAL VOC model elsewhere; depth only where the dataset has LiDAR:`
+    )
+    for (const m of analysed) o.push(`  - ${m.definition} ${m.better === 'higher' ? 'Higher' : 'Lower'} is better; ${m.aggregate}.`)
+  }
   o.push(`- Times: GSC encode = caption + g_a + channel ranking (shared by all C) + packing for that C; decode = caption encoder, the generator (prior and flow steps) and g_s. Baseline encode/decode = the chosen file's encode and decode+upscale (the size search itself took more; see results.json searchMs). Medians over images.`)
   o.push('')
   for (const d of r.summaries) o.push(...datasetSection(d, r))

@@ -38,7 +38,15 @@ export function assembleResults(args: {
   const summaries = args.runs.map((r) => summarizeDataset(r, args.channels, args.baselines, args.haveDetector))
   const calibration = buildCalibration(
     args.runs.flatMap((run) =>
-      run.records.map((r) => ({ image: r.image, scene: r.scene, c: r.c, bits: r.gsc.bits, disagreement: r.gsc.agreement ? 1 - r.gsc.agreement.f1 : null }))
+      run.records.map((r) => ({
+        image: r.image,
+        scene: r.scene,
+        c: r.c,
+        bits: r.gsc.bits,
+        disagreement: r.gsc.agreement ? 1 - r.gsc.agreement.f1 : null,
+        segmentation: r.gsc.analysis?.segAgreement !== undefined ? 1 - r.gsc.analysis.segAgreement : null,
+        depth: r.gsc.analysis?.depthAgreeDelta1 !== undefined ? 1 - r.gsc.analysis.depthAgreeDelta1 : null
+      }))
     )
   )
   return {

@@ -15,6 +15,7 @@ import { GscError, describeError } from '../util/errors'
 import { readImage, type RgbImage } from '../image/rgbImage'
 import { openDataset, readGroundTruth } from './datasets'
 import type { GscBenchCodec, GscPrepared } from './gscCodec'
+import { NO_ANALYSES, analyseOriginal, analyseReconstruction, analysisFingerprint, hasAnalyses, planAnalyses, type AnalysisName, type AnalysisPlan, type OriginalAnalysis } from './analysisMetrics'
 import { IMAGE_METRICS, measureImage } from './imageMetrics'
 import { RssSampler } from './memory'
 import { AGREEMENT_SCORE, BENCH_METHOD_VERSION, MAP_SCORE, MAX_STORED_DETECTIONS } from './measurement'
@@ -32,6 +33,10 @@ export interface RunBenchOptions {
   channels: number[]
   baselines: BaselineId[]
   limit?: number
+  /** Take every N-th image (sorted by name) from the first, before --limit: e.g. KITTI's report frames with 3. */
+  every?: number
+  /** Scene analyses beside detection: 'auto' (segmentation everywhere, depth where LiDAR exists), a list, or none (absent). */
+  analyses?: 'auto' | readonly AnalysisName[]
   gsc: GscBenchCodec
   /** null: no detector available (detection metrics are reported as missing). */
   detector: Detector | null
@@ -76,15 +81,26 @@ function readJson<T>(file: string): T | null {
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_')
 
-export function fingerprintOf(modelFingerprint: string): string {
+/** The cache key of a measurement. With no analyses it is the key it was before analyses existed (caches stay valid). */
+export function fingerprintOf(modelFingerprint: string, analyses: AnalysisPlan = NO_ANALYSES): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: BENCH_METHOD_VERSION, modelFingerprint, AGREEMENT_SCORE, MAP_SCORE, SCALES, SCALES_TRIED, metrics: IMAGE_METRICS.map((m) => m.key) }))
+    .update(
+      JSON.stringify({ v: BENCH_METHOD_VERSION, modelFingerprint, AGREEMENT_SCORE, MAP_SCORE, SCALES, SCALES_TRIED, metrics: IMAGE_METRICS.map((m) => m.key), analyses: analysisFingerprint(analyses) })
+    )
     .digest('hex')
     .slice(0, 16)
 }
 
-async function measure(original: RgbImage, recon: RgbImage, reference: StoredDetection[] | null, detector: Detector | null): Promise<ReconstructionMetrics> {
+/** How the image-level analyses reach measure(): the original's analyses, computed once per image when first needed. */
+type OriginalAnalyses = (() => Promise<OriginalAnalysis>) | null
+
+async function measure(original: RgbImage, recon: RgbImage, reference: StoredDetection[] | null, detector: Detector | null, analyses: OriginalAnalyses): Promise<ReconstructionMetrics> {
   const m: ReconstructionMetrics = { ...(await measureImage(original, recon)), agreement: null, detections: null }
+  if (analyses) {
+    const t = performance.now()
+    m.analysis = await analyseReconstruction(await analyses(), recon)
+    m.analysisMs = Math.round(performance.now() - t)
+  }
   if (detector && reference) {
     const dets = compact(await detector.detect(recon, { scoreThreshold: MAP_SCORE, maxDetections: MAX_STORED_DETECTIONS }), MAP_SCORE)
     const a = detectionAgreement(atOperatingPoint(reference), atOperatingPoint(dets), 0.5)
@@ -96,9 +112,12 @@ async function measure(original: RgbImage, recon: RgbImage, reference: StoredDet
 
 export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
   const ds = openDataset(opts.data)
-  const images = opts.limit ? ds.images.slice(0, opts.limit) : ds.images
-  const fingerprint = fingerprintOf(opts.modelFingerprint)
-  const baselineFingerprint = opts.baselineFingerprint === undefined ? undefined : fingerprintOf(opts.baselineFingerprint)
+  const every = opts.every ?? 1
+  const selected = ds.images.filter((_, i) => i % every === 0)
+  const images = opts.limit ? selected.slice(0, opts.limit) : selected
+  const plan = opts.analyses ? planAnalyses(ds, opts.analyses) : NO_ANALYSES
+  const fingerprint = fingerprintOf(opts.modelFingerprint, plan)
+  const baselineFingerprint = opts.baselineFingerprint === undefined ? undefined : fingerprintOf(opts.baselineFingerprint, plan)
   let baselinesReused = 0
   const cacheDir = path.join(opts.out, 'cache', safeName(ds.name))
   const sampler = new RssSampler()
@@ -115,6 +134,8 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
       const imgDir = path.join(cacheDir, safeName(im.id))
       let img: RgbImage | null = null
       const loadImg = async () => (img ??= await readImage(im.file))
+      let origAnalysis: Promise<OriginalAnalysis> | null = null
+      const analyses: OriginalAnalyses = hasAnalyses(plan) ? () => (origAnalysis ??= loadImg().then((x) => analyseOriginal(plan, ds, im, x))) : null
 
       // The original: detections (reference for agreement) and ground truth.
       const origFile = path.join(imgDir, 'original.json')
@@ -137,7 +158,8 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
           height: x.height,
           groundTruth: ds.labelled ? readGroundTruth(ds, im, x.width, x.height) : null,
           detections,
-          detectMs
+          detectMs,
+          ...(analyses ? { analysis: (await analyses()).values } : {})
         }
         writeJsonAtomic(origFile, orig)
       }
@@ -189,7 +211,7 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
               packMs: p.packMs,
               decodeMs: d.decodeMs,
               steps: d.steps,
-              ...(await measure(x, d.image, orig.detections, opts.detector))
+              ...(await measure(x, d.image, orig.detections, opts.detector, analyses))
             },
             baselines: {},
             baselineFingerprint,
@@ -212,7 +234,7 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
           for (let b = queue.shift(); b; b = queue.shift()) {
             opts.signal?.throwIfAborted()
             opts.onProgress?.({ done, total, detail: `${ds.name}/${im.id} C=${c} ${b} @${rec.gsc.bytes} B` })
-            rec.baselines[b] = await runBaseline(b, x, rec.gsc.bytes, orig!.detections, opts.detector, opts.signal, memoOf(b))
+            rec.baselines[b] = await runBaseline(b, x, rec.gsc.bytes, orig!.detections, opts.detector, analyses, opts.signal, memoOf(b))
           }
         }
         await Promise.all([worker(), worker()])
@@ -229,7 +251,8 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
     sampler.stop()
   }
   return {
-    dataset: { name: ds.name, root: ds.root, layout: ds.layout, labelled: ds.labelled, imagesTotal: ds.images.length, imagesUsed: images.length },
+    dataset: { name: ds.name, root: ds.root, layout: ds.layout, labelled: ds.labelled, imagesTotal: ds.images.length, imagesUsed: images.length, every },
+    analyses: plan,
     originals,
     records,
     computed,
@@ -244,6 +267,7 @@ async function runBaseline(
   targetBytes: number,
   reference: StoredDetection[] | null,
   detector: Detector | null,
+  analyses: OriginalAnalyses,
   signal?: AbortSignal,
   memo?: FitMemo
 ): Promise<BaselineMeasurement> {
@@ -266,7 +290,7 @@ async function runBaseline(
       encodeMs: r.encodeMs,
       decodeMs: r.decodeMs,
       searchMs,
-      metrics: r.image ? await measure(img, r.image, reference, detector) : null
+      metrics: r.image ? await measure(img, r.image, reference, detector, analyses) : null
     }
   } catch (e) {
     if (signal?.aborted) throw e

@@ -1,8 +1,10 @@
 // Per dataset and C: means over images, mAP@0.5 against ground truth, best baseline at equal bits, the goal verdict.
 import { meanAveragePrecision50, type MapImage } from '../analysis/map'
 import type { BaselineId } from '../baselines/codecs'
+import { ANALYSIS_METRICS, miouFromCounts, type AnalysisValues } from './analysisMetrics'
 import { IMAGE_METRICS, isBetter } from './imageMetrics'
 import type {
+  AnalysisMeans,
   BaselineSummary,
   BestBaseline,
   CSummary,
@@ -17,7 +19,7 @@ import type {
   StoredDetection
 } from './types'
 
-const COMPARED: { key: ComparedKey; better: 'higher' | 'lower' }[] = [...IMAGE_METRICS, { key: 'f1', better: 'higher' }]
+const COMPARED: { key: ComparedKey; better: 'higher' | 'lower' }[] = [...IMAGE_METRICS, ...ANALYSIS_METRICS, { key: 'f1', better: 'higher' }]
 
 /** A baseline that reached at least this share of the images (but not all) is compared with GSC on those images. */
 export const PAIRED_MIN_SHARE = 0.9
@@ -41,6 +43,22 @@ function mapOf(originals: Map<string, OriginalRecord>, preds: { image: string; m
   return meanAveragePrecision50(perImage).map50
 }
 
+/**
+ * Each analysis metric over a codec's reconstructions: the mean over images, or for mIoU against ground truth one
+ * confusion matrix over the dataset (summed intersections and unions). null unless every image has the value, so
+ * that a codec is never ranked on a subset it happened to measure.
+ */
+export function analysisMeans(values: (AnalysisValues | undefined)[]): AnalysisMeans {
+  const out = {} as AnalysisMeans
+  for (const m of ANALYSIS_METRICS) {
+    const have = values.length > 0 && values.every((v) => v?.[m.key] !== undefined)
+    if (!have) out[m.key] = null
+    else if (m.aggregate === 'one confusion matrix over the dataset') out[m.key] = values.every((v) => v!.segCounts) ? miouFromCounts(values.map((v) => v!.segCounts!)) : null
+    else out[m.key] = mean(values.map((v) => v![m.key]!))
+  }
+  return out
+}
+
 function codecSummary(
   items: { image: string; bytes: number; bpp: number; m: ReconstructionMetrics | null; enc: number | null; dec: number | null }[],
   images: number,
@@ -57,6 +75,7 @@ function codecSummary(
     meanBytes: mean(items.map((i) => i.bytes)),
     meanBpp: mean(items.map((i) => i.bpp)),
     ...metricMeans,
+    ...analysisMeans(withM.map((i) => i.m!.analysis)),
     precision: mean(agree.map((i) => i.m!.agreement!.precision)),
     recall: mean(agree.map((i) => i.m!.agreement!.recall)),
     f1: agree.length === withM.length ? mean(agree.map((i) => i.m!.agreement!.f1)) : null,
@@ -98,7 +117,7 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
         codec: b,
         complete,
         smallestUnreachedBytes: un.length ? Math.min(...un.map((x) => x.b!.smallestBytes)) : null,
-        gscOnReached: Object.fromEntries(COMPARED.map((k) => [k.key, gscThere[k.key]])) as Record<ComparedKey, number | null>,
+        gscOnReached: Object.fromEntries(COMPARED.map((k) => [k.key, gscThere[k.key] ?? null])) as Record<ComparedKey, number | null>,
         errors: [...new Set(ms.flatMap((x) => (x.b!.error ? [x.b!.error] : [])))],
         ...codecSummary(
           reached.map((x) => ({ image: x.image, bytes: x.b!.bytes, bpp: x.b!.bpp!, m: x.b!.metrics, enc: x.b!.encodeMs, dec: x.b!.decodeMs })),
@@ -114,7 +133,16 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
     if (!haveDetector) best.f1 = null
     return { c, gsc, baselines: bs, best, goal: verdict(gsc, bs, haveDetector) }
   })
-  return { name: run.dataset.name, images, labelled, originalMap50, perC }
+  const analysed = run.records.flatMap((r) => [r.gsc.analysisMs, ...Object.values(r.baselines).map((b) => b?.metrics?.analysisMs)]).filter((x): x is number => x !== undefined)
+  return {
+    name: run.dataset.name,
+    images,
+    labelled,
+    originalMap50,
+    originalAnalysis: analysisMeans(run.originals.map((o) => o.analysis)),
+    medianAnalysisMs: median(analysed),
+    perC
+  }
 }
 
 /**
@@ -142,6 +170,6 @@ export function comparisonPool(gsc: CodecSummary, bs: BaselineSummary[]): Baseli
 /** The best baseline of `pool` on one metric: the highest mean, or the lowest for a lower-is-better metric (ΔE00, blockiness). */
 export function bestBaseline(pool: BaselineSummary[], k: ComparedKey, better: 'higher' | 'lower'): BestBaseline | null {
   return pool
-    .filter((b) => b[k] !== null && b.gscOnReached[k] !== null && b.gscOnReached[k] !== undefined)
+    .filter((b) => b[k] !== null && b[k] !== undefined && b.gscOnReached[k] !== null && b.gscOnReached[k] !== undefined)
     .reduce<BestBaseline | null>((acc, b) => (!acc || isBetter({ better }, b[k]!, acc.value) ? { codec: b.codec, value: b[k]!, gsc: b.gscOnReached[k]!, images: b.n } : acc), null)
 }

@@ -2,6 +2,7 @@
 // Types only: every bench module takes its shapes from here, so none imports back into another for a type.
 import type { BaselineId } from '../baselines/codecs'
 import type { CalibrationTable } from '../planner/calibration'
+import type { AnalysisKey, AnalysisPlan, AnalysisValues } from './analysisMetrics'
 import type { BenchDataset, GroundTruthBox } from './datasets'
 import type { ImageMetricKey, ImageMetricValues } from './imageMetrics'
 import type { MachineInfo, modelHashes } from './machine'
@@ -25,6 +26,10 @@ export interface ReconstructionMetrics extends ImageMetricValues {
   agreement: Agreement | null
   /** Detections on the reconstruction (score >= MAP_SCORE), for mAP against ground truth. */
   detections: StoredDetection[] | null
+  /** Segmentation and depth (ANALYSIS_METRICS) where the dataset's analysis plan runs them; absent otherwise. */
+  analysis?: AnalysisValues
+  /** Wall time of those analyses on this reconstruction, ms. */
+  analysisMs?: number
 }
 
 export interface GscMeasurement extends ReconstructionMetrics {
@@ -74,6 +79,8 @@ export interface OriginalRecord {
   groundTruth: GroundTruthBox[] | null
   detections: StoredDetection[] | null
   detectMs: number | null
+  /** The original scored against ground truth by the active analyses (segmentation mIoU, depth vs LiDAR): the ceiling. */
+  analysis?: AnalysisValues
 }
 
 export interface ImageCRecord {
@@ -91,7 +98,9 @@ export interface ImageCRecord {
 }
 
 export interface DatasetRun {
-  dataset: { name: string; root: string; layout: BenchDataset['layout']; labelled: boolean; imagesTotal: number; imagesUsed: number }
+  dataset: { name: string; root: string; layout: BenchDataset['layout']; labelled: boolean; imagesTotal: number; imagesUsed: number; every?: number }
+  /** Which analyses ran on this dataset (absent in results from before analyses existed). */
+  analyses?: AnalysisPlan
   originals: OriginalRecord[]
   records: ImageCRecord[]
   /** Units (image x C) computed in this run vs taken from the cache. */
@@ -101,13 +110,16 @@ export interface DatasetRun {
   baselinesReused: number
 }
 
-/** Every metric a baseline can be compared with GSC on: the image metrics and detection F1. */
-export type ComparedKey = ImageMetricKey | 'f1'
+/** Every metric a baseline can be compared with GSC on: the image metrics, the analyses and detection F1. */
+export type ComparedKey = ImageMetricKey | AnalysisKey | 'f1'
+
+/** Per analysis metric, GSC's or a codec's aggregate (ANALYSIS_METRICS' aggregate); null where not measured. */
+export type AnalysisMeans = Record<AnalysisKey, number | null>
 
 /** Means over images of each IMAGE_METRICS value (psnr, msssim, ciede2000, blockiness, ...). */
 export type ImageMetricMeans = Record<ImageMetricKey, number | null>
 
-export interface CodecSummary extends ImageMetricMeans {
+export interface CodecSummary extends ImageMetricMeans, Partial<AnalysisMeans> {
   /** Images with a reconstruction (for a baseline: where it reached the size). */
   n: number
   images: number
@@ -128,7 +140,7 @@ export interface BaselineSummary extends CodecSummary {
   /** Smallest file the codec produced for any image at this C when it could not reach the size. */
   smallestUnreachedBytes: number | null
   /** GSC's means over the images this codec reached (the paired comparison when it did not reach them all). */
-  gscOnReached: Record<ComparedKey, number | null>
+  gscOnReached: Partial<Record<ComparedKey, number | null>>
   errors: string[]
 }
 
@@ -170,6 +182,10 @@ export interface DatasetSummary {
   labelled: boolean
   /** mAP@0.5 of the detector on the original images: the ceiling for every codec. */
   originalMap50: number | null
+  /** The analyses on the original images against ground truth (segmentation mIoU, depth vs LiDAR): the ceiling. */
+  originalAnalysis?: Partial<AnalysisMeans>
+  /** Median wall time of the analyses per reconstruction, ms (null when none ran). */
+  medianAnalysisMs?: number | null
   perC: CSummary[]
 }
 

@@ -1,6 +1,6 @@
 /**
- * Bit-budget planner: per image, min over C of  alpha * V + beta * B  where V = detection disagreement
- * (1 - F1 of detections on the reconstruction vs on the original) and B = packet bits.
+ * Bit-budget planner: per image, min over C of  alpha * V + beta * B  where V = the analyst's disagreement (detection
+ * 1 - F1 by default; segmentation, depth or a weighted mix, chosen in calibration.ts) and B = packet bits.
  *
  * Without a link budget every image independently takes its cheapest candidate.
  * With a link budget (rate x pass duration bits, each packet also paying the per-packet overhead):
@@ -21,7 +21,7 @@ import type { ImagePlan, PassFrontierPoint, PlanCandidate, PlanImage, PlanInput,
 export const PRIMARY_HEADER_BITS = 48
 
 export const PLAN_METHOD =
-  'per image argmin of alpha*(1-F1) + beta*bits; under a link budget: priority-order admission at the fewest-bits C, ' +
+  'per image argmin of alpha*V + beta*bits (V = the chosen task\'s disagreement, 1-F1 for detection); under a link budget: priority-order admission at the fewest-bits C, ' +
   'then greedy marginal-gain steps on each image\'s lower convex hull (Lagrangian), then a leftover fill pass; ' +
   'ties: fewer bits, then lower disagreement, then smaller C, then earlier image'
 

@@ -5,7 +5,7 @@ export interface PlanCandidate {
   c: number
   /** Whole CCSDS Space Packet in bits, 48-bit primary header included (as `gsc bench` measures it). */
   bits: number
-  /** V = detection disagreement 1 - F1 (reconstruction vs original), 0..1. */
+  /** V, 0..1: the chosen task's disagreement of the reconstruction with the original (detection: 1 - F1). */
   disagreement: number
 }
 

@@ -1,6 +1,6 @@
 // Rate-distortion tables for the planner view: a `gsc bench` results.json when the operator loads
 // one, otherwise an estimate scaled from the packets in the log (labelled as such in the interface).
-import { buildCalibration, pooledGroup, type CalibrationTable as BenchTable } from '../planner/calibration'
+import { DEFAULT_OBJECTIVE, PLAN_TASKS, buildCalibration, planImagesFromTable, type CalibrationTable as BenchTable, type PlanObjective } from '../planner/calibration'
 import type { CalibrationPoint, CalibrationTable } from '../../shared/api'
 import { GscError } from '../util/errors'
 
@@ -19,16 +19,22 @@ export function parseBenchResults(name: string, text: string): { table: Calibrat
   else if (Array.isArray(t.rows)) bench = buildCalibration(t.rows as Parameters<typeof buildCalibration>[0])
   else throw new GscError(`${name} is not a calibration table (expected a gsc bench results.json with a "calibration" field)`)
   if (bench.groups.length === 0 || bench.images.length === 0) throw new GscError(`${name}: calibration table is empty`)
-  const pooled = pooledGroup(bench)
-  return {
-    bench,
-    table: {
-      source: name,
-      kind: 'bench',
-      images: bench.images.map((i) => ({ id: i.id, candidates: i.candidates.map((c) => ({ c: c.c, bits: c.bits, disagreement: c.disagreement })) })),
-      curve: pooled.perC.map((p) => ({ c: p.c, bits: Math.round(p.meanBits), disagreement: p.meanDisagreement }))
+  // Shown with detection's V when the table has it, else with the first task it has.
+  for (const objective of [DEFAULT_OBJECTIVE, ...PLAN_TASKS.map((t) => ({ [t]: 1 }))]) {
+    try {
+      return { bench, table: benchView(name, bench, objective) }
+    } catch {
+      // no measurement of this task: try the next
     }
   }
+  throw new GscError(`${name}: calibration table has no disagreement of any task`)
+}
+
+/** The table as the planner view shows it, with V = the objective (per image, and the pooled mean curve per C). */
+export function benchView(name: string, bench: BenchTable, objective: PlanObjective): CalibrationTable {
+  const images = planImagesFromTable(bench, { mode: 'per-image' }, objective)
+  const curve = planImagesFromTable(bench, { mode: 'table', count: 1 }, objective)[0].candidates
+  return { source: name, kind: 'bench', images, curve }
 }
 
 export interface LogPacketForEstimate {

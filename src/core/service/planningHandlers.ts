@@ -3,11 +3,12 @@
 import type { ArgsOf, CalibrationTable, ResultOf } from '../../shared/api'
 import { inspectPacket } from '../bitstream/inspect'
 import { plan } from '../planner/planner'
-import { planImagesFromTable, type CalibrationTable as BenchTable } from '../planner/calibration'
+import { DEFAULT_OBJECTIVE, checkObjective, planImagesFromTable, type CalibrationTable as BenchTable } from '../planner/calibration'
 import type { PlanImage } from '../planner/types'
-import { estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
+import { benchView, estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
 import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
+import { GscError } from '../util/errors'
 
 export class PlanningDomain {
   private bench: { name: string; table: CalibrationTable; bench: BenchTable } | null = null
@@ -29,7 +30,7 @@ export class PlanningDomain {
       const parsed = parseBenchResults(a.name, a.json)
       this.bench = { name: a.name, ...parsed }
       this.engine.ui.putCalibration(a.name, a.json)
-      this.engine.events.add('info', 'planner', `calibration ${a.name} loaded (${parsed.table.images.length} images)`)
+      void this.engine.events.add('info', 'planner', `calibration ${a.name} loaded (${parsed.table.images.length} images)`)
       return parsed.table
     },
     clearCalibration: async () => {
@@ -40,13 +41,13 @@ export class PlanningDomain {
   }
 
   /** The newest decodable packets, with their latent bits and, when decoded, their measured disagreement. */
-  private logEstimatePackets(max: number): LogPacketForEstimate[] {
+  private async logEstimatePackets(max: number): Promise<LogPacketForEstimate[]> {
     const { log, decodes } = this.engine
-    const rows = log.list({ status: 'ok', orderBy: 'id', desc: true, limit: max })
+    const rows = await log.list({ status: 'ok', orderBy: 'id', desc: true, limit: max })
     const out: LogPacketForEstimate[] = []
     for (const r of rows) {
       if (!r.channels) continue
-      const rec = log.get(r.id)
+      const rec = await log.get(r.id)
       const bits = rec ? inspectPacket(rec.raw, { maxPixels: this.engine.limits().maxPixels }).bits : undefined
       // Without a breakdown assume the latents take 60% of the packet.
       const latentBits = bits?.latents ?? Math.round(r.octets * 8 * 0.6)
@@ -56,14 +57,14 @@ export class PlanningDomain {
     return out.reverse()
   }
 
-  private calibration(): CalibrationTable {
-    return this.bench ? this.bench.table : estimateFromLog(this.logEstimatePackets(200))
-  }
-
-  private plan(a: ArgsOf<'plan'>): ResultOf<'plan'> {
-    const calibration = this.calibration()
+  private async plan(a: ArgsOf<'plan'>): Promise<ResultOf<'plan'>> {
+    // V: the analyst's choice of task(s); the log estimate knows detection only.
+    const objective = checkObjective(a.objective ?? DEFAULT_OBJECTIVE)
+    const detectionOnly = Object.entries(objective).every(([t, w]) => t === 'detection' || !w)
+    if (!this.bench && !detectionOnly) throw new GscError('planning on segmentation or depth needs a gsc bench calibration table (the log estimate has detection only)')
+    const calibration = this.bench ? benchView(this.bench.name, this.bench.bench, objective) : estimateFromLog(await this.logEstimatePackets(200))
     let images: PlanImage[]
-    if (this.bench) images = planImagesFromTable(this.bench.bench, { mode: 'table', count: a.images })
+    if (this.bench) images = planImagesFromTable(this.bench.bench, { mode: 'table', count: a.images }, objective)
     else images = Array.from({ length: a.images }, (_, k) => {
       const src = calibration.images[k % calibration.images.length]
       return { id: a.images > calibration.images.length ? `${src.id} #${Math.floor(k / calibration.images.length) + 1}` : src.id, candidates: src.candidates }
