@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { plan, passFrontier } from '../../src/core/planner/planner'
 import { descendingHull, paretoFrontier } from '../../src/core/planner/frontier'
+import { planArgs } from '../../src/shared/schemas'
+import { benchView, parseBenchResults } from '../../src/core/service/calibrationView'
 import { buildCalibration, describeObjective, objectiveValue, parseObjective, planImagesFromTable } from '../../src/core/planner/calibration'
 import type { PlanImage } from '../../src/core/planner/types'
 
@@ -217,5 +219,31 @@ describe("the analyst's choice of V", () => {
     expect(() => parseObjective('depth=-1')).toThrow(/>= 0/)
     expect(() => parseObjective('depth=0')).toThrow(/weight > 0/)
     expect(objectiveValue({ detection: 0.2 }, { detection: 1, depth: 1 })).toBeNull()
+  })
+})
+
+describe('the planning API: V in the schema and the view', () => {
+  it('accepts a typed objective and refuses unknown tasks, negative and all-zero weights', () => {
+    const base = { alpha: 1, beta: 0, images: 2 }
+    expect(planArgs.safeParse(base).success).toBe(true)
+    expect(planArgs.safeParse({ ...base, objective: { depth: 1 } }).success).toBe(true)
+    expect(planArgs.safeParse({ ...base, objective: { detection: 0.5, segmentation: 0.5 } }).success).toBe(true)
+    expect(planArgs.safeParse({ ...base, objective: { colour: 1 } }).success).toBe(false)
+    expect(planArgs.safeParse({ ...base, objective: { depth: -1 } }).success).toBe(false)
+    expect(planArgs.safeParse({ ...base, objective: { depth: 0 } }).success).toBe(false)
+    expect(planArgs.safeParse({ ...base, objective: {} }).success).toBe(false)
+  })
+
+  it('shows the calibration with the chosen V', () => {
+    const t = buildCalibration([
+      { image: 'a', scene: 'kitti', c: 1, bits: 1000, disagreement: 0.8, depth: 0.5 },
+      { image: 'a', scene: 'kitti', c: 2, bits: 2000, disagreement: 0.2, depth: 0.1 }
+    ])
+    const results = JSON.stringify({ calibration: t })
+    expect(parseBenchResults('r.json', results).table.curve.map((p) => p.disagreement)).toEqual([0.8, 0.2])
+    expect(benchView('r.json', t, { depth: 1 }).curve.map((p) => p.disagreement)).toEqual([0.5, 0.1])
+    // a table without detection opens with the first task it has
+    const depthOnly = buildCalibration([{ image: 'a', scene: 'kitti', c: 1, bits: 1000, disagreement: null, depth: 0.3 }])
+    expect(parseBenchResults('d.json', JSON.stringify({ calibration: depthOnly })).table.curve[0].disagreement).toBe(0.3)
   })
 })
