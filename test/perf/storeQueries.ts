@@ -117,7 +117,7 @@ async function main() {
   if (!reuse) writeFileSync(`${dbFile}.build.json`, JSON.stringify(built))
   if (built) console.log(`built ${fmt(N)} packets: write ${built.writeS.toFixed(1)} s, ${fmt(built.captions)} captions filled + indexed in ${built.captionsS.toFixed(1)} s, ${built.fileMiB.toFixed(0)} MiB`)
   const svc = await EngineService.open({ dbFile, frontDoor: 'serve', workDir: path.join(dir, 'ui') })
-  const stats = svc['engine'].log.stats()
+  const stats = await svc['engine'].log.stats()
   console.log(`log: ${fmt(stats.packets)} packets (${Object.entries(stats.byStatus).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}), ${fmt(stats.gaps)} gaps`)
   const t0 = Date.parse(stats.firstReceivedAt!)
   const t1 = Date.parse(stats.lastReceivedAt!)

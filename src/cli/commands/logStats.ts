@@ -1,5 +1,6 @@
 // `gsc log stats`: what is in the packet log — counts, CRC failures, duplicates, gaps, per APID.
-import { openPacketLog, type Gap, type LogStats } from '../../core/store/packetLog'
+import { openArchive } from '../../core/store/archive'
+import type { Gap, LogStats } from '../../core/store/packetLog'
 import { numberOpt, requireString, type CommandSpec } from '../framework'
 
 type StatsResult = LogStats & { db: string; gapList?: Gap[] }
@@ -7,18 +8,18 @@ type StatsResult = LogStats & { db: string; gapList?: Gap[] }
 const logStats: CommandSpec<StatsResult> = {
   name: 'log stats',
   summary: 'summarise the packet log: counts, gaps, duplicates, CRC failures',
-  usage: 'gsc log stats --db <file> [--gaps <max listed>] [--json]',
+  usage: 'gsc log stats --db <file|postgres://...> [--gaps <max listed>] [--json]',
   options: { db: { type: 'string' }, gaps: { type: 'string' } },
   async run(args) {
-    const db = requireString(args, 'db', 'packet log file')
+    const db = requireString(args, 'db', 'packet log file or postgres:// URL')
     const maxGaps = numberOpt(args, 'gaps', undefined, { int: true, min: 0 })
-    const log = openPacketLog(db, { mustExist: true })
+    const log = await openArchive(db, { mustExist: true })
     try {
-      const s: StatsResult = { ...log.stats(), db }
-      if (maxGaps !== undefined) s.gapList = log.gaps().slice(0, maxGaps)
+      const s: StatsResult = { ...(await log.stats()), db: log.location }
+      if (maxGaps !== undefined) s.gapList = (await log.gaps()).slice(0, maxGaps)
       return s
     } finally {
-      log.close()
+      await log.close()
     }
   },
   format(s) {

@@ -9,6 +9,7 @@ import { DEFAULT_CLIENT_LOG_LIMITS } from '../../core/service/clientLog'
 import { startServer, isLoopback, DEFAULT_SERVE_LIMITS } from '../serve/apiServer'
 import { LIMIT_OPTIONS, decodeLimitsFrom } from './codecOptions'
 import { DEFAULT_DECODE_LIMITS } from '../../core/bitstream/limits'
+import { isPostgresUrl } from '../../core/store/archive'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
@@ -40,10 +41,12 @@ const spec: CommandSpec<ServeResult> = {
   name: 'serve',
   summary: 'serve the mission-control interface and API on 127.0.0.1',
   usage:
-    'gsc serve [--port P] [--host H] [--db FILE] [--models DIR] [--web DIR] [limits]\n' +
+    'gsc serve [--port P] [--host H] [--db FILE|postgres://...] [--work-dir DIR] [--models DIR] [--web DIR] [limits]\n' +
     '  --port   TCP port (default 8420; 0 picks a free one)\n' +
     '  --host   address to listen on (default 127.0.0.1); any other address requires the access token printed at start\n' +
-    '  --db     packet log database (default $GSC_DB or gsc.db)\n' +
+    '  --db     packet archive: a SQLite file, or a shared PostgreSQL archive\'s postgres:// URL (default $GSC_DB or gsc.db)\n' +
+    '  --work-dir this workstation\'s uploads and interface settings (default: beside a SQLite file; for a URL\n' +
+    '           ~/.gsc/stations/<host>_<port>_<database>)\n' +
     '  --models model folder (default resources/models)\n' +
     '  --web    built renderer (default out/web, from `npm run build:web`)\n' +
     'limits (docs/serve.md; sizes in bytes or with KiB/MiB/GiB/TiB):\n' +
@@ -63,6 +66,7 @@ const spec: CommandSpec<ServeResult> = {
     port: { type: 'string' },
     host: { type: 'string' },
     db: { type: 'string' },
+    'work-dir': { type: 'string' },
     models: { type: 'string' },
     web: { type: 'string' },
     'max-message': { type: 'string' },
@@ -81,7 +85,10 @@ const spec: CommandSpec<ServeResult> = {
     const port = numberOpt(args, 'port', 8420, { int: true, min: 0, max: 65535 })!
     const host = stringOpt(args, 'host') ?? '127.0.0.1'
     if (host.trim() === '') throw new UsageError('--host must not be empty')
-    const db = path.resolve(stringOpt(args, 'db') ?? process.env.GSC_DB ?? 'gsc.db')
+    const dbOpt = stringOpt(args, 'db') ?? process.env.GSC_DB ?? 'gsc.db'
+    // A URL selects the shared archive as it is; anything else is a file path.
+    const db = isPostgresUrl(dbOpt) ? dbOpt : path.resolve(dbOpt)
+    const workDir = stringOpt(args, 'work-dir')
     const staticDir = path.resolve(stringOpt(args, 'web') ?? path.join(ROOT, 'out', 'web'))
     const int = (name: string, fallback: number, min = 1) => numberOpt(args, name, fallback, { int: true, min, max: 1e9 })!
     const serveLimits = {
@@ -100,7 +107,7 @@ const spec: CommandSpec<ServeResult> = {
       clientLog: { perClient: int('client-log-rate', DEFAULT_CLIENT_LOG_LIMITS.perClient, 0), total: int('client-log-total', DEFAULT_CLIENT_LOG_LIMITS.total, 0) },
       decode: decodeLimitsFrom(args)
     }
-    const service = await EngineService.open({ dbFile: db, frontDoor: 'serve', modelsDir: stringOpt(args, 'models'), limits })
+    const service = await EngineService.open({ dbFile: db, workDir: workDir && path.resolve(workDir), frontDoor: 'serve', modelsDir: stringOpt(args, 'models'), limits })
     const backend = {
       call: (m: unknown, a: unknown, c?: { client: string }) => service.handle(m, a, c),
       on: service.on.bind(service) as never,
@@ -112,7 +119,7 @@ const spec: CommandSpec<ServeResult> = {
     process.stderr.write(`gsc serve: ${srv.url}\n`)
     if (!existsSync(path.join(staticDir, 'index.html'))) process.stderr.write(`gsc serve: the interface is not built (no ${staticDir}/index.html): run \`npm run build:web\`\n`)
     if (!isLoopback(host)) process.stderr.write(`gsc serve: listening beyond this machine; access token: ${srv.token}\n`)
-    process.stderr.write(`gsc serve: packet log ${db}; Ctrl+C to stop\n`)
+    process.stderr.write(`gsc serve: packet log ${service.archive}; Ctrl+C to stop\n`)
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve()
       ctx.signal.addEventListener('abort', () => resolve(), { once: true })
@@ -120,7 +127,7 @@ const spec: CommandSpec<ServeResult> = {
     })
     await srv.close()
     await service.close()
-    return { url: srv.url, db, stoppedAt: new Date().toISOString() }
+    return { url: srv.url, db: service.archive, stoppedAt: new Date().toISOString() }
   },
   format: (r) => `gsc serve: stopped (${r.url})`
 }

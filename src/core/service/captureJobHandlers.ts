@@ -25,7 +25,7 @@ function startImport(engine: EngineContext, a: ArgsOf<'importCapture'>): { jobId
   const f = engine.uploads.resolve(a.file)
   const name = a.name ?? f.name
   const { job, done } = engine.jobs.start('import', `import ${name}`, namingUpload(f.file, name, async (job) => {
-    events.add('info', 'import', `importing ${name}`)
+    void events.add('info', 'import', `importing ${name}`)
     let lastPush = 0
     const s = await engine.log.importCapture(f.file, {
       signal: job.signal,
@@ -36,11 +36,12 @@ function startImport(engine: EngineContext, a: ArgsOf<'importCapture'>): { jobId
         const now = Date.now()
         if (now - lastPush >= 200) {
           lastPush = now
-          engine.feed.push()
+          // A failed push is not the import's failure; the final push below reports it.
+          void engine.feed.push().catch(() => 0)
         }
       }
     })
-    engine.feed.push()
+    await engine.feed.push()
     job.progress(s.captureBytes, s.captureBytes, `${s.imported} packets`)
     reportImport(engine, name, s)
     return s
@@ -51,9 +52,9 @@ function startImport(engine: EngineContext, a: ArgsOf<'importCapture'>): { jobId
 
 function reportImport(engine: EngineContext, name: string, s: ImportSummary): void {
   const { events } = engine
-  events.add('info', 'import', `${name}: ${s.imported} packets imported, ${s.duplicates} duplicates${s.interrupted ? ' (interrupted)' : ''}`)
-  if (s.crcFailed + s.malformed > 0) events.add('warning', 'import', `${name}: ${s.crcFailed} CRC failures, ${s.malformed} malformed packets`)
-  if (s.gaps > 0) events.add('warning', 'import', `${name}: ${s.gaps} sequence gap(s), ${s.missing} packet(s) missing`)
+  void events.add('info', 'import', `${name}: ${s.imported} packets imported, ${s.duplicates} duplicates${s.interrupted ? ' (interrupted)' : ''}`)
+  if (s.crcFailed + s.malformed > 0) void events.add('warning', 'import', `${name}: ${s.crcFailed} CRC failures, ${s.malformed} malformed packets`)
+  if (s.gaps > 0) void events.add('warning', 'import', `${name}: ${s.gaps} sequence gap(s), ${s.missing} packet(s) missing`)
 }
 
 /** Replays a capture into the log at `speed` packets a second; with `decode`, each new packet is decoded as it arrives. */
@@ -64,20 +65,20 @@ function startReplay(engine: EngineContext, a: ArgsOf<'replayStart'>, decode: (p
   const speed = a.speed ?? 2
   const task = async (job: JobHandle) => {
     const total = statSync(f.file).size
-    events.add('info', 'replay', `replaying ${name} at ${speed} packet/s`)
+    void events.add('info', 'replay', `replaying ${name} at ${speed} packet/s`)
     let n = 0
     let bad = 0
     for await (const item of readCapture(f.file, { signal: job.signal })) {
       while (job.controls.paused && !job.signal.aborted) await new Promise<void>((r) => (job.controls.wake = r))
       if (job.signal.aborted) break
-      const res = engine.log.ingest(item.bytes, new Date(), item.framed)
+      const res = await engine.log.ingest(item.bytes, new Date(), item.framed)
       n++
       if (res.status !== 'ok' && res.status !== 'foreign' && res.status !== 'idle') {
         bad++
-        events.add('warning', 'replay', `packet ${res.id}: ${item.inspection.error ?? res.status}`)
+        void events.add('warning', 'replay', `packet ${res.id}: ${item.inspection.error ?? res.status}`)
       }
-      if (res.newGaps > 0) events.add('warning', 'replay', `sequence gap before packet ${res.id}`)
-      engine.feed.push()
+      if (res.newGaps > 0) void events.add('warning', 'replay', `sequence gap before packet ${res.id}`)
+      await engine.feed.push()
       job.progress(item.offset + item.bytes.length, total, `${n} packets, ${bad} bad`)
       if (a.decode && res.status === 'ok' && !res.duplicate) {
         job.info.detail = `${n} packets, decoding ${res.id}`
@@ -86,7 +87,7 @@ function startReplay(engine: EngineContext, a: ArgsOf<'replayStart'>, decode: (p
       }
       await sleepPaced(job)
     }
-    events.add('info', 'replay', `${name}: ${n} packets replayed${job.signal.aborted ? ' (stopped)' : ''}`)
+    void events.add('info', 'replay', `${name}: ${n} packets replayed${job.signal.aborted ? ' (stopped)' : ''}`)
     return n
   }
   const { job, done } = engine.jobs.start('replay', `replay ${name}`, namingUpload(f.file, name, task), { paused: false, speed })

@@ -2,7 +2,7 @@
 // to each domain (packets, reconstruction, capture jobs, planning, models, station); the shape of their
 // handler tables is in handlerTable.ts.
 import type { DecodeLimits } from '../bitstream/limits'
-import type { PacketLog } from '../store/packetLog'
+import type { PacketArchive } from '../store/archive'
 import type { ClientLogLimits } from './clientLog'
 import type { DecodeCache } from './decodeCache'
 import type { EventLog } from './eventLog'
@@ -12,9 +12,11 @@ import type { UiStore } from './uiStore'
 import type { UploadArea, UploadLimits } from './uploads'
 
 export interface ServiceOptions {
+  /** The packet archive: a SQLite file path, or a postgres:// URL of a shared archive (store/archive.ts). */
   dbFile: string
   frontDoor: 'electron' | 'serve'
-  /** Where uploads and the interface's own state live (default: beside the database). */
+  /** Where uploads and the interface's own state (settings, attached originals, calibration) live: per
+   *  workstation, also when the archive is shared. Default: beside a SQLite file; for a URL, stationDir(). */
   workDir?: string
   modelsDir?: string
   /** Limits on what clients may do (defaults in uploads.ts and clientLog.ts; docs/serve.md). */
@@ -23,7 +25,7 @@ export interface ServiceOptions {
 
 export interface EngineContext {
   readonly opts: ServiceOptions
-  readonly log: PacketLog
+  readonly log: PacketArchive
   readonly ui: UiStore
   readonly jobs: JobRegistry
   readonly uploads: UploadArea

@@ -1,4 +1,4 @@
-// The engine behind the interface: opens the packet log and the interface's own state, routes each API
+// The engine behind the interface: opens the packet archive and the interface's own state, routes each API
 // call to its domain's handler table, and emits events. Plain Node; used by Electron's utilityProcess and
 // by `gsc serve`. Each call is validated here, the one place, whichever front door it came through.
 // The domains: packetHandlers (and packetFeed), reconstructionHandlers, captureJobHandlers,
@@ -10,8 +10,9 @@ import type { ArgsOf, EventMap, EventName, MethodName, ResultOf } from '../../sh
 import { validateCall } from '../../shared/validate'
 import { decodeLimits } from '../bitstream/limits'
 import { closeDetectors } from '../codec/sharedDetector'
-import { openPacketLog } from '../store/packetLog'
+import { isPostgresUrl, openArchive } from '../store/archive'
 import { GscError } from '../util/errors'
+import { archiveName, stationDir } from './archiveLocation'
 import { captureJobHandlers } from './captureJobHandlers'
 import { DecodeCache } from './decodeCache'
 import type { EngineContext, ServiceOptions } from './engineContext'
@@ -55,12 +56,30 @@ export class EngineService {
     const events = new EventEmitter()
     events.setMaxListeners(100)
     const emit = <E extends EventName>(event: E, data: EventMap[E]) => events.emit(event, data)
-    const work = opts.workDir ?? `${opts.dbFile}.ui`
-    mkdirSync(work, { recursive: true })
-    mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true })
-    const log = openPacketLog(opts.dbFile)
-    const ui = new UiStore(path.join(work, 'interface.sqlite'))
+    const shared = isPostgresUrl(opts.dbFile)
+    const work = opts.workDir ?? (shared ? stationDir(opts.dbFile) : `${opts.dbFile}.ui`)
+    if (!shared) mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true })
+    // A URL is only ever that server: an unreachable one fails here, naming it and why (no private file instead).
+    const log = await openArchive(opts.dbFile)
+    let ui: UiStore
+    try {
+      mkdirSync(work, { recursive: true })
+      ui = new UiStore(path.join(work, 'interface.sqlite'))
+    } catch (e) {
+      await log.close()
+      throw e
+    }
     const eventLog = new EventLog(log, (e) => emit('log', e), opts.limits?.clientLog)
+    let feed: PacketFeed
+    try {
+      feed = await PacketFeed.open(log, (data) => emit('packets', data), (e) =>
+        void eventLog.add('distress', 'engine', `live feed from ${log.location} stopped: ${e.message}`)
+      )
+    } catch (e) {
+      ui.close()
+      await log.close()
+      throw e
+    }
     const ceiling = decodeLimits(opts.limits?.decode)
     const engine: EngineContext = {
       opts,
@@ -69,9 +88,9 @@ export class EngineService {
       events: eventLog,
       jobs: new JobRegistry((j) => emit('job', j)),
       uploads: new UploadArea(path.join(work, 'uploads'), opts.limits?.uploads, (d) =>
-        eventLog.add('watch', 'upload', `upload of ${d.name} dropped (${d.reason}) after ${formatBytes(d.received)} of ${formatBytes(d.size)}; its file was removed`)
+        void eventLog.add('watch', 'upload', `upload of ${d.name} dropped (${d.reason}) after ${formatBytes(d.received)} of ${formatBytes(d.size)}; its file was removed`)
       ),
-      feed: new PacketFeed(log, (data) => emit('packets', data)),
+      feed,
       decodes: new DecodeCache(),
       limits: () => decodeLimitsInForce(ui, ceiling)
     }
@@ -91,9 +110,14 @@ export class EngineService {
     type Missing = Exclude<MethodName, Implemented<typeof domains>>
     const everyMethodHandled: [Missing] extends [never] ? true : Missing = true
     void everyMethodHandled
-    eventLog.add('info', 'engine', `engine started on ${path.resolve(opts.dbFile)} (${opts.frontDoor})`)
-    if (engine.uploads.sweptAtStart > 0) eventLog.add('info', 'engine', `removed ${engine.uploads.sweptAtStart} upload file(s) or folder(s) left by engines no longer running`)
+    await eventLog.add('info', 'engine', `engine started on ${archiveName(log.kind, log.location)} (${opts.frontDoor})`)
+    if (engine.uploads.sweptAtStart > 0) void eventLog.add('info', 'engine', `removed ${engine.uploads.sweptAtStart} upload file(s) or folder(s) left by engines no longer running`)
     return new EngineService(events, engine, reconstruction, domains)
+  }
+
+  /** The archive as messages name it: the SQLite file's full path, or the PostgreSQL URL without its password. */
+  get archive(): string {
+    return archiveName(this.engine.log.kind, this.engine.log.location)
   }
 
   on<E extends EventName>(event: E, listener: (data: EventMap[E]) => void): () => void {
@@ -130,12 +154,14 @@ export class EngineService {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    const { jobs, uploads, log, ui } = this.engine
+    const { jobs, uploads, log, ui, feed, events } = this.engine
     jobs.cancelAll()
     await new Promise((r) => setTimeout(r, 50))
     uploads.close()
     await this.reconstruction.close()
-    log.close()
+    await feed.close()
+    await events.flush()
+    await log.close()
     ui.close()
     await closeDetectors()
   }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import type { ModelInfo } from '../../shared/api'
 import { defaultModelsDir, loadManifest, modelSetStatus } from '../modelAssets/manifest'
 import { GscError, describeError } from '../util/errors'
+import { archiveName } from './archiveLocation'
 import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
 
@@ -63,12 +64,12 @@ export class ModelsDomain {
 
   readonly handlers: HandlerTable<'systemInfo' | 'verifyModels'> = {
     systemInfo: async () => {
-      const { opts, ui } = this.engine
+      const { opts, ui, log } = this.engine
       const m = await listModels(opts.modelsDir, false)
-      const dbFile = path.resolve(opts.dbFile)
+      const dbFile = archiveName(log.kind, log.location)
       return {
         dbFile,
-        eventsFile: `${dbFile} (events table); interface state ${ui.file}`,
+        eventsFile: `${dbFile} (events table${log.kind === 'postgres' ? ', shared' : ''}); interface state ${ui.file}`,
         version: process.env.npm_package_version ?? '0.1.0',
         modelsDir: m.dir,
         models: m.models,
@@ -81,7 +82,7 @@ export class ModelsDomain {
       const m = await listModels(this.engine.opts.modelsDir, true)
       if (m.error) throw new GscError(m.error)
       const bad = m.models.filter((x) => x.verified === false)
-      this.engine.events.add(bad.length ? 'critical' : 'info', 'models', bad.length ? `hash mismatch: ${bad.map((b) => b.id).join(', ')}` : `${m.models.length} model hashes verified`)
+      void this.engine.events.add(bad.length ? 'critical' : 'info', 'models', bad.length ? `hash mismatch: ${bad.map((b) => b.id).join(', ')}` : `${m.models.length} model hashes verified`)
       return m.models
     }
   }

@@ -1,7 +1,8 @@
-// Packets as the interface shows them, and the live feed: every packet added to the log goes once to the
-// subscribers of the `packets` event (imports and replays call push as they go).
+// Packets as the interface shows them, and the live feed: every packet added to the archive goes once to the
+// subscribers of the `packets` event (this engine's imports and replays call push as they go; writes by other
+// instances on the same archive arrive through the archive's subscribe).
 import type { EventMap, PacketSummary } from '../../shared/api'
-import type { PacketLog } from '../store/packetLog'
+import type { PacketArchive } from '../store/archive'
 import type { PacketSummary as StoreSummary } from '../store/types'
 
 export function toPacketSummary(r: StoreSummary): PacketSummary {
@@ -22,19 +23,37 @@ export function toPacketSummary(r: StoreSummary): PacketSummary {
 }
 
 export class PacketFeed {
-  private lastEmittedId: number
+  private lastEmittedId = 0
+  /** The push in progress: pushes run one after another, so no packet is sent twice. */
+  private running: Promise<number> = Promise.resolve(0)
+  private unsubscribe: (() => Promise<void>) | null = null
 
-  constructor(private log: PacketLog, private emit: (data: EventMap['packets']) => void) {
-    this.lastEmittedId = this.newestId()
+  private constructor(private log: PacketArchive, private emit: (data: EventMap['packets']) => void) {}
+
+  /**
+   * A feed that starts after the newest packet stored now, and hears every later write to the archive, by this
+   * engine or any other instance on the same archive (PostgreSQL: NOTIFY at commit; SQLite: the file polled).
+   */
+  static async open(log: PacketArchive, emit: (data: EventMap['packets']) => void, onError: (e: Error) => void): Promise<PacketFeed> {
+    const feed = new PacketFeed(log, emit)
+    feed.lastEmittedId = await feed.newestId()
+    feed.unsubscribe = await log.subscribe(() => void feed.push().catch(onError), { onError })
+    return feed
   }
 
-  /** Sends every packet added since the last push to subscribers (live views); returns how many. */
-  push(): number {
+  /** Sends every packet added since the last push to subscribers (live views); resolves to how many. */
+  push(): Promise<number> {
+    const next = this.running.catch(() => 0).then(() => this.pushNow())
+    this.running = next
+    return next
+  }
+
+  private async pushNow(): Promise<number> {
     // Newest first, page by page, down to the last packet already sent (ids only grow).
     const fresh: PacketSummary[] = []
     // A small first page: during a replay there is usually one new packet.
     for (let offset = 0, page = 32; ; offset += page, page = 1000) {
-      const rows = this.log.list({ orderBy: 'id', desc: true, limit: page, offset })
+      const rows = await this.log.list({ orderBy: 'id', desc: true, limit: page, offset })
       const newer = rows.filter((r) => r.id > this.lastEmittedId)
       for (const r of newer) fresh.push(toPacketSummary(r))
       if (newer.length < rows.length || rows.length < page) break
@@ -47,11 +66,24 @@ export class PacketFeed {
   }
 
   /** The log was re-classified: what is in it now counts as sent. */
-  skipToNewest(): void {
-    this.lastEmittedId = this.newestId()
+  skipToNewest(): Promise<void> {
+    const next = this.running.catch(() => 0).then(async () => {
+      this.lastEmittedId = await this.newestId()
+      return 0
+    })
+    this.running = next
+    return next.then(() => undefined)
   }
 
-  private newestId(): number {
-    return this.log.list({ orderBy: 'id', desc: true, limit: 1 })[0]?.id ?? 0
+  /** Stops listening to the archive, after the push in progress. */
+  async close(): Promise<void> {
+    const stop = this.unsubscribe
+    this.unsubscribe = null
+    if (stop) await stop()
+    await this.running.catch(() => 0)
+  }
+
+  private async newestId(): Promise<number> {
+    return (await this.log.list({ orderBy: 'id', desc: true, limit: 1 }))[0]?.id ?? 0
   }
 }

@@ -10,8 +10,8 @@ import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
 import { toPacketSummary } from './packetFeed'
 
-export function packetRecord(engine: EngineContext, id: number): PacketRecord {
-  const r = engine.log.get(id)
+export async function packetRecord(engine: EngineContext, id: number): Promise<PacketRecord> {
+  const r = await engine.log.get(id)
   if (!r) throw new GscError(`no packet ${id} in the log`)
   return r
 }
@@ -32,8 +32,8 @@ function storeQuery(a: ArgsOf<'listPackets'>): PacketQuery {
 }
 
 /** Gaps (the newest 500) whose later packet lies in the id range, with the times of the packets either side. */
-function gapInfos(engine: EngineContext, q: { fromId?: number; toId?: number; apid?: number } = {}): { gaps: GapInfo[]; total: number } {
-  const r = engine.log.gapsInRange({ ...q, limit: 500 })
+async function gapInfos(engine: EngineContext, q: { fromId?: number; toId?: number; apid?: number } = {}): Promise<{ gaps: GapInfo[]; total: number }> {
+  const r = await engine.log.gapsInRange({ ...q, limit: 500 })
   return {
     total: r.total,
     gaps: r.gaps.map((g) => {
@@ -45,18 +45,18 @@ function gapInfos(engine: EngineContext, q: { fromId?: number; toId?: number; ap
 }
 
 /** The timeline at the zoom shown: buckets from the roll-ups, and the packets themselves when few enough. */
-function timelineView(engine: EngineContext, a: ArgsOf<'timeline'>): ResultOf<'timeline'> {
+async function timelineView(engine: EngineContext, a: ArgsOf<'timeline'>): Promise<ResultOf<'timeline'>> {
   const axis = a.axis ?? 'time'
   const start = a.start ?? (axis === 'time' && a.from ? Date.parse(a.from) : undefined)
   const end = a.end ?? (axis === 'time' && a.to ? Date.parse(a.to) : undefined)
-  const agg = engine.log.timeline({ axis, from: start, to: end, buckets: a.buckets, apid: a.apid })
+  const agg = await engine.log.timeline({ axis, from: start, to: end, buckets: a.buckets, apid: a.apid })
   const limit = a.limit ?? 2000
   const from = start ?? agg.from
   const to = end ?? agg.to
-  const inRange = agg.total <= limit ? engine.log.packetsInRange({ axis, from, to, apid: a.apid, limit }, agg) : null
+  const inRange = agg.total <= limit ? await engine.log.packetsInRange({ axis, from, to, apid: a.apid, limit }, agg) : null
   const packets = inRange ?? []
   const ids = agg.buckets.length ? { fromId: agg.buckets[0].firstId, toId: agg.buckets[agg.buckets.length - 1].lastId } : { fromId: 1, toId: 0 }
-  const g = gapInfos(engine, { ...ids, apid: a.apid })
+  const g = await gapInfos(engine, { ...ids, apid: a.apid })
   const view = {
     axis, from: agg.from, to: agg.to, bucketWidth: agg.bucketWidth, total: agg.total, buckets: agg.buckets,
     detail: inRange !== null, packets: packets.map(toPacketSummary), gaps: g.gaps, gapsTotal: g.total
@@ -64,8 +64,8 @@ function timelineView(engine: EngineContext, a: ArgsOf<'timeline'>): ResultOf<'t
   return { packets: view.packets, gaps: view.gaps, view }
 }
 
-function detail(engine: EngineContext, id: number): PacketDetail {
-  const r = packetRecord(engine, id)
+async function detail(engine: EngineContext, id: number): Promise<PacketDetail> {
+  const r = await packetRecord(engine, id)
   const { maxPixels } = engine.limits()
   const ins = inspectPacket(r.raw, { maxPixels })
   const hex = Buffer.from(r.raw.subarray(0, 48)).toString('hex').replace(/(..)/g, '$1 ').trim()
@@ -96,15 +96,15 @@ export function packetHandlers(engine: EngineContext): HandlerTable<'listPackets
   return {
     listPackets: async (a) => {
       const q = storeQuery(a)
-      const { total, atLeast } = engine.log.countMatches(q)
-      let rows = engine.log.list({ ...q, limit: a.limit ?? 200, offset: a.offset ?? 0 }).map(toPacketSummary)
+      const { total, atLeast } = await engine.log.countMatches(q)
+      let rows = (await engine.log.list({ ...q, limit: a.limit ?? 200, offset: a.offset ?? 0 })).map(toPacketSummary)
       if (a.sort === 'status') rows = rows.sort((x, y) => x.status.localeCompare(y.status) * (a.order === 'desc' ? -1 : 1))
       return atLeast ? { total, totalAtLeast: true, packets: rows } : { total, packets: rows }
     },
     timeline: async (a) => {
       if (a.buckets !== undefined || a.axis !== undefined || a.start !== undefined || a.end !== undefined) return timelineView(engine, a)
-      const rows = engine.log.list({ from: a.from, to: a.to, apid: a.apid, orderBy: 'id', desc: true, limit: a.limit ?? 5000 }).reverse()
-      return { packets: rows.map(toPacketSummary), gaps: gapInfos(engine, { apid: a.apid }).gaps }
+      const rows = (await engine.log.list({ from: a.from, to: a.to, apid: a.apid, orderBy: 'id', desc: true, limit: a.limit ?? 5000 })).reverse()
+      return { packets: rows.map(toPacketSummary), gaps: (await gapInfos(engine, { apid: a.apid })).gaps }
     },
     getPacket: async (a) => detail(engine, a.id)
   }

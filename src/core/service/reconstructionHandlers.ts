@@ -29,7 +29,7 @@ export class ReconstructionDomain {
     reconstruct: async (a) => this.reconstruct(a),
     compare: async (a) => this.compare(a.id, a.codec),
     attachOriginal: async (a) => {
-      const r = packetRecord(this.engine, a.id)
+      const r = await packetRecord(this.engine, a.id)
       const bytes = Buffer.from(a.data, 'base64')
       try {
         await decodeToRgb(bytes)
@@ -37,7 +37,7 @@ export class ReconstructionDomain {
         throw new GscError(`${a.name} is not an image sharp can read`)
       }
       this.engine.ui.putOriginal(r.sha256, a.name, bytes)
-      this.engine.events.add('info', 'compare', `original ${a.name} attached to packet ${a.id}`)
+      void this.engine.events.add('info', 'compare', `original ${a.name} attached to packet ${a.id}`)
       return this.compare(a.id, a.codec)
     }
   }
@@ -46,7 +46,7 @@ export class ReconstructionDomain {
     const { engine } = this
     const cached = engine.decodes.get(a.id)
     if (cached && a.steps === undefined && a.seed === undefined && (!a.uncertainty || cached.rec.uncertainty)) return cached.rec
-    const r = packetRecord(engine, a.id)
+    const r = await packetRecord(engine, a.id)
     if (r.status === 'foreign' || r.status === 'idle')
       throw new GscError(`packet ${a.id} is ${r.status === 'idle' ? 'an idle packet' : `a packet of APID ${r.apid}, not an image APID`}, not a GSC image; it cannot be decoded`)
     if (r.status !== 'ok') throw new GscError(`packet ${a.id} failed its checks (${r.error ?? r.status}); it cannot be decoded`)
@@ -111,14 +111,14 @@ export class ReconstructionDomain {
     try {
       return await done
     } catch (e) {
-      engine.events.add('warning', 'decode', `packet ${a.id}: ${describeError(e)}`)
+      void engine.events.add('warning', 'decode', `packet ${a.id}: ${describeError(e)}`)
       throw e
     }
   }
 
   /** The original beside the reconstruction and one baseline codec at the packet's bytes (fits cached per codec). */
   private async compare(id: number, codec: BaselineCodecId = DEFAULT_BASELINE): Promise<Comparison> {
-    const r = packetRecord(this.engine, id)
+    const r = await packetRecord(this.engine, id)
     const orig = this.engine.ui.getOriginal(r.sha256)
     // The original is scaled to the packet's size: not for a packet over the pixel limit.
     if (orig && r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, this.engine.limits().maxPixels)

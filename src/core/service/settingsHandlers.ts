@@ -1,5 +1,6 @@
 // The station's settings: the interface's own (execution provider, captioner, decode steps, lower decode
-// limits) and the image APIDs, which live in the packet log so that every front door classifies alike.
+// limits; kept per workstation) and the image APIDs, which live in the packet archive so that every front door,
+// and every instance on a shared archive, classifies alike.
 import type { ResultOf } from '../../shared/api'
 import type { DecodeLimits } from '../bitstream/limits'
 import { GscError } from '../util/errors'
@@ -17,7 +18,7 @@ export function decodeLimitsInForce(ui: UiStore, ceiling: DecodeLimits): DecodeL
 /** `ceiling`: the front door's decode limits (gsc serve --max-pixels, --max-flow-steps). */
 export function settingsHandlers(engine: EngineContext, ceiling: DecodeLimits): HandlerTable<'getSettings' | 'setSettings'> {
   const { ui, log, events } = engine
-  const settings = (): ResultOf<'getSettings'> => ({ ...ui.getSettings(), imageApids: log.imageApids(), decodeLimits: engine.limits() })
+  const settings = async (): Promise<ResultOf<'getSettings'>> => ({ ...ui.getSettings(), imageApids: await log.imageApids(), decodeLimits: engine.limits() })
   return {
     getSettings: async () => settings(),
     setSettings: async (a) => {
@@ -29,13 +30,13 @@ export function settingsHandlers(engine: EngineContext, ceiling: DecodeLimits): 
         throw new GscError(`maxFlowSteps ${own.maxFlowSteps} is above this station's limit of ${c.maxFlowSteps} flow steps (set where it starts: gsc serve --max-flow-steps); a setting can only lower it`)
       // The detector follows the execution provider by itself (one cached per provider: codec/sharedDetector.ts).
       ui.setSettings(own)
-      if (imageApids !== undefined && JSON.stringify(imageApids) !== JSON.stringify(log.imageApids())) {
-        const r = log.setImageApids(imageApids)
+      if (imageApids !== undefined && JSON.stringify(imageApids) !== JSON.stringify(await log.imageApids())) {
+        const r = await log.setImageApids(imageApids)
         engine.decodes.clear()
-        events.add('info', 'settings', `image APIDs now ${imageApids === 'auto' ? 'automatic' : imageApids.join(', ')}: ${r.packets} packets re-classified`)
-        engine.feed.skipToNewest()
+        void events.add('info', 'settings', `image APIDs now ${imageApids === 'auto' ? 'automatic' : imageApids.join(', ')}: ${r.packets} packets re-classified`)
+        await engine.feed.skipToNewest()
       }
-      events.add('info', 'settings', `settings changed: ${Object.keys(a).join(', ')}`)
+      void events.add('info', 'settings', `settings changed: ${Object.keys(a).join(', ')}`)
       return settings()
     }
   }
