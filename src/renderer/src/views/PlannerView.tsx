@@ -1,12 +1,16 @@
 // Planner: alpha/beta, link rate, pass duration and number of images; RD curves per C from
 // calibration data; chosen C per image and pass totals recomputed as the inputs change.
 import { useEffect, useMemo, useState } from 'react'
-import { Alert, Badge, Button, FileButton, Group, NumberInput, Paper, ScrollArea, SimpleGrid, Slider, Stack, Table, Text, Title } from '@mantine/core'
+import { Alert, Badge, Button, FileButton, Group, NumberInput, Paper, ScrollArea, SegmentedControl, SimpleGrid, Slider, Stack, Table, Text, Title } from '@mantine/core'
 import { useDebouncedValue } from '@mantine/hooks'
 import type { PlanView } from '../../../shared/api'
 import { useEngine, errorMessage } from '../state'
 import { XYPlot } from '../components/XYPlot'
 import { SEVERITY_COLOR, fmtBits } from '../theme'
+
+/** The planner's V: which analysis the disagreement is measured on (the table must carry it: gsc bench --analyses). */
+type PlanTask = 'detection' | 'segmentation' | 'depth'
+const V_LABEL: Record<PlanTask, string> = { detection: '1−F1', segmentation: '1−seg. mIoU', depth: '1−depth δ1' }
 
 const C_COLORS: Record<number, string> = { 1: '#8b96a3', 2: '#4c9be8', 4: '#39c5e6', 8: '#3fbf7f', 16: '#e8d44c' }
 
@@ -33,7 +37,9 @@ export function PlannerView() {
   const [plan, setPlan] = useState<PlanView | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [calVersion, setCalVersion] = useState(0)
-  const [inputs] = useDebouncedValue({ alpha, betaMicro, linkBps, passS, images }, 120)
+  const [task, setTask] = useState<PlanTask>('detection')
+  const [inputs] = useDebouncedValue({ alpha, betaMicro, linkBps, passS, images, task }, 120)
+  const vLabel = V_LABEL[task]
 
   useEffect(() => {
     let stale = false
@@ -43,7 +49,8 @@ export function PlannerView() {
         beta: inputs.betaMicro * 1e-6,
         linkBps: typeof inputs.linkBps === 'number' && inputs.linkBps > 0 ? inputs.linkBps : undefined,
         passS: typeof inputs.passS === 'number' && inputs.passS > 0 ? inputs.passS : undefined,
-        images: typeof inputs.images === 'number' && inputs.images >= 1 ? Math.floor(inputs.images) : 1
+        images: typeof inputs.images === 'number' && inputs.images >= 1 ? Math.floor(inputs.images) : 1,
+        objective: { [inputs.task]: 1 }
       })
       .then((p) => !stale && (setPlan(p), setError(null)))
       .catch((e) => !stale && (setPlan(null), setError(errorMessage(e))))
@@ -70,7 +77,11 @@ export function PlannerView() {
         <Stack gap="sm">
           <Title order={5}>Inputs</Title>
           <div>
-            <Text size="xs">α (weight of detection disagreement)</Text>
+            <Text size="xs">V (disagreement of the reconstruction with the original)</Text>
+            <SegmentedControl size="xs" fullWidth value={task} onChange={(v) => setTask(v as PlanTask)} data={['detection', 'segmentation', 'depth']} data-testid="v-task" />
+          </div>
+          <div>
+            <Text size="xs">α (weight of {task} disagreement {vLabel})</Text>
             <Group gap="xs" wrap="nowrap">
               <Slider style={{ flex: 1 }} min={0} max={20} step={0.05} value={alpha} onChange={setAlpha} data-testid="alpha-slider" />
               <NumberInput size="xs" w={80} min={0} max={1000} step={0.1} decimalScale={3} value={alpha} onChange={(v) => typeof v === 'number' && setAlpha(v)} data-testid="alpha-input" aria-label="alpha" />
@@ -121,7 +132,7 @@ export function PlannerView() {
             </Group>
           </Paper>
           <Text size="xs" c="dimmed">
-            Per image: minimise α·(1 − F1) + β·bits over C. {plan?.result.method}
+            Per image: minimise α·({vLabel}) + β·bits over C. {plan?.result.method}
           </Text>
         </Stack>
       </Paper>
@@ -137,7 +148,7 @@ export function PlannerView() {
               <Stat label="Chosen C (most images)" value={dominant !== undefined ? `C = ${dominant}` : '—'} testId="chosen-c" color={C_COLORS[dominant ?? 0]} />
               <Stat label="Images sent" value={`${t.imagesSent} / ${t.imagesRequested}`} testId="images-sent" color={t.imagesSent < t.imagesRequested ? SEVERITY_COLOR.warning : undefined} />
               <Stat label="Bits used" value={`${fmtBits(t.linkBitsUsed)}${t.bitsAvailable ? ` / ${fmtBits(t.bitsAvailable)}` : ''}`} testId="bits-used" />
-              <Stat label="Mean disagreement (1−F1)" value={t.meanDisagreement !== null ? t.meanDisagreement.toFixed(3) : '—'} />
+              <Stat label={`Mean disagreement (${vLabel})`} value={t.meanDisagreement !== null ? t.meanDisagreement.toFixed(3) : '—'} />
               <Stat label="Objective" value={t.objective.toFixed(3)} />
             </SimpleGrid>
             <SimpleGrid cols={2} spacing="sm">
@@ -148,7 +159,7 @@ export function PlannerView() {
                 <XYPlot
                   testId="rd-plot"
                   xLabel="bits per packet"
-                  yLabel="1 − F1"
+                  yLabel={vLabel}
                   xFormat={(v) => fmtBits(v)}
                   yMin={0}
                   series={[
@@ -163,7 +174,7 @@ export function PlannerView() {
               </Paper>
               <Paper withBorder p="xs">
                 <Text size="sm" fw={600}>
-                  Cost α·(1−F1) + β·bits vs C (mean image){best ? ` · minimum at ${best.label}` : ''}
+                  Cost α·({vLabel}) + β·bits vs C (mean image){best ? ` · minimum at ${best.label}` : ''}
                 </Text>
                 <XYPlot
                   testId="cost-plot"
@@ -207,7 +218,7 @@ export function PlannerView() {
                 <XYPlot
                   testId="pass-plot"
                   xLabel="total bits"
-                  yLabel="mean 1 − F1"
+                  yLabel={`mean ${vLabel}`}
                   xFormat={(v) => fmtBits(v)}
                   vline={t.bitsAvailable ? { x: t.bitsAvailable, label: 'pass capacity', color: SEVERITY_COLOR.warning } : undefined}
                   series={[
@@ -227,7 +238,7 @@ export function PlannerView() {
                     <Table.Th>image</Table.Th>
                     <Table.Th>chosen C</Table.Th>
                     <Table.Th>bits</Table.Th>
-                    <Table.Th>1 − F1</Table.Th>
+                    <Table.Th>{vLabel}</Table.Th>
                     <Table.Th>cost</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
