@@ -110,7 +110,8 @@ describe('decode workers on the job queue', () => {
     await new Promise((r) => child.once('exit', r))
     expect((await q.counts([killedJob])).active, 'the killed job is still held by the dead worker').toBe(1)
 
-    const worker = await startDecodeWorker(url, { pollSeconds: 0.5, superviseSeconds: 1 })
+    const events: WorkerEvent[] = []
+    const worker = await startDecodeWorker(url, { pollSeconds: 0.5, superviseSeconds: 1, onEvent: (e) => events.push(e) })
     try {
       await until('every job to complete', 150_000, async () => (await q.counts(jobIds)).completed === ids.length)
     } finally {
@@ -122,6 +123,11 @@ describe('decode workers on the job queue', () => {
     await q.close()
     const rows = await sql<{ packet_id: number; n: number }>(url, 'SELECT packet_id::int, count(*)::int AS n FROM decodes GROUP BY packet_id ORDER BY packet_id')
     expect(rows).toEqual(ids.map((id) => ({ packet_id: id, n: 1 })))
+    // The killed worker finished nothing; the survivor decoded and wrote every packet once, the killed job included.
+    const done = events.filter((e) => e.type === 'done')
+    expect(done.map((e) => e.packetId).sort((a, b) => a - b)).toEqual(ids)
+    expect(done.every((e) => e.written)).toBe(true)
+    expect(done.find((e) => e.jobId === killedJob)?.attempt).toBeGreaterThanOrEqual(2)
     const retried = await sql<{ message: string }>(url, `SELECT message FROM events WHERE source = 'worker' AND severity = 'warning'`)
     expect(retried.some((e) => e.message.includes(killedJob) && /attempt [2-3] of 3/.test(e.message))).toBe(true)
   }, 240_000)
