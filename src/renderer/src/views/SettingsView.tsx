@@ -160,7 +160,9 @@ export function SettingsView() {
           <Table fz="xs" withRowBorders={false}>
             <Table.Tbody>
               <Table.Tr>
-                <Table.Td c="dimmed" w={200}>Packet log (SQLite)</Table.Td>
+                <Table.Td c="dimmed" w={200}>
+                  {/^postgres(ql)?:\/\//i.test(info?.dbFile ?? '') ? 'Packet archive (PostgreSQL, shared)' : 'Packet log (SQLite)'}
+                </Table.Td>
                 <Table.Td className="mono" data-testid="db-location">{info?.dbFile}</Table.Td>
               </Table.Tr>
               <Table.Tr>
