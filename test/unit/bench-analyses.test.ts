@@ -4,7 +4,7 @@
 // reconstruction must agree fully with the original.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest'
 import { createHash } from 'node:crypto'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { NO_ANALYSES, miouFromCounts, planAnalyses } from '../../src/core/bench/analysisMetrics'
@@ -139,6 +139,9 @@ describe.skipIf(!haveKitti || !haveCoco)('bench analyses, 1-frame runs', () => {
     expect(report).toMatch(/depth δ1 against \*\*KITTI LiDAR\*\*.*640×192.*median scaling/)
     expect(report).toMatch(/segmentation agreement: mIoU .*\*\*original's\*\* labels.*1024×512/)
     expect(report).not.toContain('seg. mIoU vs GT') // no segmentation ground truth on KITTI
+    expect(existsSync(path.join(out, 'kitti-depth-delta1.svg')) && existsSync(path.join(out, 'kitti-seg-agreement.png'))).toBe(true)
+    expect(existsSync(path.join(out, 'kitti-seg-miou.svg'))).toBe(false)
+    expect(report).toContain('](kitti-depth-delta1.svg)')
     // the planner can take depth or segmentation as V from this table
     const depthV = planImagesFromTable(results.calibration, { mode: 'per-image' }, { depth: 1 })
     expect(depthV[0].candidates[0].disagreement).toBe(0)

@@ -1,4 +1,5 @@
 // The plots of a bench run: for each dataset, one per metric against bits per pixel, GSC and every baseline.
+import { ANALYSIS_METRICS, type AnalysisKey } from './analysisMetrics'
 import { IMAGE_METRICS } from './imageMetrics'
 import type { PlotSpec } from './plots'
 import type { DatasetSummary } from './types'
@@ -9,8 +10,26 @@ export const PLOTTED = [
   { key: 'f1' as const, label: 'detection F1 (vs detections on the original)', file: 'f1' }
 ]
 
+/** Analysis metrics plotted where a dataset has them (the paper's task curves against bpp). */
+const ANALYSIS_PLOTS: { key: AnalysisKey; file: string }[] = [
+  { key: 'segAgreement', file: 'seg-agreement' },
+  { key: 'segMiou', file: 'seg-miou' },
+  { key: 'depthDelta1', file: 'depth-delta1' },
+  { key: 'depthAbsRel', file: 'depth-absrel' },
+  { key: 'depthAgreeDelta1', file: 'depth-agreement' }
+]
+
+/** Every plot of one dataset: PLOTTED, then the analysis metrics it measured. */
+export function plottedFor(d: DatasetSummary): { key: (typeof PLOTTED)[number]['key'] | AnalysisKey; label: string; file: string }[] {
+  const analyses = ANALYSIS_PLOTS.filter((p) => d.perC.some((c) => c.gsc[p.key] !== null && c.gsc[p.key] !== undefined)).map((p) => {
+    const m = ANALYSIS_METRICS.find((x) => x.key === p.key)!
+    return { key: p.key, file: p.file, label: `${m.label} (${m.better} is better)` }
+  })
+  return [...PLOTTED, ...analyses]
+}
+
 export function plotSpecs(d: DatasetSummary): { name: string; spec: PlotSpec }[] {
-  const metrics = PLOTTED
+  const metrics = plottedFor(d)
   const codecs = d.perC[0]?.baselines.map((b) => b.codec) ?? []
   return metrics.map((m) => ({
     name: `${d.name}-${m.file}`,
@@ -21,13 +40,14 @@ export function plotSpecs(d: DatasetSummary): { name: string; spec: PlotSpec }[]
       series: [
         {
           name: 'GSC',
-          points: d.perC.filter((c) => c.gsc[m.key] !== null).map((c) => ({ x: c.gsc.meanBpp!, y: c.gsc[m.key]!, label: `C=${c.c}` }))
+          points: d.perC.filter((c) => c.gsc[m.key] !== null && c.gsc[m.key] !== undefined).map((c) => ({ x: c.gsc.meanBpp!, y: c.gsc[m.key]!, label: `C=${c.c}` }))
         },
         ...codecs.map((id) => ({
           name: id,
           points: d.perC.flatMap((c) => {
             const b = c.baselines.find((x) => x.codec === id)!
-            return b.n > 0 && b[m.key] !== null && b.meanBpp !== null ? [{ x: b.meanBpp, y: b[m.key]!, partial: !b.complete }] : []
+            const y = b[m.key]
+            return b.n > 0 && y !== null && y !== undefined && b.meanBpp !== null ? [{ x: b.meanBpp, y, partial: !b.complete }] : []
           })
         }))
       ],

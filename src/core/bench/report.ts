@@ -5,7 +5,7 @@ import { ANALYSIS_METRICS, type AnalysisMetric } from './analysisMetrics'
 import { KITTI_TO_COCO } from './datasets'
 import { IMAGE_METRICS } from './imageMetrics'
 import { AGREEMENT_SCORE, MAP_SCORE } from './measurement'
-import { PLOTTED } from './plotSpecs'
+import { plottedFor } from './plotSpecs'
 import type { BaselineSummary, BenchResults, BestBaseline, CodecSummary, DatasetSummary } from './types'
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
@@ -128,7 +128,7 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
     for (const b of c.baselines) o.push(row(b.codec, b, baselineExtra(b), analyses))
     o.push('')
   }
-  o.push(PLOTTED.map((p) => `![${p.label.split(' (')[0]} vs bpp](${d.name}-${p.file}.svg)`).join(' '))
+  o.push(plottedFor(d).map((p) => `![${p.label.split(' (')[0]} vs bpp](${d.name}-${p.file}.svg)`).join(' '))
   o.push('')
   return o
 }
