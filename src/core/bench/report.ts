@@ -84,7 +84,12 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
   const o: string[] = []
   o.push(`## ${d.name}`)
   o.push('')
-  const subset = run.dataset.imagesUsed < run.dataset.imagesTotal ? ` (subset of the ${run.dataset.imagesTotal} images in file-name order)` : ''
+  const subset =
+    run.dataset.imagesUsed >= run.dataset.imagesTotal
+      ? ''
+      : run.dataset.every && run.dataset.every > 1
+        ? ` (subset of the ${run.dataset.imagesTotal} images in file-name order${r.config.limit !== null ? `, the first ${run.dataset.imagesUsed} taken, --limit` : ''})`
+        : ` (subset: the first ${run.dataset.imagesUsed} of ${run.dataset.imagesTotal} images in file-name order, --limit)`
   const nth = (n: number) => `${n}${n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`
   const every = run.dataset.every && run.dataset.every > 1 ? ` Taken: every ${nth(run.dataset.every)} image in file-name order from the first (--every ${run.dataset.every}), before --limit.` : ''
   o.push(`${d.images} images${subset}, layout ${run.dataset.layout}${d.labelled ? ', with ground-truth boxes' : ', no ground truth'}.${every}`)
