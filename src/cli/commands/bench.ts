@@ -43,7 +43,7 @@ const bench: CommandSpec<BenchOutput> = {
     '  --analyses: scene analyses beside detection (default auto: segmentation agreement on every dataset, with mIoU against coco128 semseg_masks where they exist; depth against LiDAR where the dataset has depth_velodyne). none: image metrics and detection only.\n' +
     '  --model-set N: encode with model set N (default: the manifest\'s default set; gsc models lists them).\n' +
     '  <folder>: plain images (e.g. kodak), COCO/YOLO layout (images/<split> + labels/<split>) or KITTI (image_2 + label_2).\n' +
-    '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1,ciede2000,blockiness,lpips}.{svg,png}; per image+C results are cached in <dir>/cache (resumable).',
+    '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1,ciede2000,blockiness,lpips}.{svg,png} and one plot per analysis metric measured (seg-agreement, seg-miou, depth-delta1, depth-absrel, depth-agreement); per image+C results are cached in <dir>/cache (resumable).',
   options: {
     data: { type: 'string', multiple: true },
     out: { type: 'string' },
