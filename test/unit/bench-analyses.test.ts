@@ -19,6 +19,7 @@ import type { GscBenchCodec } from '../../src/core/bench/gscCodec'
 import { encodePng, readImage } from '../../src/core/image/rgbImage'
 import { planImagesFromTable } from '../../src/core/planner/calibration'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
+import { parseAnalyses } from '../../src/cli/commands/bench'
 
 /** A "codec" that sends the PNG: its reconstruction is the original, so every agreement must be perfect. */
 function losslessInGscSlot(): GscBenchCodec {
@@ -39,6 +40,16 @@ function losslessInGscSlot(): GscBenchCodec {
     }
   }
 }
+
+describe('gsc bench --analyses', () => {
+  it('takes auto, none or a list of analyses, and refuses anything else', () => {
+    expect(parseAnalyses('auto')).toBe('auto')
+    expect(parseAnalyses('none')).toBeUndefined()
+    expect(parseAnalyses('depth, segmentation')).toEqual(['depth', 'segmentation'])
+    expect(() => parseAnalyses('detection')).toThrow(/--analyses must be auto, none or a list of segmentation, depth/)
+    expect(() => parseAnalyses(',')).toThrow(/--analyses/)
+  })
+})
 
 describe('analysis aggregation', () => {
   it('takes mIoU against ground truth from one confusion matrix over the dataset, not a mean of per-image mIoU', () => {
