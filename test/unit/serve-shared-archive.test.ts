@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stationDir } from '../../src/core/service/archiveLocation'
 import { EngineService } from '../../src/core/service/engineService'
+import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { gscPacket, writeCapture } from '../fixtures/storeFixtures'
 import { startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
 
@@ -166,6 +167,48 @@ describe('two gsc serve instances on one PostgreSQL archive', () => {
     const out = join(dir, 'export.bin')
     expect(gsc('log', 'export', '--db', url, '-o', out, '--apid', '30').code).toBe(0)
     expect(readFileSync(out).equals(readFileSync(capA))).toBe(true)
+  }, 180_000)
+
+  const manifest = (() => {
+    try {
+      return JSON.parse(readFileSync(join(__dirname, '../../resources/models/manifest.json'), 'utf8'))
+    } catch {
+      return undefined
+    }
+  })()
+  const haveModels = Boolean(manifest?.models?.g_s && manifest?.models?.generator)
+  it.skipIf(!haveModels)('a reconstruction decoded by one engine is read from the shared decode cache by another, with no decode of its own', async () => {
+    const url = await cluster.createDatabase('decodes')
+    const open = (name: string) => EngineService.open({ dbFile: url, workDir: join(dir, name), frontDoor: 'serve' })
+    const a = await open('dec-a')
+    const b = await open('dec-b')
+    try {
+      const pkt = encodeGscPacket(
+        { header: { formatVersion: 1, width: 128, height: 96, modelId: manifest.models.generator.modelId, latentChannels: 320, channelIndices: [0, 3], quantStep: 1, steps: 4, seed: 1, captionMode: 'utf8', hasDetections: false }, caption: 'a rock', latents: new Int32Array(2 * 6 * 8), detections: [] },
+        { apid: 9, sequenceCount: 1 }
+      )
+      const { uploadId } = await a.call('uploadBegin', { name: 'one.bin', size: pkt.length })
+      await a.call('uploadChunk', { uploadId, offset: 0, data: Buffer.from(pkt).toString('base64') })
+      const { fileRef } = await a.call('uploadEnd', { uploadId })
+      await a.call('importCapture', { file: fileRef })
+      for (const t0 = Date.now(); (await b.call('listPackets', {})).total === 0 && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 20))
+      const onA = await a.call('reconstruct', { id: 1 })
+      expect(onA.notes.join(' ')).not.toMatch(/shared archive/)
+      const bJobs: string[] = []
+      b.on('job', (j) => bJobs.push(j.kind))
+      const onB = await b.call('reconstruct', { id: 1 })
+      expect(bJobs).not.toContain('decode')
+      expect(onB.notes[0]).toMatch(/^from the shared archive's decode cache: decoded by gsc serve on /)
+      expect(onB.image).toBe(onA.image) // the same pixels (PNG written and read back losslessly, re-encoded alike)
+      expect({ ...onB, notes: [], decodeMs: 0 }).toEqual({ ...onA, notes: [], decodeMs: 0 })
+      // An uncertainty map or a chosen seed is decoded fresh, as on a SQLite log.
+      const seeded = b.call('reconstruct', { id: 1, seed: 7 })
+      await seeded
+      expect(bJobs).toContain('decode')
+    } finally {
+      await a.close()
+      await b.close()
+    }
   }, 180_000)
 
   it('an unreachable archive is an error naming the server; nothing is created in its place', async () => {

@@ -2,11 +2,14 @@
 import sharp from 'sharp'
 import type { RgbImage } from '../image/rgbImage'
 
-export async function pngDataUrl(img: RgbImage): Promise<string> {
-  const buf = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
+export function pngBuffer(img: RgbImage): Promise<Buffer> {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } })
     .png({ compressionLevel: 3 })
     .toBuffer()
-  return `data:image/png;base64,${buf.toString('base64')}`
+}
+
+export async function pngDataUrl(img: RgbImage): Promise<string> {
+  return `data:image/png;base64,${(await pngBuffer(img)).toString('base64')}`
 }
 
 export async function decodeToRgb(bytes: Buffer, width?: number, height?: number): Promise<RgbImage> {

@@ -2,19 +2,22 @@
 // responsive), detections on the result, comparison with an attached original and a baseline codec at the
 // packet's bytes, and the cache of recent decodes.
 import { createHash } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { ArgsOf, BaselineCodecId, BaselineFit, Comparison, Reconstruction, TransmittedBox } from '../../shared/api'
 import { detectionAgreement } from '../analysis/detections'
 import { psnr, ssim } from '../analysis/metrics'
+import { decodeGscPacket } from '../bitstream/gscPacket'
 import { checkPixelLimit } from '../bitstream/limits'
 import { getDetector } from '../codec/sharedDetector'
 import { createCodecRunner, type CodecRunner } from '../codec/worker/runner'
+import { decodeParams } from '../jobs/decodeJob'
 import type { RgbImage } from '../image/rgbImage'
 import { GscError, describeError } from '../util/errors'
 import { DEFAULT_BASELINE, PromiseCache, fitBaseline } from './baselineCompare'
 import { detectedBox, transmittedBox } from './boxes'
 import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
-import { decodeToRgb, pngDataUrl } from './images'
+import { decodeToRgb, pngBuffer, pngDataUrl } from './images'
 import { packetRecord } from './packetHandlers'
 
 export class ReconstructionDomain {
@@ -54,6 +57,11 @@ export class ReconstructionDomain {
     const limits = engine.limits()
     // Refused here in one line, before a job starts; the worker checks again before it allocates anything.
     if (r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, limits.maxPixels)
+    const sharedKey = this.sharedKey(a, settings.decodeSteps)
+    if (sharedKey) {
+      const stored = await this.fromShared(a.id, r.raw, sharedKey, settings.executionProvider)
+      if (stored) return stored
+    }
     this.runner ??= createCodecRunner()
     const runner = this.runner
     const { done } = engine.jobs.start('decode', `decode packet ${a.id}`, async (job) => {
@@ -79,31 +87,11 @@ export class ReconstructionDomain {
       if (res.samples) notes.push(`image and uncertainty map from ${res.samples.length} samples at temperature ${res.temperature} (a single decode uses the model's recommended temperature)`)
       if (res.samples && res.holdBelowFrequency > 0)
         notes.push(`DCT frequencies u+v < ${res.holdBelowFrequency} stay on the prior's estimate in every sample, so the map shows no spread in them`)
-      let detected: TransmittedBox[] = []
-      try {
-        const det = await getDetector(settings.executionProvider, engine.opts.modelsDir)
-        detected = (await det.detect(res.image)).map((d) => detectedBox(d, res.image))
-      } catch (e) {
-        notes.push(`detector unavailable: ${describeError(e)}`)
-      }
-      const transmitted = res.detections.map(transmittedBox)
-      const agreement = res.header.hasDetections || transmitted.length > 0 ? detectionAgreement(transmitted, detected) : null
-      if (!agreement) notes.push('the sender transmitted no detections: agreement is not defined')
-      job.progress(2, 3, 'encoding images')
-      const rec: Reconstruction = {
-        packetId: a.id,
-        width: res.image.width,
-        height: res.image.height,
-        image: await pngDataUrl(res.image),
-        uncertainty: res.uncertainty ? await pngDataUrl(res.uncertainty) : null,
-        caption: res.caption,
-        detected,
-        transmitted,
-        agreement: agreement ? { precision: agreement.precision, recall: agreement.recall, f1: agreement.f1 } : null,
-        decodeMs,
-        steps: res.steps,
-        notes
-      }
+      const rec = await this.assemble(a.id, res.image, {
+        uncertainty: res.uncertainty ? await pngDataUrl(res.uncertainty) : null, caption: res.caption, transmitted: res.detections,
+        hasDetections: res.header.hasDetections, decodeMs, steps: res.steps, notes
+      }, settings.executionProvider, () => job.progress(2, 3, 'encoding images'))
+      if (sharedKey) await this.share(a.id, sharedKey, res.image, { caption: res.caption, steps: res.steps, modelSet: res.modelSet, decodeMs, executionProvider: settings.executionProvider })
       job.progress(3, 3, 'done')
       engine.decodes.keep(a.id, { rec, image: res.image })
       return rec
@@ -113,6 +101,79 @@ export class ReconstructionDomain {
     } catch (e) {
       void engine.events.add('warning', 'decode', `packet ${a.id}: ${describeError(e)}`)
       throw e
+    }
+  }
+
+  /**
+   * The key of a plain reconstruction in a shared archive's decode cache (the key `gsc worker` writes under), or null
+   * where results are not shared: a SQLite log (one workstation), an uncertainty map or a chosen seed or step count
+   * (decoded fresh, as always), or a workstation whose own decode-steps setting changes the pixels.
+   */
+  private sharedKey(a: ArgsOf<'reconstruct'>, stepsSetting: number | null): Record<string, unknown> | null {
+    if (this.engine.log.kind !== 'postgres' || a.uncertainty || a.steps !== undefined || a.seed !== undefined || stepsSetting !== null) return null
+    return decodeParams({ kind: 'reconstruction', packetId: a.id })
+  }
+
+  /** A reconstruction another instance or a worker stored in the shared archive, with this engine's detections on it. */
+  private async fromShared(id: number, raw: Uint8Array, key: Record<string, unknown>, provider: Parameters<typeof getDetector>[0]): Promise<Reconstruction | null> {
+    const { engine } = this
+    const stored = await engine.log.getDecode(id, key)
+    if (!stored?.imagePng) return null
+    const info = (stored.result ?? {}) as { caption?: string; steps?: number; decodeMs?: number; worker?: string; decodedBy?: string }
+    const image = await decodeToRgb(Buffer.from(stored.imagePng))
+    const payload = decodeGscPacket(raw, { maxPixels: engine.limits().maxPixels })
+    const by = info.worker ? `gsc worker ${info.worker}` : (info.decodedBy ?? 'another engine')
+    const rec = await this.assemble(id, image, {
+      uncertainty: null, caption: info.caption ?? payload.caption, transmitted: payload.detections, hasDetections: payload.header.hasDetections,
+      decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0, notes: [`from the shared archive's decode cache: decoded by ${by} at ${stored.createdAt}`]
+    }, provider)
+    engine.decodes.keep(id, { rec, image })
+    return rec
+  }
+
+  /** Stores a plain reconstruction in the shared archive's decode cache, where every instance and worker reads it. */
+  private async share(id: number, key: Record<string, unknown>, image: RgbImage, info: Record<string, unknown>): Promise<void> {
+    try {
+      const png = await pngBuffer(image)
+      await this.engine.log.putDecode(id, key, { imagePng: png, result: { kind: 'reconstruction', width: image.width, height: image.height, ...info, decodedBy: `gsc ${this.engine.opts.frontDoor} on ${hostname()}` } })
+    } catch (e) {
+      void this.engine.events.add('warning', 'decode', `packet ${id}: reconstruction not stored in the shared archive (${describeError(e)})`)
+    }
+  }
+
+  /** A reconstruction from a decoded image: this engine's detections on it and their agreement with the transmitted ones. */
+  private async assemble(
+    id: number,
+    image: RgbImage,
+    d: { uncertainty: string | null; caption: string; transmitted: Parameters<typeof transmittedBox>[0][]; hasDetections: boolean; decodeMs: number; steps: number; notes: string[] },
+    provider: Parameters<typeof getDetector>[0],
+    encoding: () => void = () => {}
+  ): Promise<Reconstruction> {
+    const notes = [...d.notes]
+    let detected: TransmittedBox[] = []
+    try {
+      const det = await getDetector(provider, this.engine.opts.modelsDir)
+      detected = (await det.detect(image)).map((x) => detectedBox(x, image))
+    } catch (e) {
+      notes.push(`detector unavailable: ${describeError(e)}`)
+    }
+    const transmitted = d.transmitted.map(transmittedBox)
+    const agreement = d.hasDetections || transmitted.length > 0 ? detectionAgreement(transmitted, detected) : null
+    if (!agreement) notes.push('the sender transmitted no detections: agreement is not defined')
+    encoding()
+    return {
+      packetId: id,
+      width: image.width,
+      height: image.height,
+      image: await pngDataUrl(image),
+      uncertainty: d.uncertainty,
+      caption: d.caption,
+      detected,
+      transmitted,
+      agreement: agreement ? { precision: agreement.precision, recall: agreement.recall, f1: agreement.f1 } : null,
+      decodeMs: d.decodeMs,
+      steps: d.steps,
+      notes
     }
   }
 
