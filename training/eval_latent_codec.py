@@ -1,4 +1,4 @@
-"""Look at a set-3 checkpoint during training, in PyTorch (no entropy coder): for each image and C, the rule's top-C
+"""Look at a set-3 or set-4 checkpoint during training, in PyTorch (no entropy coder): for each image and C, the rule's top-C
 channels quantised at a fixed step, decoded with seed 0 noise; prints PSNR, MS-SSIM, ΔE00 (1/8 scale) and
 blockiness per C, and writes one PNG sheet per image (original, then C = 1, 4, 16). For watching a run, not for
 choosing or reporting: the station's numbers come from `gsc bench` through the real encoder and decoder.
@@ -17,7 +17,7 @@ from channel_rule import channel_scores, top_masks
 from latent_codec import NOISE_CHANNELS
 from msssim import msssim
 from perceptual_metrics import blockiness, colour_error
-from train_latent_codec import CKPT, build
+from train_latent_codec import CKPT, build, forced_first, without_gain
 
 # steps the wire's step rule picks for a 768x512 photo at each C (a typical choice; the bench uses the real rule)
 STEP_FOR_C = {1: 32, 2: 32, 4: 32, 8: 48, 16: 48}
@@ -52,7 +52,7 @@ def main():
             H, W = x.shape[-2:]
             x = x[..., : H // 16 * 16, : W // 16 * 16]
             y = nets['g_a'](x)
-            scores = channel_scores(y, x, nets['preview'].patterns())
+            scores = forced_first(cfg, channel_scores(without_gain(cfg, y), x, nets['preview'].patterns()))
             g = torch.Generator().manual_seed(0)
             noise = torch.randn(1, NOISE_CHANNELS, *y.shape[-2:], generator=g)
             panels = [x]
