@@ -1,5 +1,5 @@
 // The SQLite packet log behind the async archive interface: today's PacketLog, unchanged, each call wrapped.
-import type { ArchiveChange, OpenArchiveOptions, PacketArchive, SubscribeOptions } from './archive'
+import type { ArchiveChange, OpenArchiveOptions, PacketArchive, SubscribeOptions } from './archiveTypes'
 import { SCHEMA_VERSION } from './migrations'
 import { PacketLog } from './packetLog'
 import type { TimelineAggregate, TimelineQuery } from './timeline'

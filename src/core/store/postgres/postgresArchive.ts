@@ -4,7 +4,7 @@
 import type pg from 'pg'
 import { IDLE_APID, MAX_APID } from '../../bitstream/ccsds'
 import { GscError, describeError } from '../../util/errors'
-import type { ArchiveChange, OpenArchiveOptions, PacketArchive, SubscribeOptions } from '../archive'
+import type { ArchiveChange, OpenArchiveOptions, PacketArchive, SubscribeOptions } from '../archiveTypes'
 import { peekCaption } from '../captionPeek'
 import { inspectPacket } from '../captureSource'
 import { importCaptureWith, type ImportTarget } from '../importCapture'
