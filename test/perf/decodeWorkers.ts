@@ -59,7 +59,10 @@ async function run(workers: number) {
   return r
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2
+}
 try {
   const one: { cold: number; warm: number }[] = []
   const three: { cold: number; warm: number }[] = []
