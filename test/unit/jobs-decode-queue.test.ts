@@ -84,6 +84,16 @@ describe('decode workers on the job queue', () => {
       expect(events.filter((e) => e.type === 'cached').map((e) => e.packetId)).toEqual([ids[0]])
       expect(events.filter((e) => e.type === 'done').length).toBe(3)
       expect((await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM decodes'))[0].n).toBe(3)
+      // An uncertainty map is its own result (3 samples, its own key), beside the reconstruction.
+      const u = await queueArchiveDecodes(url, { kind: 'uncertainty' })
+      expect(u).toMatchObject({ enqueued: 3, cached: 3, counts: { completed: 3, failed: 0 } })
+      const b = await openArchive(url)
+      const map = await b.getDecode(ids[1], decodeParams({ kind: 'uncertainty', packetId: ids[1] }))
+      await b.close()
+      expect(map?.result).toMatchObject({ kind: 'uncertainty', width: 256, height: 256 })
+      expect((map!.result as { uncertaintyStats: unknown }).uncertaintyStats).not.toBeNull()
+      expect((await sharp(map!.imagePng!).metadata()).width).toBe(256)
+      expect((await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM decodes'))[0].n).toBe(6)
     } finally {
       await worker.stop()
     }
