@@ -236,7 +236,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
         'caption_encoder': dict(stage='caption-encoder', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'], metrics={'status': 'trained jointly with the generator; no separate metric'},
                                 vocab='caption_vocab.json', vocabSha256=sha256(os.path.join(out, 'caption_vocab.json')), maxTokens=cfg['generator']['max_tokens'],
                                 captionedImages=gck['captioned_images'],
-                                notes='tokens int64 [1,L] (src/core/models/tokenizer.ts; 0 pad, 1 unknown), mask float32 [1,L] (1 = real token) -> embedding [1,128]. '),
+                                notes='tokens int64 [1,L] (src/core/modelAssets/tokenizer.ts; 0 pad, 1 unknown), mask float32 [1,L] (1 = real token) -> embedding [1,128]. '),
     }
     for mid, e in entries.items():
         ins, outs = io_spec(specs, mid)

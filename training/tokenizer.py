@@ -1,4 +1,4 @@
-"""Caption tokenizer shared with src/core/models/tokenizer.ts (must stay identical).
+"""Caption tokenizer shared with src/core/modelAssets/tokenizer.ts (must stay identical).
 Rule: ASCII A-Z lowercased; tokens are maximal runs of [a-z0-9]; every other character separates.
 ids: 0 = pad, 1 = unknown, vocabulary word i (0-based in caption_vocab.json "tokens") = i + 2.
 At most max_tokens tokens (extra ones dropped); padded with 0; mask 1.0 for real tokens.

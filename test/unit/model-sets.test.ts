@@ -37,6 +37,10 @@ const set3Ids = ['g_a_v3', 'decoder_v3', 'caption_encoder_v3']
 const haveSet3 = !!manifest?.modelSets?.['3'] && set3Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
 const haveKodak = haveSharedData('model-set tests', path.join(KODAK, 'kodim23.png'))
 if (!haveSet1) console.warn(`set-1 tests skipped: set 1's models missing from ${modelsDir}`)
+const set4Ids = ['g_a_v4', 'decoder_v4', 'caption_encoder_v4']
+const haveSet4 = !!manifest?.modelSets?.['4'] && set4Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
+/** The sets a models folder without set 1 still lists, as the refusal names them. */
+const othersThan1 = Object.keys(manifest?.modelSets ?? {}).filter((id) => id !== '1').join(', ')
 if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/export_latent_codec.py)`)
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-sets-'))
@@ -271,13 +275,13 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
     const res2 = JSON.parse(r2.stdout)
     expect(res2.decoded.map((d: { modelSet: number }) => d.modelSet)).toEqual([3])
     expect(res2.rejected).toHaveLength(1)
-    expect(res2.rejected[0].error).toBe(`packet was made with model set 1, which is not installed in ${no1} (installed: 3); it is never decoded with another set`)
+    expect(res2.rejected[0].error).toBe(`packet was made with model set 1, which is not installed in ${no1} (installed: ${othersThan1}); it is never decoded with another set`)
   })
 
   it('gsc models lists both sets and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true]])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -285,5 +289,43 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
     expect(text).toMatch(/set 1 dct-flow/)
     expect(text).toMatch(/set 3 learned-generative/)
     expect(text).toMatch(/\(default for encoding\)/)
+  })
+})
+
+describe.runIf(haveSet4 && haveKodak)('model set 4: the colour mosaic always sent first, colour channels predicted on the wire', () => {
+  let crop: RgbImage
+  const opts = { modelsDir }
+
+  beforeAll(async () => {
+    crop = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+  })
+
+  it("C = 1 sends the mosaic alone; C = 4 the mosaic and the rule's three best others", async () => {
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 4, caption: CAPTION })
+    const one = decodeGscPacket((await packChannels(prep, 1, { seed: 3 })).packet)
+    expect([one.header.modelId, one.header.channelIndices]).toEqual([4, [0]])
+    const four = decodeGscPacket((await packChannels(prep, 4, { seed: 3 })).packet)
+    const others = Array.from(prep.scores.keys()).filter((k) => k !== 0).sort((a, b) => prep.scores[b] - prep.scores[a] || a - b).slice(0, 3)
+    expect(four.header.channelIndices).toEqual([0, ...others].sort((a, b) => a - b))
+  })
+
+  it('the packet carries exactly the quantised g_a values (prediction undone), and decodes with set 4 in colour', async () => {
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 4, caption: CAPTION })
+    const pack = await packChannels(prep, 2, { seed: 5 })
+    const d = decodeGscPacket(pack.packet)
+    const n = prep.lh * prep.lw
+    const step = d.header.quantStep
+    d.header.channelIndices.forEach((ch, k) => {
+      for (let i = 0; i < n; i++) expect(d.latents[k * n + i]).toBe(Math.sign(prep.latent[ch * n + i]) * Math.floor(Math.abs(prep.latent[ch * n + i]) / step + 0.5) || 0)
+    })
+    const r = await decodePacket(pack.packet, opts)
+    expect([r.modelSet, r.image.width, r.image.height]).toEqual([4, 203, 141])
+    // colour, not grey: the parrots' crop has strongly saturated pixels in the reconstruction too
+    let saturated = 0
+    for (let i = 0; i < r.image.data.length; i += 3) {
+      const [R, G, B] = [r.image.data[i], r.image.data[i + 1], r.image.data[i + 2]]
+      if (Math.max(R, G, B) - Math.min(R, G, B) > 80) saturated++
+    }
+    expect(saturated / (r.image.width * r.image.height)).toBeGreaterThan(0.1)
   })
 })

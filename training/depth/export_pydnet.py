@@ -4,7 +4,7 @@ interpreter of the tflite graph, and write the 'pydnet_mobile' entry of resource
 
 Steps: convert twice and require identical bytes; run the tflite graph in numpy float64 (tflite_interpreter.py, which
 shares only the FlatBuffer reader with the converter) on a synthetic pattern and on KITTI frames resized to 640x192
-with PIL; write the pattern's reference output to training/depth/parity/ (test/unit/depthModel.test.ts reads it);
+with PIL; write the pattern's reference output to training/depth/parity/ (test/unit/depth-model.test.ts reads it);
 run training/depth/depth_check.ts, which feeds the same float tensors through the engine's runDepthModel
 (onnxruntime-node, hash-verified) and times depthMap; refuse a parity worse than 1e-3 relative; store the figures.
 
@@ -47,7 +47,7 @@ def sha256(path):
 
 
 def pattern_rgb():
-    """The synthetic 640x192 test image, integer-exact in numpy and TypeScript (test/unit/depthModel.test.ts):
+    """The synthetic 640x192 test image, integer-exact in numpy and TypeScript (test/unit/depth-model.test.ts):
     a vertical and a horizontal ramp, a channel offset and the top 5 bits of an LCG per byte."""
     n = 3 * W * H
     out = np.empty(n, np.uint8)

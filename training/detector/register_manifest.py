@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes the 'detector' entry of resources/models/manifest.json (read-modify-write: every other
-entry is preserved). Metrics come from docs/bench/detector.json (npx tsx test/bench/detector.ts).
+entry is preserved). Metrics come from docs/bench/detector.json (npx tsx test/perf/detector.ts).
 
 Usage: /usr/bin/python3 training/detector/register_manifest.py
 """

@@ -10,10 +10,10 @@
 import * as ort from 'onnxruntime-node'
 import sharp, { type OutputInfo } from 'sharp'
 import { resolve } from 'node:path'
-import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../models/manifest'
+import { defaultModelsDir, modelEntry, verifyModel, type ExecutionProvider } from '../modelAssets/manifest'
 import { GscError, describeError } from '../util/errors'
-import { assertRgbImage, resizeImage, type RgbImage } from '../util/image'
-import { analysisSessionOptions } from '../models/sessionOptions'
+import { assertRgbImage, resizeImage, type RgbImage } from '../image/rgbImage'
+import { analysisSessionOptions } from '../modelAssets/sessionOptions'
 import { classNames, type SegmentationDataset } from './segmentationClasses'
 import { meanIou, type MiouResult } from './segmentationMetrics'
 

@@ -19,8 +19,8 @@
 //   Channel selection scores every channel through its preview patterns (manifest g_a latent.patterns).
 import * as ort from 'onnxruntime-node'
 import { resolve } from 'node:path'
-import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, openModel, type Manifest, type ModelEntry } from '../models/manifest'
-import { loadCaptionVocab, tokenizeCaption } from '../models/tokenizer'
+import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, openModel, type Manifest, type ModelEntry } from '../modelAssets/manifest'
+import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
 import { dctPatterns, scoreChannelPatterns, type ChannelBasis, type structurePlanes } from './channelSelection'
 import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
@@ -370,6 +370,6 @@ export async function sizedForImage<M extends CodecModels>(models: M, pixels: nu
 /** Drops cached sessions (tests, or after the models on disk changed). */
 export async function releaseCodecModels(): Promise<void> {
   cache.clear()
-  // Sessions are shared through src/core/models/manifest's cache; closing them there releases them.
+  // Sessions are shared through src/core/modelAssets/manifest's cache; closing them there releases them.
   await closeModels()
 }
