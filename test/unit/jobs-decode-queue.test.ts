@@ -163,4 +163,29 @@ describe('decode workers on the job queue', () => {
     expect(cli.status, cli.stderr).toBe(0)
     expect(JSON.parse(cli.stdout).failed.map((f: { data: { packetId: number } }) => f.data.packetId)).toEqual([999_999])
   }, 180_000)
+
+  it('a job whose last attempt is lost with its worker is failed at expiry and logged by the waiting enqueuer', async () => {
+    const { url, ids } = await archiveWith(1)
+    const child = spawn(process.execPath, ['bin/gsc.mjs', 'worker', '--db', url], { stdio: ['ignore', 'ignore', 'pipe'] })
+    children.push(child)
+    let stderr = ''
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr += b.toString()
+      if (/start job /.test(stderr) && child.exitCode === null) child.kill('SIGKILL')
+    })
+    const waiting = queueArchiveDecodes(url, { retryLimit: 0, expireSeconds: 2 })
+    await new Promise((r) => child.once('exit', r))
+    expect(stderr).toMatch(/start job/)
+    // Another worker's supervisor finds the expired job; with no attempts left it fails, and nothing decoded it.
+    const supervisor = await startDecodeWorker(url, { pollSeconds: 0.5, superviseSeconds: 1 })
+    try {
+      const s = await waiting
+      expect(s.counts).toMatchObject({ completed: 0, failed: 1 })
+      expect(s.cached).toBe(0)
+    } finally {
+      await supervisor.stop()
+    }
+    const ev = await sql<{ message: string; packet_id: number }>(url, `SELECT message, packet_id::int FROM events WHERE source = 'worker' AND severity = 'error'`)
+    expect(ev).toEqual([{ packet_id: ids[0], message: expect.stringMatching(/failed for good after 1 attempt: job failed by timeout in active state \(the last attempt's worker was lost\)/) }])
+  }, 180_000)
 })

@@ -110,7 +110,7 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
         await archive
           .addEvent({
             severity: 'error', source: 'worker', packetId: d.packetId, data: { jobId: job.id, attempts, error },
-            message: `decode job ${job.id} (${d.kind} of packet ${d.packetId}) failed for good after ${attempts} attempts: ${error}`
+            message: `decode job ${job.id} (${d.kind} of packet ${d.packetId}) failed for good after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${error}`
           })
           .catch(() => undefined)
       throw e

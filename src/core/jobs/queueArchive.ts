@@ -1,5 +1,5 @@
 // Enqueueing the archive's packets for decoding and following the jobs to their end: what `gsc decode-queue` does.
-import { openArchive } from '../store/archive'
+import { openArchive, type PacketArchive } from '../store/archive'
 import { poolFor } from '../store/postgres/connection'
 import { canonicalKey } from '../store/postgres/postgresArchive'
 import { GscError } from '../util/errors'
@@ -57,12 +57,31 @@ export async function queueArchiveDecodes(url: string, opts: QueueArchiveOptions
       counts = await queue.counts(ids)
     }
     opts.onProgress?.({ total: ids.length, counts })
+    if (counts.failed > 0) await logLostFailures(queue, archive, ids)
     const cached = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM decodes WHERE params_key = $1`, [key])).rows[0].n
     return { packets, alreadyDecoded: packets - todo.rows.length, enqueued: ids.length, counts, cached, seconds: (Date.now() - t0) / 1000 }
   } finally {
     await queue?.close().catch(() => undefined)
     await pool.end()
     await archive.close()
+  }
+}
+
+/**
+ * A job whose last attempt was lost with its worker failed without any worker to say so: the event log gets its
+ * error entry here (a job whose last attempt threw was logged by its worker).
+ */
+async function logLostFailures(queue: DecodeQueue, archive: PacketArchive, ids: string[]): Promise<void> {
+  const mine = new Set(ids)
+  const logged = new Set(
+    (await archive.listEvents({ source: 'worker', severity: 'error', limit: 10_000 })).map((e) => (e.data as { jobId?: string } | null)?.jobId)
+  )
+  for (const f of await queue.failed(10_000)) {
+    if (!mine.has(f.jobId) || logged.has(f.jobId)) continue
+    await archive.addEvent({
+      severity: 'error', source: 'worker', packetId: f.data.packetId, data: { jobId: f.jobId, attempts: f.attempts, error: f.error },
+      message: `decode job ${f.jobId} (${f.data.kind} of packet ${f.data.packetId}) failed for good after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.error} (the last attempt's worker was lost)`
+    })
   }
 }
 
