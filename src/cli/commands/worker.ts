@@ -1,7 +1,8 @@
 // `gsc worker`: a decode worker on the shared archive's job queue; runs until interrupted (SIGINT or SIGTERM).
-import { chooseExecutionProvider } from '../../core/jobs/executionProvider'
+import { chooseExecutionProvider, cudaProviderInstalled } from '../../core/jobs/executionProvider'
 import { startDecodeWorker, type WorkerEvent } from '../../core/jobs/decodeWorker'
 import { isPostgresUrl } from '../../core/store/archive'
+import { GscError } from '../../core/util/errors'
 import { UsageError, numberOpt, requireString, stringOpt, type CommandSpec } from '../framework'
 
 interface WorkerSummary {
@@ -35,6 +36,9 @@ const worker: CommandSpec<WorkerSummary> = {
     const concurrency = numberOpt(args, 'concurrency', 1, { int: true, min: 1, max: 64 })!
     const superviseSeconds = numberOpt(args, 'supervise-s', 30, { min: 1 })!
     const { provider, why } = chooseExecutionProvider(requested)
+    // Refused at start rather than failing every job: without the library no CUDA session can open.
+    if (provider === 'cuda' && !cudaProviderInstalled())
+      throw new GscError("--provider cuda: onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so) is not installed here; use --provider cpu")
     const s: WorkerSummary = { worker: '', executionProvider: provider, done: 0, written: 0, cached: 0, failedAttempts: 0 }
     const line = (e: WorkerEvent) => {
       const what = `job ${e.jobId} ${e.kind} packet ${e.packetId} attempt ${e.attempt}/${e.attempts}`
