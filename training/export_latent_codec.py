@@ -18,6 +18,10 @@ from latent_codec import LATENT_CHANNELS, LATENT_SCALE, NOISE_CHANNELS, fixed_ch
 from train_latent_codec import CKPT, build
 
 
+# the encoder's step list for a mosaic set (src/core/codec/quantize.ts QUANT_STEPS, then 192..512)
+WIRE_STEPS_MOSAIC = [1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+
+
 def model_ids(set_id):
     return {'g_a': f'g_a_v{set_id}', 'decoder': f'decoder_v{set_id}', 'caption_encoder': f'caption_encoder_v{set_id}'}
 
@@ -140,6 +144,8 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},
             'metrics': metrics or {'status': 'not yet evaluated'},
+            # set 4: colour channels 8x finer, so the encoder's step rule needs steps past 128 to fit C = 1's bit target
+            **({'wireQuantSteps': WIRE_STEPS_MOSAIC} if cfg.get('colour_layout') == 'mosaic' else {}),
             'notes': f'y_sel = dequantised transmitted channels (0 elsewhere), mask 1 = transmitted, caption = {IDS["caption_encoder"]} embedding '
                      '(zeros for no caption), log_step = log2(quantisation step), noise = N(0,1) from the packet seed -> image RGB '
                      '(clamp to 0..1). One pass, no flow. ' + note(IDS['decoder']),

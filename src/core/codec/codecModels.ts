@@ -24,6 +24,8 @@ import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
 import { dctPatterns, scoreChannelPatterns, type ChannelBasis, type structurePlanes } from './channelSelection'
 import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
+import { QUANT_STEPS } from './quantize'
+import { MAX_QUANT_STEP } from '../bitstream/gscHeader'
 
 export type ExecutionProvider = 'cpu' | 'cuda'
 
@@ -44,6 +46,9 @@ export interface CodecModelsBase {
   latentScale: number
   /** Quantisation steps the decoding networks saw in training. */
   trainedQuantSteps: number[]
+  /** The steps the encoder's step rule chooses from, finest first (QUANT_STEPS unless the set's decoder entry lists
+   * wireQuantSteps: set 4's colour channels are 8x finer, so its C = 1 packets need steps up to 256 to fit). */
+  quantSteps: readonly number[]
   /** Flow-step hint the encoder writes to the header (0: the set has no flow). */
   headerSteps: number
   analysis(planar: Float32Array, height: number, width: number): Promise<Float32Array>
@@ -263,6 +268,7 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     recommendedHoldBelow: sampling.holdBelowFrequency,
     headerSteps: sampling.steps,
     trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
+    quantSteps: QUANT_STEPS,
     layout,
     latentScale,
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
@@ -290,6 +296,16 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
 interface DecoderEntry {
   noiseChannels?: number
   trainedQuantSteps?: number[]
+  wireQuantSteps?: number[]
+}
+
+/** A decoder entry's wireQuantSteps: ascending positive multiples of 1/64 up to the wire's largest; else QUANT_STEPS. */
+function wireSteps(set: ModelSetSpec, dec: DecoderEntry): readonly number[] {
+  const s = dec.wireQuantSteps
+  if (s === undefined) return QUANT_STEPS
+  const ok = Array.isArray(s) && s.length > 0 && s.every((v, i) => typeof v === 'number' && v > 0 && v <= MAX_QUANT_STEP && Number.isInteger(v * 64) && (i === 0 || v > s[i - 1]))
+  if (!ok) throw new GscError(`model set ${set.id}: manifest entry '${set.models.decoder}' has an invalid wireQuantSteps (ascending multiples of 1/64 up to ${MAX_QUANT_STEP})`, 'ENOMODEL')
+  return s
 }
 
 /** latent.patterns of a learned g_a: [channels][3][16] finite numbers. */
@@ -339,6 +355,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     noiseChannels,
     headerSteps: 0,
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
+    quantSteps: wireSteps(set, dec),
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>

@@ -4,7 +4,7 @@ import { decodeGscPacket, encodeGscPacket, type GscHeader } from '../bitstream/g
 import { GscError } from '../util/errors'
 import { gatherChannels } from './channelSelection'
 import type { CodecModels } from './codecModels'
-import { QUANT_STEPS, chooseStep, quantize, targetBits } from './quantize'
+import { chooseStep, quantize, targetBits } from './quantize'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -20,7 +20,7 @@ export function checkStepsOption(steps: number | undefined, models: CodecModels)
 
 /**
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
- * index order. Step rule: the finest of QUANT_STEPS (1, 2, 4, ..., 128) whose whole packet (headers,
+ * index order. Step rule: the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128; set 4 up to 1024) whose whole packet (headers,
  * caption, latents, detections, CRC) fits targetBits(C) = targetBpp(C) x W x H (0.004 bpp at C = 1 ...
  * 0.02 bpp at C = 16); the coarsest if none does. Appended detections are not counted against the
  * target (they are reported separately). The step travels in the header.
@@ -57,7 +57,7 @@ export async function packChannels(
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
   const built = new Map<number, { packet: Uint8Array; header: GscHeader }>()
-  const steps = opts.quantStep !== undefined ? [opts.quantStep] : QUANT_STEPS
+  const steps = opts.quantStep !== undefined ? [opts.quantStep] : prep.models.quantSteps
   // Appended detections (--send-detections) are extra: they do not eat into the image's bit target.
   const hasDets = prep.transmittedDetections.length > 0
   const choice = await chooseStep((step) => {
