@@ -8,7 +8,7 @@ import { CancelledError } from '../../src/core/codec/cancellation'
 import { createCodecRunner } from '../../src/core/codec/worker/runner'
 
 describe('codec runner', () => {
-  it('terminates a worker that ignores cancellation and starts a fresh one', async () => {
+  it('gives up on a worker that ignores cancellation, answers the caller within the grace, and starts a fresh one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gsc-runner-'))
     // a stand-in worker stuck in a job: replies only to a 'ping' kind, never to decode or cancel
     const file = path.join(dir, 'stuck.mjs')
@@ -17,7 +17,7 @@ describe('codec runner', () => {
       `import { parentPort } from 'node:worker_threads'
 parentPort.on('message', (m) => { if (m.type === 'job' && m.kind === 'encode') parentPort.postMessage({ type: 'result', id: m.id, value: { ok: true } }) })`
     )
-    const runner = createCodecRunner({ workerUrl: pathToFileURL(file), cancelGraceMs: 200 })
+    const runner = createCodecRunner({ workerUrl: pathToFileURL(file), cancelGraceMs: 200, retireLimitMs: 300 })
     try {
       expect(await runner.encode('x')).toEqual({ ok: true })
       const ctl = new AbortController()

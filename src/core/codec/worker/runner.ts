@@ -1,6 +1,7 @@
 // Runs encode/decode jobs on a worker thread so the thread serving the UI/API stays responsive.
 // Cancellation: the job's AbortSignal is forwarded to the worker, which stops between flow steps;
-// if the worker has not answered within `cancelGraceMs`, it is terminated (and respawned on demand).
+// if the worker has not answered within `cancelGraceMs`, the job is given up and its worker retired: terminated once
+// idle (never inside an onnxruntime call, which would abort the process), and respawned on demand.
 import { Worker } from 'node:worker_threads'
 import { GscError } from '../../util/errors'
 import type { RgbImage } from '../../image/rgbImage'
@@ -27,8 +28,11 @@ export interface CodecRunner {
 export interface RunnerOptions {
   /** Worker entry (default: bootstrap.mjs beside this file, which loads the .ts worker via tsx). */
   workerUrl?: URL
-  /** How long a cancelled job may take to stop before the worker is terminated (default 2000 ms). */
+  /** How long a cancelled job may take to stop before it is given up: the caller gets CancelledError and new jobs go
+   * to a fresh worker (default 2000 ms). */
   cancelGraceMs?: number
+  /** How long a given-up worker may go on before it is terminated regardless (default 60000 ms). */
+  retireLimitMs?: number
 }
 
 /** A job request before the runner numbers it. */
@@ -39,6 +43,7 @@ interface Pending {
   reject(e: unknown): void
   onProgress?(p: CodecProgress): void
   cancelled: boolean
+  worker: Worker
   timer?: NodeJS.Timeout
   cleanup(): void
 }
@@ -46,7 +51,28 @@ interface Pending {
 export function createCodecRunner(opts: RunnerOptions = {}): CodecRunner {
   const workerUrl = opts.workerUrl ?? new URL('./bootstrap.mjs', import.meta.url)
   const grace = opts.cancelGraceMs ?? 2000
+  const retireLimit = opts.retireLimitMs ?? 60000
   let worker: Worker | null = null
+  // Workers given up on while inside a job. Terminating a thread during an onnxruntime call aborts the whole process
+  // (a native exception in the addon's teardown), so a retired worker is terminated once it is idle, or after
+  // retireLimit for one that never answers.
+  const retired = new Set<Worker>()
+  const busy = (w: Worker) => [...jobs.values()].some((p) => p.worker === w)
+  const endIfIdle = (w: Worker) => {
+    if (retired.has(w) && !busy(w)) {
+      retired.delete(w)
+      void w.terminate()
+    }
+  }
+  const retire = (w: Worker) => {
+    if (worker === w) worker = null
+    if (retired.has(w)) return
+    retired.add(w)
+    setTimeout(() => {
+      if (retired.delete(w)) void w.terminate()
+    }, retireLimit).unref()
+    endIfIdle(w)
+  }
   let nextId = 1
   let closed = false
   const jobs = new Map<number, Pending>()
@@ -67,10 +93,12 @@ export function createCodecRunner(opts: RunnerOptions = {}): CodecRunner {
       else if (m.type === 'result') settle(m.id, (p) => p.resolve(m.value))
       else if (m.type === 'error')
         settle(m.id, (p) => p.reject(m.code === 'ECANCELLED' || p.cancelled ? new CancelledError() : m.gsc ? new GscError(m.message, m.code) : new Error(m.message)))
+      if (m.type !== 'progress') endIfIdle(w)
     })
     const fail = (why: string) => {
       if (worker === w) worker = null
-      for (const id of [...jobs.keys()]) settle(id, (p) => p.reject(p.cancelled ? new CancelledError() : new GscError(`codec worker stopped: ${why}`)))
+      retired.delete(w)
+      for (const [id, p] of [...jobs.entries()]) if (p.worker === w) settle(id, (q) => q.reject(q.cancelled ? new CancelledError() : new GscError(`codec worker stopped: ${why}`)))
     }
     w.on('error', (e) => fail(e.message))
     w.on('exit', (code) => fail(`exit code ${code}`))
@@ -91,9 +119,12 @@ export function createCodecRunner(opts: RunnerOptions = {}): CodecRunner {
         if (!p || p.cancelled) return
         p.cancelled = true
         w.postMessage({ type: 'cancel', id } satisfies JobRequest)
-        // Last resort: a job stuck inside one native call cannot see the signal.
+        // Last resort: a job stuck inside one native call cannot see the signal. Give it up (the caller is answered,
+        // new jobs get a fresh worker) and retire its worker, which is terminated once the call has returned.
         p.timer = setTimeout(() => {
-          if (jobs.has(id)) void w.terminate()
+          if (!jobs.has(id)) return
+          settle(id, (q) => q.reject(new CancelledError()))
+          retire(w)
         }, grace)
       }
       ctl.signal?.addEventListener('abort', onAbort, { once: true })
@@ -102,6 +133,7 @@ export function createCodecRunner(opts: RunnerOptions = {}): CodecRunner {
         reject,
         onProgress: ctl.onProgress,
         cancelled: false,
+        worker: w,
         cleanup: () => {
           ctl.signal?.removeEventListener('abort', onAbort)
           if (jobs.size === 0) w.unref()
@@ -121,7 +153,9 @@ export function createCodecRunner(opts: RunnerOptions = {}): CodecRunner {
       closed = true
       const w = worker
       worker = null
-      if (w) await w.terminate()
+      // an idle worker ends now; a busy one when its native call returns (see retire)
+      if (w && !busy(w)) await w.terminate()
+      else if (w) retire(w)
     }
   }
 }
