@@ -32,45 +32,34 @@ function predictAt(plane: ArrayLike<number>, y: number, x: number, w: number, s:
   return medPredict(plane[i - s], plane[i - s * w], plane[i - s * w - s])
 }
 
-function strides(modelId: number, channelIndices: readonly number[]): (number | undefined)[] {
+/**
+ * Runs over every predicted channel of `latents` in place. Removing the prediction walks each plane backwards, so
+ * every prediction still reads original values; restoring it walks forwards, so it reads restored ones.
+ */
+function transform(modelId: number, channelIndices: readonly number[], latents: Int32Array, h: number, w: number, restore: boolean): Int32Array {
   const table = PREDICTED_CHANNELS[modelId]
-  return channelIndices.map((c) => table?.[c])
-}
-
-function checkInt32(v: number, what: string): number {
-  if (v > INT32_MAX || v < INT32_MIN) throw new GscError(`${what}: ${v} is outside the Int32 range`)
-  return v
+  const plane = h * w
+  channelIndices.forEach((ch, c) => {
+    const s = table?.[ch]
+    if (!s) return
+    const values = latents.subarray(c * plane, (c + 1) * plane)
+    for (let k = 0; k < plane; k++) {
+      const i = restore ? k : plane - 1 - k
+      const v = restore ? values[i] + predictAt(values, Math.floor(i / w), i % w, w, s) : values[i] - predictAt(values, Math.floor(i / w), i % w, w, s)
+      if (v > INT32_MAX || v < INT32_MIN)
+        throw new GscError(restore ? 'corrupt latent payload: predicted value out of Int32 range' : `latent prediction residual: ${v} is outside the Int32 range`)
+      values[i] = v
+    }
+  })
+  return latents
 }
 
 /** Values -> what the payload carries (a new array; the input is not changed). */
 export function toPredictionResiduals(modelId: number, channelIndices: readonly number[], latents: Int32Array, h: number, w: number): Int32Array {
-  const out = Int32Array.from(latents)
-  const plane = h * w
-  strides(modelId, channelIndices).forEach((s, c) => {
-    if (!s) return
-    const values = latents.subarray(c * plane, (c + 1) * plane)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x
-        out[c * plane + i] = checkInt32(values[i] - predictAt(values, y, x, w, s), 'latent prediction residual')
-      }
-  })
-  return out
+  return transform(modelId, channelIndices, Int32Array.from(latents), h, w, false)
 }
 
-/** What the payload carried -> values (in place), raster order so every prediction uses decoded values. */
+/** What the payload carried -> values (in place). */
 export function fromPredictionResiduals(modelId: number, channelIndices: readonly number[], latents: Int32Array, h: number, w: number): Int32Array {
-  const plane = h * w
-  strides(modelId, channelIndices).forEach((s, c) => {
-    if (!s) return
-    const values = latents.subarray(c * plane, (c + 1) * plane)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = y * w + x
-        const v = values[i] + predictAt(values, y, x, w, s)
-        if (v > INT32_MAX || v < INT32_MIN) throw new GscError('corrupt latent payload: predicted value out of Int32 range')
-        values[i] = v
-      }
-  })
-  return latents
+  return transform(modelId, channelIndices, latents, h, w, true)
 }
