@@ -48,10 +48,16 @@ def main():
     ap.add_argument('--checkpoint')
     ap.add_argument('--out', default=common.MODELS_DIR)
     ap.add_argument('--metrics', help='JSON file of evaluation numbers to record in the decoder entry')
+    ap.add_argument('--colour-gain', type=float, help="export with this colour gain instead of the config's (set 4: how much finer "
+                    "than the learned channels the colour channels are quantised; the networks are the same, the wire's steps change meaning)")
     ap.add_argument('--make-default', action='store_true', help='make this set the encoder default (only after it passes its ship rule)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
+    trained_gain = cfg.get('colour_gain', 1.0)
+    if a.colour_gain:
+        cfg = dict(cfg, colour_gain=a.colour_gain, trained_colour_gain=trained_gain)
+        full = dict(full, latent_codec=cfg)
     IDS = model_ids(full['model_id'])
     torch.set_num_threads(int(full.get('threads', 2)))
     path = a.checkpoint or os.path.join(common.run_dir(full), CKPT)
@@ -60,6 +66,8 @@ def main():
     for k, v in nets.items():
         v.load_state_dict(ck['ema'][k])
         v.eval()
+    if a.colour_gain:  # the gain is a constant of g_a and the decoder, not a weight
+        nets['g_a'].gain = nets['decoder'].gain = float(a.colour_gain)
     out = os.path.abspath(a.out)
     torch.manual_seed(0)
     h, w = 4, 6
@@ -142,6 +150,7 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
             'inputs': io(['y_sel', 'mask', 'caption', 'log_step', 'noise'],
                          [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', NOISE_CHANNELS, 'h', 'w']]),
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
+            **({'colourGain': cfg['colour_gain'], 'trainedColourGain': cfg['trained_colour_gain']} if 'trained_colour_gain' in cfg else {}),
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},
             'metrics': metrics or {'status': 'not yet evaluated'},
             # set 4: colour channels 8x finer, so the encoder's step rule needs steps past 128 to fit C = 1's bit target
