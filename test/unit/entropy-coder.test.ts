@@ -69,6 +69,28 @@ describe('range coder', () => {
     expect(Math.abs(m.cost - bytes * 8)).toBeLessThan(64)
   })
 
+  it('a stream ending in a long run of near-certain decisions keeps enough zero octets to decode (found on a set-4 packet)', () => {
+    for (const tail of [100, 2000, 20000]) {
+      const enc = new RangeEncoder()
+      enc.encodeBit(1 << 15, 1)
+      enc.encodeBit(1 << 15, 0)
+      for (let i = 0; i < tail; i++) enc.encodeBit(60000, 0)
+      const bytes = enc.finish()
+      const dec = new RangeDecoder(bytes)
+      expect(dec.decodeBit(1 << 15)).toBe(1)
+      expect(dec.decodeBit(1 << 15)).toBe(0)
+      for (let i = 0; i < tail; i++) if (dec.decodeBit(60000) !== 0) throw new Error(`decision ${i} of the tail decoded as 1`)
+      expect(dec.overrun).toBeLessThanOrEqual(16)
+    }
+    // and the bound still holds against a truncated stream: reading far past its end is an error
+    const enc = new RangeEncoder()
+    for (let i = 0; i < 4000; i++) enc.encodeBit(1 << 15, i % 3 === 0 ? 1 : 0)
+    const cut = new RangeDecoder(enc.finish().slice(0, 10))
+    expect(() => {
+      for (let i = 0; i < 4000; i++) cut.decodeBit(1 << 15)
+    }).toThrow(/read past its end/)
+  })
+
   it('adaptive Exp-Golomb round-trips 0 .. 2^32-1 and enforces the decode cap', () => {
     const vals = [0, 1, 2, 3, 7, 8, 255, 256, 65535, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1]
     const m = new BitModels(EG_MODELS)

@@ -8,6 +8,10 @@ export const PROB_BITS = 16
 export const PROB_ONE = 1 << PROB_BITS
 const TOP = 1 << 24
 const TWO32 = 0x100000000
+/** Octets a decoder may read past the end of a stream (as zeros) before it calls the stream corrupt. */
+export const MAX_OVERRUN = 16
+/** The most trailing zero octets finish() drops; the decoder reads at most this many past the end. */
+export const MAX_DROPPED_ZEROS = MAX_OVERRUN
 /** Largest total for multi-symbol coding (keeps range/total >= 256). */
 export const MAX_TOTAL = 1 << 16
 
@@ -96,8 +100,11 @@ export class RangeEncoder {
       }
     }
     for (let i = 0; i < 5; i++) this.shiftLow()
+    // Trailing zero octets are dropped (the decoder reads zeros there), but at most MAX_DROPPED_ZEROS of them: the
+    // decoder refuses a stream it must read more than MAX_OVERRUN octets past (a long tail of near-certain zero
+    // decisions ends in a run of zero octets longer than that).
     let end = this.pos
-    while (end > 0 && this.buf[end - 1] === 0) end--
+    while (end > 0 && this.buf[end - 1] === 0 && this.pos - end < MAX_DROPPED_ZEROS) end--
     return this.buf.slice(0, end)
   }
 }
@@ -106,7 +113,7 @@ export class RangeDecoder {
   private range = 0xffffffff
   private code = 0
   private pos: number
-  /** Octets read beyond the stream (zeros); a large count means a corrupt stream. */
+  /** Octets read beyond the stream (zeros); more than MAX_OVERRUN means a corrupt stream. */
   overrun = 0
 
   constructor(
@@ -122,7 +129,7 @@ export class RangeDecoder {
   private next(): number {
     if (this.pos < this.end) return this.bytes[this.pos++]
     this.overrun++
-    if (this.overrun > 16) throw new GscError('corrupt entropy-coded payload: read past its end')
+    if (this.overrun > MAX_OVERRUN) throw new GscError('corrupt entropy-coded payload: read past its end')
     return 0
   }
 
