@@ -1,7 +1,7 @@
 // Enqueueing the archive's packets for decoding and following the jobs to their end: what `gsc decode-queue` does.
 import { openArchive, type PacketArchive } from '../store/archive'
 import { poolFor } from '../store/postgres/connection'
-import { canonicalKey } from '../store/postgres/postgresArchive'
+import { canonicalKey } from '../store/decodeKey'
 import { GscError } from '../util/errors'
 import { decodeParams, type DecodeJobData, type DecodeJobKind } from './decodeJob'
 import { DecodeQueue, type QueueCounts, type QueueOptions } from './decodeQueue'

@@ -16,7 +16,7 @@ export function isPostgresUrl(location: string): boolean {
  */
 export async function openArchive(location: string, opts: OpenArchiveOptions = {}): Promise<PacketArchive> {
   if (isPostgresUrl(location)) {
-    const { openPostgresArchive } = await import('./postgres/postgresArchive')
+    const { openPostgresArchive } = await import('./postgres/pgOpen')
     return openPostgresArchive(location, opts)
   }
   const { SqliteArchive } = await import('./sqliteArchive')

@@ -12,7 +12,8 @@ import type pg from 'pg'
 import { GscError } from '../util/errors'
 import { PacketLog } from './packetLog'
 import { WRITE_LOCK } from './postgres/migrations'
-import { openPostgresArchive, type PostgresArchive } from './postgres/postgresArchive'
+import { openPostgresArchive } from './postgres/pgOpen'
+import type { PostgresArchive } from './postgres/postgresArchive'
 import type { LogStats } from './types'
 
 export interface MigrateProgress {

@@ -17,6 +17,7 @@
 // - Derived columns and tables (header fields, captions, gaps, apid_state, decodes) can be rebuilt
 //   from raw bytes with rebuildDerived(); raw bytes, receive times and the duplicates/imports
 //   bookkeeping are the record.
+import { canonicalKey } from './decodeKey'
 import type Database from 'better-sqlite3'
 import { GscError } from '../util/errors'
 import { peekCaption } from './captionPeek'
@@ -362,10 +363,6 @@ export class PacketLog {
     this.closed = true
     this.db.close()
   }
-}
-
-function canonicalKey(params: Record<string, unknown>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1))))
 }
 
 /** Opens (creating if needed, unless opts.mustExist) and migrates a packet log. */

@@ -3,46 +3,29 @@
 // Writes from every instance go through one advisory lock per transaction; each committed write NOTIFYs the others.
 import type pg from 'pg'
 import { IDLE_APID, MAX_APID } from '../../bitstream/ccsds'
-import { GscError, describeError } from '../../util/errors'
+import { GscError } from '../../util/errors'
 import type { ArchiveChange, OpenArchiveOptions, PacketArchive, SubscribeOptions } from '../archiveTypes'
 import { peekCaption } from '../captionPeek'
 import { inspectPacket } from '../captureSource'
 import { importCaptureWith, type ImportTarget } from '../importCapture'
-import { classify, headerColumns } from '../packetWriter'
 import { rowToSummary, SUMMARY_COLUMNS, type PacketRow } from '../packetQuery'
 import {
-  ALL_APIDS, binWidth, rebuildRollupStatements, TIMELINE_ROWS_SQL, timelineFromRows, timelinePlan, type TimelineAggregate, type TimelineAxis, type TimelineQuery,
+  ALL_APIDS, binWidth, TIMELINE_ROWS_SQL, timelineFromRows, timelinePlan, type TimelineAggregate, type TimelineAxis, type TimelineQuery,
   type TimelineRow
 } from '../timeline'
 import {
   PACKET_STATUSES, type EventSeverity, type ExportFilter, type Gap, type ImageApids, type ImportOptions, type LogEvent, type LogStats, type PacketQuery,
   type PacketRecord, type PacketStatus, type PacketSummary
 } from '../types'
-import { clientFor, connectionReason, poolFor, redactUrl, serverName, withConnectRetries } from './connection'
+import { connectionReason, poolFor, redactUrl, serverName, withConnectRetries } from './connection'
 import { migratePostgres, PG_SCHEMA_VERSION, WRITE_LOCK } from './migrations'
+import { listenForChanges } from './pgLiveFeed'
+import { rebuildDerivedPg } from './pgRebuild'
+import { canonicalKey } from '../decodeKey'
+import { dollars, gapOf, iso, type GapRow } from './pgRows'
 import { exportCapturePg } from './pgExport'
 import { buildPacketQueryPg } from './pgPacketQuery'
-import { PACKETS_CHANNEL, readImageApidsPg, recomputeGapsPg, writeBatchPg } from './pgWriter'
-
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString())
-/** ? placeholders (the SQL both back ends share) as PostgreSQL's $n. */
-const dollars = (sql: string) => {
-  let n = 0
-  return sql.replace(/\?/g, () => `$${++n}`)
-}
-
-type GapRow = {
-  id: number; apid: number; after_sequence: number; before_sequence: number; missing: number
-  after_packet_id: number | null; before_packet_id: number | null; detected_at: number
-}
-const gapOf = (r: GapRow): Gap => ({
-  id: r.id, apid: r.apid, afterSequence: r.after_sequence, beforeSequence: r.before_sequence, missing: r.missing,
-  afterPacketId: r.after_packet_id, beforePacketId: r.before_packet_id, detectedAt: iso(r.detected_at)!
-})
-
-export function canonicalKey(params: Record<string, unknown>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1))))
-}
+import { readImageApidsPg, writeBatchPg } from './pgWriter'
 
 export class PostgresArchive implements PacketArchive {
   readonly kind = 'postgres' as const
@@ -257,7 +240,7 @@ export class PostgresArchive implements PacketArchive {
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
       await c.query(`INSERT INTO station_settings (key, value) VALUES ('image_apids', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [JSON.stringify(value)])
-      return this.rebuildDerivedIn(c)
+      return rebuildDerivedPg(c)
     })
   }
 
@@ -389,101 +372,16 @@ export class PostgresArchive implements PacketArchive {
   rebuildDerived() {
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
-      return this.rebuildDerivedIn(c)
+      return rebuildDerivedPg(c)
     })
   }
 
-  /** As PacketLog.rebuildDerived, inside the caller's transaction (which holds the write lock). */
-  private async rebuildDerivedIn(c: pg.PoolClient): Promise<{ packets: number; gaps: number }> {
-    const each = async (fn: (rows: { id: number; i: ReturnType<typeof inspectPacket>; framed: boolean }[]) => Promise<void> | void) => {
-      let after = 0
-      for (;;) {
-        const rows = (await c.query('SELECT id, raw, framed FROM packets WHERE id > $1 ORDER BY id LIMIT 1000', [after])).rows as { id: number; raw: Buffer; framed: number }[]
-        if (rows.length === 0) break
-        after = rows[rows.length - 1].id
-        await fn(rows.map((r) => ({ id: r.id, i: inspectPacket(new Uint8Array(r.raw.buffer, r.raw.byteOffset, r.raw.byteLength), { decode: false }), framed: r.framed === 1 })))
-      }
-    }
-    await c.query('DELETE FROM gaps; DELETE FROM apid_state; DELETE FROM decodes;')
-    const setting = await readImageApidsPg(c)
-    const images = new Set<number>()
-    await each((rows) => {
-      for (const { i, framed } of rows) if (framed && i.crcOk === true && i.primary && i.primary.apid !== IDLE_APID) images.add(i.primary.apid)
-    })
-    let packets = 0
-    await each(async (rows) => {
-      const cols: unknown[][] = Array.from({ length: 13 }, () => [])
-      for (const { id, i, framed } of rows) {
-        const status = classify(i, framed, setting, (a) => images.has(a))
-        const gsc = status === 'ok' || status === 'crc_failed' || status === 'malformed'
-        const h = headerColumns(i, status)
-        const values = [
-          id, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, status, gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null,
-          gsc && !i.ok ? (i.error ?? 'unknown error') : null, h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json
-        ]
-        values.forEach((v, k) => cols[k].push(v))
-        packets++
-      }
-      await c.query(
-        `UPDATE packets p SET apid = v.apid, sequence_count = v.seq, status = v.status, crc_ok = v.crc_ok, error = v.error, format_version = v.fv,
-          width = v.width, height = v.height, channels = v.channels, model_id = v.model_id,
-          caption = CASE WHEN v.status = 'ok' AND p.status = 'ok' THEN p.caption ELSE v.caption END,
-          header_json = v.header_json
-        FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::smallint[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[],
-          $12::text[], $13::text[]) AS v(id, apid, seq, status, crc_ok, error, fv, width, height, channels, model_id, caption, header_json)
-        WHERE p.id = v.id`,
-        cols
-      )
-    })
-    await recomputeGapsPg(c, images)
-    for (const sql of rebuildRollupStatements()) await c.query(sql)
-    const gaps = (await c.query('SELECT COUNT(*) AS n FROM gaps')).rows[0].n as number
-    return { packets, gaps }
-  }
-
-  /**
-   * LISTEN on the archive's channel on a connection of its own. If that connection is lost it reconnects with
-   * backoff (bounded attempts), then reports through opts.onError; writes made meanwhile are announced by the next
-   * notification's lastId (list({ afterId }) catches up).
-   */
+  /** Live notification of writes by any instance (pgLiveFeed.ts); close() stops every subscription. */
   async subscribe(callback: (change: ArchiveChange) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
-    let client: pg.Client | undefined
-    let stopped = false
-    const connect = async (): Promise<void> => {
-      const c = clientFor(this.url)
-      c.on('notification', (m) => {
-        if (m.channel !== PACKETS_CHANNEL || !m.payload) return
-        try {
-          callback(JSON.parse(m.payload) as ArchiveChange)
-        } catch {
-          /* a malformed payload is not ours to act on */
-        }
-      })
-      c.on('error', () => {
-        if (stopped || client !== c) return
-        client = undefined
-        c.end().catch(() => undefined)
-        withConnectRetries(this.url, 'reconnect the live feed to', connect, { attempts: 6, backoffMs: 500 }).catch((e) => {
-          if (!stopped) opts.onError?.(e instanceof Error ? e : new Error(describeError(e)))
-        })
-      })
-      try {
-        await c.connect()
-        await c.query(`LISTEN ${PACKETS_CHANNEL}`)
-      } catch (e) {
-        await c.end().catch(() => undefined)
-        throw e
-      }
-      if (stopped) await c.end()
-      else client = c
-    }
-    await withConnectRetries(this.url, 'listen on', connect)
+    const end = await listenForChanges(this.url, callback, opts)
     const stop = async () => {
-      stopped = true
       this.subscriptions.delete(stop)
-      const c = client
-      client = undefined
-      await c?.end().catch(() => undefined)
+      await end()
     }
     this.subscriptions.add(stop)
     return stop
@@ -494,29 +392,5 @@ export class PostgresArchive implements PacketArchive {
     this.closed = true
     for (const stop of [...this.subscriptions]) await stop()
     await this.pool.end()
-  }
-}
-
-/** Connects (bounded retries with backoff), checks the database is a gsc archive, and migrates it. */
-export async function openPostgresArchive(url: string, opts: OpenArchiveOptions = {}): Promise<PostgresArchive> {
-  const pool = poolFor(url)
-  try {
-    const version = await withConnectRetries(
-      url,
-      'open',
-      async () => {
-        const c = await pool.connect()
-        try {
-          return await migratePostgres(c, redactUrl(url), Boolean(opts.mustExist))
-        } finally {
-          c.release()
-        }
-      },
-      { attempts: opts.connectAttempts, backoffMs: opts.connectBackoffMs }
-    )
-    return new PostgresArchive(url, pool, version)
-  } catch (e) {
-    await pool.end().catch(() => undefined)
-    throw e
   }
 }
