@@ -27,7 +27,7 @@ import { importCaptureInto } from './importCapture'
 import { SCHEMA_VERSION } from './migrations'
 import { openDatabase, type OpenOptions } from './openDatabase'
 import { PacketWriter, classify, headerColumns, readImageApids } from './packetWriter'
-import { SUMMARY_COLUMNS, buildPacketQuery, rowToSummary, type PacketRow } from './packetQuery'
+import { SUMMARY_COLUMNS, buildPacketQuery, rowToRecord, rowToSummary, type PacketRecordRow, type PacketRow } from './packetQuery'
 import { IDLE_APID, MAX_APID } from '../bitstream/ccsds'
 import { rebuildRollups, timelineAggregate, type TimelineAggregate, type TimelineQuery } from './timeline'
 import {
@@ -122,17 +122,10 @@ export class PacketLog {
   }
 
   get(id: number): PacketRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM packets WHERE id = ?').get(id) as (PacketRow & { raw: Buffer; hash: Buffer; header_json: string | null }) | undefined
+    const row = this.db.prepare('SELECT * FROM packets WHERE id = ?').get(id) as PacketRecordRow | undefined
     if (!row) return undefined
     if (row.caption === null && row.status === 'ok') row.caption = this.fillCaption(id)
-    return {
-      ...rowToSummary(row),
-      raw: new Uint8Array(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),
-      sha256: row.hash.toString('hex'),
-      header: row.header_json
-        ? (JSON.parse(row.header_json) as Record<string, unknown>)
-        : ((inspectPacket(row.raw, { decode: false }).header as Record<string, unknown> | undefined) ?? null)
-    }
+    return rowToRecord(row)
   }
 
   gaps(apid?: number): Gap[] {

@@ -1,6 +1,7 @@
 // Builds the parameterised SQL for PacketLog.list/count from a PacketQuery (whitelisted columns only).
 import { GscError } from '../util/errors'
-import { PACKET_STATUSES, type PacketQuery, type PacketStatus, type PacketSummary } from './types'
+import { inspectPacket } from './captureSource'
+import { PACKET_STATUSES, type PacketQuery, type PacketRecord, type PacketStatus, type PacketSummary } from './types'
 
 export interface PacketRow {
   id: number
@@ -114,5 +115,20 @@ export function rowToSummary(r: PacketRow): PacketSummary {
     importId: r.import_id,
     sourceOffset: r.source_offset,
     framed: r.framed === 1
+  }
+}
+
+/** A stored packet's row with its bytes, as both back ends read it for one packet's detail. */
+export type PacketRecordRow = PacketRow & { raw: Buffer; hash: Buffer; header_json: string | null }
+
+/** The detail of one packet: its summary, bytes, hash and parsed header (read from the bytes when not stored). */
+export function rowToRecord(row: PacketRecordRow): PacketRecord {
+  return {
+    ...rowToSummary(row),
+    raw: new Uint8Array(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),
+    sha256: row.hash.toString('hex'),
+    header: row.header_json
+      ? (JSON.parse(row.header_json) as Record<string, unknown>)
+      : ((inspectPacket(row.raw, { decode: false }).header as Record<string, unknown> | undefined) ?? null)
   }
 }

@@ -1,9 +1,8 @@
 // Streams the archive's raw bytes back out as a capture file in receive order, as ../exportCapture.ts does for SQLite:
-// pages of packets (by id) and of repeated receptions (by the packet newest when they arrived) merged in order, written
-// through a 1 MiB buffer into a temp file renamed into place when complete. Memory stays flat whatever the size.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+// pages of packets (by id) and of repeated receptions (by the packet newest when they arrived) merged in order into
+// the export file (../exportFile.ts). Memory stays flat whatever the size.
 import type pg from 'pg'
-import { GscError, describeError } from '../../util/errors'
+import { openExportFile } from '../exportFile'
 import type { ExportFilter, ExportSummary } from '../types'
 
 const PAGE = 2000 // rows per query: at most ~130 MB of the largest (64 KiB) packets, ~0.4 MB of typical ones
@@ -47,34 +46,7 @@ export async function exportCapturePg(pool: pg.Pool, outPath: string, filter: Ex
       )
     : undefined
 
-  const tmp = `${outPath}.partial-${process.pid}`
-  let fd: number
-  try {
-    fd = openSync(tmp, 'w')
-  } catch (e) {
-    throw new GscError(`cannot write ${outPath}: ${describeError(e)}`, 'EIO')
-  }
-  const summary: ExportSummary = { path: outPath, packets: 0, duplicates: 0, bytes: 0 }
-  const buf = Buffer.allocUnsafe(1 << 20)
-  let used = 0
-  const drain = () => {
-    let off = 0
-    while (off < used) off += writeSync(fd, buf, off, used - off)
-    used = 0
-  }
-  const emit = (raw: Buffer, dup: boolean) => {
-    if (used + raw.length > buf.length) drain()
-    if (raw.length > buf.length) {
-      let off = 0
-      while (off < raw.length) off += writeSync(fd, raw, off, raw.length - off)
-    } else {
-      raw.copy(buf, used)
-      used += raw.length
-    }
-    if (dup) summary.duplicates++
-    else summary.packets++
-    summary.bytes += raw.length
-  }
+  const file = openExportFile(outPath)
   try {
     let p = await packetPages.next()
     let d = dupPages ? await dupPages.next() : undefined
@@ -82,30 +54,15 @@ export async function exportCapturePg(pool: pg.Pool, outPath: string, filter: Ex
     while (!p.done || (d && !d.done)) {
       const takeDup = d && !d.done && (p.done || d.value.key < p.value.key) // (key, sub > 0) sorts after (key, 0)
       if (takeDup) {
-        emit(d!.value!.raw, true)
+        file.write(d!.value!.raw, true)
         d = await dupPages!.next()
       } else {
-        emit((p as IteratorYieldResult<Item>).value.raw, false)
+        file.write((p as IteratorYieldResult<Item>).value.raw, false)
         p = await packetPages.next()
       }
     }
-    drain()
-    fsyncSync(fd)
-    closeSync(fd)
-    renameSync(tmp, outPath)
+    return file.commit()
   } catch (e) {
-    try {
-      closeSync(fd)
-    } catch {
-      /* already closed */
-    }
-    try {
-      unlinkSync(tmp)
-    } catch {
-      /* nothing to remove */
-    }
-    if (e instanceof GscError) throw e
-    throw new GscError(`cannot write ${outPath}: ${describeError(e)}`, 'EIO')
+    return file.abort(e)
   }
-  return summary
 }

@@ -8,7 +8,7 @@ import type { ArchiveChange, OpenArchiveOptions, PacketArchive, SubscribeOptions
 import { peekCaption } from '../captionPeek'
 import { inspectPacket } from '../captureSource'
 import { importCaptureWith, type ImportTarget } from '../importCapture'
-import { rowToSummary, SUMMARY_COLUMNS, type PacketRow } from '../packetQuery'
+import { rowToRecord, rowToSummary, SUMMARY_COLUMNS, type PacketRecordRow, type PacketRow } from '../packetQuery'
 import {
   ALL_APIDS, binWidth, TIMELINE_ROWS_SQL, timelineFromRows, timelinePlan, type TimelineAggregate, type TimelineAxis, type TimelineQuery,
   type TimelineRow
@@ -167,20 +167,13 @@ export class PostgresArchive implements PacketArchive {
   }
 
   async get(id: number): Promise<PacketRecord | undefined> {
-    const row = (await this.query<PacketRow & { raw: Buffer; hash: Buffer; header_json: string | null }>(
+    const row = (await this.query<PacketRecordRow>(
       `SELECT ${SUMMARY_COLUMNS}, raw, hash, header_json FROM packets WHERE id = $1`,
       [id]
     ))[0]
     if (!row) return undefined
     if (row.caption === null && row.status === 'ok') row.caption = await this.fillCaption(id)
-    return {
-      ...rowToSummary(row),
-      raw: new Uint8Array(row.raw.buffer, row.raw.byteOffset, row.raw.byteLength),
-      sha256: row.hash.toString('hex'),
-      header: row.header_json
-        ? (JSON.parse(row.header_json) as Record<string, unknown>)
-        : ((inspectPacket(row.raw, { decode: false }).header as Record<string, unknown> | undefined) ?? null)
-    }
+    return rowToRecord(row)
   }
 
   async gaps(apid?: number): Promise<Gap[]> {
