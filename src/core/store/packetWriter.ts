@@ -32,6 +32,37 @@ export function readImageApids(db: Database.Database): ImageApids {
  * framed packet is foreign, kept raw and not read as GSC. Image APIDs: the setting's list, or ('auto') every
  * APID that has carried a packet passing the GSC CRC (`knownImage`), the packet itself included.
  */
+/** Per APID: the last sequence count seen, the packet that carried it, and whether the APID carries images. */
+export type ApidState = Map<number, { seq: number | null; packetId: number; images: boolean }>
+/** An apid_state row, the same in both back ends. */
+export type ApidStateRow = { apid: number; last_sequence: number; last_packet_id: number; images: number }
+
+export function apidStateFrom(rows: readonly ApidStateRow[]): ApidState {
+  const state: ApidState = new Map()
+  for (const r of rows) state.set(r.apid, { seq: r.last_sequence < 0 ? null : r.last_sequence, packetId: r.last_packet_id, images: r.images === 1 })
+  return state
+}
+
+/**
+ * An APID carrying a packet that passes the GSC CRC anywhere in the batch is an image APID ('auto'): marks them in
+ * `state` (adding APIDs not seen before) and returns the APIDs whose entry changed.
+ */
+export function markImageApids(state: ApidState, batch: readonly PendingPacket[]): Set<number> {
+  const touched = new Set<number>()
+  for (const p of batch) {
+    const pr = p.inspection.primary
+    if (p.inspection.crcOk !== true || !pr || pr.apid === IDLE_APID || (p.framed ?? isOnePacket(p.bytes)) === false) continue
+    const s = state.get(pr.apid)
+    if (s) {
+      if (!s.images) (s.images = true), touched.add(pr.apid)
+    } else {
+      state.set(pr.apid, { seq: null, packetId: 0, images: true })
+      touched.add(pr.apid)
+    }
+  }
+  return touched
+}
+
 export function classify(i: SourceInspection, framed: boolean, imageApids: ImageApids, knownImage: (apid: number) => boolean): PacketStatus {
   if (!framed || !i.primary) return 'malformed'
   const apid = i.primary.apid
@@ -142,23 +173,9 @@ export class PacketWriter {
 
   private writeInTransaction(batch: PendingPacket[], cp?: ImportCheckpoint): BatchResult {
     // Re-read shared state inside the write lock: another process may have written since.
-    const state = new Map<number, { seq: number | null; packetId: number; images: boolean }>()
-    for (const r of this.loadState.all() as { apid: number; last_sequence: number; last_packet_id: number; images: number }[])
-      state.set(r.apid, { seq: r.last_sequence < 0 ? null : r.last_sequence, packetId: r.last_packet_id, images: r.images === 1 })
+    const state = apidStateFrom(this.loadState.all() as ApidStateRow[])
     const imageApids = readImageApids(this.db)
-    const touched = new Set<number>()
-    // An APID carrying a packet that passes the GSC CRC anywhere in the batch is an image APID ('auto').
-    for (const p of batch) {
-      const pr = p.inspection.primary
-      if (p.inspection.crcOk !== true || !pr || pr.apid === IDLE_APID || (p.framed ?? isOnePacket(p.bytes)) === false) continue
-      const s = state.get(pr.apid)
-      if (s) {
-        if (!s.images) (s.images = true), touched.add(pr.apid)
-      } else {
-        state.set(pr.apid, { seq: null, packetId: 0, images: true })
-        touched.add(pr.apid)
-      }
-    }
+    const touched = markImageApids(state, batch)
     const knownImage = (apid: number) => state.get(apid)?.images === true
     let lastId = this.maxId.get() as number
     const res: BatchResult = { inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, foreign: 0, idle: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] }

@@ -3,8 +3,8 @@
 // timeline roll-ups, the import checkpoint). Writers on every instance take one advisory lock per transaction, so
 // ids follow receive order as SQLite's BEGIN IMMEDIATE makes them; rows go in as a few array (unnest) statements.
 import type pg from 'pg'
-import { IDLE_APID, isOnePacket } from '../../bitstream/ccsds'
-import { asBuffer, classify, headerColumns, sha256, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
+import { isOnePacket } from '../../bitstream/ccsds'
+import { apidStateFrom, asBuffer, classify, headerColumns, markImageApids, sha256, type ApidStateRow, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
 import { classifyStep, gapContains, splitGap, type GapRecord } from '../sequenceGaps'
 import { RollupCounts } from '../timeline'
 import type { ImageApids } from '../types'
@@ -68,22 +68,9 @@ class Columns {
 export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?: ImportCheckpoint): Promise<BatchResult> {
   await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
   // Shared state is read under the write lock: another instance may have written since.
-  const state = new Map<number, { seq: number | null; packetId: number; images: boolean }>()
-  for (const r of (await c.query('SELECT apid, last_sequence, last_packet_id, images FROM apid_state')).rows as { apid: number; last_sequence: number; last_packet_id: number; images: number }[])
-    state.set(r.apid, { seq: r.last_sequence < 0 ? null : r.last_sequence, packetId: r.last_packet_id, images: r.images === 1 })
+  const state = apidStateFrom((await c.query('SELECT apid, last_sequence, last_packet_id, images FROM apid_state')).rows as ApidStateRow[])
   const imageApids = await readImageApidsPg(c)
-  const touched = new Set<number>()
-  for (const p of batch) {
-    const pr = p.inspection.primary
-    if (p.inspection.crcOk !== true || !pr || pr.apid === IDLE_APID || (p.framed ?? isOnePacket(p.bytes)) === false) continue
-    const s = state.get(pr.apid)
-    if (s) {
-      if (!s.images) (s.images = true), touched.add(pr.apid)
-    } else {
-      state.set(pr.apid, { seq: null, packetId: 0, images: true })
-      touched.add(pr.apid)
-    }
-  }
+  const touched = markImageApids(state, batch)
   const knownImage = (apid: number) => state.get(apid)?.images === true
   const max = (await c.query('SELECT (SELECT COALESCE(MAX(id), 0) FROM packets) AS p, (SELECT COALESCE(MAX(id), 0) FROM duplicates) AS d')).rows[0] as { p: number; d: number }
   let lastId = max.p
