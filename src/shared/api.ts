@@ -178,6 +178,60 @@ export interface Comparison {
   note: string | null
 }
 
+/** A one-byte-per-pixel map for display: width x height bytes, row-major, zlib-deflated, base64. */
+export interface PackedMap {
+  width: number
+  height: number
+  deflated: string
+}
+
+export type SegmentationModelId = 'city' | 'pascal'
+
+export interface SegmentationClassInfo {
+  index: number
+  name: string
+  /** The model's display colour (Cityscapes' own colours; the PASCAL VOC colour map). */
+  colour: [number, number, number]
+  /** Share of the image's pixels with this class on each side (original null without one). */
+  originalShare: number | null
+  reconstructionShare: number
+  /** IoU of the reconstruction's class against the original's; null without an original. */
+  iou: number | null
+}
+
+/** Segmentation of the reconstruction and of the attached original, and how well the two agree. */
+export interface SegmentationView {
+  packetId: number
+  model: SegmentationModelId
+  modelName: string
+  /** The resolution the model saw (its input and where the letterboxed image sat in it). */
+  evaluation: string
+  /** Every class present on either side, largest first (labels index the model's full class list). */
+  classes: SegmentationClassInfo[]
+  reconstruction: PackedMap
+  original: PackedMap | null
+  /** Reconstruction against the original's segmentation (the planner's segmentation agreement). */
+  agreement: { miou: number; pixelAccuracy: number } | null
+  note: string | null
+  /** Time the analyses took when first computed (a cached answer keeps its first time). */
+  ms: number
+}
+
+/** Relative depth of the reconstruction and of the attached original, and how well the two agree. */
+export interface DepthView {
+  packetId: number
+  modelName: string
+  /** How the maps were scaled for display (one range for both sides). */
+  scaling: string
+  /** Relative inverse depth as 0..255 (255 nearest), at the model's output size (stretch to the image). */
+  reconstruction: PackedMap
+  original: PackedMap | null
+  /** Reconstruction against the original's depth, median-scaled (delta1 higher is better, AbsRel and RMSE lower). */
+  agreement: { delta1: number; absRel: number; rmse: number } | null
+  note: string | null
+  ms: number
+}
+
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
 export type JobKind = 'import' | 'replay' | 'decode' | 'upload'
 
@@ -231,6 +285,30 @@ export interface Settings {
   maxFlowSteps: number | null
   /** The limits in force (read-only): each setting, or the front door's limit where it is null. */
   decodeLimits: { maxPixels: number; maxFlowSteps: number }
+}
+
+/** A decode worker (`gsc worker`) of the shared archive, from its presence heartbeat. */
+export interface DecodeWorkerInfo {
+  /** host:pid */
+  name: string
+  host: string
+  executionProvider: 'cpu' | 'cuda'
+  concurrency: number
+  startedAt: string
+  lastSeen: string
+  /** Seconds since its last heartbeat (the database's clock). */
+  ageSeconds: number
+  /** Heartbeat within staleAfterSeconds: decodes are handed to the workers while any is live. */
+  live: boolean
+}
+
+export interface DecodeWorkers {
+  /** Only a PostgreSQL archive has workers; a SQLite log always decodes in this engine. */
+  archive: 'sqlite' | 'postgres'
+  staleAfterSeconds: number
+  /** How long a reconstruction waits for a worker before this engine decodes it itself. */
+  waitSeconds: number
+  workers: DecodeWorkerInfo[]
 }
 
 export interface SystemInfo {
@@ -293,6 +371,7 @@ export interface ApiResults {
   replayStart: { jobId: string }
   replayControl: JobInfo
   listJobs: JobInfo[]
+  listWorkers: DecodeWorkers
   cancelJob: JobInfo
   plan: PlanView
   loadCalibration: CalibrationTable
@@ -302,6 +381,8 @@ export interface ApiResults {
   listEvents: EventLogEntry[]
   logEvent: EventLogEntry
   verifyModels: ModelInfo[]
+  imageSegmentation: SegmentationView
+  imageDepth: DepthView
 }
 /** The API's methods are the schemas' (src/shared/schemas.ts ARG_SCHEMAS). */
 export type MethodName = keyof typeof S.ARG_SCHEMAS

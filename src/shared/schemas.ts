@@ -80,6 +80,9 @@ export const attachOriginalArgs = z.strictObject({
   codec: baselineCodec.optional()
 })
 
+/** Scene analyses of the Image view (issue 20): segmentation with the Cityscapes ('city') or PASCAL VOC ('pascal') model. */
+export const imageSegmentationArgs = z.strictObject({ id: packetId, model: z.enum(['city', 'pascal']).optional() })
+
 export const uploadBeginArgs = z.strictObject({
   name: z.string().min(1).max(255),
   /** Bytes the upload will send; the station's own limit (gsc serve --max-upload, default 4 GiB) applies. */
@@ -176,6 +179,7 @@ export const ARG_SCHEMAS = {
   replayStart: replayStartArgs,
   replayControl: replayControlArgs,
   listJobs: emptyArgs,
+  listWorkers: emptyArgs,
   cancelJob: jobIdArgs,
   plan: planArgs,
   loadCalibration: loadCalibrationArgs,
@@ -184,7 +188,9 @@ export const ARG_SCHEMAS = {
   setSettings: setSettingsArgs,
   listEvents: listEventsArgs,
   logEvent: logEventArgs,
-  verifyModels: emptyArgs
+  verifyModels: emptyArgs,
+  imageSegmentation: imageSegmentationArgs,
+  imageDepth: packetIdArgs
 } as const
 
 export type SchemaMethod = keyof typeof ARG_SCHEMAS

@@ -12,6 +12,7 @@ import { decodeLimits } from '../bitstream/limits'
 import { closeDetectors } from '../codec/sharedDetector'
 import { isPostgresUrl, openArchive } from '../store/archive'
 import { GscError } from '../util/errors'
+import { AnalysisDomain } from './analysisHandlers'
 import { archiveName, stationDir } from './archiveLocation'
 import { captureJobHandlers } from './captureJobHandlers'
 import { DecodeCache } from './decodeCache'
@@ -25,6 +26,7 @@ import { packetHandlers } from './packetHandlers'
 import { PlanningDomain } from './planningHandlers'
 import { ReconstructionDomain } from './reconstructionHandlers'
 import { decodeLimitsInForce, settingsHandlers } from './settingsHandlers'
+import { workerHandlers } from './workerHandlers'
 import { UiStore } from './uiStore'
 import { LOCAL_CLIENT, UploadArea, formatBytes } from './uploads'
 
@@ -100,10 +102,12 @@ export class EngineService {
     const domains = {
       packets: packetHandlers(engine),
       reconstruction: reconstruction.handlers,
+      analysis: new AnalysisDomain(engine, (id) => reconstruction.reconstruct({ id })).handlers,
       captureJobs: captureJobHandlers(engine, (id) => reconstruction.reconstruct({ id })),
       planning: planning.handlers,
       models: models.handlers,
       settings: settingsHandlers(engine, ceiling),
+      workers: workerHandlers(reconstruction.routing),
       eventLog: eventLogHandlers(eventLog)
     }
     // A compile error names any API method no domain implements.

@@ -1,6 +1,6 @@
 // One image panel of the Image view. All panels share one view (zoom + centre, normalised to the
 // image) so zoom and pan stay synchronised across reconstruction, original and baseline.
-import { useRef } from 'react'
+import { useRef, type ReactNode } from 'react'
 import { useElementSize } from '@mantine/hooks'
 import type { TransmittedBox } from '../../../shared/api'
 import { DETECTED_COLOR, TRANSMITTED_COLOR } from '../theme'
@@ -28,6 +28,8 @@ export function SyncViewer(props: {
   filter: string
   overlays?: OverlaySet[]
   uncertainty?: string | null
+  /** Drawn over the picture in image coordinates (the Image view's analysis overlay). */
+  layer?: ReactNode
   testId?: string
 }) {
   const { ref, width: vw, height: vh } = useElementSize()
@@ -64,6 +66,7 @@ export function SyncViewer(props: {
       {fit > 0 && (
         <div className="stage" style={{ transform: `translate(${tx}px, ${ty}px) scale(${s})`, width: W, height: H }}>
           <img src={props.src} width={W} height={H} style={{ filter: props.filter }} draggable={false} alt={props.label} />
+          {props.layer}
           {props.uncertainty && (
             <img
               src={props.uncertainty}

@@ -1,13 +1,16 @@
 // Image view: the reconstruction beside the original (when attached) and a baseline at the same
 // bytes (any of the bench's six codecs, fitted by the bench's rule), synchronised zoom/pan,
-// brightness/contrast, detection overlays with agreement, uncertainty overlay, caption and header
+// brightness/contrast, detection overlays with agreement, uncertainty overlay, segmentation and depth overlays of
+// the reconstruction and the original with their agreement, caption and header
 // details; saves the image with its overlays as PNG. The parts live in views/image/.
 import { useEffect, useMemo, useState } from 'react'
 import { Group, Paper, ScrollArea, Text } from '@mantine/core'
-import type { Comparison } from '../../../shared/api'
+import type { Comparison, SegmentationModelId } from '../../../shared/api'
 import { useEngine } from '../state'
 import { SyncViewer, type OverlaySet, type SharedView } from '../components/SyncViewer'
 import { DETECTED_COLOR, TRANSMITTED_COLOR, fmtBits } from '../theme'
+import { AnalysisControls } from './image/AnalysisControls'
+import { AnalysisLayer } from './image/AnalysisLayer'
 import { BaselineChooser } from './image/BaselineChooser'
 import { BaselinePane } from './image/BaselinePane'
 import { DecodeStatus } from './image/DecodeStatus'
@@ -17,6 +20,7 @@ import { PacketDetails } from './image/PacketDetails'
 import { PacketStepper } from './image/PacketStepper'
 import { savePng } from './image/savePng'
 import { useImageComparison } from './image/useImageComparison'
+import { useSceneAnalysis, type AnalysisKind } from './image/useSceneAnalysis'
 
 const WHOLE_IMAGE: SharedView = { zoom: 1, cx: 0.5, cy: 0.5 }
 
@@ -35,6 +39,12 @@ export function ImageView() {
   const [contrast, setContrast] = useState(100)
   const [view, setView] = useState<SharedView>(WHOLE_IMAGE)
   useEffect(() => setView(WHOLE_IMAGE), [id])
+  const [analysisKind, setAnalysisKind] = useState<AnalysisKind>('none')
+  const [segModel, setSegModel] = useState<SegmentationModelId>('city')
+  // Class colours over the picture by default; the depth map in place of it.
+  const [opacity, setOpacity] = useState(0.6)
+  const chooseAnalysis = (k: AnalysisKind) => (setAnalysisKind(k), setOpacity(k === 'depth' ? 1 : 0.6))
+  const analysis = useSceneAnalysis(analysisKind, segModel, rec, cmp?.original ?? null)
 
   const filter = `brightness(${brightness}%) contrast(${contrast}%)`
   const transmitted = rec?.transmitted ?? detail?.transmitted ?? []
@@ -50,6 +60,11 @@ export function ImageView() {
   const H = rec?.height ?? detail?.height ?? 0
   // The original and the baseline are shown once an original is attached (and the image's size is known).
   const originalSrc = W > 0 ? (cmp?.original ?? null) : null
+  const shown = analysisKind !== 'none' ? analysis.loaded : null
+  const layerOf = (side: 'rec' | 'orig') => {
+    const map = shown?.[side]
+    return shown && map ? <AnalysisLayer map={map} colours={shown.colours} width={W} height={H} opacity={opacity} kind={shown.kind} /> : null
+  }
 
   if (id === null)
     return (
@@ -85,6 +100,7 @@ export function ImageView() {
           attachOriginal={attachOriginal}
           save={() => rec && savePng(rec, filter, overlays, showUncertainty ? rec.uncertainty : null)}
         />
+        <AnalysisControls kind={analysisKind} setKind={chooseAnalysis} model={segModel} setModel={setSegModel} opacity={opacity} setOpacity={setOpacity} analysis={analysis} enabled={!!rec} />
         {cmp?.original && <BaselineChooser octets={detail?.octets} codec={codec} chooseCodec={chooseCodec} baseline={cmp.baseline} fitting={!!fitting} />}
         <div style={{ flex: 1, minHeight: 0, display: 'flex', gap: 8 }}>
           <DecodeStatus id={id} detail={detail} decoding={decoding} hasReconstruction={!!rec} decodeError={decodeError} narrow={!!cmp?.original} />
@@ -99,10 +115,11 @@ export function ImageView() {
               filter={filter}
               overlays={overlays}
               uncertainty={showUncertainty ? rec.uncertainty : null}
+              layer={layerOf('rec')}
               testId="reconstruction"
             />
           )}
-          {cmp && originalSrc && <SyncViewer label={originalLabel(cmp)} src={originalSrc} width={W} height={H} view={view} setView={setView} filter={filter} overlays={originalOverlays} testId="original" />}
+          {cmp && originalSrc && <SyncViewer label={originalLabel(cmp)} src={originalSrc} width={W} height={H} view={view} setView={setView} filter={filter} overlays={originalOverlays} layer={layerOf('orig')} testId="original" />}
           {cmp && originalSrc && <BaselinePane baseline={cmp.baseline} fitting={fitting} codec={codec} octets={detail?.octets} width={W} height={H} view={view} setView={setView} filter={filter} />}
         </div>
         {(rec || cmp) && (
