@@ -1,4 +1,4 @@
-"""Export model set 3 or 4 (train_latent_codec.py's EMA weights; the config's model_id) to ONNX: g_a_vN, decoder_vN,
+"""Export model set 3, 4 or 5 (train_latent_codec.py's EMA weights; the config's model_id) to ONNX: g_a_vN, decoder_vN,
 caption_encoder_vN; check each against PyTorch in onnxruntime-node (onnx_check.ts), and write their manifest entries
 and the "modelSets" table (read-modify-write: every other entry is kept, so the other sets stay installed beside it).
 Usage: /usr/bin/python3 training/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models] [--metrics m.json] [--make-default]"""
@@ -14,7 +14,7 @@ import torch
 
 import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
-from latent_codec import LATENT_CHANNELS, LATENT_SCALE, NOISE_CHANNELS, fixed_channels
+from latent_codec import LATENT_CHANNELS, LATENT_SCALE, MOSAIC_LAYOUTS, NOISE_CHANNELS, fixed_channels
 from train_latent_codec import CKPT, build
 
 
@@ -27,12 +27,13 @@ def model_ids(set_id):
 
 
 def set_entry(cfg, set_id):
-    """The manifest's modelSets entry: set 4 always sends its colour mosaic (channel 0) and predicts its fixed
-    channels on the wire (docs/bitstream.md 6.1)."""
+    """The manifest's modelSets entry: sets 4 and 5 always send their colour mosaic (channel 0) and predict their
+    fixed channels on the wire (docs/bitstream.md 6.1; set 5's empty mosaic cells are not carried, 6.2)."""
     e = {'kind': 'learned-generative', 'models': model_ids(set_id)}
-    if cfg.get('colour_layout') == 'mosaic':
+    if cfg.get('colour_layout') in MOSAIC_LAYOUTS:
         e['alwaysSend'] = [0]
-        e['colourLayout'] = {'mosaic': 0, 'thumbnails': [1, 2, 3], 'gain': cfg['colour_gain']}
+        e['colourLayout'] = {'layout': cfg['colour_layout'], 'mosaic': 0, 'thumbnails': [1, 2, 3], 'gain': cfg['colour_gain'],
+                             **({'lumaRatio': cfg['luma_ratio']} if 'luma_ratio' in cfg else {})}
     return e
 
 SET_1 = {'kind': 'dct-flow', 'models': {k: k for k in ('g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder')}}
@@ -154,7 +155,7 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},
             'metrics': metrics or {'status': 'not yet evaluated'},
             # set 4: colour channels 8x finer, so the encoder's step rule needs steps past 128 to fit C = 1's bit target
-            **({'wireQuantSteps': WIRE_STEPS_MOSAIC} if cfg.get('colour_layout') == 'mosaic' else {}),
+            **({'wireQuantSteps': WIRE_STEPS_MOSAIC} if cfg.get('colour_layout') in MOSAIC_LAYOUTS else {}),
             'notes': f'y_sel = dequantised transmitted channels (0 elsewhere), mask 1 = transmitted, caption = {IDS["caption_encoder"]} embedding '
                      '(zeros for no caption), log_step = log2(quantisation step), noise = N(0,1) from the packet seed -> image RGB '
                      '(clamp to 0..1). One pass, no flow. ' + note(IDS['decoder']),

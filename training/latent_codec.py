@@ -24,7 +24,14 @@ carries a whole colour picture at 1/32 and C = 1 already has colour; channels 1-
 The fixed channels are scaled by G over the learned ones, so the packet's one quantisation step is G times finer for
 colour (set 3's colour channels were quantised to a few levels at the steps the bit targets need). The encoder always
 sends channel 0; the rule picks the other C - 1. The decoder demosaics channel 0 (normalised convolution with a 3x3
-tent, per plane) wherever the full thumbnail of a plane is not sent."""
+tent, per plane) wherever the full thumbnail of a plane is not sent.
+
+Model set 5 (colour_layout 'mosaic3', luma_ratio k) keeps set 4's design with a leaner mosaic: Y only on (even, even),
+so each plane is one 1/32 lattice and the (odd, odd) cells are empty (always 0; the wire does not code them, docs/
+bitstream.md 6.2). Set 4's second Y lattice cost about half the mosaic's bits for little colour (measured on the KITTI
+selection frames: 2,324 bits for the 4-lattice mosaic vs 1,407 for three 1/32 planes at one step, CIEDE2000 9.4 vs 9.9).
+Y is scaled by k over Cb and Cr (in their normalised units) before the mosaic is cut, so that the packet's one step
+quantises luma about twice as coarsely as chroma in absolute terms, as a thumbnail codec would."""
 import math
 
 import torch
@@ -77,31 +84,34 @@ def hann_lowpass(size=2 * FACTOR):
     return k / k.sum()
 
 
+MOSAIC_LAYOUTS = ('mosaic', 'mosaic3')
+
+
 def fixed_channels(cfg):
     """How many leading latent channels are fixed colour channels: 3 (set 3: Y, Cb, Cr) or 4 (mosaic, Y, Cb, Cr)."""
-    return 4 if cfg.get('colour_layout') == 'mosaic' else COLOUR_CHANNELS
+    return 4 if cfg.get('colour_layout') in MOSAIC_LAYOUTS else COLOUR_CHANNELS
 
 
-def mosaic_masks(h, w, device=None):
-    """[1,3,h,w] 0/1: where the mosaic channel holds Y, Cb, Cr (row/column parity: Y on (even, even) and (odd, odd),
-    Cb on (even, odd), Cr on (odd, even))."""
+def mosaic_masks(h, w, device=None, layout='mosaic'):
+    """[1,3,h,w] 0/1: where the mosaic channel holds Y, Cb, Cr (row/column parity: Y on (even, even) and, in set 4's
+    'mosaic', also (odd, odd); Cb on (even, odd), Cr on (odd, even)). 'mosaic3' leaves (odd, odd) empty."""
     r = torch.arange(h, device=device).view(h, 1) % 2
     c = torch.arange(w, device=device).view(1, w) % 2
-    y = (r == c).float()
+    y = ((r == 0) & (c == 0)).float() if layout == 'mosaic3' else (r == c).float()
     cb = ((r == 0) & (c == 1)).float()
     cr = ((r == 1) & (c == 0)).float()
     return torch.stack([y, cb, cr]).unsqueeze(0)
 
 
-def make_mosaic(ycc):
+def make_mosaic(ycc, layout='mosaic'):
     """[B,3,h,w] thumbnails -> [B,1,h,w] mosaic."""
-    return (ycc * mosaic_masks(*ycc.shape[-2:], ycc.device)).sum(1, keepdim=True)
+    return (ycc * mosaic_masks(*ycc.shape[-2:], ycc.device, layout)).sum(1, keepdim=True)
 
 
-def demosaic(mos):
+def demosaic(mos, layout='mosaic'):
     """[B,1,h,w] mosaic -> [B,3,h,w]: each plane filled by a normalised 3x3 tent convolution over its own samples
     (every cell has a sample of each plane within one step, so the result is defined everywhere)."""
-    m = mosaic_masks(*mos.shape[-2:], mos.device)
+    m = mosaic_masks(*mos.shape[-2:], mos.device, layout)
     t = torch.tensor([1.0, 2.0, 1.0], device=mos.device)
     k = torch.outer(t, t).view(1, 1, 3, 3).repeat(3, 1, 1, 1)
     num = F.conv2d(mos * m, k, padding=1, groups=3)
@@ -116,9 +126,11 @@ class Analysis(nn.Module):
 
     def __init__(self, cfg):
         super().__init__()
-        self.mosaic = cfg.get('colour_layout') == 'mosaic'
+        self.layout = cfg.get('colour_layout')
+        self.mosaic = self.layout in MOSAIC_LAYOUTS
         self.fixed = fixed_channels(cfg)
         self.gain = float(cfg.get('colour_gain', 1.0))
+        self.luma_ratio = float(cfg.get('luma_ratio', 1.0))
         w = cfg['analysis_widths']  # e.g. [32, 64, 128, 192]
         self.convs = nn.ModuleList([
             nn.Conv2d(3, w[0], 5, stride=2, padding=2),
@@ -141,8 +153,10 @@ class Analysis(nn.Module):
         h = self.res(h)
         colour = F.conv2d(F.pad(ycc_planes(x), (FACTOR // 2,) * 4, mode='replicate'), self.lowpass, stride=FACTOR, groups=3)
         y = self.norm(torch.cat([colour, self.out(h)], dim=1)) * LATENT_SCALE
+        if self.luma_ratio != 1.0:
+            y = torch.cat([y[:, :1] * self.luma_ratio, y[:, 1:]], dim=1)
         if self.mosaic:
-            y = torch.cat([make_mosaic(y[:, :3]), y], dim=1)
+            y = torch.cat([make_mosaic(y[:, :3], self.layout), y], dim=1)
         if self.gain != 1.0:
             y = torch.cat([y[:, :self.fixed] * self.gain, y[:, self.fixed:]], dim=1)
         return y
@@ -204,9 +218,11 @@ class Decoder(nn.Module):
                 self.colour.weight[c, c] = s
             self.colour.bias.zero_()
         self.register_buffer('ycc2rgb', torch.linalg.inv(RGB2YCC).view(3, 3, 1, 1))
-        self.mosaic = cfg.get('colour_layout') == 'mosaic'
+        self.layout = cfg.get('colour_layout')
+        self.mosaic = self.layout in MOSAIC_LAYOUTS
         self.fixed = fixed_channels(cfg)
         self.gain = float(cfg.get('colour_gain', 1.0))
+        self.luma_ratio = float(cfg.get('luma_ratio', 1.0))
         if self.mosaic:
             # the demosaiced planes also enter the trunk (zero-initialised: a set-3 decoder starts unchanged)
             self.in_mosaic = nn.Conv2d(3, w16, 1, bias=False)
@@ -219,8 +235,11 @@ class Decoder(nn.Module):
             return y_sel[:, :COLOUR_CHANNELS] / self.gain
         full = y_sel[:, 1:4] / self.gain
         sent = mask[:, 1:4].view(-1, 3, 1, 1)
-        mos = demosaic(y_sel[:, :1] / self.gain)
-        return full * sent + mos * (1 - sent)
+        mos = demosaic(y_sel[:, :1] / self.gain, self.layout)
+        planes = full * sent + mos * (1 - sent)
+        if self.luma_ratio != 1.0:  # set 5's Y travels scaled by luma_ratio: back to the units the colour path expects
+            planes = torch.cat([planes[:, :1] / self.luma_ratio, planes[:, 1:]], dim=1)
+        return planes
 
     def forward(self, y_sel, mask, caption, log_step, noise):
         """y_sel [B,320,h,w] (quantised y, zeros where not sent), mask [B,320], caption [B,cd],

@@ -33,7 +33,7 @@ import latents
 import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
-from latent_codec import LATENT_CHANNELS, NOISE_CHANNELS, fixed_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import LATENT_CHANNELS, MOSAIC_LAYOUTS, NOISE_CHANNELS, fixed_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
@@ -101,7 +101,7 @@ def without_gain(cfg, y):
 
 def forced_first(cfg, scores):
     """Set 4 always sends its mosaic channel 0 first: the rule (or chance) picks the other C - 1."""
-    if cfg.get('colour_layout') != 'mosaic':
+    if cfg.get('colour_layout') not in MOSAIC_LAYOUTS:
         return scores
     return torch.cat([torch.full_like(scores[:, :1], float('inf')), scores[:, 1:]], dim=1)
 
@@ -137,10 +137,17 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
 
 
 def init_from_set3(nets, path, cfg):
-    """Warm start of a set-4 (mosaic) model from a set-3 checkpoint's EMA weights: set 4's channel k >= 1 is set 3's
+    """Warm start of a mosaic model from a set-4 checkpoint (same shapes, copied), or from a set-3 checkpoint's EMA weights: set 4's channel k >= 1 is set 3's
     channel k - 1 (Y, Cb, Cr, then the learned ones; the last learned one is dropped), channel 0 (the mosaic) starts
     unused by the trunk and reaches it through the zero-initialised in_mosaic."""
-    old = torch.load(path, map_location='cpu', weights_only=False)['ema']
+    ck = torch.load(path, map_location='cpu', weights_only=False)
+    old = ck['ema']
+    if ck['config']['latent_codec'].get('colour_layout') in MOSAIC_LAYOUTS:
+        # a set-4 checkpoint has set 5's shapes: its weights carry over as they are (set 5 changes only what the
+        # fixed channels hold, which fine-tuning adapts to)
+        for name, net in nets.items():
+            net.load_state_dict(old[name])
+        return
     shifted = {('g_a', 'out.weight'), ('g_a', 'out.bias'), ('g_a', 'norm.running_mean'), ('g_a', 'norm.running_var')}
     for name, net in nets.items():
         sd = net.state_dict()
@@ -231,7 +238,7 @@ def main():
     ap.add_argument('--max-minutes', type=float)
     ap.add_argument('--resume', action='store_true')
     ap.add_argument('--out', help='run folder (default training/runs/<config name>)')
-    ap.add_argument('--init-from', metavar='CKPT', help='a fresh run starts from a set-3 checkpoint (set-4 configs: see init_from_set3)')
+    ap.add_argument('--init-from', metavar='CKPT', help='a fresh run starts from a set-3 or set-4 checkpoint (mosaic configs: see init_from_set3)')
     ap.add_argument('--snapshot', metavar='DIR', help='at every save, also write an EMA-only copy of the checkpoint into DIR, '
                     f'in parts of at most {SNAPSHOT_PART} bytes, with the log (training/device_unpack_latent.sh reassembles it)')
     a = ap.parse_args()
@@ -285,7 +292,7 @@ def main():
         init_from_set3(nets, a.init_from, cfg)
         for k in nets:
             ema[k].load_state_dict(nets[k].state_dict())
-        print(f'started from {a.init_from} (set 3 weights mapped to the mosaic layout)', flush=True)
+        print(f'started from {a.init_from} (its EMA weights, mapped to the mosaic layout)', flush=True)
     elif a.resume:
         print(f'no checkpoint at {path}; starting from scratch', flush=True)
     lpips = None

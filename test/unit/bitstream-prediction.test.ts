@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeGscPacket, encodeGscPacket, latentShape, type GscPayload } from '../../src/core/bitstream/gscPacket'
-import { fromPredictionResiduals, toPredictionResiduals } from '../../src/core/bitstream/latentPrediction'
+import { fromPredictionResiduals, toPredictionResiduals, uncodedMask } from '../../src/core/bitstream/latentPrediction'
 import { GscError } from '../../src/core/util/errors'
 
 const W = 768
@@ -65,5 +65,45 @@ describe('predictive coding of smooth latent channels (bitstream §6.1)', () => 
     res[0] = 2 ** 31 - 1
     res[1] = 5
     expect(() => fromPredictionResiduals(4, [1], res, h, w)).toThrow(/corrupt latent payload/)
+  })
+})
+
+/** Set 5's mosaic: Y, Cb, Cr on (even, even), (even, odd), (odd, even); the (odd, odd) cells empty. */
+function mosaic3Plane(seed: number): Int32Array {
+  const out = smoothPlane(seed, true)
+  for (let y = 1; y < h; y += 2) for (let x = 1; x < w; x += 2) out[y * w + x] = 0
+  return out
+}
+
+describe("set 5's empty mosaic cells are not carried (bitstream §6.2)", () => {
+  it('round-trips a set-5 packet, with the mosaic at any position in the channel list', () => {
+    for (const idx of [[0, 1], [17, 0]]) {
+      const lat = new Int32Array(2 * h * w)
+      const at = idx.indexOf(0)
+      lat.set(mosaic3Plane(7), at * h * w)
+      lat.set(smoothPlane(8, false), (1 - at) * h * w)
+      const mask = uncodedMask(5, idx, h, w)!
+      expect(mask.reduce((a, b) => a + b, 0)).toBe(Math.floor(h / 2) * Math.floor(w / 2))
+      expect(mask[at * h * w + 1 * w + 1]).toBe(1)
+      expect(mask[at * h * w + 0 * w + 1]).toBe(0)
+      const packet = encodeGscPacket(payload(5, idx, lat), { apid: 1, sequenceCount: 0 })
+      expect(Array.from(decodeGscPacket(packet).latents)).toEqual(Array.from(lat))
+    }
+    expect(uncodedMask(5, [1, 2, 3], h, w)).toBeNull()
+    expect(uncodedMask(4, [0], h, w)).toBeNull()
+  })
+
+  it('costs less than coding the empty cells as zeros (the same values under set 4)', () => {
+    const lat = mosaic3Plane(9)
+    const set5 = encodeGscPacket(payload(5, [0], lat), { apid: 1, sequenceCount: 0 })
+    const set4 = encodeGscPacket(payload(4, [0], lat), { apid: 1, sequenceCount: 0 })
+    expect(Array.from(decodeGscPacket(set4).latents)).toEqual(Array.from(lat))
+    expect(set5.length).toBeLessThan(set4.length)
+  })
+
+  it('refuses a non-zero value in an empty cell with one line, rather than dropping it', () => {
+    const lat = mosaic3Plane(10)
+    lat[1 * w + 3] = 4
+    expect(() => encodeGscPacket(payload(5, [0], lat), { apid: 1, sequenceCount: 0 })).toThrow(/row 1, column 3: this model set's layout leaves that position empty/)
   })
 })

@@ -10,7 +10,7 @@ import { MIN_DECISION_BITS } from '../entropy/bitModels'
 import { decodeLatents, encodeLatents, newLatentModels } from '../entropy/latentCoder'
 import { decodeCaption, encodeCaption } from '../entropy/captionCoder'
 import { checkPixelLimit } from './limits'
-import { fromPredictionResiduals, toPredictionResiduals } from './latentPrediction'
+import { fromPredictionResiduals, toPredictionResiduals, uncodedMask } from './latentPrediction'
 import type { BitsBreakdown, DecodedGscPacket, GscPayload } from './types'
 
 export type { CaptionMode, GscHeader, TransmittedDetection, GscPayload, DecodedGscPacket, BitsBreakdown, PacketInspection } from './types'
@@ -49,7 +49,8 @@ export function encodeGscPacket(p: GscPayload, framing: { apid: number; sequence
   const enc = new RangeEncoder()
   encodeCaption(enc, h.captionMode, p.caption)
   const lm = newLatentModels()
-  encodeLatents(enc, lm, toPredictionResiduals(h.modelId, h.channelIndices, p.latents, lh, lw), C, lh, lw)
+  const uncoded = uncodedMask(h.modelId, h.channelIndices, lh, lw)
+  encodeLatents(enc, lm, toPredictionResiduals(h.modelId, h.channelIndices, p.latents, lh, lw), C, lh, lw, uncoded)
   if (h.hasDetections) encodeDetections(enc, detections)
   const stream = enc.finish()
 
@@ -113,15 +114,17 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader, maxPixels: number
   const { header, next } = readHeader(bytes, PRIMARY_HEADER_OCTETS, end)
   const { h: lh, w: lw } = latentShape(header.width, header.height)
   const C = header.channelIndices.length
-  // Every latent costs at least one binary decision of >= MIN_DECISION_BITS, so a payload of n
-  // octets cannot hold more than this many latents: refuse absurd sizes before allocating.
+  // Every carried latent costs at least one binary decision of >= MIN_DECISION_BITS, so a payload of n
+  // octets cannot hold more than this many latents: refuse absurd sizes before allocating. (A layout's empty cells,
+  // at most a quarter of a channel, are not carried: counting channels at 3/4 keeps the bound safe.)
   const maxLatents = Math.floor(((end - next + 24) * 8) / MIN_DECISION_BITS)
-  if (C * lh * lw > maxLatents) throw new GscError(`corrupt packet: header claims ${C}x${lh}x${lw} latents, more than its ${end - next}-octet payload can hold`)
+  if (Math.floor((C * lh * lw * 3) / 4) > maxLatents) throw new GscError(`corrupt packet: header claims ${C}x${lh}x${lw} latents, more than its ${end - next}-octet payload can hold`)
   if (maxPixels !== undefined) checkPixelLimit(header, maxPixels)
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
   const lm = newLatentModels()
-  const latents = fromPredictionResiduals(header.modelId, header.channelIndices, decodeLatents(dec, lm, C, lh, lw), lh, lw)
+  const uncoded = uncodedMask(header.modelId, header.channelIndices, lh, lw)
+  const latents = fromPredictionResiduals(header.modelId, header.channelIndices, decodeLatents(dec, lm, C, lh, lw, uncoded), lh, lw)
   const det = header.hasDetections ? decodeDetections(dec) : { detections: [], cost: 0 }
   const bits = breakdown(bytes.length, next - PRIMARY_HEADER_OCTETS, { caption: cap.cost, latents: lm.cost, detections: det.cost })
   return { header, caption: cap.caption, latents, detections: det.detections, primary, bits }

@@ -1,7 +1,8 @@
 // Predictive coding of smooth latent channels (docs/bitstream.md §6.1). Model set 4's fixed colour channels are
 // thumbnails: neighbouring values are close, so the payload carries each value minus the LOCO-I median prediction
 // from its left, top and top-left neighbours on the same sub-lattice, which costs about half the bits of the values.
-// The transform is exact integer arithmetic, applied before the latent coder and undone after it.
+// The transform is exact integer arithmetic, applied before the latent coder and undone after it. The cells a set's
+// layout leaves empty (set 5's mosaic) are not carried at all (uncodedMask).
 import { GscError } from '../util/errors'
 
 /**
@@ -11,6 +12,28 @@ import { GscError } from '../util/errors'
  */
 export const PREDICTED_CHANNELS: Readonly<Record<number, Readonly<Record<number, number>>>> = {
   4: { 0: 2, 1: 1, 2: 1, 3: 1 },
+  5: { 0: 2, 1: 1, 2: 1, 3: 1 },
+}
+
+/**
+ * Per model id: model channel index -> the cells its layout leaves empty, which the payload does not carry (§6.2):
+ * set 5's mosaic has one sample of Y, Cb and Cr per 2x2 cell, so its (odd row, odd column) cells are always 0.
+ */
+export const UNCODED_CELLS: Readonly<Record<number, Readonly<Record<number, 'odd-odd'>>>> = {
+  5: { 0: 'odd-odd' },
+}
+
+/** One flag per latent value (channel-major, raster order): 1 where the payload carries nothing; null when none. */
+export function uncodedMask(modelId: number, channelIndices: readonly number[], h: number, w: number): Uint8Array | null {
+  const table = UNCODED_CELLS[modelId]
+  if (!table || !channelIndices.some((ch) => table[ch])) return null
+  const plane = h * w
+  const mask = new Uint8Array(channelIndices.length * plane)
+  channelIndices.forEach((ch, c) => {
+    if (table[ch] !== 'odd-odd') return
+    for (let y = 1; y < h; y += 2) for (let x = 1; x < w; x += 2) mask[c * plane + y * w + x] = 1
+  })
+  return mask
 }
 
 const INT32_MAX = 2 ** 31 - 1

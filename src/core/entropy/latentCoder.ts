@@ -53,7 +53,11 @@ export function newLatentModels(): BitModels {
   return new BitModels(MODEL_COUNT)
 }
 
-export function encodeLatents(enc: RangeEncoder, m: BitModels, lat: Int32Array, channels: number, h: number, w: number): void {
+/**
+ * `uncoded` (optional, one flag per value): positions the stream does not carry; they are 0 on both sides (a model
+ * set whose layout leaves them empty, docs/bitstream.md 6.2). The encoder refuses a non-zero value there.
+ */
+export function encodeLatents(enc: RangeEncoder, m: BitModels, lat: Int32Array, channels: number, h: number, w: number, uncoded: Uint8Array | null = null): void {
   const plane = h * w
   if (lat.length !== channels * plane) throw new GscError(`latents have ${lat.length} values, expected ${channels}x${h}x${w} = ${channels * plane}`)
   for (let c = 0; c < channels; c++)
@@ -61,6 +65,10 @@ export function encodeLatents(enc: RangeEncoder, m: BitModels, lat: Int32Array, 
       for (let x = 0; x < w; x++) {
         const i = c * plane + y * w + x
         const v = lat[i]
+        if (uncoded !== null && uncoded[i] === 1) {
+          if (v !== 0) throw new GscError(`latent ${v} at channel ${c}, row ${y}, column ${x}: this model set's layout leaves that position empty (it must be 0)`)
+          continue
+        }
         const ctx = context(lat, c, y, x, w, plane, i)
         if (v === 0) {
           m.encode(enc, ctx & 255, 0)
@@ -72,13 +80,14 @@ export function encodeLatents(enc: RangeEncoder, m: BitModels, lat: Int32Array, 
       }
 }
 
-export function decodeLatents(dec: RangeDecoder, m: BitModels, channels: number, h: number, w: number): Int32Array {
+export function decodeLatents(dec: RangeDecoder, m: BitModels, channels: number, h: number, w: number, uncoded: Uint8Array | null = null): Int32Array {
   const plane = h * w
   const lat = new Int32Array(channels * plane)
   for (let c = 0; c < channels; c++)
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
         const i = c * plane + y * w + x
+        if (uncoded !== null && uncoded[i] === 1) continue
         const ctx = context(lat, c, y, x, w, plane, i)
         if (m.decode(dec, ctx & 255) === 0) continue
         const neg = m.decode(dec, (ctx >> 8) & 255) === 1
