@@ -287,6 +287,30 @@ export interface Settings {
   decodeLimits: { maxPixels: number; maxFlowSteps: number }
 }
 
+/** A decode worker (`gsc worker`) of the shared archive, from its presence heartbeat. */
+export interface DecodeWorkerInfo {
+  /** host:pid */
+  name: string
+  host: string
+  executionProvider: 'cpu' | 'cuda'
+  concurrency: number
+  startedAt: string
+  lastSeen: string
+  /** Seconds since its last heartbeat (the database's clock). */
+  ageSeconds: number
+  /** Heartbeat within staleAfterSeconds: decodes are handed to the workers while any is live. */
+  live: boolean
+}
+
+export interface DecodeWorkers {
+  /** Only a PostgreSQL archive has workers; a SQLite log always decodes in this engine. */
+  archive: 'sqlite' | 'postgres'
+  staleAfterSeconds: number
+  /** How long a reconstruction waits for a worker before this engine decodes it itself. */
+  waitSeconds: number
+  workers: DecodeWorkerInfo[]
+}
+
 export interface SystemInfo {
   dbFile: string
   eventsFile: string
@@ -347,6 +371,7 @@ export interface ApiResults {
   replayStart: { jobId: string }
   replayControl: JobInfo
   listJobs: JobInfo[]
+  listWorkers: DecodeWorkers
   cancelJob: JobInfo
   plan: PlanView
   loadCalibration: CalibrationTable

@@ -179,6 +179,7 @@ export const ARG_SCHEMAS = {
   replayStart: replayStartArgs,
   replayControl: replayControlArgs,
   listJobs: emptyArgs,
+  listWorkers: emptyArgs,
   cancelJob: jobIdArgs,
   plan: planArgs,
   loadCalibration: loadCalibrationArgs,

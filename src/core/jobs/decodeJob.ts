@@ -10,6 +10,9 @@ export interface DecodeJobData {
   steps?: number
   /** Noise seed; absent: the header's seed. */
   seed?: number
+  /** The requesting engine's decode limits (its station's settings), refused as it would refuse them; not part of the
+   *  result's key, since they refuse a decode but never change its pixels. Absent: the decoder's defaults. */
+  limits?: { maxPixels: number; maxFlowSteps: number }
 }
 
 /** Samples an uncertainty map is computed from (as the service's reconstruct with uncertainty does). */

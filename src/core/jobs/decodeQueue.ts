@@ -72,10 +72,13 @@ export class DecodeQueue {
     return new DecodeQueue(boss, where, o)
   }
 
-  /** Enqueues jobs in one insert; returns their ids. Each carries this queue's retry limit and expiry. */
-  async enqueue(jobs: DecodeJobData[]): Promise<string[]> {
+  /**
+   * Enqueues jobs in one insert; returns their ids. Each carries this queue's retry limit and expiry. `priority`:
+   * workers take higher first (an analyst waiting at the Image view before a bulk `gsc decode-queue`); default 0.
+   */
+  async enqueue(jobs: DecodeJobData[], priority = 0): Promise<string[]> {
     const rows = jobs.map((data) => ({
-      id: randomUUID(), name: DECODE_QUEUE, data, retryLimit: this.opts.retryLimit, retryDelay: this.opts.retryDelaySeconds,
+      id: randomUUID(), name: DECODE_QUEUE, data, priority, retryLimit: this.opts.retryLimit, retryDelay: this.opts.retryDelaySeconds,
       retryBackoff: true, expireInSeconds: this.opts.expireSeconds
     }))
     for (let i = 0; i < rows.length; i += 1000) await this.boss.insert(rows.slice(i, i + 1000))
@@ -122,7 +125,7 @@ export class DecodeQueue {
 }
 
 /** pg-boss stores a thrown error as { message, stack, ... } (or { value: { message } } for a timeout). */
-function failureMessage(output: unknown): string {
+export function failureMessage(output: unknown): string {
   const o = output as { message?: string; value?: { message?: string } } | null
   return o?.message ?? o?.value?.message ?? (output == null ? 'unknown' : JSON.stringify(output))
 }

@@ -13,6 +13,7 @@ import { canonicalKey } from '../store/decodeKey'
 import { GscError, describeError } from '../util/errors'
 import { DECODE_QUEUE, decodeParams, UNCERTAINTY_SAMPLES, type DecodeJobData } from './decodeJob'
 import { DecodeQueue, type QueueOptions } from './decodeQueue'
+import { startHeartbeat, type Heartbeat } from './workerPresence'
 
 export interface WorkerEvent {
   type: 'start' | 'done' | 'cached' | 'failed'
@@ -35,7 +36,11 @@ export interface DecodeWorkerOptions extends QueueOptions {
   modelsDir?: string
   /** Seconds between polls of an idle queue (pg-boss; new jobs are also found at this pace). Default 1. */
   pollSeconds?: number
+  /** Seconds between presence heartbeats (workerPresence.ts; default 5). */
+  heartbeatSeconds?: number
   onEvent?(e: WorkerEvent): void
+  /** A heartbeat that could not be written (the worker keeps going; engines stop routing to it until one is). */
+  onWarning?(message: string): void
 }
 
 export interface DecodeWorker {
@@ -86,7 +91,8 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
       if (r.status !== 'ok') throw new GscError(`packet ${d.packetId} is ${r.status} (${r.error ?? 'not a GSC image'}); it cannot be decoded`)
       const t0 = Date.now()
       const res = await decodePacket(r.raw, {
-        steps: d.steps, seed: d.seed, samples: d.kind === 'uncertainty' ? UNCERTAINTY_SAMPLES : undefined, executionProvider: ep, modelsDir: opts.modelsDir
+        steps: d.steps, seed: d.seed, samples: d.kind === 'uncertainty' ? UNCERTAINTY_SAMPLES : undefined, executionProvider: ep, modelsDir: opts.modelsDir,
+        limits: d.limits
       })
       const decodeMs = Date.now() - t0
       const picture = d.kind === 'uncertainty' ? res.uncertainty : res.image
@@ -118,13 +124,17 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
   }
 
   const ids: string[] = []
+  const concurrency = Math.max(1, opts.concurrency ?? 1)
+  let heartbeat: Heartbeat | undefined
   try {
-    for (let i = 0; i < Math.max(1, opts.concurrency ?? 1); i++)
+    for (let i = 0; i < concurrency; i++)
       ids.push(
         await queue.boss.work<DecodeJobData>(DECODE_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollSeconds ?? 1 }, async ([job]) =>
           handle(job)
         )
       )
+    // Present only once it polls: an engine that sees this row may hand it an interactive decode.
+    heartbeat = await startHeartbeat(pool, { name, executionProvider: ep, concurrency }, { intervalSeconds: opts.heartbeatSeconds, onError: opts.onWarning })
   } catch (e) {
     await queue.close().catch(() => undefined)
     await archive.close()
@@ -134,7 +144,8 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
   return {
     name,
     async stop() {
-      // Jobs in hand are finished (graceful stop) before the connections close.
+      // Absent first, so engines stop sending work; jobs in hand are finished (graceful stop) before the connections close.
+      await heartbeat?.stop().catch((e) => opts.onWarning?.(`presence row not removed (it goes stale by itself): ${describeError(e)}`))
       await queue.close()
       await archive.close()
       await pool.end()

@@ -2,6 +2,7 @@
 // to each domain (packets, reconstruction, capture jobs, planning, models, station); the shape of their
 // handler tables is in handlerTable.ts.
 import type { DecodeLimits } from '../bitstream/limits'
+import type { RoutingOptions } from '../jobs/queueRouting'
 import type { PacketArchive } from '../store/archive'
 import type { ClientLogLimits } from './clientLog'
 import type { DecodeCache } from './decodeCache'
@@ -21,6 +22,9 @@ export interface ServiceOptions {
   modelsDir?: string
   /** Limits on what clients may do (defaults in uploads.ts and clientLog.ts; docs/serve.md). */
   limits?: { uploads?: Partial<UploadLimits>; clientLog?: Partial<ClientLogLimits>; decode?: Partial<DecodeLimits> }
+  /** On a PostgreSQL archive: how long a reconstruction waits for a decode worker, and when a worker counts as gone
+   *  (jobs/queueRouting.ts; defaults 60 s and 15 s). */
+  decodeWorkers?: RoutingOptions
 }
 
 export interface EngineContext {

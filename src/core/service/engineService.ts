@@ -26,6 +26,7 @@ import { packetHandlers } from './packetHandlers'
 import { PlanningDomain } from './planningHandlers'
 import { ReconstructionDomain } from './reconstructionHandlers'
 import { decodeLimitsInForce, settingsHandlers } from './settingsHandlers'
+import { workerHandlers } from './workerHandlers'
 import { UiStore } from './uiStore'
 import { LOCAL_CLIENT, UploadArea, formatBytes } from './uploads'
 
@@ -106,6 +107,7 @@ export class EngineService {
       planning: planning.handlers,
       models: models.handlers,
       settings: settingsHandlers(engine, ceiling),
+      workers: workerHandlers(reconstruction.routing),
       eventLog: eventLogHandlers(eventLog)
     }
     // A compile error names any API method no domain implements.

@@ -1,6 +1,8 @@
 // Reconstruction: decoding a packet (in the codec's worker thread, so the process serving the interface stays
 // responsive), detections on the result, comparison with an attached original and a baseline codec at the
-// packet's bytes, and the cache of recent decodes.
+// packet's bytes, and the cache of recent decodes. On a PostgreSQL archive with a live `gsc worker`, a plain
+// reconstruction is handed to the workers' queue instead (jobs/queueRouting.ts), and decoded here only when no
+// worker serves it in time; the event log says which path served each decode.
 import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { ArgsOf, BaselineCodecId, BaselineFit, Comparison, Reconstruction, TransmittedBox } from '../../shared/api'
@@ -11,6 +13,7 @@ import { checkPixelLimit } from '../bitstream/limits'
 import { getDetector } from '../codec/sharedDetector'
 import { createCodecRunner, type CodecRunner } from '../codec/worker/runner'
 import { decodeParams } from '../jobs/decodeJob'
+import { DecodeRouting } from '../jobs/queueRouting'
 import type { RgbImage } from '../image/rgbImage'
 import { GscError, describeError } from '../util/errors'
 import { DEFAULT_BASELINE, PromiseCache, fitBaseline } from './baselineCompare'
@@ -25,8 +28,12 @@ export class ReconstructionDomain {
   /** Attached originals at the packet's size, and baseline fits per (packet, original, codec). */
   private originals = new PromiseCache<{ image: RgbImage; url: string }>(8)
   private baselineFits = new PromiseCache<BaselineFit>(48)
+  /** The decode workers' queue and presence: only a shared (PostgreSQL) archive has them. */
+  readonly routing: DecodeRouting | null
 
-  constructor(private engine: EngineContext) {}
+  constructor(private engine: EngineContext) {
+    this.routing = engine.log.kind === 'postgres' ? new DecodeRouting(engine.opts.dbFile, engine.opts.decodeWorkers) : null
+  }
 
   readonly handlers: HandlerTable<'reconstruct' | 'compare' | 'attachOriginal'> = {
     reconstruct: async (a) => this.reconstruct(a),
@@ -58,9 +65,14 @@ export class ReconstructionDomain {
     // Refused here in one line, before a job starts; the worker checks again before it allocates anything.
     if (r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, limits.maxPixels)
     const sharedKey = this.sharedKey(a, settings.decodeSteps)
+    // Why this engine decodes it (said in the event log on a shared archive, where workers might have).
+    let inProcessWhy = this.notForWorkers(a, settings.decodeSteps)
     if (sharedKey) {
       const stored = await this.fromShared(a.id, r.raw, sharedKey, settings.executionProvider)
-      if (stored) return stored
+      if (stored) return stored.rec
+      const routed = await this.viaWorkers(a.id, r.raw, sharedKey, settings.executionProvider, limits)
+      if ('rec' in routed) return routed.rec
+      inProcessWhy = routed.why
     }
     this.runner ??= createCodecRunner()
     const runner = this.runner
@@ -97,7 +109,9 @@ export class ReconstructionDomain {
       return rec
     })
     try {
-      return await done
+      const rec = await done
+      if (inProcessWhy) void engine.events.add('info', 'decode', `packet ${a.id}: decoded in-process by this engine in ${(rec.decodeMs / 1000).toFixed(1)} s (${inProcessWhy})`)
+      return rec
     } catch (e) {
       void engine.events.add('warning', 'decode', `packet ${a.id}: ${describeError(e)}`)
       throw e
@@ -114,8 +128,58 @@ export class ReconstructionDomain {
     return decodeParams({ kind: 'reconstruction', packetId: a.id })
   }
 
+  /** Why a request on a shared archive is not one for the workers (null: it is, or the archive is a SQLite log). */
+  private notForWorkers(a: ArgsOf<'reconstruct'>, stepsSetting: number | null): string | null {
+    if (!this.routing) return null
+    const why = a.uncertainty ? 'an uncertainty map' : a.seed !== undefined ? 'a chosen seed' : a.steps !== undefined ? 'a chosen step count' : stepsSetting !== null ? "this workstation's decode-steps setting" : null
+    return why && `${why}: workers decode plain reconstructions only`
+  }
+
+  /**
+   * A plain reconstruction decoded by a live `gsc worker`: enqueued, waited for in the shared decode cache, shown with
+   * this engine's detections. Otherwise why not, and this engine decodes it (a cancel by the operator is thrown).
+   */
+  private async viaWorkers(
+    id: number, raw: Uint8Array, key: Record<string, unknown>, provider: Parameters<typeof getDetector>[0], limits: { maxPixels: number; maxFlowSteps: number }
+  ): Promise<{ rec: Reconstruction } | { why: string }> {
+    const { engine } = this
+    const routing = this.routing!
+    let live: number
+    try {
+      live = (await routing.liveWorkers()).length
+    } catch (e) {
+      return { why: `the workers' presence could not be read: ${describeError(e)}` }
+    }
+    if (live === 0) return { why: 'no live decode worker' }
+    const { job, done } = engine.jobs.start('decode', `decode packet ${id} on a gsc worker`, async (job) => {
+      job.progress(0, 2, `queued for ${live} live worker${live === 1 ? '' : 's'}`)
+      const out = await routing.decode({ kind: 'reconstruction', packetId: id, limits }, { signal: job.signal, onWaiting: (d) => job.progress(0, 2, d) })
+      if (!out.served) return out
+      job.progress(1, 2, 'detecting objects')
+      const got = await this.fromShared(id, raw, key, provider)
+      job.progress(2, 2, 'done')
+      return got ? { ...out, ...got } : { served: false as const, jobId: out.jobId, waitedMs: out.waitedMs, reason: 'its result row could not be read back' }
+    })
+    let out: Awaited<typeof done>
+    try {
+      out = await done
+    } catch (e) {
+      if (job.signal.aborted) throw e
+      out = { served: false, jobId: '', waitedMs: 0, reason: `the queue failed: ${describeError(e)}` }
+    }
+    if ('rec' in out) {
+      const note = `decoded on request by ${out.by} (queue job ${out.jobId}; ${(out.waitedMs / 1000).toFixed(1)} s from request to result)`
+      out.rec.notes.unshift(note)
+      void engine.events.add('info', 'decode', `packet ${id}: ${note}`)
+      return { rec: out.rec }
+    }
+    const why = `not served by a gsc worker: ${out.reason}${out.jobId ? ` (queue job ${out.jobId})` : ''}`
+    void engine.events.add('warning', 'decode', `packet ${id}: ${why}; decoding in-process`)
+    return { why }
+  }
+
   /** A reconstruction another instance or a worker stored in the shared archive, with this engine's detections on it. */
-  private async fromShared(id: number, raw: Uint8Array, key: Record<string, unknown>, provider: Parameters<typeof getDetector>[0]): Promise<Reconstruction | null> {
+  private async fromShared(id: number, raw: Uint8Array, key: Record<string, unknown>, provider: Parameters<typeof getDetector>[0]): Promise<{ rec: Reconstruction; by: string } | null> {
     const { engine } = this
     const stored = await engine.log.getDecode(id, key)
     if (!stored?.imagePng) return null
@@ -128,7 +192,7 @@ export class ReconstructionDomain {
       decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0, notes: [`from the shared archive's decode cache: decoded by ${by} at ${stored.createdAt}`]
     }, provider)
     engine.decodes.keep(id, { rec, image })
-    return rec
+    return { rec, by }
   }
 
   /** Stores a plain reconstruction in the shared archive's decode cache, where every instance and worker reads it. */
@@ -201,5 +265,6 @@ export class ReconstructionDomain {
     const r = this.runner
     this.runner = null
     if (r) await r.close().catch(() => {})
+    await this.routing?.close()
   }
 }
