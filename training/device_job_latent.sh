@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# A learned-latent model set's full configuration (CONFIG: configs/v4_gpu.json, set 4; v3_gpu, set 3) on a lent GPU machine, in ONE call of the device tool
+# A learned-latent model set's full configuration (CONFIG: configs/v5_gpu.json, set 5; v4_gpu, set 4; v3_gpu, set 3) on a lent GPU machine, in ONE call of the device tool
 # (at most 10 minutes; the session's device time, machine start included, is 15):
 #   check torch and CUDA; put the carried LPIPS weights where lpips_squeeze.py looks (the machine has no
 #   ../shared/data); train from the carried photo pack (GSC_TRAIN_PACK, made by training/pack_device_data.py) for
 #   MINUTES minutes of training, resuming when training/runs/<config>/latent_codec.pt was carried (a full
-#   checkpoint, or a snapshot unpacked by training/device_unpack_latent.sh); every save (save_seconds: 60 in v4_gpu)
+#   checkpoint, or a snapshot unpacked by training/device_unpack_latent.sh); every save (save_seconds: 60 in v5_gpu)
 #   also writes the EMA-only snapshot into $OUT, so a machine taken back mid-run still returns the last minute.
 # $OUT ends with: the snapshot's parts (latent_codec_ema.s<step>.<token>.partNN, 15 MB each at most),
 # snapshot.json (step, size, sha256, part names), log.jsonl (steps and losses), train.out (the job's output).
-# Back here: bash training/device_unpack_latent.sh FOLDER, then /usr/bin/python3 training/export_latent_codec.py --config v4_gpu.
+# Back here: bash training/device_unpack_latent.sh FOLDER, then /usr/bin/python3 training/export_latent_codec.py --config v5_gpu.
 # Usage (the device tool's command): OUT=... bash training/device_job_latent.sh [extra train_latent_codec.py options]
-# Environment: CONFIG (v4_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/latent/pack.pkl),
-# ALLOW_CPU=1 to run without CUDA (training/smoke_test.sh runs this script's CPU path with CONFIG=v4_smoke).
+# Environment: CONFIG (v5_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/latent/pack.pkl),
+# ALLOW_CPU=1 to run without CUDA (training/smoke_test.sh runs this script's CPU path with CONFIG=v5_smoke).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${CONFIG:-v4_gpu}
+CONFIG=${CONFIG:-v5_gpu}
 MINUTES=${MINUTES:-8}
 PY=${PY:-python3}
 export GSC_TRAIN_PACK=${GSC_TRAIN_PACK:-$PWD/.gpudata/latent/pack.pkl}

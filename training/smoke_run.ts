@@ -1,7 +1,7 @@
 // Smoke check: load every model of an exported set through the product's manifest loader (hash check
 // included) and run each once in onnxruntime-node.
 // Usage: npx tsx training/smoke_run.ts <modelsDir>            set 1 (export_onnx.py)
-//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3 or 4 (export_latent_codec.py), opened as the codec
+//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3, 4 or 5 (export_latent_codec.py), opened as the codec
 //                                                             opens it (loadCodecModels: manifest modelSets table,
 //                                                             hashes, selection patterns), then g_a, the selection
 //                                                             rule, the caption encoder and one decoder run
@@ -45,8 +45,8 @@ async function learnedSet(dir: string, id: number): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = process.argv[2]
-  if (process.argv[3] === '--set' && ['3', '4'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
-  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4])`)
+  if (process.argv[3] === '--set' && ['3', '4', '5'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
+  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4|5])`)
   const m = loadManifest(dir)
   for (const id of CODEC_MODEL_IDS) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
   const ga = await openModel('g_a', { dir })

@@ -2,7 +2,7 @@
 # CI smoke test of the training code: a few codec and generator steps on tiny crops of a handful of
 # training images (configs/smoke.json), ONNX export to a temp dir (checked against PyTorch in
 # onnxruntime-node by export_onnx.py), then a real load + run of every exported model in onnxruntime-node.
-# Then the learned-latent GPU command chain on the CPU for model set 4 (configs/v4_smoke.json; set 3 differs only in its config): the photo pack, training/device_job_latent.sh
+# Then the learned-latent GPU command chain on the CPU for model set 5 (configs/v5_smoke.json; sets 3 and 4 differ only in their configs): the photo pack, training/device_job_latent.sh
 # (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device_unpack_latent.sh, a resume
 # from the unpacked EMA snapshot (a later device run), export_latent_codec.py to a temp dir, and the exported set
 # opened and run by the codec's loader in onnxruntime-node.
@@ -21,36 +21,38 @@ if [ ! -d ../shared/data/train ]; then
   echo "training smoke test: SKIPPED - training images not found at ../shared/data/train" >&2
   exit 0
 fi
+LATENT_CFG=v5_smoke
+LATENT_SET=5
 OUT=$(mktemp -d)
 if [ "$only" = latent ]; then
-  trap 'rm -rf "$OUT" training/runs/v4_smoke' EXIT
+  trap 'rm -rf "$OUT" "training/runs/$LATENT_CFG"' EXIT
 else
-  trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft training/runs/v4_smoke' EXIT
+  trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft "training/runs/$LATENT_CFG"' EXIT
 fi
 start=$(date +%s)
 
 fail() { echo "training smoke test: FAILED - $*" >&2; exit 1; }
 
-# Model set 4: the command chain of a lent GPU machine (README, Training), on the CPU.
-v4_smoke() {
+# Model set 5: the command chain of a lent GPU machine (README, Training: device_job_latent.sh's default is v5_gpu), on the CPU.
+latent_smoke() {
   local t0 V log
   t0=$(date +%s)
   V=$OUT/latent
-  [ -f ../shared/data/weights/lpips/squeezenet_v1.1.ncnn.bin ] || fail "LPIPS weights not found at ../shared/data/weights/lpips (set 4 trains with them)"
-  rm -rf training/runs/v4_smoke
+  [ -f ../shared/data/weights/lpips/squeezenet_v1.1.ncnn.bin ] || fail "LPIPS weights not found at ../shared/data/weights/lpips (the latent sets train with them)"
+  rm -rf training/runs/$LATENT_CFG
   mkdir -p "$V/models"
   cp resources/models/manifest.json resources/models/caption_vocab.json "$V/models/"
-  echo "training smoke test (set 4): photo pack (pack_device_data.py)"
-  "$PY" training/pack_device_data.py --config v4_smoke --out "$V/data/pack.pkl"
+  echo "training smoke test (set $LATENT_SET): photo pack (pack_device_data.py)"
+  "$PY" training/pack_device_data.py --config $LATENT_CFG --out "$V/data/pack.pkl"
   [ -f "$V/data/lpips/squeezenet_v1.1.ncnn.bin" ] || fail "pack_device_data.py did not put the LPIPS weights beside the pack"
   run_job() {  # OUT folder, then train_latent_codec.py options; prints the job's output
-    OUT=$1 CONFIG=v4_smoke PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device_job_latent.sh "${@:2}" 2>&1
+    OUT=$1 CONFIG=$LATENT_CFG PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device_job_latent.sh "${@:2}" 2>&1
   }
-  echo "training smoke test (set 4): device_job_latent.sh, 2 steps from scratch, snapshot into $V/snap1"
+  echo "training smoke test (set $LATENT_SET): device_job_latent.sh, 2 steps from scratch, snapshot into $V/snap1"
   log=$(run_job "$V/snap1" --steps 2) || { echo "$log"; fail "device_job_latent.sh (first run) failed"; }
   echo "$log"
   grep -q 'resumed' <<<"$log" && fail "the first run resumed, but no checkpoint should exist"
-  echo "training smoke test (set 4): device_job_latent.sh resumes from the full checkpoint (1 step, adversarial on)"
+  echo "training smoke test (set $LATENT_SET): device_job_latent.sh resumes from the full checkpoint (1 step, adversarial on)"
   log=$(run_job "$V/snap2" --steps 3) || { echo "$log"; fail "device_job_latent.sh (resume) failed"; }
   echo "$log"
   grep -q '^resumed at step 2$' <<<"$log" || fail "the second run did not resume at step 2 from the full checkpoint"
@@ -58,23 +60,23 @@ v4_smoke() {
   # what comes back from a device run: parts of at most 15 MB, at most 8 files
   [ "$(find "$V/snap2" -type f | wc -l)" -le 8 ] || fail "the snapshot folder holds more than 8 files"
   [ -z "$(find "$V/snap2" -type f -size +15000000c)" ] || fail "a snapshot file exceeds 15 MB"
-  echo "training smoke test (set 4): device_unpack_latent.sh, then a run resuming from the EMA snapshot (a later device run)"
-  bash training/device_unpack_latent.sh "$V/snap2" v4_smoke
+  echo "training smoke test (set $LATENT_SET): device_unpack_latent.sh, then a run resuming from the EMA snapshot (a later device run)"
+  bash training/device_unpack_latent.sh "$V/snap2" "$LATENT_CFG"
   log=$(run_job "$V/snap3") || { echo "$log"; fail "device_job_latent.sh (resume from the snapshot) failed"; }
   echo "$log"
   grep -q '^resumed at step 3 from an EMA snapshot' <<<"$log" || fail "the third run did not resume at step 3 from the unpacked snapshot"
-  bash training/device_unpack_latent.sh "$V/snap3" v4_smoke
-  echo "training smoke test (set 4): export_latent_codec.py --config v4_smoke (checked against PyTorch by onnx_check.ts)"
-  "$PY" -W ignore training/export_latent_codec.py --config v4_smoke --out "$V/models"
-  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))["models"]; sys.exit(0 if m["decoder_v4"]["steps"] == 4 and m["decoder_v4"]["config"] == "v4_smoke" else 1)' \
-    "$V/models/manifest.json" || fail "the exported manifest does not record decoder_v4 of v4_smoke at step 4"
-  echo "training smoke test (set 4): the exported set in onnxruntime-node"
-  npx tsx training/smoke_run.ts "$V/models" --set 4
-  echo "training smoke test (set 4): OK in $(( $(date +%s) - t0 ))s"
+  bash training/device_unpack_latent.sh "$V/snap3" "$LATENT_CFG"
+  echo "training smoke test (set $LATENT_SET): export_latent_codec.py --config $LATENT_CFG (checked against PyTorch by onnx_check.ts)"
+  "$PY" -W ignore training/export_latent_codec.py --config $LATENT_CFG --out "$V/models"
+  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))["models"]["decoder_v" + sys.argv[2]]; sys.exit(0 if m["steps"] == 4 and m["config"] == sys.argv[3] else 1)' \
+    "$V/models/manifest.json" "$LATENT_SET" "$LATENT_CFG" || fail "the exported manifest does not record decoder_v$LATENT_SET of $LATENT_CFG at step 4"
+  echo "training smoke test (set $LATENT_SET): the exported set in onnxruntime-node"
+  npx tsx training/smoke_run.ts "$V/models" --set "$LATENT_SET"
+  echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 
 if [ "$only" = latent ]; then
-  v4_smoke
+  latent_smoke
   exit 0
 fi
 echo "training smoke test: codec steps"
@@ -96,5 +98,5 @@ echo "training smoke test: export to $OUT"
 "$PY" -W ignore training/export_onnx.py --config smoke --out "$OUT"
 echo "training smoke test: load and run in onnxruntime-node"
 npx tsx training/smoke_run.ts "$OUT"
-v4_smoke
+latent_smoke
 echo "training smoke test: OK in $(( $(date +%s) - start ))s"
