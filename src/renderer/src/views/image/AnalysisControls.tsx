@@ -118,6 +118,11 @@ export function AnalysisControls(props: {
             </Text>
           </Group>
         )}
+        {a?.view.agreement && (
+          <Text size="xs" c="dimmed">
+            reconstruction vs original:
+          </Text>
+        )}
         {a?.kind === 'segmentation' && a.view.agreement && (
           <>
             <Figure label="mIoU" value={a.view.agreement.miou} digits={2} colour={higherColour(a.view.agreement.miou)} testId="segmentation-miou" tip="Mean IoU of the reconstruction's segmentation against the original's, over the classes present on either side" />
