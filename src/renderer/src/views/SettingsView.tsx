@@ -1,7 +1,7 @@
 // Settings: models with hashes and metrics, execution provider, captioner endpoint, database location.
 import { useEffect, useState } from 'react'
 import { Badge, Button, Code, Group, NumberInput, Paper, ScrollArea, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core'
-import type { ModelInfo, Settings, SystemInfo } from '../../../shared/api'
+import type { DecodeWorkers, ModelInfo, Settings, SystemInfo } from '../../../shared/api'
 import { useEngine } from '../state'
 
 export function SettingsView() {
@@ -10,11 +10,24 @@ export function SettingsView() {
   const [settings, setSettings] = useState<Settings | null>(null)
   const [models, setModels] = useState<ModelInfo[]>([])
   const [verifying, setVerifying] = useState(false)
+  const [workers, setWorkers] = useState<DecodeWorkers | null>(null)
 
   useEffect(() => {
     guard('System info', api.systemInfo({})).then((i) => i && (setInfo(i), setModels(i.models)))
     guard('Settings', api.getSettings({})).then((s) => s && setSettings(s))
   }, [api, guard])
+
+  // Decode workers come and go: read again every 5 s (their heartbeat interval) while the view is open.
+  useEffect(() => {
+    let live = true
+    const read = () => api.listWorkers({}).then((w) => live && setWorkers(w)).catch(() => {})
+    void read()
+    const t = setInterval(read, 5000)
+    return () => {
+      live = false
+      clearInterval(t)
+    }
+  }, [api])
 
   const save = async (patch: Partial<Settings>) => {
     const s = await guard('Save settings', api.setSettings(patch))
@@ -186,6 +199,43 @@ export function SettingsView() {
             </Table.Tbody>
           </Table>
         </Paper>
+        {workers?.archive === 'postgres' && (
+          <Paper withBorder p="md">
+            <Title order={5} mb="xs">
+              Decode workers
+            </Title>
+            <Table fz="xs" data-testid="workers-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>worker</Table.Th>
+                  <Table.Th>host</Table.Th>
+                  <Table.Th>provider</Table.Th>
+                  <Table.Th>at a time</Table.Th>
+                  <Table.Th>last seen</Table.Th>
+                  <Table.Th>state</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {workers.workers.map((w) => (
+                  <Table.Tr key={`${w.name}-${w.startedAt}`}>
+                    <Table.Td className="mono">{w.name}</Table.Td>
+                    <Table.Td>{w.host}</Table.Td>
+                    <Table.Td>{w.executionProvider.toUpperCase()}</Table.Td>
+                    <Table.Td>{w.concurrency}</Table.Td>
+                    <Table.Td title={w.lastSeen}>{w.ageSeconds < 90 ? `${Math.round(w.ageSeconds)} s ago` : new Date(w.lastSeen).toLocaleString()}</Table.Td>
+                    <Table.Td>{w.live ? <Badge color="green" size="xs">live</Badge> : <Badge color="gray" variant="outline" size="xs">gone</Badge>}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            <Text size="xs" c="dimmed" mt={4}>
+              {workers.workers.some((w) => w.live)
+                ? `Plain reconstructions go to the workers' queue; one not answered within ${workers.waitSeconds} s is decoded here.`
+                : 'No live worker: decodes run in this engine.'}{' '}
+              A worker is gone when its heartbeat is over {workers.staleAfterSeconds} s old. Start one with <Code>gsc worker --db &lt;archive URL&gt;</Code>.
+            </Text>
+          </Paper>
+        )}
       </Stack>
     </ScrollArea>
   )
