@@ -1,6 +1,7 @@
 // Decodes requested through the engine (the Image view's reconstruct) go to the decode workers' queue while a worker
 // is present, and run in-process when none is: a real `gsc worker` (in this process) on a private PostgreSQL cluster
 // (loopback only, stopped at the end), and the engine service the front doors use. Tiny 256x256 packets.
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -141,6 +142,55 @@ describe('decodes requested through the engine, with and without decode workers'
       await beat.stop()
       await pool.end()
     }
+  }, 180_000)
+
+  it('a waiting job whose only worker leaves is given up at once, without waiting out the bound', async () => {
+    const { url, ids } = await archiveWith(1)
+    const pool = new pg.Pool({ connectionString: url, max: 2 })
+    const beat = await startHeartbeat(pool, { name: 'leaving:1', executionProvider: 'cpu', concurrency: 1 })
+    const svc = await engine(url, 60)
+    try {
+      const t0 = Date.now()
+      const pending = svc.call('reconstruct', { id: ids[0] })
+      await new Promise((r) => setTimeout(r, 500))
+      await beat.stop() // a clean stop: its row goes
+      await pending
+      expect(Date.now() - t0).toBeLessThan(30_000)
+      expect((await decodeEvent(svc, ids[0], /; decoding in-process$/)).message).toMatch(/not served by a gsc worker: every worker left before one took the job/)
+    } finally {
+      await svc.close()
+      await pool.end()
+    }
+  }, 120_000)
+
+  it('gsc decode-queue: the live worker decodes the jobs; with none, a worker in the CLI process does', async () => {
+    const { url, ids } = await archiveWith(2)
+    const cli = (...extra: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = spawn(process.execPath, ['bin/gsc.mjs', 'decode-queue', '--db', url, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        let err = ''
+        c.stdout.on('data', (b: Buffer) => (out += b.toString()))
+        c.stderr.on('data', (b: Buffer) => (err += b.toString()))
+        c.once('exit', (code) => resolve({ code, out, err }))
+      })
+    const workerEvents: WorkerEvent[] = []
+    const worker = await startDecodeWorker(url, { pollSeconds: 0.5, onEvent: (e) => workerEvents.push(e) })
+    try {
+      const r = await cli('--steps', '0')
+      expect(r.code, r.err).toBe(0)
+      expect(JSON.parse(r.out).summary).toMatchObject({ enqueued: 2, cached: 2, localWorker: null })
+      expect(workerEvents.filter((e) => e.type === 'done').map((e) => e.packetId).sort((a, b) => a - b)).toEqual(ids)
+    } finally {
+      await worker.stop()
+    }
+    const r = await cli('--kind', 'reconstruction')
+    expect(r.code, r.err).toBe(0)
+    const s = JSON.parse(r.out).summary
+    expect(s).toMatchObject({ enqueued: 2, cached: 2, counts: { completed: 2 }, localWorker: expect.stringMatching(/^.+:\d+$/) })
+    expect(s.localWorker).not.toBe(worker.name)
+    expect((await decodeRow(url, ids[0]))?.result).toMatchObject({ worker: s.localWorker })
+    expect(workerEvents.filter((e) => e.type === 'done')).toHaveLength(2)
   }, 180_000)
 
   it('SQLite: every decode runs in this engine, as always, with no workers listed and no routing entries', async () => {

@@ -55,7 +55,7 @@ const worker: CommandSpec<WorkerSummary> = {
         ctx.info(`failed ${what}: ${e.error}`)
       }
     }
-    const w = await startDecodeWorker(db, { concurrency, executionProvider: provider, modelsDir: stringOpt(args, 'models-dir'), superviseSeconds, onEvent: line })
+    const w = await startDecodeWorker(db, { concurrency, executionProvider: provider, modelsDir: stringOpt(args, 'models-dir'), superviseSeconds, onEvent: line, onWarning: (m) => ctx.info(m) })
     s.worker = w.name
     ctx.info(`worker ${w.name} on ${db.replace(/:[^:@/]*@/, ':***@')}: ${concurrency} at a time, ${provider} provider (${why})`)
     await new Promise<void>((resolve) => {

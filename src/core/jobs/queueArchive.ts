@@ -1,10 +1,13 @@
 // Enqueueing the archive's packets for decoding and following the jobs to their end: what `gsc decode-queue` does.
+// With no live worker, the jobs either wait for one or are decoded by a worker started in this process for the run.
 import { openArchive, type PacketArchive } from '../store/archive'
 import { poolFor } from '../store/postgres/connection'
 import { canonicalKey } from '../store/decodeKey'
 import { GscError } from '../util/errors'
 import { decodeParams, type DecodeJobData, type DecodeJobKind } from './decodeJob'
 import { DecodeQueue, type QueueCounts, type QueueOptions } from './decodeQueue'
+import { startDecodeWorker, type DecodeWorker, type DecodeWorkerOptions } from './decodeWorker'
+import { listWorkerPresence } from './workerPresence'
 
 export interface QueueArchiveOptions extends QueueOptions {
   kind?: DecodeJobKind
@@ -15,6 +18,11 @@ export interface QueueArchiveOptions extends QueueOptions {
   /** Progress while waiting (about once a second). */
   onProgress?(p: { total: number; counts: QueueCounts }): void
   signal?: AbortSignal
+  /** No live worker when the jobs are enqueued: 'wait' for one to start (default), or 'decode-here': a worker in this
+   *  process takes them until they end (it is a live worker meanwhile, so others may join). */
+  whenNoWorker?: 'wait' | 'decode-here'
+  /** That local worker's provider, models, and event callback. */
+  localWorker?: Pick<DecodeWorkerOptions, 'executionProvider' | 'modelsDir' | 'onEvent'>
 }
 
 export interface QueueArchiveSummary {
@@ -27,6 +35,8 @@ export interface QueueArchiveSummary {
   /** Decode cache rows for these params after the run (one per packet at most: the key is unique). */
   cached: number
   seconds: number
+  /** The worker started in this process because none was live (whenNoWorker 'decode-here'); null when none was. */
+  localWorker: string | null
 }
 
 /** Enqueues one job per GSC image packet without a cached result for these params; waits unless noWait. */
@@ -39,6 +49,7 @@ export async function queueArchiveDecodes(url: string, opts: QueueArchiveOptions
   }
   const pool = poolFor(url, 1)
   let queue: DecodeQueue | undefined
+  let local: DecodeWorker | undefined
   try {
     queue = await DecodeQueue.open(url, opts)
     const template: DecodeJobData = { kind: opts.kind ?? 'reconstruction', packetId: 0, steps: opts.steps, seed: opts.seed }
@@ -49,6 +60,8 @@ export async function queueArchiveDecodes(url: string, opts: QueueArchiveOptions
     )
     const packets = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM packets WHERE status = 'ok'`)).rows[0].n
     const ids = await queue.enqueue(todo.rows.map((r) => ({ ...template, packetId: r.id })))
+    if (!opts.noWait && ids.length > 0 && opts.whenNoWorker === 'decode-here' && !(await listWorkerPresence(pool)).some((w) => w.live))
+      local = await startDecodeWorker(url, { ...opts.localWorker, retryLimit: opts.retryLimit, expireSeconds: opts.expireSeconds, pollSeconds: 0.5 })
     let counts = await queue.counts(ids)
     while (!opts.noWait && ids.length > 0 && counts.completed + counts.failed + counts.cancelled < ids.length) {
       if (opts.signal?.aborted) throw new GscError(`stopped waiting; the ${ids.length} jobs stay queued for the workers`)
@@ -59,8 +72,9 @@ export async function queueArchiveDecodes(url: string, opts: QueueArchiveOptions
     opts.onProgress?.({ total: ids.length, counts })
     if (counts.failed > 0) await logLostFailures(queue, archive, ids)
     const cached = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM decodes WHERE params_key = $1`, [key])).rows[0].n
-    return { packets, alreadyDecoded: packets - todo.rows.length, enqueued: ids.length, counts, cached, seconds: (Date.now() - t0) / 1000 }
+    return { packets, alreadyDecoded: packets - todo.rows.length, enqueued: ids.length, counts, cached, seconds: (Date.now() - t0) / 1000, localWorker: local?.name ?? null }
   } finally {
+    await local?.stop().catch(() => undefined)
     await queue?.close().catch(() => undefined)
     await pool.end()
     await archive.close()
