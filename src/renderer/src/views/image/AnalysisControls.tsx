@@ -26,6 +26,9 @@ function Figure(props: { label: string; value: number; digits: number; colour: s
 function SegmentationLegend({ view }: { view: SegmentationView }) {
   return (
     <Group gap={6} wrap="wrap" mb="xs" data-testid="segmentation-legend">
+      <Text size="xs" c="dimmed">
+        {view.classes.some((c) => c.originalShare !== null) ? 'share of pixels, original → reconstruction:' : 'share of pixels:'}
+      </Text>
       {view.classes.map((c) => (
         <Tooltip
           key={c.index}
