@@ -126,6 +126,11 @@ describe('decodes requested through the engine, with and without decode workers'
       const jobId = /queue job ([0-9a-f-]{36})/.exec(warning.message)![1]
       expect(warning.message).toMatch(/not served by a gsc worker: no result after 2 s \(queue job .+\); decoding in-process$/)
       expect((await decodeEvent(svc, ids[0], /decoded in-process/)).message).toMatch(/\(not served by a gsc worker: no result after 2 s/)
+      // The operator's job list shows the worker's job failed with the reason, then this engine's decode.
+      expect((await svc.call('listJobs', {})).map((j) => [j.label, j.state, j.error])).toEqual([
+        [`decode packet ${ids[0]} on a gsc worker`, 'failed', expect.stringMatching(/^no result after 2 s \(queue job /)],
+        [`decode packet ${ids[0]}`, 'done', null]
+      ])
       const q = await DecodeQueue.open(url)
       expect((await q.boss.getJobById(DECODE_QUEUE, jobId, { includeArchive: true }))?.state).toBe('cancelled')
       await q.close()

@@ -154,28 +154,26 @@ export class ReconstructionDomain {
     const { job, done } = engine.jobs.start('decode', `decode packet ${id} on a gsc worker`, async (job) => {
       job.progress(0, 2, `queued for ${live} live worker${live === 1 ? '' : 's'}`)
       const out = await routing.decode({ kind: 'reconstruction', packetId: id, limits }, { signal: job.signal, onWaiting: (d) => job.progress(0, 2, d) })
-      if (!out.served) return out
+      // Not served: this job fails with the reason (the operator sees it), and an in-process decode job follows.
+      if (!out.served) throw new GscError(`${out.reason} (queue job ${out.jobId})`)
       job.progress(1, 2, 'detecting objects')
       const got = await this.fromShared(id, raw, key, provider)
+      if (!got) throw new GscError(`its result row could not be read back (queue job ${out.jobId})`)
       job.progress(2, 2, 'done')
-      return got ? { ...out, ...got } : { served: false as const, jobId: out.jobId, waitedMs: out.waitedMs, reason: 'its result row could not be read back' }
+      return { ...out, ...got }
     })
-    let out: Awaited<typeof done>
     try {
-      out = await done
-    } catch (e) {
-      if (job.signal.aborted) throw e
-      out = { served: false, jobId: '', waitedMs: 0, reason: `the queue failed: ${describeError(e)}` }
-    }
-    if ('rec' in out) {
+      const out = await done
       const note = `decoded on request by ${out.by} (queue job ${out.jobId}; ${(out.waitedMs / 1000).toFixed(1)} s from request to result)`
       out.rec.notes.unshift(note)
       void engine.events.add('info', 'decode', `packet ${id}: ${note}`)
       return { rec: out.rec }
+    } catch (e) {
+      if (job.signal.aborted) throw e
+      const why = `not served by a gsc worker: ${describeError(e)}`
+      void engine.events.add('warning', 'decode', `packet ${id}: ${why}; decoding in-process`)
+      return { why }
     }
-    const why = `not served by a gsc worker: ${out.reason}${out.jobId ? ` (queue job ${out.jobId})` : ''}`
-    void engine.events.add('warning', 'decode', `packet ${id}: ${why}; decoding in-process`)
-    return { why }
   }
 
   /** A reconstruction another instance or a worker stored in the shared archive, with this engine's detections on it. */
