@@ -1,7 +1,8 @@
 // Writes batches of received byte strings into the PostgreSQL archive in one transaction, with the SQLite writer's
 // rules (../packetWriter.ts: classification, dedup by sha256 with repeated receptions recorded, gaps per APID,
 // timeline roll-ups, the import checkpoint). Writers on every instance take one advisory lock per transaction, so
-// ids follow receive order as SQLite's BEGIN IMMEDIATE makes them; rows go in as a few array (unnest) statements.
+// ids follow receive order as SQLite's BEGIN IMMEDIATE makes them. A batch takes four round trips: the lock and state,
+// the hash lookup, the packets (binary COPY), and the rest as one statement (plus one per gap a late packet splits).
 import type pg from 'pg'
 import { isOnePacket } from '../../bitstream/ccsds'
 import { apidStateFrom, asBuffer, classify, headerColumns, markImageApids, sha256, type ApidStateRow, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
@@ -9,30 +10,76 @@ import { classifyStep, gapContains, splitGap, type GapRecord } from '../sequence
 import { RollupCounts } from '../timeline'
 import type { ImageApids } from '../types'
 import { WRITE_LOCK } from './migrations'
+import { copyRows, type BinaryCopyWriter } from './pgCopy'
 
 /** The channel other instances LISTEN on; the payload is JSON {lastId, inserted, duplicates}. */
 export const PACKETS_CHANNEL = 'gsc_packets'
 
 export async function readImageApidsPg(c: pg.ClientBase | pg.Pool): Promise<ImageApids> {
-  const r = await c.query(`SELECT value FROM station_settings WHERE key = 'image_apids'`)
-  if (r.rows.length === 0) return 'auto'
-  const parsed = JSON.parse(r.rows[0].value as string) as unknown
+  return imageApidsFrom((await c.query(`SELECT value FROM station_settings WHERE key = 'image_apids'`)).rows as { value: string }[])
+}
+
+function imageApidsFrom(rows: { value: string }[]): ImageApids {
+  if (rows.length === 0) return 'auto'
+  const parsed = JSON.parse(rows[0].value) as unknown
   return Array.isArray(parsed) ? (parsed as number[]) : 'auto'
 }
 
+// The write lock and the shared state read under it, in one round trip (several statements need the simple protocol,
+// hence no parameters): another instance may have written since this one's last batch.
+const BATCH_START = `SELECT pg_advisory_xact_lock(${WRITE_LOCK});
+  SELECT apid, last_sequence, last_packet_id, images FROM apid_state;
+  SELECT value FROM station_settings WHERE key = 'image_apids';
+  SELECT (SELECT COALESCE(MAX(id), 0) FROM packets) AS p, (SELECT COALESCE(MAX(id), 0) FROM duplicates) AS d`
+
 const emptyResult = (): BatchResult => ({ inserted: 0, duplicates: 0, ok: 0, crcFailed: 0, malformed: 0, foreign: 0, idle: 0, newGaps: 0, missing: 0, ids: [], duplicateFlags: [], statuses: [] })
 
-// Raw bytes and hashes travel as two binary parameters (all packets of the batch end to end) cut apart by offset in the
-// server: the text form of a bytea[] array costs the server more to parse than the rest of the insert.
-const PACKET_INSERT = `INSERT INTO packets (id, received_at, apid, sequence_count, octets, raw, hash, status, crc_ok, error,
-    format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset, framed)
-  SELECT u.id, u.received_at, u.apid, u.sequence_count, u.octets, substring($19::bytea FROM (u.raw_at + 1)::int FOR u.octets),
-    substring($20::bytea FROM ((u.n - 1) * 32 + 1)::int FOR 32), u.status, u.crc_ok, u.error, u.format_version, u.width, u.height, u.channels,
-    u.model_id, u.caption, u.header_json, u.import_id, u.source_offset, u.framed
-  FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::smallint[], $9::text[],
-    $10::int[], $11::int[], $12::int[], $13::int[], $14::int[], $15::text[], $16::text[], $17::bigint[], $18::bigint[], $21::smallint[])
-    WITH ORDINALITY AS u(id, received_at, apid, sequence_count, octets, raw_at, status, crc_ok, error, format_version, width, height, channels,
-      model_id, caption, header_json, import_id, source_offset, framed, n)`
+// Packet rows go in with binary COPY (pgCopy.ts): the server parses no text, the client builds no array literals.
+// Every row is new (the batch's hashes were looked up under the write lock), so nothing needs ON CONFLICT; a row
+// that broke the unique hash index would fail the COPY and so the whole batch, as an INSERT would.
+const PACKET_COPY = `packets (id, received_at, apid, sequence_count, octets, raw, hash, status, crc_ok, error,
+    format_version, width, height, channels, model_id, caption, header_json, import_id, source_offset, framed)`
+
+interface PacketRow {
+  id: number
+  receivedAt: number
+  apid: number | null
+  seq: number | null
+  raw: Buffer
+  hash: Buffer
+  status: string
+  crcOk: number | null
+  error: string | null
+  header: ReturnType<typeof headerColumns>
+  importId: number | null
+  sourceOffset: number | null
+  framed: number
+}
+
+function encodePacket(w: BinaryCopyWriter, r: PacketRow): void {
+  const h = r.header
+  w.row(20)
+  w.int8(r.id)
+  w.int8(r.receivedAt)
+  w.int4(r.apid)
+  w.int4(r.seq)
+  w.int4(r.raw.length)
+  w.bytes(r.raw)
+  w.bytes(r.hash)
+  w.text(r.status)
+  w.int2(r.crcOk)
+  w.text(r.error)
+  w.int4(h.format_version)
+  w.int4(h.width)
+  w.int4(h.height)
+  w.int4(h.channels)
+  w.int4(h.model_id)
+  w.text(h.caption)
+  w.text(h.header_json)
+  w.int8(r.importId)
+  w.int8(r.sourceOffset)
+  w.int2(r.framed)
+}
 
 const ROLLUP_UPSERT = `INSERT INTO timeline_rollup (level, bin, apid, status, packets, octets, max_octets, c_n, c_sum, c_min, c_max, first_id, last_id)
   SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::int[], $11::int[], $12::bigint[], $13::bigint[])
@@ -50,6 +97,22 @@ const STATE_UPSERT = `INSERT INTO apid_state (apid, last_sequence, last_packet_i
 
 const GAP_INSERT = `INSERT INTO gaps (apid, after_sequence, before_sequence, missing, after_packet_id, before_packet_id, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
+// The rest of a batch in one statement (one round trip): repeated receptions, APID state, roll-ups, the import's
+// checkpoint ($29: none outside an import) and the notice to other instances ($31: none when nothing was written).
+// Each part touches its own table; empty arrays insert nothing.
+const BATCH_END = `WITH dups AS (
+    INSERT INTO duplicates (id, packet_id, after_packet_id, received_at, import_id, source_offset)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+  ), state AS (
+    ${STATE_UPSERT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 6}`)}
+  ), rollup AS (
+    ${ROLLUP_UPSERT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 10}`)}
+  ), progress AS (
+    UPDATE imports SET committed_offset = $24, packets = packets + $25, duplicates = duplicates + $26, bad = bad + $27, updated_at = $28
+    WHERE id = $29
+  )
+  SELECT pg_notify($30, $31) WHERE $31::text IS NOT NULL`
+
 /** Column arrays for one unnest insert. */
 class Columns {
   readonly cols: unknown[][]
@@ -66,13 +129,12 @@ class Columns {
 
 /** Writes one batch (and checkpoint) inside a transaction the caller opened on `c`; notifies listeners at commit. */
 export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?: ImportCheckpoint): Promise<BatchResult> {
-  await c.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
-  // Shared state is read under the write lock: another instance may have written since.
-  const state = apidStateFrom((await c.query('SELECT apid, last_sequence, last_packet_id, images FROM apid_state')).rows as ApidStateRow[])
-  const imageApids = await readImageApidsPg(c)
+  const [, stateRows, settingRows, maxRows] = (await c.query(BATCH_START)) as unknown as pg.QueryResult[]
+  const state = apidStateFrom(stateRows.rows as ApidStateRow[])
+  const imageApids = imageApidsFrom(settingRows.rows as { value: string }[])
   const touched = markImageApids(state, batch)
   const knownImage = (apid: number) => state.get(apid)?.images === true
-  const max = (await c.query('SELECT (SELECT COALESCE(MAX(id), 0) FROM packets) AS p, (SELECT COALESCE(MAX(id), 0) FROM duplicates) AS d')).rows[0] as { p: number; d: number }
+  const max = maxRows.rows[0] as { p: number; d: number }
   let lastId = max.p
   let lastDupId = max.d
 
@@ -84,9 +146,7 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   for (const r of (await c.query(lookup, [Buffer.concat(hashes), hashes.length])).rows as { id: number; hash: Buffer }[])
     known.set(r.hash.toString('hex'), r.id)
 
-  const packets = new Columns(19)
-  const rawParts: Buffer[] = []
-  const hashParts: Buffer[] = []
+  const packets: PacketRow[] = []
   const dups = new Columns(6)
   const rollups = new RollupCounts()
   const res = emptyResult()
@@ -111,14 +171,11 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
     const h = headerColumns(i, status)
     const id = ++lastId
     known.set(key, id)
-    packets.push(
-      id, p.receivedAt, i.primary?.apid ?? null, i.primary?.sequenceCount ?? null, raw.length, 0, status,
-      gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, gsc && !i.ok ? (i.error ?? 'unknown error') : null,
-      h.format_version, h.width, h.height, h.channels, h.model_id, h.caption, h.header_json,
-      p.importId ?? null, p.sourceOffset ?? null, framed ? 1 : 0
-    )
-    rawParts.push(raw)
-    hashParts.push(hash)
+    packets.push({
+      id, receivedAt: p.receivedAt, apid: i.primary?.apid ?? null, seq: i.primary?.sequenceCount ?? null, raw, hash, status,
+      crcOk: gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, error: gsc && !i.ok ? (i.error ?? 'unknown error') : null,
+      header: h, importId: p.importId ?? null, sourceOffset: p.sourceOffset ?? null, framed: framed ? 1 : 0
+    })
     res.inserted++
     res.ids.push(id)
     res.duplicateFlags.push(false)
@@ -145,51 +202,21 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
     state.set(apid, { seq, packetId: id, images: prev?.images ?? false })
     touched.add(apid)
   }
-  await insertPackets(c, packets, rawParts, hashParts)
-  if (dups.length > 0)
-    await c.query(
-      `INSERT INTO duplicates (id, packet_id, after_packet_id, received_at, import_id, source_offset)
-        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])`,
-      dups.cols
-    )
-  if (touched.size > 0) {
-    const st = new Columns(4)
-    for (const apid of touched) {
-      const s = state.get(apid)!
-      st.push(apid, s.seq ?? -1, s.packetId, s.images ? 1 : 0)
-    }
-    await c.query(STATE_UPSERT, st.cols)
+  if (packets.length > 0) await copyRows(c, PACKET_COPY, packets.length, (w, k) => encodePacket(w, packets[k]))
+  const st = new Columns(4)
+  for (const apid of touched) {
+    const a = state.get(apid)!
+    st.push(apid, a.seq ?? -1, a.packetId, a.images ? 1 : 0)
   }
-  const rows = rollups.take()
-  if (rows.length > 0) {
-    const r = new Columns(13)
-    for (const a of rows) r.push(a.level, a.bin, a.apid, a.status, a.packets, a.octets, a.maxOctets, a.cN, a.cSum, a.cMin, a.cMax, a.firstId, a.lastId)
-    await c.query(ROLLUP_UPSERT, r.cols)
-  }
-  if (cp)
-    await c.query(`UPDATE imports SET committed_offset = $1, packets = packets + $2, duplicates = duplicates + $3, bad = bad + $4, updated_at = $5 WHERE id = $6`, [
-      cp.committedOffset, res.inserted, res.duplicates, res.crcFailed + res.malformed, Date.now(), cp.importId
-    ])
-  if (res.inserted + res.duplicates > 0)
-    await c.query('SELECT pg_notify($1, $2)', [PACKETS_CHANNEL, JSON.stringify({ lastId, inserted: res.inserted, duplicates: res.duplicates })])
+  const r = new Columns(13)
+  for (const a of rollups.take()) r.push(a.level, a.bin, a.apid, a.status, a.packets, a.octets, a.maxOctets, a.cN, a.cSum, a.cMin, a.cMax, a.firstId, a.lastId)
+  const notice = res.inserted + res.duplicates > 0 ? JSON.stringify({ lastId, inserted: res.inserted, duplicates: res.duplicates }) : null
+  await c.query(BATCH_END, [
+    ...dups.cols, ...st.cols, ...r.cols,
+    cp?.committedOffset ?? null, res.inserted, res.duplicates, res.crcFailed + res.malformed, Date.now(), cp?.importId ?? null,
+    PACKETS_CHANNEL, notice
+  ])
   return res
-}
-
-/** Most raw bytes per INSERT: a parameter may not exceed 1 GB, and a batch of 2,000 unframed 1 MiB spans would. */
-const INSERT_BYTES = 64 * 1024 * 1024
-
-async function insertPackets(c: pg.ClientBase, packets: Columns, raws: Buffer[], hashes: Buffer[]): Promise<void> {
-  let start = 0
-  while (start < raws.length) {
-    let end = start
-    let bytes = 0
-    while (end < raws.length && (end === start || bytes + raws[end].length <= INSERT_BYTES)) bytes += raws[end++].length
-    const cols = packets.cols.map((col) => col.slice(start, end))
-    let at = 0
-    cols[5] = raws.slice(start, end).map((r) => ((at += r.length), at - r.length)) // raw_at: offset of each packet in the blob
-    await c.query(PACKET_INSERT, [...cols.slice(0, 18), Buffer.concat(raws.slice(start, end)), Buffer.concat(hashes.slice(start, end)), cols[18]])
-    start = end
-  }
 }
 
 async function fillGapPg(c: pg.ClientBase, apid: number, seq: number, packetId: number, res: BatchResult): Promise<void> {
