@@ -39,6 +39,8 @@ const haveKodak = haveSharedData('model-set tests', path.join(KODAK, 'kodim23.pn
 if (!haveSet1) console.warn(`set-1 tests skipped: set 1's models missing from ${modelsDir}`)
 const set4Ids = ['g_a_v4', 'decoder_v4', 'caption_encoder_v4']
 const haveSet4 = !!manifest?.modelSets?.['4'] && set4Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
+const set5Ids = ['g_a_v5', 'decoder_v5', 'caption_encoder_v5']
+const haveSet5 = !!manifest?.modelSets?.['5'] && set5Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
 const othersThan1 = Object.keys(manifest?.modelSets ?? {}).filter((id) => id !== '1').join(', ')
 if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/export_latent_codec.py)`)
@@ -321,6 +323,35 @@ describe.runIf(haveSet4 && haveKodak)('model set 4: the colour mosaic always sen
     const r = await decodePacket(pack.packet, opts)
     expect([r.modelSet, r.image.width, r.image.height]).toEqual([4, 203, 141])
     // colour, not grey: the parrots' crop has strongly saturated pixels in the reconstruction too
+    let saturated = 0
+    for (let i = 0; i < r.image.data.length; i += 3) {
+      const [R, G, B] = [r.image.data[i], r.image.data[i + 1], r.image.data[i + 2]]
+      if (Math.max(R, G, B) - Math.min(R, G, B) > 80) saturated++
+    }
+    expect(saturated / (r.image.width * r.image.height)).toBeGreaterThan(0.1)
+  })
+})
+
+describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose empty cells are not carried", () => {
+  let crop: RgbImage
+
+  beforeAll(async () => {
+    crop = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+  })
+
+  it("the packet carries exactly the quantised g_a values, the mosaic's (odd, odd) cells are empty, and it decodes in colour", async () => {
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 5, caption: CAPTION })
+    const pack = await packChannels(prep, 2, { seed: 5 })
+    const d = decodeGscPacket(pack.packet)
+    const n = prep.lh * prep.lw
+    const step = d.header.quantStep
+    expect([d.header.modelId, d.header.channelIndices[0]]).toEqual([5, 0])
+    d.header.channelIndices.forEach((ch, k) => {
+      for (let i = 0; i < n; i++) expect(d.latents[k * n + i]).toBe(Math.sign(prep.latent[ch * n + i]) * Math.floor(Math.abs(prep.latent[ch * n + i]) / step + 0.5) || 0)
+    })
+    for (let y = 1; y < prep.lh; y += 2) for (let x = 1; x < prep.lw; x += 2) expect(prep.latent[y * prep.lw + x]).toBe(0)
+    const r = await decodePacket(pack.packet, { modelsDir })
+    expect([r.modelSet, r.image.width, r.image.height]).toEqual([5, 203, 141])
     let saturated = 0
     for (let i = 0; i < r.image.data.length; i += 3) {
       const [R, G, B] = [r.image.data[i], r.image.data[i + 1], r.image.data[i + 2]]
