@@ -19,6 +19,8 @@ export const DEPTH_INPUT_WIDTH = 640
 export const DEPTH_INPUT_HEIGHT = 192
 export const DEPTH_OUTPUT_WIDTH = 320
 export const DEPTH_OUTPUT_HEIGHT = 96
+/** onnxruntime intra-op threads for the depth session (see openDepthSession). */
+export const DEPTH_INTRA_OP_THREADS = 1
 
 export interface DepthOptions {
   executionProvider?: ExecutionProvider
@@ -46,7 +48,9 @@ function openDepthSession(opts: DepthOptions): Promise<ort.InferenceSession> {
   if (!p) {
     const v = verifyModel(DEPTH_MODEL_ID, dir)
     if (!v.ok) return Promise.reject(new GscError(v.error ?? 'depth model failed verification', 'EMODELHASH'))
-    p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, 2)).catch((err) => {
+    // One intra-op thread: on the shared 2-core station this small graph ran faster with one than with two
+    // (docs/bench/analyses.md, session options: median and minimum wall time and CPU time all lower).
+    p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, DEPTH_INTRA_OP_THREADS)).catch((err) => {
       sessions.delete(key)
       const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''
       throw new GscError(`cannot load the depth model with the ${provider} provider: ${describeError(err)}${hint}`, 'ENOMODEL')
