@@ -13,7 +13,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { readImage, resizeImage, toPlanarFloat, type RgbImage } from '../../src/core/image/rgbImage'
-import { labelsToImageSize, letterboxSegmentationInput, segmentImage, segmentationInputSize } from '../../src/core/analysis/segmentation'
+import { SEGMENTATION_INTRA_OP_THREADS, labelsToImageSize, letterboxSegmentationInput, segmentImage, segmentationInputSize } from '../../src/core/analysis/segmentation'
 import { DEPTH_INPUT_HEIGHT, DEPTH_INPUT_WIDTH, DEPTH_INTRA_OP_THREADS, DEPTH_MODEL_ID, depthMap } from '../../src/core/analysis/depth'
 import { lpipsDistance } from '../../src/core/analysis/lpips'
 import { loadDetector } from '../../src/core/analysis/detector'
@@ -78,11 +78,11 @@ async function candidates(dir: string, runs: number, photos: RgbImage[]): Promis
   const shipped = modelEntry('espnetv2_city', defaultModelsDir())
   const [sw, sh] = segmentationInputSize('city')
   const all: { label: string; w: number; h: number; session: ort.InferenceSession }[] = [
-    { label: `${sw}x${sh} (shipped)`, w: sw, h: sh, session: await ort.InferenceSession.create(join(defaultModelsDir(), shipped.file), analysisSessionOptions('cpu', 2)) }
+    { label: `${sw}x${sh} (shipped)`, w: sw, h: sh, session: await ort.InferenceSession.create(join(defaultModelsDir(), shipped.file), analysisSessionOptions('cpu', SEGMENTATION_INTRA_OP_THREADS)) }
   ]
   for (const [w, h] of sizes) {
     if (w === sw && h === sh) continue
-    all.push({ label: `${w}x${h}`, w, h, session: await ort.InferenceSession.create(join(dir, `city_${w}x${h}.onnx`), analysisSessionOptions('cpu', 2)) })
+    all.push({ label: `${w}x${h}`, w, h, session: await ort.InferenceSession.create(join(dir, `city_${w}x${h}.onnx`), analysisSessionOptions('cpu', SEGMENTATION_INTRA_OP_THREADS)) })
   }
   const t = all.map(() => ({ wall: [], cpu: [] }) as Timing)
   for (const c of all) await candidateLabels(c.session, photos[0], c.w, c.h)
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
       await timed(t[names[4]], () => det.detect(y))
     }
   const cpu = os.cpus()
-  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, onnxruntime-node ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')).version} (cpu provider, no spinning; intra-op threads: segmentation, LPIPS and detector 2, depth ${DEPTH_INTRA_OP_THREADS})`
+  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, onnxruntime-node ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')).version} (cpu provider, no spinning; intra-op threads: segmentation ${SEGMENTATION_INTRA_OP_THREADS}, depth ${DEPTH_INTRA_OP_THREADS}, LPIPS and detector 2)`
   const seq = median(t[names[5]].wall)
   const together = median(t[names[6]].wall)
   const best = Math.min(seq, together)

@@ -18,6 +18,8 @@ import { classNames, type SegmentationDataset } from './segmentationClasses'
 import { meanIou, type MiouResult } from './segmentationMetrics'
 
 export const SEGMENTATION_MODEL_IDS: Record<SegmentationDataset, string> = { city: 'espnetv2_city', pascal: 'espnetv2_pascal' }
+/** onnxruntime intra-op threads for the segmentation sessions (see openSession). */
+export const SEGMENTATION_INTRA_OP_THREADS = 1
 /** ImageNet mean in 0..1: the letterbox bars (zero after the graph's own normalisation). */
 const PAD_RGB01 = [0.485, 0.456, 0.406]
 
@@ -69,7 +71,9 @@ function openSession(dataset: SegmentationDataset, opts: SegmentationOptions): P
   if (!p) {
     const v = verifyModel(id, dir)
     if (!v.ok) return Promise.reject(new GscError(v.error ?? `segmentation model '${id}' failed verification`, 'EMODELHASH'))
-    p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, 2)).catch((err) => {
+    // One intra-op thread: on the shared 2-core station the graph ran faster with one than with two in median and
+    // minimum wall time and in CPU time (docs/bench/analyses.md, session options).
+    p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, SEGMENTATION_INTRA_OP_THREADS)).catch((err) => {
       sessions.delete(key)
       throw new GscError(`cannot load the segmentation model '${id}' with the ${provider} provider: ${describeError(err)}`, 'ENOMODEL')
     })
