@@ -204,14 +204,14 @@ async function main(): Promise<void> {
     `## Measured (${new Date().toISOString()})`,
     '',
     `- Command: \`npx tsx test/perf/analyses.ts ${process.argv.slice(2).join(' ')}\``,
-    `- Machine: ${machine}. **Shared**: other agents and a PyTorch training job ran at the same time; load average (1 / 5 / 15 min) ${loadBefore} before, ${load()} after. CPU time is the process's user + system time over all its threads; on an idle 2-core machine the wall time of a call cannot fall below about CPU / 2.`,
+    `- Machine: ${machine}. **Shared**: other agents and a PyTorch training job ran at the same time; load average (1 / 5 / 15 min) ${loadBefore} before, ${load()} after. CPU time is the process's user + system time over all its threads; the wall time of a call cannot fall below its CPU time divided by the cores it can use (1 for a 1-thread session, 2 at most).`,
     `- Per 768x512 image: Kodak ${KODAK.join(', ')} as the original and a stand-in reconstruction (the photo at 1/4 size and back up), each engine call as the image view and \`gsc bench\` make it: \`segmentImage(recon)\` (letterbox into the model input, labels back to 768x512), \`depthMap(recon)\` (resize to 640x192), \`lpipsDistance(original, recon)\` (both at 768x512), \`detect(recon)\`. ${runs} rounds x ${photos.length} images, interleaved, after one warm-up call each.`,
     '',
     '| analysis | wall median ms | wall min ms | CPU median ms |',
     '|---|---:|---:|---:|',
     ...names.map((n) => `| ${n} | ${fmt(median(t[n].wall))} | ${fmt(Math.min(...t[n].wall))} | ${fmt(median(t[n].cpu))} |`),
     '',
-    `**Target (${TARGET_MS} ms for segmentation + depth + LPIPS per 768x512 image): ${best < TARGET_MS ? 'met' : 'not met'}** in this run: ${fmt(best)} ms median wall (${fmt(seq)} one after another, ${fmt(together)} started together), ${fmt(median(t[names[5]].cpu))} ms CPU, i.e. at least ${fmt(median(t[names[5]].cpu) / 2)} ms wall even on two idle cores.`
+    `**Target (${TARGET_MS} ms for segmentation + depth + LPIPS per 768x512 image): ${best < TARGET_MS ? 'met' : 'not met'}** in this run: ${fmt(best)} ms median wall (${fmt(seq)} one after another, ${fmt(together)} started together), ${fmt(median(t[names[5]].cpu))} ms CPU, i.e. at least ${fmt(median(t[names[5]].cpu) / 2)} ms wall even on two idle cores with the work spread over both.`
   ]
   if (candDir) lines.push('', ...(await candidates(candDir, runs, recons)))
   if (process.argv.includes('--session-variants')) lines.push('', ...(await sessionVariantSection(recons[0], runs)))

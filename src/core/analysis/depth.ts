@@ -48,8 +48,8 @@ function openDepthSession(opts: DepthOptions): Promise<ort.InferenceSession> {
   if (!p) {
     const v = verifyModel(DEPTH_MODEL_ID, dir)
     if (!v.ok) return Promise.reject(new GscError(v.error ?? 'depth model failed verification', 'EMODELHASH'))
-    // One intra-op thread: on the shared 2-core station this small graph ran faster with one than with two
-    // (docs/bench/analyses.md, session options: median and minimum wall time and CPU time all lower).
+    // One intra-op thread: on the shared 2-core station this small graph ran faster with one than with two (median
+    // wall time in every interleaved comparison; docs/bench/analyses.md, session options).
     p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, DEPTH_INTRA_OP_THREADS)).catch((err) => {
       sessions.delete(key)
       const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''

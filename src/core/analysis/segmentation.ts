@@ -71,8 +71,8 @@ function openSession(dataset: SegmentationDataset, opts: SegmentationOptions): P
   if (!p) {
     const v = verifyModel(id, dir)
     if (!v.ok) return Promise.reject(new GscError(v.error ?? `segmentation model '${id}' failed verification`, 'EMODELHASH'))
-    // One intra-op thread: on the shared 2-core station the graph ran faster with one than with two in median and
-    // minimum wall time and in CPU time (docs/bench/analyses.md, session options).
+    // One intra-op thread: on the shared 2-core station the graph ran faster with one than with two (median wall time
+    // in 4 of 5 interleaved comparisons, CPU time in all 5; docs/bench/analyses.md, session options).
     p = ort.InferenceSession.create(v.path, analysisSessionOptions(provider, SEGMENTATION_INTRA_OP_THREADS)).catch((err) => {
       sessions.delete(key)
       throw new GscError(`cannot load the segmentation model '${id}' with the ${provider} provider: ${describeError(err)}`, 'ENOMODEL')
