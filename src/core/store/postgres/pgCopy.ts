@@ -70,7 +70,8 @@ export class BinaryCopyWriter {
     if (v === null) return this.nullValue()
     this.room(4 + v.length)
     this.at = this.buf.writeInt32BE(v.length, this.at)
-    this.at += v.copy(this.buf, this.at)
+    this.buf.set(v, this.at) // TypedArray.set: cheaper than Buffer.copy's checks for ~200-octet values
+    this.at += v.length
   }
 
   text(v: string | null): void {

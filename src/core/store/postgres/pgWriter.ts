@@ -141,10 +141,10 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   // Which hashes are stored already (one lookup for the batch); first receptions in the batch join the map.
   const raws = batch.map((p) => asBuffer(p.bytes))
   const hashes = raws.map((r) => sha256(r))
-  const known = new Map<string, number>()
+  const known = new Map<string, number>() // keyed by the hash as a latin1 string: one char per octet, cheaper than hex
   const lookup = `SELECT id, hash FROM packets WHERE hash = ANY(ARRAY(SELECT substring($1::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $2::int - 1) AS i))`
   for (const r of (await c.query(lookup, [Buffer.concat(hashes), hashes.length])).rows as { id: number; hash: Buffer }[])
-    known.set(r.hash.toString('hex'), r.id)
+    known.set(r.hash.toString('latin1'), r.id)
 
   const packets: PacketRow[] = []
   const dups = new Columns(6)
@@ -158,7 +158,7 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
     const framed = p.framed ?? isOnePacket(raw)
     const status = classify(i, framed, imageApids, knownImage)
     res.statuses.push(status)
-    const key = hash.toString('hex')
+    const key = hash.toString('latin1')
     const existing = known.get(key)
     if (existing !== undefined) {
       dups.push(++lastDupId, existing, lastId, p.receivedAt, p.importId ?? null, p.sourceOffset ?? null)
