@@ -1,5 +1,6 @@
 // `gsc worker`: a decode worker on the shared archive's job queue; runs until interrupted (SIGINT or SIGTERM).
 import { chooseExecutionProvider, cudaProviderInstalled } from '../../core/jobs/executionProvider'
+import type { BenchCellEvent } from '../../core/jobs/benchCellWorker'
 import { startDecodeWorker, type WorkerEvent } from '../../core/jobs/decodeWorker'
 import { isPostgresUrl } from '../../core/store/archive'
 import { GscError } from '../../core/util/errors'
@@ -12,16 +13,18 @@ interface WorkerSummary {
   written: number
   cached: number
   failedAttempts: number
+  benchCells: number
 }
 
 const worker: CommandSpec<WorkerSummary> = {
   name: 'worker',
-  summary: 'decode jobs from the shared archive\'s queue (reconstructions, uncertainty maps) into its decode cache',
+  summary: 'decode jobs from the shared archive\'s queue (reconstructions and uncertainty maps into its decode cache; gsc bench cells)',
   usage:
     'gsc worker --db <postgres://...> [--concurrency N] [--provider cpu|cuda] [--models-dir DIR] [--supervise-s S]\n\n' +
     'Takes decode jobs (gsc decode-queue enqueues them) from the pg-boss queue in the archive\'s database, decodes\n' +
     'each packet and stores the result in the archive\'s decode cache, where every client reads it; one result per\n' +
-    '(packet, options). A job whose worker dies is retried after its expiry by another worker, a bounded number of\n' +
+    '(packet, options). It also runs the GSC cells of gsc bench --workers (encode and decode of one image at one C).\n' +
+    'A job whose worker dies is retried after its expiry by another worker, a bounded number of\n' +
     'times; one that fails every attempt is listed by gsc decode-queue --failed and logged as an error event.\n' +
     '--provider: default cuda where onnxruntime-node\'s CUDA provider is installed, else cpu. --supervise-s: how often\n' +
     'this worker looks for jobs lost with their worker (default 30). Stops on Ctrl-C after finishing the jobs in hand.',
@@ -39,7 +42,7 @@ const worker: CommandSpec<WorkerSummary> = {
     // Refused at start rather than failing every job: without the library no CUDA session can open.
     if (provider === 'cuda' && !cudaProviderInstalled())
       throw new GscError("--provider cuda: onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so) is not installed here; use --provider cpu")
-    const s: WorkerSummary = { worker: '', executionProvider: provider, done: 0, written: 0, cached: 0, failedAttempts: 0 }
+    const s: WorkerSummary = { worker: '', executionProvider: provider, done: 0, written: 0, cached: 0, failedAttempts: 0, benchCells: 0 }
     const line = (e: WorkerEvent) => {
       const what = `job ${e.jobId} ${e.kind} packet ${e.packetId} attempt ${e.attempt}/${e.attempts}`
       if (e.type === 'start') ctx.info(`start ${what}`)
@@ -55,7 +58,15 @@ const worker: CommandSpec<WorkerSummary> = {
         ctx.info(`failed ${what}: ${e.error}`)
       }
     }
-    const w = await startDecodeWorker(db, { concurrency, executionProvider: provider, modelsDir: stringOpt(args, 'models-dir'), superviseSeconds, onEvent: line, onWarning: (m) => ctx.info(m) })
+    const cellLine = (e: BenchCellEvent) => {
+      const what = `job ${e.jobId} bench cell ${e.imageId} C=${e.c} attempt ${e.attempt}/${e.attempts}`
+      if (e.type === 'done') s.benchCells++
+      if (e.type === 'failed') s.failedAttempts++
+      ctx.info(e.type === 'done' ? `done ${what} in ${e.cellMs} ms` : e.type === 'failed' ? `failed ${what}: ${e.error}` : `${e.type} ${what}`)
+    }
+    const w = await startDecodeWorker(db, {
+      concurrency, executionProvider: provider, modelsDir: stringOpt(args, 'models-dir'), superviseSeconds, onEvent: line, onBenchCell: cellLine, onWarning: (m) => ctx.info(m)
+    })
     s.worker = w.name
     ctx.info(`worker ${w.name} on ${db.replace(/:[^:@/]*@/, ':***@')}: ${concurrency} at a time, ${provider} provider (${why})`)
     await new Promise<void>((resolve) => {
@@ -67,7 +78,8 @@ const worker: CommandSpec<WorkerSummary> = {
     await w.stop()
     return s
   },
-  format: (s) => `worker ${s.worker} stopped: ${s.done} decoded (${s.written} written, ${s.cached} found cached), ${s.failedAttempts} failed attempts`
+  format: (s) =>
+    `worker ${s.worker} stopped: ${s.done} decoded (${s.written} written, ${s.cached} found cached), ${s.benchCells} bench cells, ${s.failedAttempts} failed attempts`
 }
 
 export default worker

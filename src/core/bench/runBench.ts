@@ -14,7 +14,7 @@ import { SCALES, SCALES_TRIED, fitToSize, newFitMemo, type FitMemo } from '../ba
 import { GscError, describeError } from '../util/errors'
 import { readImage, type RgbImage } from '../image/rgbImage'
 import { openDataset, readGroundTruth } from './datasets'
-import type { GscBenchCodec, GscPrepared } from './gscCodec'
+import type { GscBenchCodec, GscPacked, GscPrepared } from './gscCodec'
 import { NO_ANALYSES, analyseOriginal, analyseReconstruction, analysisFingerprint, hasAnalyses, planAnalyses, type AnalysisName, type AnalysisPlan, type OriginalAnalysis } from './analysisMetrics'
 import { IMAGE_METRICS, measureImage } from './imageMetrics'
 import { RssSampler } from './memory'
@@ -38,6 +38,8 @@ export interface RunBenchOptions {
   /** Scene analyses beside detection: 'auto' (segmentation everywhere, depth where LiDAR exists), a list, or none (absent). */
   analyses?: 'auto' | readonly AnalysisName[]
   gsc: GscBenchCodec
+  /** Where the GSC cells (encode and decode of one image at one C) run; default: in this process with `gsc`. */
+  cells?: GscCellRunner
   /** null: no detector available (detection metrics are reported as missing). */
   detector: Detector | null
   /** Model fingerprint (hash of the manifest's hashes): cached results from other models are ignored. */
@@ -49,6 +51,42 @@ export interface RunBenchOptions {
   signal?: AbortSignal
   onProgress?(p: BenchProgress): void
   onInfo?(line: string): void
+}
+
+/** One GSC cell of the bench: an image encoded at one C, and that packet decoded. */
+export interface GscCellRef {
+  imageId: string
+  file: string
+  c: number
+}
+
+export interface GscCellResult {
+  caption: string
+  /** The image's preparation (caption, analysis transform, channel ranking), shared by its cells. */
+  prepareMs: number
+  packed: GscPacked
+  decoded: { image: RgbImage; decodeMs: number; steps: number }
+}
+
+/** Runs GSC cells: in this process (inProcessCells), or on the decode workers (src/core/jobs/benchCellQueue.ts). */
+export interface GscCellRunner {
+  /** The cells this dataset's run will ask for, in order, before the first: a runner may start them all at once. */
+  start?(cells: GscCellRef[]): Promise<void>
+  run(cell: GscCellRef, image: () => Promise<RgbImage>, signal?: AbortSignal): Promise<GscCellResult>
+}
+
+/** The cells in this process: an image is prepared once for all its C (the last image's preparation is kept). */
+export function inProcessCells(gsc: GscBenchCodec): GscCellRunner {
+  let last: { file: string; prepared: Promise<GscPrepared> } | null = null
+  return {
+    async run(cell, image, signal) {
+      if (last?.file !== cell.file) last = { file: cell.file, prepared: image().then((x) => gsc.prepare(x, signal)) }
+      const prepared = await last.prepared
+      const packed = await prepared.pack(cell.c)
+      const decoded = await gsc.decode(packed.packet, signal)
+      return { caption: prepared.caption, prepareMs: prepared.prepareMs, packed, decoded }
+    }
+  }
 }
 
 function compact(d: Detection[], minScore: number): StoredDetection[] {
@@ -128,6 +166,14 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
   let cached = 0
   const originals: OriginalRecord[] = []
   const records: ImageCRecord[] = []
+  const cells = opts.cells ?? inProcessCells(opts.gsc)
+  // A cached record whose GSC measurement still holds (only baselines may be missing from it).
+  const usableRecord = (prev: ImageCRecord | null) => (prev && prev.fingerprint === fingerprint && (!opts.detector || prev.gsc.agreement !== null) ? prev : null)
+  const recFileOf = (imageId: string, c: number) => path.join(cacheDir, safeName(imageId), `c${c}.json`)
+  if (cells.start) {
+    const todo = images.flatMap((im) => opts.channels.filter((c) => !usableRecord(readJson<ImageCRecord>(recFileOf(im.id, c)))).map((c) => ({ imageId: im.id, file: im.file, c })))
+    if (todo.length > 0) await cells.start(todo)
+  }
   try {
     for (const im of images) {
       opts.signal?.throwIfAborted()
@@ -165,15 +211,14 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
       }
       originals.push(orig)
 
-      let prepared: GscPrepared | null = null
       // Trial encodes are shared by the fits of this image at every C.
       const memos = new Map<BaselineId, FitMemo>()
       const memoOf = (b: BaselineId) => memos.get(b) ?? (memos.set(b, newFitMemo()), memos.get(b)!)
       for (const c of opts.channels) {
         opts.signal?.throwIfAborted()
-        const recFile = path.join(imgDir, `c${c}.json`)
+        const recFile = recFileOf(im.id, c)
         const prev = readJson<ImageCRecord>(recFile)
-        const usable = prev && prev.fingerprint === fingerprint && (!opts.detector || prev.gsc.agreement !== null) ? prev : null
+        const usable = usableRecord(prev)
         const missing = opts.baselines.filter((b) => !usable?.baselines[b] || (opts.detector && usable.baselines[b]!.reached && !usable.baselines[b]!.metrics?.agreement))
         if (usable && missing.length === 0) {
           records.push(usable)
@@ -187,16 +232,16 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
         if (usable) rec = usable
         else {
           opts.onProgress?.({ done, total, detail: `${ds.name}/${im.id} C=${c} GSC` })
-          prepared ??= await opts.gsc.prepare(x, opts.signal)
-          const p = await prepared.pack(c)
-          const d = await opts.gsc.decode(p.packet, opts.signal)
+          const cell = await cells.run({ imageId: im.id, file: im.file, c }, loadImg, opts.signal)
+          const p = cell.packed
+          const d = cell.decoded
           const bits = p.packet.length * 8
           rec = {
             fingerprint,
             scene: ds.name,
             image: im.id,
             c,
-            caption: prepared.caption,
+            caption: cell.caption,
             gsc: {
               c,
               bytes: p.packet.length,
@@ -207,7 +252,7 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
               fitsTarget: p.fitsTarget,
               channelIndices: p.channelIndices,
               sections: p.sections,
-              encodeMs: prepared.prepareMs + p.packMs,
+              encodeMs: cell.prepareMs + p.packMs,
               packMs: p.packMs,
               decodeMs: d.decodeMs,
               steps: d.steps,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import PgBoss from 'pg-boss'
 import { redactUrl, serverName } from '../store/postgres/connection'
 import { GscError, describeError } from '../util/errors'
+import { BENCH_CELL_KIND, type BenchCellJobData } from './benchCellJob'
 import { DECODE_QUEUE, type DecodeJobData } from './decodeJob'
 
 export interface QueueOptions {
@@ -76,7 +77,7 @@ export class DecodeQueue {
    * Enqueues jobs in one insert; returns their ids. Each carries this queue's retry limit and expiry. `priority`:
    * workers take higher first (an analyst waiting at the Image view before a bulk `gsc decode-queue`); default 0.
    */
-  async enqueue(jobs: DecodeJobData[], priority = 0): Promise<string[]> {
+  async enqueue(jobs: (DecodeJobData | BenchCellJobData)[], priority = 0): Promise<string[]> {
     const rows = jobs.map((data) => ({
       id: randomUUID(), name: DECODE_QUEUE, data, priority, retryLimit: this.opts.retryLimit, retryDelay: this.opts.retryDelaySeconds,
       retryBackoff: true, expireInSeconds: this.opts.expireSeconds
@@ -100,14 +101,14 @@ export class DecodeQueue {
     return c
   }
 
-  /** Jobs that used up their attempts, newest first, with the last attempt's error. */
+  /** Decode jobs that used up their attempts, newest first, with the last attempt's error (bench cells are the bench's). */
   async failed(limit = 100): Promise<FailedJob[]> {
     const { rows } = await this.boss.getDb().executeSql(
       `SELECT id, data, output, retry_count, completed_on FROM (
          SELECT id, data, output, retry_count, completed_on FROM pgboss.job WHERE name = $1 AND state = 'failed'
          UNION ALL SELECT id, data, output, retry_count, completed_on FROM pgboss.archive WHERE name = $1 AND state = 'failed'
-       ) f ORDER BY completed_on DESC NULLS LAST LIMIT $2`,
-      [DECODE_QUEUE, limit]
+       ) f WHERE data->>'kind' IS DISTINCT FROM $3 ORDER BY completed_on DESC NULLS LAST LIMIT $2`,
+      [DECODE_QUEUE, limit, BENCH_CELL_KIND]
     )
     return (rows as { id: string; data: DecodeJobData; output: unknown; retry_count: number; completed_on: Date | null }[]).map((r) => ({
       jobId: r.id, data: r.data, attempts: r.retry_count + 1, completedOn: r.completed_on ? r.completed_on.toISOString() : null, error: failureMessage(r.output)

@@ -2,6 +2,7 @@
 // the result into the archive's decode cache (decodes table) where every client reads it. A result is written at
 // most once per (packet, params): insert-or-ignore on the table's unique key, and a job whose result is already
 // there (an earlier attempt wrote it, then its worker died before marking the job done) is not decoded again.
+// It takes bench cells from the same queue too (benchCellWorker.ts).
 import { hostname } from 'node:os'
 import type PgBoss from 'pg-boss'
 import { decodePacket } from '../codec/decoder'
@@ -11,6 +12,8 @@ import { openArchive } from '../store/archive'
 import { poolFor } from '../store/postgres/connection'
 import { canonicalKey } from '../store/decodeKey'
 import { GscError, describeError } from '../util/errors'
+import { isBenchCellJob, type BenchCellJobData } from './benchCellJob'
+import { benchCellHandler, type BenchCellEvent } from './benchCellWorker'
 import { DECODE_QUEUE, decodeParams, UNCERTAINTY_SAMPLES, type DecodeJobData } from './decodeJob'
 import { DecodeQueue, type QueueOptions } from './decodeQueue'
 import { startHeartbeat, type Heartbeat } from './workerPresence'
@@ -39,6 +42,8 @@ export interface DecodeWorkerOptions extends QueueOptions {
   /** Seconds between presence heartbeats (workerPresence.ts; default 5). */
   heartbeatSeconds?: number
   onEvent?(e: WorkerEvent): void
+  /** Bench cells (`gsc bench --workers`), the queue's other kind of job. */
+  onBenchCell?(e: BenchCellEvent): void
   /** A heartbeat that could not be written (the worker keeps going; engines stop routing to it until one is). */
   onWarning?(message: string): void
 }
@@ -123,14 +128,16 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
     }
   }
 
+  const benchCell = benchCellHandler({ pool, archive, worker: name, executionProvider: ep, modelsDir: opts.modelsDir, onEvent: opts.onBenchCell })
+
   const ids: string[] = []
   const concurrency = Math.max(1, opts.concurrency ?? 1)
   let heartbeat: Heartbeat | undefined
   try {
     for (let i = 0; i < concurrency; i++)
       ids.push(
-        await queue.boss.work<DecodeJobData>(DECODE_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollSeconds ?? 1 }, async ([job]) =>
-          handle(job)
+        await queue.boss.work<DecodeJobData | BenchCellJobData>(DECODE_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollSeconds ?? 1 }, async ([job]) =>
+          isBenchCellJob(job.data) ? benchCell(job as PgBoss.JobWithMetadata<BenchCellJobData>) : handle(job as PgBoss.JobWithMetadata<DecodeJobData>)
         )
       )
     // Present only once it polls: an engine that sees this row may hand it an interactive decode.
