@@ -62,6 +62,43 @@ async function baselineCode(commit: string): Promise<Code> {
   return { label: sha, root, openArchive: archive.openArchive, writeBatchPg: writer.writeBatchPg }
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; 0 once it has exited. */
+function cpuMsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return 0
+  }
+}
+const CLOCK_TICKS = Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100
+
+/**
+ * CPU time used by a set of processes since start(): each process's last sampled total counts, so a server backend
+ * that exits (a pool closing) keeps what it used up to its last sample. On a shared machine CPU time per packet
+ * moves far less with the load than packets per second do.
+ */
+class CpuMeter {
+  private readonly start = new Map<number, number>()
+  private readonly last = new Map<number, number>()
+  constructor(private readonly pids: () => number[]) {
+    for (const p of pids()) this.start.set(p, cpuMsOf(p))
+  }
+  sample(): void {
+    for (const p of this.pids()) {
+      const ms = cpuMsOf(p)
+      if (ms > 0) this.last.set(p, ms)
+    }
+  }
+  /** ms used since the meter was made. */
+  used(): number {
+    this.sample()
+    let ms = 0
+    for (const [p, v] of this.last) ms += v - (this.start.get(p) ?? 0)
+    return ms
+  }
+}
+
 const batches = (items: CaptureItem[], now: number): PendingPacket[][] => {
   const out: PendingPacket[][] = []
   for (let i = 0; i < items.length; i += BATCH)
@@ -76,6 +113,18 @@ async function main() {
   const cluster = await startPostgresCluster()
   let n = 0
   const freshPg = () => cluster.createDatabase(`bench${++n}`)
+  const serverPids = () => {
+    const postmaster = Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
+    return [postmaster, ...execSync(`pgrep -P ${postmaster} || true`, { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number)]
+  }
+  /** CPU µs per packet: this process and the server, metered around fn (which closes nothing it measures). */
+  const cpuPerPacket = async (packets: number, fn: () => Promise<void>) => {
+    const server = new CpuMeter(serverPids)
+    const before = process.cpuUsage()
+    await fn()
+    const own = process.cpuUsage(before)
+    return ((own.user + own.system) / 1000 + server.used()) * 1000 / packets
+  }
   const serverVersion = (await (async () => {
     const c = new pg.Client({ connectionString: cluster.url('postgres') })
     await c.connect()
@@ -100,6 +149,8 @@ async function main() {
     const sqliteImport: number[] = []
     const pgStage = codes.map(() => [] as number[])
     const pgImport = codes.map(() => [] as number[])
+    const pgStageCpu = codes.map(() => [] as number[])
+    const pgImportCpu = codes.map(() => [] as number[])
     for (let r = 0; r < RUNS; r++) {
       // alternate the back ends (and the code versions) run by run, so a change in the machine's load falls on all
       {
@@ -117,7 +168,9 @@ async function main() {
         const a = await openPostgresArchive(await freshPg())
         const bs = batches(items, Date.now())
         const t = performance.now()
-        for (const b of bs) await a.tx((c) => code.writeBatchPg(c, b))
+        pgStageCpu[k].push(await cpuPerPacket(items.length, async () => {
+          for (const b of bs) await a.tx((c) => code.writeBatchPg(c, b))
+        }))
         pgStage[k].push(items.length / ((performance.now() - t) / 1000))
         await a.close()
       }
@@ -131,8 +184,9 @@ async function main() {
       }
       for (const [k, code] of codes.entries()) {
         const a = await code.openArchive(await freshPg())
-        const s = await a.importCapture(cap)
-        pgImport[k].push(s.packetsPerSecond)
+        let s: Awaited<ReturnType<typeof a.importCapture>> | undefined
+        pgImportCpu[k].push(await cpuPerPacket(items.length, async () => void (s = await a.importCapture(cap))))
+        pgImport[k].push(s!.packetsPerSecond)
         await a.close()
       }
       const pgRun = (xs: number[][]) => codes.map((code, k) => `${fmt(xs[k][r])}${codes.length > 1 ? ` (${code.label})` : ''}`).join(', ')
@@ -141,7 +195,7 @@ async function main() {
 
     // Long PostgreSQL imports in a child process (what `gsc log import` would run), memory sampled every 250 ms; with a
     // baseline, each size is imported by both versions, one after the other, from the same capture.
-    type Long = { mb: number; code: string; load: number; packets: number; seconds: number; pps: number; peakRss: number; quarters: number[]; serverRss: number; dbBytes: number }
+    type Long = { mb: number; code: string; load: number; cpuUs: number; packets: number; seconds: number; pps: number; peakRss: number; quarters: number[]; serverRss: number; dbBytes: number }
     const long: Long[] = []
     for (const mb of PG_SIZES_MB) {
       const big = join(dir, `pg-${mb}.bin`)
@@ -154,7 +208,9 @@ async function main() {
         let out = ''
         child.stdout.on('data', (d) => (out += d))
         const samples: number[] = []
-        const timer = setInterval(() => samples.push(rssOf(child.pid!)), 250)
+        const server = new CpuMeter(serverPids)
+        const importer = new CpuMeter(() => [child.pid!])
+        const timer = setInterval(() => (samples.push(rssOf(child.pid!)), server.sample(), importer.sample()), 250)
         const exit: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)))
         clearInterval(timer)
         if (exit !== 0) throw new Error(`postgres import exited ${exit}`)
@@ -170,8 +226,9 @@ async function main() {
         // The server's own memory: all postgres processes of this cluster (shared buffers counted once per process that touched them).
         const postmaster = Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
         const children = execSync(`pgrep -P ${postmaster} || true`, { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number)
-        const server = [postmaster, ...children].reduce((a, p) => a + rssOf(p), 0)
-        long.push({ mb, code: code.label, load, packets: s.imported, seconds, pps: s.imported / seconds, peakRss: Math.max(...valid), quarters: [at(0.25), at(0.5), at(0.75)], serverRss: server, dbBytes })
+        const serverRss = [postmaster, ...children].reduce((a, p) => a + rssOf(p), 0)
+        const cpuUs = ((importer.used() + server.used()) * 1000) / s.imported
+        long.push({ mb, code: code.label, load, cpuUs, packets: s.imported, seconds, pps: s.imported / seconds, peakRss: Math.max(...valid), quarters: [at(0.25), at(0.5), at(0.75)], serverRss, dbBytes })
         console.log(`postgres import (${code.label}) of ${mb} MiB (${fmt(s.imported)} packets) in ${seconds.toFixed(1)} s: ${fmt(s.imported / seconds)} packets/s, peak RSS ${mib(Math.max(...valid))} MiB, load at start ${load.toFixed(1)}`)
         // The database is dropped so the next import starts from an empty archive and the disk is given back.
         const admin = new pg.Client({ connectionString: cluster.url('postgres') })
@@ -191,13 +248,16 @@ async function main() {
       : `
 ### Before and after (GSC_BENCH_BASELINE=${base.label}: that commit's code, run in the same process or cluster, alternating)
 
-| measure | this tree median | ${base.label} median | this tree / ${base.label} | this tree runs | ${base.label} runs |
-|---|---|---|---|---|---|
-| PostgreSQL store stage | ${fmt(median(pgStage[0]))} packets/s | ${fmt(median(pgStage[1]))} packets/s | **${ratio(median(pgStage[0]), median(pgStage[1]))}** | ${pgStage[0].map(fmt).join(', ')} | ${pgStage[1].map(fmt).join(', ')} |
-| PostgreSQL capture import end to end | ${fmt(median(pgImport[0]))} packets/s | ${fmt(median(pgImport[1]))} packets/s | **${ratio(median(pgImport[0]), median(pgImport[1]))}** | ${pgImport[0].map(fmt).join(', ')} | ${pgImport[1].map(fmt).join(', ')} |
+CPU per packet: user + system time of the importing process and of every server process (backends, WAL writer,
+checkpointer), divided by the packets; it moves far less with the machine's load than packets per second do.
+
+| measure | this tree median | ${base.label} median | this tree / ${base.label} | CPU µs/packet, this tree | CPU µs/packet, ${base.label} | CPU ${base.label} / this tree | this tree runs | ${base.label} runs |
+|---|---|---|---|---|---|---|---|---|
+| PostgreSQL store stage | ${fmt(median(pgStage[0]))} packets/s | ${fmt(median(pgStage[1]))} packets/s | **${ratio(median(pgStage[0]), median(pgStage[1]))}** | ${median(pgStageCpu[0]).toFixed(1)} | ${median(pgStageCpu[1]).toFixed(1)} | **${ratio(median(pgStageCpu[1]), median(pgStageCpu[0]))}** | ${pgStage[0].map(fmt).join(', ')} | ${pgStage[1].map(fmt).join(', ')} |
+| PostgreSQL capture import end to end | ${fmt(median(pgImport[0]))} packets/s | ${fmt(median(pgImport[1]))} packets/s | **${ratio(median(pgImport[0]), median(pgImport[1]))}** | ${median(pgImportCpu[0]).toFixed(1)} | ${median(pgImportCpu[1]).toFixed(1)} | **${ratio(median(pgImportCpu[1]), median(pgImportCpu[0]))}** | ${pgImport[0].map(fmt).join(', ')} | ${pgImport[1].map(fmt).join(', ')} |
 ${PG_SIZES_MB.map((mb) => {
   const [x, y] = [long.find((r) => r.mb === mb && r.code === here.label)!, long.find((r) => r.mb === mb && r.code === base.label)!]
-  return `| PostgreSQL import of ${mb} MiB (child process, one run each) | ${fmt(x.pps)} packets/s | ${fmt(y.pps)} packets/s | **${ratio(x.pps, y.pps)}** | load ${x.load.toFixed(1)} at start | load ${y.load.toFixed(1)} at start |`
+  return `| PostgreSQL import of ${mb} MiB (child process, one run each) | ${fmt(x.pps)} packets/s | ${fmt(y.pps)} packets/s | **${ratio(x.pps, y.pps)}** | ${x.cpuUs.toFixed(1)} | ${y.cpuUs.toFixed(1)} | **${ratio(y.cpuUs, x.cpuUs)}** | load ${x.load.toFixed(1)} at start | load ${y.load.toFixed(1)} at start |`
 }).join('\n')}
 `
     const section = `<!-- store-backends:begin (written by test/perf/storeBackends.ts) -->
@@ -220,9 +280,9 @@ NOTIFY other instances receive at commit.
 ${beforeAfter}
 ### Long PostgreSQL imports (child process, RSS sampled every 250 ms)
 
-| capture | code | load at start | packets | seconds | packets/s | importer peak RSS | importer RSS at 25% / 50% / 75% | server RSS at the end | database size |
-|---|---|---|---|---|---|---|---|---|---|
-${long.map((r) => `| ${r.mb} MiB | ${r.code} | ${r.load.toFixed(1)} | ${fmt(r.packets)} | ${r.seconds.toFixed(1)} | ${fmt(r.pps)} | ${mib(r.peakRss)} MiB | ${r.quarters.map(mib).join(' / ')} MiB | ${mib(r.serverRss)} MiB | ${mib(r.dbBytes)} MiB |`).join('\n')}
+| capture | code | load at start | packets | seconds | packets/s | CPU µs/packet (importer + server) | importer peak RSS | importer RSS at 25% / 50% / 75% | server RSS at the end | database size |
+|---|---|---|---|---|---|---|---|---|---|---|
+${long.map((r) => `| ${r.mb} MiB | ${r.code} | ${r.load.toFixed(1)} | ${fmt(r.packets)} | ${r.seconds.toFixed(1)} | ${fmt(r.pps)} | ${r.cpuUs.toFixed(1)} | ${mib(r.peakRss)} MiB | ${r.quarters.map(mib).join(' / ')} MiB | ${mib(r.serverRss)} MiB | ${mib(r.dbBytes)} MiB |`).join('\n')}
 
 ${long.length === 0 ? 'No long import was run (GSC_BENCH_PG_SIZES_MB empty).' : Math.max(...PG_SIZES_MB) >= 1024 ? 'The largest capture is 1 GiB.' : `The largest capture run is ${Math.max(...PG_SIZES_MB)} MiB, not the 1 GiB the issue names (set GSC_BENCH_PG_SIZES_MB=128,1024).`}
 ${mine.map((r) => `${r.mb} MiB end to end (this tree, one run, reader and store together, 10,000/s target): ${verdict(r.pps, 10_000)}.`).join(' ')}
