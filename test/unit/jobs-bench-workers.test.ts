@@ -125,6 +125,7 @@ describe.skipIf(!haveData)('gsc bench --workers', () => {
     expect(there.size).toBe(4)
     expect(Object.fromEntries(there)).toEqual(Object.fromEntries(here))
     expect(b.records.map(content)).toEqual(a.records.map(content))
+    expect(JSON.stringify(b.records.map(content)), 'the same record files, key order included').toBe(JSON.stringify(a.records.map(content)))
     expect(b.records.every((r) => r.gsc.psnr > 10 && r.gsc.bytes > 0)).toBe(true)
     // Every cell came from the surviving worker, none from this process; the killed cell was its second attempt.
     expect(killedJob).not.toBe('')

@@ -147,7 +147,9 @@ class QueuedCellRunner implements QueuedCells {
       prepareMs: r.prepareMs,
       packed: {
         packet: new Uint8Array(row.packet), quantStep: r.quantStep, fitsTarget: r.fitsTarget, targetBits: r.targetBits, channelIndices: r.channelIndices,
-        sections: r.sections, packMs: r.packMs
+        // In the codec's key order (jsonb stores keys in its own order), so records and report read the same as in-process.
+        sections: { header: r.sections.header, caption: r.sections.caption, latents: r.sections.latents, detections: r.sections.detections, total: r.sections.total },
+        packMs: r.packMs
       },
       decoded: { image: await readImage(row.image_png), decodeMs: r.decodeMs, steps: r.steps }
     }
