@@ -17,7 +17,9 @@ import type { ImageCRecord } from '../../src/core/bench/types'
 import { openQueuedCells, type QueuedCells } from '../../src/core/jobs/benchCellQueue'
 import { DECODE_QUEUE } from '../../src/core/jobs/decodeJob'
 import { DecodeQueue } from '../../src/core/jobs/decodeQueue'
+import { startDecodeWorker } from '../../src/core/jobs/decodeWorker'
 import { listWorkerPresence } from '../../src/core/jobs/workerPresence'
+import { readImage } from '../../src/core/image/rgbImage'
 import { openArchive } from '../../src/core/store/archive'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 import { startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
@@ -166,4 +168,31 @@ describe.skipIf(!haveData)('gsc bench --workers', () => {
     const viaCli = JSON.parse(readFileSync(path.join(dir, 'c', 'cache', 'data', 'kodim01', 'c1.json'), 'utf8')) as ImageCRecord
     expect([viaCli.gsc.bytes, viaCli.gsc.psnr, viaCli.gsc.msssim]).toEqual([a.records[0].gsc.bytes, a.records[0].gsc.psnr, a.records[0].gsc.msssim])
   }, 170_000)
+
+  it('a cell that fails every attempt (a worker with other models refuses it) runs in the bench process after a warning', async () => {
+    const url = await cluster.createDatabase('refused')
+    const worker = await startDecodeWorker(url, { pollSeconds: 0.5 })
+    const warnings: string[] = []
+    const queued = (await openQueuedCells(url, {
+      modelFingerprint: 'models-this-worker-does-not-have', retryLimit: 1, retryDelaySeconds: 1, local: inProcessCells(realGscCodec()), onInfo: (l) => warnings.push(l)
+    })) as QueuedCells
+    const cell = { imageId: 'kodim23', file: path.join(dir, 'data', 'kodim23.png'), c: 1 }
+    let got
+    try {
+      await queued.start([cell])
+      got = await queued.run(cell, () => readImage(cell.file))
+    } finally {
+      await queued.close()
+      await worker.stop()
+    }
+    const reference = await inProcessCells(realGscCodec()).run(cell, () => readImage(cell.file))
+    expect([sha(got.packed.packet), sha(got.decoded.image.data)]).toEqual([sha(reference.packed.packet), sha(reference.decoded.image.data)])
+    expect(queued.stats).toMatchObject({ byWorkers: 0, inProcess: 1 })
+    expect(warnings).toEqual([expect.stringMatching(/^warning: bench cell kodim23 C=1: it failed on the workers after 2 attempts: this worker's model files differ from the bench's .*; running it in this process$/)])
+    const ev = new pg.Client({ connectionString: url })
+    await ev.connect()
+    const errors = (await ev.query(`SELECT message FROM events WHERE source = 'worker' AND severity = 'error'`)).rows.map((r) => r.message as string)
+    await ev.end()
+    expect(errors).toEqual([expect.stringMatching(/^bench cell kodim23 C=1 \(job \S+\) failed for good after 2 attempts: this worker's model files differ/)])
+  }, 60_000)
 })

@@ -34,6 +34,7 @@ export interface QueuedCellsOptions {
 export interface QueuedCells extends GscCellRunner {
   /** host:port/database of the queue. */
   readonly where: string
+  start(cells: GscCellRef[]): Promise<void>
   /** Cells delivered by workers (by worker name), and cells run in this process instead. */
   readonly stats: { byWorkers: number; inProcess: number; workers: Record<string, number> }
   /** Cancels this run's jobs not yet delivered and deletes its stored images and results. */
