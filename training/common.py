@@ -91,7 +91,7 @@ _PACK = None
 
 
 def train_pack():
-    """The packed training photos (training/pack_device_data.py) named by GSC_TRAIN_PACK, or None.
+    """The packed training photos (training/device/pack_device_data.py) named by GSC_TRAIN_PACK, or None.
     A lent GPU machine has no ../shared/data; the pack carries the photos and their channel rankings there."""
     path = os.environ.get('GSC_TRAIN_PACK')
     if not path:
@@ -106,7 +106,7 @@ def train_pack():
 def train_pack_note():
     """How the photos reached this run when they came from a pack (recorded with the checkpoint), else None."""
     pack = train_pack()
-    return None if pack is None else f"packed by training/pack_device_data.py as WebP quality {pack['quality']} (short side <= {pack['cache']['max_short_side']})"
+    return None if pack is None else f"packed by training/device/pack_device_data.py as WebP quality {pack['quality']} (short side <= {pack['cache']['max_short_side']})"
 
 
 def decode_webp(data):

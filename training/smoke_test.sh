@@ -2,8 +2,8 @@
 # CI smoke test of the training code: a few codec and generator steps on tiny crops of a handful of
 # training images (configs/smoke.json), ONNX export to a temp dir (checked against PyTorch in
 # onnxruntime-node by export_onnx.py), then a real load + run of every exported model in onnxruntime-node.
-# Then the learned-latent GPU command chain on the CPU for model set 5 (configs/v5_smoke.json; sets 3 and 4 differ only in their configs): the photo pack, training/device_job_latent.sh
-# (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device_unpack_latent.sh, a resume
+# Then the learned-latent GPU command chain on the CPU for model set 5 (configs/v5_smoke.json; sets 3 and 4 differ only in their configs): the photo pack, training/device/device_job_latent.sh
+# (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device/device_unpack_latent.sh, a resume
 # from the unpacked EMA snapshot (a later device run), export_latent_codec.py to a temp dir, and the exported set
 # opened and run by the codec's loader in onnxruntime-node.
 # Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
@@ -43,10 +43,10 @@ latent_smoke() {
   mkdir -p "$V/models"
   cp resources/models/manifest.json resources/models/caption_vocab.json "$V/models/"
   echo "training smoke test (set $LATENT_SET): photo pack (pack_device_data.py)"
-  "$PY" training/pack_device_data.py --config $LATENT_CFG --out "$V/data/pack.pkl"
+  "$PY" training/device/pack_device_data.py --config $LATENT_CFG --out "$V/data/pack.pkl"
   [ -f "$V/data/lpips/squeezenet_v1.1.ncnn.bin" ] || fail "pack_device_data.py did not put the LPIPS weights beside the pack"
   run_job() {  # OUT folder, then train_latent_codec.py options; prints the job's output
-    OUT=$1 CONFIG=$LATENT_CFG PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device_job_latent.sh "${@:2}" 2>&1
+    OUT=$1 CONFIG=$LATENT_CFG PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device/device_job_latent.sh "${@:2}" 2>&1
   }
   echo "training smoke test (set $LATENT_SET): device_job_latent.sh, 2 steps from scratch, snapshot into $V/snap1"
   log=$(run_job "$V/snap1" --steps 2) || { echo "$log"; fail "device_job_latent.sh (first run) failed"; }
@@ -61,13 +61,13 @@ latent_smoke() {
   [ "$(find "$V/snap2" -type f | wc -l)" -le 8 ] || fail "the snapshot folder holds more than 8 files"
   [ -z "$(find "$V/snap2" -type f -size +15000000c)" ] || fail "a snapshot file exceeds 15 MB"
   echo "training smoke test (set $LATENT_SET): device_unpack_latent.sh, then a run resuming from the EMA snapshot (a later device run)"
-  bash training/device_unpack_latent.sh "$V/snap2" "$LATENT_CFG"
+  bash training/device/device_unpack_latent.sh "$V/snap2" "$LATENT_CFG"
   log=$(run_job "$V/snap3") || { echo "$log"; fail "device_job_latent.sh (resume from the snapshot) failed"; }
   echo "$log"
   grep -q '^resumed at step 3 from an EMA snapshot' <<<"$log" || fail "the third run did not resume at step 3 from the unpacked snapshot"
-  bash training/device_unpack_latent.sh "$V/snap3" "$LATENT_CFG"
+  bash training/device/device_unpack_latent.sh "$V/snap3" "$LATENT_CFG"
   echo "training smoke test (set $LATENT_SET): export_latent_codec.py --config $LATENT_CFG (checked against PyTorch by onnx_check.ts)"
-  "$PY" -W ignore training/export_latent_codec.py --config $LATENT_CFG --out "$V/models"
+  "$PY" -W ignore training/latent/export_latent_codec.py --config $LATENT_CFG --out "$V/models"
   "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))["models"]["decoder_v" + sys.argv[2]]; sys.exit(0 if m["steps"] == 4 and m["config"] == sys.argv[3] else 1)' \
     "$V/models/manifest.json" "$LATENT_SET" "$LATENT_CFG" || fail "the exported manifest does not record decoder_v$LATENT_SET of $LATENT_CFG at step 4"
   echo "training smoke test (set $LATENT_SET): the exported set in onnxruntime-node"
@@ -80,22 +80,22 @@ if [ "$only" = latent ]; then
   exit 0
 fi
 echo "training smoke test: codec steps"
-"$PY" training/train_codec.py --config smoke
+"$PY" training/set1/train_codec.py --config smoke
 echo "training smoke test: generator steps"
-"$PY" training/train_generator.py --config smoke
+"$PY" training/set1/train_generator.py --config smoke
 echo "training smoke test: the detector's PyTorch copy (a training loss) against onnxruntime-node"
-"$PY" training/detector_torch.py
+"$PY" training/set1/detector_torch.py
 echo "training smoke test: fine-tuning steps with the detector loss (start from the smoke run's checkpoints)"
-ft_log=$("$PY" training/train_generator.py --config smoke_ft --resume)
+ft_log=$("$PY" training/set1/train_generator.py --config smoke_ft --resume)
 echo "$ft_log"
 grep -q 'resumed at step 3' <<<"$ft_log" || { echo "training smoke test: FAILED - fine-tuning did not start from the smoke run" >&2; exit 1; }
 grep -Eq 'detector [0-9.]*[1-9]' <<<"$ft_log" || { echo "training smoke test: FAILED - the detector loss was not computed" >&2; exit 1; }
 echo "training smoke test: paired bootstrap reproduces the committed Kodak comparison"
-"$PY" training/paired_bootstrap.py docs/bench/generator/kodak_conditions.json --json "$OUT/bootstrap.json" > /dev/null
+"$PY" training/eval/paired_bootstrap.py docs/bench/generator/kodak_conditions.json --json "$OUT/bootstrap.json" > /dev/null
 "$PY" -c 'import json, sys; a, b = (json.load(open(p)) for p in sys.argv[1:]); sys.exit(0 if a == b else "training smoke test: FAILED - paired bootstrap differs from docs/bench/generator/bootstrap_kodak_conditions.json")' \
   "$OUT/bootstrap.json" docs/bench/generator/bootstrap_kodak_conditions.json
 echo "training smoke test: export to $OUT"
-"$PY" -W ignore training/export_onnx.py --config smoke --out "$OUT"
+"$PY" -W ignore training/set1/export_onnx.py --config smoke --out "$OUT"
 echo "training smoke test: load and run in onnxruntime-node"
 npx tsx training/smoke_run.ts "$OUT"
 latent_smoke

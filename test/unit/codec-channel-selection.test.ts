@@ -60,7 +60,7 @@ describe('channel selection', () => {
   })
 
   const py = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' })
-  it.skipIf(py.status !== 0)('scores like training/channel_select.py (the rule the generator was trained with)', () => {
+  it.skipIf(py.status !== 0)('scores like training/set1/channel_select.py (the rule the generator was trained with)', () => {
     const ww = 80
     const hh = 32
     const data = new Uint8Array(3 * ww * hh)
@@ -70,7 +70,7 @@ describe('channel selection', () => {
     const nb = st.lw * st.lh
     const lat = Array.from({ length: layout.length * nb }, (_, i) => Math.sin(i * 1.7) * 30 + (i % 13))
     const script = `import json,sys,numpy as np
-sys.path.insert(0, 'training')
+sys.path.insert(0, 'training/set1')
 from channel_select import channel_scores
 d = json.load(sys.stdin)
 rgb = np.array(d['rgb'], dtype=np.float64).reshape(${hh}, ${ww}, 3).transpose(2, 0, 1) / 255.0
@@ -108,7 +108,7 @@ print(json.dumps(list(channel_scores(y, rgb, lay, 16.0))))`
   const torchPy = '/usr/bin/python3'
   const haveTorch = existsSync(torchPy) && spawnSync(torchPy, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0
   const haveKodak = haveSharedData('pattern-rule parity test', kodak)
-  it.skipIf(!haveTorch || !haveKodak)('pattern scores agree with training/channel_rule.py to 1e-9 (random latents and patterns, a Kodak crop)', async () => {
+  it.skipIf(!haveTorch || !haveKodak)('pattern scores agree with training/latent/channel_rule.py to 1e-9 (random latents and patterns, a Kodak crop)', async () => {
     const rnd = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
     const cases = [
       { w: 96, h: 64, left: 300, top: 200, K: 24 }, // 4x6 latent grid
@@ -122,7 +122,7 @@ print(json.dumps(list(channel_scores(y, rgb, lay, 16.0))))`
       const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
       const lat = Array.from({ length: c.K * nb }, () => 16 * gauss())
       const pat = Array.from({ length: c.K }, (_, k) => [0, 1, 2].map((p) => (k % 5 === 4 && p === 2 ? new Array(16).fill(0) : Array.from({ length: 16 }, () => 0.05 * gauss()))))
-      // Twice: as training/latent_codec.py stands, and with its BT.601 matrix in float64. The file keeps the matrix
+      // Twice: as training/latent/latent_codec.py stands, and with its BT.601 matrix in float64. The file keeps the matrix
       // in float32 (0.299 -> 0.29899999499...), which moves the structure planes by ~1e-8 relative and the scores
       // by ~5e-9; the rule's arithmetic itself agrees to 1e-9 once the coefficients are the same.
       const script = `import json, sys, torch
@@ -138,7 +138,7 @@ print(json.dumps({'shipped': shipped, 'exact': channel_scores(y, rgb, p)[0].toli
       const out = spawnSync(torchPy, ['-c', script], {
         input: JSON.stringify({ lat, rgb: Array.from(img.data), pat }),
         encoding: 'utf8',
-        env: { ...process.env, PYTHONPATH: path.resolve(__dirname, '../../training') }
+        env: { ...process.env, PYTHONPATH: path.resolve(__dirname, '../../training/latent') }
       })
       if (out.status !== 0) throw new Error(out.stderr)
       const { shipped, exact: ref } = JSON.parse(out.stdout) as { shipped: number[]; exact: number[] }

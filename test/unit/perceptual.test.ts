@@ -135,7 +135,7 @@ describe('blockiness on the 16-pixel grid', () => {
 })
 
 const python = '/usr/bin/python3'
-describe.skipIf(!existsSync(python))('training/perceptual_metrics.py', () => {
+describe.skipIf(!existsSync(python))('training/metrics/perceptual_metrics.py', () => {
   it('gives the same CIEDE2000, colour error and blockiness as perceptual.ts', () => {
     const r = lcg(21)
     const cases = [
@@ -151,7 +151,7 @@ describe.skipIf(!existsSync(python))('training/perceptual_metrics.py', () => {
       pairs: SHARMA_2005.map((p) => p.slice(0, 6)),
       images: cases.map(({ a, b }) => ({ width: a.width, height: a.height, a: Array.from(a.data), b: Array.from(b.data) }))
     }
-    const out = JSON.parse(execFileSync(python, [resolve('training/perceptual_metrics.py')], { input: JSON.stringify(input) }).toString()) as {
+    const out = JSON.parse(execFileSync(python, [resolve('training/metrics/perceptual_metrics.py')], { input: JSON.stringify(input) }).toString()) as {
       ciede2000: number[]
       images: { colourError: number; blockiness: number; colourLoss: number }[]
     }

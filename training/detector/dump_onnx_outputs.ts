@@ -1,5 +1,5 @@
 // Writes the product's detector input and onnxruntime-node's raw outputs for two Kodak photos as float32 files,
-// for training/detector_torch.py --check (the PyTorch copy of the detector used as a training loss).
+// for training/set1/detector_torch.py --check (the PyTorch copy of the detector used as a training loss).
 // Run: npx tsx training/detector/dump_onnx_outputs.ts OUT_DIR
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Reassembles a snapshot that training/device_job_latent.sh (train_latent_codec.py --snapshot) left in FOLDER (the
+# Reassembles a snapshot that training/device/device_job_latent.sh (train_latent_codec.py --snapshot) left in FOLDER (the
 # folder the device tool returned) into training/runs/CONFIG/latent_codec.pt, checking its size and sha256 against
 # snapshot.json, and copies the run's log.jsonl beside it. Then:
-#   /usr/bin/python3 training/export_latent_codec.py --config CONFIG     (exports the EMA weights)
+#   /usr/bin/python3 training/latent/export_latent_codec.py --config CONFIG     (exports the EMA weights)
 # and a later device run that carries training/runs/CONFIG resumes from it (train_latent_codec.py --resume).
-# Usage: bash training/device_unpack_latent.sh FOLDER [CONFIG]   (CONFIG: v5_gpu; the smoke test unpacks v5_smoke)
+# Usage: bash training/device/device_unpack_latent.sh FOLDER [CONFIG]   (CONFIG: v5_gpu; the smoke test unpacks v5_smoke)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-src=${1:?usage: training/device_unpack_latent.sh FOLDER [CONFIG] (FOLDER holds snapshot.json and its parts)}
+cd "$(dirname "$0")/../.."
+src=${1:?usage: training/device/device_unpack_latent.sh FOLDER [CONFIG] (FOLDER holds snapshot.json and its parts)}
 config=${2:-v5_gpu}
 "${PY:-python3}" - "$src" "training/runs/$config" "$config" <<'EOF'
 import hashlib, json, os, shutil, sys

@@ -1,10 +1,10 @@
-// Called by training/export_lpips.py: computes LPIPS for the pairs it wrote, through the engine's lpipsDistance
+// Called by training/metrics/export_lpips.py: computes LPIPS for the pairs it wrote, through the engine's lpipsDistance
 // (onnxruntime-node, the hash-verified model of the manifest), and times lpipsDistance on one 768x512 pair.
 // Prints one JSON object: { distances, timing, machine }.
 import { readFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { lpipsDistance } from '../src/core/analysis/lpips'
-import { readImage, type RgbImage } from '../src/core/image/rgbImage'
+import { lpipsDistance } from '../../src/core/analysis/lpips'
+import { readImage, type RgbImage } from '../../src/core/image/rgbImage'
 
 interface Job {
   modelsDir: string

@@ -1,13 +1,17 @@
 """Train g_a / g_s end-to-end: MSE(g_s(g_a(x) + U(-0.5, 0.5)), x) on random crops of ../shared/data/train.
 The additive uniform noise is the usual differentiable stand-in for rounding at quantisation step 1.
-Usage: python3 training/train_codec.py --config cpu [--steps N]"""
+Usage: python3 training/set1/train_codec.py --config cpu [--steps N]"""
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 from nets import Analysis, Synthesis

@@ -1,4 +1,4 @@
-"""An independent reference for training/lpips_squeeze.py: a small numpy (float64) interpreter of ncnn graphs, written
+"""An independent reference for training/metrics/lpips_squeeze.py: a small numpy (float64) interpreter of ncnn graphs, written
 apart from the PyTorch module (its own param/bin reader, its own convolution and pooling), plus the check that
 compares the two on real photos.
 
@@ -8,7 +8,7 @@ weights are read from the .bin in layer order through ncnn's "ModelBin" rule (a 
 0x01306B47 = fp16, 0 = fp32; biases follow untagged as fp32), Pooling pad_mode 0 pads the tail so every input pixel
 is covered (ceil rounding), pad_mode 1 drops it (floor).
 
-Run:  /usr/bin/python3 training/ncnn_reference.py [--json training/lpips_check.json]
+Run:  /usr/bin/python3 training/metrics/ncnn_reference.py [--json training/metrics/lpips_check.json]
 It checks (1) the graph as a whole: ImageNet top-5 of the full SqueezeNet on Kodak's parrots (kodim23) must be
 parrot classes, so the fp16 weights are decoded and laid out right; (2) parity of the 7 LPIPS taps and of the LPIPS
 distance between LpipsSqueeze (float32 PyTorch) and this interpreter (float64) on Kodak images; (3) sanity of the
@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'data'))
+DATA = os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'data'))
 LPIPS_DIR = os.path.join(DATA, 'weights', 'lpips')
 PARAM = os.path.join(LPIPS_DIR, 'squeezenet_v1.1.ncnn.param')
 BIN = os.path.join(LPIPS_DIR, 'squeezenet_v1.1.ncnn.bin')
@@ -271,8 +271,8 @@ def main():
     torch.set_num_threads(1)  # shared 2-core machine
 
     failures = []
-    report = {'reference': 'numpy float64 interpreter of squeezenet_v1.1.ncnn.param/.bin (training/ncnn_reference.py)',
-              'module': 'LpipsSqueeze float32 (training/lpips_squeeze.py)',
+    report = {'reference': 'numpy float64 interpreter of squeezenet_v1.1.ncnn.param/.bin (training/metrics/ncnn_reference.py)',
+              'module': 'LpipsSqueeze float32 (training/metrics/lpips_squeeze.py)',
               'weights': 'backbone fp16 (ncnn), LPIPS v0.1 linear layers fp32'}
     graph = NcnnGraph(PARAM, BIN)
 

@@ -8,16 +8,20 @@ the baseline "transmitted channels, every other channel at its training mean, de
 baseline "bicubic": that decode averaged per 16x16 block and bicubically upsampled).
 Captions: none unless --captions is given (then C = 0 is caption-only; otherwise unconditional).
 Detection agreement needs the TS detector and is measured by the codec benchmark, not here.
-Usage: python3 training/eval_generator.py --config cpu [--limit 24] [--steps 12] [--quant-step 4]"""
+Usage: python3 training/set1/eval_generator.py --config cpu [--limit 24] [--steps 12] [--quant-step 4]"""
 import argparse
 import glob
 import json
 import os
+import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 from channel_select import rank_channels

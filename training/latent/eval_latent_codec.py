@@ -2,14 +2,18 @@
 channels quantised at a fixed step, decoded with seed 0 noise; prints PSNR, MS-SSIM, ΔE00 (1/8 scale) and
 blockiness per C, and writes one PNG sheet per image (original, then C = 1, 4, 16). For watching a run, not for
 choosing or reporting: the station's numbers come from `gsc bench` through the real encoder and decoder.
-Usage: /usr/bin/python3 training/eval_latent_codec.py --config v3_cpu IMAGE [IMAGE ...] [--out DIR] [--ckpt PATH]"""
+Usage: /usr/bin/python3 training/latent/eval_latent_codec.py --config v3_cpu IMAGE [IMAGE ...] [--out DIR] [--ckpt PATH]"""
 import argparse
 import json
 import os
+import sys
 
 import numpy as np
 import torch
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 import tokenizer

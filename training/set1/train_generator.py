@@ -12,7 +12,7 @@ r_{i-1} = r_i + (t_{i-1} - t_i) v(r_i, t_i, ...), image latent = centre + r_0.
 Conditions per sample: C in c_choices (0 = caption only), the top-C channels of the image by the
 channel_select rule, quantised with a random step in cond_quant_steps (y units), normalised;
 caption embedding dropped (zeros) with probability caption_dropout (always, if no captions exist).
-Usage: python3 training/train_generator.py --config cpu [--steps N] [--resume]
+Usage: python3 training/set1/train_generator.py --config cpu [--steps N] [--resume]
 A fine-tuning config (cpu_ms.json) names its starting run in "fine_tune_of" and always resumes."""
 import argparse
 import copy
@@ -24,6 +24,9 @@ import time
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 import latents

@@ -1,14 +1,14 @@
-"""Export LPIPS v0.1 (SqueezeNet, training/lpips_squeeze.py) to resources/models/lpips_squeeze.onnx, check it, and
+"""Export LPIPS v0.1 (SqueezeNet, training/metrics/lpips_squeeze.py) to resources/models/lpips_squeeze.onnx, check it, and
 write the 'lpips_squeeze' entry of resources/models/manifest.json (read-modify-write: every other entry is kept).
 
 Steps: export (opset 17, inputs image0/image1 [1,3,h,w] in 0..1 with dynamic h, w; output distance [1]); export a
 second time and require identical bytes (the file is reproducible from the weights with this torch); make distorted
 copies of Kodak photos (blur, JPEG, noise, 4x4 pixelation) as PNG in a temp dir and compute their LPIPS with the
-PyTorch module; write the manifest entry; then run training/lpips_check.ts, which computes the same pairs through
+PyTorch module; write the manifest entry; then run training/metrics/lpips_check.ts, which computes the same pairs through
 the engine's lpipsDistance (onnxruntime-node, hash-verified model) and times it on a 768x512 pair; refuse a parity
 worse than 1e-4; store parity and speed in the entry.
 
-Usage: /usr/bin/python3 training/export_lpips.py [--out resources/models] [--no-node] [--timing-runs 15]
+Usage: /usr/bin/python3 training/metrics/export_lpips.py [--out resources/models] [--no-node] [--timing-runs 15]
 Needs ../shared/data/weights/lpips and ../shared/data/kodak; run from anywhere."""
 import argparse
 import datetime
@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from lpips_squeeze import TAP_CHANNELS, WEIGHTS_DIR, load_lpips_squeeze  # noqa: E402
 
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 KODAK = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'data', 'kodak'))
 MODEL_ID = 'lpips_squeeze'
 ONNX_FILE = 'lpips_squeeze.onnx'
@@ -165,7 +165,7 @@ def main():
             'outputs': tensor_specs(m.graph.output),
             'trainingData': 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision) and BAPPS 2AFC (LPIPS v0.1 linear layers), upstream',
             'steps': 'none (converted, not trained here)',
-            'hardware': 'conversion only: training/export_lpips.py (training/lpips_squeeze.py) on CPU',
+            'hardware': 'conversion only: training/metrics/export_lpips.py (training/metrics/lpips_squeeze.py) on CPU',
             'source': SOURCE,
             'license': LICENSE,
             'metrics': {},
@@ -184,14 +184,14 @@ def main():
                            'timingImage': os.path.join(KODAK, 'kodim05.png')}, f)
             r = subprocess.run(['npx', 'tsx', os.path.join(HERE, 'lpips_check.ts'), pj], cwd=ROOT, capture_output=True, text=True)
             if r.returncode != 0:
-                sys.exit(f'export_lpips: training/lpips_check.ts failed: {r.stderr.strip() or r.stdout.strip()}')
+                sys.exit(f'export_lpips: training/metrics/lpips_check.ts failed: {r.stderr.strip() or r.stdout.strip()}')
             node = json.loads(r.stdout)
 
     metrics = {
         'onnx_vs_torch_max_abs_diff': None,
         'parity_pairs': len(pairs),
         'parity_images': 'Kodak ' + ', '.join(PARITY_IMAGES) + ' (768x512 and 512x768) each vs Gaussian blur sigma 1.5, '
-                         'JPEG q20, Gaussian noise sigma 8/255, 4x4 block means; PyTorch float32 (training/lpips_squeeze.py) vs '
+                         'JPEG q20, Gaussian noise sigma 8/255, 4x4 block means; PyTorch float32 (training/metrics/lpips_squeeze.py) vs '
                          'onnxruntime-node through src/core/analysis/lpips.ts',
         'kodak_lpips_torch': {p['name']: round(p['torch'], 6) for p in pairs},
     }
@@ -200,8 +200,8 @@ def main():
         chk = json.load(open(ref))
         metrics['ncnn_reference_max_abs_diff_lpips'] = chk['parity_max_lpips_abs_diff']
         metrics['ncnn_reference_max_abs_diff_features'] = chk['parity_max_tap_abs_diff']
-        metrics['ncnn_reference'] = ('training/ncnn_reference.py: numpy float64 interpreter of the ncnn graph vs the PyTorch module '
-                                     '(Kodak kodim23/05/13 vs blur 1.5; features up to ~540 in size); figures in training/lpips_check.json')
+        metrics['ncnn_reference'] = ('training/metrics/ncnn_reference.py: numpy float64 interpreter of the ncnn graph vs the PyTorch module '
+                                     '(Kodak kodim23/05/13 vs blur 1.5; features up to ~540 in size); figures in training/metrics/lpips_check.json')
     if node:
         diffs = [abs(p['torch'] - n) for p, n in zip(pairs, node['distances'])]
         worst = max(diffs)
@@ -224,7 +224,7 @@ def main():
     entry['metrics'] = metrics
     entry['notes'] = (
         f'LPIPS v0.1, SqueezeNet variant (Zhang et al. 2018), our conversion: backbone read from the ncnn graph by '
-        f'training/lpips_squeeze.py. The backbone weights are fp16 (as stored in the ncnn .bin), so distances differ slightly '
+        f'training/metrics/lpips_squeeze.py. The backbone weights are fp16 (as stored in the ncnn .bin), so distances differ slightly '
         f'from LPIPS with torchvision\'s float weights; every figure here is for these fp16 weights. Inputs image0, image1: '
         f'RGB float32 NCHW in 0..1, one size (h, w >= 17), batch 1; mapped inside to [-1,1] and by the LPIPS scaling layer '
         f'(shift [-0.030,-0.088,-0.188], scale [0.458,0.448,0.450]). Taps {list(TAP_CHANNELS)} channels (conv1 ReLU, then '

@@ -1,7 +1,7 @@
 """Export g_a, g_s, generator and caption_encoder to ONNX (opset 17, dynamic batch/spatial axes), check
 each against PyTorch through onnxruntime-node (training/onnx_check.ts, max abs difference), and update the
 manifest entries of these four models (read-modify-write: other entries, e.g. "detector", are kept).
-Usage: python3 training/export_onnx.py --config cpu [--out resources/models] [--no-manifest]"""
+Usage: python3 training/set1/export_onnx.py --config cpu [--out resources/models] [--no-manifest]"""
 import argparse
 import datetime
 import hashlib
@@ -13,6 +13,9 @@ import tempfile
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 import latents
@@ -159,12 +162,12 @@ def prior_loss_terms(g):
     if g.get('prior_msssim_weight'):
         terms += f" + {g['prior_msssim_weight']} x (1 - MS-SSIM) through g_s"
     if g.get('prior_detector_weight'):
-        terms += f" + {g['prior_detector_weight']} x detector disagreement (training/detector_torch.py) through g_s"
+        terms += f" + {g['prior_detector_weight']} x detector disagreement (training/set1/detector_torch.py) through g_s"
     return terms
 
 
 def generator_metrics(cfg):
-    """Headline numbers first, then the full report: the product pipeline on Kodak (training/eval_conditions.ts
+    """Headline numbers first, then the full report: the product pipeline on Kodak (training/eval/eval_conditions.ts
     writes runs/<config>/metrics_conditions.json; run it on the exported models, then export again)."""
     pipe = load_metrics(cfg, 'conditions')
     m = {}
@@ -216,7 +219,7 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
         'g_s': dict(stage='codec-synthesis', steps=codec['steps'], hardware=codec['hardware'], metrics=cm, trainingData=codec_data,
                     notes='y (dequantised, 320 channels) -> RGB float32, clamp to [0,1] and crop the padding; trained with training/configs/' + codec_cfg['name'] + '.json. '),
         'generator': dict(stage='generator', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
-                          modelId=cfg['model_id'], selectionRule=f'{latents.SELECTION_RULE} (training/channel_select.py)',
+                          modelId=cfg['model_id'], selectionRule=f'{latents.SELECTION_RULE} (training/set1/channel_select.py)',
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
                           normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
                                          'rule': 'z = (y - mean[k]) / std[k] per channel k'},

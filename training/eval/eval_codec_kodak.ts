@@ -1,7 +1,7 @@
 // Kodak evaluation of the exported codec transform through onnxruntime-node, with real rounding:
 // PSNR of g_s(round(g_a(x))) (all 320 channels, quantisation step 1) on 8-bit RGB, plus timings of
 // g_a, g_s and one generator step on 768x512 (latent 48x32) on this machine.
-// Usage: npx tsx training/eval_codec_kodak.ts [modelsDir] [out.json]
+// Usage: npx tsx training/eval/eval_codec_kodak.ts [modelsDir] [out.json]
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'

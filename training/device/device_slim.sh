@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The device tool copies the working tree (tracked files included) plus the carry, 64 MiB in all, and the tracked
 # tree alone is over that (ONNX models, bench caches). A training call needs none of those, so before it:
-#   bash training/device_slim.sh stash     moves every tracked file the job does not need (resources/models/*.onnx,
-#                                           docs/results/*/cache, docs/**/results.json) to /tmp/gsc-device-stash
+#   bash training/device/device_slim.sh stash    moves every tracked file the job does not need
+#                                                (resources/models/*.onnx, docs/results/*/cache,
+#                                                docs/**/results.json) to /tmp/gsc-device-stash
 #   (the device tool's run ... )
-#   bash training/device_slim.sh restore   moves them back (or, if the stash is gone, git restores them from HEAD)
+#   bash training/device/device_slim.sh restore  moves them back (or, if the stash is gone, git restores them
+#                                                from HEAD)
 # It refuses to stash a file with uncommitted changes, so restore can always fall back to HEAD.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 STASH=${STASH:-/tmp/gsc-device-stash}
 mode=${1:?stash or restore}
 list() { git ls-files -- 'resources/models/*.onnx' 'docs/results/*/cache/*' 'docs/results/*/results.json'; }

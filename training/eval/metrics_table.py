@@ -1,5 +1,5 @@
-"""Markdown table of a training/eval_conditions.ts result (the model card's generator tables come from here).
-Usage: python3 training/metrics_table.py training/runs/cpu/metrics_conditions.json"""
+"""Markdown table of a training/eval/eval_conditions.ts result (the model card's generator tables come from here).
+Usage: python3 training/eval/metrics_table.py training/runs/cpu/metrics_conditions.json"""
 import json
 import sys
 

@@ -2,7 +2,7 @@
 can ask what the detector sees in a reconstruction. A small interpreter for the op set our converter emits
 (training/detector/convert_tfjs_to_onnx.py), not a general ONNX importer; it stops at the three head
 convolutions (class logits and box distributions per FPN level), before the Split/Reshape/Transpose tail.
-Checked against onnxruntime-node by training/detector_torch_check.ts (see training/detector/README.md)."""
+Checked against onnxruntime-node by running this file (training/detector/dump_onnx_outputs.ts; see training/detector/README.md)."""
 import os
 
 import numpy as np
@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from onnx import numpy_helper
 
-DETECTOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'models', 'detector.onnx')
+REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+DETECTOR = os.path.join(REPO_ROOT, 'resources', 'models', 'detector.onnx')
 # NanoDet's training normalisation, BGR order (src/core/analysis/detector.ts)
 MEAN_BGR = (103.53, 116.28, 123.675)
 STD_BGR = (57.375, 57.12, 58.395)
@@ -127,11 +128,10 @@ def check(tol=1e-3):
     import subprocess
     import sys
     import tempfile
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
     heads = DetectorHeads().eval()
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(['npx', 'tsx', 'training/detector/dump_onnx_outputs.ts', tmp], cwd=root, check=True)
+        subprocess.run(['npx', 'tsx', 'training/detector/dump_onnx_outputs.ts', tmp], cwd=REPO_ROOT, check=True)
         for name in ('kodim05', 'kodim21'):
             x = torch.from_numpy(np.fromfile(os.path.join(tmp, f'{name}.input.f32'), dtype=np.float32)).view(1, 3, 416, 416)
             with torch.no_grad():

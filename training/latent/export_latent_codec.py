@@ -1,7 +1,7 @@
 """Export model set 3, 4 or 5 (train_latent_codec.py's EMA weights; the config's model_id) to ONNX: g_a_vN, decoder_vN,
 caption_encoder_vN; check each against PyTorch in onnxruntime-node (onnx_check.ts), and write their manifest entries
 and the "modelSets" table (read-modify-write: every other entry is kept, so the other sets stay installed beside it).
-Usage: /usr/bin/python3 training/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models] [--metrics m.json] [--make-default]"""
+Usage: /usr/bin/python3 training/latent/export_latent_codec.py --config v3_cpu [--checkpoint path] [--out resources/models] [--metrics m.json] [--make-default]"""
 import argparse
 import datetime
 import json
@@ -11,6 +11,9 @@ import sys
 import tempfile
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json

@@ -18,8 +18,8 @@ Use as a training loss:  from lpips_squeeze import load_lpips_squeeze
 Every parameter has requires_grad False; gradients flow to the inputs. The module has no dropout or batch norm,
 so train()/eval() change nothing.
 
-Checked against an independent numpy interpreter of the ncnn graph: training/ncnn_reference.py.
-Exported to ONNX by training/export_lpips.py (resources/models/lpips_squeeze.onnx)."""
+Checked against an independent numpy interpreter of the ncnn graph: training/metrics/ncnn_reference.py.
+Exported to ONNX by training/metrics/export_lpips.py (resources/models/lpips_squeeze.onnx)."""
 import os
 import struct
 
@@ -27,8 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-TRAINING_DIR = os.path.dirname(os.path.abspath(__file__))
-WEIGHTS_DIR = os.path.normpath(os.path.join(TRAINING_DIR, '..', '..', 'shared', 'data', 'weights', 'lpips'))
+REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+WEIGHTS_DIR = os.path.normpath(os.path.join(REPO_ROOT, '..', 'shared', 'data', 'weights', 'lpips'))
 NCNN_PARAM = 'squeezenet_v1.1.ncnn.param'
 NCNN_BIN = 'squeezenet_v1.1.ncnn.bin'
 LIN_PTH = 'lpips_v0.1_squeeze.pth'

@@ -3,12 +3,12 @@
 # tool (each at most 10 minutes; the machine stays up between calls made back to back):
 #   start   launch the job in its own session, follow it for START_WAIT seconds, snapshot into $OUT
 #   finish  wait for the job to end (at most FINISH_WAIT seconds), snapshot into $OUT
-# The machine has no ../shared/data: .gpudata/train_pack.pkl (training/pack_device_data.py) travels with the
+# The machine has no ../shared/data: .gpudata/train_pack.pkl (training/device/pack_device_data.py) travels with the
 # call ("carry") and stands in for it. A snapshot is the codec checkpoint, the generator checkpoint without its
 # raw (non-EMA) weights, split into 15 MB parts (the tool returns files of at most 16 MiB), and the log;
-# training/device_unpack.sh reassembles them here, then export_onnx.py --config gpu exports as usual.
+# training/device/device_unpack.sh reassembles them here, then export_onnx.py --config gpu exports as usual.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 RUN=training/runs/gpu
 mode=${1:?start or finish}
 PY=${PY:-python3}
@@ -35,8 +35,8 @@ case "$mode" in
     mkdir -p "$RUN"
     rm -f "$RUN/DONE"
     GSC_TRAIN_PACK=$PWD/.gpudata/train_pack.pkl PYTHONUNBUFFERED=1 setsid nohup bash -c "
-      { [ -n "${SKIP_CODEC:-}" ] && [ -f $RUN/codec.pt ] || $PY training/train_codec.py --config gpu --max-minutes ${CODEC_MINUTES:-2}; } &&
-      $PY training/train_generator.py --config gpu --max-minutes ${GENERATOR_MINUTES:-14}
+      { [ -n "${SKIP_CODEC:-}" ] && [ -f $RUN/codec.pt ] || $PY training/set1/train_codec.py --config gpu --max-minutes ${CODEC_MINUTES:-2}; } &&
+      $PY training/set1/train_generator.py --config gpu --max-minutes ${GENERATOR_MINUTES:-14}
       echo exit \$? > $RUN/DONE" > "$RUN/job.log" 2>&1 < /dev/null &
     end=$(( $(date +%s) + ${START_WAIT:-560} ))
     while [ "$(date +%s)" -lt "$end" ] && [ ! -f "$RUN/DONE" ]; do sleep 20; tail -n 2 "$RUN/job.log"; done

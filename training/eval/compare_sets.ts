@@ -1,12 +1,12 @@
 // Two `gsc bench` result folders of the same images (one per model set) side by side, per C: mean ΔE00,
 // blockiness, MS-SSIM, LPIPS, PSNR and pooled detection agreement (matched / found / reference at the bench's
 // operating point), the numbers a ship rule such as docs/bench/latent-codec/ship-rule.md reads.
-// Usage: npx tsx training/compare_sets.ts <results dir A> <results dir B> [--json out.json]
+// Usage: npx tsx training/eval/compare_sets.ts <results dir A> <results dir B> [--json out.json]
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../src/core/analysis/detections'
-import { AGREEMENT_SCORE } from '../src/core/bench/measurement'
+import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../../src/core/analysis/detections'
+import { AGREEMENT_SCORE } from '../../src/core/bench/measurement'
 
 type Det = { classId: number; score: number; box: [number, number, number, number] }
 interface Rec { image: string; c: number; gsc: Record<string, number> & { detections: Det[] } }
@@ -39,7 +39,7 @@ function summarise(dir: string) {
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } })
 if (positionals.length !== 2) {
-  console.error('gsc: usage: npx tsx training/compare_sets.ts <results dir A> <results dir B> [--json out.json]')
+  console.error('gsc: usage: npx tsx training/eval/compare_sets.ts <results dir A> <results dir B> [--json out.json]')
   process.exit(2)
 }
 const [a, b] = positionals.map(summarise)

@@ -9,23 +9,23 @@
 // per-image F1, where an image with no detection on either side counts 1). Also the pooled F1 over the set
 // (matches, detections and reference detections summed over images before dividing): images without
 // detections then weigh nothing, and each object counts once, so a few empty images cannot swing it.
-// Usage: npx tsx training/eval_conditions.ts [--data dir] [--every K] [--limit N] [--out file.json] [--temperature T] [--steps N] [--hold-below F]
+// Usage: npx tsx training/eval/eval_conditions.ts [--data dir] [--every K] [--limit N] [--out file.json] [--temperature T] [--steps N] [--hold-below F]
 // (the manifest's numbers: --out training/runs/cpu/metrics_conditions.json on all of Kodak, then export again)
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../src/core/analysis/detections'
-import { msssim, psnr } from '../src/core/analysis/metrics'
-import { AGREEMENT_SCORE } from '../src/core/bench/measurement'
-import { machineInfo } from '../src/core/bench/machine'
-import { LATENT_FACTOR } from '../src/core/codec/channelSelection'
-import { loadFlowModels } from '../src/core/codec/codecModels'
-import { decodePacket } from '../src/core/codec/decoder'
-import { packChannels } from '../src/core/codec/packing'
-import { prepareImage } from '../src/core/codec/prepare'
-import { dequantize, quantize } from '../src/core/codec/quantize'
-import { getDetector } from '../src/core/codec/sharedDetector'
-import { cropImage, fromPlanarFloat, readImage, resizeImage, type RgbImage } from '../src/core/image/rgbImage'
+import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../../src/core/analysis/detections'
+import { msssim, psnr } from '../../src/core/analysis/metrics'
+import { AGREEMENT_SCORE } from '../../src/core/bench/measurement'
+import { machineInfo } from '../../src/core/bench/machine'
+import { LATENT_FACTOR } from '../../src/core/codec/channelSelection'
+import { loadFlowModels } from '../../src/core/codec/codecModels'
+import { decodePacket } from '../../src/core/codec/decoder'
+import { packChannels } from '../../src/core/codec/packing'
+import { prepareImage } from '../../src/core/codec/prepare'
+import { dequantize, quantize } from '../../src/core/codec/quantize'
+import { getDetector } from '../../src/core/codec/sharedDetector'
+import { cropImage, fromPlanarFloat, readImage, resizeImage, type RgbImage } from '../../src/core/image/rgbImage'
 
 const CS = [0, 1, 2, 4, 8, 16]
 const KINDS = ['generator', 'prior', 'meanFill', 'bicubic'] as const

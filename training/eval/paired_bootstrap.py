@@ -1,11 +1,11 @@
 """Is the generator's lead over bicubic upsampling real or noise? Paired bootstrap over images of a
-training/eval_conditions.ts result: the images are resampled with replacement (both methods keep the same
+training/eval/eval_conditions.ts result: the images are resampled with replacement (both methods keep the same
 images), and for each C we report the difference generator - bicubic in mean MS-SSIM, mean per-image F1 and
 pooled F1 (counts summed over the resampled set), with its 95% percentile interval and the share of resamples in
 which the generator is ahead. Ties (equal values) count as half.
 --baseline-file B.json compares the generator of RESULT.json with the generator of B.json instead (two models
 evaluated on the same images, e.g. a fine-tuning candidate against the shipped model).
-Usage: python3 training/paired_bootstrap.py RESULT.json [--against bicubic | --baseline-file B.json] [--resamples 10000] [--json OUT]"""
+Usage: python3 training/eval/paired_bootstrap.py RESULT.json [--against bicubic | --baseline-file B.json] [--resamples 10000] [--json OUT]"""
 import argparse
 import json
 

@@ -3,12 +3,12 @@ every training photo exactly as common.load_train_images returns it (short side 
 stored as WebP quality 90 (lossy: the raw 1,080 JPEGs are 100 MB), and each photo's channel ranking computed
 here from the unrecompressed pixels (the ranking is the slow part of the latent cache: ~25 min on 2 CPU cores).
 common.load_train_images reads the pack instead of ../shared/data/train when GSC_TRAIN_PACK names it.
-Usage: python3 training/pack_device_data.py --config gpu --out .gpudata/train_pack.pkl
+Usage: python3 training/device/pack_device_data.py --config gpu --out .gpudata/train_pack.pkl
 
 Model set 3 (a config with a "latent_codec" section, e.g. v3_gpu) ranks channels on the fly, so its pack holds the
 photos alone, and, when the config trains with LPIPS, the LPIPS-squeeze weights go into lpips/ beside the pack
-(the machine has no ../shared/data; training/device_job_latent.sh puts them where lpips_squeeze.py looks).
-Usage: /usr/bin/python3 training/pack_device_data.py --config v3_gpu --out .gpudata/latent/pack.pkl"""
+(the machine has no ../shared/data; training/device/device_job_latent.sh puts them where lpips_squeeze.py looks).
+Usage: /usr/bin/python3 training/device/pack_device_data.py --config v3_gpu --out .gpudata/latent/pack.pkl"""
 import argparse
 import io
 import os
@@ -18,6 +18,9 @@ import sys
 
 import torch
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 

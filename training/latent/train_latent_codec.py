@@ -11,8 +11,8 @@ Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/
 scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on), + the preview's
 regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
 --snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
-back: training/device_job_latent.sh); training/device_unpack_latent.sh reassembles it, and --resume continues from it.
-Usage: /usr/bin/python3 training/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume] [--snapshot DIR]"""
+back: training/device/device_job_latent.sh); training/device/device_unpack_latent.sh reassembles it, and --resume continues from it.
+Usage: /usr/bin/python3 training/latent/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume] [--snapshot DIR]"""
 import argparse
 import copy
 import hashlib
@@ -27,6 +27,9 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
+import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 
 import common
 import latents
@@ -240,7 +243,7 @@ def main():
     ap.add_argument('--out', help='run folder (default training/runs/<config name>)')
     ap.add_argument('--init-from', metavar='CKPT', help='a fresh run starts from a set-3 or set-4 checkpoint (mosaic configs: see init_from_set3)')
     ap.add_argument('--snapshot', metavar='DIR', help='at every save, also write an EMA-only copy of the checkpoint into DIR, '
-                    f'in parts of at most {SNAPSHOT_PART} bytes, with the log (training/device_unpack_latent.sh reassembles it)')
+                    f'in parts of at most {SNAPSHOT_PART} bytes, with the log (training/device/device_unpack_latent.sh reassembles it)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
