@@ -4,7 +4,7 @@
 //   npm run bench -- wire store                 run the named ones
 //   npm run bench -- all                        run every one (hours on a 2-core machine: fuzz and store-queries are long)
 //   npm run bench -- wire -- --runs 1           arguments after a second `--` go to the (single) named benchmark
-// docs/bench/generator and docs/bench/latent-codec come from training/eval_conditions.ts and `gsc bench`, not from here.
+// docs/bench/generator and docs/bench/latent-codec come from training/eval/eval_conditions.ts and `gsc bench`, not from here.
 import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'

@@ -10,7 +10,7 @@ import { haveSharedData, sharedData } from '../fixtures/sharedData'
 const KODAK = sharedData('kodak')
 const haveKodak = haveSharedData('lpips Kodak cases', join(KODAK, 'kodim23.png'))
 
-/** 4x4 block means, rounded half up in integers: the same operation as pixelate4 in training/export_lpips.py. */
+/** 4x4 block means, rounded half up in integers: the same operation as pixelate4 in training/metrics/export_lpips.py. */
 function pixelate4(img: RgbImage): RgbImage {
   const { width: w, height: h } = img
   const out = new Uint8Array(img.data)
@@ -58,8 +58,8 @@ describe('lpipsDistance', () => {
     const a = await readImage(join(KODAK, 'kodim23.png'))
     expect(await lpipsDistance(a, a)).toBeLessThan(1e-6)
     const d = await lpipsDistance(a, pixelate4(a))
-    // 0.20168547332286835: LpipsSqueeze (training/lpips_squeeze.py, float32 PyTorch on CPU, fp16 backbone weights) on
-    // kodim23 vs its 4x4 block means, printed by `/usr/bin/python3 training/export_lpips.py` (also in the manifest
+    // 0.20168547332286835: LpipsSqueeze (training/metrics/lpips_squeeze.py, float32 PyTorch on CPU, fp16 backbone weights) on
+    // kodim23 vs its 4x4 block means, printed by `/usr/bin/python3 training/metrics/export_lpips.py` (also in the manifest
     // entry's metrics.kodak_lpips_torch["kodim23 vs pixelate4"]). onnxruntime agreed within 5e-8 when it was made;
     // 1e-4 is issue 20's tolerance for LPIPS parity.
     expect(Math.abs(d - 0.20168547332286835)).toBeLessThan(1e-4)

@@ -43,7 +43,7 @@ const set5Ids = ['g_a_v5', 'decoder_v5', 'caption_encoder_v5']
 const haveSet5 = !!manifest?.modelSets?.['5'] && set5Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
 const othersThan1 = Object.keys(manifest?.modelSets ?? {}).filter((id) => id !== '1').join(', ')
-if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/export_latent_codec.py)`)
+if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/latent/export_latent_codec.py)`)
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-sets-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))

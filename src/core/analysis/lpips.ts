@@ -1,5 +1,5 @@
 // LPIPS v0.1 (SqueezeNet variant) between two images: the perceptual distance of Zhang et al. (CVPR 2018), run from
-// resources/models/lpips_squeeze.onnx (converted by training/export_lpips.py from the ncnn SqueezeNet 1.1 backbone,
+// resources/models/lpips_squeeze.onnx (converted by training/metrics/export_lpips.py from the ncnn SqueezeNet 1.1 backbone,
 // whose weights are fp16, and the LPIPS v0.1 linear layers; see the manifest entry). 0 means identical; larger is
 // more different (typically 0.0x for mild compression, 0.3-0.8 for strong blur).
 //

@@ -3,7 +3,7 @@
  * - colourError: mean CIEDE2000 (Sharma, Wu, Dalal 2005) between two images box-downscaled by 8, so it weighs
  *   the colour of regions, not texture or alignment;
  * - blockiness: gradient energy on the 16-pixel block grid over gradient energy elsewhere (1.0 = no grid).
- * Lower is better for both. training/perceptual_metrics.py computes the same numbers on tensors.
+ * Lower is better for both. training/metrics/perceptual_metrics.py computes the same numbers on tensors.
  */
 import { GscError } from '../util/errors'
 import { luma, type RgbImage } from '../image/rgbImage'

@@ -95,7 +95,7 @@ export function dctPatterns(layout: readonly ChannelBasis[]): Float64Array[][] {
 }
 
 /**
- * Score of every channel from its per-plane patterns (set 3's rule 'ssim-gain-preview', training/channel_rule.py;
+ * Score of every channel from its per-plane patterns (set 3's rule 'ssim-gain-preview', training/latent/channel_rule.py;
  * set 1's 'ssim-gain' through dctPatterns): for each plane, the gain in mean local SSIM of the plane's structure
  * (4x4-pixel means, windows of 2x2 blocks, stride one block) when the flat plane at the plane's mean becomes that
  * level plus y_k / scale times the channel's pattern in every block, minus the pattern's image mean; summed over
@@ -176,7 +176,7 @@ export function scoreChannelPatterns(latents: ArrayLike<number>, patterns: Chann
 }
 
 /**
- * Score of every channel, set 1's rule ('ssim-gain', training/channel_select.py states it in full): how much
+ * Score of every channel, set 1's rule ('ssim-gain', training/set1/channel_select.py states it in full): how much
  * channel k alone raises the mean local SSIM of its colour plane's structure over a flat plane at the plane's
  * mean, its candidate being that flat level plus y_k / scale times its DCT pattern in every block, minus the
  * pattern's image mean. scoreChannelPatterns with each channel's pattern in its own plane only (the other two

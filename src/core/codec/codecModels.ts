@@ -2,7 +2,7 @@
 // manifest lists (manifest.json "modelSets", default "defaultModelSet"; a manifest without them has set 1 alone)
 // opens on its own, so a packet decodes with exactly the set that made it.
 //
-// Set 1, kind 'dct-flow' (training/export_onnx.py):
+// Set 1, kind 'dct-flow' (training/set1/export_onnx.py):
 //   g_a:             image [1,3,H,W] RGB 0..1 (H, W multiples of 16) -> latent [1,320,H/16,W/16] (block DCT)
 //   g_s:             latent [1,320,h,w] (dequantised y)               -> image [1,3,16h,16w] (clamp to 0..1)
 //   caption_encoder: tokens int64 [1,L], mask float [1,L]              -> embedding [1,128]
@@ -11,7 +11,7 @@
 //   generator:       r_t [1,320,h,w], t [1], caption, y_sel, mask, centre [1,320,h,w] -> v [1,320,h,w]
 //   Both work in normalised latent space z = (y - mean_k) / std_k (manifest generator.normalisation); the flow
 //   moves the residual r = z - centre, where centre = generator_prior's output.
-// Set 3, kind 'learned-generative' (training/export_latent_codec.py, networks in training/latent_codec.py):
+// Set 3, kind 'learned-generative' (training/latent/export_latent_codec.py, networks in training/latent/latent_codec.py):
 //   g_a:             image [1,3,H,W] RGB 0..1 -> latent [1,320,H/16,W/16] (learned, channel std ~ latent.scale)
 //   decoder:         y_sel [1,320,h,w] (q * step where sent, 0 elsewhere), mask [1,320], caption [1,128],
 //                    log_step [1] (log2 of the packet's step), noise [1,noiseChannels,h,w] -> image [1,3,16h,16w]
@@ -242,7 +242,7 @@ function readLayout(set: ModelSetSpec, entry: AnalysisEntry, channels: number): 
   const lat = entry.latent
   const layout = lat?.layout?.map((b) => ({ plane: PLANES[b.plane] ?? -1, u: b.u, v: b.v })) ?? []
   if (typeof lat?.scale !== 'number' || layout.length !== channels || layout.some((b) => b.plane < 0 || !Number.isInteger(b.u) || !Number.isInteger(b.v)))
-    throw new GscError(`model set ${set.id}: manifest entry '${set.models.g_a}' lacks latent.scale or a valid latent.layout for every channel; re-run training/export_onnx.py`, 'ENOMODEL')
+    throw new GscError(`model set ${set.id}: manifest entry '${set.models.g_a}' lacks latent.scale or a valid latent.layout for every channel; re-run training/set1/export_onnx.py`, 'ENOMODEL')
   return { layout, scale: lat.scale }
 }
 
