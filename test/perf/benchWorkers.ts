@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { openArchive } from '../../src/core/store/archive'
 import { startPostgresCluster } from '../support/postgresCluster'
+import { startWorkers } from './workerProcesses'
 
 const dashes = process.argv.indexOf('--')
 const [data, roundsArg] = process.argv.slice(2, dashes < 0 ? undefined : dashes)
@@ -20,24 +21,6 @@ const rounds = Number(roundsArg ?? 2)
 const cluster = await startPostgresCluster({ fsync: 'off', synchronous_commit: 'off' })
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-bench-workers-'))
 let db = 0
-
-async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
-  const ws = Array.from({ length: n }, () => spawn(process.execPath, ['bin/gsc.mjs', 'worker', '--db', url], { stdio: ['ignore', 'ignore', 'pipe'] }))
-  await Promise.all(
-    ws.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          let err = ''
-          w.stderr!.on('data', (b: Buffer) => {
-            err += b.toString()
-            if (/^worker .* provider/m.test(err)) resolve()
-          })
-          w.once('exit', (c) => reject(new Error(`worker exited (${c}): ${err}`)))
-        })
-    )
-  )
-  return ws
-}
 
 function bench(out: string, workersUrl?: string): Promise<{ seconds: number; stdout: string }> {
   const args = ['bin/gsc.mjs', 'bench', '--data', data, '--out', out, ...extra, ...(workersUrl ? ['--workers', workersUrl] : []), '--json']

@@ -5,10 +5,10 @@
 // then warm (the same packets again with another noise seed: new results, same workers). Prints a JSON line per run
 // and the medians; writes nothing.
 //   npx tsx test/perf/decodeWorkers.ts <capture> [rounds=2]
-import { spawn, type ChildProcess } from 'node:child_process'
 import { openArchive } from '../../src/core/store/archive'
 import { queueArchiveDecodes } from '../../src/core/jobs/queueArchive'
 import { startPostgresCluster } from '../support/postgresCluster'
+import { startWorkers } from './workerProcesses'
 
 const [capture, roundsArg] = process.argv.slice(2)
 if (!capture) throw new Error('usage: tsx test/perf/decodeWorkers.ts <capture> [rounds]')
@@ -16,25 +16,6 @@ const rounds = Number(roundsArg ?? 2)
 
 const cluster = await startPostgresCluster({ fsync: 'off', synchronous_commit: 'off' })
 let db = 0
-
-/** Workers started and warm (models loaded lazily on the first job, so the timing includes loading, as a station's would). */
-async function startWorkers(url: string, n: number): Promise<ChildProcess[]> {
-  const ws = Array.from({ length: n }, () => spawn(process.execPath, ['bin/gsc.mjs', 'worker', '--db', url], { stdio: ['ignore', 'ignore', 'pipe'] }))
-  await Promise.all(
-    ws.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          let err = ''
-          w.stderr!.on('data', (b: Buffer) => {
-            err += b.toString()
-            if (/^worker .* provider/m.test(err)) resolve()
-          })
-          w.once('exit', (c) => reject(new Error(`worker exited (${c}): ${err}`)))
-        })
-    )
-  )
-  return ws
-}
 
 async function run(workers: number) {
   const url = await cluster.createDatabase(`bench${++db}`)

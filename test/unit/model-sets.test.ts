@@ -56,6 +56,23 @@ function gsc(args: string[], dir = modelsDir) {
   return spawnSync(process.execPath, [path.join(ROOT, 'bin/gsc.mjs'), ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, GSC_MODELS_DIR: dir } })
 }
 
+/** The payload's values are exactly g_a's values of those channels quantised at the packet's step (round half away). */
+function expectQuantisedOnWire(wire: Int32Array, channels: readonly number[], latent: ArrayLike<number>, n: number, step: number): void {
+  channels.forEach((ch, k) => {
+    for (let i = 0; i < n; i++) expect(wire[k * n + i]).toBe(Math.sign(latent[ch * n + i]) * Math.floor(Math.abs(latent[ch * n + i]) / step + 0.5) || 0)
+  })
+}
+
+/** Share of strongly saturated pixels (max - min channel > 80): colour, not grey. */
+function saturatedShare(img: RgbImage): number {
+  let saturated = 0
+  for (let i = 0; i < img.data.length; i += 3) {
+    const [R, G, B] = [img.data[i], img.data[i + 1], img.data[i + 2]]
+    if (Math.max(R, G, B) - Math.min(R, G, B) > 80) saturated++
+  }
+  return saturated / (img.width * img.height)
+}
+
 /** A models directory holding this manifest (edited) and symbolic links to the real model files. */
 function modelsDirWith(name: string, edit: (m: Record<string, unknown> & { models: Record<string, unknown> }) => void): string {
   const d = path.join(tmp, name)
@@ -317,18 +334,11 @@ describe.runIf(haveSet4 && haveKodak)('model set 4: the colour mosaic always sen
     const d = decodeGscPacket(pack.packet)
     const n = prep.lh * prep.lw
     const step = d.header.quantStep
-    d.header.channelIndices.forEach((ch, k) => {
-      for (let i = 0; i < n; i++) expect(d.latents[k * n + i]).toBe(Math.sign(prep.latent[ch * n + i]) * Math.floor(Math.abs(prep.latent[ch * n + i]) / step + 0.5) || 0)
-    })
+    expectQuantisedOnWire(d.latents, d.header.channelIndices, prep.latent, n, step)
     const r = await decodePacket(pack.packet, opts)
     expect([r.modelSet, r.image.width, r.image.height]).toEqual([4, 203, 141])
     // colour, not grey: the parrots' crop has strongly saturated pixels in the reconstruction too
-    let saturated = 0
-    for (let i = 0; i < r.image.data.length; i += 3) {
-      const [R, G, B] = [r.image.data[i], r.image.data[i + 1], r.image.data[i + 2]]
-      if (Math.max(R, G, B) - Math.min(R, G, B) > 80) saturated++
-    }
-    expect(saturated / (r.image.width * r.image.height)).toBeGreaterThan(0.1)
+    expect(saturatedShare(r.image)).toBeGreaterThan(0.1)
   })
 })
 
@@ -346,17 +356,10 @@ describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose 
     const n = prep.lh * prep.lw
     const step = d.header.quantStep
     expect([d.header.modelId, d.header.channelIndices[0]]).toEqual([5, 0])
-    d.header.channelIndices.forEach((ch, k) => {
-      for (let i = 0; i < n; i++) expect(d.latents[k * n + i]).toBe(Math.sign(prep.latent[ch * n + i]) * Math.floor(Math.abs(prep.latent[ch * n + i]) / step + 0.5) || 0)
-    })
+    expectQuantisedOnWire(d.latents, d.header.channelIndices, prep.latent, n, step)
     for (let y = 1; y < prep.lh; y += 2) for (let x = 1; x < prep.lw; x += 2) expect(prep.latent[y * prep.lw + x]).toBe(0)
     const r = await decodePacket(pack.packet, { modelsDir })
     expect([r.modelSet, r.image.width, r.image.height]).toEqual([5, 203, 141])
-    let saturated = 0
-    for (let i = 0; i < r.image.data.length; i += 3) {
-      const [R, G, B] = [r.image.data[i], r.image.data[i + 1], r.image.data[i + 2]]
-      if (Math.max(R, G, B) - Math.min(R, G, B) > 80) saturated++
-    }
-    expect(saturated / (r.image.width * r.image.height)).toBeGreaterThan(0.1)
+    expect(saturatedShare(r.image)).toBeGreaterThan(0.1)
   })
 })

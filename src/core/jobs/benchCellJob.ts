@@ -2,7 +2,7 @@
 // a `gsc worker`. The job names its image by sha256; the bytes wait in bench_cell_inputs (uploaded by the bench for its
 // run) and the worker's result, packet and reconstructed pixels, in bench_cell_results under the job's id, until the
 // bench reads and deletes it. Both tables belong to the queue layer (like decode_workers), not to the archive's schema.
-import type pg from 'pg'
+import { createTablesOnce, type Queryable } from './createTablesOnce'
 
 export const BENCH_CELL_KIND = 'bench-cell'
 
@@ -50,27 +50,17 @@ export function cellName(d: Pick<BenchCellJobData, 'imageId' | 'c'>): string {
 /** Rows of runs that ended without cleaning up (a bench killed) are removed after this long. */
 const FORGET_AFTER_HOURS = 24
 
-type Queryable = Pick<pg.Pool, 'query' | 'connect'>
 
 /** Creates the two tables once (an advisory lock serialises benches starting together) and drops day-old rows. */
 export async function ensureBenchCellTables(db: Queryable): Promise<void> {
-  const c = await db.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query(`SELECT pg_advisory_xact_lock(hashtext('gsc bench_cells'))`)
-    await c.query(`CREATE TABLE IF NOT EXISTS bench_cell_inputs (
+  await createTablesOnce(db, 'gsc bench_cells', [
+    `CREATE TABLE IF NOT EXISTS bench_cell_inputs (
       run_id uuid NOT NULL, sha256 text NOT NULL, bytes bytea NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (run_id, sha256))`)
-    await c.query(`CREATE TABLE IF NOT EXISTS bench_cell_results (
+      PRIMARY KEY (run_id, sha256))`,
+    `CREATE TABLE IF NOT EXISTS bench_cell_results (
       job_id uuid PRIMARY KEY, run_id uuid NOT NULL, packet bytea NOT NULL, image_png bytea NOT NULL, result jsonb NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now())`)
-    await c.query('COMMIT')
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => undefined)
-    throw e
-  } finally {
-    c.release()
-  }
+      created_at timestamptz NOT NULL DEFAULT now())`
+  ])
   for (const t of ['bench_cell_inputs', 'bench_cell_results'])
     await db.query(`DELETE FROM ${t} WHERE created_at < now() - make_interval(hours => $1)`, [FORGET_AFTER_HOURS])
 }

@@ -9,6 +9,7 @@ import { hostname } from 'node:os'
 import type pg from 'pg'
 import type { ExecutionProvider } from '../modelAssets/manifest'
 import { describeError } from '../util/errors'
+import { createTablesOnce, type Queryable } from './createTablesOnce'
 
 /** Seconds between a worker's heartbeats. */
 export const HEARTBEAT_SECONDS = 5
@@ -16,8 +17,6 @@ export const HEARTBEAT_SECONDS = 5
 export const STALE_AFTER_SECONDS = 15
 /** Rows of workers gone (killed, host lost) this long are removed when a worker starts. */
 const FORGET_AFTER_HOURS = 24
-
-type Queryable = Pick<pg.Pool, 'query' | 'connect'>
 
 export interface WorkerPresence {
   /** One id per running worker (several may run on one host, or in one process). */
@@ -38,21 +37,12 @@ export interface WorkerPresence {
 
 /** Creates the table once (an advisory lock serialises workers starting together). */
 export async function ensureWorkerTable(db: Queryable): Promise<void> {
-  const c = await db.connect()
-  try {
-    await c.query('BEGIN')
-    await c.query(`SELECT pg_advisory_xact_lock(hashtext('gsc decode_workers'))`)
-    await c.query(`CREATE TABLE IF NOT EXISTS decode_workers (
+  await createTablesOnce(db, 'gsc decode_workers', [
+    `CREATE TABLE IF NOT EXISTS decode_workers (
       id text PRIMARY KEY, name text NOT NULL, host text NOT NULL, pid integer NOT NULL,
       execution_provider text NOT NULL, concurrency integer NOT NULL,
-      started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())`)
-    await c.query('COMMIT')
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => undefined)
-    throw e
-  } finally {
-    c.release()
-  }
+      started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())`
+  ])
 }
 
 export interface Heartbeat {
