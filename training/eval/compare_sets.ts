@@ -37,12 +37,26 @@ function summarise(dir: string) {
   }
 }
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } })
-if (positionals.length !== 2) {
-  console.error('gsc: usage: npx tsx training/eval/compare_sets.ts <results dir A> <results dir B> [--json out.json]')
+const USAGE = 'usage: npx tsx training/eval/compare_sets.ts <results dir A> <results dir B> [--json out.json]'
+function fail(why: string): never {
+  console.error(`gsc: ${why}`)
   process.exit(2)
 }
-const [a, b] = positionals.map(summarise)
+let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: { json: { type: 'string' } } }>>
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { json: { type: 'string' } } })
+} catch (e) {
+  fail(`${(e as Error).message.split('\n')[0]} (${USAGE})`)
+}
+const { positionals, values } = parsed
+if (positionals.length !== 2) fail(USAGE)
+const [a, b] = positionals.map((dir) => {
+  try {
+    return summarise(dir)
+  } catch (e) {
+    return fail(`${dir} is not a gsc bench results folder: ${(e as Error).message.split('\n')[0]}`)
+  }
+})
 const f = (v: number, n = 3) => v.toFixed(n)
 console.log(`A: ${a.command}\nB: ${b.command}\n`)
 console.log('| C | bytes A / B | ΔE00 A / B | blockiness A / B | MS-SSIM A / B | LPIPS A / B | PSNR A / B | matched (found) A / B |')
