@@ -2,6 +2,9 @@
 // WebSocket client used by `gsc serve`) exposes exactly this shape as `window.gsc`.
 import type * as S from './schemas'
 import type { z } from 'zod'
+import type { DepthView, SegmentationView } from './analysisApi'
+
+export type { DepthView, PackedMap, SegmentationClassInfo, SegmentationModelId, SegmentationView } from './analysisApi'
 
 /** ok / crc_failed / malformed: GSC image packets and bytes that frame as nothing (malformed); foreign: a
  *  well-framed CCSDS packet of an APID that carries no GSC images (kept raw); idle: APID 2047. */
@@ -176,60 +179,6 @@ export interface Comparison {
   /** The chosen baseline at the packet's bytes; null without an original. */
   baseline: BaselineFit | null
   note: string | null
-}
-
-/** A one-byte-per-pixel map for display: width x height bytes, row-major, zlib-deflated, base64. */
-export interface PackedMap {
-  width: number
-  height: number
-  deflated: string
-}
-
-export type SegmentationModelId = 'city' | 'pascal'
-
-export interface SegmentationClassInfo {
-  index: number
-  name: string
-  /** The model's display colour (Cityscapes' own colours; the PASCAL VOC colour map). */
-  colour: [number, number, number]
-  /** Share of the image's pixels with this class on each side (original null without one). */
-  originalShare: number | null
-  reconstructionShare: number
-  /** IoU of the reconstruction's class against the original's; null without an original. */
-  iou: number | null
-}
-
-/** Segmentation of the reconstruction and of the attached original, and how well the two agree. */
-export interface SegmentationView {
-  packetId: number
-  model: SegmentationModelId
-  modelName: string
-  /** The resolution the model saw (its input and where the letterboxed image sat in it). */
-  evaluation: string
-  /** Every class present on either side, largest first (labels index the model's full class list). */
-  classes: SegmentationClassInfo[]
-  reconstruction: PackedMap
-  original: PackedMap | null
-  /** Reconstruction against the original's segmentation (the planner's segmentation agreement). */
-  agreement: { miou: number; pixelAccuracy: number } | null
-  note: string | null
-  /** Time the analyses took when first computed (a cached answer keeps its first time). */
-  ms: number
-}
-
-/** Relative depth of the reconstruction and of the attached original, and how well the two agree. */
-export interface DepthView {
-  packetId: number
-  modelName: string
-  /** How the maps were scaled for display (one range for both sides). */
-  scaling: string
-  /** Relative inverse depth as 0..255 (255 nearest), at the model's output size (stretch to the image). */
-  reconstruction: PackedMap
-  original: PackedMap | null
-  /** Reconstruction against the original's depth, median-scaled (delta1 higher is better, AbsRel and RMSE lower). */
-  agreement: { delta1: number; absRel: number; rmse: number } | null
-  note: string | null
-  ms: number
 }
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
