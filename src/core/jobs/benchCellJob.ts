@@ -2,6 +2,7 @@
 // a `gsc worker`. The job names its image by sha256; the bytes wait in bench_cell_inputs (uploaded by the bench for its
 // run) and the worker's result, packet and reconstructed pixels, in bench_cell_results under the job's id, until the
 // bench reads and deletes it. Both tables belong to the queue layer (like decode_workers), not to the archive's schema.
+import type { GscPacked } from '../bench/gscCodec'
 import { createTablesOnce, type Queryable } from './createTablesOnce'
 
 export const BENCH_CELL_KIND = 'bench-cell'
@@ -22,15 +23,9 @@ export interface BenchCellJobData {
 }
 
 /** What the worker stores beside the packet and the PNG (the GscCellResult without its binary parts). */
-export interface BenchCellResultJson {
+export interface BenchCellResultJson extends Omit<GscPacked, 'packet'> {
   caption: string
   prepareMs: number
-  quantStep: number
-  fitsTarget: boolean
-  targetBits: number
-  channelIndices: number[]
-  sections: { header: number; caption: number; latents: number; detections: number; total: number }
-  packMs: number
   decodeMs: number
   steps: number
   worker: string

@@ -92,6 +92,18 @@ export interface BatchResult {
   statuses: PacketStatus[]
 }
 
+/** Counts a newly stored packet in the batch's per-status totals (both back ends' writers). */
+export function countStored(res: BatchResult, id: number, status: PacketStatus): void {
+  res.inserted++
+  res.ids.push(id)
+  res.duplicateFlags.push(false)
+  if (status === 'ok') res.ok++
+  else if (status === 'crc_failed') res.crcFailed++
+  else if (status === 'foreign') res.foreign++
+  else if (status === 'idle') res.idle++
+  else res.malformed++
+}
+
 // crypto.hash (one-shot) is ~20% faster than createHash for ~200-octet inputs; fall back where absent.
 const oneShot = (crypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash
 export function sha256(bytes: Buffer): Buffer {
@@ -204,15 +216,8 @@ export class PacketWriter {
       }
       const id = Number(info.lastInsertRowid)
       lastId = id
-      res.inserted++
-      res.ids.push(id)
-      res.duplicateFlags.push(false)
+      countStored(res, id, status)
       this.rollups.add({ id, receivedAt: p.receivedAt, apid: i.primary?.apid ?? null, status, octets: raw.length, channels: h.channels })
-      if (status === 'ok') res.ok++
-      else if (status === 'crc_failed') res.crcFailed++
-      else if (status === 'foreign') res.foreign++
-      else if (status === 'idle') res.idle++
-      else res.malformed++
       // Intact packets (GSC ok, and foreign ones, which carry no check of ours) count as received for gap
       // purposes: a CRC failure is a loss; idle packets and unframed bytes have no sequence to follow.
       if ((status !== 'ok' && status !== 'foreign') || !i.primary) continue

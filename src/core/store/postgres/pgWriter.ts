@@ -5,7 +5,7 @@
 // the hash lookup, the packets (binary COPY), and the rest as one statement (plus one per gap a late packet splits).
 import type pg from 'pg'
 import { isOnePacket } from '../../bitstream/ccsds'
-import { apidStateFrom, asBuffer, classify, headerColumns, markImageApids, sha256, type ApidStateRow, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
+import { apidStateFrom, asBuffer, classify, countStored, headerColumns, markImageApids, sha256, type ApidStateRow, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
 import { classifyStep, gapContains, splitGap, type GapRecord } from '../sequenceGaps'
 import { RollupCounts } from '../timeline'
 import type { ImageApids } from '../types'
@@ -176,15 +176,8 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
       crcOk: gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, error: gsc && !i.ok ? (i.error ?? 'unknown error') : null,
       header: h, importId: p.importId ?? null, sourceOffset: p.sourceOffset ?? null, framed: framed ? 1 : 0
     })
-    res.inserted++
-    res.ids.push(id)
-    res.duplicateFlags.push(false)
+    countStored(res, id, status)
     rollups.add({ id, receivedAt: p.receivedAt, apid: i.primary?.apid ?? null, status, octets: raw.length, channels: h.channels })
-    if (status === 'ok') res.ok++
-    else if (status === 'crc_failed') res.crcFailed++
-    else if (status === 'foreign') res.foreign++
-    else if (status === 'idle') res.idle++
-    else res.malformed++
     if ((status !== 'ok' && status !== 'foreign') || !i.primary) continue
     const apid = i.primary.apid
     const seq = i.primary.sequenceCount
