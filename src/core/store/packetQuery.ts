@@ -26,11 +26,12 @@ export interface PacketRow {
 export const SUMMARY_COLUMNS =
   'id, received_at, apid, sequence_count, octets, status, crc_ok, error, format_version, width, height, channels, model_id, caption, import_id, source_offset, framed'
 
-const ORDER_COLUMNS: Record<NonNullable<PacketQuery['orderBy']>, string> = {
+/** The columns a query may order by (whitelisted: the SQL never takes a column name from input). */
+export const ORDER_COLUMNS: Record<NonNullable<PacketQuery['orderBy']>, string> = {
   id: 'id', receivedAt: 'received_at', apid: 'apid', sequenceCount: 'sequence_count', octets: 'octets', channels: 'channels'
 }
 
-function toMs(v: Date | string | number, what: string): number {
+export function toMs(v: Date | string | number, what: string): number {
   const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v)
   if (!Number.isFinite(ms)) throw new GscError(`${what} is not a valid time: ${String(v)}`)
   return ms

@@ -1,18 +1,8 @@
 // PacketArchive.list/count on PostgreSQL: the same filters, order and paging as ../packetQuery.ts (whitelisted
 // columns, $n parameters). NULLs sort as SQLite sorts them (first ascending, last descending).
 import { GscError } from '../../util/errors'
-import { captionMatch, SEARCH_COUNT_CAP, SUMMARY_COLUMNS } from '../packetQuery'
+import { captionMatch, ORDER_COLUMNS, SEARCH_COUNT_CAP, SUMMARY_COLUMNS, toMs } from '../packetQuery'
 import { PACKET_STATUSES, type PacketQuery } from '../types'
-
-const ORDER_COLUMNS: Record<NonNullable<PacketQuery['orderBy']>, string> = {
-  id: 'id', receivedAt: 'received_at', apid: 'apid', sequenceCount: 'sequence_count', octets: 'octets', channels: 'channels'
-}
-
-function toMs(v: Date | string | number, what: string): number {
-  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v)
-  if (!Number.isFinite(ms)) throw new GscError(`${what} is not a valid time: ${String(v)}`)
-  return ms
-}
 
 export function buildPacketQueryPg(q: PacketQuery, countOnly: boolean): { sql: string; params: unknown[]; capped?: number } {
   const where: string[] = []
