@@ -2,8 +2,8 @@
 # The device tool copies the working tree (tracked files included) plus the carry, 64 MiB in all, and the tracked
 # tree alone is over that (ONNX models, bench caches). A training call needs none of those, so before it:
 #   bash training/device/device_slim.sh stash    moves every tracked file the job does not need
-#                                                (resources/models/*.onnx, docs/results/*/cache,
-#                                                docs/**/results.json) to /tmp/gsc-device-stash
+#                                                (resources/models/*.onnx and everything under docs/: results,
+#                                                sheets, bench caches) to /tmp/gsc-device-stash
 #   (the device tool's run ... )
 #   bash training/device/device_slim.sh restore  moves them back (or, if the stash is gone, git restores them
 #                                                from HEAD)
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 STASH=${STASH:-/tmp/gsc-device-stash}
 mode=${1:?stash or restore}
-list() { git ls-files -- 'resources/models/*.onnx' 'docs/results/*/cache/*' 'docs/results/*/results.json'; }
+list() { git ls-files -- 'resources/models/*.onnx' 'docs/*'; }
 case "$mode" in
   stash)
     changed=$(list | xargs git status --porcelain -- | head -5)
@@ -26,7 +26,7 @@ case "$mode" in
       while read -r f; do [ -e "$STASH/$f" ] && { mkdir -p "$(dirname "$f")"; mv "$STASH/$f" "$f"; }; done < "$STASH/files.txt"
       rm -rf "$STASH"
     fi
-    git ls-files --deleted -- resources/models docs/results | xargs -r git checkout --
-    echo "device_slim: restored; git status of those paths: $(git status --porcelain -- resources/models docs/results | wc -l) changes" ;;
+    git ls-files --deleted -- resources/models docs | xargs -r git checkout --
+    echo "device_slim: restored; git status of those paths: $(git status --porcelain -- resources/models docs | wc -l) changes" ;;
   *) echo "device_slim: stash or restore" >&2; exit 2 ;;
 esac
