@@ -297,10 +297,10 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
     expect(res2.rejected[0].error).toBe(`packet was made with model set 1, which is not installed in ${no1} (installed: ${othersThan1}); it is never decoded with another set`)
   })
 
-  it('gsc models lists both sets and marks the default', async () => {
+  it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
