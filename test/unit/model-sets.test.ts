@@ -349,6 +349,13 @@ describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose 
     crop = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
   })
 
+  it('the energy ranking (--selection energy) still sends the mosaic first', async () => {
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 5, caption: CAPTION, selection: 'energy' })
+    expect(prep.ranking[0]).toBe(0)
+    const two = decodeGscPacket((await packChannels(prep, 2, { seed: 1 })).packet)
+    expect(two.header.channelIndices).toContain(0)
+  })
+
   it("the packet carries exactly the quantised g_a values, the mosaic's (odd, odd) cells are empty, and it decodes in colour", async () => {
     const prep = await prepareImage(crop, { modelsDir, modelSet: 5, caption: CAPTION })
     const pack = await packChannels(prep, 2, { seed: 5 })

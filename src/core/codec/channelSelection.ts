@@ -209,6 +209,17 @@ export function energyScores(latents: ArrayLike<number>, channels: number, h: nu
 
 export type SelectionRule = 'ssim' | 'energy'
 
+/** Scores with a set's always-sent channels above every other (in their listed order), so every C includes them. */
+export function sendFirst(scores: Float64Array, always: readonly number[] | undefined): Float64Array {
+  if (!always?.length) return scores
+  let top = 0
+  for (const v of scores) if (Number.isFinite(v)) top = Math.max(top, Math.abs(v))
+  always.forEach((c, i) => {
+    if (c < scores.length) scores[c] = 2 * top + 1 + (always.length - i)
+  })
+  return scores
+}
+
 /** Indices of the `count` best scores, ties broken by the lower index; returned in ascending index order. */
 export function selectTopChannels(scores: ArrayLike<number>, count: number): number[] {
   if (!Number.isInteger(count) || count < 0 || count > scores.length)

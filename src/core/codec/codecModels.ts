@@ -22,7 +22,7 @@ import { resolve } from 'node:path'
 import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, openModel, type Manifest, type ModelEntry } from '../modelAssets/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
-import { dctPatterns, scoreChannelPatterns, type ChannelBasis, type structurePlanes } from './channelSelection'
+import { dctPatterns, scoreChannelPatterns, sendFirst, type ChannelBasis, type structurePlanes } from './channelSelection'
 import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
 import { QUANT_STEPS } from './quantize'
 import { MAX_QUANT_STEP } from '../bitstream/gscHeader'
@@ -56,6 +56,8 @@ export interface CodecModelsBase {
   embedCaption(caption: string): Promise<Float32Array>
   /** The set's SSIM selection rule: a score per channel (higher = send first). latent channel-major. */
   scoreChannels(latent: ArrayLike<number>, structure: ReturnType<typeof structurePlanes>): Float64Array
+  /** Channels every packet of this set sends first, whatever the ranking rule (sets 4, 5: the colour mosaic). */
+  alwaysSend: readonly number[]
 }
 
 /** Set 1: block-DCT latent, g_s, and the rectified-flow generator around its prior. */
@@ -272,6 +274,7 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     layout,
     latentScale,
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
+    alwaysSend: set.alwaysSend ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.session.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
@@ -323,17 +326,6 @@ function readPatterns(set: ModelSetSpec, entry: AnalysisEntry): { patterns: Floa
   return { patterns: (raw as number[][][]).map((c) => c.map((p) => Float64Array.from(p))), scale: lat!.scale as number }
 }
 
-/** Scores with the set's always-sent channels above every other (in their listed order), so every C includes them. */
-function sendFirst(scores: Float64Array, always: readonly number[] | undefined): Float64Array {
-  if (!always?.length) return scores
-  let top = 0
-  for (const v of scores) if (Number.isFinite(v)) top = Math.max(top, Math.abs(v))
-  always.forEach((c, i) => {
-    if (c < scores.length) scores[c] = 2 * top + 1 + (always.length - i)
-  })
-  return scores
-}
-
 async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntry, open: Opener, common: Common): Promise<LearnedGenerativeModels> {
   const { patterns, scale: latentScale } = readPatterns(set, entry('g_a') as unknown as AnalysisEntry)
   const latentChannels = patterns.length
@@ -357,6 +349,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
     quantSteps: wireSteps(set, dec),
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
+    alwaysSend: set.alwaysSend ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {

@@ -6,7 +6,7 @@ import { GscError } from '../util/errors'
 import { assertRgbImage, padToMultiple, toPlanarFloat, type RgbImage } from '../image/rgbImage'
 import { throwIfAborted } from './cancellation'
 import { makeCaption } from './captioning'
-import { LATENT_FACTOR, energyScores, selectTopChannels, structurePlanes } from './channelSelection'
+import { LATENT_FACTOR, energyScores, selectTopChannels, sendFirst, structurePlanes } from './channelSelection'
 import { loadCodecModels } from './codecModels'
 import { checkStepsOption } from './packing'
 import { getDetector } from './sharedDetector'
@@ -66,7 +66,7 @@ export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timi
   t = now()
   const rule = opts.selection ?? 'ssim'
   const scores =
-    rule === 'energy' ? energyScores(latent, models.latentChannels, lh, lw) : models.scoreChannels(latent, structurePlanes(padded))
+    rule === 'energy' ? sendFirst(energyScores(latent, models.latentChannels, lh, lw), models.alwaysSend) : models.scoreChannels(latent, structurePlanes(padded))
   const ranking = selectTopChannels(scores, models.latentChannels)
   // selectTopChannels returns ascending indices; rebuild best-first order for callers
   ranking.sort((a, b) => scores[b] - scores[a] || a - b)
