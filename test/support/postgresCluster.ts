@@ -128,3 +128,14 @@ export async function startPostgresCluster(settings: Record<string, string | num
     }
   }
 }
+
+/** Rows of one query on a fresh connection to `url` (tests reading what the archive or the queue wrote). */
+export async function queryRows<R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    return (await c.query(text, values)).rows as R[]
+  } finally {
+    await c.end()
+  }
+}

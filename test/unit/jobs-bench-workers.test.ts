@@ -22,7 +22,7 @@ import { listWorkerPresence } from '../../src/core/jobs/workerPresence'
 import { readImage } from '../../src/core/image/rgbImage'
 import { openArchive } from '../../src/core/store/archive'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
-import { startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
+import { queryRows, startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
 
 const IMAGES = ['kodim01.png', 'kodim23.png']
 const haveData = haveSharedData('bench workers test', ...IMAGES.map((f) => sharedData('kodak', f)))
@@ -141,12 +141,9 @@ describe.skipIf(!haveData)('gsc bench --workers', () => {
     expect(job?.state).toBe('completed')
     expect(job?.retryCount).toBeGreaterThanOrEqual(1)
     expect(survivor.stderr()).toMatch(new RegExp(`done job ${killedJob} bench cell \\S+ C=\\d attempt [2-3]/3`))
-    const ev = new pg.Client({ connectionString: url })
-    await ev.connect()
-    const retried = (await ev.query(`SELECT message FROM events WHERE source = 'worker' AND severity = 'warning'`)).rows.map((r) => r.message as string)
+    const retried = (await queryRows<{ message: string }>(url, `SELECT message FROM events WHERE source = 'worker' AND severity = 'warning'`)).map((r) => r.message)
     // Nothing left behind: the bench deleted its images and results.
-    const left = (await ev.query(`SELECT (SELECT count(*) FROM bench_cell_inputs)::int + (SELECT count(*) FROM bench_cell_results)::int AS n`)).rows[0].n
-    await ev.end()
+    const left = (await queryRows<{ n: number }>(url, `SELECT (SELECT count(*) FROM bench_cell_inputs)::int + (SELECT count(*) FROM bench_cell_results)::int AS n`))[0].n
     expect(retried.some((m) => m.includes(killedJob) && /attempt [2-3] of 3/.test(m))).toBe(true)
     expect(left).toBe(0)
 
@@ -189,10 +186,7 @@ describe.skipIf(!haveData)('gsc bench --workers', () => {
     expect([sha(got.packed.packet), sha(got.decoded.image.data)]).toEqual([sha(reference.packed.packet), sha(reference.decoded.image.data)])
     expect(queued.stats).toMatchObject({ byWorkers: 0, inProcess: 1 })
     expect(warnings).toEqual([expect.stringMatching(/^warning: bench cell kodim23 C=1: it failed on the workers after 2 attempts: this worker's model files differ from the bench's .*; running it in this process$/)])
-    const ev = new pg.Client({ connectionString: url })
-    await ev.connect()
-    const errors = (await ev.query(`SELECT message FROM events WHERE source = 'worker' AND severity = 'error'`)).rows.map((r) => r.message as string)
-    await ev.end()
+    const errors = (await queryRows<{ message: string }>(url, `SELECT message FROM events WHERE source = 'worker' AND severity = 'error'`)).map((r) => r.message)
     expect(errors).toEqual([expect.stringMatching(/^bench cell kodim23 C=1 \(job \S+\) failed for good after 2 attempts: this worker's model files differ/)])
   }, 60_000)
 })

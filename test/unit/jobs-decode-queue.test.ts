@@ -3,7 +3,6 @@
 // decoded exactly once), and a job that fails every attempt is visible. A private PostgreSQL cluster (loopback only),
 // stopped at the end; tiny 256x256 packets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import pg from 'pg'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeParams, DECODE_QUEUE } from '../../src/core/jobs/decodeJob'
@@ -12,7 +11,7 @@ import { startDecodeWorker, type DecodeWorker, type WorkerEvent } from '../../sr
 import { queueArchiveDecodes } from '../../src/core/jobs/queueArchive'
 import { openArchive } from '../../src/core/store/archive'
 import { gscPacket } from '../fixtures/storeFixtures'
-import { startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
+import { queryRows as sql, startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
 
 let cluster: PostgresCluster
 let n = 0
@@ -37,16 +36,6 @@ async function archiveWith(count: number): Promise<{ url: string; ids: number[] 
   expect((await a.ingest(corrupt)).status).toBe('crc_failed')
   await a.close()
   return { url, ids }
-}
-
-async function sql<R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    return (await c.query(text, values)).rows as R[]
-  } finally {
-    await c.end()
-  }
 }
 
 async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {

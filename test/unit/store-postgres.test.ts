@@ -5,13 +5,12 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openArchive, type ArchiveChange } from '../../src/core/store/archive'
 import { openPacketLog } from '../../src/core/store/packetLog'
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/core/store/postgres/migrations'
 import { gscPacket, reframe, writeCapture } from '../fixtures/storeFixtures'
-import { startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
+import { queryRows as sql, startPostgresCluster, type PostgresCluster } from '../support/postgresCluster'
 
 let cluster: PostgresCluster
 const dir = mkdtempSync(join(tmpdir(), 'gsc-pg-'))
@@ -25,16 +24,6 @@ afterAll(() => {
   cluster?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function sql<R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    return (await c.query(text, values)).rows as R[]
-  } finally {
-    await c.end()
-  }
-}
 
 function gsc(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/gsc.mjs', ...args], { encoding: 'utf8', timeout: 120_000 })
