@@ -38,42 +38,113 @@ interface Agg {
   lastId: number
 }
 
-/** Counts packets into roll-up rows in memory (shared by the SQLite and PostgreSQL writers). */
-export class RollupCounts {
-  private readonly aggs = new Map<string, Agg>()
+const TIME_BIN = binWidth(TIME_LEVELS[0])
+const ORDER_BIN = binWidth(ORDER_LEVELS[0])
 
-  add(p: { id: number; receivedAt: number; apid: number | null; status: PacketStatus; octets: number; channels: number | null }): void {
-    const apids = p.apid === null ? [NO_APID, ALL_APIDS] : [p.apid, ALL_APIDS]
-    for (const level of TIME_LEVELS) this.count(level, Math.floor(p.receivedAt / binWidth(level)), apids, p)
-    for (const level of ORDER_LEVELS) this.count(level, Math.floor(p.id / binWidth(level)), apids, p)
+type Packet = { id: number; receivedAt: number; apid: number | null; status: PacketStatus; octets: number; channels: number | null }
+
+const STATUS_SLOT: Record<PacketStatus, number> = { ok: 0, crc_failed: 1, malformed: 2, foreign: 3, idle: 4 }
+
+function newAgg(level: number, bin: number, apid: number, status: string, id: number): Agg {
+  return { level, bin, apid, status, packets: 0, octets: 0, maxOctets: 0, cN: 0, cSum: 0, cMin: null, cMax: null, firstId: id, lastId: id }
+}
+
+/** Adds b's counts into a (every column merges by sum, min or max, so the order of merging does not matter). */
+function mergeInto(a: Agg, b: Agg): void {
+  a.packets += b.packets
+  a.octets += b.octets
+  if (b.maxOctets > a.maxOctets) a.maxOctets = b.maxOctets
+  a.cN += b.cN
+  a.cSum += b.cSum
+  if (b.cMin !== null && (a.cMin === null || b.cMin < a.cMin)) a.cMin = b.cMin
+  if (b.cMax !== null && (a.cMax === null || b.cMax > a.cMax)) a.cMax = b.cMax
+  if (b.firstId < a.firstId) a.firstId = b.firstId
+  if (b.lastId > a.lastId) a.lastId = b.lastId
+}
+
+/** The finest bins of one axis: bin -> (APID, status) -> counts, with the last one touched kept at hand. */
+class FinestBins {
+  private readonly bins = new Map<number, Map<number, Agg>>()
+  private last: Agg | undefined
+
+  constructor(private readonly level: number) {}
+
+  add(bin: number, apid: number, p: Packet): void {
+    let a = this.last
+    // Consecutive packets mostly share bin, APID and status: no lookup then.
+    if (a === undefined || a.bin !== bin || a.apid !== apid || a.status !== p.status) {
+      let inBin = this.bins.get(bin)
+      if (inBin === undefined) this.bins.set(bin, (inBin = new Map()))
+      const slot = (apid - ALL_APIDS) * 8 + STATUS_SLOT[p.status]
+      a = inBin.get(slot)
+      if (a === undefined) inBin.set(slot, (a = newAgg(this.level, bin, apid, p.status, p.id)))
+      this.last = a
+    }
+    a.packets++
+    a.octets += p.octets
+    if (p.octets > a.maxOctets) a.maxOctets = p.octets
+    if (p.channels !== null) {
+      a.cN++
+      a.cSum += p.channels
+      if (a.cMin === null || p.channels < a.cMin) a.cMin = p.channels
+      if (a.cMax === null || p.channels > a.cMax) a.cMax = p.channels
+    }
+    if (p.id < a.firstId) a.firstId = p.id
+    if (p.id > a.lastId) a.lastId = p.id
   }
 
-  private count(level: number, bin: number, apids: number[], p: { id: number; status: string; octets: number; channels: number | null }): void {
-    for (const apid of apids) {
-      const key = `${level}:${bin}:${apid}:${p.status}`
-      let a = this.aggs.get(key)
-      if (!a) {
-        a = { level, bin, apid, status: p.status, packets: 0, octets: 0, maxOctets: 0, cN: 0, cSum: 0, cMin: null, cMax: null, firstId: p.id, lastId: p.id }
-        this.aggs.set(key, a)
-      }
-      a.packets++
-      a.octets += p.octets
-      if (p.octets > a.maxOctets) a.maxOctets = p.octets
-      if (p.channels !== null) {
-        a.cN++
-        a.cSum += p.channels
-        a.cMin = a.cMin === null ? p.channels : Math.min(a.cMin, p.channels)
-        a.cMax = a.cMax === null ? p.channels : Math.max(a.cMax, p.channels)
-      }
-      if (p.id < a.firstId) a.firstId = p.id
-      if (p.id > a.lastId) a.lastId = p.id
+  /** Every level's rows of this axis (per APID and all APIDs), emptying the bins. */
+  take(levels: readonly number[], out: Agg[]): void {
+    let rows: Agg[] = []
+    for (const inBin of this.bins.values()) for (const a of inBin.values()) rows.push(a)
+    this.bins.clear()
+    this.last = undefined
+    if (rows.length === 0) return
+    rows = rows.concat(mergeBy(rows, this.level, (a) => a.bin, () => ALL_APIDS))
+    for (let i = 0; ; i++) {
+      for (const a of rows) out.push(a)
+      if (i + 1 === levels.length) return
+      rows = mergeBy(rows, levels[i + 1], (a) => Math.floor(a.bin / 16), (a) => a.apid)
     }
+  }
+}
+
+/** Rows merged by (bin, APID, status) as the two functions map them, at `level`. */
+function mergeBy(rows: readonly Agg[], level: number, bin: (a: Agg) => number, apid: (a: Agg) => number): Agg[] {
+  const merged = new Map<string, Agg>()
+  for (const a of rows) {
+    const b = bin(a)
+    const ap = apid(a)
+    const key = `${b}:${ap}:${a.status}`
+    let m = merged.get(key)
+    if (m === undefined) merged.set(key, (m = newAgg(level, b, ap, a.status, a.firstId)))
+    mergeInto(m, a)
+  }
+  return [...merged.values()]
+}
+
+/**
+ * Counts packets into roll-up rows in memory (shared by the SQLite and PostgreSQL writers). A packet is counted in
+ * the finest bin of each axis only (time level 0 and order level 10, its own APID); take() derives the coarser levels
+ * and the all-APIDs rows by merging, as rebuildRollupStatements does in SQL. The rows are the same as counting every
+ * packet at every level and APID (22 string-keyed counts a packet, which was the largest part of the writers' own
+ * CPU per packet); a batch has a few finest bins, so the merging costs next to nothing.
+ */
+export class RollupCounts {
+  private readonly time = new FinestBins(TIME_LEVELS[0])
+  private readonly order = new FinestBins(ORDER_LEVELS[0])
+
+  add(p: Packet): void {
+    const apid = p.apid === null ? NO_APID : p.apid
+    this.time.add(Math.floor(p.receivedAt / TIME_BIN), apid, p)
+    this.order.add(Math.floor(p.id / ORDER_BIN), apid, p)
   }
 
   /** The counted rows, emptying the counter. */
   take(): RollupRow[] {
-    const rows = [...this.aggs.values()]
-    this.aggs.clear()
+    const rows: Agg[] = []
+    this.time.take(TIME_LEVELS, rows)
+    this.order.take(ORDER_LEVELS, rows)
     return rows
   }
 }

@@ -13,13 +13,15 @@ const TWO_32 = 2 ** 32
 /** Writes binary COPY tuples into chunks; call row(n) and then one writer per field, in the COPY's column order. */
 export class BinaryCopyWriter {
   private buf = Buffer.allocUnsafe(CHUNK)
+  // Integers go through a DataView (big-endian by default): cheaper than Buffer's writeInt*BE and their checks.
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)
   private at = 0
   private readonly done: Buffer[] = []
 
   constructor() {
     SIGNATURE.copy(this.buf, 0)
-    this.buf.writeInt32BE(0, 11) // flags
-    this.buf.writeInt32BE(0, 15) // header extension length
+    this.view.setInt32(11, 0) // flags
+    this.view.setInt32(15, 0) // header extension length
     this.at = 19
   }
 
@@ -27,32 +29,42 @@ export class BinaryCopyWriter {
     if (this.at + n <= this.buf.length) return
     if (this.at > 0) this.done.push(this.buf.subarray(0, this.at))
     this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n))
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)
     this.at = 0
+  }
+
+  private int32(v: number): void {
+    this.view.setInt32(this.at, v)
+    this.at += 4
   }
 
   /** Starts a tuple of `fields` values; the largest fixed part of one is 8 octets plus its 4-octet length. */
   row(fields: number): void {
     this.room(2)
-    this.at = this.buf.writeInt16BE(fields, this.at)
+    this.view.setInt16(this.at, fields)
+    this.at += 2
   }
 
   private nullValue(): void {
     this.room(4)
-    this.at = this.buf.writeInt32BE(-1, this.at)
+    this.int32(-1)
   }
 
   int2(v: number | null): void {
     if (v === null) return this.nullValue()
+    if (v < -32768 || v > 32767) throw new RangeError(`out of range for a smallint: ${v}`) // as Buffer.writeInt16BE would
     this.room(6)
-    this.at = this.buf.writeInt32BE(2, this.at)
-    this.at = this.buf.writeInt16BE(v, this.at)
+    this.int32(2)
+    this.view.setInt16(this.at, v)
+    this.at += 2
   }
 
   int4(v: number | null): void {
     if (v === null) return this.nullValue()
+    if (v < -2147483648 || v > 2147483647) throw new RangeError(`out of range for an integer: ${v}`) // as Buffer.writeInt32BE would
     this.room(8)
-    this.at = this.buf.writeInt32BE(4, this.at)
-    this.at = this.buf.writeInt32BE(v, this.at)
+    this.int32(4)
+    this.int32(v)
   }
 
   /** Any safe integer (ids, milliseconds, offsets), as two 32-bit halves: no BigInt on the hot path. */
@@ -61,24 +73,32 @@ export class BinaryCopyWriter {
     if (!Number.isSafeInteger(v)) throw new RangeError(`not an integer for a bigint column: ${v}`)
     this.room(12)
     const hi = Math.floor(v / TWO_32)
-    this.at = this.buf.writeInt32BE(8, this.at)
-    this.at = this.buf.writeInt32BE(hi, this.at)
-    this.at = this.buf.writeUInt32BE(v - hi * TWO_32, this.at)
+    this.int32(8)
+    this.int32(hi)
+    this.view.setUint32(this.at, v - hi * TWO_32)
+    this.at += 4
   }
 
-  bytes(v: Buffer | null): void {
+  bytes(v: Uint8Array | null): void {
     if (v === null) return this.nullValue()
     this.room(4 + v.length)
-    this.at = this.buf.writeInt32BE(v.length, this.at)
+    this.int32(v.length)
     this.buf.set(v, this.at) // TypedArray.set: cheaper than Buffer.copy's checks for ~200-octet values
     this.at += v.length
+  }
+
+  /** A bytea value held as a latin1 string (one char per octet, as crypto.hash gives it). */
+  latin1Bytes(v: string): void {
+    this.room(4 + v.length)
+    this.int32(v.length)
+    this.at += this.buf.write(v, this.at, v.length, 'latin1')
   }
 
   text(v: string | null): void {
     if (v === null) return this.nullValue()
     const n = Buffer.byteLength(v, 'utf8')
     this.room(4 + n)
-    this.at = this.buf.writeInt32BE(n, this.at)
+    this.int32(n)
     this.at += this.buf.write(v, this.at, 'utf8')
   }
 
@@ -90,7 +110,8 @@ export class BinaryCopyWriter {
   /** The trailer and whatever is left. */
   finish(): Buffer[] {
     this.room(2)
-    this.at = this.buf.writeInt16BE(-1, this.at)
+    this.view.setInt16(this.at, -1)
+    this.at += 2
     this.done.push(this.buf.subarray(0, this.at))
     this.buf = Buffer.alloc(0)
     this.at = 0

@@ -5,7 +5,7 @@
 // the hash lookup, the packets (binary COPY), and the rest as one statement (plus one per gap a late packet splits).
 import type pg from 'pg'
 import { isOnePacket } from '../../bitstream/ccsds'
-import { apidStateFrom, asBuffer, classify, countStored, headerColumns, markImageApids, sha256, type ApidStateRow, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
+import { apidStateFrom, classify, countStored, headerColumns, markImageApids, sha256Latin1, type ApidStateRow, type BatchResult, type ImportCheckpoint, type PendingPacket } from '../packetWriter'
 import { classifyStep, gapContains, splitGap, type GapRecord } from '../sequenceGaps'
 import { RollupCounts } from '../timeline'
 import type { ImageApids } from '../types'
@@ -45,8 +45,9 @@ interface PacketRow {
   receivedAt: number
   apid: number | null
   seq: number | null
-  raw: Buffer
-  hash: Buffer
+  raw: Uint8Array
+  /** sha256 of raw, one latin1 char per octet */
+  hash: string
   status: string
   crcOk: number | null
   error: string | null
@@ -65,7 +66,7 @@ function encodePacket(w: BinaryCopyWriter, r: PacketRow): void {
   w.int4(r.seq)
   w.int4(r.raw.length)
   w.bytes(r.raw)
-  w.bytes(r.hash)
+  w.latin1Bytes(r.hash)
   w.text(r.status)
   w.int2(r.crcOk)
   w.text(r.error)
@@ -139,11 +140,10 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   let lastDupId = max.d
 
   // Which hashes are stored already (one lookup for the batch); first receptions in the batch join the map.
-  const raws = batch.map((p) => asBuffer(p.bytes))
-  const hashes = raws.map((r) => sha256(r))
+  const hashes = batch.map((p) => sha256Latin1(p.bytes))
   const known = new Map<string, number>() // keyed by the hash as a latin1 string: one char per octet, cheaper than hex
   const lookup = `SELECT id, hash FROM packets WHERE hash = ANY(ARRAY(SELECT substring($1::bytea FROM (i * 32 + 1)::int FOR 32) FROM generate_series(0, $2::int - 1) AS i))`
-  for (const r of (await c.query(lookup, [Buffer.concat(hashes), hashes.length])).rows as { id: number; hash: Buffer }[])
+  for (const r of (await c.query(lookup, [Buffer.from(hashes.join(''), 'latin1'), hashes.length])).rows as { id: number; hash: Buffer }[])
     known.set(r.hash.toString('latin1'), r.id)
 
   const packets: PacketRow[] = []
@@ -152,14 +152,13 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
   const res = emptyResult()
   for (let k = 0; k < batch.length; k++) {
     const p = batch[k]
-    const raw = raws[k]
+    const raw = p.bytes
     const hash = hashes[k]
     const i = p.inspection
     const framed = p.framed ?? isOnePacket(raw)
     const status = classify(i, framed, imageApids, knownImage)
     res.statuses.push(status)
-    const key = hash.toString('latin1')
-    const existing = known.get(key)
+    const existing = known.get(hash)
     if (existing !== undefined) {
       dups.push(++lastDupId, existing, lastId, p.receivedAt, p.importId ?? null, p.sourceOffset ?? null)
       res.duplicates++
@@ -170,7 +169,7 @@ export async function writeBatchPg(c: pg.ClientBase, batch: PendingPacket[], cp?
     const gsc = status === 'ok' || status === 'crc_failed' || status === 'malformed'
     const h = headerColumns(i, status)
     const id = ++lastId
-    known.set(key, id)
+    known.set(hash, id)
     packets.push({
       id, receivedAt: p.receivedAt, apid: i.primary?.apid ?? null, seq: i.primary?.sequenceCount ?? null, raw, hash, status,
       crcOk: gsc && i.crcOk !== undefined ? (i.crcOk ? 1 : 0) : null, error: gsc && !i.ok ? (i.error ?? 'unknown error') : null,
