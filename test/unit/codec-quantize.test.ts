@@ -23,4 +23,15 @@ describe('quantize', () => {
     const none = await chooseStep(bits, 5)
     expect(none).toMatchObject({ step: 128, fits: false })
   })
+  it('finds a fitting step past a coarser one that does not fit (packet size is not monotone in the step)', async () => {
+    // kodim02 with set 5 at C = 4: step 192 fits, 256 does not, 384 does; a binary search picks 384
+    const sizes: Record<number, number> = { 96: 5900, 128: 4900, 192: 2900, 256: 3700, 384: 3300, 512: 1800 }
+    const choice = await chooseStep((s) => sizes[s], 3517, [96, 128, 192, 256, 384, 512])
+    expect(choice).toMatchObject({ step: 192, fits: true })
+  })
+  it('stops scanning finer steps once one costs over twice the budget', async () => {
+    const seen: number[] = []
+    await chooseStep((s) => (seen.push(s), 1000 / s), 100)
+    expect(Math.min(...seen)).toBe(4) // 1000/4 = 250 > 200 stops the scan; 1..3 are never encoded
+  })
 })

@@ -2,7 +2,7 @@
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { packChannels } from '../codec/packing'
+import { packChannels, STEP_RULE_VERSION } from '../codec/packing'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
 import { generatorSampling, loadManifest, modelSetsOf } from '../modelAssets/manifest'
@@ -60,7 +60,9 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const models = Object.fromEntries(Object.entries(set.models).map(([role, mid]) => [role, { id: mid, file: m.models[mid]?.file ?? null, sha256: m.models[mid]?.sha256 ?? null }]))
       const flow = set.kind === 'dct-flow'
       const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null }
+      const wireSteps = m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
+      // the encoder's step rule and step list decide the packets as much as the weights do
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps }
     }
   } catch (e) {
     key = { error: describeError(e) }

@@ -47,7 +47,7 @@ function medPredict(a: number, b: number, c: number): number {
 }
 
 /** The prediction of position (y, x) from already known values of `plane` on the stride-s sub-lattice. */
-function predictAt(plane: ArrayLike<number>, y: number, x: number, w: number, s: number): number {
+export function predictAt(plane: ArrayLike<number>, y: number, x: number, w: number, s: number): number {
   if (y < s && x < s) return 0
   const i = y * w + x
   if (y < s) return plane[i - s]

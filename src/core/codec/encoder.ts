@@ -38,6 +38,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     channels: pack.channels,
     channelIndices: pack.channelIndices,
     quantStep: pack.quantStep,
+    roundingTolerance: pack.roundingTolerance,
     quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,

@@ -4,7 +4,8 @@ import { decodeGscPacket, encodeGscPacket, type GscHeader } from '../bitstream/g
 import { GscError } from '../util/errors'
 import { gatherChannels } from './channelSelection'
 import type { CodecModels } from './codecModels'
-import { chooseStep, quantize, targetBits } from './quantize'
+import { roundingTolerances, quantizeChannels } from './predictiveQuantize'
+import { finestThatFits, targetBits } from './quantize'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -18,9 +19,14 @@ export function checkStepsOption(steps: number | undefined, models: CodecModels)
     throw new GscError(`--steps applies to model set 1's flow only; model set ${models.modelId} (${models.kind}) decodes in one pass and writes steps 0`)
 }
 
+/** Changes whenever the step rule picks different packets for the same models (bench caches key on it).
+ *  2: the rule scans instead of bisecting, and tries rounding tolerances on predicted channels. */
+export const STEP_RULE_VERSION = 2
+
 /**
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
- * index order. Step rule: the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128; set 4 up to 1024) whose whole packet (headers,
+ * index order. Step rule: the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128; sets 4 and 5 up to 512, with
+ * rounding tolerances 0.5-0.7 on their predicted channels, predictiveQuantize.ts) whose whole packet (headers,
  * caption, latents, detections, CRC) fits targetBits(C) = targetBpp(C) x W x H (0.004 bpp at C = 1 ...
  * 0.02 bpp at C = 16); the coarsest if none does. Appended detections are not counted against the
  * target (they are reported separately). The step travels in the header.
@@ -48,29 +54,42 @@ export async function packChannels(
     hasDetections: prep.transmittedDetections.length > 0
   }
   const framing = { apid: opts.apid ?? 1, sequenceCount: opts.sequenceCount ?? 0 }
-  const build = (step: number) => {
-    const latents = quantize(selected, step)
+  const build = (step: number, tolerance: number) => {
+    const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance)
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
     const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections }, framing)
     return { packet, header }
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
-  const built = new Map<number, { packet: Uint8Array; header: GscHeader }>()
-  const steps = opts.quantStep !== undefined ? [opts.quantStep] : prep.models.quantSteps
+  // A given --quant-step is honoured with plain rounding; the step rule also tries the set's rounding tolerances.
+  const candidates =
+    opts.quantStep !== undefined
+      ? [{ step: opts.quantStep, roundingTolerance: 0.5 }]
+      : prep.models.quantSteps.flatMap((step) => roundingTolerances(prep.models.modelId).map((roundingTolerance) => ({ step, roundingTolerance })))
+  const built = new Map<string, { packet: Uint8Array; header: GscHeader }>()
+  const key = (c: { step: number; roundingTolerance: number }) => `${c.step}/${c.roundingTolerance}`
   // Appended detections (--send-detections) are extra: they do not eat into the image's bit target.
   const hasDets = prep.transmittedDetections.length > 0
-  const choice = await chooseStep((step) => {
-    const b = build(step)
-    built.set(step, b)
-    return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
-  }, budget, steps)
-  const { packet, header } = built.get(choice.step)!
+  // None fits (a tiny image, or a caption longer than the budget): the coarsest step, plain rounding, as before.
+  const fallback = candidates.find((c) => c.step === candidates[candidates.length - 1].step && c.roundingTolerance === 0.5)
+  const choice = await finestThatFits(
+    candidates,
+    (c) => {
+      const b = build(c.step, c.roundingTolerance)
+      built.set(key(c), b)
+      return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
+    },
+    budget,
+    fallback
+  )
+  const { packet, header } = built.get(key(choice.choice))!
   return {
     packet,
     channels,
     channelIndices,
-    quantStep: choice.step,
+    quantStep: choice.choice.step,
+    roundingTolerance: choice.choice.roundingTolerance,
     bits: bitsOf(packet, width, height),
     targetBits: budget,
     fitsTarget: choice.fits,

@@ -85,8 +85,10 @@ export interface EncodeResult {
   /** The bit target of the step rule for this C and image size, and whether the packet met it. */
   targetBits: number
   fitsTarget: boolean
+  /** How far a predicted value could be rounded from its nearest level (0.5 = plain rounding; predictiveQuantize.ts). */
+  roundingTolerance: number
   /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
-  stepsTried: { step: number; bits: number }[]
+  stepsTried: StepTrial[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
   senderDetections?: Detection[]
   transmittedDetections: TransmittedDetection[]
@@ -121,9 +123,17 @@ export interface PackResult {
   channels: number
   channelIndices: number[]
   quantStep: number
+  roundingTolerance: number
   bits: BitsReport
   targetBits: number
   fitsTarget: boolean
-  stepsTried: { step: number; bits: number }[]
+  stepsTried: StepTrial[]
   header: GscHeader
+}
+
+/** One trial of the step rule: a step, the rounding tolerance on predicted channels, the bits against the target. */
+export interface StepTrial {
+  step: number
+  roundingTolerance: number
+  bits: number
 }

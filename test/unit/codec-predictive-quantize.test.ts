@@ -1,0 +1,75 @@
+// Rate-aware rounding of predicted channels (src/core/codec/predictiveQuantize.ts) and the step rule's fallback.
+import { describe, expect, it } from 'vitest'
+import { decodeGscPacket, encodeGscPacket } from '../../src/core/bitstream/gscPacket'
+import { toPredictionResiduals } from '../../src/core/bitstream/latentPrediction'
+import { quantizeChannels, roundingTolerances } from '../../src/core/codec/predictiveQuantize'
+import { finestThatFits, quantize } from '../../src/core/codec/quantize'
+
+const H = 8
+const W = 12
+
+/** A thumbnail-like plane that hovers around a rounding threshold (0.5 steps) with a little noise. */
+function hoveringPlane(seed: number): Float32Array {
+  const v = new Float32Array(H * W)
+  let s = seed
+  for (let i = 0; i < v.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0
+    v[i] = 0.5 + ((s >>> 8) / 2 ** 24 - 0.5) * 0.3 + (i % W) * 0.01 // 0.35 .. 0.76
+  }
+  return v
+}
+
+const nonZero = (a: Int32Array) => a.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0)
+
+describe('predicted-channel rounding', () => {
+  it('plain rounding at tolerance 0.5, and on the channels a set does not predict', () => {
+    const v = hoveringPlane(1)
+    expect(quantizeChannels(v, 1, 5, [1], H, W, 0.5)).toEqual(quantize(v, 1))
+    expect(quantizeChannels(v, 1, 5, [7], H, W, 0.7)).toEqual(quantize(v, 1)) // channel 7 is learned: not predicted
+    expect(quantizeChannels(v, 1, 1, [1], H, W, 0.7)).toEqual(quantize(v, 1)) // set 1 predicts nothing
+    expect(roundingTolerances(1)).toEqual([0.5])
+    expect(roundingTolerances(5)[0]).toBe(0.5)
+  })
+
+  it('a value hovering at a threshold follows the prediction: fewer non-zero residuals, each value within the tolerance', () => {
+    const v = hoveringPlane(2)
+    const plain = quantize(v, 1)
+    const snapped = quantizeChannels(v, 1, 5, [1], H, W, 0.7)
+    for (let i = 0; i < v.length; i++) expect(Math.abs(snapped[i] - v[i])).toBeLessThanOrEqual(0.7)
+    const residualsPlain = nonZero(toPredictionResiduals(5, [1], plain, H, W))
+    const residualsSnapped = nonZero(toPredictionResiduals(5, [1], snapped, H, W))
+    expect(residualsSnapped).toBeLessThan(residualsPlain / 2)
+  })
+
+  it('the wire carries the chosen integers exactly, in fewer octets', () => {
+    const v = new Float32Array(2 * H * W)
+    v.set(hoveringPlane(3).map((x) => x * 3), 0)
+    v.set(hoveringPlane(4).map((x) => x * 3), H * W)
+    const header = { formatVersion: 1, width: W * 16, height: H * 16, modelId: 5, latentChannels: 320, channelIndices: [1, 2], steps: 0, seed: 0, hasDetections: false, quantStep: 3, captionMode: 'none' as const }
+    const packet = (latents: Int32Array) => encodeGscPacket({ header, caption: '', latents, detections: [] }, { apid: 1, sequenceCount: 0 })
+    const snapped = quantizeChannels(v, 3, 5, [1, 2], H, W, 0.7)
+    expect(decodeGscPacket(packet(snapped)).latents).toEqual(snapped)
+    expect(packet(snapped).length).toBeLessThan(packet(quantize(v, 3)).length)
+  })
+
+  it('refuses a tolerance outside [0.5, 1)', () => {
+    expect(() => quantizeChannels(hoveringPlane(5), 1, 5, [1], H, W, 1)).toThrow(/rounding tolerance/)
+    expect(() => quantizeChannels(hoveringPlane(5), 1, 5, [1], H, W, 0.4)).toThrow(/rounding tolerance/)
+  })
+})
+
+describe('the step rule over (step, tolerance) candidates', () => {
+  const cands = [8, 16, 32].flatMap((step) => [0.5, 0.7].map((t) => ({ step, t })))
+  const bits = (c: { step: number; t: number }) => 1000 / c.step - (c.t > 0.5 ? 10 : 0)
+
+  it('takes the finest step, then the smallest tolerance, that fits', async () => {
+    expect((await finestThatFits(cands, bits, 60)).choice).toEqual({ step: 16, t: 0.7 }) // 62.5 at 0.5 does not fit
+    expect((await finestThatFits(cands, bits, 63)).choice).toEqual({ step: 16, t: 0.5 })
+  })
+
+  it('falls back to the given candidate when none fits, and says so', async () => {
+    const r = await finestThatFits(cands, bits, 1, cands[4])
+    expect(r).toMatchObject({ choice: { step: 32, t: 0.5 }, fits: false, bits: 31.25 })
+    expect(r.tried.map((t) => `${t.step}/${t.t}`)).toContain('32/0.5')
+  })
+})
