@@ -1,42 +1,108 @@
 // Decode workers, one against three (docs/bench/workers.md): a capture imported into a private PostgreSQL archive,
 // every packet enqueued for reconstruction (as `gsc decode-queue` does), decoded by N `gsc worker` processes; wall
-// time from enqueue to the last job's end, alternating 1 and 3 workers per round, each round on a fresh database.
-// Two passes per run: cold (each worker loads its models on its first job, as a freshly started station's would),
-// then warm (the same packets again with another noise seed: new results, same workers). Prints a JSON line per run
-// and the medians; writes nothing.
-//   npx tsx test/perf/decodeWorkers.ts <capture> [rounds=2]
+// time from enqueue to the last job's end. Per round, each run on a fresh database: 1 worker, 3 workers, and 3 workers
+// of which one is killed with SIGKILL once a third of the jobs have completed (its job in hand expires after
+// GSC_BENCH_EXPIRE_S and another worker retries it). Every run then checks the decode cache: exactly one result per
+// packet, every job completed, none failed. The first pass is cold (each worker loads its models on its first job);
+// GSC_BENCH_WARM=1 adds a warm pass (the same packets with another noise seed, same workers). Prints a JSON line per
+// run and the medians; writes nothing.
+//   npx tsx test/perf/decodeWorkers.ts <capture> [rounds=1]
 import { openArchive } from '../../src/core/store/archive'
+import { decodeParams } from '../../src/core/jobs/decodeJob'
 import { queueArchiveDecodes } from '../../src/core/jobs/queueArchive'
-import { startPostgresCluster } from '../support/postgresCluster'
+import { canonicalKey } from '../../src/core/store/decodeKey'
+import os from 'node:os'
+import { queryRows, startPostgresCluster } from '../support/postgresCluster'
 import { startWorkers } from './workerProcesses'
 
 const [capture, roundsArg] = process.argv.slice(2)
 if (!capture) throw new Error('usage: tsx test/perf/decodeWorkers.ts <capture> [rounds]')
-const rounds = Number(roundsArg ?? 2)
+const rounds = Number(roundsArg ?? 1)
+const warm = process.env.GSC_BENCH_WARM === '1'
+// A job in hand when its worker dies is retried after this; long enough for a decode on a loaded 2-core machine.
+const expireSeconds = Number(process.env.GSC_BENCH_EXPIRE_S ?? 60)
 
 const cluster = await startPostgresCluster({ fsync: 'off', synchronous_commit: 'off' })
 let db = 0
 
-async function run(workers: number) {
+interface Run {
+  workers: number
+  killed: boolean
+  packets: number
+  cold: number
+  warm?: number
+  loadAtStart: number
+  /** decode cache rows per packet for the pass's parameters: min and max over the packets (1 and 1 = exactly once) */
+  cachedPerPacket: [number, number]
+  jobs: { completed: number; failed: number }
+  /** decodes started by all workers (a killed worker's unfinished one included) and results written */
+  started: number
+  written: number
+  /** results stored by each worker (a killed worker's count is what it finished before the kill) */
+  perWorker: number[]
+  /** results stored by an attempt after the first (the killed worker's job) */
+  retried: number
+}
+
+async function exactlyOnce(url: string, seed: number | undefined) {
+  const key = canonicalKey(decodeParams({ kind: 'reconstruction', packetId: 0, steps: undefined, seed }) // as queueArchiveDecodes keys them)
+  const rows = await queryRows<{ n: number }>(
+    url,
+    `SELECT count(d.id)::int AS n FROM packets p LEFT JOIN decodes d ON d.packet_id = p.id AND d.params_key = $1 WHERE p.status = 'ok' GROUP BY p.id`,
+    [key]
+  )
+  const by = await queryRows<{ worker: string; attempt: number }>(url, `SELECT result_json::json->>'worker' AS worker, (result_json::json->>'attempt')::int AS attempt FROM decodes WHERE params_key = $1`, [key])
+  return { min: Math.min(...rows.map((r) => r.n)), max: Math.max(...rows.map((r) => r.n)), by }
+}
+
+async function run(workers: number, kill: boolean): Promise<Run> {
   const url = await cluster.createDatabase(`bench${++db}`)
   const a = await openArchive(url)
   const imported = await a.importCapture(capture)
   await a.close()
-  const ws = await startWorkers(url, workers)
+  let started = 0
+  let written = 0
+  const names: string[] = []
+  const ws = await startWorkers(url, workers, {
+    extraArgs: ['--supervise-s', '5'],
+    onLine: (k, l) => {
+      if (l.startsWith('start job')) started++
+      if (l.startsWith('done job') && !l.includes('not written again')) written++
+      const m = /^worker (\S+) on /.exec(l)
+      if (m) names[k] = m[1]
+    }
+  })
+  let killedAt: number | null = null
   const pass = async (seed?: number) => {
     const t0 = performance.now()
-    const s = await queueArchiveDecodes(url, { seed })
-    const seconds = (performance.now() - t0) / 1000
-    if (s.counts.completed !== s.enqueued || s.cached !== s.packets || s.enqueued !== imported.imported)
+    const s = await queueArchiveDecodes(url, {
+      seed, expireSeconds, retryDelaySeconds: 1,
+      onProgress: ({ total, counts }) => {
+        if (kill && killedAt === null && counts.completed >= total / 3) {
+          killedAt = counts.completed
+          ws[0].kill('SIGKILL')
+        }
+      }
+    })
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(1))
+    if (s.counts.completed !== s.enqueued || s.counts.failed !== 0 || s.cached !== s.packets || s.enqueued !== imported.imported)
       throw new Error(`not every packet decoded: ${JSON.stringify(s)}`)
-    return Number(seconds.toFixed(2))
+    return { seconds, counts: s.counts, check: await exactlyOnce(url, seed) }
   }
+  const loadAtStart = Number(os.loadavg()[0].toFixed(1))
   const cold = await pass()
-  const warm = await pass(4242)
-  for (const w of ws) w.kill('SIGTERM')
-  await Promise.all(ws.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))))
-  const r = { workers, packets: imported.imported, cold, warm, warmPerPacket: Number((warm / imported.imported).toFixed(2)) }
-  console.log(JSON.stringify(r))
+  const second = warm ? await pass(4242) : undefined
+  for (const w of ws) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM')
+  await Promise.all(ws.map((w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r)))))
+  const { check, counts } = cold
+  const r: Run = {
+    workers, killed: kill, packets: imported.imported, cold: cold.seconds, warm: second?.seconds, loadAtStart,
+    cachedPerPacket: [check.min, check.max], jobs: { completed: counts.completed, failed: counts.failed }, started, written,
+    perWorker: names.map((n) => check.by.filter((b) => b.worker === n).length),
+    retried: check.by.filter((b) => b.attempt > 1).length
+  }
+  if (kill && killedAt === null) throw new Error('the run ended before a worker could be killed')
+  console.log(JSON.stringify({ ...r, ...(kill ? { killedAfterCompleted: killedAt } : {}) }))
   return r
 }
 
@@ -45,17 +111,20 @@ const median = (xs: number[]) => {
   return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2
 }
 try {
-  const one: { cold: number; warm: number }[] = []
-  const three: { cold: number; warm: number }[] = []
+  const one: Run[] = []
+  const three: Run[] = []
+  const killed: Run[] = []
   for (let i = 0; i < rounds; i++) {
-    one.push(await run(1))
-    three.push(await run(3))
+    one.push(await run(1, false))
+    three.push(await run(3, false))
+    killed.push(await run(3, true))
   }
-  const m = (xs: { cold: number; warm: number }[], k: 'cold' | 'warm') => median(xs.map((x) => x[k]))
+  const m = (xs: Run[], k: 'cold' | 'warm') => median(xs.map((x) => x[k] ?? NaN))
+  const speedUp = (k: 'cold' | 'warm') => Number((m(one, k) / m(three, k)).toFixed(2))
   console.log(
     JSON.stringify({
-      cold: { one: m(one, 'cold'), three: m(three, 'cold'), speedUp: Number((m(one, 'cold') / m(three, 'cold')).toFixed(2)) },
-      warm: { one: m(one, 'warm'), three: m(three, 'warm'), speedUp: Number((m(one, 'warm') / m(three, 'warm')).toFixed(2)) }
+      cold: { one: m(one, 'cold'), three: m(three, 'cold'), threeOneKilled: m(killed, 'cold'), speedUp: speedUp('cold') },
+      ...(warm ? { warm: { one: m(one, 'warm'), three: m(three, 'warm'), threeOneKilled: m(killed, 'warm'), speedUp: speedUp('warm') } } : {})
     })
   )
 } finally {
