@@ -45,7 +45,8 @@ interface Run {
 }
 
 async function exactlyOnce(url: string, seed: number | undefined) {
-  const key = canonicalKey(decodeParams({ kind: 'reconstruction', packetId: 0, steps: undefined, seed }) // as queueArchiveDecodes keys them)
+  // the key queueArchiveDecodes gives the pass's jobs
+  const key = canonicalKey(decodeParams({ kind: 'reconstruction', packetId: 0, steps: undefined, seed }))
   const rows = await queryRows<{ n: number }>(
     url,
     `SELECT count(d.id)::int AS n FROM packets p LEFT JOIN decodes d ON d.packet_id = p.id AND d.params_key = $1 WHERE p.status = 'ok' GROUP BY p.id`,

@@ -115,7 +115,7 @@ export function sha256(bytes: Uint8Array): Buffer {
  * and its backing store that sha256() allocates per packet (less than half the time, and less garbage).
  */
 export function sha256Latin1(bytes: Uint8Array): string {
-  return oneShot ? oneShot('sha256', bytes, 'latin1') : crypto.createHash('sha256').update(bytes).digest('latin1')
+  return oneShot ? oneShot('sha256', bytes, 'latin1') : crypto.createHash('sha256').update(bytes).digest('binary') // 'binary' is Node's name for latin1
 }
 
 export function statusOf(i: SourceInspection): PacketStatus {
