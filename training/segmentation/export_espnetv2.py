@@ -255,7 +255,7 @@ def main():
                 'latency_ms_min_768x512': round(t['minMs'], 1),
                 'latency_runs': t['runs'],
                 'latency_what': f'segmentImage on Kodak kodim05 (768x512, letterboxed into {width}x{height}; labels back at 768x512), '
-                                'cpu provider, 2 intra-op threads, after one warm-up call',
+                                'cpu provider, 1 intra-op thread (SEGMENTATION_INTRA_OP_THREADS), after one warm-up call',
                 'latency_machine': node['machine'],
                 'measured': now(),
             })
