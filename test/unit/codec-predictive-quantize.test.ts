@@ -1,4 +1,4 @@
-// Rate-aware rounding of predicted channels (src/core/codec/predictiveQuantize.ts) and the step rule's fallback.
+// Rate-aware rounding of the colour mosaic (src/core/codec/predictiveQuantize.ts) and the step rule's fallback.
 import { describe, expect, it } from 'vitest'
 import { decodeGscPacket, encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { toPredictionResiduals } from '../../src/core/bitstream/latentPrediction'
@@ -8,13 +8,15 @@ import { finestThatFits, quantize } from '../../src/core/codec/quantize'
 const H = 8
 const W = 12
 
-/** A thumbnail-like plane that hovers around a rounding threshold (0.5 steps) with a little noise. */
+/** A mosaic-like plane that hovers around a rounding threshold (0.5 steps) with a little noise; its (odd, odd) cells
+ *  are empty, as set 5's mosaic leaves them. */
 function hoveringPlane(seed: number): Float32Array {
   const v = new Float32Array(H * W)
   let s = seed
   for (let i = 0; i < v.length; i++) {
     s = (s * 1103515245 + 12345) >>> 0
-    v[i] = 0.5 + ((s >>> 8) / 2 ** 24 - 0.5) * 0.3 + (i % W) * 0.01 // 0.35 .. 0.76
+    const [y, x] = [Math.floor(i / W), i % W]
+    v[i] = y % 2 === 1 && x % 2 === 1 ? 0 : 0.5 + ((s >>> 8) / 2 ** 24 - 0.5) * 0.3 + x * 0.01 // 0.35 .. 0.76
   }
   return v
 }
@@ -24,9 +26,10 @@ const nonZero = (a: Int32Array) => a.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0)
 describe('predicted-channel rounding', () => {
   it('plain rounding at tolerance 0.5, and on the channels a set does not predict', () => {
     const v = hoveringPlane(1)
-    expect(quantizeChannels(v, 1, 5, [1], H, W, 0.5)).toEqual(quantize(v, 1))
+    expect(quantizeChannels(v, 1, 5, [0], H, W, 0.5)).toEqual(quantize(v, 1))
     expect(quantizeChannels(v, 1, 5, [7], H, W, 0.7)).toEqual(quantize(v, 1)) // channel 7 is learned: not predicted
-    expect(quantizeChannels(v, 1, 1, [1], H, W, 0.7)).toEqual(quantize(v, 1)) // set 1 predicts nothing
+    expect(quantizeChannels(v, 1, 5, [1], H, W, 0.7)).toEqual(quantize(v, 1)) // the full Y thumbnail: plain rounding
+    expect(quantizeChannels(v, 1, 1, [0], H, W, 0.7)).toEqual(quantize(v, 1)) // set 1 predicts nothing
     expect(roundingTolerances(1)).toEqual([0.5])
     expect(roundingTolerances(5)[0]).toBe(0.5)
   })
@@ -34,10 +37,10 @@ describe('predicted-channel rounding', () => {
   it('a value hovering at a threshold follows the prediction: fewer non-zero residuals, each value within the tolerance', () => {
     const v = hoveringPlane(2)
     const plain = quantize(v, 1)
-    const snapped = quantizeChannels(v, 1, 5, [1], H, W, 0.7)
+    const snapped = quantizeChannels(v, 1, 5, [0], H, W, 0.7)
     for (let i = 0; i < v.length; i++) expect(Math.abs(snapped[i] - v[i])).toBeLessThanOrEqual(0.7)
-    const residualsPlain = nonZero(toPredictionResiduals(5, [1], plain, H, W))
-    const residualsSnapped = nonZero(toPredictionResiduals(5, [1], snapped, H, W))
+    const residualsPlain = nonZero(toPredictionResiduals(5, [0], plain, H, W))
+    const residualsSnapped = nonZero(toPredictionResiduals(5, [0], snapped, H, W))
     expect(residualsSnapped).toBeLessThan(residualsPlain / 2)
   })
 
@@ -45,16 +48,16 @@ describe('predicted-channel rounding', () => {
     const v = new Float32Array(2 * H * W)
     v.set(hoveringPlane(3).map((x) => x * 3), 0)
     v.set(hoveringPlane(4).map((x) => x * 3), H * W)
-    const header = { formatVersion: 1, width: W * 16, height: H * 16, modelId: 5, latentChannels: 320, channelIndices: [1, 2], steps: 0, seed: 0, hasDetections: false, quantStep: 3, captionMode: 'none' as const }
+    const header = { formatVersion: 1, width: W * 16, height: H * 16, modelId: 5, latentChannels: 320, channelIndices: [0, 2], steps: 0, seed: 0, hasDetections: false, quantStep: 3, captionMode: 'none' as const }
     const packet = (latents: Int32Array) => encodeGscPacket({ header, caption: '', latents, detections: [] }, { apid: 1, sequenceCount: 0 })
-    const snapped = quantizeChannels(v, 3, 5, [1, 2], H, W, 0.7)
+    const snapped = quantizeChannels(v, 3, 5, [0, 2], H, W, 0.7)
     expect(decodeGscPacket(packet(snapped)).latents).toEqual(snapped)
     expect(packet(snapped).length).toBeLessThan(packet(quantize(v, 3)).length)
   })
 
   it('refuses a tolerance outside [0.5, 1)', () => {
-    expect(() => quantizeChannels(hoveringPlane(5), 1, 5, [1], H, W, 1)).toThrow(/rounding tolerance/)
-    expect(() => quantizeChannels(hoveringPlane(5), 1, 5, [1], H, W, 0.4)).toThrow(/rounding tolerance/)
+    expect(() => quantizeChannels(hoveringPlane(5), 1, 5, [0], H, W, 1)).toThrow(/rounding tolerance/)
+    expect(() => quantizeChannels(hoveringPlane(5), 1, 5, [0], H, W, 0.4)).toThrow(/rounding tolerance/)
   })
 })
 
