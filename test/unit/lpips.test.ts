@@ -1,5 +1,6 @@
-// LPIPS-squeeze through the engine (real onnxruntime session on resources/models/lpips_squeeze.onnx): zero for
-// identical images, the PyTorch module's value for a fixed Kodak pair, clean errors for pairs it cannot compare.
+// LPIPS-squeeze through the engine (real onnxruntime sessions on resources/models/lpips_squeeze_features.onnx and
+// lpips_squeeze.onnx): zero for identical images, the PyTorch module's value for a fixed Kodak pair, the reference's
+// kept taps keyed by content, clean errors for pairs it cannot compare.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LPIPS_MIN_SIDE, lpipsDistance } from '../../src/core/analysis/lpips'
@@ -43,6 +44,20 @@ describe('lpipsDistance', () => {
     const ab = await lpipsDistance(a, b)
     expect(ab).toBeGreaterThan(1e-3)
     expect(await lpipsDistance(b, a)).toBeCloseTo(ab, 6)
+  })
+
+  it('keeps the reference taps by content: the same values as fresh taps, and new ones when the pixels change', async () => {
+    const a = pattern(96, 64, 1)
+    const b = pattern(96, 64, 2)
+    const c = pattern(96, 64, 3)
+    const ab = await lpipsDistance(a, b)
+    const ac = await lpipsDistance(a, c) // a's taps kept from the call before
+    await lpipsDistance(c, b) // another reference: a's taps are dropped
+    expect(await lpipsDistance(a, c)).toBe(ac)
+    expect(await lpipsDistance({ ...a, data: new Uint8Array(a.data) }, b)).toBe(ab)
+    // the same object with other pixels is another reference: its distance to b is then 0, not a's
+    a.data.set(b.data)
+    expect(await lpipsDistance(a, b)).toBeLessThan(1e-6)
   })
 
   it('refuses images of different sizes, and too small ones, with a GscError', async () => {

@@ -1,8 +1,14 @@
-"""Export LPIPS v0.1 (SqueezeNet, training/metrics/lpips_squeeze.py) to resources/models/lpips_squeeze.onnx, check it, and
-write the 'lpips_squeeze' entry of resources/models/manifest.json (read-modify-write: every other entry is kept).
+"""Export LPIPS v0.1 (SqueezeNet, training/metrics/lpips_squeeze.py) to resources/models as two graphs, check them, and
+write their entries in resources/models/manifest.json (read-modify-write: every other entry is kept):
+- lpips_squeeze_features.onnx ('lpips_squeeze_features'): image [1,3,h,w] in 0..1 -> tap0..tap6, the 7 unit-normalised
+  taps (LpipsSqueeze.normalised_taps);
+- lpips_squeeze.onnx ('lpips_squeeze'): image [1,3,h,w] and reference_tap0..6 (another image's taps from the first
+  graph) -> distance [1] (LpipsSqueeze.distance_to_taps).
+Two graphs so that the engine runs the backbone once per original and once per reconstruction, not twice per pair
+(`gsc bench` compares each original with ~7 reconstructions per C).
 
-Steps: export (opset 17, inputs image0/image1 [1,3,h,w] in 0..1 with dynamic h, w; output distance [1]); export a
-second time and require identical bytes (the file is reproducible from the weights with this torch); make distorted
+Steps: export both (opset 17, dynamic h, w); export a second time and require identical bytes (the files are
+reproducible from the weights with this torch); make distorted
 copies of Kodak photos (blur, JPEG, noise, 4x4 pixelation) as PNG in a temp dir and compute their LPIPS with the
 PyTorch module; write the manifest entry; then run training/metrics/lpips_check.ts, which computes the same pairs through
 the engine's lpipsDistance (onnxruntime-node, hash-verified model) and times it on a 768x512 pair; refuse a parity
@@ -33,6 +39,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 KODAK = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'data', 'kodak'))
 MODEL_ID = 'lpips_squeeze'
 ONNX_FILE = 'lpips_squeeze.onnx'
+FEATURES_ID = 'lpips_squeeze_features'
+FEATURES_FILE = 'lpips_squeeze_features.onnx'
+TAP_NAMES = [f'tap{k}' for k in range(len(TAP_CHANNELS))]
+REF_NAMES = [f'reference_tap{k}' for k in range(len(TAP_CHANNELS))]
 OPSET = 17
 TOL = 1e-4  # issue 20: LPIPS within 1e-4 of our own PyTorch implementation
 PARITY_IMAGES = ('kodim01', 'kodim04', 'kodim05', 'kodim13', 'kodim23')  # kodim04 is portrait (512x768)
@@ -46,13 +56,22 @@ LICENSE = ('BSD-2-Clause (LPIPS linear layers, PerceptualSimilarity); BSD-3-Clau
            'the ncnn conversion repository has no licence file)')
 
 
-class OnnxLpips(torch.nn.Module):
+class OnnxTaps(torch.nn.Module):
     def __init__(self, m):
         super().__init__()
         self.m = m
 
-    def forward(self, image0, image1):
-        return self.m(image0, image1)
+    def forward(self, image):
+        return tuple(self.m.normalised_taps(image))
+
+
+class OnnxDistance(torch.nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, image, *reference_taps):
+        return self.m.distance_to_taps(list(reference_taps), image)
 
 
 def sha256(path):
@@ -60,10 +79,17 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def export(model, path):
+def export(model, features_path, distance_path):
     x = torch.rand(1, 3, 64, 96, generator=torch.Generator().manual_seed(0))
-    torch.onnx.export(OnnxLpips(model), (x, x.flip(3)), path, opset_version=OPSET, input_names=['image0', 'image1'],
-                      output_names=['distance'], dynamic_axes={'image0': {2: 'h', 3: 'w'}, 'image1': {2: 'h', 3: 'w'}},
+    image_axes = {'image': {2: 'h', 3: 'w'}}
+    torch.onnx.export(OnnxTaps(model), (x,), features_path, opset_version=OPSET, input_names=['image'], output_names=TAP_NAMES,
+                      dynamic_axes={**image_axes, **{n: {2: f'h{k}', 3: f'w{k}'} for k, n in enumerate(TAP_NAMES)}},
+                      do_constant_folding=True)
+    with torch.no_grad():
+        ref = tuple(model.normalised_taps(x.flip(3)))
+    torch.onnx.export(OnnxDistance(model), (x, *ref), distance_path, opset_version=OPSET, input_names=['image', *REF_NAMES],
+                      output_names=['distance'],
+                      dynamic_axes={**image_axes, **{n: {2: f'h{k}', 3: f'w{k}'} for k, n in enumerate(REF_NAMES)}},
                       do_constant_folding=True)
 
 
@@ -99,7 +125,7 @@ def tensor_specs(values):
              'type': 'float32'} for v in values]
 
 
-def write_entry(models_dir, entry):
+def write_entry(models_dir, entry, model_id=MODEL_ID):
     """Read-modify-write of only our entry, in the file's own style (2-space JSON, trailing newline)."""
     mpath = os.path.join(models_dir, 'manifest.json')
     with open(mpath) as f:
@@ -107,8 +133,8 @@ def write_entry(models_dir, entry):
     man = json.loads(text)
     lines = text.split('\n')
     indent = len(lines[1]) - len(lines[1].lstrip(' ')) if len(lines) > 1 and lines[1].startswith(' ') else 2
-    man.setdefault('models', {})[MODEL_ID] = entry
-    tmp = mpath + '.tmp-' + MODEL_ID
+    man.setdefault('models', {})[model_id] = entry
+    tmp = mpath + '.tmp-' + model_id
     with open(tmp, 'w') as f:
         json.dump(man, f, indent=indent)
         f.write('\n')
@@ -125,17 +151,22 @@ def main():
     torch.manual_seed(0)
     model = load_lpips_squeeze('cpu')
     path = os.path.join(args.out, ONNX_FILE)
+    features_path = os.path.join(args.out, FEATURES_FILE)
 
     with tempfile.TemporaryDirectory() as tmp:
-        first, second = os.path.join(tmp, 'a.onnx'), os.path.join(tmp, 'b.onnx')
-        export(model, first)
-        export(model, second)
-        if sha256(first) != sha256(second):
-            sys.exit('export_lpips: two exports of the same weights differ in bytes; not reproducible')
-        onnx.checker.check_model(onnx.load(first))
-        os.replace(first, path)
+        runs = [(os.path.join(tmp, f'f{i}.onnx'), os.path.join(tmp, f'd{i}.onnx')) for i in range(2)]
+        for f, d in runs:
+            export(model, f, d)
+        for (a, b) in zip(*runs):
+            if sha256(a) != sha256(b):
+                sys.exit('export_lpips: two exports of the same weights differ in bytes; not reproducible')
+            onnx.checker.check_model(onnx.load(a))
+        os.replace(runs[0][0], features_path)
+        os.replace(runs[0][1], path)
     digest = sha256(path)
-    print(f'export_lpips: wrote {path} ({os.path.getsize(path)} bytes, sha256 {digest[:12]}..., reproducible)')
+    features_digest = sha256(features_path)
+    for p, dg in ((features_path, features_digest), (path, digest)):
+        print(f'export_lpips: wrote {p} ({os.path.getsize(p)} bytes, sha256 {dg[:12]}..., reproducible)')
 
     # PyTorch distances on real photos, read back from the PNG files the node side reads
     pairs = []
@@ -155,13 +186,34 @@ def main():
                     test_pair_value = d
         print(f'export_lpips: {len(pairs)} Kodak pairs through PyTorch; {TEST_PAIR[0]} vs {TEST_PAIR[1]} = {test_pair_value!r}')
 
+        fm = onnx.load(features_path)
+        features_entry = {
+            'stage': 'analysis',
+            'file': FEATURES_FILE,
+            'sha256': features_digest,
+            'bytes': os.path.getsize(features_path),
+            'inputs': [{**s, 'shape': [1, 3, 'h', 'w']} for s in tensor_specs(fm.graph.input)],
+            'outputs': tensor_specs(fm.graph.output),
+            'trainingData': 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision), upstream',
+            'steps': 'none (converted, not trained here)',
+            'hardware': 'conversion only: training/metrics/export_lpips.py (training/metrics/lpips_squeeze.py) on CPU',
+            'source': SOURCE,
+            'license': LICENSE,
+            'metrics': {'parity': f'measured through {MODEL_ID} (lpipsDistance runs this graph for the reference image); see that entry'},
+            'notes': (f'First half of LPIPS-squeeze (see {MODEL_ID}): the SqueezeNet 1.1 backbone (fp16 weights) with the LPIPS input '
+                      f'scaling, and the 7 taps {list(TAP_CHANNELS)} channels unit-normalised over channels. Input image: RGB float32 '
+                      f'NCHW in 0..1, batch 1, h, w >= 17. Outputs {", ".join(TAP_NAMES)}: float32 [1, C, h_k, w_k]. The engine '
+                      f'(src/core/analysis/lpips.ts) runs it once per original and keeps the taps for the reconstructions compared '
+                      f'with it. Opset {OPSET}; export reproducible (two exports, same bytes).'),
+        }
+        write_entry(args.out, features_entry, FEATURES_ID)
         m = onnx.load(path)
         entry = {
             'stage': 'analysis',
             'file': ONNX_FILE,
             'sha256': digest,
             'bytes': os.path.getsize(path),
-            'inputs': [{**s, 'shape': [1, 3, 'h', 'w']} for s in tensor_specs(m.graph.input)],
+            'inputs': [{**s, 'shape': [1, 3, 'h', 'w']} if s['name'] == 'image' else s for s in tensor_specs(m.graph.input)],
             'outputs': tensor_specs(m.graph.output),
             'trainingData': 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision) and BAPPS 2AFC (LPIPS v0.1 linear layers), upstream',
             'steps': 'none (converted, not trained here)',
@@ -209,9 +261,13 @@ def main():
         t = node['timing']
         metrics.update({
             'latency_ms_median_768x512': round(t['medianMs'], 1),
+            'latency_ms_median_768x512_same_reference': round(node['timingSameReference']['medianMs'], 1),
             'latency_ms_min_768x512': round(t['minMs'], 1),
             'latency_runs': t['runs'],
-            'latency_what': 'lpipsDistance(a, b) for one 768x512 pair (both images through the backbone, conversion included), cpu provider, 2 intra-op threads, after one warm-up call',
+            'latency_what': ('lpipsDistance(a, b) for one 768x512 pair, cpu provider, 1 intra-op thread, after one warm-up call: '
+                             'latency_ms_median_768x512 with a new reference image on every call (both images through the backbone), '
+                             'latency_ms_median_768x512_same_reference with the same reference image each time (its taps kept; '
+                             'one backbone pass), as `gsc bench` compares one original with its reconstructions'),
             'latency_machine': node['machine'],
             'measured': datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z'),
         })
@@ -229,8 +285,10 @@ def main():
         f'RGB float32 NCHW in 0..1, one size (h, w >= 17), batch 1; mapped inside to [-1,1] and by the LPIPS scaling layer '
         f'(shift [-0.030,-0.088,-0.188], scale [0.458,0.448,0.450]). Taps {list(TAP_CHANNELS)} channels (conv1 ReLU, then '
         f'Fire 3, 5, 6, 7, 8, 9 outputs), unit-normalised over channels, squared difference, linear 1x1 layer, spatial mean, '
-        f'sum over taps. Output distance [1] (0 for identical images). Opset {OPSET}; export reproducible (two exports, same '
-        f'bytes). Engine: src/core/analysis/lpips.ts lpipsDistance. The fixed test pair of test/unit/lpips.test.ts '
+        f'sum over taps. Output distance [1] (0 for identical images). This graph is the second half: inputs image (RGB '
+        f'float32 NCHW in 0..1, batch 1, h, w >= 17) and {REF_NAMES[0]}..{REF_NAMES[-1]}, the reference image\'s taps from '
+        f'{FEATURES_ID} (same h, w); the backbone runs once here, once per reference there. Opset {OPSET}; export reproducible '
+        f'(two exports, same bytes). Engine: src/core/analysis/lpips.ts lpipsDistance. The fixed test pair of test/unit/lpips.test.ts '
         f'({TEST_PAIR[0]} vs its 4x4 block means): PyTorch {test_pair_value:.6f}.')
     write_entry(args.out, entry)
     print('export_lpips: manifest entry written')

@@ -19,7 +19,8 @@ Every parameter has requires_grad False; gradients flow to the inputs. The modul
 so train()/eval() change nothing.
 
 Checked against an independent numpy interpreter of the ncnn graph: training/metrics/ncnn_reference.py.
-Exported to ONNX by training/metrics/export_lpips.py (resources/models/lpips_squeeze.onnx)."""
+Exported to ONNX by training/metrics/export_lpips.py as two graphs: normalised_taps (resources/models/
+lpips_squeeze_features.onnx) and distance_to_taps (resources/models/lpips_squeeze.onnx)."""
 import os
 import struct
 
@@ -261,6 +262,26 @@ class LpipsSqueeze(torch.nn.Module):
     def features(self, x):
         """x in [0,1] -> the 7 raw backbone taps."""
         return self.net(x * self.in_scale + self.in_shift)
+
+    @staticmethod
+    def unit_normalise_conv(f):
+        """unit_normalise with the channel sum as a 1x1 convolution of ones: the same value up to float rounding, and
+        in onnxruntime ~20 % faster for the distance graph than its ReduceSum over channels (measured at 768x512)."""
+        ones = torch.ones(1, int(f.shape[1]), 1, 1, dtype=f.dtype, device=f.device)
+        return f / (torch.sqrt(F.conv2d(f * f, ones) + EPS * EPS) + EPS)
+
+    def normalised_taps(self, x):
+        """x in [0,1] -> the 7 taps, each unit-normalised over channels (what forward compares)."""
+        return [self.unit_normalise_conv(t) for t in self.features(x)]
+
+    def distance_to_taps(self, ref_taps, x):
+        """forward's distance between the image whose normalised_taps are ref_taps and x, with one backbone pass
+        (the engine keeps an original's taps and compares each reconstruction with them)."""
+        d = 0
+        for k, (r, t) in enumerate(zip(ref_taps, self.normalised_taps(x))):
+            diff = r - t
+            d = d + getattr(self, f'lin{k}')(diff * diff).mean(dim=(2, 3))
+        return d.reshape(x.shape[0])
 
     def forward(self, x0, x1):
         if not torch.jit.is_tracing() and (x0.shape != x1.shape or x0.dim() != 4 or x0.shape[1] != 3):
