@@ -25,6 +25,11 @@ const expireSeconds = Number(process.env.GSC_BENCH_EXPIRE_S ?? 60)
 const cluster = await startPostgresCluster({ fsync: 'off', synchronous_commit: 'off' })
 let db = 0
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2
+}
+
 interface Run {
   workers: number
   killed: boolean
@@ -42,6 +47,8 @@ interface Run {
   perWorker: number[]
   /** results stored by an attempt after the first (the killed worker's job) */
   retried: number
+  /** the decoder's own time per packet (median of the results' decodeMs): what a worker spends per job besides the queue */
+  decodeMsMedian: number
 }
 
 async function exactlyOnce(url: string, seed: number | undefined) {
@@ -52,7 +59,11 @@ async function exactlyOnce(url: string, seed: number | undefined) {
     `SELECT count(d.id)::int AS n FROM packets p LEFT JOIN decodes d ON d.packet_id = p.id AND d.params_key = $1 WHERE p.status = 'ok' GROUP BY p.id`,
     [key]
   )
-  const by = await queryRows<{ worker: string; attempt: number }>(url, `SELECT result_json::json->>'worker' AS worker, (result_json::json->>'attempt')::int AS attempt FROM decodes WHERE params_key = $1`, [key])
+  const by = await queryRows<{ worker: string; attempt: number; ms: number }>(
+    url,
+    `SELECT result_json::json->>'worker' AS worker, (result_json::json->>'attempt')::int AS attempt, (result_json::json->>'decodeMs')::int AS ms FROM decodes WHERE params_key = $1`,
+    [key]
+  )
   return { min: Math.min(...rows.map((r) => r.n)), max: Math.max(...rows.map((r) => r.n)), by }
 }
 
@@ -100,17 +111,14 @@ async function run(workers: number, kill: boolean): Promise<Run> {
     workers, killed: kill, packets: imported.imported, cold: cold.seconds, warm: second?.seconds, loadAtStart,
     cachedPerPacket: [check.min, check.max], jobs: { completed: counts.completed, failed: counts.failed }, started, written,
     perWorker: names.map((n) => check.by.filter((b) => b.worker === n).length),
-    retried: check.by.filter((b) => b.attempt > 1).length
+    retried: check.by.filter((b) => b.attempt > 1).length,
+    decodeMsMedian: median(check.by.map((b) => b.ms))
   }
   if (kill && killedAt === null) throw new Error('the run ended before a worker could be killed')
   console.log(JSON.stringify({ ...r, ...(kill ? { killedAfterCompleted: killedAt } : {}) }))
   return r
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2
-}
 try {
   const one: Run[] = []
   const three: Run[] = []

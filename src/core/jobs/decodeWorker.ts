@@ -134,12 +134,19 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
   const concurrency = Math.max(1, opts.concurrency ?? 1)
   let heartbeat: Heartbeat | undefined
   try {
-    for (let i = 0; i < concurrency; i++)
-      ids.push(
-        await queue.boss.work<DecodeJobData | BenchCellJobData>(DECODE_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollSeconds ?? 1 }, async ([job]) =>
-          isBenchCellJob(job.data) ? benchCell(job as PgBoss.JobWithMetadata<BenchCellJobData>) : handle(job as PgBoss.JobWithMetadata<DecodeJobData>)
-        )
-      )
+    for (let i = 0; i < concurrency; i++) {
+      let id = ''
+      id = await queue.boss.work<DecodeJobData | BenchCellJobData>(DECODE_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollSeconds ?? 1 }, async ([job]) => {
+        try {
+          return await (isBenchCellJob(job.data) ? benchCell(job as PgBoss.JobWithMetadata<BenchCellJobData>) : handle(job as PgBoss.JobWithMetadata<DecodeJobData>))
+        } finally {
+          // Fetch the next job at once: pg-boss otherwise waits out the rest of the polling interval after every job,
+          // which left a worker idle most of each second when a decode takes less (docs/bench/workers.md).
+          queue.boss.notifyWorker(id)
+        }
+      })
+      ids.push(id)
+    }
     // Present only once it polls: an engine that sees this row may hand it an interactive decode.
     heartbeat = await startHeartbeat(pool, { name, executionProvider: ep, concurrency }, { intervalSeconds: opts.heartbeatSeconds, onError: opts.onWarning })
   } catch (e) {
