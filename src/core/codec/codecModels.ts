@@ -234,6 +234,7 @@ const PLANES: Record<string, number> = { Y: 0, Cb: 1, Cr: 2 }
 interface GeneratorEntry {
   normalisation?: { mean: number[]; std: number[] }
   trainedQuantSteps?: number[]
+  wireQuantSteps?: number[]
 }
 
 interface AnalysisEntry {
@@ -270,7 +271,7 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     recommendedHoldBelow: sampling.holdBelowFrequency,
     headerSteps: sampling.steps,
     trainedQuantSteps: gen.trainedQuantSteps ?? [1, 2, 4, 8],
-    quantSteps: QUANT_STEPS,
+    quantSteps: wireSteps(set, 'generator', gen),
     layout,
     latentScale,
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
@@ -302,12 +303,13 @@ interface DecoderEntry {
   wireQuantSteps?: number[]
 }
 
-/** A decoder entry's wireQuantSteps: ascending positive multiples of 1/64 up to the wire's largest; else QUANT_STEPS. */
-function wireSteps(set: ModelSetSpec, dec: DecoderEntry): readonly number[] {
-  const s = dec.wireQuantSteps
+/** The steps the encoder chooses from: the set's generator/decoder entry's wireQuantSteps (ascending positive
+ *  multiples of 1/64 up to the wire's largest), else QUANT_STEPS. */
+function wireSteps(set: ModelSetSpec, role: 'generator' | 'decoder', e: { wireQuantSteps?: number[] }): readonly number[] {
+  const s = e.wireQuantSteps
   if (s === undefined) return QUANT_STEPS
   const ok = Array.isArray(s) && s.length > 0 && s.every((v, i) => typeof v === 'number' && v > 0 && v <= MAX_QUANT_STEP && Number.isInteger(v * 64) && (i === 0 || v > s[i - 1]))
-  if (!ok) throw new GscError(`model set ${set.id}: manifest entry '${set.models.decoder}' has an invalid wireQuantSteps (ascending multiples of 1/64 up to ${MAX_QUANT_STEP})`, 'ENOMODEL')
+  if (!ok) throw new GscError(`model set ${set.id}: manifest entry '${set.models[role]}' has an invalid wireQuantSteps (ascending multiples of 1/64 up to ${MAX_QUANT_STEP})`, 'ENOMODEL')
   return s
 }
 
@@ -347,7 +349,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     noiseChannels,
     headerSteps: 0,
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
-    quantSteps: wireSteps(set, dec),
+    quantSteps: wireSteps(set, 'decoder', dec),
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     alwaysSend: set.alwaysSend ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
