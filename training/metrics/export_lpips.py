@@ -125,6 +125,24 @@ def tensor_specs(values):
              'type': 'float32'} for v in values]
 
 
+def graph_entry(path, training_data):
+    """The manifest fields both graphs share: file facts, tensor specs (images as [1,3,h,w]) and provenance."""
+    m = onnx.load(path)
+    return {
+        'stage': 'analysis',
+        'file': os.path.basename(path),
+        'sha256': sha256(path),
+        'bytes': os.path.getsize(path),
+        'inputs': [{**s, 'shape': [1, 3, 'h', 'w']} if s['name'] == 'image' else s for s in tensor_specs(m.graph.input)],
+        'outputs': tensor_specs(m.graph.output),
+        'trainingData': training_data,
+        'steps': 'none (converted, not trained here)',
+        'hardware': 'conversion only: training/metrics/export_lpips.py (training/metrics/lpips_squeeze.py) on CPU',
+        'source': SOURCE,
+        'license': LICENSE,
+    }
+
+
 def write_entry(models_dir, entry, model_id=MODEL_ID):
     """Read-modify-write of only our entry, in the file's own style (2-space JSON, trailing newline)."""
     mpath = os.path.join(models_dir, 'manifest.json')
@@ -186,19 +204,8 @@ def main():
                     test_pair_value = d
         print(f'export_lpips: {len(pairs)} Kodak pairs through PyTorch; {TEST_PAIR[0]} vs {TEST_PAIR[1]} = {test_pair_value!r}')
 
-        fm = onnx.load(features_path)
         features_entry = {
-            'stage': 'analysis',
-            'file': FEATURES_FILE,
-            'sha256': features_digest,
-            'bytes': os.path.getsize(features_path),
-            'inputs': [{**s, 'shape': [1, 3, 'h', 'w']} for s in tensor_specs(fm.graph.input)],
-            'outputs': tensor_specs(fm.graph.output),
-            'trainingData': 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision), upstream',
-            'steps': 'none (converted, not trained here)',
-            'hardware': 'conversion only: training/metrics/export_lpips.py (training/metrics/lpips_squeeze.py) on CPU',
-            'source': SOURCE,
-            'license': LICENSE,
+            **graph_entry(features_path, 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision), upstream'),
             'metrics': {'parity': f'measured through {MODEL_ID} (lpipsDistance runs this graph for the reference image); see that entry'},
             'notes': (f'First half of LPIPS-squeeze (see {MODEL_ID}): the SqueezeNet 1.1 backbone (fp16 weights) with the LPIPS input '
                       f'scaling, and the 7 taps {list(TAP_CHANNELS)} channels unit-normalised over channels. Input image: RGB float32 '
@@ -207,19 +214,8 @@ def main():
                       f'with it. Opset {OPSET}; export reproducible (two exports, same bytes).'),
         }
         write_entry(args.out, features_entry, FEATURES_ID)
-        m = onnx.load(path)
         entry = {
-            'stage': 'analysis',
-            'file': ONNX_FILE,
-            'sha256': digest,
-            'bytes': os.path.getsize(path),
-            'inputs': [{**s, 'shape': [1, 3, 'h', 'w']} if s['name'] == 'image' else s for s in tensor_specs(m.graph.input)],
-            'outputs': tensor_specs(m.graph.output),
-            'trainingData': 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision) and BAPPS 2AFC (LPIPS v0.1 linear layers), upstream',
-            'steps': 'none (converted, not trained here)',
-            'hardware': 'conversion only: training/metrics/export_lpips.py (training/metrics/lpips_squeeze.py) on CPU',
-            'source': SOURCE,
-            'license': LICENSE,
+            **graph_entry(path, 'none here: ImageNet-1k (SqueezeNet 1.1 backbone, torchvision) and BAPPS 2AFC (LPIPS v0.1 linear layers), upstream'),
             'metrics': {},
             'notes': '',
         }
