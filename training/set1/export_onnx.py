@@ -23,8 +23,6 @@ from nets import Analysis, CaptionEncoder, Generator, PriorMean, Synthesis, chan
 
 OPSET = 17
 TOL = 1e-4  # max abs difference relative to max(1, max |reference|)
-# the encoder's step list (src/core/codec/quantize.ts QUANT_STEPS up to 8, then every short-form wire step to 128)
-WIRE_STEPS = [1, 1.5, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128]
 
 
 def sha256(path):
@@ -223,8 +221,6 @@ def write_manifest(out, cfg, codec, gck, specs, diffs, keep_export_notes=False):
         'generator': dict(stage='generator', trainingData=gen_data, steps=gck['steps'], hardware=gck['hardware'], metrics=gm,
                           modelId=cfg['model_id'], selectionRule=f'{latents.SELECTION_RULE} (training/set1/channel_select.py)',
                           trainedQuantSteps=cfg['generator']['cond_quant_steps'],
-                          # steps at most 1.25x apart, so a packet uses more of its bit target (docs/bench/latent-codec/ship-rule-set1-steps.md)
-                          wireQuantSteps=WIRE_STEPS,
                           normalisation={'mean': [round(float(v), 6) for v in gck['mean']], 'std': [round(float(v), 6) for v in gck['std']],
                                          'rule': 'z = (y - mean[k]) / std[k] per channel k'},
                           sampling={'convention': 'residual flow: r = z - centre, centre = generator_prior(caption, y_sel, mask, quant_step) (transmitted channels: its in-bin estimate); r_0 = data residual, r_1 = N(0,I) noise, r_t = t r_1 + (1-t) r_0, v ~ r_1 - r_0',
