@@ -88,6 +88,24 @@ describe('decode workers on the job queue', () => {
     }
   }, 180_000)
 
+  it('a worker takes its next job as soon as one ends, not after its polling interval', async () => {
+    const { url, ids } = await archiveWith(4)
+    const at: { type: string; t: number }[] = []
+    // A long polling interval: pg-boss waits it out after each fetch unless the worker is told to fetch again.
+    const worker = await startDecodeWorker(url, { pollSeconds: 4, onEvent: (e) => at.push({ type: e.type, t: Date.now() }) })
+    try {
+      const s = await queueArchiveDecodes(url, { steps: 0 })
+      expect(s.counts).toMatchObject({ completed: ids.length, failed: 0 })
+    } finally {
+      await worker.stop()
+    }
+    const gaps: number[] = []
+    for (let k = 1; k < at.length; k++) if (at[k - 1].type === 'done' && at[k].type === 'start') gaps.push(at[k].t - at[k - 1].t)
+    expect(gaps).toHaveLength(ids.length - 1)
+    // From one job's end to the next one's start: a few queries, far below the 4 s interval it used to wait out.
+    expect(Math.max(...gaps)).toBeLessThan(2000)
+  }, 180_000)
+
   it('a worker killed with SIGKILL mid-job loses nothing: another worker retries the job, each packet decoded exactly once', async () => {
     const { url, ids } = await archiveWith(4)
     // A separate `gsc worker` process, killed when it has started its first decode (default flow steps: ~1 s here).
