@@ -4,7 +4,9 @@
 // server's default durability settings (fsync on, synchronous_commit on).
 // GSC_BENCH_BASELINE=<commit>: the PostgreSQL measures are also run with that commit's code (its src and test trees
 // extracted to a temporary folder), alternating with this tree's in the same run, and the table gives the ratio.
-// Run: npx tsx test/perf/storeBackends.ts   (GSC_BENCH_RUNS=5, GSC_BENCH_PG_SIZES_MB=128,1024, GSC_BENCH_BASELINE unset)
+// GSC_BENCH_PG_REPEAT=<n>: each long import n times per code version, in the order A B B A ... so a trend in the load
+// falls on both alike; the before/after table takes the medians.
+// Run: npx tsx test/perf/storeBackends.ts   (GSC_BENCH_RUNS=5, GSC_BENCH_PG_SIZES_MB=128,1024, GSC_BENCH_PG_REPEAT=1, GSC_BENCH_BASELINE unset)
 // Writes the "both back ends" section of docs/bench/store.md (between store-backends markers; the rest is kept).
 import { execSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -23,6 +25,7 @@ import { startPostgresCluster } from '../support/postgresCluster'
 const RUNS = Number(process.env.GSC_BENCH_RUNS ?? 5)
 const PG_SIZES_MB = (process.env.GSC_BENCH_PG_SIZES_MB ?? '128,1024').split(',').filter(Boolean).map(Number)
 const BASELINE = process.env.GSC_BENCH_BASELINE ?? ''
+const PG_REPEAT = Number(process.env.GSC_BENCH_PG_REPEAT ?? 1)
 const PACKETS = 50_000
 const BATCH = 2000
 const dir = mkdtempSync(join(os.tmpdir(), 'gsc-bench-backends-'))
@@ -195,12 +198,13 @@ async function main() {
 
     // Long PostgreSQL imports in a child process (what `gsc log import` would run), memory sampled every 250 ms; with a
     // baseline, each size is imported by both versions, one after the other, from the same capture.
-    type Long = { mb: number; code: string; load: number; cpuUs: number; packets: number; seconds: number; pps: number; peakRss: number; quarters: number[]; serverRss: number; dbBytes: number }
+    type Long = { mb: number; code: string; load: number; cpuUs: number; importerUs: number; serverUs: number; packets: number; seconds: number; pps: number; peakRss: number; quarters: number[]; serverRss: number; dbBytes: number }
     const long: Long[] = []
     for (const mb of PG_SIZES_MB) {
       const big = join(dir, `pg-${mb}.bin`)
       const w = writeSyntheticCapture(big, { bytes: mb * 1024 * 1024 })
-      for (const code of codes) {
+      const order = Array.from({ length: PG_REPEAT }, (_, r) => (r % 2 === 0 ? codes : [...codes].reverse())).flat()
+      for (const code of order) {
         const url = await freshPg()
         const load = os.loadavg()[0]
         const t = performance.now()
@@ -227,8 +231,10 @@ async function main() {
         const postmaster = Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
         const children = execSync(`pgrep -P ${postmaster} || true`, { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number)
         const serverRss = [postmaster, ...children].reduce((a, p) => a + rssOf(p), 0)
-        const cpuUs = ((importer.used() + server.used()) * 1000) / s.imported
-        long.push({ mb, code: code.label, load, cpuUs, packets: s.imported, seconds, pps: s.imported / seconds, peakRss: Math.max(...valid), quarters: [at(0.25), at(0.5), at(0.75)], serverRss, dbBytes })
+        const importerUs = (importer.used() * 1000) / s.imported
+        const serverUs = (server.used() * 1000) / s.imported
+        const cpuUs = importerUs + serverUs
+        long.push({ mb, code: code.label, load, cpuUs, importerUs, serverUs, packets: s.imported, seconds, pps: s.imported / seconds, peakRss: Math.max(...valid), quarters: [at(0.25), at(0.5), at(0.75)], serverRss, dbBytes })
         console.log(`postgres import (${code.label}) of ${mb} MiB (${fmt(s.imported)} packets) in ${seconds.toFixed(1)} s: ${fmt(s.imported / seconds)} packets/s, peak RSS ${mib(Math.max(...valid))} MiB, load at start ${load.toFixed(1)}`)
         // The database is dropped so the next import starts from an empty archive and the disk is given back.
         const admin = new pg.Client({ connectionString: cluster.url('postgres') })
@@ -256,8 +262,11 @@ checkpointer), divided by the packets; it moves far less with the machine's load
 | PostgreSQL store stage | ${fmt(median(pgStage[0]))} packets/s | ${fmt(median(pgStage[1]))} packets/s | **${ratio(median(pgStage[0]), median(pgStage[1]))}** | ${median(pgStageCpu[0]).toFixed(1)} | ${median(pgStageCpu[1]).toFixed(1)} | **${ratio(median(pgStageCpu[1]), median(pgStageCpu[0]))}** | ${pgStage[0].map(fmt).join(', ')} | ${pgStage[1].map(fmt).join(', ')} |
 | PostgreSQL capture import end to end | ${fmt(median(pgImport[0]))} packets/s | ${fmt(median(pgImport[1]))} packets/s | **${ratio(median(pgImport[0]), median(pgImport[1]))}** | ${median(pgImportCpu[0]).toFixed(1)} | ${median(pgImportCpu[1]).toFixed(1)} | **${ratio(median(pgImportCpu[1]), median(pgImportCpu[0]))}** | ${pgImport[0].map(fmt).join(', ')} | ${pgImport[1].map(fmt).join(', ')} |
 ${PG_SIZES_MB.map((mb) => {
-  const [x, y] = [long.find((r) => r.mb === mb && r.code === here.label)!, long.find((r) => r.mb === mb && r.code === base.label)!]
-  return `| PostgreSQL import of ${mb} MiB (child process, one run each) | ${fmt(x.pps)} packets/s | ${fmt(y.pps)} packets/s | **${ratio(x.pps, y.pps)}** | ${x.cpuUs.toFixed(1)} | ${y.cpuUs.toFixed(1)} | **${ratio(y.cpuUs, x.cpuUs)}** | load ${x.load.toFixed(1)} at start | load ${y.load.toFixed(1)} at start |`
+  const runs = (label: string) => long.filter((r) => r.mb === mb && r.code === label)
+  const [x, y] = [runs(here.label), runs(base.label)].map((rs) => ({
+    pps: median(rs.map((r) => r.pps)), cpuUs: median(rs.map((r) => r.cpuUs)), runs: rs.map((r) => `${fmt(r.pps)} (load ${r.load.toFixed(1)})`).join(', ')
+  }))
+  return `| PostgreSQL import of ${mb} MiB (child process, ${PG_REPEAT === 1 ? 'one run each' : `median of ${PG_REPEAT} runs each`}) | ${fmt(x.pps)} packets/s | ${fmt(y.pps)} packets/s | **${ratio(x.pps, y.pps)}** | ${x.cpuUs.toFixed(1)} | ${y.cpuUs.toFixed(1)} | **${ratio(y.cpuUs, x.cpuUs)}** | ${x.runs} | ${y.runs} |`
 }).join('\n')}
 `
     const section = `<!-- store-backends:begin (written by test/perf/storeBackends.ts) -->
@@ -265,7 +274,7 @@ ${PG_SIZES_MB.map((mb) => {
 
 Machine: ${machine}. PostgreSQL ${serverVersion} (Debian's package), a private cluster on the same machine reached over
 127.0.0.1, server defaults (fsync on, synchronous_commit on, shared_buffers 128 MB). Command: \`${BASELINE ? `GSC_BENCH_BASELINE=${base!.label} ` : ''}npx tsx test/perf/storeBackends.ts\`
-(GSC_BENCH_RUNS=${RUNS}, GSC_BENCH_PG_SIZES_MB=${PG_SIZES_MB.join(',')}; also \`npm run bench -- store-backends\`). Both back ends in the same run, alternating run by run.
+(GSC_BENCH_RUNS=${RUNS}, GSC_BENCH_PG_SIZES_MB=${PG_SIZES_MB.join(',')}, GSC_BENCH_PG_REPEAT=${PG_REPEAT}; also \`npm run bench -- store-backends\`). Both back ends in the same run, alternating run by run.
 Packets: ${fmt(PACKETS)} real GSC packets, ${avgOctets.toFixed(0)} octets on average, all distinct; commits of ${fmt(BATCH)} packets.
 
 | measure | SQLite median | PostgreSQL median | SQLite runs | PostgreSQL runs |
@@ -280,13 +289,13 @@ NOTIFY other instances receive at commit.
 ${beforeAfter}
 ### Long PostgreSQL imports (child process, RSS sampled every 250 ms)
 
-| capture | code | load at start | packets | seconds | packets/s | CPU µs/packet (importer + server) | importer peak RSS | importer RSS at 25% / 50% / 75% | server RSS at the end | database size |
-|---|---|---|---|---|---|---|---|---|---|---|
-${long.map((r) => `| ${r.mb} MiB | ${r.code} | ${r.load.toFixed(1)} | ${fmt(r.packets)} | ${r.seconds.toFixed(1)} | ${fmt(r.pps)} | ${r.cpuUs.toFixed(1)} | ${mib(r.peakRss)} MiB | ${r.quarters.map(mib).join(' / ')} MiB | ${mib(r.serverRss)} MiB | ${mib(r.dbBytes)} MiB |`).join('\n')}
+| capture | code | load at start | packets | seconds | packets/s | CPU µs/packet (importer + server) | importer / server CPU µs/packet | importer peak RSS | importer RSS at 25% / 50% / 75% | server RSS at the end | database size |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+${long.map((r) => `| ${r.mb} MiB | ${r.code} | ${r.load.toFixed(1)} | ${fmt(r.packets)} | ${r.seconds.toFixed(1)} | ${fmt(r.pps)} | ${r.cpuUs.toFixed(1)} | ${r.importerUs.toFixed(1)} / ${r.serverUs.toFixed(1)} | ${mib(r.peakRss)} MiB | ${r.quarters.map(mib).join(' / ')} MiB | ${mib(r.serverRss)} MiB | ${mib(r.dbBytes)} MiB |`).join('\n')}
 
 ${long.length === 0 ? 'No long import was run (GSC_BENCH_PG_SIZES_MB empty).' : Math.max(...PG_SIZES_MB) >= 1024 ? 'The largest capture is 1 GiB.' : `The largest capture run is ${Math.max(...PG_SIZES_MB)} MiB, not the 1 GiB the issue names (set GSC_BENCH_PG_SIZES_MB=128,1024).`}
-${mine.map((r) => `${r.mb} MiB end to end (this tree, one run, reader and store together, 10,000/s target): ${verdict(r.pps, 10_000)}.`).join(' ')}
-The importer's memory stays flat as the capture grows ${PG_SIZES_MB.length > 1 ? `${Math.max(...PG_SIZES_MB) / Math.min(...PG_SIZES_MB)}x` : ''}: it holds one batch of at most 2,000 packets (plus
+${mine.map((r) => `${r.mb} MiB end to end (this tree, ${fmt(r.pps)} packets/s at load ${r.load.toFixed(1)}, reader and store together): ${verdict(r.pps, 10_000)}.`).join(' ')}
+The importer's memory stays flat${PG_SIZES_MB.length > 1 ? ` as the capture grows ${Math.max(...PG_SIZES_MB) / Math.min(...PG_SIZES_MB)}x` : ' over the run (RSS at 25% / 50% / 75%)'}: it holds one batch of at most 2,000 packets (plus
 the one being written); its RSS includes Node, tsx and the TypeScript loader. The server's RSS counts its shared buffers
 once per process that touched them.
 <!-- store-backends:end -->
