@@ -28,9 +28,6 @@ export interface ModelSetSpec {
   models: Record<string, string>
   /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
   alwaysSend?: number[]
-  /** Channels the rule ranks last, after every other (set 5: its full Y, Cb, Cr thumbnails, which at the bit targets
-   *  cost the mosaic its step: docs/bench/latent-codec/ship-rule-set5-thumbnails.md). */
-  sendLast?: number[]
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */
