@@ -8,7 +8,7 @@
 #   also writes the EMA-only snapshot into $OUT, so a machine taken back mid-run still returns the last minute.
 # $OUT ends with: the snapshot's parts (latent_codec_ema.s<step>.<token>.partNN, 15 MB each at most),
 # snapshot.json (step, size, sha256, part names), log.jsonl (steps and losses), train.out (the job's output).
-# Back here: bash training/device/device_unpack_latent.sh FOLDER, then /usr/bin/python3 training/latent/export_latent_codec.py --config v5_gpu.
+# Back here: bash training/device/device_unpack_latent.sh FOLDER, then export_latent_codec.py --config v5_gpu --out <a copy of resources/models> --replace to evaluate (README, Training).
 # Usage (the device tool's command): OUT=... bash training/device/device_job_latent.sh [extra train_latent_codec.py options]
 # Environment: CONFIG (v5_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/latent/pack.pkl),
 # ALLOW_CPU=1 to run without CUDA (training/smoke_test.sh runs this script's CPU path with CONFIG=v5_smoke).

@@ -2,7 +2,8 @@
 # Reassembles a snapshot that training/device/device_job_latent.sh (train_latent_codec.py --snapshot) left in FOLDER (the
 # folder the device tool returned) into training/runs/CONFIG/latent_codec.pt, checking its size and sha256 against
 # snapshot.json, and copies the run's log.jsonl beside it. Then:
-#   /usr/bin/python3 training/latent/export_latent_codec.py --config CONFIG     (exports the EMA weights)
+#   /usr/bin/python3 training/latent/export_latent_codec.py --config CONFIG --out DIR --replace   (exports the EMA weights to
+#   a copy of resources/models for evaluation; an installed set's id is never given other weights there: README, Training)
 # and a later device run that carries training/runs/CONFIG resumes from it (train_latent_codec.py --resume).
 # Usage: bash training/device/device_unpack_latent.sh FOLDER [CONFIG]   (CONFIG: v5_gpu; the smoke test unpacks v5_smoke)
 set -euo pipefail

@@ -57,6 +57,8 @@ def main():
     ap.add_argument('--colour-gain', type=float, help="export with this colour gain instead of the config's (set 4: how much finer "
                     "than the learned channels the colour channels are quantised; the networks are the same, the wire's steps change meaning)")
     ap.add_argument('--make-default', action='store_true', help='make this set the encoder default (only after it passes its ship rule)')
+    ap.add_argument('--replace', action='store_true', help='overwrite an installed set trained otherwise (only when no packet made with it '
+                    'may exist: its id stays, so such packets would decode with the new weights)')
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
@@ -68,6 +70,7 @@ def main():
     torch.set_num_threads(int(full.get('threads', 2)))
     path = a.checkpoint or os.path.join(common.run_dir(full), CKPT)
     ck = torch.load(path, map_location='cpu')
+    refuse_to_replace(a.out, full, ck, a.replace)
     nets = build(cfg)
     for k, v in nets.items():
         v.load_state_dict(ck['ema'][k])
@@ -120,6 +123,26 @@ def main():
             metrics = json.load(f)
     write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT), a.make_default)
     print(f"exported set {full['model_id']} to", out, flush=True)
+
+
+def refuse_to_replace(out, full, ck, replace):
+    """A packet names its model set by id, and the station decodes it with whatever that id holds: exporting other
+    weights under an installed set's id would decode that set's old packets with the wrong model (issue 16, point 5).
+    So an installed set trained by another config or to another step count is kept unless --replace is given."""
+    try:
+        with open(os.path.join(out, 'manifest.json')) as f:
+            man = json.load(f)
+    except FileNotFoundError:
+        return
+    set_id = str(full['model_id'])
+    ga = man.get('models', {}).get(model_ids(set_id)['g_a'])
+    if set_id not in man.get('modelSets', {}) or ga is None or replace:
+        return
+    if (ga.get('config'), ga.get('steps')) != (full['name'], ck['step']):
+        sys.exit(f"export: model set {set_id} is installed in {out} from {ga.get('config')} at step {ga.get('steps')}; this checkpoint is "
+                 f"{full['name']} at step {ck['step']}. Packets made with set {set_id} would decode with the new weights: give the "
+                 f"config a new model_id (with its rows in src/core/bitstream/latentPrediction.ts), export to another --out to "
+                 f"evaluate, or pass --replace if no packet of set {set_id} can exist")
 
 
 def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
