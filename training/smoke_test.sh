@@ -67,7 +67,10 @@ latent_smoke() {
   grep -q '^resumed at step 3 from an EMA snapshot' <<<"$log" || fail "the third run did not resume at step 3 from the unpacked snapshot"
   bash training/device/device_unpack_latent.sh "$V/snap3" "$LATENT_CFG"
   echo "training smoke test (set $LATENT_SET): export_latent_codec.py --config $LATENT_CFG (checked against PyTorch by onnx_check.ts)"
-  # --replace: the temp dir's manifest is a copy of the shipped one, whose set $LATENT_SET was trained by another config
+  # the temp dir's manifest is a copy of the shipped one, whose set $LATENT_SET was trained by another config: refused
+  # without --replace (old packets of that set would decode with these weights), exported with it
+  refusal=$("$PY" -W ignore training/latent/export_latent_codec.py --config $LATENT_CFG --out "$V/models" 2>&1) && fail "export over an installed set trained otherwise was not refused"
+  grep -q "^export: model set $LATENT_SET is installed in" <<<"$refusal" || fail "export refused without saying why: $refusal"
   "$PY" -W ignore training/latent/export_latent_codec.py --config $LATENT_CFG --out "$V/models" --replace
   "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))["models"]["decoder_v" + sys.argv[2]]; sys.exit(0 if m["steps"] == 4 and m["config"] == sys.argv[3] else 1)' \
     "$V/models/manifest.json" "$LATENT_SET" "$LATENT_CFG" || fail "the exported manifest does not record decoder_v$LATENT_SET of $LATENT_CFG at step 4"
