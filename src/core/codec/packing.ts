@@ -20,15 +20,15 @@ export function checkStepsOption(steps: number | undefined, models: CodecModels)
 }
 
 /** Changes whenever the step rule picks different packets for the same models (bench caches key on it).
- *  2: the rule scans instead of bisecting, and tries rounding tolerances on predicted channels. */
+ *  2: the rule scans instead of bisecting, and tries rounding tolerances on the colour mosaic (sets 4, 5). */
 export const STEP_RULE_VERSION = 2
 
 /**
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
- * index order. Step rule: the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128; sets 4 and 5 up to 512, with
- * rounding tolerances 0.5-0.7 on their predicted channels, predictiveQuantize.ts) whose whole packet (headers,
- * caption, latents, detections, CRC) fits targetBits(C) = targetBpp(C) x W x H (0.004 bpp at C = 1 ...
- * 0.02 bpp at C = 16); the coarsest if none does. Appended detections are not counted against the
+ * index order. Step rule (quantize.ts finestThatFits): the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128;
+ * sets 4 and 5: every short-form step up to 512, each with rounding tolerances 0.5-0.7 on the colour mosaic,
+ * predictiveQuantize.ts) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
+ * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Appended detections are not counted against the
  * target (they are reported separately). The step travels in the header.
  */
 export async function packChannels(
