@@ -5,8 +5,10 @@
 // GSC_BENCH_EXPIRE_S and another worker retries it). Every run then checks the decode cache: exactly one result per
 // packet, every job completed, none failed. The first pass is cold (each worker loads its models on its first job);
 // GSC_BENCH_WARM=1 adds a warm pass (the same packets with another noise seed, same workers). Prints a JSON line per
-// run and the medians; writes nothing.
-//   npx tsx test/perf/decodeWorkers.ts <capture> [rounds=1]
+// run and the medians; writes nothing. The plan (default 1,3,3k) lists each round's runs in order: <workers>, then
+// t<threads> for `gsc worker --threads` (absent: onnxruntime's default), then k for one worker killed mid-run; the
+// speed-ups are against the plan's first run.
+//   npx tsx test/perf/decodeWorkers.ts <capture> [rounds=1] [plan=1,3,3k]     e.g. plan 1,3t1,2t1
 import { openArchive } from '../../src/core/store/archive'
 import { decodeParams } from '../../src/core/jobs/decodeJob'
 import { queueArchiveDecodes } from '../../src/core/jobs/queueArchive'
@@ -15,8 +17,13 @@ import os from 'node:os'
 import { queryRows, startPostgresCluster } from '../support/postgresCluster'
 import { startWorkers } from './workerProcesses'
 
-const [capture, roundsArg] = process.argv.slice(2)
-if (!capture) throw new Error('usage: tsx test/perf/decodeWorkers.ts <capture> [rounds]')
+const [capture, roundsArg, planArg] = process.argv.slice(2)
+if (!capture) throw new Error('usage: tsx test/perf/decodeWorkers.ts <capture> [rounds] [plan]')
+const plan = (planArg ?? '1,3,3k').split(',').map((p) => {
+  const m = /^(\d+)(?:t(\d+))?(k?)$/.exec(p)
+  if (!m) throw new Error(`plan entry '${p}': <workers>[t<threads>][k]`)
+  return { label: p, workers: Number(m[1]), threads: m[2] === undefined ? undefined : Number(m[2]), kill: m[3] === 'k' }
+})
 const rounds = Number(roundsArg ?? 1)
 const warm = process.env.GSC_BENCH_WARM === '1'
 // A job in hand when its worker dies is retried after this; long enough for a decode on a loaded 2-core machine.
@@ -32,6 +39,8 @@ const median = (xs: number[]) => {
 
 interface Run {
   workers: number
+  /** gsc worker --threads (undefined: onnxruntime's default) */
+  threads?: number
   killed: boolean
   packets: number
   cold: number
@@ -67,7 +76,7 @@ async function exactlyOnce(url: string, seed: number | undefined) {
   return { min: Math.min(...rows.map((r) => r.n)), max: Math.max(...rows.map((r) => r.n)), by }
 }
 
-async function run(workers: number, kill: boolean): Promise<Run> {
+async function run(workers: number, kill: boolean, threads?: number): Promise<Run> {
   const url = await cluster.createDatabase(`bench${++db}`)
   const a = await openArchive(url)
   const imported = await a.importCapture(capture)
@@ -76,7 +85,7 @@ async function run(workers: number, kill: boolean): Promise<Run> {
   let written = 0
   const names: string[] = []
   const ws = await startWorkers(url, workers, {
-    extraArgs: ['--supervise-s', '5'],
+    extraArgs: ['--supervise-s', '5', ...(threads === undefined ? [] : ['--threads', String(threads)])],
     onLine: (k, l) => {
       if (l.startsWith('start job')) started++
       if (l.startsWith('done job') && !l.includes('not written again')) written++
@@ -108,7 +117,7 @@ async function run(workers: number, kill: boolean): Promise<Run> {
   await Promise.all(ws.map((w) => new Promise((r) => (w.exitCode !== null || w.signalCode !== null ? r(null) : w.once('exit', r)))))
   const { check, counts } = cold
   const r: Run = {
-    workers, killed: kill, packets: imported.imported, cold: cold.seconds, warm: second?.seconds, loadAtStart,
+    workers, threads, killed: kill, packets: imported.imported, cold: cold.seconds, warm: second?.seconds, loadAtStart,
     cachedPerPacket: [check.min, check.max], jobs: { completed: counts.completed, failed: counts.failed }, started, written,
     perWorker: names.map((n) => check.by.filter((b) => b.worker === n).length),
     retried: check.by.filter((b) => b.attempt > 1).length,
@@ -120,22 +129,12 @@ async function run(workers: number, kill: boolean): Promise<Run> {
 }
 
 try {
-  const one: Run[] = []
-  const three: Run[] = []
-  const killed: Run[] = []
-  for (let i = 0; i < rounds; i++) {
-    one.push(await run(1, false))
-    three.push(await run(3, false))
-    killed.push(await run(3, true))
-  }
+  const runs = plan.map(() => [] as Run[])
+  for (let i = 0; i < rounds; i++) for (const [k, p] of plan.entries()) runs[k].push(await run(p.workers, p.kill, p.threads))
   const m = (xs: Run[], k: 'cold' | 'warm') => median(xs.map((x) => x[k] ?? NaN))
-  const speedUp = (k: 'cold' | 'warm') => Number((m(one, k) / m(three, k)).toFixed(2))
-  console.log(
-    JSON.stringify({
-      cold: { one: m(one, 'cold'), three: m(three, 'cold'), threeOneKilled: m(killed, 'cold'), speedUp: speedUp('cold') },
-      ...(warm ? { warm: { one: m(one, 'warm'), three: m(three, 'warm'), threeOneKilled: m(killed, 'warm'), speedUp: speedUp('warm') } } : {})
-    })
-  )
+  const summary = (k: 'cold' | 'warm') =>
+    Object.fromEntries(plan.map((p, j) => [p.label, { median: m(runs[j], k), speedUp: Number((m(runs[0], k) / m(runs[j], k)).toFixed(2)) }]))
+  console.log(JSON.stringify({ cold: summary('cold'), ...(warm ? { warm: summary('warm') } : {}) }))
 } finally {
   cluster.stop()
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 // (the packet coder's caption tables among them) do not load it.
 import type * as ort from 'onnxruntime-node'
 import { GscError, describeError } from '../util/errors'
+import { analysisSessionOptions } from './sessionOptions'
 import { LEGACY_MODEL_SET, MODEL_SET_ROLES, isModelSetKind, type ModelSetSpec } from '../codec/modelIds'
 
 export interface TensorSpec {
@@ -213,12 +214,19 @@ export function verifyModel(id: string, dir?: string): ModelVerification {
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>()
 
+/** Intra-op threads of the sessions openModel opens from now on (gsc worker --threads): several workers on one host
+ *  share its cores instead of each running a thread per core. undefined: onnxruntime's default pool (spinning). */
+let modelThreads: number | undefined
+export function setModelThreads(threads: number | undefined): void {
+  modelThreads = threads
+}
+
 /** A verified onnxruntime session for model `id`, cached per (dir, id, provider, file hash). */
 export async function openModel(id: string, opts: OpenModelOptions = {}): Promise<ort.InferenceSession> {
   const dir = resolve(opts.dir ?? defaultModelsDir())
   const provider = opts.executionProvider ?? 'cpu'
   const e = modelEntry(id, dir)
-  const key = `${dir}|${id}|${provider}|${e.sha256}`
+  const key = `${dir}|${id}|${provider}|${e.sha256}|${modelThreads ?? 'default'}`
   const cached = opts.fresh ? undefined : sessions.get(key)
   if (cached) return cached
   const v = verifyModel(id, dir)
@@ -227,11 +235,12 @@ export async function openModel(id: string, opts: OpenModelOptions = {}): Promis
     try {
       // Deterministic single-session runs: sequential execution, fixed thread pool.
       const { InferenceSession } = await import('onnxruntime-node')
-      return await InferenceSession.create(v.path, {
-        executionProviders: [provider],
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all'
-      })
+      return await InferenceSession.create(
+        v.path,
+        modelThreads === undefined
+          ? { executionProviders: [provider], executionMode: 'sequential', graphOptimizationLevel: 'all' }
+          : analysisSessionOptions(provider, modelThreads)
+      )
     } catch (err) {
       if (!opts.fresh) sessions.delete(key)
       const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''
