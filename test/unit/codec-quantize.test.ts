@@ -1,6 +1,12 @@
 // Latent quantisation and the bit budget (src/core/codec/quantize.ts).
 import { describe, expect, it } from 'vitest'
-import { chooseStep, dequantize, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
+import { dequantize, finestThatFits, QUANT_STEPS, quantize, roundHalfAway, targetBits, targetBpp } from '../../src/core/codec/quantize'
+
+/** The step rule over plain steps: the chosen step, its bits, whether it fits, and the steps tried. */
+async function chooseStep(packetBits: (step: number) => number, budget: number, steps: readonly number[] = QUANT_STEPS) {
+  const r = await finestThatFits(steps.map((step) => ({ step })), (c) => packetBits(c.step), budget)
+  return { step: r.choice.step, bits: r.bits, fits: r.fits, tried: r.tried }
+}
 
 describe('quantize', () => {
   it('rounds half away from zero and dequantizes with the step', () => {

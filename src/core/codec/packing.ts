@@ -67,8 +67,7 @@ export async function packChannels(
     opts.quantStep !== undefined
       ? [{ step: opts.quantStep, roundingTolerance: 0.5 }]
       : prep.models.quantSteps.flatMap((step) => roundingTolerances(prep.models.modelId).map((roundingTolerance) => ({ step, roundingTolerance })))
-  const built = new Map<string, { packet: Uint8Array; header: GscHeader }>()
-  const key = (c: { step: number; roundingTolerance: number }) => `${c.step}/${c.roundingTolerance}`
+  const built = new Map<(typeof candidates)[number], { packet: Uint8Array; header: GscHeader }>()
   // Appended detections (--send-detections) are extra: they do not eat into the image's bit target.
   const hasDets = prep.transmittedDetections.length > 0
   // None fits (a tiny image, or a caption longer than the budget): the coarsest step, plain rounding, as before.
@@ -77,13 +76,13 @@ export async function packChannels(
     candidates,
     (c) => {
       const b = build(c.step, c.roundingTolerance)
-      built.set(key(c), b)
+      built.set(c, b)
       return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
     },
     budget,
     fallback
   )
-  const { packet, header } = built.get(key(choice.choice))!
+  const { packet, header } = built.get(choice.choice)!
   return {
     packet,
     channels,

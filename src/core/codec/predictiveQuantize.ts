@@ -6,7 +6,7 @@
 // of any value stays below `tolerance` steps. Every other channel is rounded as before.
 import { predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
 import { GscError } from '../util/errors'
-import { quantize, roundHalfAway } from './quantize'
+import { quantize } from './quantize'
 
 /**
  * The tolerances the step rule tries at each step, plain rounding first: how far (in steps) a mosaic value may be
@@ -52,12 +52,11 @@ export function quantizeChannels(
       const u = vals[i] / step
       const p = predictAt(out, Math.floor(i / lw), i % lw, lw, s)
       const lo = Math.floor(u)
-      // both levels around u are within tolerance: take the one nearer the prediction (ties: plain rounding)
+      // both levels around u are within tolerance: take the one nearer the prediction (ties keep plain rounding)
       if (u - lo <= tolerance && lo + 1 - u <= tolerance) {
         const dLo = Math.abs(lo - p)
         const dHi = Math.abs(lo + 1 - p)
         if (dLo !== dHi) out[i] = dLo < dHi ? lo : lo + 1
-        else out[i] = roundHalfAway(u)
       }
     }
   })

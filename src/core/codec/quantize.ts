@@ -48,19 +48,6 @@ export function targetBits(channels: number, width: number, height: number): num
 }
 
 /**
- * The step rule: the finest step in `steps` (finest first) whose packet (as measured by `packetBits`)
- * fits `budgetBits`; if none fits, the coarsest. See finestThatFits for why it scans.
- */
-export async function chooseStep(
-  packetBits: (step: number) => Promise<number> | number,
-  budgetBits: number,
-  steps: readonly number[] = QUANT_STEPS
-): Promise<{ step: number; bits: number; fits: boolean; tried: { step: number; bits: number }[] }> {
-  const r = await finestThatFits(steps.map((step) => ({ step })), (c) => packetBits(c.step), budgetBits)
-  return { step: r.choice.step, bits: r.bits, fits: r.fits, tried: r.tried.map((t) => ({ step: t.step, bits: t.bits })) }
-}
-
-/**
  * The first of `candidates` (ordered best quality first: finest step first) whose packet fits `budgetBits`; if none
  * fits, `fallback` (default: the last candidate). Packet size does NOT always fall along the list: a smooth predicted
  * channel quantised to a few levels dithers between them where it crosses a rounding threshold, so one step coarser
@@ -76,23 +63,22 @@ export async function finestThatFits<T extends { step: number }>(
   fallback: T = candidates[candidates.length - 1]
 ): Promise<{ choice: T; bits: number; fits: boolean; tried: (T & { bits: number })[] }> {
   if (candidates.length === 0) throw new GscError('no quantisation steps to choose from')
-  const trials = new Map<T, T & { bits: number }>()
+  const bitsOf = new Map<T, number>()
   const measure = async (c: T) => {
-    let t = trials.get(c)
-    if (!t) trials.set(c, (t = { ...c, bits: await packetBits(c) }))
-    return t
+    if (!bitsOf.has(c)) bitsOf.set(c, await packetBits(c))
+    return bitsOf.get(c)!
   }
-  let best: (T & { bits: number }) | null = null
+  let best: T | null = null
   for (let i = candidates.length - 1; i >= 0; i--) {
-    const trial = await measure(candidates[i])
-    if (trial.bits <= budgetBits) best = trial
-    else if (i < candidates.length - 1 && trial.bits > SCAN_STOP_RATIO * budgetBits) break
+    const bits = await measure(candidates[i])
+    if (bits <= budgetBits) best = candidates[i]
+    else if (i < candidates.length - 1 && bits > SCAN_STOP_RATIO * budgetBits) break
   }
-  const chosen = best ?? (await measure(fallback))
-  const rank = (c: T) => (candidates.includes(c) ? candidates.indexOf(c) : -1)
-  const tried = [...trials.entries()].sort(([a], [b]) => rank(a) - rank(b)).map(([, t]) => t)
-  const { bits, ...rest } = chosen
-  return { choice: rest as unknown as T, bits, fits: best !== null, tried }
+  const choice = best ?? fallback
+  const bits = await measure(choice)
+  const order = candidates.includes(fallback) ? candidates : [fallback, ...candidates]
+  const tried = order.filter((c) => bitsOf.has(c)).map((c) => ({ ...c, bits: bitsOf.get(c)! }))
+  return { choice, bits, fits: best !== null, tried }
 }
 
 /** The step rule stops scanning finer candidates once one costs this many times the budget. */
