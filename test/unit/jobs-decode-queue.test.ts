@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeParams, DECODE_QUEUE } from '../../src/core/jobs/decodeJob'
+import { decodeParams, DECODE_QUEUE, resultRows } from '../../src/core/jobs/decodeJob'
 import { DecodeQueue } from '../../src/core/jobs/decodeQueue'
 import { startDecodeWorker, type DecodeWorker, type WorkerEvent } from '../../src/core/jobs/decodeWorker'
 import { queueArchiveDecodes } from '../../src/core/jobs/queueArchive'
@@ -73,16 +73,20 @@ describe('decode workers on the job queue', () => {
       expect(events.filter((e) => e.type === 'cached').map((e) => e.packetId)).toEqual([ids[0]])
       expect(events.filter((e) => e.type === 'done').length).toBe(3)
       expect((await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM decodes'))[0].n).toBe(3)
-      // An uncertainty map is its own result (3 samples, its own key), beside the reconstruction.
+      // An uncertainty map is its own result (3 samples, its own key), beside the reconstruction; its first sample, the
+      // image shown with the map, is stored beside it (resultRows).
       const u = await queueArchiveDecodes(url, { kind: 'uncertainty' })
       expect(u).toMatchObject({ enqueued: 3, cached: 3, counts: { completed: 3, failed: 0 } })
       const b = await openArchive(url)
-      const map = await b.getDecode(ids[1], decodeParams({ kind: 'uncertainty', packetId: ids[1] }))
+      const [map, sample] = await Promise.all(resultRows({ kind: 'uncertainty', packetId: ids[1] }).map((row) => b.getDecode(ids[1], row.params)))
+      expect(map).toEqual(await b.getDecode(ids[1], decodeParams({ kind: 'uncertainty', packetId: ids[1] })))
       await b.close()
-      expect(map?.result).toMatchObject({ kind: 'uncertainty', width: 256, height: 256 })
+      expect(map?.result).toMatchObject({ kind: 'uncertainty', width: 256, height: 256, temperature: 1 })
       expect((map!.result as { uncertaintyStats: unknown }).uncertaintyStats).not.toBeNull()
       expect((await sharp(map!.imagePng!).metadata()).width).toBe(256)
-      expect((await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM decodes'))[0].n).toBe(6)
+      expect((await sharp(sample!.imagePng!).metadata()).width).toBe(256)
+      expect(sample!.imagePng).not.toEqual(map!.imagePng)
+      expect((await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM decodes'))[0].n).toBe(9)
     } finally {
       await worker.stop()
     }

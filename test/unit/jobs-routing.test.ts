@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeParams, DECODE_QUEUE } from '../../src/core/jobs/decodeJob'
+import { decodeParams, DECODE_QUEUE, type DecodeJobKind } from '../../src/core/jobs/decodeJob'
 import { DecodeQueue } from '../../src/core/jobs/decodeQueue'
 import { startDecodeWorker, type WorkerEvent } from '../../src/core/jobs/decodeWorker'
 import { startHeartbeat } from '../../src/core/jobs/workerPresence'
@@ -53,10 +53,10 @@ async function decodeEvent(svc: EngineService, id: number, re: RegExp): Promise<
   }
 }
 
-async function decodeRow(url: string, id: number) {
+async function decodeRow(url: string, id: number, kind: DecodeJobKind = 'reconstruction', chosen: { seed?: number } = {}) {
   const a = await openArchive(url)
   try {
-    return await a.getDecode(id, decodeParams({ kind: 'reconstruction', packetId: id }))
+    return await a.getDecode(id, decodeParams({ kind, packetId: id, ...chosen }))
   } finally {
     await a.close()
   }
@@ -92,10 +92,18 @@ describe('decodes requested through the engine, with and without decode workers'
         expect([...jobs.values()]).toEqual([`decode packet ${ids[0]}`, `decode packet ${ids[1]} on a gsc worker`])
         expect((await decodeEvent(svc, ids[1], /gsc worker/)).severity).toBe('info')
 
-        // What workers do not decode (a chosen seed here) stays in this engine, and says so.
-        await svc.call('reconstruct', { id: ids[1], seed: 3 })
-        expect((await decodeEvent(svc, ids[1], /in-process/)).message).toMatch(/\(a chosen seed: workers decode plain reconstructions only\)$/)
-        expect(workerEvents.filter((e) => e.type === 'done')).toHaveLength(1)
+        // A chosen seed has its own key: the worker decodes that too, and stores it under the seed.
+        const seeded = await svc.call('reconstruct', { id: ids[1], seed: 3 })
+        expect(seeded.notes[0]).toMatch(/^decoded on request by gsc worker /)
+        expect((await decodeEvent(svc, ids[1], /^packet \d+: reconstruction \(seed 3\) decoded on request by gsc worker /)).severity).toBe('info')
+        expect((await decodeRow(url, ids[1], 'reconstruction', { seed: 3 }))?.result).toMatchObject({ worker: worker.name })
+        expect(workerEvents.filter((e) => e.type === 'done')).toHaveLength(2)
+        // This workstation's own decode-steps setting changes the pixels under the shared key: it stays here, and says so.
+        await svc.call('setSettings', { decodeSteps: 2 })
+        await svc.call('reconstruct', { id: ids[1], seed: 4 })
+        expect((await decodeEvent(svc, ids[1], /\(seed 4\) decoded in-process/)).message).toMatch(/\(this workstation's decode-steps setting \(workers and the shared decode cache use the station default\)\)$/)
+        expect(workerEvents.filter((e) => e.type === 'done')).toHaveLength(2)
+        await svc.call('setSettings', { decodeSteps: null })
       } finally {
         await worker.stop()
       }
@@ -108,6 +116,62 @@ describe('decodes requested through the engine, with and without decode workers'
       await svc.close()
     }
   }, 180_000)
+
+  it('uncertainty maps: in-process without a worker; by the live worker while one runs, the same pixels; a second engine shows the stored map without a job', async () => {
+    const { url, ids } = await archiveWith(2)
+    const a = await engine(url)
+    const b = await engine(url)
+    const jobsOf = (svc: EngineService) => {
+      const labels = new Map<string, string>()
+      svc.on('job', (j) => labels.set(j.id, j.label))
+      return labels
+    }
+    const aJobs = jobsOf(a)
+    const bJobs = jobsOf(b)
+    const mapRow = (id: number) => decodeRow(url, id, 'uncertainty')
+    try {
+      const inProcess = await a.call('reconstruct', { id: ids[0], uncertainty: true })
+      expect(inProcess.uncertainty).toMatch(/^data:image\/png;base64,/)
+      expect((await decodeEvent(a, ids[0], /^packet \d+: uncertainty map decoded in-process by this engine/)).message).toMatch(/\(no live decode worker\)$/)
+      expect((await mapRow(ids[0]))?.result).toMatchObject({ kind: 'uncertainty', decodedBy: expect.stringMatching(/^gsc serve on /) })
+
+      const workerEvents: WorkerEvent[] = []
+      const worker = await startDecodeWorker(url, { pollSeconds: 0.5, onEvent: (e) => workerEvents.push(e) })
+      try {
+        const done = () => workerEvents.filter((e) => e.type === 'done').map((e) => [e.packetId, e.kind])
+        const served = await a.call('reconstruct', { id: ids[1], uncertainty: true })
+        expect(served.notes[0]).toMatch(new RegExp(`^decoded on request by gsc worker ${worker.name} \\(queue job [0-9a-f-]{36}; `))
+        expect(served.notes.join(' ')).toMatch(/image and uncertainty map from 3 samples at temperature 1 /)
+        expect(served.uncertainty).toMatch(/^data:image\/png;base64,/)
+        // The worker decoded it (one job, its rows); this engine ran no decode of its own.
+        expect(done()).toEqual([[ids[1], 'uncertainty']])
+        expect((await mapRow(ids[1]))?.result).toMatchObject({ kind: 'uncertainty', worker: worker.name, attempt: 1 })
+        expect([...aJobs.values()]).toEqual([`decode packet ${ids[0]}`, `decode packet ${ids[1]} (uncertainty map) on a gsc worker`])
+        expect((await decodeEvent(a, ids[1], /^packet \d+: uncertainty map decoded on request by gsc worker /)).severity).toBe('info')
+
+        // Another engine shows the same image and map from the archive: no queue job, no decode.
+        const shown = await b.call('reconstruct', { id: ids[1], uncertainty: true })
+        expect(shown.notes[0]).toMatch(new RegExp(`^from the shared archive's decode cache: decoded by gsc worker ${worker.name} at `))
+        expect([shown.image, shown.uncertainty]).toEqual([served.image, served.uncertainty])
+        expect([...bJobs.values()]).toEqual([])
+        expect(done()).toHaveLength(1)
+
+        // The worker's image and map are the in-process decode's pixels (both PNGs re-encoded alike by the engine).
+        const pool = new pg.Pool({ connectionString: url, max: 1 })
+        await pool.query('DELETE FROM decodes WHERE packet_id = $1', [ids[0]])
+        await pool.end()
+        const again = await b.call('reconstruct', { id: ids[0], uncertainty: true })
+        expect(again.notes[0]).toMatch(/^decoded on request by gsc worker /)
+        expect([again.image, again.uncertainty]).toEqual([inProcess.image, inProcess.uncertainty])
+        expect(done()).toEqual([[ids[1], 'uncertainty'], [ids[0], 'uncertainty']])
+      } finally {
+        await worker.stop()
+      }
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  }, 240_000)
 
   it('a present worker that does not answer within the wait: the job is cancelled and the engine decodes in-process; a stale heartbeat is no worker', async () => {
     const { url, ids } = await archiveWith(2)

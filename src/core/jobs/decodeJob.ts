@@ -27,5 +27,19 @@ export function decodeParams(job: DecodeJobData): Record<string, unknown> {
   return p
 }
 
+/**
+ * The decode cache rows a job's result is stored in, in the order they are written; the last one's presence means the
+ * whole result is stored. An uncertainty job stores its map under decodeParams (what `gsc decode-queue --kind
+ * uncertainty` counts) and its first sample beside it: the image the Image view shows with the map (drawn at
+ * temperature 1, so not the plain reconstruction).
+ */
+export function resultRows(job: DecodeJobData): { params: Record<string, unknown>; picture: 'image' | 'uncertainty' }[] {
+  const p = decodeParams(job)
+  return job.kind === 'uncertainty' ? [{ params: p, picture: 'uncertainty' }, { params: { ...p, picture: 'first sample' }, picture: 'image' }] : [{ params: p, picture: 'image' }]
+}
+
+/** The key of the row whose presence means a job's whole result is stored (resultRows' last). */
+export const completeParams = (job: DecodeJobData): Record<string, unknown> => resultRows(job).at(-1)!.params
+
 /** The queue's name in pg-boss (one queue for every decode kind; the kind travels in the job's data). */
 export const DECODE_QUEUE = 'gsc-decode'

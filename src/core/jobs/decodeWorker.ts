@@ -14,7 +14,7 @@ import { canonicalKey } from '../store/decodeKey'
 import { GscError, describeError } from '../util/errors'
 import { isBenchCellJob, type BenchCellJobData } from './benchCellJob'
 import { benchCellHandler, type BenchCellEvent } from './benchCellWorker'
-import { DECODE_QUEUE, decodeParams, UNCERTAINTY_SAMPLES, type DecodeJobData } from './decodeJob'
+import { completeParams, DECODE_QUEUE, resultRows, UNCERTAINTY_SAMPLES, type DecodeJobData } from './decodeJob'
 import { DecodeQueue, type QueueOptions } from './decodeQueue'
 import { startHeartbeat, type Heartbeat } from './workerPresence'
 
@@ -78,9 +78,8 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
     const attempt = job.retryCount + 1
     const attempts = job.retryLimit + 1
     const base = { jobId: job.id, packetId: d.packetId, kind: d.kind, attempt, attempts }
-    const key = canonicalKey(decodeParams(d))
     try {
-      const have = await pool.query('SELECT 1 FROM decodes WHERE packet_id = $1 AND params_key = $2', [d.packetId, key])
+      const have = await pool.query('SELECT 1 FROM decodes WHERE packet_id = $1 AND params_key = $2', [d.packetId, canonicalKey(completeParams(d))])
       if (have.rowCount) {
         emit({ ...base, type: 'cached' })
         return { cached: true }
@@ -100,16 +99,21 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
         limits: d.limits
       })
       const decodeMs = Date.now() - t0
-      const picture = d.kind === 'uncertainty' ? res.uncertainty : res.image
-      if (!picture) throw new GscError(`packet ${d.packetId}: the decoder returned no ${d.kind === 'uncertainty' ? 'uncertainty map' : 'image'}`)
+      if (d.kind === 'uncertainty' && !res.uncertainty) throw new GscError(`packet ${d.packetId}: the decoder returned no uncertainty map`)
       const result = {
         kind: d.kind, width: res.image.width, height: res.image.height, caption: res.caption, steps: res.steps, modelSet: res.modelSet,
-        uncertaintyStats: res.uncertaintyStats ?? null, decodeMs, worker: name, executionProvider: ep, jobId: job.id, attempt
+        uncertaintyStats: res.uncertaintyStats ?? null, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency,
+        decodeMs, worker: name, executionProvider: ep, jobId: job.id, attempt
       }
+      // Every row of the result in one statement, so a reader never sees part of it.
+      const rows = resultRows(d)
+      const values: unknown[] = [d.packetId, Date.now(), JSON.stringify(result)]
+      for (const row of rows) values.push(canonicalKey(row.params), await encodePng(row.picture === 'uncertainty' ? res.uncertainty! : res.image))
       const ins = await pool.query(
-        `INSERT INTO decodes (packet_id, params_key, created_at, image_png, result_json) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO decodes (packet_id, params_key, created_at, image_png, result_json)
+          VALUES ${rows.map((_, i) => `($1, $${4 + 2 * i}, $2, $${5 + 2 * i}, $3)`).join(', ')}
           ON CONFLICT (packet_id, params_key) DO NOTHING RETURNING id`,
-        [d.packetId, key, Date.now(), await encodePng(picture), JSON.stringify(result)]
+        values
       )
       const written = (ins.rowCount ?? 0) > 0
       emit({ ...base, type: 'done', decodeMs, written })

@@ -1,13 +1,13 @@
-// Handing one interactive decode (the Image view's) to the decode workers: used by an engine on a PostgreSQL
-// archive while a worker is present (workerPresence.ts). The job goes into the queue ahead of bulk work, and the
-// engine waits for its result row in the archive's decode cache. It gives up, so that the engine decodes in-process
+// Handing one interactive decode (the Image view's reconstruction or uncertainty map) to the decode workers: used by
+// an engine on a PostgreSQL archive while a worker is present (workerPresence.ts). The job goes into the queue ahead
+// of bulk work, and the engine waits for its result rows in the archive's decode cache. It gives up, so that the engine decodes in-process
 // instead, when the wait runs past its bound, the job fails (interactive jobs are not retried: decoding here is
 // quicker than a retry delay), or every worker leaves while the job still waits to be taken.
 import type pg from 'pg'
 import { poolFor } from '../store/postgres/connection'
 import { canonicalKey } from '../store/decodeKey'
 import { GscError } from '../util/errors'
-import { DECODE_QUEUE, decodeParams, type DecodeJobData } from './decodeJob'
+import { completeParams, DECODE_QUEUE, type DecodeJobData } from './decodeJob'
 import { DecodeQueue, failureMessage } from './decodeQueue'
 import { STALE_AFTER_SECONDS, listWorkerPresence, type WorkerPresence } from './workerPresence'
 
@@ -68,7 +68,7 @@ export class DecodeRouting {
     const t0 = Date.now()
     const queue = await this.openQueue()
     const [jobId] = await queue.enqueue([job], INTERACTIVE_PRIORITY)
-    const key = canonicalKey(decodeParams(job))
+    const key = canonicalKey(completeParams(job))
     const stored = async () => ((await this.db().query('SELECT 1 FROM decodes WHERE packet_id = $1 AND params_key = $2', [job.packetId, key])).rowCount ?? 0) > 0
     const served = (): RoutedDecode => ({ served: true, jobId, waitedMs: Date.now() - t0 })
     const notServed = (reason: string): RoutedDecode => ({ served: false, jobId, waitedMs: Date.now() - t0, reason })

@@ -1,7 +1,7 @@
 // Reconstruction: decoding a packet (in the codec's worker thread, so the process serving the interface stays
 // responsive), detections on the result, comparison with an attached original and a baseline codec at the
-// packet's bytes, and the cache of recent decodes. On a PostgreSQL archive with a live `gsc worker`, a plain
-// reconstruction is handed to the workers' queue instead (jobs/queueRouting.ts), and decoded here only when no
+// packet's bytes, and the cache of recent decodes. On a PostgreSQL archive with a live `gsc worker`, a reconstruction
+// or uncertainty map is handed to the workers' queue instead (jobs/queueRouting.ts), and decoded here only when no
 // worker serves it in time; the event log says which path served each decode.
 import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -12,7 +12,7 @@ import { decodeGscPacket } from '../bitstream/gscPacket'
 import { checkPixelLimit } from '../bitstream/limits'
 import { getDetector } from '../codec/sharedDetector'
 import { createCodecRunner, type CodecRunner } from '../codec/worker/runner'
-import { decodeParams } from '../jobs/decodeJob'
+import { resultRows, UNCERTAINTY_SAMPLES, type DecodeJobData } from '../jobs/decodeJob'
 import { DecodeRouting } from '../jobs/queueRouting'
 import type { RgbImage } from '../image/rgbImage'
 import { GscError, describeError } from '../util/errors'
@@ -64,13 +64,17 @@ export class ReconstructionDomain {
     const limits = engine.limits()
     // Refused here in one line, before a job starts; the worker checks again before it allocates anything.
     if (r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, limits.maxPixels)
-    const sharedKey = this.sharedKey(a, settings.decodeSteps)
+    const request: DecodeJobData = { kind: a.uncertainty ? 'uncertainty' : 'reconstruction', packetId: a.id, steps: a.steps, seed: a.seed }
+    const what = requestLabel(request)
+    // Results are shared where they have the key `gsc worker` writes: not with this workstation's own decode-steps
+    // setting (a chosen step count overrides it), and not on a SQLite log (one workstation, no workers).
+    const shared = this.routing && (settings.decodeSteps === null || a.steps !== undefined) ? request : null
     // Why this engine decodes it (said in the event log on a shared archive, where workers might have).
-    let inProcessWhy = this.notForWorkers(a, settings.decodeSteps)
-    if (sharedKey) {
-      const stored = await this.fromShared(a.id, r.raw, sharedKey, settings.executionProvider)
+    let inProcessWhy = this.routing && !shared ? "this workstation's decode-steps setting (workers and the shared decode cache use the station default)" : null
+    if (shared) {
+      const stored = await this.fromShared(shared, r.raw, settings.executionProvider)
       if (stored) return stored.rec
-      const routed = await this.viaWorkers(a.id, r.raw, sharedKey, settings.executionProvider, limits)
+      const routed = await this.viaWorkers(shared, r.raw, settings.executionProvider, limits)
       if ('rec' in routed) return routed.rec
       inProcessWhy = routed.why
     }
@@ -95,22 +99,22 @@ export class ReconstructionDomain {
       )
       const decodeMs = Date.now() - t0
       job.progress(1, 3, 'detecting objects')
-      const notes: string[] = []
-      if (res.samples) notes.push(`image and uncertainty map from ${res.samples.length} samples at temperature ${res.temperature} (a single decode uses the model's recommended temperature)`)
-      if (res.samples && res.holdBelowFrequency > 0)
-        notes.push(`DCT frequencies u+v < ${res.holdBelowFrequency} stay on the prior's estimate in every sample, so the map shows no spread in them`)
+      const notes = res.samples ? sampleNotes(res.samples.length, res.temperature, res.holdBelowFrequency) : []
       const rec = await this.assemble(a.id, res.image, {
         uncertainty: res.uncertainty ? await pngDataUrl(res.uncertainty) : null, caption: res.caption, transmitted: res.detections,
         hasDetections: res.header.hasDetections, decodeMs, steps: res.steps, notes
       }, settings.executionProvider, () => job.progress(2, 3, 'encoding images'))
-      if (sharedKey) await this.share(a.id, sharedKey, res.image, { caption: res.caption, steps: res.steps, modelSet: res.modelSet, decodeMs, executionProvider: settings.executionProvider })
+      if (shared)
+        await this.share(shared, { image: res.image, uncertainty: res.uncertainty }, {
+          caption: res.caption, steps: res.steps, modelSet: res.modelSet, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency, decodeMs, executionProvider: settings.executionProvider
+        })
       job.progress(3, 3, 'done')
       engine.decodes.keep(a.id, { rec, image: res.image })
       return rec
     })
     try {
       const rec = await done
-      if (inProcessWhy) void engine.events.add('info', 'decode', `packet ${a.id}: decoded in-process by this engine in ${(rec.decodeMs / 1000).toFixed(1)} s (${inProcessWhy})`)
+      if (inProcessWhy) void engine.events.add('info', 'decode', `packet ${a.id}: ${what}decoded in-process by this engine in ${(rec.decodeMs / 1000).toFixed(1)} s (${inProcessWhy})`)
       return rec
     } catch (e) {
       void engine.events.add('warning', 'decode', `packet ${a.id}: ${describeError(e)}`)
@@ -119,31 +123,16 @@ export class ReconstructionDomain {
   }
 
   /**
-   * The key of a plain reconstruction in a shared archive's decode cache (the key `gsc worker` writes under), or null
-   * where results are not shared: a SQLite log (one workstation), an uncertainty map or a chosen seed or step count
-   * (decoded fresh, as always), or a workstation whose own decode-steps setting changes the pixels.
-   */
-  private sharedKey(a: ArgsOf<'reconstruct'>, stepsSetting: number | null): Record<string, unknown> | null {
-    if (this.engine.log.kind !== 'postgres' || a.uncertainty || a.steps !== undefined || a.seed !== undefined || stepsSetting !== null) return null
-    return decodeParams({ kind: 'reconstruction', packetId: a.id })
-  }
-
-  /** Why a request on a shared archive is not one for the workers (null: it is, or the archive is a SQLite log). */
-  private notForWorkers(a: ArgsOf<'reconstruct'>, stepsSetting: number | null): string | null {
-    if (!this.routing) return null
-    const why = a.uncertainty ? 'an uncertainty map' : a.seed !== undefined ? 'a chosen seed' : a.steps !== undefined ? 'a chosen step count' : stepsSetting !== null ? "this workstation's decode-steps setting" : null
-    return why && `${why}: workers decode plain reconstructions only`
-  }
-
-  /**
-   * A plain reconstruction decoded by a live `gsc worker`: enqueued, waited for in the shared decode cache, shown with
-   * this engine's detections. Otherwise why not, and this engine decodes it (a cancel by the operator is thrown).
+   * A decode by a live `gsc worker`: enqueued, waited for in the shared decode cache, shown with this engine's
+   * detections. Otherwise why not, and this engine decodes it (a cancel by the operator is thrown).
    */
   private async viaWorkers(
-    id: number, raw: Uint8Array, key: Record<string, unknown>, provider: Parameters<typeof getDetector>[0], limits: { maxPixels: number; maxFlowSteps: number }
+    request: DecodeJobData, raw: Uint8Array, provider: Parameters<typeof getDetector>[0], limits: { maxPixels: number; maxFlowSteps: number }
   ): Promise<{ rec: Reconstruction } | { why: string }> {
     const { engine } = this
     const routing = this.routing!
+    const id = request.packetId
+    const what = requestLabel(request)
     let live: number
     try {
       live = (await routing.liveWorkers()).length
@@ -151,13 +140,13 @@ export class ReconstructionDomain {
       return { why: `the workers' presence could not be read: ${describeError(e)}` }
     }
     if (live === 0) return { why: 'no live decode worker' }
-    const { job, done } = engine.jobs.start('decode', `decode packet ${id} on a gsc worker`, async (job) => {
+    const { job, done } = engine.jobs.start('decode', `decode packet ${id}${what && ` (${what.trim()})`} on a gsc worker`, async (job) => {
       job.progress(0, 2, `queued for ${live} live worker${live === 1 ? '' : 's'}`)
-      const out = await routing.decode({ kind: 'reconstruction', packetId: id, limits }, { signal: job.signal, onWaiting: (d) => job.progress(0, 2, d) })
+      const out = await routing.decode({ ...request, limits }, { signal: job.signal, onWaiting: (d) => job.progress(0, 2, d) })
       // Not served: this job fails with the reason (the operator sees it), and an in-process decode job follows.
       if (!out.served) throw new GscError(`${out.reason} (queue job ${out.jobId})`)
       job.progress(1, 2, 'detecting objects')
-      const got = await this.fromShared(id, raw, key, provider)
+      const got = await this.fromShared(request, raw, provider)
       if (!got) throw new GscError(`its result row could not be read back (queue job ${out.jobId})`)
       job.progress(2, 2, 'done')
       return { ...out, ...got }
@@ -166,40 +155,51 @@ export class ReconstructionDomain {
       const out = await done
       const note = `decoded on request by ${out.by} (queue job ${out.jobId}; ${(out.waitedMs / 1000).toFixed(1)} s from request to result)`
       out.rec.notes.unshift(note)
-      void engine.events.add('info', 'decode', `packet ${id}: ${note}`)
+      void engine.events.add('info', 'decode', `packet ${id}: ${what}${note}`)
       return { rec: out.rec }
     } catch (e) {
       if (job.signal.aborted) throw e
       const why = `not served by a gsc worker: ${describeError(e)}`
-      void engine.events.add('warning', 'decode', `packet ${id}: ${why}; decoding in-process`)
+      void engine.events.add('warning', 'decode', `packet ${id}: ${what}${why}; decoding in-process`)
       return { why }
     }
   }
 
-  /** A reconstruction another instance or a worker stored in the shared archive, with this engine's detections on it. */
-  private async fromShared(id: number, raw: Uint8Array, key: Record<string, unknown>, provider: Parameters<typeof getDetector>[0]): Promise<{ rec: Reconstruction; by: string } | null> {
+  /** A decode another instance or a worker stored in the shared archive, with this engine's detections on it. */
+  private async fromShared(request: DecodeJobData, raw: Uint8Array, provider: Parameters<typeof getDetector>[0]): Promise<{ rec: Reconstruction; by: string } | null> {
     const { engine } = this
-    const stored = await engine.log.getDecode(id, key)
-    if (!stored?.imagePng) return null
-    const info = (stored.result ?? {}) as { caption?: string; steps?: number; decodeMs?: number; worker?: string; decodedBy?: string }
-    const image = await decodeToRgb(Buffer.from(stored.imagePng))
+    const id = request.packetId
+    const rows = await Promise.all(resultRows(request).map(async (row) => ({ ...row, stored: await engine.log.getDecode(id, row.params) })))
+    const picture = (p: 'image' | 'uncertainty') => rows.find((x) => x.picture === p)?.stored
+    const main = picture('image')
+    if (!main?.imagePng || rows.some((x) => !x.stored?.imagePng)) return null
+    const info = (main.result ?? {}) as { caption?: string; steps?: number; decodeMs?: number; worker?: string; decodedBy?: string; temperature?: number; holdBelowFrequency?: number }
+    const image = await decodeToRgb(Buffer.from(main.imagePng))
+    const map = picture('uncertainty')?.imagePng
     const payload = decodeGscPacket(raw, { maxPixels: engine.limits().maxPixels })
     const by = info.worker ? `gsc worker ${info.worker}` : (info.decodedBy ?? 'another engine')
     const rec = await this.assemble(id, image, {
-      uncertainty: null, caption: info.caption ?? payload.caption, transmitted: payload.detections, hasDetections: payload.header.hasDetections,
-      decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0, notes: [`from the shared archive's decode cache: decoded by ${by} at ${stored.createdAt}`]
+      // Re-encoded as an in-process decode's map is, so every path shows the same data URL for the same pixels.
+      uncertainty: map ? await pngDataUrl(await decodeToRgb(Buffer.from(map))) : null,
+      caption: info.caption ?? payload.caption, transmitted: payload.detections, hasDetections: payload.header.hasDetections,
+      decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0,
+      notes: [`from the shared archive's decode cache: decoded by ${by} at ${main.createdAt}`, ...(map ? sampleNotes(UNCERTAINTY_SAMPLES, info.temperature ?? 1, info.holdBelowFrequency ?? 0) : [])]
     }, provider)
     engine.decodes.keep(id, { rec, image })
     return { rec, by }
   }
 
-  /** Stores a plain reconstruction in the shared archive's decode cache, where every instance and worker reads it. */
-  private async share(id: number, key: Record<string, unknown>, image: RgbImage, info: Record<string, unknown>): Promise<void> {
+  /** Stores a decode in the shared archive's decode cache (the rows a worker writes), where every instance and worker reads it. */
+  private async share(request: DecodeJobData, pictures: { image: RgbImage; uncertainty?: RgbImage }, info: Record<string, unknown>): Promise<void> {
     try {
-      const png = await pngBuffer(image)
-      await this.engine.log.putDecode(id, key, { imagePng: png, result: { kind: 'reconstruction', width: image.width, height: image.height, ...info, decodedBy: `gsc ${this.engine.opts.frontDoor} on ${hostname()}` } })
+      const result = { kind: request.kind, width: pictures.image.width, height: pictures.image.height, ...info, decodedBy: `gsc ${this.engine.opts.frontDoor} on ${hostname()}` }
+      for (const row of resultRows(request)) {
+        const picture = pictures[row.picture]
+        if (!picture) throw new GscError(`the decoder returned no ${row.picture === 'uncertainty' ? 'uncertainty map' : 'image'}`)
+        await this.engine.log.putDecode(request.packetId, row.params, { imagePng: await pngBuffer(picture), result })
+      }
     } catch (e) {
-      void this.engine.events.add('warning', 'decode', `packet ${id}: reconstruction not stored in the shared archive (${describeError(e)})`)
+      void this.engine.events.add('warning', 'decode', `packet ${request.packetId}: ${requestLabel(request) || 'reconstruction '}not stored in the shared archive (${describeError(e)})`)
     }
   }
 
@@ -265,4 +265,18 @@ export class ReconstructionDomain {
     if (r) await r.close().catch(() => {})
     await this.routing?.close()
   }
+}
+
+/** What a request asks for beyond a plain reconstruction, as the event log's words ('' for a plain one). */
+function requestLabel(r: DecodeJobData): string {
+  const chosen = [r.seed !== undefined && `seed ${r.seed}`, r.steps !== undefined && `${r.steps} steps`].filter(Boolean)
+  const what = r.kind === 'uncertainty' ? 'uncertainty map' : chosen.length ? 'reconstruction' : ''
+  return what && `${what}${chosen.length ? ` (${chosen.join(', ')})` : ''} `
+}
+
+/** What the Image view says of an image shown with its uncertainty map. */
+function sampleNotes(samples: number, temperature: number, holdBelowFrequency: number): string[] {
+  const notes = [`image and uncertainty map from ${samples} samples at temperature ${temperature} (a single decode uses the model's recommended temperature)`]
+  if (holdBelowFrequency > 0) notes.push(`DCT frequencies u+v < ${holdBelowFrequency} stay on the prior's estimate in every sample, so the map shows no spread in them`)
+  return notes
 }
