@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { basisPattern, dctPatterns, energyScores, scoreChannelPatterns, scoreChannels, selectTopChannels, sendFirst, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
+import { basisPattern, dctPatterns, energyScores, scoreChannelPatterns, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
 import { cropImage, readImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
@@ -29,16 +29,6 @@ describe('channel selection', () => {
       }
     return { width: w, height: h, data }
   }
-
-  it('sendFirst puts the always-sent channels first and the sent-last ones last, each in its listed order', () => {
-    const ranked = (s: Float64Array) => Array.from(s.keys()).sort((a, b) => s[b] - s[a] || a - b)
-    const scores = () => Float64Array.of(5, 9, 8, 7, 6, -3, 0)
-    expect(ranked(sendFirst(scores(), [0]))).toEqual([0, 1, 2, 3, 4, 6, 5])
-    expect(ranked(sendFirst(scores(), [0], [2, 3]))).toEqual([0, 1, 4, 6, 5, 2, 3])
-    expect(ranked(sendFirst(scores(), [], [1]))).toEqual([2, 3, 4, 0, 6, 5, 1])
-    // without either list the scores are untouched
-    expect(Array.from(sendFirst(scores(), undefined))).toEqual([5, 9, 8, 7, 6, -3, 0])
-  })
 
   it('ranks the channel that carries the structure first; empty channels score 0', () => {
     const img = patternImage()

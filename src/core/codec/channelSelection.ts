@@ -209,19 +209,13 @@ export function energyScores(latents: ArrayLike<number>, channels: number, h: nu
 
 export type SelectionRule = 'ssim' | 'energy'
 
-/**
- * Scores with a set's always-sent channels above every other (in their listed order), so every C includes them, and
- * its sent-last channels below every other (in their listed order), so no C short of all the others picks them.
- */
-export function sendFirst(scores: Float64Array, always: readonly number[] | undefined, last: readonly number[] = []): Float64Array {
-  if (!always?.length && !last.length) return scores
+/** Scores with a set's always-sent channels above every other (in their listed order), so every C includes them. */
+export function sendFirst(scores: Float64Array, always: readonly number[] | undefined): Float64Array {
+  if (!always?.length) return scores
   let top = 0
   for (const v of scores) if (Number.isFinite(v)) top = Math.max(top, Math.abs(v))
-  always?.forEach((c, i) => {
+  always.forEach((c, i) => {
     if (c < scores.length) scores[c] = 2 * top + 1 + (always.length - i)
-  })
-  last.forEach((c, i) => {
-    if (c < scores.length) scores[c] = -(2 * top + 1 + i)
   })
   return scores
 }

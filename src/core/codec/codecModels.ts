@@ -58,8 +58,6 @@ export interface CodecModelsBase {
   scoreChannels(latent: ArrayLike<number>, structure: ReturnType<typeof structurePlanes>): Float64Array
   /** Channels every packet of this set sends first, whatever the ranking rule (sets 4, 5: the colour mosaic). */
   alwaysSend: readonly number[]
-  /** Channels ranked after every other (ModelSetSpec.sendLast). */
-  sendLast: readonly number[]
 }
 
 /** Set 1: block-DCT latent, g_s, and the rectified-flow generator around its prior. */
@@ -276,9 +274,8 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     quantSteps: wireSteps(set, 'generator', gen),
     layout,
     latentScale,
-    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend, set.sendLast),
+    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     alwaysSend: set.alwaysSend ?? [],
-    sendLast: set.sendLast ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.session.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
@@ -353,9 +350,8 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     headerSteps: 0,
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
     quantSteps: wireSteps(set, 'decoder', dec),
-    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend, set.sendLast),
+    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     alwaysSend: set.alwaysSend ?? [],
-    sendLast: set.sendLast ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {

@@ -28,9 +28,6 @@ export interface ModelSetSpec {
   models: Record<string, string>
   /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
   alwaysSend?: number[]
-  /** Channels the rule ranks last, after every other (set 5: its full Cb and Cr thumbnails, which repeat the mosaic's
-   *  chroma and at the bit targets cost every other channel its step: docs/bench/latent-codec/ship-rule-set5-chroma-last.md). */
-  sendLast?: number[]
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; sendLast?: number[] }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[] }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -111,12 +111,8 @@ function checkModelSets(m: Manifest, file: string): void {
       if (!/^\d+$/.test(id) || Number(id) > MAX_MODEL_SET_ID) throw bad(`model set id '${id}' is not an integer 0..${MAX_MODEL_SET_ID}`)
       if (typeof set?.kind !== 'string' || typeof set.models !== 'object' || set.models === null || Object.values(set.models).some((v) => typeof v !== 'string'))
         throw bad(`model set ${id} needs a kind and a models table of role -> model id`)
-      for (const key of ['alwaysSend', 'sendLast'] as const) {
-        const list = set[key]
-        if (list !== undefined && (!Array.isArray(list) || !list.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
-          throw bad(`model set ${id}: ${key} must be a list of channel indices`)
-      }
-      if (set.alwaysSend?.some((c) => set.sendLast?.includes(c))) throw bad(`model set ${id}: a channel cannot be both in alwaysSend and in sendLast`)
+      if (set.alwaysSend !== undefined && (!Array.isArray(set.alwaysSend) || !set.alwaysSend.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
+        throw bad(`model set ${id}: alwaysSend must be a list of channel indices`)
     }
   }
   if (m.defaultModelSet !== undefined) {
@@ -130,13 +126,7 @@ function checkModelSets(m: Manifest, file: string): void {
 export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: number } {
   const sets: ModelSetSpec[] = m.modelSets
     ? Object.entries(m.modelSets)
-        .map(([id, s]) => ({
-          id: Number(id),
-          kind: s.kind,
-          models: { ...s.models },
-          ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}),
-          ...(s.sendLast ? { sendLast: [...s.sendLast] } : {})
-        }))
+        .map(([id, s]) => ({ id: Number(id), kind: s.kind, models: { ...s.models }, ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}) }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
   return { sets, defaultId: m.defaultModelSet ?? 1 }
