@@ -10,7 +10,7 @@ import type { Reconstruction } from '../../src/shared/api'
 import { defaultModelsDir } from '../../src/core/modelAssets/manifest'
 import { AnalysisDomain } from '../../src/core/service/analysisHandlers'
 import { depthForDisplay } from '../../src/core/service/analysisDisplay'
-import { DecodeCache } from '../../src/core/service/decodeCache'
+import { DecodeCache, decodeKey } from '../../src/core/service/decodeCache'
 import type { EngineContext } from '../../src/core/service/engineContext'
 import { pngBuffer } from '../../src/core/service/images'
 import type { RgbImage } from '../../src/core/image/rgbImage'
@@ -30,7 +30,7 @@ function scene(width: number, height: number, shift = 0): RgbImage {
 
 async function engineWith(rec: RgbImage, original: RgbImage | null, modelsDir?: string) {
   const decodes = new DecodeCache()
-  decodes.keep(1, { rec: { packetId: 1, image: '', uncertainty: null } as unknown as Reconstruction, image: rec })
+  decodes.keep(decodeKey({ kind: 'reconstruction', packetId: 1 }, null), { rec: { packetId: 1, image: '', uncertainty: null } as unknown as Reconstruction, image: rec })
   const png = original ? await pngBuffer(original) : null
   const engine = {
     opts: { dbFile: ':memory:', frontDoor: 'serve', modelsDir },

@@ -18,6 +18,7 @@ import type { RgbImage } from '../image/rgbImage'
 import { GscError, describeError } from '../util/errors'
 import { DEFAULT_BASELINE, PromiseCache, fitBaseline } from './baselineCompare'
 import { detectedBox, transmittedBox } from './boxes'
+import { decodeKey } from './decodeCache'
 import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
 import { decodeToRgb, pngBuffer, pngDataUrl } from './images'
@@ -54,17 +55,18 @@ export class ReconstructionDomain {
 
   async reconstruct(a: ArgsOf<'reconstruct'>): Promise<Reconstruction> {
     const { engine } = this
-    const cached = engine.decodes.get(a.id)
-    if (cached && a.steps === undefined && a.seed === undefined && (!a.uncertainty || cached.rec.uncertainty)) return cached.rec
+    const settings = engine.ui.getSettings()
+    const request: DecodeJobData = { kind: a.uncertainty ? 'uncertainty' : 'reconstruction', packetId: a.id, steps: a.steps, seed: a.seed }
+    const key = decodeKey(request, settings.decodeSteps)
+    const cached = engine.decodes.find(key)
+    if (cached) return cached.rec
     const r = await packetRecord(engine, a.id)
     if (r.status === 'foreign' || r.status === 'idle')
       throw new GscError(`packet ${a.id} is ${r.status === 'idle' ? 'an idle packet' : `a packet of APID ${r.apid}, not an image APID`}, not a GSC image; it cannot be decoded`)
     if (r.status !== 'ok') throw new GscError(`packet ${a.id} failed its checks (${r.error ?? r.status}); it cannot be decoded`)
-    const settings = engine.ui.getSettings()
     const limits = engine.limits()
     // Refused here in one line, before a job starts; the worker checks again before it allocates anything.
     if (r.width !== null && r.height !== null) checkPixelLimit({ width: r.width, height: r.height }, limits.maxPixels)
-    const request: DecodeJobData = { kind: a.uncertainty ? 'uncertainty' : 'reconstruction', packetId: a.id, steps: a.steps, seed: a.seed }
     const what = requestLabel(request)
     // Results are shared where they have the key `gsc worker` writes: not with this workstation's own decode-steps
     // setting (a chosen step count overrides it), and not on a SQLite log (one workstation, no workers).
@@ -109,7 +111,7 @@ export class ReconstructionDomain {
           caption: res.caption, steps: res.steps, modelSet: res.modelSet, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency, decodeMs, executionProvider: settings.executionProvider
         })
       job.progress(3, 3, 'done')
-      engine.decodes.keep(a.id, { rec, image: res.image })
+      engine.decodes.keep(key, { rec, image: res.image })
       return rec
     })
     try {
@@ -185,7 +187,8 @@ export class ReconstructionDomain {
       decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0,
       notes: [`from the shared archive's decode cache: decoded by ${by} at ${main.createdAt}`, ...(map ? sampleNotes(UNCERTAINTY_SAMPLES, info.temperature ?? 1, info.holdBelowFrequency ?? 0) : [])]
     }, provider)
-    engine.decodes.keep(id, { rec, image })
+    // A shared request is one this workstation's decode-steps setting does not change (see reconstruct).
+    engine.decodes.keep(decodeKey(request, null), { rec, image })
     return { rec, by }
   }
 
