@@ -11,7 +11,9 @@ import path from 'node:path'
 import { IDLE_APID, writePrimaryHeader } from '../../src/core/bitstream/ccsds'
 import { MAX_BAD_SPAN, readCapture, type CaptureItem } from '../../src/core/bitstream/capture'
 import { crc32 } from '../../src/core/bitstream/crc32'
+import { inspectCheckedPacket } from '../../src/core/bitstream/checkedPacketInspection'
 import { writeHeader } from '../../src/core/bitstream/gscHeader'
+import { inspectPacket } from '../../src/core/bitstream/inspect'
 import type { GscHeader } from '../../src/core/bitstream/types'
 import { prng } from '../fixtures/bitstreamFixtures'
 
@@ -195,5 +197,20 @@ describe('readCapture framing reference', () => {
     // The captures hold every kind of item the reference is meant to pin down.
     const all = Object.values(reference).flat()
     for (const needle of [' framed ok ', 'CRC mismatch', 'unframed bytes (', 'truncated', 'unknown GSC format version', ' unframed bad ']) expect(all.some((l) => l.includes(needle)), needle).toBe(true)
+  })
+
+  it('inspects a packet it has framed and CRC-checked as inspectPacket does without decoding, key for key', () => {
+    const rnd = prng(21)
+    for (let i = 0; i < 3000; i++) {
+      // a real header, a header with random bits, or a newer format version; every CRC valid
+      const p = i % 3 === 0 ? gsc(rnd, 3, i & 0x3fff, int(rnd, 0, 300)) : ccsds(3, i & 0x3fff, randomBytes(rnd, int(rnd, 10, 120)))
+      if (i % 3 === 1) p[6] = 1
+      if (i % 3 === 2) p[6] = int(rnd, 1, 15)
+      setCrc(p)
+      const expected = inspectPacket(p, { decode: false })
+      const got = inspectCheckedPacket(p, crc32(p, 0, p.length - 4))
+      expect(got).toStrictEqual(expected)
+      expect(Object.keys(got)).toEqual(Object.keys(expected))
+    }
   })
 })

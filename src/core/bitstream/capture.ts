@@ -2,6 +2,7 @@
 // Memory stays bounded by a window of a few hundred kilobytes whatever the file size.
 import { open, type FileHandle } from 'node:fs/promises'
 import { GscError } from '../util/errors'
+import { inspectCheckedPacket } from './checkedPacketInspection'
 import { crc32 } from './crc32'
 import { MAX_DATA_FIELD_OCTETS, PRIMARY_HEADER_OCTETS } from './ccsds'
 import { CRC_OCTETS, MIN_PACKET_OCTETS } from './gscPacket'
@@ -100,8 +101,19 @@ class Window {
   at(abs: number): number {
     return this.buf[abs - this.base]
   }
-  view(abs: number, n: number): Uint8Array {
-    return this.buf.subarray(abs - this.base, abs - this.base + n)
+  /** A copy of n octets from abs (its own buffer: the window's is reused). */
+  copy(abs: number, n: number): Uint8Array {
+    return this.buf.slice(abs - this.base, abs - this.base + n)
+  }
+  /** CRC-32 of the octets [abs, end). */
+  crc(abs: number, end: number): number {
+    return crc32(this.buf, abs - this.base, end - this.base)
+  }
+  /** The big-endian 32-bit word at abs. */
+  u32(abs: number): number {
+    const i = abs - this.base
+    const b = this.buf
+    return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0
   }
 }
 
@@ -210,9 +222,7 @@ async function framedLength(w: Window, abs: number, inStep: boolean): Promise<nu
 function validLength(w: Window, abs: number): number {
   const n = plausibleLength(w, abs)
   if (n === 0 || abs + n > w.end) return 0
-  const p = w.view(abs, n)
-  const stored = ((p[n - 4] << 24) | (p[n - 3] << 16) | (p[n - 2] << 8) | p[n - 1]) >>> 0
-  return crc32(p, 0, n - CRC_OCTETS) === stored ? n : 0
+  return w.crc(abs, abs + n - CRC_OCTETS) === w.u32(abs + n - CRC_OCTETS) ? n : 0
 }
 
 export async function* readCapture(path: string, opts: ReadCaptureOptions = {}): AsyncGenerator<CaptureItem> {
@@ -230,16 +240,19 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
     // framed packet. Out of step after bytes that framed as nothing, where a framing needs a longer chain to be believed.
     let inStep = true
     const decode = opts.decode ?? false
-    const maxPixels = opts.maxPixels
+    const inspectOpts = { decode, maxPixels: opts.maxPixels }
     for (;;) {
       if (opts.signal?.aborted) throw new GscError('capture reading aborted', 'EABORT')
       w.drop(at)
-      await w.fill(at + MAX_PACKET)
+      // Awaited only when the window must grow (once per chunk, not per packet).
+      if (!w.eof && w.end < at + MAX_PACKET) await w.fill(at + MAX_PACKET)
       if (at >= w.end) return
       const n = validLength(w, at)
       if (n > 0) {
-        const bytes = w.view(at, n).slice()
-        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode, maxPixels }), framed: true }
+        const bytes = w.copy(at, n)
+        // validLength checked framing and CRC: without decoding, the inspection need not check them again.
+        const inspection = decode ? inspectPacket(bytes, inspectOpts) : inspectCheckedPacket(bytes, w.u32(at + n - CRC_OCTETS))
+        yield { offset: at, bytes, inspection, framed: true }
         at += n
         inStep = true
         continue
@@ -247,8 +260,8 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       // A well-framed CCSDS packet that is not a valid GSC packet: foreign traffic, or a GSC packet whose CRC fails.
       const f = await framedLength(w, at, inStep)
       if (f > 0) {
-        const bytes = w.view(at, f).slice()
-        yield { offset: at, bytes, inspection: inspectPacket(bytes, { decode, maxPixels }), framed: true }
+        const bytes = w.copy(at, f)
+        yield { offset: at, bytes, inspection: inspectPacket(bytes, inspectOpts), framed: true }
         at += f
         inStep = true
         continue
@@ -269,8 +282,8 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       // A GSC-shaped packet that fails its CRC (and swallows no valid packet) is reported by itself, framed.
       const framed = plausibleLength(w, at)
       const end = framed > 0 && at + framed <= q ? at + framed : q
-      const bytes = w.view(at, end - at).slice()
-      const inspection = inspectPacket(bytes, { decode, maxPixels })
+      const bytes = w.copy(at, end - at)
+      const inspection = inspectPacket(bytes, inspectOpts)
       if (inspection.ok) {
         // Cannot happen (validLength failed), but never report a bad span as good.
         inspection.ok = false
