@@ -21,14 +21,15 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..', '..')
 const MiB = 2 ** 20
 
-/** A synthetic packet of `set` for a width x height image: channels 0 and 5, a caption, the set's kind of step. */
+/** A synthetic packet of `set` for a width x height image: channels 0 and 5 (sets with a mosaic in channel 0, whose
+ *  empty cells must stay 0: 1 and 5), a caption, the set's kind of step. */
 export function sizedPacket(set: number, width: number, height: number, seq = 0): Uint8Array {
   const n = Math.ceil(width / 16) * Math.ceil(height / 16)
   const lat = new Int32Array(2 * n)
   for (let i = 0; i < lat.length; i++) lat[i] = ((i * 7919) % 5) - 2
   return encodeGscPacket(
     {
-      header: { formatVersion: 1, width, height, modelId: set, latentChannels: 320, channelIndices: [0, 5], quantStep: set === 3 ? 16 : 2, steps: set === 1 ? 4 : 0, seed: 7, captionMode: 'static', hasDetections: false },
+      header: { formatVersion: 1, width, height, modelId: set, latentChannels: 320, channelIndices: set >= 4 ? [1, 5] : [0, 5], quantStep: set === 1 ? 2 : 16, steps: set === 1 ? 4 : 0, seed: 7, captionMode: 'static', hasDetections: false },
       caption: 'a street with cars and a red barn',
       latents: lat,
       detections: []
@@ -156,7 +157,7 @@ async function serveRun(sets: number[], rounds = 3): Promise<{ lines: string[] }
 
 async function main(): Promise<void> {
   const dir = defaultModelsDir()
-  const sets = modelSetsOf(loadManifest(dir)).sets.map((s) => s.id).filter((s) => s === 1 || s === 3)
+  const sets = modelSetsOf(loadManifest(dir)).sets.map((s) => s.id).filter((s) => s !== 2)
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load average at start ${os.loadavg()[0].toFixed(1)}`
   console.log(`machine: ${machine}; model sets ${sets.join(', ')} in ${dir}`)
   const sizes: [number, number][] = [
