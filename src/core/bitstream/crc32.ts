@@ -9,8 +9,21 @@ const TABLE = (() => {
   return t
 })()
 
+/** Slicing by 4 (four octets a step, about 2.5x faster, issue 18): SLICE[256 k + n] is n's CRC followed by k zero octets. */
+const SLICE = (() => {
+  const t = new Int32Array(1024)
+  t.set(TABLE)
+  for (let i = 256; i < 1024; i++) t[i] = TABLE[t[i - 256] & 0xff] ^ (t[i - 256] >>> 8)
+  return t
+})()
+
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff
-  for (let i = start; i < end; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8)
-  return (c ^ 0xffffffff) >>> 0
+  let c = -1
+  let i = start
+  for (const last = end - 3; i < last; i += 4) {
+    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
+    c = SLICE[768 + (c & 0xff)] ^ SLICE[512 + ((c >>> 8) & 0xff)] ^ SLICE[256 + ((c >>> 16) & 0xff)] ^ SLICE[c >>> 24]
+  }
+  for (; i < end; i++) c = SLICE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8)
+  return (c ^ -1) >>> 0
 }
