@@ -30,7 +30,7 @@ export function latentShape(width: number, height: number): { h: number; w: numb
 
 function indexBits(latentChannels: number): number {
   let n = 0
-  while (2 ** n < latentChannels) n++
+  while (1 << n < latentChannels) n++ // latentChannels <= MAX_LATENT_CHANNELS: a shift, not a power (issue 18)
   return n
 }
 
