@@ -1,13 +1,13 @@
 // Capture reader cost per packet (issue 18): readCapture alone (framing, CRC, GSC header; decode off, as the importer
 // reads) over a synthetic capture of ~205-octet GSC packets and a mixed one (GSC with foreign housekeeping packets,
-// idle packets and some garbage), in µs per item. GSC_BENCH_BASELINE=<commit>: that commit's capture.ts (written to a
-// temporary file, its imports pointed at this tree's modules) is timed too, in rounds ordered A B, B A, ... so a trend
+// idle packets and some garbage), in µs per item. GSC_BENCH_BASELINE=<commit>: that commit's reader (its src tree
+// extracted to a temporary folder) is timed too, in rounds ordered A B, B A, ... so a trend
 // in the machine's load falls on both alike; the medians and the median of the per-round ratios are printed, and both
 // readers must yield the same items (a digest of every item is compared each round).
 // Run: npx tsx test/perf/captureReader.ts   (GSC_BENCH_MB=200, GSC_BENCH_ROUNDS=5, GSC_BENCH_BASELINE unset)
 // Profile: GSC_BENCH_ROUNDS=1 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx test/perf/captureReader.ts
 import { execSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { IDLE_APID, writePrimaryHeader } from '../../src/core/bitstream/ccsds'
@@ -30,14 +30,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-/** That commit's capture.ts beside nothing else of its tree: relative imports resolve to this tree's bitstream modules. */
+/** That commit's reader: its src tree extracted with git archive (the CRC and header code it used come with it). */
 async function baselineCode(commit: string): Promise<Code> {
   const sha = execSync(`git rev-parse --short ${JSON.stringify(commit)}`, { encoding: 'utf8' }).trim()
-  const here = path.resolve('src/core/bitstream')
-  const src = execSync(`git show ${sha}:src/core/bitstream/capture.ts`, { encoding: 'utf8' }).replace(/from '(\.\.?\/[^']+)'/g, (_, p: string) => `from '${path.join(here, p)}'`)
-  const file = path.join(dir, `capture-${sha}.ts`)
-  writeFileSync(file, src)
-  const m = (await import(file)) as { readCapture: typeof readCaptureHere }
+  const root = path.join(dir, `baseline-${sha}`)
+  mkdirSync(root)
+  execSync(`git archive ${sha} src package.json | tar -x -C ${JSON.stringify(root)}`)
+  symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'))
+  const m = (await import(path.join(root, 'src/core/bitstream/capture.ts'))) as { readCapture: typeof readCaptureHere }
   return { label: sha, read: (f) => m.readCapture(f) }
 }
 
