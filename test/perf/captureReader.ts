@@ -72,10 +72,18 @@ function writeMixedCapture(file: string, bytes: number): void {
   writeFileSync(file, Buffer.concat(parts))
 }
 
+interface Pass {
+  us: number // wall-clock µs per item
+  cpuUs: number // process CPU (user + system) µs per item: moves less with the machine's load
+  items: number
+  digest: number
+}
+
 /** One full pass: µs per item and a digest of every item (offset, length, framed, CRC, ok, error). */
-async function pass(code: Code, file: string): Promise<{ us: number; items: number; digest: number }> {
+async function pass(code: Code, file: string): Promise<Pass> {
   let items = 0
   let digest = 0
+  const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for await (const it of code.read(file)) {
     items++
@@ -85,7 +93,8 @@ async function pass(code: Code, file: string): Promise<{ us: number; items: numb
     digest = (Math.imul(digest, 0x9e3779b1) + h + it.bytes[it.bytes.length - 1]) >>> 0
   }
   const ns = Number(process.hrtime.bigint() - t0)
-  return { us: ns / 1000 / items, items, digest }
+  const cpu = process.cpuUsage(cpu0)
+  return { us: ns / 1000 / items, cpuUs: (cpu.user + cpu.system) / items, items, digest }
 }
 
 async function main(): Promise<void> {
@@ -99,18 +108,21 @@ async function main(): Promise<void> {
   for (const c of codes) await pass(c, mixedFile) // warm-up: both readers compiled before the first timed round
   for (const [name, file] of [['gsc', gscFile], ['mixed', mixedFile]] as const) {
     const times = codes.map(() => [] as number[])
+    const cpuTimes = codes.map(() => [] as number[])
     const ratios: number[] = []
+    const cpuRatios: number[] = []
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? codes.map((_, i) => i) : codes.map((_, i) => codes.length - 1 - i)
-      const got: { us: number; items: number; digest: number }[] = []
+      const got: Pass[] = []
       for (const i of order) got[i] = await pass(codes[i], file)
-      got.forEach((g, i) => times[i].push(g.us))
+      got.forEach((g, i) => (times[i].push(g.us), cpuTimes[i].push(g.cpuUs)))
       if (got.some((g) => g.items !== got[0].items || g.digest !== got[0].digest)) throw new Error(`${name} round ${r}: the readers' items differ (${got.map((g) => `${g.items}/${g.digest}`).join(' vs ')})`)
-      if (codes.length === 2) ratios.push(got[1].us / got[0].us)
-      console.log(`  ${name} round ${r + 1}: ${codes.map((c, i) => `${c.label} ${got[i].us.toFixed(2)} µs/item`).join(', ')} (${got[0].items} items)`)
+      if (codes.length === 2) ratios.push(got[1].us / got[0].us), cpuRatios.push(got[1].cpuUs / got[0].cpuUs)
+      console.log(`  ${name} round ${r + 1}: ${codes.map((c, i) => `${c.label} ${got[i].us.toFixed(2)} µs/item (CPU ${got[i].cpuUs.toFixed(2)})`).join(', ')} (${got[0].items} items)`)
     }
-    const summary = codes.map((c, i) => `${c.label} median ${median(times[i]).toFixed(2)} µs/item`).join(', ')
-    console.log(`${name}: ${summary}${ratios.length ? `; this tree / baseline, median of per-round ratios ${median(ratios).toFixed(3)}` : ''}`)
+    const summary = codes.map((c, i) => `${c.label} median ${median(times[i]).toFixed(2)} µs/item (CPU ${median(cpuTimes[i]).toFixed(2)})`).join(', ')
+    const ratio = ratios.length ? `; this tree / baseline, median of per-round ratios ${median(ratios).toFixed(3)} (CPU ${median(cpuRatios).toFixed(3)})` : ''
+    console.log(`${name}: ${summary}${ratio}`)
   }
 }
 
