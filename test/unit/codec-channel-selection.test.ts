@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { basisPattern, channelsToSend, dctPatterns, energyScores, scoreChannelPatterns, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
+import { basisPattern, dctPatterns, energyScores, scoreChannelPatterns, scoreChannels, selectTopChannels, structurePlanes, gatherChannels, type ChannelBasis } from '../../src/core/codec/channelSelection'
 import { cropImage, readImage } from '../../src/core/image/rgbImage'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
@@ -29,18 +29,6 @@ describe('channel selection', () => {
       }
     return { width: w, height: h, data }
   }
-
-  it('channelsToSend: the top C of the ranking, deferred channels after every other up to maxC only', () => {
-    const ranking = [0, 2, 1, 3, 9, 7, 5]
-    const deferred = { channels: [2, 3], maxC: 4 }
-    expect(channelsToSend(ranking, 3, null)).toEqual([0, 1, 2])
-    expect(channelsToSend(ranking, 3, deferred)).toEqual([0, 1, 9])
-    expect(channelsToSend(ranking, 4, deferred)).toEqual([0, 1, 7, 9])
-    expect(channelsToSend(ranking, 5, deferred)).toEqual([0, 1, 2, 3, 9]) // above maxC: the ranking as it is
-    expect(channelsToSend(ranking, 7, deferred)).toEqual([0, 1, 2, 3, 5, 7, 9])
-    // fewer other channels than C: the deferred ones fill up in their ranked order
-    expect(channelsToSend([2, 0, 3, 1], 3, { channels: [2, 3], maxC: 4 })).toEqual([0, 1, 2])
-  })
 
   it('ranks the channel that carries the structure first; empty channels score 0', () => {
     const img = patternImage()

@@ -375,37 +375,10 @@ describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose 
     expect(saturatedShare(r.image)).toBeGreaterThan(0.1)
   })
 
-  it('defers the full Cb and Cr thumbnails up to C = 8 (the mosaic carries chroma); C = 16 takes the ranking as it is', async () => {
-    const prep = await prepareImage(crop, { modelsDir, modelSet: 5, caption: CAPTION })
-    expect(prep.models.deferredChannels).toEqual({ channels: [2, 3], maxC: 8 })
-    const others = prep.ranking.filter((c) => c !== 2 && c !== 3)
-    for (const C of [2, 4, 8]) {
-      const d = decodeGscPacket((await packChannels(prep, C, { seed: 1 })).packet)
-      expect(d.header.channelIndices, `C = ${C}`).toEqual(others.slice(0, C).sort((a, b) => a - b))
-    }
-    const sixteen = decodeGscPacket((await packChannels(prep, 16, { seed: 1 })).packet)
-    expect(sixteen.header.channelIndices).toEqual(prep.ranking.slice(0, 16).sort((a, b) => a - b))
-    // on this crop the rule ranks the chroma thumbnails among the first 16, so C = 16 does carry them
-    expect(sixteen.header.channelIndices).toEqual(expect.arrayContaining([0, 2, 3]))
-  })
-
-  it('a manifest that both always sends and defers a channel, or defers without a maxC, is refused in one line naming the set', () => {
-    const both = modelsDirWith('defer-both', (m) => {
-      ;(m.modelSets as Record<string, { deferredChannels?: unknown }>)['5'].deferredChannels = { channels: [0, 2], maxC: 8 }
-    })
-    expect(() => modelSetStatus(both)).toThrow(/model set 5: a channel cannot be both always sent and deferred/)
-    const noMax = modelsDirWith('defer-nomax', (m) => {
-      ;(m.modelSets as Record<string, { deferredChannels?: unknown }>)['5'].deferredChannels = { channels: [2, 3] }
-    })
-    expect(() => modelSetStatus(noMax)).toThrow(/model set 5: deferredChannels must be/)
-  })
-
   it('the step rule finds the finest step that fits even where a coarser one does not (kodim02, C = 4)', async () => {
     // measured: this packet costs 2,624 latent bits at step 192, 3,512 at 256 and 3,080 at 384 (plain rounding);
     // the old binary search settled on 384
-    const ranked = await prepareImage(await readImage(path.join(KODAK, 'kodim02.png')), { modelsDir, modelSet: 5, captioner: 'none' })
-    // the channels it was measured with: the mosaic and the three thumbnails (no deferral)
-    const prep = { ...ranked, ranking: [0, 1, 2, 3, ...ranked.ranking.filter((c) => c > 3)], models: { ...ranked.models, deferredChannels: null } }
+    const prep = await prepareImage(await readImage(path.join(KODAK, 'kodim02.png')), { modelsDir, modelSet: 5, captioner: 'none' })
     const pack = await packChannels(prep, 4)
     expect(pack.fitsTarget).toBe(true)
     expect(pack.quantStep).toBeLessThanOrEqual(192)

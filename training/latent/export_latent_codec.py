@@ -37,8 +37,6 @@ def set_entry(cfg, set_id):
     e = {'kind': 'learned-generative', 'models': model_ids(set_id)}
     if cfg.get('colour_layout') in MOSAIC_LAYOUTS:
         e['alwaysSend'] = [0]
-        if cfg['colour_layout'] == 'mosaic3':  # the mosaic carries chroma: the full Cb, Cr thumbnails wait up to C = 8
-            e['deferredChannels'] = {'channels': [2, 3], 'maxC': 8}  # (docs/bench/latent-codec/ship-rule-set5-chroma-deferred.md)
         e['colourLayout'] = {'layout': cfg['colour_layout'], 'mosaic': 0, 'thumbnails': [1, 2, 3], 'gain': cfg['colour_gain'],
                              **({'lumaRatio': cfg['luma_ratio']} if 'luma_ratio' in cfg else {})}
     return e

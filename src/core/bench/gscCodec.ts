@@ -61,12 +61,8 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const flow = set.kind === 'dct-flow'
       const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
       const wireSteps = m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
-      // the encoder's step rule, step list and channel choice decide the packets as much as the weights do
-      // (deferredChannels only where a set has them, so the other sets' cached results stay valid)
-      key = {
-        modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps,
-        ...(set.deferredChannels ? { deferredChannels: set.deferredChannels } : {})
-      }
+      // the encoder's step rule and step list decide the packets as much as the weights do
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps }
     }
   } catch (e) {
     key = { error: describeError(e) }

@@ -220,15 +220,6 @@ export function sendFirst(scores: Float64Array, always: readonly number[] | unde
   return scores
 }
 
-/**
- * The channels a packet of `count` channels carries, in ascending index order: the top `count` of `ranking` (best
- * first), except that up to `deferred.maxC` channels the deferred ones come after every other channel.
- */
-export function channelsToSend(ranking: readonly number[], count: number, deferred: { channels: readonly number[]; maxC: number } | null): number[] {
-  const order = deferred && count <= deferred.maxC ? [...ranking.filter((c) => !deferred.channels.includes(c)), ...ranking.filter((c) => deferred.channels.includes(c))] : ranking
-  return order.slice(0, count).sort((a, b) => a - b)
-}
-
 /** Indices of the `count` best scores, ties broken by the lower index; returned in ascending index order. */
 export function selectTopChannels(scores: ArrayLike<number>, count: number): number[] {
   if (!Number.isInteger(count) || count < 0 || count > scores.length)

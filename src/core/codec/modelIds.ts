@@ -28,14 +28,6 @@ export interface ModelSetSpec {
   models: Record<string, string>
   /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
   alwaysSend?: number[]
-  /** Channels ranked after every other in packets of at most maxC channels (set 5: its full Cb and Cr thumbnails,
-   *  which repeat the mosaic's chroma and at those budgets coarsen every channel's step). */
-  deferredChannels?: DeferredChannels
-}
-
-export interface DeferredChannels {
-  channels: number[]
-  maxC: number
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

@@ -2,7 +2,7 @@
 // carrying the header, caption, latents and any appended detections; and the packet's per-part bit counts.
 import { decodeGscPacket, encodeGscPacket, type GscHeader } from '../bitstream/gscPacket'
 import { GscError } from '../util/errors'
-import { channelsToSend, gatherChannels } from './channelSelection'
+import { gatherChannels } from './channelSelection'
 import type { CodecModels } from './codecModels'
 import { roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
@@ -24,8 +24,8 @@ export function checkStepsOption(steps: number | undefined, models: CodecModels)
 export const STEP_RULE_VERSION = 2
 
 /**
- * Packs a prepared image with C channels. Channel choice: the top C of the ranking (a set's deferred channels last
- * up to its maxC: channelsToSend), sent in ascending index order. Step rule (quantize.ts finestThatFits): the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128;
+ * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
+ * index order. Step rule (quantize.ts finestThatFits): the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128;
  * sets 4 and 5: every short-form step up to 512, each with rounding tolerances 0.5-0.7 on the colour mosaic,
  * predictiveQuantize.ts) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
  * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Appended detections are not counted against the
@@ -40,7 +40,7 @@ export async function packChannels(
   checkStepsOption(opts.steps, prep.models)
   const { width, height } = prep.image
   const n = prep.lh * prep.lw
-  const channelIndices = channelsToSend(prep.ranking, channels, prep.models.deferredChannels)
+  const channelIndices = prep.ranking.slice(0, channels).sort((a, b) => a - b)
   const selected = gatherChannels(prep.latent, channelIndices, n)
   const base = {
     formatVersion: 1,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type * as ort from 'onnxruntime-node'
 import { GscError, describeError } from '../util/errors'
 import { analysisSessionOptions } from './sessionOptions'
-import { LEGACY_MODEL_SET, MODEL_SET_ROLES, isModelSetKind, type DeferredChannels, type ModelSetSpec } from '../codec/modelIds'
+import { LEGACY_MODEL_SET, MODEL_SET_ROLES, isModelSetKind, type ModelSetSpec } from '../codec/modelIds'
 
 export interface TensorSpec {
   name: string
@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; deferredChannels?: DeferredChannels }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[] }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -103,8 +103,6 @@ export function loadManifest(dir?: string): Manifest {
 /** Largest model set id a packet header can name. */
 const MAX_MODEL_SET_ID = 255
 
-const isChannelList = (l: unknown): l is number[] => Array.isArray(l) && l.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)
-
 function checkModelSets(m: Manifest, file: string): void {
   const bad = (what: string) => new GscError(`model manifest ${file}: ${what}`, 'ENOMODEL')
   if (m.modelSets !== undefined) {
@@ -113,12 +111,8 @@ function checkModelSets(m: Manifest, file: string): void {
       if (!/^\d+$/.test(id) || Number(id) > MAX_MODEL_SET_ID) throw bad(`model set id '${id}' is not an integer 0..${MAX_MODEL_SET_ID}`)
       if (typeof set?.kind !== 'string' || typeof set.models !== 'object' || set.models === null || Object.values(set.models).some((v) => typeof v !== 'string'))
         throw bad(`model set ${id} needs a kind and a models table of role -> model id`)
-      if (set.alwaysSend !== undefined && !isChannelList(set.alwaysSend))
+      if (set.alwaysSend !== undefined && (!Array.isArray(set.alwaysSend) || !set.alwaysSend.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
         throw bad(`model set ${id}: alwaysSend must be a list of channel indices`)
-      const d = set.deferredChannels
-      if (d !== undefined && (typeof d !== 'object' || d === null || !isChannelList(d.channels) || !Number.isInteger(d.maxC) || d.maxC < 1))
-        throw bad(`model set ${id}: deferredChannels must be { channels: [channel indices], maxC: a positive integer }`)
-      if (d?.channels.some((c) => set.alwaysSend?.includes(c))) throw bad(`model set ${id}: a channel cannot be both always sent and deferred`)
     }
   }
   if (m.defaultModelSet !== undefined) {
@@ -132,13 +126,7 @@ function checkModelSets(m: Manifest, file: string): void {
 export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: number } {
   const sets: ModelSetSpec[] = m.modelSets
     ? Object.entries(m.modelSets)
-        .map(([id, s]) => ({
-          id: Number(id),
-          kind: s.kind,
-          models: { ...s.models },
-          ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}),
-          ...(s.deferredChannels ? { deferredChannels: { channels: [...s.deferredChannels.channels], maxC: s.deferredChannels.maxC } } : {})
-        }))
+        .map(([id, s]) => ({ id: Number(id), kind: s.kind, models: { ...s.models }, ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}) }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
   return { sets, defaultId: m.defaultModelSet ?? 1 }
