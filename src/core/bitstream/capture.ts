@@ -2,7 +2,6 @@
 // Memory stays bounded by a window of a few hundred kilobytes whatever the file size.
 import { open, type FileHandle } from 'node:fs/promises'
 import { GscError } from '../util/errors'
-import { inspectCheckedPacket } from './checkedPacketInspection'
 import { crc32 } from './crc32'
 import { MAX_DATA_FIELD_OCTETS, PRIMARY_HEADER_OCTETS } from './ccsds'
 import { CRC_OCTETS, MIN_PACKET_OCTETS } from './gscPacket'
@@ -251,7 +250,7 @@ export async function* readCapture(path: string, opts: ReadCaptureOptions = {}):
       if (n > 0) {
         const bytes = w.copy(at, n)
         // validLength checked framing and CRC: without decoding, the inspection need not check them again.
-        const inspection = decode ? inspectPacket(bytes, inspectOpts) : inspectCheckedPacket(bytes, w.u32(at + n - CRC_OCTETS))
+        const inspection = inspectPacket(bytes, decode ? inspectOpts : { decode: false, checkedCrc: w.u32(at + n - CRC_OCTETS) })
         yield { offset: at, bytes, inspection, framed: true }
         at += n
         inStep = true

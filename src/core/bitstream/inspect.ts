@@ -17,6 +17,9 @@ export interface InspectOptions {
   /** With decode: the station's pixel limit (default 2048 x 2048, docs/bitstream.md 4.1): a packet announcing a
    *  larger image is reported with the limit's line and its payload is not decoded. */
   maxPixels?: number
+  /** The packet's CRC-32, when the caller has already checked its framing and CRC (the capture reader's validLength):
+   *  neither is checked again (most of a light inspection's cost after the GSC header). */
+  checkedCrc?: number
 }
 
 export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): PacketInspection {
@@ -24,9 +27,14 @@ export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): Pac
   const r: PacketInspection = { ok: false, octets }
   try {
     if (octets >= PRIMARY_HEADER_OCTETS) r.primary = readPrimaryHeader(bytes)
-    checkFraming(bytes)
-    r.crcStored = storedCrc(bytes)
-    r.crcComputed = crc32(bytes, 0, octets - CRC_OCTETS)
+    if (opts.checkedCrc === undefined) {
+      checkFraming(bytes)
+      r.crcStored = storedCrc(bytes)
+      r.crcComputed = crc32(bytes, 0, octets - CRC_OCTETS)
+    } else {
+      r.crcStored = opts.checkedCrc
+      r.crcComputed = opts.checkedCrc
+    }
     r.crcOk = r.crcStored === r.crcComputed
     try {
       // The header is shown even when the CRC fails, flagged by crcOk=false.
