@@ -112,6 +112,37 @@ describe('decoding through the service', () => {
       rmSync(otherDir, { recursive: true, force: true })
     }
   }, 120_000)
+
+  it.skipIf(!haveModels)("the planner's log estimate anchors on the plain reconstruction's agreement, not on a seeded sample the view showed last", async () => {
+    // A fresh log with one packet that says it sent detections (none): a decode's agreement is then defined (F1 = 1
+    // where the station finds nothing either), while without a measured agreement the estimate takes its prior.
+    const planDir = mkdtempSync(path.join(os.tmpdir(), 'gsc-service-plan-'))
+    const own = await EngineService.open({ dbFile: path.join(planDir, 'log.db'), frontDoor: 'serve' })
+    try {
+      const pkt = encodeGscPacket(
+        { header: { formatVersion: 1, width: 64, height: 48, modelId: 3, latentChannels: 320, channelIndices: [0, 3], quantStep: 1, steps: 4, seed: 1, captionMode: 'utf8', hasDetections: true }, caption: 'a rock', latents: new Int32Array(2 * 3 * 4).map((_, k) => (k % 5) - 2), detections: [] },
+        { apid: 13, sequenceCount: 9 }
+      )
+      await waitJob((await own.call('importCapture', { file: await upload(Buffer.from(pkt), 'plan.bin', own) })).jobId, 'done', own)
+      const id = (await own.call('listPackets', { apid: 13 })).packets[0].id
+      const anchorAtTwo = async () => {
+        const p = await own.call('plan', { alpha: 1, beta: 1e-4, images: 1 })
+        expect(p.calibration.kind).toBe('log-estimate')
+        return p.calibration.images[0].candidates.find((x) => x.c === 2)!.disagreement
+      }
+      const prior = 0.5 / Math.sqrt(2)
+      expect(await anchorAtTwo()).toBeCloseTo(prior, 9)
+      expect((await own.call('reconstruct', { id, seed: 5 })).agreement?.f1).toBe(1)
+      expect(await anchorAtTwo()).toBeCloseTo(prior, 9) // the seeded sample is not the packet's reconstruction
+      expect((await own.call('reconstruct', { id })).agreement?.f1).toBe(1)
+      expect(await anchorAtTwo()).toBe(0)
+      await own.call('reconstruct', { id, seed: 5 }) // shown again last: the plain one still anchors
+      expect(await anchorAtTwo()).toBe(0)
+    } finally {
+      await own.close()
+      rmSync(planDir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
 
 describe('the engine decode cache', () => {

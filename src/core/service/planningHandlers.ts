@@ -6,6 +6,7 @@ import { plan } from '../planner/planner'
 import { DEFAULT_OBJECTIVE, checkObjective, planImagesFromTable, type CalibrationTable as BenchTable } from '../planner/calibration'
 import type { PlanImage } from '../planner/types'
 import { benchView, estimateFromLog, parseBenchResults, type LogPacketForEstimate } from './calibrationView'
+import { decodeKey } from './decodeCache'
 import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
 import { GscError } from '../util/errors'
@@ -43,6 +44,7 @@ export class PlanningDomain {
   /** The newest decodable packets, with their latent bits and, when decoded, their measured disagreement. */
   private async logEstimatePackets(max: number): Promise<LogPacketForEstimate[]> {
     const { log, decodes } = this.engine
+    const stationSteps = this.engine.ui.getSettings().decodeSteps
     const rows = await log.list({ status: 'ok', orderBy: 'id', desc: true, limit: max })
     const out: LogPacketForEstimate[] = []
     for (const r of rows) {
@@ -51,7 +53,9 @@ export class PlanningDomain {
       const bits = rec ? inspectPacket(rec.raw, { maxPixels: this.engine.limits().maxPixels }).bits : undefined
       // Without a breakdown assume the latents take 60% of the packet.
       const latentBits = bits?.latents ?? Math.round(r.octets * 8 * 0.6)
-      const dec = decodes.get(r.id)?.rec.agreement
+      // The packet's plain reconstruction, as the station decodes it: not a seeded sample or an uncertainty map's
+      // first sample, which the view may have shown since.
+      const dec = decodes.find(decodeKey({ kind: 'reconstruction', packetId: r.id }, stationSteps))?.rec.agreement
       out.push({ id: r.id, c: r.channels, totalBits: r.octets * 8, latentBits, measuredDisagreement: dec ? 1 - dec.f1 : null })
     }
     return out.reverse()
