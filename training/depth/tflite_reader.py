@@ -19,8 +19,8 @@ TENSOR_TYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.in
 BUILTIN_NAMES = {0: 'ADD', 1: 'AVERAGE_POOL_2D', 2: 'CONCATENATION', 3: 'CONV_2D', 4: 'DEPTHWISE_CONV_2D',
                  6: 'DEQUANTIZE', 14: 'LOGISTIC', 17: 'MAX_POOL_2D', 18: 'MUL', 19: 'RELU', 21: 'RELU6',
                  22: 'RESHAPE', 23: 'RESIZE_BILINEAR', 28: 'TANH', 34: 'PAD', 39: 'TRANSPOSE', 41: 'SUB',
-                 42: 'DIV', 43: 'SQUEEZE', 45: 'STRIDED_SLICE', 49: 'SPLIT', 53: 'CAST', 60: 'PADV2',
-                 67: 'TRANSPOSE_CONV', 77: 'SHAPE', 97: 'RESIZE_NEAREST_NEIGHBOR', 98: 'LEAKY_RELU',
+                 42: 'DIV', 43: 'SQUEEZE', 45: 'STRIDED_SLICE', 49: 'SPLIT', 53: 'CAST', 56: 'ARG_MAX', 60: 'PADV2',
+                 67: 'TRANSPOSE_CONV', 69: 'TILE', 77: 'SHAPE', 97: 'RESIZE_NEAREST_NEIGHBOR', 98: 'LEAKY_RELU',
                  100: 'MIRROR_PAD', 114: 'QUANTIZE'}
 
 # Builtin options tables: field names in schema order (field i is vtable slot i) with (struct format, default).
