@@ -13,9 +13,11 @@ Two ways to carry the uint8 arithmetic (--mode):
          the same integers), com.microsoft QLinearAdd / QLinearGlobalAveragePool / QLinearConcat, requantisation by
          DequantizeLinear + QuantizeLinear. Only the last step leaves the uint8 grid: the 33x33 logits are dequantised
          and resized in float (bilinear, align_corners, as the tflite RESIZE_BILINEAR) before the argmax, where the
-         tflite graph resizes in uint8 (so ties between classes differ; see docs/bench/segmentation-deeplab.md).
+         tflite graph resizes in uint8 (so ties between classes differ; see docs/bench/segmentation-deeplab.md);
+         --head trunc resizes the uint8 values and truncates instead, as TFLite's reference kernel.
 
-Usage: /usr/bin/python3 training/segmentation/deeplab_edgetpu/convert.py --mode float --out /tmp/deeplab/float.onnx"""
+Usage: /usr/bin/python3 training/segmentation/deeplab_edgetpu/convert.py --mode float|qlinear [--head float|trunc]
+  --out /tmp/deeplab/deeplab_float.onnx"""
 import argparse
 import os
 import sys
@@ -39,9 +41,10 @@ def same_pads(size, k, s, d):
 
 
 class Converter:
-    def __init__(self, model, mode):
+    def __init__(self, model, mode, head='float'):
         self.m = model
         self.mode = mode
+        self.head = head
         self.nodes = []
         self.inits = []
         self.names = {}  # tflite tensor index -> ONNX name (NCHW; uint8 in qlinear mode, float in float mode)
@@ -229,8 +232,14 @@ class Converter:
             if tuple(size) == tuple(in_shape[1:3]) and o['align_corners']:
                 self.names[out] = x  # same size with align_corners: every output sample is an input sample
                 return
-            # the final upsampling: leave the uint8 grid here (see the module docstring)
-            x = self.node('DequantizeLinear', [x, *self.qparams(x_i)], 'dq')
+            if self.head == 'trunc':
+                # the uint8 values themselves, resized in float32 and truncated like TFLite's reference kernel: at
+                # 33 -> 513 with align_corners every weight is a multiple of 1/256, so the float32 sum is exact and
+                # Floor gives the kernel's integer whatever the order of summation
+                x = self.node('Cast', [x], 'cast', to=TensorProto.FLOAT)
+            else:
+                # the final upsampling in float on the dequantised logits (see the module docstring)
+                x = self.node('DequantizeLinear', [x, *self.qparams(x_i)], 'dq')
         elif tuple(size) == tuple(in_shape[1:3]) and o['align_corners']:
             self.names[out] = x
             return
@@ -243,6 +252,11 @@ class Converter:
         sizes = np.array([in_shape[0], in_shape[3], int(size[0]), int(size[1])], np.int64)
         self.names[out] = self.node('Resize', [x, '', '', self.const(sizes, 'sizes')], 'resize', mode='linear',
                                     coordinate_transformation_mode=mode)
+        if self.mode == 'qlinear' and self.head == 'trunc':
+            if (int(size[0]) - 1) % (in_shape[1] - 1) or (int(size[1]) - 1) % (in_shape[2] - 1) \
+                    or not o['align_corners']:
+                raise NotImplementedError('--head trunc needs an align_corners resize by an integer factor')
+            self.names[out] = self.node('Floor', [self.names[out]], 'floor')
 
     def argmax(self, op):
         x_i, axis_i = op.inputs
@@ -296,9 +310,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--tflite', default=TFLITE)
     ap.add_argument('--mode', choices=['float', 'qlinear'], default='float')
+    ap.add_argument('--head', choices=['float', 'trunc'], default='float',
+                    help='qlinear mode: the final resize on dequantised logits (float) or on the uint8 values with '
+                         'truncation, as the tflite kernel (trunc)')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
-    model = Converter(load_model(a.tflite), a.mode).convert()
+    if a.head == 'trunc' and a.mode != 'qlinear':
+        sys.exit('convert: --head trunc applies to --mode qlinear only')
+    model = Converter(load_model(a.tflite), a.mode, a.head).convert()
     if a.mode == 'float':
         onnx.checker.check_model(model)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

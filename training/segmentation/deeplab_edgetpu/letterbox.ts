@@ -24,8 +24,14 @@ export async function deeplabInput(img: RgbImage, size = DEEPLAB_INPUT_SIZE): Pr
   const src = cw === img.width && ch === img.height ? img : await resizeImage(img, cw, ch, 'linear')
   const pixels = new Uint8Array(size * size * 3).fill(PAD_PIXEL)
   for (let y = 0; y < ch; y++) pixels.set(src.data.subarray(3 * y * cw, 3 * (y + 1) * cw), 3 * ((content.y + y) * size + content.x))
+  return { pixels, planar: planarFromPixels(pixels, size), content }
+}
+
+/** The ONNX graphs' input from HWC uint8 pixels: planar float32, pixel / 255. */
+export function planarFromPixels(pixels: Uint8Array, size = DEEPLAB_INPUT_SIZE): Float32Array {
   const plane = size * size
+  if (pixels.length !== 3 * plane) throw new Error(`expected ${3 * plane} pixel bytes (${size}x${size}x3), got ${pixels.length}`)
   const planar = new Float32Array(3 * plane)
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) planar[c * plane + i] = pixels[3 * i + c] / 255
-  return { pixels, planar, content }
+  return planar
 }
