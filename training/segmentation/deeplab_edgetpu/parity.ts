@@ -10,21 +10,10 @@ import type { ContentBox } from '../../../src/core/analysis/segmentation'
 import { SEGMENTATION_INTRA_OP_THREADS } from '../../../src/core/analysis/segmentation'
 import { analysisSessionOptions } from '../../../src/core/modelAssets/sessionOptions'
 import { DEEPLAB_INPUT_SIZE, planarFromPixels } from './letterbox'
+import { readFrames } from './frames'
 
 const N = DEEPLAB_INPUT_SIZE
 const REFERENCES = ['trunc', 'round', 'float', 'single-trunc', 'single-float'] // uint8_reference.py outputs (--rounding, --resize)
-
-export interface FrameInfo {
-  width: number
-  height: number
-  content: ContentBox
-}
-
-export function readFrames(dir: string): Record<string, FrameInfo> {
-  const f = join(dir, 'frames.json')
-  if (!existsSync(f)) throw new Error(`${f} is missing (run make_inputs.ts first)`)
-  return JSON.parse(readFileSync(f, 'utf8')) as Record<string, FrameInfo>
-}
 
 /** [equal, total] labels inside the content box. */
 function agreeInBox(a: Uint8Array, b: Uint8Array, box: ContentBox): [number, number] {
