@@ -2,6 +2,7 @@
 // shipped Cityscapes ESPNetv2 graph: session.run only, inputs prepared once, interleaved in one process so that the
 // ratio holds on a shared machine; the engine's session options (analysisSessionOptions, 1 intra-op thread).
 //   npx tsx test/perf/deeplabTiming.ts --graph float=/tmp/deeplab/deeplab_float.onnx --graph qlinear=... [--runs 9]
+// A graph converted at another input size (convert.py --size) is given as LABEL=FILE@WxH.
 // Prints a Markdown table (medians of wall and process CPU time per run, over runs x photos) for
 // docs/bench/segmentation-deeplab.md.
 import * as ort from 'onnxruntime-node'
@@ -34,13 +35,13 @@ interface Graph {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
   let runs = 9
-  const extra: [string, string][] = []
+  const extra: [string, string, number, number][] = []
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--runs') runs = Number(argv[i + 1])
     else if (argv[i] === '--graph') {
-      const [label, file] = argv[i + 1].split('=')
-      if (!file || !existsSync(file)) throw new Error(`--graph ${argv[i + 1]}: expected LABEL=FILE of an existing file`)
-      extra.push([label, file])
+      const m = /^([^=]+)=([^@]+)(?:@(\d+)x(\d+))?$/.exec(argv[i + 1] ?? '')
+      if (!m || !existsSync(m[2])) throw new Error(`--graph ${argv[i + 1]}: expected LABEL=FILE[@WxH] of an existing file`)
+      extra.push([m[1], m[2], Number(m[3] ?? DEEPLAB_INPUT_SIZE), Number(m[4] ?? DEEPLAB_INPUT_SIZE)])
     } else throw new Error(`unknown argument ${argv[i]}`)
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer')
@@ -55,12 +56,11 @@ async function main(): Promise<void> {
     wall: [],
     cpu: []
   }]
-  const n = DEEPLAB_INPUT_SIZE
-  for (const [label, file] of extra) {
+  for (const [label, file, w, h] of extra) {
     graphs.push({
-      label: `DeepLab ${label} ${n}x${n}`,
+      label: `DeepLab ${label} ${w}x${h}`,
       session: await ort.InferenceSession.create(file, opts),
-      inputs: await Promise.all(photos.map(async (p) => new ort.Tensor('float32', (await deeplabInput(p)).planar, [1, 3, n, n]))),
+      inputs: await Promise.all(photos.map(async (p) => new ort.Tensor('float32', (await deeplabInput(p, w, h)).planar, [1, 3, h, w]))),
       wall: [],
       cpu: []
     })

@@ -1,6 +1,6 @@
 // Agreement of EdgeTPU-DeepLab labels with the shipped Cityscapes ESPNetv2 on the frames that make_inputs.ts wrote
 // (informational: a different model is expected to differ). ESPNetv2 runs through the engine (segmentImage); the
-// DeepLab labels (DIR/<frame>.<source>.labels, 513x513, from parity.ts or uint8_reference.py) are brought back to the
+// DeepLab labels (DIR/<frame>.<source>.labels at the model input size, from parity.ts or uint8_reference.py) are brought back to the
 // frame's own size from their content box by nearest neighbour, as the engine does. One confusion matrix over all
 // frames, ESPNetv2 as reference, as docs/bench/analyses.md measures agreement; per-class IoU of the large classes.
 // With --sheet, a PNG of some frames: photo, ESPNetv2 labels, then each DeepLab source, in the Cityscapes palette.
@@ -13,7 +13,6 @@ import { labelsToImageSize, segmentImage } from '../../../src/core/analysis/segm
 import { CITYSCAPES_CLASSES, classColours } from '../../../src/core/analysis/segmentationClasses'
 import { ConfusionMatrix } from '../../../src/core/analysis/segmentationMetrics'
 import { readImage, type RgbImage } from '../../../src/core/image/rgbImage'
-import { DEEPLAB_INPUT_SIZE } from './letterbox'
 import { readFrames } from './frames'
 
 const SHOWN = ['road', 'sidewalk', 'building', 'vegetation', 'sky', 'car'] as const
@@ -93,7 +92,7 @@ async function main(): Promise<void> {
     sources.forEach((s, k) => {
       const file = join(dir, `${name}.${s}.labels`)
       if (!existsSync(file)) throw new Error(`${file} is missing`)
-      const labels = labelsToImageSize(new Uint8Array(readFileSync(file)), DEEPLAB_INPUT_SIZE, f.content, f.width, f.height)
+      const labels = labelsToImageSize(new Uint8Array(readFileSync(file)), f.inputWidth, f.content, f.width, f.height)
       cms[k].add(espnet, labels)
       maps.push(labels)
     })

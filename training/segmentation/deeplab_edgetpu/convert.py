@@ -41,10 +41,13 @@ def same_pads(size, k, s, d):
 
 
 class Converter:
-    def __init__(self, model, mode, head='float'):
+    def __init__(self, model, mode, head='float', size=(INPUT_SIZE, INPUT_SIZE)):
         self.m = model
         self.mode = mode
         self.head = head
+        self.size = size  # input (height, width); the tflite graph's own is 513x513
+        self.hw = {}  # tflite tensor index -> its (height, width) at this input size
+        self.pooled_hw = None  # size of the map that the image pooling averages (the tiled map's size)
         self.nodes = []
         self.inits = []
         self.names = {}  # tflite tensor index -> ONNX name (NCHW; uint8 in qlinear mode, float in float mode)
@@ -117,6 +120,7 @@ class Converter:
             # p = round(255 * image) (exact for images that came from 8-bit pixels), as the tflite uint8 input
             self.names[i] = self.node('QuantizeLinear', ['image', self.const(np.array(1 / 255, np.float32), 's'),
                                                          self.const(np.array(0, np.uint8), 'zp')], 'in')
+        self.hw[i] = self.size
 
     # --- operators -----------------------------------------------------------------------------------------------
     def conv(self, op, depthwise):
@@ -124,14 +128,16 @@ class Converter:
         out = op.outputs[0]
         o = op.options
         w = self.t(w_i)
-        _, h, wd, _ = self.t(x_i).shape
+        h, wd = self.hw[x_i]
         _, kh, kw, _ = w.shape
         sh, sw, dh, dw = o['stride_h'], o['stride_w'], o['dilation_h_factor'], o['dilation_w_factor']
         if o['padding'] == 'SAME':
             pt, pb = same_pads(h, kh, sh, dh)
             pl, pr = same_pads(wd, kw, sw, dw)
+            self.hw[out] = (-(-h // sh), -(-wd // sw))
         else:
             pt = pb = pl = pr = 0
+            self.hw[out] = ((h - (kh - 1) * dh - 1) // sh + 1, (wd - (kw - 1) * dw - 1) // sw + 1)
         attrs = dict(kernel_shape=[kh, kw], strides=[sh, sw], dilations=[dh, dw], pads=[pt, pl, pb, pr])
         if depthwise:
             if o['depth_multiplier'] != 1:
@@ -162,6 +168,7 @@ class Converter:
     def add(self, op):
         a, b = op.inputs
         out = op.outputs[0]
+        self.hw[out] = self.hw[a]
         if self.mode == 'float':
             y = self.node('Add', [self.names[a], self.names[b]], 'add')
             self.names[out] = self.clip(y, out, op.options['fused_activation_function'])
@@ -176,6 +183,9 @@ class Converter:
         _, h, w, _ = self.t(x_i).shape
         if not (o['filter_height'] == h and o['filter_width'] == w and o['padding'] == 'VALID'):
             raise NotImplementedError('AVERAGE_POOL_2D other than a global pool')
+        # a pool over the whole map in the tflite graph stays one at other input sizes (the image pooling branch)
+        self.pooled_hw = self.hw[x_i]
+        self.hw[out] = (1, 1)
         if self.mode == 'float':
             y = self.node('GlobalAveragePool', [self.names[x_i]], 'gap')
             self.names[out] = self.clip(y, out, o['fused_activation_function'])
@@ -191,12 +201,16 @@ class Converter:
         shape = self.t(out).shape  # NHWC
         if tuple(self.t(x_i).shape) != (1, 1, 1, shape[3]):
             raise NotImplementedError('TILE of other than a 1x1 map')
-        target = np.array([shape[0], shape[3], shape[1], shape[2]], np.int64)
+        if tuple(shape[1:3]) != tuple(self.t(x_i).shape[1:3]) and self.pooled_hw is None:
+            raise NotImplementedError('TILE before the image pooling')
+        self.hw[out] = self.pooled_hw  # the pooled value spread back over the map it was pooled from
+        target = np.array([shape[0], shape[3], *self.hw[out]], np.int64)
         # A tiled 1x1 map is the same values broadcast; the tensor keeps its quantisation (TILE does not requantise).
         self.names[out] = self.node('Expand', [self.names[x_i], self.const(target, 'shape')], 'expand')
 
     def requantize(self, op):
         x_i, out = op.inputs[0], op.outputs[0]
+        self.hw[out] = self.hw[x_i]
         if self.mode == 'float':
             self.names[out] = self.clip(self.names[x_i], out, 'NONE')
         else:
@@ -208,6 +222,9 @@ class Converter:
         axis = op.options['axis']
         if axis not in (3, -1):
             raise NotImplementedError('CONCATENATION on axis %d' % axis)
+        if len({self.hw[i] for i in op.inputs}) != 1:
+            raise ValueError('CONCATENATION of maps of different sizes %s' % [self.hw[i] for i in op.inputs])
+        self.hw[out] = self.hw[op.inputs[0]]
         if self.mode == 'float':
             y = self.node('Concat', [self.names[i] for i in op.inputs], 'concat', axis=1)
             self.names[out] = self.clip(y, out, op.options['fused_activation_function'])
@@ -226,10 +243,19 @@ class Converter:
         size = self.t(size_i).data.astype(np.int64)
         in_shape = self.t(x_i).shape
         x = self.names[x_i]
+        graph_in = self.t(self.m.inputs[0]).shape[1:3]
+        if tuple(size) == tuple(in_shape[1:3]):
+            self.hw[out] = self.hw[x_i]  # a resize to the map's own size, at any input size
+        elif tuple(size) == tuple(graph_in):
+            self.hw[out] = self.size  # the final upsampling to the input size
+            size = np.array(self.size, np.int64)
+        else:
+            raise NotImplementedError('RESIZE_BILINEAR to %s' % (tuple(size),))
+        in_hw = self.hw[x_i]
         if self.mode == 'qlinear':
             if self.t(out).scale[0] != self.t(x_i).scale[0] or self.t(out).zero_point[0] != self.t(x_i).zero_point[0]:
                 raise NotImplementedError('RESIZE_BILINEAR that requantises')
-            if tuple(size) == tuple(in_shape[1:3]) and o['align_corners']:
+            if tuple(self.hw[out]) == tuple(in_hw) and o['align_corners']:
                 self.names[out] = x  # same size with align_corners: every output sample is an input sample
                 return
             if self.head == 'trunc':
@@ -240,7 +266,7 @@ class Converter:
             else:
                 # the final upsampling in float on the dequantised logits (see the module docstring)
                 x = self.node('DequantizeLinear', [x, *self.qparams(x_i)], 'dq')
-        elif tuple(size) == tuple(in_shape[1:3]) and o['align_corners']:
+        elif tuple(self.hw[out]) == tuple(in_hw) and o['align_corners']:
             self.names[out] = x
             return
         if o['half_pixel_centers']:
@@ -253,7 +279,7 @@ class Converter:
         self.names[out] = self.node('Resize', [x, '', '', self.const(sizes, 'sizes')], 'resize', mode='linear',
                                     coordinate_transformation_mode=mode)
         if self.mode == 'qlinear' and self.head == 'trunc':
-            if (int(size[0]) - 1) % (in_shape[1] - 1) or (int(size[1]) - 1) % (in_shape[2] - 1) \
+            if (int(size[0]) - 1) % (in_hw[0] - 1) or (int(size[1]) - 1) % (in_hw[1] - 1) \
                     or not o['align_corners']:
                 raise NotImplementedError('--head trunc needs an align_corners resize by an integer factor')
             self.names[out] = self.node('Floor', [self.names[out]], 'floor')
@@ -294,15 +320,15 @@ class Converter:
             raise ValueError('the graph does not end in ARG_MAX')
         graph = helper.make_graph(
             self.nodes, 'deeplab_edgetpu_slim_city_%s' % self.mode,
-            [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, INPUT_SIZE, INPUT_SIZE])],
-            [helper.make_tensor_value_info('labels', TensorProto.UINT8, [1, INPUT_SIZE, INPUT_SIZE])], self.inits)
+            [helper.make_tensor_value_info('image', TensorProto.FLOAT, [1, 3, *self.size])],
+            [helper.make_tensor_value_info('labels', TensorProto.UINT8, [1, *self.size])], self.inits)
         opsets = [helper.make_opsetid('', OPSET)]
         if self.mode == 'qlinear':
             opsets.append(helper.make_opsetid('com.microsoft', 1))
         model = helper.make_model(graph, opset_imports=opsets, producer_name='gsc deeplab_edgetpu/convert.py')
         model.ir_version = 8
-        model.doc_string = ('EdgeTPU-DeepLab-slim Cityscapes (%d classes) from %s, %s mode'
-                            % (NUM_CLASSES, os.path.basename(TFLITE), self.mode))
+        model.doc_string = ('EdgeTPU-DeepLab-slim Cityscapes (%d classes) from %s, %s mode, input %dx%d (WxH)'
+                            % (NUM_CLASSES, os.path.basename(TFLITE), self.mode, self.size[1], self.size[0]))
         return model
 
 
@@ -313,11 +339,18 @@ def main():
     ap.add_argument('--head', choices=['float', 'trunc'], default='float',
                     help='qlinear mode: the final resize on dequantised logits (float) or on the uint8 values with '
                          'truncation, as the tflite kernel (trunc)')
+    ap.add_argument('--size', default='%dx%d' % (INPUT_SIZE, INPUT_SIZE),
+                    help='input WxH (default the tflite graph\'s 513x513); the network is fully convolutional, its image '
+                         'pooling stays global, and the logits are upsampled to the input size')
     ap.add_argument('--out', required=True)
     a = ap.parse_args()
+    try:
+        width, height = (int(v) for v in a.size.lower().split('x'))
+    except ValueError:
+        sys.exit('convert: --size must be WxH, got %r' % a.size)
     if a.head == 'trunc' and a.mode != 'qlinear':
         sys.exit('convert: --head trunc applies to --mode qlinear only')
-    model = Converter(load_model(a.tflite), a.mode, a.head).convert()
+    model = Converter(load_model(a.tflite), a.mode, a.head, (height, width)).convert()
     if a.mode == 'float':
         onnx.checker.check_model(model)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const [dir, input] = process.argv.slice(2)
   if (!dir || !input) throw new Error('usage: dump_intermediates.ts DIR INPUT.u8')
   const session = await ort.InferenceSession.create(join(dir, 'qlinear_all.onnx'), analysisSessionOptions('cpu', SEGMENTATION_INTRA_OP_THREADS))
-  const n = DEEPLAB_INPUT_SIZE
+  const n = DEEPLAB_INPUT_SIZE // per_op_check.py compares at the tflite graph's own size
   const out = await session.run({ image: new ort.Tensor('float32', planarFromPixels(new Uint8Array(readFileSync(input))), [1, 3, n, n]) })
   const dims: Record<string, readonly number[]> = {}
   for (const [name, t] of Object.entries(out)) {

@@ -7,6 +7,9 @@ export interface FrameInfo {
   width: number
   height: number
   content: ContentBox
+  /** The model input the frame was letterboxed into. */
+  inputWidth: number
+  inputHeight: number
 }
 
 export function readFrames(dir: string): Record<string, FrameInfo> {
