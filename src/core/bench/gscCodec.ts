@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { packChannels, STEP_RULE_VERSION } from '../codec/packing'
-import { THUMBNAIL_CHOICE_VERSION } from '../codec/thumbnailChoice'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
 import { generatorSampling, loadManifest, modelSetsOf } from '../modelAssets/manifest'
@@ -62,8 +61,8 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const flow = set.kind === 'dct-flow'
       const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
       const wireSteps = m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
-      // the encoder's step rule, step list and (sets with thumbnails) thumbnail choice decide the packets as much as the weights do
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, ...(set.thumbnails?.length ? { thumbnailChoice: THUMBNAIL_CHOICE_VERSION } : {}) }
+      // the encoder's step rule and step list decide the packets as much as the weights do
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps }
     }
   } catch (e) {
     key = { error: describeError(e) }

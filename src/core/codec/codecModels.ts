@@ -58,8 +58,6 @@ export interface CodecModelsBase {
   scoreChannels(latent: ArrayLike<number>, structure: ReturnType<typeof structurePlanes>): Float64Array
   /** Channels every packet of this set sends first, whatever the ranking rule (sets 4, 5: the colour mosaic). */
   alwaysSend: readonly number[]
-  /** The full Y, Cb, Cr thumbnails, luma first (sets 4, 5); the sender chooses which to send by decoding (thumbnailChoice.ts). */
-  thumbnails: readonly number[]
 }
 
 /** Set 1: block-DCT latent, g_s, and the rectified-flow generator around its prior. */
@@ -278,7 +276,6 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     latentScale,
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     alwaysSend: set.alwaysSend ?? [],
-    thumbnails: set.thumbnails ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.session.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
@@ -355,7 +352,6 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     quantSteps: wireSteps(set, 'decoder', dec),
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
     alwaysSend: set.alwaysSend ?? [],
-    thumbnails: set.thumbnails ?? [],
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {

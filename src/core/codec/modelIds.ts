@@ -28,8 +28,6 @@ export interface ModelSetSpec {
   models: Record<string, string>
   /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
   alwaysSend?: number[]
-  /** The full Y, Cb, Cr colour thumbnails (manifest colourLayout.thumbnails; sets 4, 5), luma first. */
-  thumbnails?: number[]
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

@@ -6,7 +6,6 @@ import { gatherChannels } from './channelSelection'
 import type { CodecModels } from './codecModels'
 import { roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
-import { chooseByColourError, thumbnailRankings } from './thumbnailChoice'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -32,28 +31,16 @@ export const STEP_RULE_VERSION = 2
  * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Appended detections are not counted against the
  * target (they are reported separately). The step travels in the header.
  */
-export async function packChannels(prep: PreparedImage, channels: number, opts: PackOptions = {}): Promise<PackResult> {
+export async function packChannels(
+  prep: PreparedImage,
+  channels: number,
+  opts: Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'> = {}
+): Promise<PackResult> {
   checkChannels(channels, prep.models.latentChannels)
   checkStepsOption(opts.steps, prep.models)
-  const rankings = thumbnailRankings(prep.ranking, prep.models.thumbnails)
-  if (rankings.length === 1) return packRanked(prep, channels, prep.ranking, opts)
-  // Sets with full colour thumbnails: each ordering's top C, packed by the step rule, decoded as the station will,
-  // and the one with the lowest colour error kept (thumbnailChoice.ts says why).
-  const packs: PackResult[] = []
-  for (const ranking of rankings) {
-    const indices = ranking.slice(0, channels).sort((a, b) => a - b).join(',')
-    if (!packs.some((p) => p.channelIndices.join(',') === indices)) packs.push(await packRanked(prep, channels, ranking, opts))
-  }
-  return packs.length === 1 ? packs[0] : chooseByColourError(prep, packs)
-}
-
-type PackOptions = Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'>
-
-/** The top C of one ranking, sent in ascending index order, at the step the step rule picks. */
-async function packRanked(prep: PreparedImage, channels: number, ranking: readonly number[], opts: PackOptions): Promise<PackResult> {
   const { width, height } = prep.image
   const n = prep.lh * prep.lw
-  const channelIndices = ranking.slice(0, channels).sort((a, b) => a - b)
+  const channelIndices = prep.ranking.slice(0, channels).sort((a, b) => a - b)
   const selected = gatherChannels(prep.latent, channelIndices, n)
   const base = {
     formatVersion: 1,

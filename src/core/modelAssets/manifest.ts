@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; colourLayout?: { thumbnails?: number[] } }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[] }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -113,9 +113,6 @@ function checkModelSets(m: Manifest, file: string): void {
         throw bad(`model set ${id} needs a kind and a models table of role -> model id`)
       if (set.alwaysSend !== undefined && (!Array.isArray(set.alwaysSend) || !set.alwaysSend.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
         throw bad(`model set ${id}: alwaysSend must be a list of channel indices`)
-      const thumbs = set.colourLayout?.thumbnails
-      if (thumbs !== undefined && (!Array.isArray(thumbs) || !thumbs.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
-        throw bad(`model set ${id}: colourLayout.thumbnails must be a list of channel indices`)
     }
   }
   if (m.defaultModelSet !== undefined) {
@@ -129,7 +126,7 @@ function checkModelSets(m: Manifest, file: string): void {
 export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: number } {
   const sets: ModelSetSpec[] = m.modelSets
     ? Object.entries(m.modelSets)
-        .map(([id, s]) => ({ id: Number(id), kind: s.kind, models: { ...s.models }, ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}), ...(s.colourLayout?.thumbnails ? { thumbnails: [...s.colourLayout.thumbnails] } : {}) }))
+        .map(([id, s]) => ({ id: Number(id), kind: s.kind, models: { ...s.models }, ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}) }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
   return { sets, defaultId: m.defaultModelSet ?? 1 }
