@@ -8,7 +8,7 @@ Per step, for a batch of random crops:
   carries), zeros where not sent; the caption embedding (dropped with probability caption_dropout);
   x_hat = D(y_sel, mask, caption, log2 step, noise).
 Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/8 scale (the colour metric's
-scale) + lpips * LPIPS-squeeze + grain_guard * excess detail (grain_guard.py) + adversarial * hinge generator loss (from adv_start on), + the preview's
+scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on), + the preview's
 regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
 --snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
 back: training/device/device_job_latent.sh); training/device/device_unpack_latent.sh reassembles it, and --resume continues from it.
@@ -38,7 +38,6 @@ from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
 from latent_codec import LATENT_CHANNELS, MOSAIC_LAYOUTS, NOISE_CHANNELS, fixed_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
-from grain_guard import excess_detail
 
 CKPT = 'latent_codec.pt'
 # --snapshot: the device tool returns at most 8 files of at most 16 MiB, so the EMA-only copy goes out in parts of
@@ -329,9 +328,6 @@ def main():
         if lpips is not None:
             terms['lpips'] = lpips(x_hat.clamp(0, 1), x).mean()
             loss = loss + w['lpips'] * terms['lpips']
-        if w.get('grain_guard', 0) > 0:
-            terms['excess_detail'] = excess_detail(x_hat.clamp(0, 1), x)
-            loss = loss + w['grain_guard'] * terms['excess_detail']
         adv_on = w.get('adversarial', 0) > 0 and step >= w.get('adv_start', 0)
         if adv_on:
             for p in disc.parameters():
