@@ -18,7 +18,7 @@ import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/READ
 import common
 import tokenizer
 from channel_rule import channel_scores, top_masks
-from latent_codec import NOISE_CHANNELS
+from latent_codec import noise_channels
 from msssim import msssim
 from perceptual_metrics import blockiness, colour_error
 from train_latent_codec import CKPT, build, forced_first, without_gain
@@ -58,7 +58,7 @@ def main():
             y = nets['g_a'](x)
             scores = forced_first(cfg, channel_scores(without_gain(cfg, y), x, nets['preview'].patterns()))
             g = torch.Generator().manual_seed(0)
-            noise = torch.randn(1, NOISE_CHANNELS, *y.shape[-2:], generator=g)
+            noise = torch.randn(1, noise_channels(cfg), *y.shape[-2:], generator=g)
             panels = [x]
             for c, step in steps.items():
                 mask = top_masks(scores, torch.tensor([c]))

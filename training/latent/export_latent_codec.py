@@ -17,7 +17,7 @@ import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/READ
 
 import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
-from latent_codec import LATENT_CHANNELS, LATENT_SCALE, MOSAIC_LAYOUTS, NOISE_CHANNELS, fixed_channels
+from latent_codec import LATENT_CHANNELS, LATENT_SCALE, MOSAIC_LAYOUTS, fixed_channels, noise_channels
 from train_latent_codec import CKPT, build
 
 
@@ -86,7 +86,7 @@ def main():
     y_sel = torch.round(torch.randn(1, LATENT_CHANNELS, h, w) * 16 / 24) * 24 * mask.view(1, -1, 1, 1)
     cap = torch.randn(1, cfg['caption_dim'])
     log_step = torch.tensor([4.585])
-    noise = torch.randn(1, NOISE_CHANNELS, h, w)
+    noise = torch.randn(1, noise_channels(cfg), h, w)
     L = 64
     tok = torch.zeros(1, L, dtype=torch.long)
     tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
@@ -175,9 +175,9 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
             'notes': 'image RGB 0..1, H and W multiples of 16 -> latent (per-channel std ~16: batch-normalised, times 16). ' + note(IDS['g_a']),
         },
         IDS['decoder']: {
-            'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': NOISE_CHANNELS, 'trainedQuantSteps': cfg['quant_steps'],
+            'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': noise_channels(cfg), 'trainedQuantSteps': cfg['quant_steps'],
             'inputs': io(['y_sel', 'mask', 'caption', 'log_step', 'noise'],
-                         [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', NOISE_CHANNELS, 'h', 'w']]),
+                         [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', noise_channels(cfg), 'h', 'w']]),
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
             **({'colourGain': cfg['colour_gain'], 'trainedColourGain': cfg['trained_colour_gain']} if 'trained_colour_gain' in cfg else {}),
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},

@@ -42,6 +42,12 @@ LATENT_CHANNELS = 320
 LATENT_SCALE = 16.0
 FACTOR = 16
 NOISE_CHANNELS = 8
+SHUFFLED_NOISE = 16  # config noise4 'shuffle': 16 more noise channels at 1/16, one 1/4-scale plane by depth-to-space
+
+
+def noise_channels(cfg):
+    """Noise channels the decoder takes at 1/16: 8, plus 16 with noise4 'shuffle' (its own value per 1/4-scale pixel)."""
+    return NOISE_CHANNELS + (SHUFFLED_NOISE if cfg.get('noise4') == 'shuffle' else 0)
 COLOUR_CHANNELS = 3  # fixed smooth Y, Cb, Cr channels at the start of the latent (Analysis)
 PREVIEW = 4  # preview samples per latent cell side (4x4-pixel means of a 16x16 cell)
 
@@ -203,6 +209,7 @@ class Decoder(nn.Module):
         self.res8 = ResBlock(w8, cond_dim)
         self.up4 = Up(w8, w4)
         self.noise4 = nn.Conv2d(1, w4, 1, bias=False)
+        self.shuffled_noise = cfg.get('noise4') == 'shuffle'
         self.res4 = ResBlock(w4, cond_dim)
         self.up2 = Up(w4, w2)
         self.res2 = ResBlock(w2)
@@ -243,13 +250,13 @@ class Decoder(nn.Module):
 
     def forward(self, y_sel, mask, caption, log_step, noise):
         """y_sel [B,320,h,w] (quantised y, zeros where not sent), mask [B,320], caption [B,cd],
-        log_step [B] (log2 of the packet's step), noise [B,NOISE_CHANNELS,h,w]."""
+        log_step [B] (log2 of the packet's step), noise [B,noise_channels(cfg),h,w]."""
         c_count = mask.sum(1, keepdim=True) / 16.0
         cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
         planes = self.colour_planes(y_sel, mask)
         if self.gain != 1.0:
             y_sel = torch.cat([y_sel[:, :self.fixed] / self.gain, y_sel[:, self.fixed:]], dim=1)
-        h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise)
+        h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise[:, :NOISE_CHANNELS])
         if self.mosaic:
             h = h + self.in_mosaic(planes / LATENT_SCALE)
         h = h + (self.in_m(mask) + self.in_c(cond)).unsqueeze(-1).unsqueeze(-1)
@@ -258,8 +265,12 @@ class Decoder(nn.Module):
         h = self.res8(self.up8(h), cond)
         h = self.up4(h)
         B, _, H4, W4 = h.shape
-        # the 1/4-scale noise plane is the first noise channel, upsampled x4 (one seed drives every sample)
-        n4 = F.interpolate(noise[:, :1], size=(H4, W4), mode='nearest')
+        # the 1/4-scale noise plane: the first noise channel upsampled x4 (constant over 16-pixel blocks), or with
+        # noise4 'shuffle' the last 16 channels rearranged into one plane (one seed drives every sample either way)
+        if self.shuffled_noise:  # a value per 1/4-scale pixel: no 16-pixel block in the texture the noise seeds
+            n4 = F.pixel_shuffle(noise[:, NOISE_CHANNELS:NOISE_CHANNELS + SHUFFLED_NOISE], 4)
+        else:
+            n4 = F.interpolate(noise[:, :1], size=(H4, W4), mode='nearest')
         h = self.res4(h + self.noise4(n4), cond)
         base = F.interpolate(self.rgb4(h), scale_factor=4, mode='bilinear', align_corners=False)
         ycc = F.interpolate(self.colour(planes / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)

@@ -36,7 +36,7 @@ import latents
 import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
-from latent_codec import LATENT_CHANNELS, MOSAIC_LAYOUTS, NOISE_CHANNELS, fixed_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
@@ -134,7 +134,7 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     if drop_caption:
         keep = keep * torch.from_numpy(rng.random(len(keep)) >= cfg['caption_dropout']).float().to(dev)
     cap = cap * keep.view(-1, 1)
-    noise = torch.randn(x.shape[0], NOISE_CHANNELS, *y.shape[-2:], device=dev)
+    noise = torch.randn(x.shape[0], noise_channels(cfg), *y.shape[-2:], device=dev)
     x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
     return x_hat, prev_loss
 
