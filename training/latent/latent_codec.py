@@ -43,13 +43,14 @@ LATENT_SCALE = 16.0
 FACTOR = 16
 NOISE_CHANNELS = 8
 SHUFFLED_NOISE = 16  # config noise4 'shuffle': 16 more noise channels at 1/16, one 1/4-scale plane by depth-to-space
+COLOUR_CHANNELS = 3  # fixed smooth Y, Cb, Cr channels at the start of the latent (Analysis)
+PREVIEW = 4  # preview samples per latent cell side (4x4-pixel means of a 16x16 cell)
 
 
 def noise_channels(cfg):
     """Noise channels the decoder takes at 1/16: 8, plus 16 with noise4 'shuffle' (its own value per 1/4-scale pixel)."""
     return NOISE_CHANNELS + (SHUFFLED_NOISE if cfg.get('noise4') == 'shuffle' else 0)
-COLOUR_CHANNELS = 3  # fixed smooth Y, Cb, Cr channels at the start of the latent (Analysis)
-PREVIEW = 4  # preview samples per latent cell side (4x4-pixel means of a 16x16 cell)
+
 
 RGB2YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
 
