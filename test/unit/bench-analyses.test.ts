@@ -68,6 +68,12 @@ describe('analysis aggregation', () => {
     // one image without depth: no mean on a subset
     expect(means.depthDelta1).toBeNull()
     expect(analysisMeans([]).segAgreement).toBeNull()
+    // an image without a ground-truth mask (coco128 has 100 masks for 128 images) leaves the mIoU to the others,
+    // but a codec that did not measure an image gets none
+    const partial = analysisMeans([{ segCounts: a, segMiou: 0.25, segAgreement: 0.5 }, { segCounts: b, segMiou: 1, segAgreement: 0.7 }, { segAgreement: 0.9 }])
+    expect([partial.segMiou, partial.segAgreement]).toEqual([expect.closeTo(0.4, 12), expect.closeTo(0.7, 12)])
+    expect(analysisMeans([{ segCounts: a, segMiou: 0.25 }, undefined]).segMiou).toBeNull()
+    expect(analysisMeans([{ segAgreement: 0.5 }]).segMiou).toBeNull()
   })
 
   it('keeps the cache key of a run without analyses exactly as it was before analyses existed', () => {

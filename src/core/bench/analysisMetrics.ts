@@ -87,7 +87,7 @@ export const ANALYSIS_METRICS: readonly AnalysisMetric[] = [
     digits: 3,
     better: 'higher',
     aggregate: 'one confusion matrix over the dataset',
-    definition: `segmentation mIoU against **ground truth** (coco128 semseg_masks mapped to the 21 PASCAL VOC classes, unlabelled pixels left out; PASCAL model): per-class intersections and unions summed over all images, then the mean IoU over classes with a non-empty union (the standard data-set mIoU); ${SEG_RES}.`
+    definition: `segmentation mIoU against **ground truth** (coco128 semseg_masks mapped to the 21 PASCAL VOC classes, unlabelled pixels left out; PASCAL model): per-class intersections and unions summed over all images that have a mask (coco128: 100 of its 128), then the mean IoU over classes with a non-empty union (the standard data-set mIoU); ${SEG_RES}.`
   },
   {
     key: 'depthDelta1',

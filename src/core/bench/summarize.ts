@@ -45,16 +45,18 @@ function mapOf(originals: Map<string, OriginalRecord>, preds: { image: string; m
 
 /**
  * Each analysis metric over a codec's reconstructions: the mean over images, or for mIoU against ground truth one
- * confusion matrix over the dataset (summed intersections and unions). null unless every image has the value, so
- * that a codec is never ranked on a subset it happened to measure.
+ * confusion matrix over the dataset (summed intersections and unions) of the images that have a ground-truth mask
+ * (coco128: 100 of 128; the same images for every codec, since the data decides which). null unless every image
+ * has the value (the mIoU: unless the codec was measured on every image), so that a codec is never ranked on a subset
+ * it happened to measure.
  */
 export function analysisMeans(values: (AnalysisValues | undefined)[]): AnalysisMeans {
   const out = {} as AnalysisMeans
   for (const m of ANALYSIS_METRICS) {
-    const have = values.length > 0 && values.every((v) => v?.[m.key] !== undefined)
-    if (!have) out[m.key] = null
-    else if (m.aggregate === 'one confusion matrix over the dataset') out[m.key] = values.every((v) => v!.segCounts) ? miouFromCounts(values.map((v) => v!.segCounts!)) : null
-    else out[m.key] = mean(values.map((v) => v![m.key]!))
+    if (m.aggregate === 'one confusion matrix over the dataset') {
+      const counts = values.flatMap((v) => (v?.segCounts ? [v.segCounts] : []))
+      out[m.key] = values.length > 0 && values.every((v) => v !== undefined) && counts.length > 0 ? miouFromCounts(counts) : null
+    } else out[m.key] = values.length > 0 && values.every((v) => v?.[m.key] !== undefined) ? mean(values.map((v) => v![m.key]!)) : null
   }
   return out
 }
