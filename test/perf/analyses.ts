@@ -24,6 +24,7 @@ import { ConfusionMatrix } from '../../src/core/analysis/segmentationMetrics'
 import { analysisSessionOptions } from '../../src/core/modelAssets/sessionOptions'
 import { defaultModelsDir, modelEntry } from '../../src/core/modelAssets/manifest'
 import { sharedData } from '../fixtures/sharedData'
+import { median } from './median'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const DOC = join(ROOT, 'docs', 'bench', 'analyses.md')
@@ -35,12 +36,6 @@ const TARGET_MS = 150
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name)
   return i >= 0 ? process.argv[i + 1] : undefined
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 interface Timing {

@@ -15,14 +15,9 @@ import { analysisSessionOptions } from '../../src/core/modelAssets/sessionOption
 import { defaultModelsDir, modelEntry } from '../../src/core/modelAssets/manifest'
 import { sharedData } from '../fixtures/sharedData'
 import { DEEPLAB_INPUT_SIZE, deeplabInput } from '../../training/segmentation/deeplab_edgetpu/letterbox'
+import { median } from './median'
 
 const KODAK = ['kodim01', 'kodim05', 'kodim13'] // 768x512 landscape photos, as test/perf/analyses.ts
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
 
 interface Graph {
   label: string

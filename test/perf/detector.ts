@@ -10,16 +10,11 @@ import { COCO80 } from '../../src/core/analysis/coco'
 import { builtinCaption, CAPTION_MIN_SCORE } from '../../src/core/caption/builtin'
 import { readImage } from '../../src/core/image/rgbImage'
 import { sharedData } from '../fixtures/sharedData'
+import { median } from './median'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const COCO = sharedData('coco128')
 const MAP_THRESHOLD = 0.05
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
