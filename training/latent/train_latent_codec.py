@@ -8,8 +8,9 @@ Per step, for a batch of random crops:
   carries), zeros where not sent; the caption embedding (dropped with probability caption_dropout);
   x_hat = D(y_sel, mask, caption, log2 step, noise).
 Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/8 scale (the colour metric's
-scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on), + the preview's
-regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
+scale) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on) + detector * how differently
+the station's detector reads x_hat and x, both box-downscaled by 1/detector_scale (set1/detector_torch.py), + the
+preview's regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
 --snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
 back: training/device/device_job_latent.sh); training/device/device_unpack_latent.sh reassembles it, and --resume continues from it.
 Usage: /usr/bin/python3 training/latent/train_latent_codec.py --config v3_cpu [--steps N] [--max-minutes M] [--resume] [--snapshot DIR]"""
@@ -36,6 +37,7 @@ import latents
 import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
+from detector_torch import DetectorHeads, agreement_loss
 from latent_codec import LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
@@ -137,6 +139,31 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     noise = torch.randn(x.shape[0], noise_channels(cfg), *y.shape[-2:], device=dev)
     x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
     return x_hat, prev_loss
+
+
+def init_disc_from(disc, path):
+    """A fine-tuning run (config init_disc) keeps the discriminator its starting checkpoint trained, so the generator
+    does not face a fresh critic that rewards anything for its first hundreds of steps."""
+    ck = torch.load(path, map_location='cpu', weights_only=False)
+    if 'disc' not in ck:
+        sys.exit(f'gsc: {path} holds no discriminator (init_disc needs one)')
+    disc.load_state_dict(ck['disc'])
+
+
+def detector_term(cfg, dev):
+    """The detector-agreement loss of a config with detector > 0, else None. The station runs the detector on a
+    416-pixel letterbox, so training photos (short side up to 512) are seen at about half scale: crops are
+    box-downscaled by 1/detector_scale first (the crop times detector_scale must be a multiple of 32)."""
+    if cfg.get('detector', 0) <= 0:
+        return None
+    factor = round(1 / cfg.get('detector_scale', 0.5))
+    if (cfg['crop'] // factor) % 32:
+        sys.exit(f"gsc: detector term needs crop / {factor} to be a multiple of 32 (crop {cfg['crop']})")
+    heads = DetectorHeads().to(dev).eval()  # its weights are buffers: nothing in it trains
+
+    def term(x_hat, x):
+        return agreement_loss(heads, F.avg_pool2d(x_hat.clamp(0, 1), factor), F.avg_pool2d(x, factor))
+    return term
 
 
 def init_from_set3(nets, path, cfg):
@@ -295,13 +322,17 @@ def main():
         init_from_set3(nets, a.init_from, cfg)
         for k in nets:
             ema[k].load_state_dict(nets[k].state_dict())
-        print(f'started from {a.init_from} (its EMA weights, mapped to the mosaic layout)', flush=True)
+        if cfg.get('init_disc'):
+            init_disc_from(disc, a.init_from)
+        print(f'started from {a.init_from} (its EMA weights, mapped to the mosaic layout'
+              f"{'; its discriminator' if cfg.get('init_disc') else ''})", flush=True)
     elif a.resume:
         print(f'no checkpoint at {path}; starting from scratch', flush=True)
     lpips = None
     if cfg.get('lpips', 0) > 0:
         from lpips_squeeze import load_lpips_squeeze
         lpips = load_lpips_squeeze(dev)
+    detector = detector_term(cfg, dev)
     w = cfg
     log_path = os.path.join(out, 'log.jsonl')
     t0 = time.time()
@@ -328,6 +359,9 @@ def main():
         if lpips is not None:
             terms['lpips'] = lpips(x_hat.clamp(0, 1), x).mean()
             loss = loss + w['lpips'] * terms['lpips']
+        if detector is not None:
+            terms['detector'] = detector(x_hat, x)
+            loss = loss + w['detector'] * terms['detector']
         adv_on = w.get('adversarial', 0) > 0 and step >= w.get('adv_start', 0)
         if adv_on:
             for p in disc.parameters():
