@@ -2,11 +2,12 @@
 import { BASELINES } from '../baselines/codecs'
 import { RESAMPLE_KERNEL, SCALES, SCALES_TRIED } from '../baselines/fitToSize'
 import { ANALYSIS_METRICS, type AnalysisMetric } from './analysisMetrics'
+import { BOOTSTRAP_RESAMPLES, CONFIDENCE_LEVEL, excludesZero } from './confidence'
 import { KITTI_TO_COCO } from './datasets'
 import { IMAGE_METRICS } from './imageMetrics'
 import { AGREEMENT_SCORE, MAP_SCORE } from './measurement'
 import { plottedFor } from './plotSpecs'
-import type { BaselineSummary, BenchResults, BestBaseline, CodecSummary, DatasetSummary } from './types'
+import type { BaselineSummary, BenchResults, BestBaseline, CSummary, CodecSummary, ComparedKey, DatasetSummary } from './types'
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`)
@@ -20,6 +21,42 @@ function row(name: string, s: CodecSummary, extra: string, analyses: readonly An
 }
 
 const arrow = (m: { better: 'higher' | 'lower' }) => (m.better === 'higher' ? '↑' : '↓')
+
+/** Column header of a paired difference with its interval. */
+const DIFF_HEAD = `GSC − best [${Math.round(CONFIDENCE_LEVEL * 100)} % CI]`
+
+/** "+0.0184", "-0.034", "0.000": a difference with its sign (none when it rounds to 0). */
+function signed(v: number, digits: number): string {
+  const a = Math.abs(v).toFixed(digits)
+  return Number(a) === 0 ? a : `${v > 0 ? '+' : '-'}${a}`
+}
+
+/**
+ * GSC minus the best baseline on metric `key` at one C with its interval, "+0.0184 [+0.0102, +0.0260]", in bold where
+ * the interval excludes 0; '–' where there is no interval (no baseline, fewer than 2 images, results from before
+ * intervals) or it belongs to another baseline than the one shown.
+ */
+function diffCell(c: CSummary, key: ComparedKey, digits: number, codec = c.best[key]?.codec): string {
+  const i = c.intervals?.[key]
+  if (!i || i.codec !== codec) return '–'
+  const d = i.difference
+  const text = `${signed(d.estimate, digits)} [${signed(d.lo, digits)}, ${signed(d.hi, digits)}]`
+  return excludesZero(d) ? `**${text}**` : text
+}
+
+/** The metrics whose GSC-vs-best difference the report's tables show, with their direction. */
+function shownDifferences(d: DatasetSummary): { key: ComparedKey; better: 'higher' | 'lower' }[] {
+  return [{ key: 'f1', better: 'higher' }, { key: 'msssim', better: 'higher' }, ...IMAGE_METRICS.filter((m) => m.compare), ...measuredAnalyses(d)]
+}
+
+/** One sentence: of the differences shown, how many intervals exclude 0, and in whose favour. */
+function intervalSummary(d: DatasetSummary): string {
+  const cells = d.perC.flatMap((c) => shownDifferences(d).flatMap((m) => (c.intervals?.[m.key] ? [{ i: c.intervals[m.key]!.difference, m }] : [])))
+  if (!cells.length) return 'No GSC-vs-best-baseline difference has an interval here (no baseline compared, or fewer than 2 images).'
+  const clear = cells.filter((x) => excludesZero(x.i))
+  const gscBetter = clear.filter((x) => (x.m.better === 'higher' ? x.i.lo > 0 : x.i.hi < 0)).length
+  return `Of the ${cells.length} GSC − best-baseline differences in these tables (metric × C, F1 counted once), ${clear.length} have a ${Math.round(CONFIDENCE_LEVEL * 100)} % interval that excludes 0 (bold): GSC better in ${gscBetter}, worse in ${clear.length - gscBetter}; the other ${cells.length - clear.length} are within what resampling the images gives.`
+}
 
 /** The analysis metrics measured on this dataset (a value for GSC at some C). */
 function measuredAnalyses(d: DatasetSummary): AnalysisMetric[] {
@@ -48,10 +85,11 @@ function analysisSection(d: DatasetSummary): string[] {
   o.push('')
   o.push('Per metric the best baseline is chosen by that metric\'s own direction among the same codecs as for the goal; "GSC worse" names the baseline that beats GSC.')
   o.push('')
-  o.push('| C | GSC bytes (mean) | metric | GSC | best baseline at equal bytes | GSC vs best |')
-  o.push('|---|---|---|---|---|---|')
+  o.push(`| C | GSC bytes (mean) | metric | GSC | best baseline at equal bytes | ${DIFF_HEAD} | GSC vs best |`)
+  o.push('|---|---|---|---|---|---|---|')
   for (const c of d.perC)
-    for (const m of cols) o.push(`| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${m.label} ${arrow(m)} | ${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)} | ${outcome(c.gsc[m.key], c.best[m.key], m.better)} |`)
+    for (const m of cols)
+      o.push(`| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${m.label} ${arrow(m)} | ${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)} | ${diffCell(c, m.key, m.digits)} | ${outcome(c.gsc[m.key], c.best[m.key], m.better)} |`)
   o.push('')
   const losses = d.perC.flatMap((c) => cols.filter((m) => outcome(c.gsc[m.key], c.best[m.key], m.better).startsWith('**GSC worse')).map((m) => `C=${c.c} ${m.label} (${c.best[m.key]!.codec})`))
   const compared = d.perC.flatMap((c) => cols.filter((m) => outcome(c.gsc[m.key], c.best[m.key], m.better) !== '–'))
@@ -97,14 +135,16 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
   o.push('')
   o.push('### GSC vs the best baseline at equal bits')
   o.push('')
-  o.push('| C | GSC bytes (mean) | GSC bpp | GSC F1 | best baseline F1 | GSC MS-SSIM | best baseline MS-SSIM | F1 goal | MS-SSIM goal |')
-  o.push('|---|---|---|---|---|---|---|---|---|')
+  o.push(`| C | GSC bytes (mean) | GSC bpp | GSC F1 | best baseline F1 | F1: ${DIFF_HEAD} | GSC MS-SSIM | best baseline MS-SSIM | MS-SSIM: ${DIFF_HEAD} | F1 goal | MS-SSIM goal |`)
+  o.push('|---|---|---|---|---|---|---|---|---|---|---|')
   for (const c of d.perC) {
     const g = c.goal
     o.push(
-      `| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${f(c.gsc.meanBpp, 4)} | ${f(c.gsc.f1)} | ${best(g.bestF1, 3, c.gsc.n)} | ${f(c.gsc.msssim, 4)} | ${best(g.bestMsssim, 4, c.gsc.n)} | ${g.f1} | ${g.msssim} |`
+      `| ${c.c} | ${f(c.gsc.meanBytes, 0)} | ${f(c.gsc.meanBpp, 4)} | ${f(c.gsc.f1)} | ${best(g.bestF1, 3, c.gsc.n)} | ${diffCell(c, 'f1', 3, g.bestF1?.codec)} | ${f(c.gsc.msssim, 4)} | ${best(g.bestMsssim, 4, c.gsc.n)} | ${diffCell(c, 'msssim', 4, g.bestMsssim?.codec)} | ${g.f1} | ${g.msssim} |`
     )
   }
+  o.push('')
+  o.push(`GSC − best: the paired difference of the means over the same images, with its ${Math.round(CONFIDENCE_LEVEL * 100)} % interval (Method); bold where the interval excludes 0. The goal columns judge the means alone.`)
   o.push('')
   const compared = IMAGE_METRICS.filter((m) => m.compare)
   if (compared.length) {
@@ -112,11 +152,13 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
     o.push('')
     o.push(`Not part of the goal. ${compared.map((m) => `${m.label}: ${m.better} is better`).join('; ')}; the best baseline is chosen among the same codecs as for the goal, by each metric's own direction.`)
     o.push('')
-    o.push(`| C | ${compared.map((m) => `GSC ${metricHead(m)} | best baseline ${metricHead(m)}`).join(' | ')} |`)
-    o.push(`|---|${compared.map(() => '---|---').join('|')}|`)
-    for (const c of d.perC) o.push(`| ${c.c} | ${compared.map((m) => `${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)}`).join(' | ')} |`)
+    o.push(`| C | ${compared.map((m) => `GSC ${metricHead(m)} | best baseline ${metricHead(m)} | ${m.label}: ${DIFF_HEAD}`).join(' | ')} |`)
+    o.push(`|---|${compared.map(() => '---|---|---').join('|')}|`)
+    for (const c of d.perC) o.push(`| ${c.c} | ${compared.map((m) => `${f(c.gsc[m.key], m.digits)} | ${best(c.best[m.key], m.digits, c.gsc.n)} | ${diffCell(c, m.key, m.digits)}`).join(' | ')} |`)
     o.push('')
   }
+  o.push(intervalSummary(d))
+  o.push('')
   o.push(...analysisSection(d))
   const analyses = measuredAnalyses(d)
   for (const c of d.perC) {
@@ -188,6 +230,9 @@ export function renderReport(r: BenchResults): string {
     )
     for (const m of analysed) o.push(`  - ${m.definition} ${m.better === 'higher' ? 'Higher' : 'Lower'} is better; ${m.aggregate}.`)
   }
+  o.push(
+    `- ${Math.round(CONFIDENCE_LEVEL * 100)} % confidence intervals ("GSC − best [${Math.round(CONFIDENCE_LEVEL * 100)} % CI]", and in results.json \`summaries[].perC[].intervals\` with each side's own interval): a percentile bootstrap over images, ${BOOTSTRAP_RESAMPLES} resamples of the compared images with replacement (a fixed-seed PRNG, so the same results give the same digits), the 2.5th and 97.5th percentiles of the resampled statistic. The comparison is paired: GSC and the best baseline are compared on the same images (those the baseline reached) and each resample draws whole images, so the interval is that of the mean per-image difference (usually much narrower than the two codecs' own intervals, since an image hard for one codec tends to be hard for the other). mIoU against ground truth (one confusion matrix over the images) is re-pooled on each resample; mAP@0.5 has no interval. Bold: the interval excludes 0, i.e. the lead (or the gap) survives resampling which images were measured; an interval that includes 0 means these images do not establish which codec is better. The goal verdict stays on the means (strictly higher mean), whatever the interval. Why a bootstrap and not a t interval: one method for means and for the pooled mIoU, and no normality assumed for metrics bounded at 0 and 1 (per-image F1 is often exactly 0 or 1); its cost is that for small samples it is slightly narrow (about 7 % narrower than a t interval at 24 images, about 1 % at 128), so read an interval that only just excludes 0 with care.`
+  )
   o.push(`- Times: GSC encode = caption + g_a + channel ranking (shared by all C) + packing for that C; decode = caption encoder, the generator (prior and flow steps) and g_s. Baseline encode/decode = the chosen file's encode and decode+upscale (the size search itself took more; see results.json searchMs). Medians over images.`)
   o.push('')
   for (const d of r.summaries) o.push(...datasetSection(d, r))

@@ -1,8 +1,9 @@
 // Per dataset and C: means over images, mAP@0.5 against ground truth, best baseline at equal bits, the goal verdict.
 import { meanAveragePrecision50, type MapImage } from '../analysis/map'
 import type { BaselineId } from '../baselines/codecs'
-import { ANALYSIS_METRICS, miouFromCounts, type AnalysisValues } from './analysisMetrics'
-import { IMAGE_METRICS, isBetter } from './imageMetrics'
+import { ANALYSIS_METRICS, miouFromCounts, type AnalysisKey, type AnalysisValues, type SegmentationCounts } from './analysisMetrics'
+import { pairedIntervals, pairedMeanIntervals } from './confidence'
+import { IMAGE_METRICS, isBetter, type ImageMetricKey } from './imageMetrics'
 import type {
   AnalysisMeans,
   BaselineSummary,
@@ -10,16 +11,19 @@ import type {
   CSummary,
   CodecSummary,
   ComparedKey,
+  ComparisonIntervals,
   DatasetRun,
   DatasetSummary,
   GoalVerdict,
   ImageMetricMeans,
+  ImageCRecord,
   OriginalRecord,
   ReconstructionMetrics,
   StoredDetection
 } from './types'
 
 const COMPARED: { key: ComparedKey; better: 'higher' | 'lower' }[] = [...IMAGE_METRICS, ...ANALYSIS_METRICS, { key: 'f1', better: 'higher' }]
+const IMAGE_KEYS = new Set<ComparedKey>(IMAGE_METRICS.map((m) => m.key))
 
 /** A baseline that reached at least this share of the images (but not all) is compared with GSC on those images. */
 export const PAIRED_MIN_SHARE = 0.9
@@ -133,7 +137,8 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
     const pool = comparisonPool(gsc, bs)
     const best = Object.fromEntries(COMPARED.map((k) => [k.key, bestBaseline(pool, k.key, k.better)])) as Record<ComparedKey, BestBaseline | null>
     if (!haveDetector) best.f1 = null
-    return { c, gsc, baselines: bs, best, goal: verdict(gsc, bs, haveDetector) }
+    const intervals = Object.fromEntries(COMPARED.map((k) => [k.key, comparisonIntervals(recs, k.key, best[k.key])])) as Record<ComparedKey, ComparisonIntervals | null>
+    return { c, gsc, baselines: bs, best, intervals, goal: verdict(gsc, bs, haveDetector) }
   })
   const analysed = run.records.flatMap((r) => [r.gsc.analysisMs, ...Object.values(r.baselines).map((b) => b?.metrics?.analysisMs)]).filter((x): x is number => x !== undefined)
   return {
@@ -145,6 +150,34 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
     medianAnalysisMs: median(analysed),
     perC
   }
+}
+
+/** One image's value of a compared metric (null: not measured there). */
+function valueOf(m: ReconstructionMetrics, k: ComparedKey): number | null {
+  if (k === 'f1') return m.agreement?.f1 ?? null
+  if (IMAGE_KEYS.has(k)) return m[k as ImageMetricKey] ?? null
+  return m.analysis?.[k as AnalysisKey] ?? null
+}
+
+/**
+ * 95 % intervals of GSC against the best baseline on one metric, paired over the images the baseline reached (the
+ * images its mean and GSC's `best.gsc` are over). mIoU against ground truth is one confusion matrix over the images,
+ * so each bootstrap resample re-pools the resampled images' counts; every other metric is a mean over images.
+ */
+function comparisonIntervals(recs: ImageCRecord[], k: ComparedKey, best: BestBaseline | null): ComparisonIntervals | null {
+  if (!best) return null
+  const reached = recs.flatMap((r) => {
+    const b = r.baselines[best.codec]
+    return b?.reached && b.metrics ? [{ gsc: r.gsc as ReconstructionMetrics, baseline: b.metrics }] : []
+  })
+  const paired =
+    k === 'segMiou'
+      ? pairedIntervals<SegmentationCounts>(
+          reached.map((p) => ({ gsc: p.gsc.analysis?.segCounts, baseline: p.baseline.analysis?.segCounts })),
+          miouFromCounts
+        )
+      : pairedMeanIntervals(reached.map((p) => ({ gsc: valueOf(p.gsc, k), baseline: valueOf(p.baseline, k) })))
+  return paired && { codec: best.codec, ...paired }
 }
 
 /**

@@ -152,6 +152,26 @@ export interface BestBaseline {
   images: number
 }
 
+/** A statistic with its 95 % interval (confidence.ts): `estimate` on all `n` images, [lo, hi] the interval. */
+export interface Interval {
+  estimate: number
+  lo: number
+  hi: number
+  n: number
+}
+
+/** GSC against one baseline on the same images: each side's statistic and the paired difference GSC minus baseline. */
+export interface PairedIntervals {
+  gsc: Interval
+  baseline: Interval
+  difference: Interval
+}
+
+/** The intervals of one metric's comparison of GSC with its best baseline (BestBaseline), on the images both have. */
+export interface ComparisonIntervals extends PairedIntervals {
+  codec: BaselineId
+}
+
 export interface GoalVerdict {
   /** 'no baseline fits': baselines ran but none reached the size on at least 90 % of the images; not counted as met. */
   f1: 'met' | 'not met' | 'no baseline fits' | 'no baselines run' | 'no detector'
@@ -173,6 +193,9 @@ export interface CSummary {
   baselines: BaselineSummary[]
   /** Per metric, the best baseline (highest or lowest mean, by the metric's direction) chosen as for the goal. */
   best: Record<ComparedKey, BestBaseline | null>
+  /** Per metric, 95 % intervals of GSC, of `best`'s baseline and of their paired difference; null where `best` is null
+   * or fewer than 2 images pair up. Absent in results written before intervals existed. */
+  intervals?: Record<ComparedKey, ComparisonIntervals | null>
   goal: GoalVerdict
 }
 
