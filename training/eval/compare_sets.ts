@@ -1,12 +1,15 @@
 // Two `gsc bench` result folders of the same images (one per model set) side by side, per C: mean ΔE00,
 // blockiness, MS-SSIM, LPIPS, PSNR and pooled detection agreement (matched / found / reference at the bench's
-// operating point), the numbers a ship rule such as docs/bench/latent-codec/ship-rule.md reads.
+// operating point), the numbers a ship rule such as docs/bench/latent-codec/ship-rule.md reads; and B minus A over the
+// images with 95 % paired bootstrap intervals (src/core/bench/confidence.ts), so a rule's margin can be read against
+// what resampling the frames gives.
 // Usage: npx tsx training/eval/compare_sets.ts <results dir A> <results dir B> [--json out.json]
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { detectionAgreement, pooledAgreement, type DetectionCounts } from '../../src/core/analysis/detections'
 import { AGREEMENT_SCORE } from '../../src/core/bench/measurement'
+import { bootstrapIntervals, excludesZero } from '../../src/core/bench/confidence'
 
 type Det = { classId: number; score: number; box: [number, number, number, number] }
 interface Rec { image: string; c: number; gsc: Record<string, number> & { detections: Det[] } }
@@ -21,16 +24,28 @@ function summarise(dir: string) {
   const refs = new Map(images.map((im) => [im, (JSON.parse(readFileSync(join(root, im, 'original.json'), 'utf8')).detections as Det[]).filter((t) => t.score >= AGREEMENT_SCORE)]))
   const d = { records: images.flatMap((im) => readdirSync(join(root, im)).filter((f) => /^c\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(root, im, f), 'utf8')) as Rec)) }
   const cs = [...new Set(d.records.map((x) => x.c))].sort((a, b) => a - b)
+  const matchedOf = (x: Rec) => {
+    const found = x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE)
+    return detectionAgreement(refs.get(x.image) ?? [], found, 0.5).matched
+  }
+  // per image: each metric averaged over C, and matched detections summed over C (what the rules compare)
+  const perImage = new Map(
+    images.map((im) => {
+      const rows = d.records.filter((x) => x.image === im)
+      return [im, { ...Object.fromEntries(METRICS.map((k) => [k, rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length])), matched: rows.reduce((s, x) => s + matchedOf(x), 0) }]
+    })
+  )
   return {
     command: r.command as string,
+    perImage,
     perC: cs.map((c) => {
       const rows = d.records.filter((x) => x.c === c)
       const mean = (k: string) => rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length
-      const counts: DetectionCounts[] = rows.map((x) => {
-        const ref = refs.get(x.image) ?? []
-        const found = x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE)
-        return { matched: detectionAgreement(ref, found, 0.5).matched, found: found.length, reference: ref.length }
-      })
+      const counts: DetectionCounts[] = rows.map((x) => ({
+        matched: matchedOf(x),
+        found: x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE).length,
+        reference: (refs.get(x.image) ?? []).length
+      }))
       const sum = (k: keyof DetectionCounts) => counts.reduce((s, n) => s + n[k], 0)
       return { c, images: rows.length, meanBytes: mean('bytes'), ...Object.fromEntries(METRICS.map((k) => [k, mean(k)])), matched: sum('matched'), found: sum('found'), reference: sum('reference'), pooledF1: pooledAgreement(counts).f1 }
     })
@@ -68,4 +83,26 @@ a.perC.forEach((x, i) => {
 })
 const avg = (s: typeof a, k: string) => s.perC.reduce((t, x) => t + (x as unknown as Record<string, number>)[k], 0) / s.perC.length
 console.log(`\nmeans over C: MS-SSIM ${f(avg(a, 'msssim'), 4)} / ${f(avg(b, 'msssim'), 4)}, LPIPS ${f(avg(a, 'lpips'))} / ${f(avg(b, 'lpips'))}; matched summed ${a.perC.reduce((t, x) => t + x.matched, 0)} / ${b.perC.reduce((t, x) => t + x.matched, 0)}`)
-if (values.json) writeFileSync(values.json, JSON.stringify({ a, b }, null, 1))
+
+// B - A over the images both folders hold, paired: the mean over images of (mean over C) for each metric, and the
+// total matched detections (summed over C and images)
+const shared = [...a.perImage.keys()].filter((im) => b.perImage.has(im))
+const pairs = shared.map((im) => ({ a: a.perImage.get(im)!, b: b.perImage.get(im)! }))
+type Pair = (typeof pairs)[number]
+const keys = [...METRICS, 'matched'] as const
+const stat = (k: (typeof keys)[number]) => (s: readonly Pair[]) => {
+  const total = s.reduce((t, p) => t + (p.b as Record<string, number>)[k] - (p.a as Record<string, number>)[k], 0)
+  return k === 'matched' ? total : total / s.length
+}
+const intervals = bootstrapIntervals(pairs, keys.map(stat))
+if (intervals) {
+  const digits: Record<string, number> = { ciede2000: 2, blockiness: 3, msssim: 4, lpips: 3, psnr: 2, matched: 0 }
+  const cells = keys.map((k, i) => {
+    const iv = intervals[i]
+    const txt = `${k} ${iv.estimate >= 0 ? '+' : ''}${f(iv.estimate, digits[k])} [${f(iv.lo, digits[k])}, ${f(iv.hi, digits[k])}]`
+    return excludesZero(iv) ? `**${txt}**` : txt
+  })
+  console.log(`B - A over ${pairs.length} images (metrics: mean over C; matched: total), 95 % paired bootstrap: ${cells.join('; ')}`)
+}
+const perImage = (s: typeof a) => Object.fromEntries(s.perImage)
+if (values.json) writeFileSync(values.json, JSON.stringify({ a: { ...a, perImage: perImage(a) }, b: { ...b, perImage: perImage(b) }, differenceIntervals: intervals && Object.fromEntries(keys.map((k, i) => [k, intervals[i]])) }, null, 1))
