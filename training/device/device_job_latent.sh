@@ -33,6 +33,11 @@ sys.exit(0 if cuda or '${ALLOW_CPU:-}' == '1' else 'device_job_latent: FAILED - 
 " || exit 1
 [ -f "$GSC_TRAIN_PACK" ] || fail "no photo pack at $GSC_TRAIN_PACK (make it here: /usr/bin/python3 training/device/pack_device_data.py --config $CONFIG --out .gpudata/latent/pack.pkl, and carry .gpudata/latent)"
 
+# the detector-agreement term reads the station's detector from the checkout (device_slim.sh leaves it in place)
+if "$PY" -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["latent_codec"].get("detector", 0) > 0 else 1)' "training/configs/$CONFIG.json"; then
+  [ -f resources/models/detector.onnx ] || fail "$CONFIG trains with the detector term but resources/models/detector.onnx is missing (device_slim.sh stash keeps it; restore it from git)"
+fi
+
 # LPIPS weights: where lpips_squeeze.load_lpips_squeeze looks (../shared/data/weights/lpips beside the checkout);
 # a machine without them gets the copy pack_device_data.py put beside the pack, or, where that folder cannot be
 # written, the trainer runs with lpips_squeeze.WEIGHTS_DIR pointed at the carried copy

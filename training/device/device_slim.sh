@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The device tool copies the working tree (tracked files included) plus the carry, 64 MiB in all, and the tracked
-# tree alone is over that (ONNX models, bench caches). A training call needs none of those, so before it:
+# tree alone is over that (ONNX models, bench caches). A training call needs none of those but the detector (the
+# detector-agreement term reads resources/models/detector.onnx, 15 MB), so before it:
 #   bash training/device/device_slim.sh stash    moves every tracked file the job does not need
-#                                                (resources/models/*.onnx and everything under docs/: results,
-#                                                sheets, bench caches) to /tmp/gsc-device-stash
+#                                                (resources/models/*.onnx but detector.onnx, and everything under
+#                                                docs/: results, sheets, bench caches) to /tmp/gsc-device-stash
 #   (the device tool's run ... )
 #   bash training/device/device_slim.sh restore  moves them back (or, if the stash is gone, git restores them
 #                                                from HEAD)
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 STASH=${STASH:-/tmp/gsc-device-stash}
 mode=${1:?stash or restore}
-list() { git ls-files -- 'resources/models/*.onnx' 'docs/*'; }
+list() { git ls-files -- 'resources/models/*.onnx' 'docs/*' | grep -vx 'resources/models/detector.onnx'; }
 case "$mode" in
   stash)
     changed=$(list | xargs git status --porcelain -- | head -5)
