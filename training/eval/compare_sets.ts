@@ -24,15 +24,16 @@ function summarise(dir: string) {
   const refs = new Map(images.map((im) => [im, (JSON.parse(readFileSync(join(root, im, 'original.json'), 'utf8')).detections as Det[]).filter((t) => t.score >= AGREEMENT_SCORE)]))
   const d = { records: images.flatMap((im) => readdirSync(join(root, im)).filter((f) => /^c\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(root, im, f), 'utf8')) as Rec)) }
   const cs = [...new Set(d.records.map((x) => x.c))].sort((a, b) => a - b)
-  const matchedOf = (x: Rec) => {
+  const countsOf = (x: Rec): DetectionCounts => {
+    const ref = refs.get(x.image) ?? []
     const found = x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE)
-    return detectionAgreement(refs.get(x.image) ?? [], found, 0.5).matched
+    return { matched: detectionAgreement(ref, found, 0.5).matched, found: found.length, reference: ref.length }
   }
   // per image: each metric averaged over C, and matched detections summed over C (what the rules compare)
   const perImage = new Map(
     images.map((im) => {
       const rows = d.records.filter((x) => x.image === im)
-      return [im, { ...Object.fromEntries(METRICS.map((k) => [k, rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length])), matched: rows.reduce((s, x) => s + matchedOf(x), 0) }]
+      return [im, { ...Object.fromEntries(METRICS.map((k) => [k, rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length])), matched: rows.reduce((s, x) => s + countsOf(x).matched, 0) }]
     })
   )
   return {
@@ -41,11 +42,7 @@ function summarise(dir: string) {
     perC: cs.map((c) => {
       const rows = d.records.filter((x) => x.c === c)
       const mean = (k: string) => rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length
-      const counts: DetectionCounts[] = rows.map((x) => ({
-        matched: matchedOf(x),
-        found: x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE).length,
-        reference: (refs.get(x.image) ?? []).length
-      }))
+      const counts = rows.map(countsOf)
       const sum = (k: keyof DetectionCounts) => counts.reduce((s, n) => s + n[k], 0)
       return { c, images: rows.length, meanBytes: mean('bytes'), ...Object.fromEntries(METRICS.map((k) => [k, mean(k)])), matched: sum('matched'), found: sum('found'), reference: sum('reference'), pooledF1: pooledAgreement(counts).f1 }
     })

@@ -141,10 +141,9 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     return x_hat, prev_loss
 
 
-def init_disc_from(disc, path):
-    """A fine-tuning run (config init_disc) keeps the discriminator its starting checkpoint trained, so the generator
-    does not face a fresh critic that rewards anything for its first hundreds of steps."""
-    ck = torch.load(path, map_location='cpu', weights_only=False)
+def init_disc_from(disc, ck, path):
+    """A fine-tuning run (config init_disc) keeps the discriminator its starting checkpoint `ck` (read from `path`)
+    trained, so the generator does not face a fresh critic that rewards anything for its first hundreds of steps."""
     if 'disc' not in ck:
         sys.exit(f'gsc: {path} holds no discriminator (init_disc needs one)')
     disc.load_state_dict(ck['disc'])
@@ -166,11 +165,10 @@ def detector_term(cfg, dev):
     return term
 
 
-def init_from_set3(nets, path, cfg):
+def init_from_set3(nets, ck, cfg):
     """Warm start of a mosaic model from a set-4 checkpoint (same shapes, copied), or from a set-3 checkpoint's EMA weights: set 4's channel k >= 1 is set 3's
     channel k - 1 (Y, Cb, Cr, then the learned ones; the last learned one is dropped), channel 0 (the mosaic) starts
-    unused by the trunk and reaches it through the zero-initialised in_mosaic."""
-    ck = torch.load(path, map_location='cpu', weights_only=False)
+    unused by the trunk and reaches it through the zero-initialised in_mosaic. `ck` is the loaded checkpoint."""
     old = ck['ema']
     if ck['config']['latent_codec'].get('colour_layout') in MOSAIC_LAYOUTS:
         # a set-4 checkpoint has set 5's shapes: its weights carry over as they are (set 5 changes only what the
@@ -319,11 +317,12 @@ def main():
         start, log_tail = ck['step'], ck.get('log_tail', [])
         print(f'resumed at step {start}', flush=True)
     elif a.init_from:
-        init_from_set3(nets, a.init_from, cfg)
+        start_ck = torch.load(a.init_from, map_location='cpu', weights_only=False)  # read once: networks, then discriminator
+        init_from_set3(nets, start_ck, cfg)
         for k in nets:
             ema[k].load_state_dict(nets[k].state_dict())
         if cfg.get('init_disc'):
-            init_disc_from(disc, a.init_from)
+            init_disc_from(disc, start_ck, a.init_from)
         print(f'started from {a.init_from} (its EMA weights, mapped to the mosaic layout'
               f"{'; its discriminator' if cfg.get('init_disc') else ''})", flush=True)
     elif a.resume:
