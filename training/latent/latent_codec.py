@@ -92,6 +92,24 @@ def hann_lowpass(size=2 * FACTOR):
 
 
 MOSAIC_LAYOUTS = ('mosaic', 'mosaic3')
+DETAIL_CHANNELS = 4  # config luma_detail: the last four latent channels are luma detail at 1/8 (below)
+
+
+def has_luma_detail(cfg):
+    return bool(cfg.get('luma_detail'))
+
+
+def haar2x2():
+    """[4,1,2,2] the orthonormal 2x2 Haar basis (mean, horizontal, vertical, diagonal): as a stride-2 convolution it
+    folds a 1/8-scale plane into four 1/16-scale channels, and as a stride-2 transposed convolution it unfolds them;
+    any subset of the four unfolds into the least-squares picture of what was sent (no holes, unlike polyphase)."""
+    k = torch.tensor([[[1, 1], [1, 1]], [[1, -1], [1, -1]], [[1, 1], [-1, -1]], [[1, -1], [-1, 1]]], dtype=torch.float32)
+    return (k / 2).unsqueeze(1)
+
+
+def detail_to_plane(d):
+    """[B,4,h,w] luma-detail channels -> [B,1,2h,2w] the 1/8-scale detail plane."""
+    return F.conv_transpose2d(d, haar2x2().to(d), stride=2)
 
 
 def fixed_channels(cfg):
@@ -146,10 +164,14 @@ class Analysis(nn.Module):
             nn.Conv2d(w[2], w[3], 3, stride=2, padding=1),
         ])
         self.res = ResBlock(w[3])
-        self.out = nn.Conv2d(w[3], LATENT_CHANNELS - self.fixed, 1)
+        self.detail = has_luma_detail(cfg)
+        learned = LATENT_CHANNELS - self.fixed - (DETAIL_CHANNELS if self.detail else 0)
+        self.out = nn.Conv2d(w[3], learned, 1)
         self.register_buffer('lowpass', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(3, 1, 1, 1))
         # the mosaic is cut from the normalised thumbnails, so its samples are in exactly channels 1-3's units
-        self.norm = nn.BatchNorm2d(LATENT_CHANNELS - (1 if self.mosaic else 0), affine=False, momentum=0.01)
+        self.norm = nn.BatchNorm2d(COLOUR_CHANNELS + learned, affine=False, momentum=0.01)
+        if self.detail:
+            self.register_buffer('lowpass8', hann_lowpass(FACTOR).view(1, 1, FACTOR, FACTOR))
 
     def forward(self, x):
         h = x - 0.5
@@ -164,9 +186,30 @@ class Analysis(nn.Module):
             y = torch.cat([y[:, :1] * self.luma_ratio, y[:, 1:]], dim=1)
         if self.mosaic:
             y = torch.cat([make_mosaic(y[:, :3], self.layout), y], dim=1)
-        if self.gain != 1.0:
-            y = torch.cat([y[:, :self.fixed] * self.gain, y[:, self.fixed:]], dim=1)
+        if self.detail:
+            y = torch.cat([y, self.luma_detail(x, colour[:, :1])], dim=1)
+        return with_gain(y, self.fixed, self.detail, self.gain, 1)
+
+    def luma_detail(self, x, y16):
+        """Config luma_detail: Y through a 16-px Hann window at stride 8, minus the Y thumbnail (y16, before its
+        normalisation) upsampled x2, folded by the 2x2 Haar basis into four 1/16 channels in the Y thumbnail's units
+        (its frozen normalisation scale and luma_ratio), so one step quantises both alike. A Laplacian pyramid's next
+        level: overlapping windows, no block transform; the decoder adds it to the thumbnail it upsamples."""
+        y8 = F.conv2d(F.pad(ycc_planes(x)[:, :1], (FACTOR // 4,) * 4, mode='replicate'), self.lowpass8, stride=FACTOR // 2)
+        d8 = y8 - F.interpolate(y16, size=y8.shape[-2:], mode='bilinear', align_corners=False)
+        scale = LATENT_SCALE * self.luma_ratio / torch.sqrt(self.norm.running_var[0] + self.norm.eps)
+        return F.conv2d(d8, haar2x2().to(x), stride=2) * scale
+
+
+def with_gain(y, fixed, detail, gain, power):
+    """y with the fixed channels (and the luma-detail ones) multiplied by gain**power: 1 in g_a, -1 to take it out."""
+    if gain == 1.0:
         return y
+    g = gain ** power
+    parts = [y[:, :fixed] * g, y[:, fixed:]]
+    if detail:
+        parts = [parts[0], y[:, fixed:-DETAIL_CHANNELS], y[:, -DETAIL_CHANNELS:] * g]
+    return torch.cat(parts, dim=1)
 
 
 class Preview(nn.Module):
@@ -235,6 +278,10 @@ class Decoder(nn.Module):
             # the demosaiced planes also enter the trunk (zero-initialised: a set-3 decoder starts unchanged)
             self.in_mosaic = nn.Conv2d(3, w16, 1, bias=False)
             nn.init.zeros_(self.in_mosaic.weight)
+        self.detail = has_luma_detail(cfg)
+        if self.detail:
+            # the luma detail drawn directly like the thumbnails (a warm start copies the colour path's Y column)
+            self.detail_colour = nn.Conv2d(1, 3, 1)
 
     def colour_planes(self, y_sel, mask):
         """The Y, Cb, Cr thumbnails the packet gives, in the learned channels' units, [B,3,h,w]: the full
@@ -255,8 +302,7 @@ class Decoder(nn.Module):
         c_count = mask.sum(1, keepdim=True) / 16.0
         cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
         planes = self.colour_planes(y_sel, mask)
-        if self.gain != 1.0:
-            y_sel = torch.cat([y_sel[:, :self.fixed] / self.gain, y_sel[:, self.fixed:]], dim=1)
+        y_sel = with_gain(y_sel, self.fixed, self.detail, self.gain, -1)
         h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise[:, :NOISE_CHANNELS])
         if self.mosaic:
             h = h + self.in_mosaic(planes / LATENT_SCALE)
@@ -275,6 +321,9 @@ class Decoder(nn.Module):
         h = self.res4(h + self.noise4(n4), cond)
         base = F.interpolate(self.rgb4(h), scale_factor=4, mode='bilinear', align_corners=False)
         ycc = F.interpolate(self.colour(planes / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)
+        if self.detail:  # the sent detail channels, unfolded to 1/8 in the Y thumbnail's units, drawn x8
+            d8 = detail_to_plane(y_sel[:, -DETAIL_CHANNELS:] / self.luma_ratio)
+            ycc = ycc + F.interpolate(self.detail_colour(d8 / LATENT_SCALE), scale_factor=FACTOR // 2, mode='bilinear', align_corners=False)
         base = base + F.conv2d(ycc, self.ycc2rgb)
         h = self.res2(self.up2(h))
         h = self.up1(h)

@@ -38,7 +38,7 @@ import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
 from detector_torch import DetectorHeads, agreement_loss
-from latent_codec import LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, has_luma_detail, with_gain, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
@@ -97,11 +97,7 @@ def build(cfg):
 
 def without_gain(cfg, y):
     """y with the fixed colour channels' colour_gain taken out (export folds 1/gain into their preview patterns)."""
-    g = float(cfg.get('colour_gain', 1.0))
-    if g == 1.0:
-        return y
-    k = fixed_channels(cfg)
-    return torch.cat([y[:, :k] / g, y[:, k:]], dim=1)
+    return with_gain(y, fixed_channels(cfg), has_luma_detail(cfg), float(cfg.get('colour_gain', 1.0)), -1)
 
 
 def forced_first(cfg, scores):
@@ -173,6 +169,8 @@ def init_from_set3(nets, ck, cfg):
     if ck['config']['latent_codec'].get('colour_layout') in MOSAIC_LAYOUTS:
         # a set-4 checkpoint has set 5's shapes: its weights carry over as they are (set 5 changes only what the
         # fixed channels hold, which fine-tuning adapts to)
+        if has_luma_detail(cfg) and not has_luma_detail(ck['config']['latent_codec']):
+            return init_luma_detail(nets, old)
         for name, net in nets.items():
             net.load_state_dict(old[name])
         return
@@ -192,6 +190,28 @@ def init_from_set3(nets, ck, cfg):
                 sd[k] = t
             elif o.shape == v.shape:
                 sd[k] = o.clone()
+        net.load_state_dict(sd)
+
+
+def init_luma_detail(nets, old):
+    """Warm start of a luma_detail model from a mosaic one: the last four latent channels become the luma detail,
+    so g_a keeps its first learned outputs (and their normalisation), and the decoder and the preview start blind to
+    the detail channels except through the direct path, which starts as the colour path's Y column."""
+    for name, net in nets.items():
+        sd = net.state_dict()
+        for k, v in sd.items():
+            o = old[name].get(k)
+            if o is not None and o.shape == v.shape:
+                sd[k] = o.clone()
+            elif o is not None and o.dim() >= 1 and o.shape[1:] == v.shape[1:]:
+                sd[k] = o[:v.shape[0]].clone()  # g_a's out conv and norm: fewer learned channels
+        if name == 'decoder':
+            sd['in_y.weight'][:, -DETAIL_CHANNELS:] = 0
+            sd['in_m.weight'][:, -DETAIL_CHANNELS:] = 0
+            sd['detail_colour.weight'] = sd['colour.weight'][:, :1].clone()
+            sd['detail_colour.bias'] = torch.zeros_like(sd['detail_colour.bias'])
+        if name == 'preview':
+            sd['up.weight'][-DETAIL_CHANNELS:] = 0
         net.load_state_dict(sd)
 
 
