@@ -17,7 +17,7 @@ import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/READ
 
 import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
-from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, has_luma_detail, LATENT_SCALE, MOSAIC_LAYOUTS, fixed_channels, noise_channels
+from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, detail_gain, has_luma_detail, LATENT_SCALE, MOSAIC_LAYOUTS, fixed_channels, noise_channels
 from train_latent_codec import CKPT, build
 
 
@@ -39,7 +39,7 @@ def set_entry(cfg, set_id):
         e['alwaysSend'] = [0]
         e['colourLayout'] = {'layout': cfg['colour_layout'], 'mosaic': 0, 'thumbnails': [1, 2, 3], 'gain': cfg['colour_gain'],
                              **({'lumaRatio': cfg['luma_ratio']} if 'luma_ratio' in cfg else {}),
-                             **({'lumaDetail': list(range(LATENT_CHANNELS - DETAIL_CHANNELS, LATENT_CHANNELS))} if has_luma_detail(cfg) else {})}
+                             **({'lumaDetail': list(range(LATENT_CHANNELS - DETAIL_CHANNELS, LATENT_CHANNELS)), 'detailGain': detail_gain(cfg)} if has_luma_detail(cfg) else {})}
     return e
 
 SET_1 = {'kind': 'dct-flow', 'models': {k: k for k in ('g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder')}}
@@ -168,7 +168,7 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
     # so the station scores the wire's values with the same rule for every set
     patterns[:fixed_channels(cfg)] /= float(cfg.get('colour_gain', 1.0))
     if has_luma_detail(cfg):
-        patterns[-DETAIL_CHANNELS:] /= float(cfg.get('colour_gain', 1.0))
+        patterns[-DETAIL_CHANNELS:] /= detail_gain(cfg)
     note = lambda mid: f"config training/configs/{full['name']}.json, checkpoint {ckpt_rel} (EMA) at step {ck['step']}; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff {diffs[mid]['maxAbsDiff']:.3g}."
     entries = {
         IDS['g_a']: {

@@ -99,6 +99,12 @@ def has_luma_detail(cfg):
     return bool(cfg.get('luma_detail'))
 
 
+def detail_gain(cfg):
+    """The luma-detail channels' gain (config detail_gain; colour_gain unless set: the Y thumbnail's step), None
+    without luma_detail. A gain below colour_gain quantises the detail more coarsely than the thumbnails."""
+    return float(cfg.get('detail_gain', cfg.get('colour_gain', 1.0))) if has_luma_detail(cfg) else None
+
+
 def haar2x2():
     """[4,1,2,2] the orthonormal 2x2 Haar basis (mean, horizontal, vertical, diagonal): as a stride-2 convolution it
     folds a 1/8-scale plane into four 1/16-scale channels, and as a stride-2 transposed convolution it unfolds them;
@@ -165,6 +171,7 @@ class Analysis(nn.Module):
         ])
         self.res = ResBlock(w[3])
         self.detail = has_luma_detail(cfg)
+        self.detail_gain = detail_gain(cfg)
         learned = LATENT_CHANNELS - self.fixed - (DETAIL_CHANNELS if self.detail else 0)
         self.out = nn.Conv2d(w[3], learned, 1)
         self.register_buffer('lowpass', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(3, 1, 1, 1))
@@ -188,7 +195,7 @@ class Analysis(nn.Module):
             y = torch.cat([make_mosaic(y[:, :3], self.layout), y], dim=1)
         if self.detail:
             y = torch.cat([y, self.luma_detail(x, colour[:, :1])], dim=1)
-        return with_gain(y, self.fixed, self.detail, self.gain, 1)
+        return with_gain(y, self.fixed, self.gain, self.detail_gain, 1)
 
     def luma_detail(self, x, y16):
         """Config luma_detail: Y through a 16-px Hann window at stride 8, minus the Y thumbnail (y16, before its
@@ -201,15 +208,14 @@ class Analysis(nn.Module):
         return F.conv2d(d8, haar2x2().to(x), stride=2) * scale
 
 
-def with_gain(y, fixed, detail, gain, power):
-    """y with the fixed channels (and the luma-detail ones) multiplied by gain**power: 1 in g_a, -1 to take it out."""
-    if gain == 1.0:
+def with_gain(y, fixed, gain, detail_gain, power):
+    """y with the fixed channels multiplied by gain**power and the luma-detail ones (detail_gain not None) by
+    detail_gain**power: power 1 in g_a, -1 to take the gains out."""
+    if gain == 1.0 and detail_gain in (None, 1.0):
         return y
-    g = gain ** power
-    parts = [y[:, :fixed] * g, y[:, fixed:]]
-    if detail:
-        parts = [parts[0], y[:, fixed:-DETAIL_CHANNELS], y[:, -DETAIL_CHANNELS:] * g]
-    return torch.cat(parts, dim=1)
+    if detail_gain is None:
+        return torch.cat([y[:, :fixed] * gain ** power, y[:, fixed:]], dim=1)
+    return torch.cat([y[:, :fixed] * gain ** power, y[:, fixed:-DETAIL_CHANNELS], y[:, -DETAIL_CHANNELS:] * detail_gain ** power], dim=1)
 
 
 class Preview(nn.Module):
@@ -279,6 +285,7 @@ class Decoder(nn.Module):
             self.in_mosaic = nn.Conv2d(3, w16, 1, bias=False)
             nn.init.zeros_(self.in_mosaic.weight)
         self.detail = has_luma_detail(cfg)
+        self.detail_gain = detail_gain(cfg)
         if self.detail:
             # the luma detail drawn directly like the thumbnails (a warm start copies the colour path's Y column)
             self.detail_colour = nn.Conv2d(1, 3, 1)
@@ -302,7 +309,7 @@ class Decoder(nn.Module):
         c_count = mask.sum(1, keepdim=True) / 16.0
         cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
         planes = self.colour_planes(y_sel, mask)
-        y_sel = with_gain(y_sel, self.fixed, self.detail, self.gain, -1)
+        y_sel = with_gain(y_sel, self.fixed, self.gain, self.detail_gain, -1)
         h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise[:, :NOISE_CHANNELS])
         if self.mosaic:
             h = h + self.in_mosaic(planes / LATENT_SCALE)

@@ -38,7 +38,7 @@ import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
 from detector_torch import DetectorHeads, agreement_loss
-from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, has_luma_detail, with_gain, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
@@ -97,7 +97,7 @@ def build(cfg):
 
 def without_gain(cfg, y):
     """y with the fixed colour channels' colour_gain taken out (export folds 1/gain into their preview patterns)."""
-    return with_gain(y, fixed_channels(cfg), has_luma_detail(cfg), float(cfg.get('colour_gain', 1.0)), -1)
+    return with_gain(y, fixed_channels(cfg), float(cfg.get('colour_gain', 1.0)), detail_gain(cfg), -1)
 
 
 def forced_first(cfg, scores):
