@@ -287,8 +287,12 @@ class Decoder(nn.Module):
         self.detail = has_luma_detail(cfg)
         self.detail_gain = detail_gain(cfg)
         if self.detail:
-            # the luma detail drawn directly like the thumbnails (a warm start copies the colour path's Y column)
+            # the luma detail drawn directly like the thumbnails: starts as the colour path's Y column (a warm start
+            # copies the trained one)
             self.detail_colour = nn.Conv2d(1, 3, 1)
+            with torch.no_grad():
+                self.detail_colour.weight.copy_(self.colour.weight[:, :1])
+                self.detail_colour.bias.zero_()
 
     def colour_planes(self, y_sel, mask):
         """The Y, Cb, Cr thumbnails the packet gives, in the learned channels' units, [B,3,h,w]: the full

@@ -96,7 +96,8 @@ def build(cfg):
 
 
 def without_gain(cfg, y):
-    """y with the fixed colour channels' colour_gain taken out (export folds 1/gain into their preview patterns)."""
+    """y with the fixed colour channels' colour_gain (and the luma detail's gain) taken out (export folds 1/gain into
+    their preview patterns)."""
     return with_gain(y, fixed_channels(cfg), float(cfg.get('colour_gain', 1.0)), detail_gain(cfg), -1)
 
 
