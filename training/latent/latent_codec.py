@@ -284,6 +284,11 @@ class Decoder(nn.Module):
             # the demosaiced planes also enter the trunk (zero-initialised: a set-3 decoder starts unchanged)
             self.in_mosaic = nn.Conv2d(3, w16, 1, bias=False)
             nn.init.zeros_(self.in_mosaic.weight)
+        # config thumbnail_colour: the 1/4-scale layers add no colour at the thumbnails' scale (their output minus its
+        # own smooth 1/16-scale average), so the sent thumbnails alone set each region's mean colour
+        self.thumbnail_colour = bool(cfg.get('thumbnail_colour'))
+        if self.thumbnail_colour:
+            self.register_buffer('lowpass4', hann_lowpass(FACTOR // 2).view(1, 1, FACTOR // 2, FACTOR // 2).repeat(3, 1, 1, 1), persistent=False)
         self.detail = has_luma_detail(cfg)
         self.detail_gain = detail_gain(cfg)
         if self.detail:
@@ -330,7 +335,11 @@ class Decoder(nn.Module):
         else:
             n4 = F.interpolate(noise[:, :1], size=(H4, W4), mode='nearest')
         h = self.res4(h + self.noise4(n4), cond)
-        base = F.interpolate(self.rgb4(h), scale_factor=4, mode='bilinear', align_corners=False)
+        r4 = self.rgb4(h)
+        if self.thumbnail_colour:
+            mean = F.conv2d(F.pad(r4, (FACTOR // 8,) * 4, mode='replicate'), self.lowpass4, stride=FACTOR // 4, groups=3)
+            r4 = r4 - F.interpolate(mean, size=r4.shape[-2:], mode='bilinear', align_corners=False)
+        base = F.interpolate(r4, scale_factor=4, mode='bilinear', align_corners=False)
         ycc = F.interpolate(self.colour(planes / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)
         if self.detail:  # the sent detail channels, unfolded to 1/8 in the Y thumbnail's units, drawn x8
             d8 = detail_to_plane(y_sel[:, -DETAIL_CHANNELS:] / self.luma_ratio)
