@@ -91,6 +91,12 @@ def hann_lowpass(size=2 * FACTOR):
     return k / k.sum()
 
 
+def hann_average(t, kernel, stride):
+    """t [B,C,H,W] through `kernel` [C,1,2*stride,2*stride] (a hann_lowpass per plane) at `stride`, edges replicated:
+    the overlapping smooth averages every fixed channel and the decoder's colour split are made of."""
+    return F.conv2d(F.pad(t, (stride // 2,) * 4, mode='replicate'), kernel, stride=stride, groups=t.shape[1])
+
+
 MOSAIC_LAYOUTS = ('mosaic', 'mosaic3')
 DETAIL_CHANNELS = 4  # config luma_detail: the last four latent channels are luma detail at 1/8 (below)
 
@@ -187,7 +193,7 @@ class Analysis(nn.Module):
             if i < len(self.convs) - 1:
                 h = F.leaky_relu(h, 0.2)
         h = self.res(h)
-        colour = F.conv2d(F.pad(ycc_planes(x), (FACTOR // 2,) * 4, mode='replicate'), self.lowpass, stride=FACTOR, groups=3)
+        colour = hann_average(ycc_planes(x), self.lowpass, FACTOR)
         y = self.norm(torch.cat([colour, self.out(h)], dim=1)) * LATENT_SCALE
         if self.luma_ratio != 1.0:
             y = torch.cat([y[:, :1] * self.luma_ratio, y[:, 1:]], dim=1)
@@ -202,7 +208,7 @@ class Analysis(nn.Module):
         normalisation) upsampled x2, folded by the 2x2 Haar basis into four 1/16 channels in the Y thumbnail's units
         (its frozen normalisation scale and luma_ratio), so one step quantises both alike. A Laplacian pyramid's next
         level: overlapping windows, no block transform; the decoder adds it to the thumbnail it upsamples."""
-        y8 = F.conv2d(F.pad(ycc_planes(x)[:, :1], (FACTOR // 4,) * 4, mode='replicate'), self.lowpass8, stride=FACTOR // 2)
+        y8 = hann_average(ycc_planes(x)[:, :1], self.lowpass8, FACTOR // 2)
         d8 = y8 - F.interpolate(y16, size=y8.shape[-2:], mode='bilinear', align_corners=False)
         scale = LATENT_SCALE * self.luma_ratio / torch.sqrt(self.norm.running_var[0] + self.norm.eps)
         return F.conv2d(d8, haar2x2().to(x), stride=2) * scale
@@ -337,7 +343,7 @@ class Decoder(nn.Module):
         h = self.res4(h + self.noise4(n4), cond)
         r4 = self.rgb4(h)
         if self.thumbnail_colour:
-            mean = F.conv2d(F.pad(r4, (FACTOR // 8,) * 4, mode='replicate'), self.lowpass4, stride=FACTOR // 4, groups=3)
+            mean = hann_average(r4, self.lowpass4, FACTOR // 4)
             r4 = r4 - F.interpolate(mean, size=r4.shape[-2:], mode='bilinear', align_corners=False)
         base = F.interpolate(r4, scale_factor=4, mode='bilinear', align_corners=False)
         ycc = F.interpolate(self.colour(planes / LATENT_SCALE), scale_factor=FACTOR, mode='bilinear', align_corners=False)
