@@ -42,6 +42,7 @@ latent_smoke() {
   if uses lpips; then
     [ -f ../shared/data/weights/lpips/squeezenet_v1.1.ncnn.bin ] || fail "LPIPS weights not found at ../shared/data/weights/lpips ($LATENT_CFG trains with them)"
   fi
+  "$PY" -W ignore training/latent/check_consistent_chroma.py || fail "config chroma_anchor's projection (check_consistent_chroma.py)"
   rm -rf training/runs/$LATENT_CFG
   mkdir -p "$V/models"
   cp resources/models/manifest.json resources/models/caption_vocab.json "$V/models/"

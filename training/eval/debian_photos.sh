@@ -1,28 +1,37 @@
 #!/bin/bash
-# Judging frames no report uses and no model trained on: 39 colour photographs shipped in three Debian bookworm
-# packages (mate-backgrounds 1.26.0-1, opencv-doc 4.6.0+dfsg-12, python3-skimage 0.19.3-8), each scaled so its long
-# side is at most 768 (Lanczos), saved as PNG. The list and each source file's sha256 are in debian-photos-39.txt;
-# a source whose hash differs stops the script. Usage: bash training/eval/debian_photos.sh OUT_DIR
+# Judging frames no report uses and no model trained on: colour photographs shipped in Debian bookworm packages, each
+# scaled so its long side is at most 768 (Lanczos), saved as PNG (named after the file, or after the wallpaper folder
+# for Plasma's <name>/contents/images/<size>.jpg). A list names the packages with their versions ("# packages:" line)
+# and each photo's sha256 and path; a source whose hash differs stops the script.
+#   debian-photos-39.txt: 39 photos (mate-backgrounds, opencv-doc, python3-skimage), session 22
+#   debian-photos-23.txt: 23 more (lomiri-wallpapers-16.04 / -20.04, plasma-workspace-wallpapers), session 23
+# Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
-out=${1:?usage: debian_photos.sh OUT_DIR}
+out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}
 here=$(cd "$(dirname "$0")" && pwd)
+list=${2:-$here/debian-photos-39.txt}
+packages=$(sed -n 's/^# packages: //p' "$list")
+[ -n "$packages" ] || { echo "gsc: $list: no '# packages:' line" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && apt-get download mate-backgrounds=1.26.0-1 opencv-doc=4.6.0+dfsg-12 python3-skimage=0.19.3-8 >/dev/null)
+# shellcheck disable=SC2086  # one word per package=version
+(cd "$work" && apt-get download $packages >/dev/null)
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
 mkdir -p "$out"
-grep -v '^#' "$here/debian-photos-39.txt" | while read -r sha path; do
+grep -v '^#' "$list" | while read -r sha path; do
   src="$work/x/$path"
   echo "$sha  $src" | sha256sum --check --quiet || { echo "gsc: $path: sha256 differs" >&2; exit 1; }
   /usr/bin/python3 - "$src" "$out" <<'PY'
 import os, sys
 from PIL import Image
 src, out = sys.argv[1:]
+parts = src.split('/')
+name = parts[-4] if parts[-3:-1] == ['contents', 'images'] else os.path.splitext(parts[-1])[0]
 im = Image.open(src).convert('RGB')
 s = 768 / max(im.size)
 if s < 1:
     im = im.resize((round(im.width * s), round(im.height * s)), Image.LANCZOS)
-im.save(os.path.join(out, os.path.splitext(os.path.basename(src))[0] + '.png'))
+im.save(os.path.join(out, name + '.png'))
 PY
 done
 echo "$(ls "$out" | wc -l) photos in $out"

@@ -21,7 +21,7 @@ from channel_rule import channel_scores, top_masks
 from latent_codec import noise_channels
 from msssim import msssim
 from perceptual_metrics import blockiness, colour_error
-from train_latent_codec import CKPT, build, forced_first, without_gain
+from train_latent_codec import CKPT, forced_first, load_ema, without_gain
 
 # steps the wire's step rule picks for a 768x512 photo at each C (a typical choice; the bench uses the real rule)
 STEP_FOR_C = {1: 32, 2: 32, 4: 32, 8: 48, 16: 48}
@@ -41,10 +41,7 @@ def main():
     steps = {c: a.step for c in STEP_FOR_C} if a.step else STEP_FOR_C
     torch.set_num_threads(1)
     ck = torch.load(a.ckpt or os.path.join(common.run_dir(full), CKPT), map_location='cpu')
-    nets = build(cfg)
-    for k, v in nets.items():
-        v.load_state_dict(ck['ema'][k])
-        v.eval()
+    nets = load_ema(cfg, ck)
     vocab = tokenizer.load_vocab(os.path.join(common.MODELS_DIR, 'caption_vocab.json'))
     ids, m = tokenizer.encode(a.caption, vocab['tokens'], vocab['maxTokens'])
     os.makedirs(a.out, exist_ok=True)

@@ -18,7 +18,7 @@ import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/READ
 import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
 from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, detail_gain, has_luma_detail, LATENT_SCALE, MOSAIC_LAYOUTS, fixed_channels, noise_channels
-from train_latent_codec import CKPT, build
+from train_latent_codec import CKPT, build, load_ema
 
 
 # the encoder's step list for a mosaic set: src/core/codec/quantize.ts QUANT_STEPS up to 32, then every short-form
@@ -72,10 +72,7 @@ def main():
     path = a.checkpoint or os.path.join(common.run_dir(full), CKPT)
     ck = torch.load(path, map_location='cpu')
     refuse_to_replace(a.out, full, ck, a.replace)
-    nets = build(cfg)
-    for k, v in nets.items():
-        v.load_state_dict(ck['ema'][k])
-        v.eval()
+    nets = load_ema(cfg, ck)
     if a.colour_gain:  # the gain is a constant of g_a and the decoder, not a weight
         nets['g_a'].gain = nets['decoder'].gain = float(a.colour_gain)
     out = os.path.abspath(a.out)

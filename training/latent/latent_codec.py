@@ -98,6 +98,8 @@ def hann_average(t, kernel, stride):
 
 
 MOSAIC_LAYOUTS = ('mosaic', 'mosaic3')
+MOSAIC_TOLERANCE = 0.7  # the most a mosaic value may be rounded away from its level (src/core/codec/predictiveQuantize.ts)
+OPEN_BIN = 1e3  # a bin wider than any chroma: no constraint where the packet has no sample of the plane
 DETAIL_CHANNELS = 4  # config luma_detail: the last four latent channels are luma detail at 1/8 (below)
 
 
@@ -194,6 +196,8 @@ class Analysis(nn.Module):
                 h = F.leaky_relu(h, 0.2)
         h = self.res(h)
         colour = hann_average(ycc_planes(x), self.lowpass, FACTOR)
+        if self.training:  # what the batch normalisation divides by now (biased variance), for colour_norm
+            self._batch_colour = (colour.mean((0, 2, 3)).detach(), colour.var((0, 2, 3), unbiased=False).detach())
         y = self.norm(torch.cat([colour, self.out(h)], dim=1)) * LATENT_SCALE
         if self.luma_ratio != 1.0:
             y = torch.cat([y[:, :1] * self.luma_ratio, y[:, 1:]], dim=1)
@@ -202,6 +206,12 @@ class Analysis(nn.Module):
         if self.detail:
             y = torch.cat([y, self.luma_detail(x, colour[:, :1])], dim=1)
         return with_gain(y, self.fixed, self.gain, self.detail_gain, 1)
+
+    def colour_norm(self):
+        """(mean, scale) [3] of the Y, Cb, Cr thumbnails' normalisation in the last forward: the batch's while
+        training, the running statistics in eval mode."""
+        mean, var = self._batch_colour if self.training else (self.norm.running_mean[:3], self.norm.running_var[:3])
+        return mean, torch.sqrt(var + self.norm.eps)
 
     def luma_detail(self, x, y16):
         """Config luma_detail: Y through a 16-px Hann window at stride 8, minus the Y thumbnail (y16, before its
@@ -295,6 +305,17 @@ class Decoder(nn.Module):
         self.thumbnail_colour = bool(cfg.get('thumbnail_colour'))
         if self.thumbnail_colour:
             self.register_buffer('lowpass4', hann_lowpass(FACTOR // 2).view(1, 1, FACTOR // 2, FACTOR // 2).repeat(3, 1, 1, 1), persistent=False)
+        # config chroma_anchor: consistent chroma. Seen through the thumbnails' own window (32-px Hann, stride 16), the
+        # output's Cb and Cr are moved into the quantisation bin their sent thumbnail values mean (the mosaic's cells
+        # allow the encoder's rounding tolerance); inside a bin the layers are free, so they still denoise coarse
+        # levels, but no layer can shift a region's colour where the packet says otherwise (sets 13-18 turned a
+        # saturated orange red). chroma_norm: the Cb, Cr normalisation g_a used (offset from grey, scale; rows Cb, Cr),
+        # set by sync_chroma_norm.
+        self.chroma_anchor = bool(cfg.get('chroma_anchor'))
+        if self.chroma_anchor:
+            self.register_buffer('lowpass16', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(2, 1, 1, 1), persistent=False)
+            self.register_buffer('rgb2chroma', RGB2YCC[1:].clone().view(2, 3, 1, 1), persistent=False)
+            self.register_buffer('chroma_norm', torch.tensor([[0.0, 1.0], [0.0, 1.0]]), persistent=False)
         self.detail = has_luma_detail(cfg)
         self.detail_gain = detail_gain(cfg)
         if self.detail:
@@ -353,7 +374,33 @@ class Decoder(nn.Module):
         base = base + F.conv2d(ycc, self.ycc2rgb)
         h = self.res2(self.up2(h))
         h = self.up1(h)
-        return base + 0.5 + self.rgb(h)
+        out = base + 0.5 + self.rgb(h)
+        return self.consistent_chroma(out, planes[:, 1:], mask, log_step) if self.chroma_anchor else out
+
+    def consistent_chroma(self, out, chroma, mask, log_step):
+        """Config chroma_anchor: out [B,3,H,W] with the thumbnail-window average of its Cb, Cr moved into the bins of
+        chroma [B,2,h,w] (the packet's Cb, Cr thumbnails in normalised units: sent, or demosaiced). A plane's bins are
+        +-step/2 where its full thumbnail was sent, +-ROUNDING_TOLERANCE steps on its mosaic lattice, open elsewhere;
+        the correction is upsampled as the colour path is and taken off in YCbCr."""
+        offset, scale = (self.chroma_norm[:, i].view(1, 2, 1, 1) for i in (0, 1))
+        centre = chroma / LATENT_SCALE * scale + offset
+        step = torch.exp(log_step * math.log(2.0)).view(-1, 1, 1, 1) / self.gain / LATENT_SCALE * scale  # one level, in chroma units
+        sent = mask[:, 2:4].view(-1, 2, 1, 1)
+        lattice = mosaic_masks(*chroma.shape[-2:], chroma.device, self.layout)[:, 1:]
+        half = torch.where(sent > 0, 0.5 * step, torch.where(lattice > 0, MOSAIC_TOLERANCE * step, torch.full_like(step, OPEN_BIN)))
+        seen = hann_average(F.conv2d(out, self.rgb2chroma), self.lowpass16, FACTOR)
+        err = seen - torch.maximum(torch.minimum(seen, centre + half), centre - half)
+        err = F.interpolate(err, scale_factor=FACTOR, mode='bilinear', align_corners=False)
+        return out - F.conv2d(err, self.ycc2rgb[:, 1:])
+
+
+def sync_chroma_norm(nets):
+    """Config chroma_anchor: give the decoder the Cb, Cr normalisation g_a last used (its batch's while training, the
+    frozen running statistics in eval mode), so its bins are where the encoder's levels are."""
+    dec = nets['decoder']
+    if getattr(dec, 'chroma_anchor', False):
+        mean, scale = nets['g_a'].colour_norm()
+        dec.chroma_norm.copy_(torch.stack([mean[1:] - 0.5, scale[1:]], dim=1))
 
 
 class PatchDiscriminator(nn.Module):

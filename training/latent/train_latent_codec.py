@@ -38,7 +38,7 @@ import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
 from detector_torch import DetectorHeads, agreement_loss
-from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, noise_channels, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, noise_channels, sync_chroma_norm, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 
 CKPT = 'latent_codec.pt'
@@ -95,6 +95,16 @@ def build(cfg):
     return {'g_a': Analysis(cfg), 'preview': Preview(), 'caption': CaptionEncoder(cfg), 'decoder': Decoder(cfg)}
 
 
+def load_ema(cfg, ck):
+    """The networks of a checkpoint's EMA weights, in eval mode, as the station runs them."""
+    nets = build(cfg)
+    for k, v in nets.items():
+        v.load_state_dict(ck['ema'][k])
+        v.eval()
+    sync_chroma_norm(nets)
+    return nets
+
+
 def without_gain(cfg, y):
     """y with the fixed colour channels' colour_gain (and the luma detail's gain) taken out (export folds 1/gain into
     their preview patterns)."""
@@ -122,6 +132,7 @@ def conditions(cfg, scores, rng, dev):
 
 def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     y = nets['g_a'](x)
+    sync_chroma_norm(nets)
     plain = without_gain(cfg, y.detach())  # the preview and the rule see every channel at one scale
     prev = nets['preview'](plain)
     prev_loss = F.mse_loss(prev, F.avg_pool2d(ycc_planes(x), 4))
@@ -420,6 +431,7 @@ def main():
                     pe.mul_(decay).add_(pn.detach(), alpha=1 - decay)
                 for be, bn in zip(ema[k].buffers(), nets[k].buffers()):
                     be.copy_(bn)
+            sync_chroma_norm(ema)  # the EMA decoder's bins follow the running statistics, not the last batch's
         step += 1
         for k, v in terms.items():
             acc[k] = acc.get(k, 0.0) + float(v)
