@@ -76,3 +76,35 @@ describe('the step rule over (step, tolerance) candidates', () => {
     expect(r.tried.map((t) => `${t.step}/${t.t}`)).toContain('32/0.5')
   })
 })
+
+describe("set 21: thumbnails anchored to the mosaic (docs/bitstream.md 6.3)", () => {
+  it("copies the mosaic's levels onto each thumbnail's own lattice at every tolerance, and nothing else, and only with the mosaic sent", () => {
+    const mosaic = hoveringPlane(5)
+    const thumbs = [hoveringPlane(6), hoveringPlane(7), hoveringPlane(8)]
+    // the thumbnails' samples on their lattices are the mosaic's (what g_a gives), elsewhere their own values
+    const lattice = [[0, 0], [0, 1], [1, 0]]
+    thumbs.forEach((t, p) => {
+      for (let i = 0; i < H * W; i++) if (Math.floor(i / W) % 2 === lattice[p][0] && (i % W) % 2 === lattice[p][1]) t[i] = mosaic[i]
+    })
+    const values = new Float32Array(4 * H * W)
+    ;[mosaic, ...thumbs].forEach((v, c) => values.set(v, c * H * W))
+    for (const tolerance of [0.5, 0.7]) {
+      const q = quantizeChannels(values, 1, 21, [0, 1, 2, 3], H, W, tolerance)
+      const m = q.subarray(0, H * W)
+      thumbs.forEach((t, p) => {
+        const plain = quantize(t, 1)
+        const got = q.subarray((p + 1) * H * W, (p + 2) * H * W)
+        for (let i = 0; i < H * W; i++) {
+          const on = Math.floor(i / W) % 2 === lattice[p][0] && (i % W) % 2 === lattice[p][1]
+          expect(got[i], `plane ${p}, cell ${i}`).toBe(on ? m[i] : plain[i])
+        }
+      })
+      // the packet coder accepts it (its lattice cells are not carried) and gives it back
+      const lat = Int32Array.from(q)
+      const packet = encodeGscPacket({ header: { formatVersion: 1, width: 16 * W, height: 16 * H, modelId: 21, latentChannels: 320, channelIndices: [0, 1, 2, 3], quantStep: 1, steps: 0, seed: 0, captionMode: 'none', hasDetections: false }, caption: '', latents: lat, detections: [] }, { apid: 1, sequenceCount: 0 })
+      expect(Array.from(decodeGscPacket(packet).latents)).toEqual(Array.from(lat))
+    }
+    // without the mosaic a thumbnail is rounded plainly
+    expect(quantizeChannels(thumbs[0], 1, 21, [1], H, W, 0.7)).toEqual(quantize(thumbs[0], 1))
+  })
+})

@@ -41,6 +41,10 @@ const set4Ids = ['g_a_v4', 'decoder_v4', 'caption_encoder_v4']
 const haveSet4 = !!manifest?.modelSets?.['4'] && set4Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
 const set5Ids = ['g_a_v5', 'decoder_v5', 'caption_encoder_v5']
 const haveSet5 = !!manifest?.modelSets?.['5'] && set5Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
+/** Set 21: set 5's networks (manifest networksOf 5) with its thumbnails anchored to the mosaic on the wire (docs/bitstream.md 6.3). */
+const haveSet21 = haveSet5 && manifest?.modelSets?.['21']?.networksOf === 5
+/** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
+const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
 const othersThan1 = Object.keys(manifest?.modelSets ?? {}).filter((id) => id !== '1').join(', ')
 if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(', ')}) is not installed in ${modelsDir} (training/latent/export_latent_codec.py)`)
@@ -305,7 +309,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -347,7 +351,19 @@ describe.runIf(haveSet4 && haveKodak)('model set 4: the colour mosaic always sen
   })
 })
 
-describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose empty cells are not carried", () => {
+describe.runIf(haveSet21)("a set that runs another set's networks (manifest networksOf)", () => {
+  it('is declared, not inferred: without networksOf set 21 is refused for using set 5 models, and a bad networksOf is refused in one line', async () => {
+    const undeclared = modelsDirWith('no-networks-of', (m) => delete (m.modelSets as Record<string, Record<string, unknown>>)['21'].networksOf)
+    await expect(loadCodecModels({ dir: undeclared, modelId: 21 })).rejects.toThrow(/model set 21: manifest entry 'g_a_v5' says it belongs to model set 5/)
+    const self = modelsDirWith('networks-of-self', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['21'].networksOf = 21))
+    expect(() => modelSetStatus(self)).toThrow(/model set 21: networksOf must name another listed model set, got 21/)
+    const other = modelsDirWith('networks-of-other-models', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['21'].networksOf = 4))
+    expect(() => modelSetStatus(other)).toThrow(/model set 21: networksOf 4 needs the same kind and models table as set 4/)
+    expect(modelSetStatus(modelsDir).sets.find((x) => x.id === 21)).toMatchObject({ networksOf: 5, problem: null })
+  })
+})
+
+describe.runIf(mosaic3Sets.length > 0 && haveKodak).each(mosaic3Sets)('model set %i: a three-sample mosaic whose empty cells are not carried', (set) => {
   let crop: RgbImage
 
   beforeAll(async () => {
@@ -355,27 +371,27 @@ describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose 
   })
 
   it('the energy ranking (--selection energy) still sends the mosaic first', async () => {
-    const prep = await prepareImage(crop, { modelsDir, modelSet: 5, caption: CAPTION, selection: 'energy' })
+    const prep = await prepareImage(crop, { modelsDir, modelSet: set, caption: CAPTION, selection: 'energy' })
     expect(prep.ranking[0]).toBe(0)
     const two = decodeGscPacket((await packChannels(prep, 2, { seed: 1 })).packet)
     expect(two.header.channelIndices).toContain(0)
   })
 
   it("the packet carries exactly the quantised g_a values, the mosaic's (odd, odd) cells are empty, and it decodes in colour", async () => {
-    const prep = await prepareImage(crop, { modelsDir, modelSet: 5, caption: CAPTION })
+    const prep = await prepareImage(crop, { modelsDir, modelSet: set, caption: CAPTION })
     const pack = await packChannels(prep, 2, { seed: 5 })
     const d = decodeGscPacket(pack.packet)
     const n = prep.lh * prep.lw
     const step = d.header.quantStep
-    expect([d.header.modelId, d.header.channelIndices[0]]).toEqual([5, 0])
+    expect([d.header.modelId, d.header.channelIndices[0]]).toEqual([set, 0])
     expectQuantisedOnWire(d.latents, d.header.channelIndices, prep.latent, n, step, pack.roundingTolerance)
     for (let y = 1; y < prep.lh; y += 2) for (let x = 1; x < prep.lw; x += 2) expect(prep.latent[y * prep.lw + x]).toBe(0)
     const r = await decodePacket(pack.packet, { modelsDir })
-    expect([r.modelSet, r.image.width, r.image.height]).toEqual([5, 203, 141])
+    expect([r.modelSet, r.image.width, r.image.height]).toEqual([set, 203, 141])
     expect(saturatedShare(r.image)).toBeGreaterThan(0.1)
   })
 
-  it('the step rule finds the finest step that fits even where a coarser one does not (kodim02, C = 4)', async () => {
+  it.runIf(set === 5)('the step rule finds the finest step that fits even where a coarser one does not (kodim02, C = 4)', async () => {
     // measured: this packet costs 2,624 latent bits at step 192, 3,512 at 256 and 3,080 at 384 (plain rounding);
     // the old binary search settled on 384
     const prep = await prepareImage(await readImage(path.join(KODAK, 'kodim02.png')), { modelsDir, modelSet: 5, captioner: 'none' })
@@ -387,5 +403,16 @@ describe.runIf(haveSet5 && haveKodak)("model set 5: a three-sample mosaic whose 
       const plain = await packChannels(prep, 4, { quantStep: step })
       expect(plain.fitsTarget, `step ${step}`).toBe(false)
     }
+  })
+
+  it.runIf(set === 21)("carries the thumbnails in fewer bits than set 5 at the same step, and decodes with set 5's networks (kodim02, C = 4)", async () => {
+    const img = await readImage(path.join(KODAK, 'kodim02.png'))
+    const [five, anchored] = await Promise.all([5, 21].map((s) => prepareImage(img, { modelsDir, modelSet: s, captioner: 'none' })))
+    const a = await packChannels(five, 4, { quantStep: 192 })
+    const b = await packChannels(anchored, 4, { quantStep: 192 })
+    expect(decodeGscPacket(b.packet).header.channelIndices).toEqual(decodeGscPacket(a.packet).header.channelIndices)
+    expect(b.bits.latents).toBeLessThan(0.92 * a.bits.latents)
+    const r = await decodePacket(b.packet, { modelsDir })
+    expect([r.modelSet, r.image.width, r.image.height]).toEqual([21, img.width, img.height])
   })
 })

@@ -170,11 +170,12 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
   if (!isModelSetKind(kind)) throw new GscError(`model set ${id} is of kind '${kind}', which this build cannot run`, 'ENOMODEL') // (modelSetProblem said so)
   const roles = MODEL_SET_ROLES[kind]
   const entry = (role: string): ModelEntry => manifest.models[set.models[role]]
-  // an entry that names its set (modelId, modelSet) must name this one: a set never borrows another set's model
+  // an entry that names its set (modelId, modelSet) must name this one, or the one whose networks this set declares it
+  // runs (networksOf): a set never borrows another set's model by accident
   for (const role of roles) {
     const e = entry(role) as { modelId?: unknown; modelSet?: unknown }
     for (const named of [e.modelId, e.modelSet])
-      if (named !== undefined && named !== id) throw new GscError(`model set ${id}: manifest entry '${set.models[role]}' says it belongs to model set ${String(named)}`, 'ENOMODEL')
+      if (named !== undefined && named !== id && named !== set.networksOf) throw new GscError(`model set ${id}: manifest entry '${set.models[role]}' says it belongs to model set ${String(named)}`, 'ENOMODEL')
   }
   const openSession = async (role: string, fresh: boolean) => {
     try {

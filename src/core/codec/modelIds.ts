@@ -28,6 +28,11 @@ export interface ModelSetSpec {
   models: Record<string, string>
   /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
   alwaysSend?: number[]
+  /**
+   * The set whose networks this one runs unchanged (the same models table): a set that differs only in its wire
+   * (docs/bitstream.md, e.g. set 21 = set 5's networks with §6.3's anchored thumbnails). Its packets still name it.
+   */
+  networksOf?: number
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

@@ -4,7 +4,7 @@
 // draws a ragged contour. Where the value lies within `tolerance` steps of both neighbouring levels, the level nearer
 // the decoder's own prediction is taken, so flat and slowly varying areas code as runs of zero residuals; the error
 // of any value stays below `tolerance` steps. Every other channel is rounded as before.
-import { predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
+import { ANCHORED_CHANNELS, onPlaneLattice, predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
 import { GscError } from '../util/errors'
 import { quantize } from './quantize'
 
@@ -18,7 +18,7 @@ import { quantize } from './quantize'
 export const ROUNDING_TOLERANCES = [0.5, 0.6, 0.7] as const
 
 /** Per model id: the channels rounded with a tolerance (the colour mosaic, predicted on its 2x2 lattices). */
-export const TOLERANT_CHANNELS: Readonly<Record<number, readonly number[]>> = { 4: [0], 5: [0] }
+export const TOLERANT_CHANNELS: Readonly<Record<number, readonly number[]>> = { 4: [0], 5: [0], 21: [0] }
 
 /** The tolerances worth trying for a model set: plain rounding only where no channel takes a tolerance. */
 export function roundingTolerances(modelId: number): readonly number[] {
@@ -41,8 +41,24 @@ export function quantizeChannels(
   if (!(tolerance >= 0.5 && tolerance < 1)) throw new GscError(`rounding tolerance must be in [0.5, 1), got ${tolerance}`)
   const q = quantize(values, step)
   const tolerant = TOLERANT_CHANNELS[modelId]
-  if (!tolerant || tolerance <= 0.5) return q
   const plane = lh * lw
+  if (tolerant && tolerance > 0.5) roundTolerantly(q, values, step, modelId, channelIndices, plane, lw, tolerant, tolerance)
+  anchorToMosaic(q, modelId, channelIndices, plane, lw)
+  return q
+}
+
+/** The tolerant rounding of the file comment, in place on q. */
+function roundTolerantly(
+  q: Int32Array,
+  values: Float32Array,
+  step: number,
+  modelId: number,
+  channelIndices: readonly number[],
+  plane: number,
+  lw: number,
+  tolerant: readonly number[],
+  tolerance: number
+): void {
   channelIndices.forEach((ch, c) => {
     const s = PREDICTED_CHANNELS[modelId]?.[ch]
     if (!s || !tolerant.includes(ch)) return
@@ -60,5 +76,21 @@ export function quantizeChannels(
       }
     }
   })
-  return q
+}
+
+/**
+ * docs/bitstream.md 6.3: where the packet carries the colour mosaic, a full thumbnail anchored to it takes the mosaic's
+ * value on its plane's mosaic cells (the same thumbnail sample, rounded within the mosaic's tolerance), which the
+ * payload then does not carry. In place on q; channel 0's values are final by now.
+ */
+function anchorToMosaic(q: Int32Array, modelId: number, channelIndices: readonly number[], plane: number, lw: number): void {
+  const anchors = ANCHORED_CHANNELS[modelId]
+  const m = channelIndices.indexOf(0)
+  if (!anchors || m < 0) return
+  const mosaic = q.subarray(m * plane, (m + 1) * plane)
+  channelIndices.forEach((ch, c) => {
+    const p = anchors[ch]
+    if (p === undefined) return
+    for (let i = 0; i < plane; i++) if (onPlaneLattice(p, Math.floor(i / lw), i % lw)) q[c * plane + i] = mosaic[i]
+  })
 }

@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[] }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -113,6 +113,13 @@ function checkModelSets(m: Manifest, file: string): void {
         throw bad(`model set ${id} needs a kind and a models table of role -> model id`)
       if (set.alwaysSend !== undefined && (!Array.isArray(set.alwaysSend) || !set.alwaysSend.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
         throw bad(`model set ${id}: alwaysSend must be a list of channel indices`)
+      if (set.networksOf !== undefined) {
+        const of = m.modelSets[String(set.networksOf)]
+        if (!Number.isInteger(set.networksOf) || !of || set.networksOf === Number(id))
+          throw bad(`model set ${id}: networksOf must name another listed model set, got ${JSON.stringify(set.networksOf)}`)
+        if (of.kind !== set.kind || JSON.stringify(of.models) !== JSON.stringify(set.models))
+          throw bad(`model set ${id}: networksOf ${set.networksOf} needs the same kind and models table as set ${set.networksOf}`)
+      }
     }
   }
   if (m.defaultModelSet !== undefined) {
@@ -126,7 +133,13 @@ function checkModelSets(m: Manifest, file: string): void {
 export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: number } {
   const sets: ModelSetSpec[] = m.modelSets
     ? Object.entries(m.modelSets)
-        .map(([id, s]) => ({ id: Number(id), kind: s.kind, models: { ...s.models }, ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}) }))
+        .map(([id, s]) => ({
+          id: Number(id),
+          kind: s.kind,
+          models: { ...s.models },
+          ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}),
+          ...(s.networksOf !== undefined ? { networksOf: s.networksOf } : {})
+        }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
   return { sets, defaultId: m.defaultModelSet ?? 1 }
