@@ -78,7 +78,7 @@ describe('the step rule over (step, tolerance) candidates', () => {
 })
 
 describe("set 21: thumbnails anchored to the mosaic (docs/bitstream.md 6.3)", () => {
-  it("copies the mosaic's levels onto each thumbnail's own lattice at every tolerance, and nothing else, and only with the mosaic sent", () => {
+  it("copies the mosaic's levels onto each thumbnail's own lattice, rounded plainly there at every tolerance, and only with the mosaic sent", () => {
     const mosaic = hoveringPlane(5)
     const thumbs = [hoveringPlane(6), hoveringPlane(7), hoveringPlane(8)]
     // the thumbnails' samples on their lattices are the mosaic's (what g_a gives), elsewhere their own values
@@ -96,7 +96,8 @@ describe("set 21: thumbnails anchored to the mosaic (docs/bitstream.md 6.3)", ()
         const got = q.subarray((p + 1) * H * W, (p + 2) * H * W)
         for (let i = 0; i < H * W; i++) {
           const on = Math.floor(i / W) % 2 === lattice[p][0] && (i % W) % 2 === lattice[p][1]
-          expect(got[i], `plane ${p}, cell ${i}`).toBe(on ? m[i] : plain[i])
+          expect(got[i], `plane ${p}, cell ${i}`).toBe(plain[i]) // a snapped mosaic sample would leave a dotted grid
+          if (on) expect(m[i]).toBe(plain[i])
         }
       })
       // the packet coder accepts it (its lattice cells are not carried) and gives it back
@@ -104,6 +105,19 @@ describe("set 21: thumbnails anchored to the mosaic (docs/bitstream.md 6.3)", ()
       const packet = encodeGscPacket({ header: { formatVersion: 1, width: 16 * W, height: 16 * H, modelId: 21, latentChannels: 320, channelIndices: [0, 1, 2, 3], quantStep: 1, steps: 0, seed: 0, captionMode: 'none', hasDetections: false }, caption: '', latents: lat, detections: [] }, { apid: 1, sequenceCount: 0 })
       expect(Array.from(decodeGscPacket(packet).latents)).toEqual(Array.from(lat))
     }
+    // with only the Cb thumbnail sent, the mosaic's Y and Cr samples still follow the prediction, its Cb samples not
+    const two = new Float32Array(2 * H * W)
+    two.set(mosaic, 0)
+    two.set(thumbs[1], H * W)
+    const q2 = quantizeChannels(two, 1, 21, [0, 2], H, W, 0.7)
+    const plainMosaic = quantize(mosaic, 1)
+    let snapped = 0
+    for (let i = 0; i < H * W; i++) {
+      const [y, x] = [Math.floor(i / W), i % W]
+      if (y % 2 === 0 && x % 2 === 1) expect(q2[i], `Cb cell ${i}`).toBe(plainMosaic[i])
+      else if (q2[i] !== plainMosaic[i]) snapped++
+    }
+    expect(snapped).toBeGreaterThan(0)
     // without the mosaic a thumbnail is rounded plainly
     expect(quantizeChannels(thumbs[0], 1, 21, [1], H, W, 0.7)).toEqual(quantize(thumbs[0], 1))
   })

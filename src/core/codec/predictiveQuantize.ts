@@ -59,12 +59,18 @@ function roundTolerantly(
   tolerant: readonly number[],
   tolerance: number
 ): void {
+  // the mosaic's samples of a plane whose full thumbnail the packet also carries are rounded plainly: the thumbnail
+  // copies them (6.3), and a snapped sample every other cell would draw a dotted grid into it
+  const anchors = ANCHORED_CHANNELS[modelId]
+  const anchoredPlanes = anchors && channelIndices.includes(0) ? channelIndices.map((ch) => anchors[ch]).filter((p) => p !== undefined) : []
+  const keepPlain = (i: number) => anchoredPlanes.some((p) => onPlaneLattice(p, Math.floor(i / lw), i % lw))
   channelIndices.forEach((ch, c) => {
     const s = PREDICTED_CHANNELS[modelId]?.[ch]
     if (!s || !tolerant.includes(ch)) return
     const out = q.subarray(c * plane, (c + 1) * plane)
     const vals = values.subarray(c * plane, (c + 1) * plane)
     for (let i = 0; i < plane; i++) {
+      if (ch === 0 && keepPlain(i)) continue
       const u = vals[i] / step
       const p = predictAt(out, Math.floor(i / lw), i % lw, lw, s)
       const lo = Math.floor(u)
@@ -80,8 +86,8 @@ function roundTolerantly(
 
 /**
  * docs/bitstream.md 6.3: where the packet carries the colour mosaic, a full thumbnail anchored to it takes the mosaic's
- * value on its plane's mosaic cells (the same thumbnail sample, rounded within the mosaic's tolerance), which the
- * payload then does not carry. In place on q; channel 0's values are final by now.
+ * value on its plane's mosaic cells (the same thumbnail sample, rounded plainly: roundTolerantly leaves those mosaic
+ * cells alone), which the payload then does not carry. In place on q; channel 0's values are final by now.
  */
 function anchorToMosaic(q: Int32Array, modelId: number, channelIndices: readonly number[], plane: number, lw: number): void {
   const anchors = ANCHORED_CHANNELS[modelId]
