@@ -118,6 +118,12 @@ describe("set 21: thumbnails anchored to the mosaic (docs/bitstream.md 6.3)", ()
       else if (q2[i] !== plainMosaic[i]) snapped++
     }
     expect(snapped).toBeGreaterThan(0)
+    // the step rule's last resort (snapAnchored): every mosaic sample follows the prediction, and the thumbnails copy it
+    const all = quantizeChannels(values, 1, 21, [0, 1, 2, 3], H, W, 0.7, true)
+    const snappedMosaic = quantizeChannels(mosaic, 1, 5, [0], H, W, 0.7)
+    expect(Array.from(all.subarray(0, H * W))).toEqual(Array.from(snappedMosaic))
+    expect(Array.from(all.subarray(0, H * W))).not.toEqual(Array.from(plainMosaic))
+    for (let i = 0; i < H * W; i++) if (Math.floor(i / W) % 2 === 0 && (i % W) % 2 === 1) expect(all[2 * H * W + i], `Cb cell ${i}`).toBe(snappedMosaic[i])
     // without the mosaic a thumbnail is rounded plainly
     expect(quantizeChannels(thumbs[0], 1, 21, [1], H, W, 0.7)).toEqual(quantize(thumbs[0], 1))
   })

@@ -39,6 +39,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     channelIndices: pack.channelIndices,
     quantStep: pack.quantStep,
     roundingTolerance: pack.roundingTolerance,
+    snapAnchored: pack.snapAnchored,
     quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,

@@ -4,7 +4,7 @@ import { decodeGscPacket, encodeGscPacket, type GscHeader } from '../bitstream/g
 import { GscError } from '../util/errors'
 import { gatherChannels } from './channelSelection'
 import type { CodecModels } from './codecModels'
-import { roundingTolerances, quantizeChannels } from './predictiveQuantize'
+import { hasAnchoredThumbnails, roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
@@ -27,7 +27,8 @@ export const STEP_RULE_VERSION = 2
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
  * index order. Step rule (quantize.ts finestThatFits): the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128;
  * sets 4 and 5: every short-form step up to 512, each with rounding tolerances 0.5-0.7 on the colour mosaic,
- * predictiveQuantize.ts) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
+ * predictiveQuantize.ts; set 21 as set 5, its sent thumbnails' mosaic samples rounded plainly unless no step fits
+ * so) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
  * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Appended detections are not counted against the
  * target (they are reported separately). The step travels in the header.
  */
@@ -54,8 +55,8 @@ export async function packChannels(
     hasDetections: prep.transmittedDetections.length > 0
   }
   const framing = { apid: opts.apid ?? 1, sequenceCount: opts.sequenceCount ?? 0 }
-  const build = (step: number, tolerance: number) => {
-    const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance)
+  const build = (step: number, tolerance: number, snapAnchored = false) => {
+    const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
     const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections }, framing)
@@ -63,7 +64,8 @@ export async function packChannels(
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
   // A given --quant-step is honoured with plain rounding; the step rule also tries the set's rounding tolerances.
-  const candidates =
+  type Candidate = { step: number; roundingTolerance: number; snapAnchored?: boolean }
+  const candidates: Candidate[] =
     opts.quantStep !== undefined
       ? [{ step: opts.quantStep, roundingTolerance: 0.5 }]
       : prep.models.quantSteps.flatMap((step) => roundingTolerances(prep.models.modelId).map((roundingTolerance) => ({ step, roundingTolerance })))
@@ -72,16 +74,19 @@ export async function packChannels(
   const hasDets = prep.transmittedDetections.length > 0
   // None fits (a tiny image, or a caption longer than the budget): the coarsest step, plain rounding, as before.
   const fallback = candidates.find((c) => c.step === candidates[candidates.length - 1].step && c.roundingTolerance === 0.5)
-  const choice = await finestThatFits(
-    candidates,
-    (c) => {
-      const b = build(c.step, c.roundingTolerance)
-      built.set(c, b)
-      return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
-    },
-    budget,
-    fallback
-  )
+  const measure = (c: Candidate) => {
+    const b = build(c.step, c.roundingTolerance, c.snapAnchored)
+    built.set(c, b)
+    return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
+  }
+  let choice = await finestThatFits(candidates, measure, budget, fallback)
+  // Set 21: when nothing fits, the thumbnails may share the mosaic's tolerant rounding (a dotted grid where a smooth
+  // colour crosses a level, but a packet within its budget): measured in docs/bench/latent-codec/ship-rule-set21.md
+  if (!choice.fits && opts.quantStep === undefined && hasAnchoredThumbnails(prep.models.modelId, channelIndices)) {
+    const snapped = candidates.filter((c) => c.roundingTolerance > 0.5).map((c) => ({ ...c, snapAnchored: true }))
+    const last = await finestThatFits(snapped, measure, budget)
+    if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
+  }
   const { packet, header } = built.get(choice.choice)!
   return {
     packet,
@@ -89,6 +94,7 @@ export async function packChannels(
     channelIndices,
     quantStep: choice.choice.step,
     roundingTolerance: choice.choice.roundingTolerance,
+    snapAnchored: choice.choice.snapAnchored === true,
     bits: bitsOf(packet, width, height),
     targetBits: budget,
     fitsTarget: choice.fits,

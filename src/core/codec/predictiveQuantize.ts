@@ -20,6 +20,12 @@ export const ROUNDING_TOLERANCES = [0.5, 0.6, 0.7] as const
 /** Per model id: the channels rounded with a tolerance (the colour mosaic, predicted on its 2x2 lattices). */
 export const TOLERANT_CHANNELS: Readonly<Record<number, readonly number[]>> = { 4: [0], 5: [0], 21: [0] }
 
+/** Whether a packet of this set with these channels carries a thumbnail anchored to the mosaic (docs/bitstream.md 6.3). */
+export function hasAnchoredThumbnails(modelId: number, channelIndices: readonly number[]): boolean {
+  const anchors = ANCHORED_CHANNELS[modelId]
+  return !!anchors && channelIndices.includes(0) && channelIndices.some((ch) => anchors[ch] !== undefined)
+}
+
 /** The tolerances worth trying for a model set: plain rounding only where no channel takes a tolerance. */
 export function roundingTolerances(modelId: number): readonly number[] {
   return TOLERANT_CHANNELS[modelId] ? ROUNDING_TOLERANCES : [0.5]
@@ -36,13 +42,14 @@ export function quantizeChannels(
   channelIndices: readonly number[],
   lh: number,
   lw: number,
-  tolerance = 0.5
+  tolerance = 0.5,
+  snapAnchored = false
 ): Int32Array {
   if (!(tolerance >= 0.5 && tolerance < 1)) throw new GscError(`rounding tolerance must be in [0.5, 1), got ${tolerance}`)
   const q = quantize(values, step)
   const tolerant = TOLERANT_CHANNELS[modelId]
   const plane = lh * lw
-  if (tolerant && tolerance > 0.5) roundTolerantly(q, values, step, modelId, channelIndices, plane, lw, tolerant, tolerance)
+  if (tolerant && tolerance > 0.5) roundTolerantly(q, values, step, modelId, channelIndices, plane, lw, tolerant, tolerance, snapAnchored)
   anchorToMosaic(q, modelId, channelIndices, plane, lw)
   return q
 }
@@ -57,12 +64,14 @@ function roundTolerantly(
   plane: number,
   lw: number,
   tolerant: readonly number[],
-  tolerance: number
+  tolerance: number,
+  snapAnchored: boolean
 ): void {
   // the mosaic's samples of a plane whose full thumbnail the packet also carries are rounded plainly: the thumbnail
-  // copies them (6.3), and a snapped sample every other cell would draw a dotted grid into it
+  // copies them (6.3), and a snapped sample every other cell would draw a dotted grid into it; snapAnchored (the step
+  // rule's last resort, when no step fits otherwise) rounds them tolerantly all the same
   const anchors = ANCHORED_CHANNELS[modelId]
-  const anchoredPlanes = anchors && channelIndices.includes(0) ? channelIndices.map((ch) => anchors[ch]).filter((p) => p !== undefined) : []
+  const anchoredPlanes = anchors && channelIndices.includes(0) && !snapAnchored ? channelIndices.map((ch) => anchors[ch]).filter((p) => p !== undefined) : []
   const keepPlain = (i: number) => anchoredPlanes.some((p) => onPlaneLattice(p, Math.floor(i / lw), i % lw))
   channelIndices.forEach((ch, c) => {
     const s = PREDICTED_CHANNELS[modelId]?.[ch]

@@ -87,6 +87,8 @@ export interface EncodeResult {
   fitsTarget: boolean
   /** How far a predicted value could be rounded from its nearest level (0.5 = plain rounding; predictiveQuantize.ts). */
   roundingTolerance: number
+  /** Set 21: the thumbnails copied the mosaic's tolerant rounding (the step rule's last resort; predictiveQuantize.ts). */
+  snapAnchored: boolean
   /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
   stepsTried: StepTrial[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
@@ -124,6 +126,8 @@ export interface PackResult {
   channelIndices: number[]
   quantStep: number
   roundingTolerance: number
+  /** Set 21: the thumbnails copied the mosaic's tolerant rounding (the step rule's last resort; predictiveQuantize.ts). */
+  snapAnchored: boolean
   bits: BitsReport
   targetBits: number
   fitsTarget: boolean
@@ -135,5 +139,7 @@ export interface PackResult {
 export interface StepTrial {
   step: number
   roundingTolerance: number
+  /** Set 21's last resort: the mosaic's samples of sent thumbnails rounded tolerantly too (predictiveQuantize.ts). */
+  snapAnchored?: boolean
   bits: number
 }
