@@ -1,6 +1,7 @@
 """Checks config chroma_anchor's projection (Decoder.consistent_chroma) on uniform pictures, where the thumbnail window
-sees exactly the picture's chroma: a chroma inside its bin is left alone, one outside is moved onto the bin's edge, a
-plane with no sample is left alone, and luma never changes. Run by training/smoke_test.sh; exits 1 on a failure.
+sees exactly the picture's chroma: a chroma inside its bin is left alone, one outside is moved onto the bin's edge and
+luma does not change; without the full thumbnails (only the mosaic's lattice cells bind) it moves towards the sent
+values, never away. Run by training/smoke_test.sh; exits 1 on a failure.
 Usage: /usr/bin/python3 training/latent/check_consistent_chroma.py"""
 import math
 import os

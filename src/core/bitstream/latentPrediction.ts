@@ -28,6 +28,23 @@ export const UNCODED_CELLS: Readonly<Record<number, Readonly<Record<number, 'odd
 }
 
 /**
+ * Per model id: full-thumbnail model channel -> the plane of the colour mosaic (model channel 0) it repeats (§6.3):
+ * 0 = Y (mosaic cells at even row, even column), 1 = Cb (even, odd), 2 = Cr (odd, even). When the packet carries
+ * channel 0, these channels are predicted from the mosaic's samples of their plane as well as from their own causal
+ * neighbours; without it they are predicted as PREDICTED_CHANNELS says.
+ */
+export const ANCHORED_CHANNELS: Readonly<Record<number, Readonly<Record<number, number>>>> = { 21: { 1: 0, 2: 1, 3: 2 } }
+
+/** The colour mosaic's model channel (sets 4, 5, 21). */
+export const MOSAIC_CHANNEL = 0
+/** Row and column parity of each mosaic plane's samples (Y, Cb, Cr). */
+const PLANE_PARITY: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+]
+
+/**
  * One flag per latent value (channel-major, raster order): 1 where the payload carries nothing; null when none. Besides
  * a layout's empty cells (UNCODED_CELLS), a full thumbnail anchored to the mosaic (§6.3) does not carry its plane's
  * mosaic cells when the packet carries the mosaic: there it equals the mosaic.
@@ -50,22 +67,6 @@ export function uncodedMask(modelId: number, channelIndices: readonly number[], 
 export function onPlaneLattice(p: number, y: number, x: number): boolean {
   return y % 2 === PLANE_PARITY[p][0] && x % 2 === PLANE_PARITY[p][1]
 }
-
-/**
- * Per model id: full-thumbnail model channel -> the plane of the colour mosaic (model channel 0) it repeats (§6.3):
- * 0 = Y (mosaic cells at even row, even column), 1 = Cb (even, odd), 2 = Cr (odd, even). When the packet carries
- * channel 0, these channels are predicted from the mosaic's samples of their plane as well as from their own causal
- * neighbours; without it they are predicted as PREDICTED_CHANNELS says.
- */
-export const ANCHORED_CHANNELS: Readonly<Record<number, Readonly<Record<number, number>>>> = { 21: { 1: 0, 2: 1, 3: 2 } }
-
-const MOSAIC_CHANNEL = 0
-/** Row and column parity of each mosaic plane's samples (Y, Cb, Cr). */
-const PLANE_PARITY: readonly (readonly [number, number])[] = [
-  [0, 0],
-  [0, 1],
-  [1, 0],
-]
 
 const INT32_MAX = 2 ** 31 - 1
 const INT32_MIN = -(2 ** 31)

@@ -4,7 +4,7 @@
 // draws a ragged contour. Where the value lies within `tolerance` steps of both neighbouring levels, the level nearer
 // the decoder's own prediction is taken, so flat and slowly varying areas code as runs of zero residuals; the error
 // of any value stays below `tolerance` steps. Every other channel is rounded as before.
-import { ANCHORED_CHANNELS, onPlaneLattice, predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
+import { ANCHORED_CHANNELS, MOSAIC_CHANNEL, onPlaneLattice, predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
 import { GscError } from '../util/errors'
 import { quantize } from './quantize'
 
@@ -23,7 +23,7 @@ export const TOLERANT_CHANNELS: Readonly<Record<number, readonly number[]>> = { 
 /** Whether a packet of this set with these channels carries a thumbnail anchored to the mosaic (docs/bitstream.md 6.3). */
 export function hasAnchoredThumbnails(modelId: number, channelIndices: readonly number[]): boolean {
   const anchors = ANCHORED_CHANNELS[modelId]
-  return !!anchors && channelIndices.includes(0) && channelIndices.some((ch) => anchors[ch] !== undefined)
+  return !!anchors && channelIndices.includes(MOSAIC_CHANNEL) && channelIndices.some((ch) => anchors[ch] !== undefined)
 }
 
 /** The tolerances worth trying for a model set: plain rounding only where no channel takes a tolerance. */
@@ -71,7 +71,7 @@ function roundTolerantly(
   // copies them (6.3), and a snapped sample every other cell would draw a dotted grid into it; snapAnchored (the step
   // rule's last resort, when no step fits otherwise) rounds them tolerantly all the same
   const anchors = ANCHORED_CHANNELS[modelId]
-  const anchoredPlanes = anchors && channelIndices.includes(0) && !snapAnchored ? channelIndices.map((ch) => anchors[ch]).filter((p) => p !== undefined) : []
+  const anchoredPlanes = anchors && channelIndices.includes(MOSAIC_CHANNEL) && !snapAnchored ? channelIndices.map((ch) => anchors[ch]).filter((p) => p !== undefined) : []
   const keepPlain = (i: number) => anchoredPlanes.some((p) => onPlaneLattice(p, Math.floor(i / lw), i % lw))
   channelIndices.forEach((ch, c) => {
     const s = PREDICTED_CHANNELS[modelId]?.[ch]
@@ -79,7 +79,7 @@ function roundTolerantly(
     const out = q.subarray(c * plane, (c + 1) * plane)
     const vals = values.subarray(c * plane, (c + 1) * plane)
     for (let i = 0; i < plane; i++) {
-      if (ch === 0 && keepPlain(i)) continue
+      if (ch === MOSAIC_CHANNEL && keepPlain(i)) continue
       const u = vals[i] / step
       const p = predictAt(out, Math.floor(i / lw), i % lw, lw, s)
       const lo = Math.floor(u)
@@ -100,7 +100,7 @@ function roundTolerantly(
  */
 function anchorToMosaic(q: Int32Array, modelId: number, channelIndices: readonly number[], plane: number, lw: number): void {
   const anchors = ANCHORED_CHANNELS[modelId]
-  const m = channelIndices.indexOf(0)
+  const m = channelIndices.indexOf(MOSAIC_CHANNEL)
   if (!anchors || m < 0) return
   const mosaic = q.subarray(m * plane, (m + 1) * plane)
   channelIndices.forEach((ch, c) => {
