@@ -361,6 +361,17 @@ describe.runIf(haveSet21)("a set that runs another set's networks (manifest netw
     expect(() => modelSetStatus(other)).toThrow(/model set 21: networksOf 4 needs the same kind and models table as set 4/)
     expect(modelSetStatus(modelsDir).sets.find((x) => x.id === 21)).toMatchObject({ networksOf: 5, problem: null })
   })
+
+  it("chooses from its own step list (manifest modelSets wireQuantSteps), and refuses a bad one in one line", async () => {
+    const steps = (manifest.modelSets['21'] as { wireQuantSteps?: number[] }).wireQuantSteps
+    expect(steps).toBeDefined()
+    const set21 = await loadCodecModels({ dir: modelsDir, modelId: 21 })
+    const set5 = await loadCodecModels({ dir: modelsDir, modelId: 5 })
+    expect([...set21.quantSteps]).toEqual(steps)
+    expect(set21.quantSteps.length).toBeGreaterThan(set5.quantSteps.length)
+    const bad = modelsDirWith('bad-steps', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['21'].wireQuantSteps = [64, 32]))
+    await expect(loadCodecModels({ dir: bad, modelId: 21 })).rejects.toThrow(/model set 21: its modelSets entry has an invalid wireQuantSteps/)
+  })
 })
 
 describe.runIf(mosaic3Sets.length > 0 && haveKodak).each(mosaic3Sets)('model set %i: a three-sample mosaic whose empty cells are not carried', (set) => {

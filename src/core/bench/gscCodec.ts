@@ -60,7 +60,7 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const models = Object.fromEntries(Object.entries(set.models).map(([role, mid]) => [role, { id: mid, file: m.models[mid]?.file ?? null, sha256: m.models[mid]?.sha256 ?? null }]))
       const flow = set.kind === 'dct-flow'
       const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
-      const wireSteps = m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
+      const wireSteps = set.wireQuantSteps ?? m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
       // the encoder's step rule and step list decide the packets as much as the weights do
       key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps }
     }

@@ -304,13 +304,14 @@ interface DecoderEntry {
   wireQuantSteps?: number[]
 }
 
-/** The steps the encoder chooses from: the set's generator/decoder entry's wireQuantSteps (ascending positive
- *  multiples of 1/64 up to the wire's largest), else QUANT_STEPS. */
+/** The steps the encoder chooses from: the set's own wireQuantSteps (manifest modelSets), else its generator/decoder
+ *  entry's (ascending positive multiples of 1/64 up to the wire's largest), else QUANT_STEPS. */
 function wireSteps(set: ModelSetSpec, role: 'generator' | 'decoder', e: { wireQuantSteps?: number[] }): readonly number[] {
-  const s = e.wireQuantSteps
+  const s = set.wireQuantSteps ?? e.wireQuantSteps
   if (s === undefined) return QUANT_STEPS
   const ok = Array.isArray(s) && s.length > 0 && s.every((v, i) => typeof v === 'number' && v > 0 && v <= MAX_QUANT_STEP && Number.isInteger(v * 64) && (i === 0 || v > s[i - 1]))
-  if (!ok) throw new GscError(`model set ${set.id}: manifest entry '${set.models[role]}' has an invalid wireQuantSteps (ascending multiples of 1/64 up to ${MAX_QUANT_STEP})`, 'ENOMODEL')
+  const where = set.wireQuantSteps ? 'its modelSets entry' : `manifest entry '${set.models[role]}'`
+  if (!ok) throw new GscError(`model set ${set.id}: ${where} has an invalid wireQuantSteps (ascending multiples of 1/64 up to ${MAX_QUANT_STEP})`, 'ENOMODEL')
   return s
 }
 

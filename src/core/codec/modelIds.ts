@@ -33,6 +33,8 @@ export interface ModelSetSpec {
    * (docs/bitstream.md, e.g. set 21 = set 5's networks with §6.3's anchored thumbnails). Its packets still name it.
    */
   networksOf?: number
+  /** The steps this set's encoder chooses from, when they differ from its decoder entry's wireQuantSteps (set 21). */
+  wireQuantSteps?: number[]
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[] }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -113,6 +113,8 @@ function checkModelSets(m: Manifest, file: string): void {
         throw bad(`model set ${id} needs a kind and a models table of role -> model id`)
       if (set.alwaysSend !== undefined && (!Array.isArray(set.alwaysSend) || !set.alwaysSend.every((c) => Number.isInteger(c) && c >= 0 && c < 1024)))
         throw bad(`model set ${id}: alwaysSend must be a list of channel indices`)
+      if (set.wireQuantSteps !== undefined && (!Array.isArray(set.wireQuantSteps) || set.wireQuantSteps.length === 0))
+        throw bad(`model set ${id}: wireQuantSteps must be a list of steps`)
       if (set.networksOf !== undefined) {
         const of = m.modelSets[String(set.networksOf)]
         if (!Number.isInteger(set.networksOf) || !of || set.networksOf === Number(id))
@@ -138,7 +140,8 @@ export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: num
           kind: s.kind,
           models: { ...s.models },
           ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}),
-          ...(s.networksOf !== undefined ? { networksOf: s.networksOf } : {})
+          ...(s.networksOf !== undefined ? { networksOf: s.networksOf } : {}),
+          ...(s.wireQuantSteps !== undefined ? { wireQuantSteps: [...s.wireQuantSteps] } : {})
         }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
