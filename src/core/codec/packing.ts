@@ -27,8 +27,8 @@ export const STEP_RULE_VERSION = 2
  * Packs a prepared image with C channels. Channel choice: the top C of the ranking, sent in ascending
  * index order. Step rule (quantize.ts finestThatFits): the finest of the set's steps (QUANT_STEPS 1, 1.5, 2, ..., 128;
  * sets 4 and 5: every short-form step up to 512, each with rounding tolerances 0.5-0.7 on the colour mosaic,
- * predictiveQuantize.ts; set 21 as set 5, its sent thumbnails' mosaic samples rounded plainly unless no step fits
- * so) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
+ * predictiveQuantize.ts; set 21 as set 5 from its own longer list, its sent thumbnails' mosaic samples rounded plainly
+ * unless no step fits so) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
  * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Appended detections are not counted against the
  * target (they are reported separately). The step travels in the header.
  */
