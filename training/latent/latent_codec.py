@@ -91,6 +91,12 @@ def hann_lowpass(size=2 * FACTOR):
     return k / k.sum()
 
 
+def hann_kernel(stride, planes):
+    """[planes,1,2*stride,2*stride]: hann_lowpass(2 * stride) for each plane, the kernel hann_average takes."""
+    size = 2 * stride
+    return hann_lowpass(size).view(1, 1, size, size).repeat(planes, 1, 1, 1)
+
+
 def hann_average(t, kernel, stride):
     """t [B,C,H,W] through `kernel` [C,1,2*stride,2*stride] (a hann_lowpass per plane) at `stride`, edges replicated:
     the overlapping smooth averages every fixed channel and the decoder's colour split are made of."""
@@ -182,11 +188,11 @@ class Analysis(nn.Module):
         self.detail_gain = detail_gain(cfg)
         learned = LATENT_CHANNELS - self.fixed - (DETAIL_CHANNELS if self.detail else 0)
         self.out = nn.Conv2d(w[3], learned, 1)
-        self.register_buffer('lowpass', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(3, 1, 1, 1))
+        self.register_buffer('lowpass', hann_kernel(FACTOR, 3))
         # the mosaic is cut from the normalised thumbnails, so its samples are in exactly channels 1-3's units
         self.norm = nn.BatchNorm2d(COLOUR_CHANNELS + learned, affine=False, momentum=0.01)
         if self.detail:
-            self.register_buffer('lowpass8', hann_lowpass(FACTOR).view(1, 1, FACTOR, FACTOR))
+            self.register_buffer('lowpass8', hann_kernel(FACTOR // 2, 1))
 
     def forward(self, x):
         h = x - 0.5
@@ -304,7 +310,7 @@ class Decoder(nn.Module):
         # own smooth 1/16-scale average), so the sent thumbnails alone set each region's mean colour
         self.thumbnail_colour = bool(cfg.get('thumbnail_colour'))
         if self.thumbnail_colour:
-            self.register_buffer('lowpass4', hann_lowpass(FACTOR // 2).view(1, 1, FACTOR // 2, FACTOR // 2).repeat(3, 1, 1, 1), persistent=False)
+            self.register_buffer('lowpass4', hann_kernel(FACTOR // 4, 3), persistent=False)
         # config chroma_anchor: consistent chroma. Seen through the thumbnails' own window (32-px Hann, stride 16), the
         # output's Cb and Cr are moved into the quantisation bin their sent thumbnail values mean (the mosaic's cells
         # allow the encoder's rounding tolerance); inside a bin the layers are free, so they still denoise coarse
@@ -313,7 +319,7 @@ class Decoder(nn.Module):
         # set by sync_chroma_norm.
         self.chroma_anchor = bool(cfg.get('chroma_anchor'))
         if self.chroma_anchor:
-            self.register_buffer('lowpass16', hann_lowpass().view(1, 1, 2 * FACTOR, 2 * FACTOR).repeat(2, 1, 1, 1), persistent=False)
+            self.register_buffer('lowpass16', hann_kernel(FACTOR, 2), persistent=False)
             self.register_buffer('rgb2chroma', RGB2YCC[1:].clone().view(2, 3, 1, 1), persistent=False)
             self.register_buffer('chroma_norm', torch.tensor([[0.0, 1.0], [0.0, 1.0]]), persistent=False)
         self.detail = has_luma_detail(cfg)
@@ -380,7 +386,7 @@ class Decoder(nn.Module):
     def consistent_chroma(self, out, chroma, mask, log_step):
         """Config chroma_anchor: out [B,3,H,W] with the thumbnail-window average of its Cb, Cr moved into the bins of
         chroma [B,2,h,w] (the packet's Cb, Cr thumbnails in normalised units: sent, or demosaiced). A plane's bins are
-        +-step/2 where its full thumbnail was sent, +-ROUNDING_TOLERANCE steps on its mosaic lattice, open elsewhere;
+        +-step/2 where its full thumbnail was sent, +-MOSAIC_TOLERANCE steps on its mosaic lattice, open elsewhere;
         the correction is upsampled as the colour path is and taken off in YCbCr."""
         offset, scale = (self.chroma_norm[:, i].view(1, 2, 1, 1) for i in (0, 1))
         centre = chroma / LATENT_SCALE * scale + offset

@@ -45,18 +45,29 @@ const PLANE_PARITY: readonly (readonly [number, number])[] = [
 ]
 
 /**
+ * For each listed channel (by position), the mosaic plane it is anchored to in this packet (§6.3), else undefined: a
+ * channel is anchored only where its set says so and the packet also carries the mosaic. The one answer the wire
+ * (uncodedMask, the prediction) and the encoder's rounding (predictiveQuantize.ts) share.
+ */
+export function anchoredPlanes(modelId: number, channelIndices: readonly number[]): (number | undefined)[] {
+  const anchors = channelIndices.includes(MOSAIC_CHANNEL) ? ANCHORED_CHANNELS[modelId] : undefined
+  return channelIndices.map((ch) => anchors?.[ch])
+}
+
+/**
  * One flag per latent value (channel-major, raster order): 1 where the payload carries nothing; null when none. Besides
  * a layout's empty cells (UNCODED_CELLS), a full thumbnail anchored to the mosaic (§6.3) does not carry its plane's
  * mosaic cells when the packet carries the mosaic: there it equals the mosaic.
  */
 export function uncodedMask(modelId: number, channelIndices: readonly number[], h: number, w: number): Uint8Array | null {
   const table = UNCODED_CELLS[modelId] ?? {}
-  const anchors = channelIndices.includes(MOSAIC_CHANNEL) ? (ANCHORED_CHANNELS[modelId] ?? {}) : {}
-  if (!channelIndices.some((ch) => table[ch] || anchors[ch] !== undefined)) return null
+  const anchored = anchoredPlanes(modelId, channelIndices)
+  if (!channelIndices.some((ch, c) => table[ch] || anchored[c] !== undefined)) return null
   const plane = h * w
   const mask = new Uint8Array(channelIndices.length * plane)
   channelIndices.forEach((ch, c) => {
-    const [r0, c0] = table[ch] === 'odd-odd' ? [1, 1] : anchors[ch] !== undefined ? PLANE_PARITY[anchors[ch]] : [-1, -1]
+    const p = anchored[c]
+    const [r0, c0] = table[ch] === 'odd-odd' ? [1, 1] : p !== undefined ? PLANE_PARITY[p] : [-1, -1]
     if (r0 < 0) return
     for (let y = r0; y < h; y += 2) for (let x = c0; x < w; x += 2) mask[c * plane + y * w + x] = 1
   })
@@ -120,9 +131,9 @@ export function anchoredPredictAt(own: ArrayLike<number>, mosaic: ArrayLike<numb
  */
 function transform(modelId: number, channelIndices: readonly number[], latents: Int32Array, h: number, w: number, restore: boolean): Int32Array {
   const table = PREDICTED_CHANNELS[modelId]
-  const anchors = ANCHORED_CHANNELS[modelId]
+  const anchored = anchoredPlanes(modelId, channelIndices)
   const plane = h * w
-  const m = anchors ? channelIndices.indexOf(MOSAIC_CHANNEL) : -1
+  const m = anchored.some((p) => p !== undefined) ? channelIndices.indexOf(MOSAIC_CHANNEL) : -1
   const mosaicView = m >= 0 ? latents.subarray(m * plane, (m + 1) * plane) : null
   const mosaic = mosaicView && !restore ? Int32Array.from(mosaicView) : mosaicView
   const order = channelIndices.map((_, c) => c)
@@ -132,7 +143,7 @@ function transform(modelId: number, channelIndices: readonly number[], latents: 
     const s = table?.[ch]
     if (!s) continue
     const values = latents.subarray(c * plane, (c + 1) * plane)
-    const p = mosaic ? anchors?.[ch] : undefined
+    const p = anchored[c]
     const predict = (i: number) => {
       const y = Math.floor(i / w)
       const x = i % w

@@ -4,7 +4,7 @@
 // draws a ragged contour. Where the value lies within `tolerance` steps of both neighbouring levels, the level nearer
 // the decoder's own prediction is taken, so flat and slowly varying areas code as runs of zero residuals; the error
 // of any value stays below `tolerance` steps. Every other channel is rounded as before.
-import { ANCHORED_CHANNELS, MOSAIC_CHANNEL, onPlaneLattice, predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
+import { anchoredPlanes, MOSAIC_CHANNEL, onPlaneLattice, predictAt, PREDICTED_CHANNELS } from '../bitstream/latentPrediction'
 import { GscError } from '../util/errors'
 import { quantize } from './quantize'
 
@@ -22,8 +22,7 @@ export const TOLERANT_CHANNELS: Readonly<Record<number, readonly number[]>> = { 
 
 /** Whether a packet of this set with these channels carries a thumbnail anchored to the mosaic (docs/bitstream.md 6.3). */
 export function hasAnchoredThumbnails(modelId: number, channelIndices: readonly number[]): boolean {
-  const anchors = ANCHORED_CHANNELS[modelId]
-  return !!anchors && channelIndices.includes(MOSAIC_CHANNEL) && channelIndices.some((ch) => anchors[ch] !== undefined)
+  return anchoredPlanes(modelId, channelIndices).some((p) => p !== undefined)
 }
 
 /** The tolerances worth trying for a model set: plain rounding only where no channel takes a tolerance. */
@@ -70,9 +69,8 @@ function roundTolerantly(
   // the mosaic's samples of a plane whose full thumbnail the packet also carries are rounded plainly: the thumbnail
   // copies them (6.3), and a snapped sample every other cell would draw a dotted grid into it; snapAnchored (the step
   // rule's last resort, when no step fits otherwise) rounds them tolerantly all the same
-  const anchors = ANCHORED_CHANNELS[modelId]
-  const anchoredPlanes = anchors && channelIndices.includes(MOSAIC_CHANNEL) && !snapAnchored ? channelIndices.map((ch) => anchors[ch]).filter((p) => p !== undefined) : []
-  const keepPlain = (i: number) => anchoredPlanes.some((p) => onPlaneLattice(p, Math.floor(i / lw), i % lw))
+  const plainPlanes = snapAnchored ? [] : anchoredPlanes(modelId, channelIndices).filter((p) => p !== undefined)
+  const keepPlain = (i: number) => plainPlanes.some((p) => onPlaneLattice(p, Math.floor(i / lw), i % lw))
   channelIndices.forEach((ch, c) => {
     const s = PREDICTED_CHANNELS[modelId]?.[ch]
     if (!s || !tolerant.includes(ch)) return
@@ -99,12 +97,11 @@ function roundTolerantly(
  * cells alone), which the payload then does not carry. In place on q; channel 0's values are final by now.
  */
 function anchorToMosaic(q: Int32Array, modelId: number, channelIndices: readonly number[], plane: number, lw: number): void {
-  const anchors = ANCHORED_CHANNELS[modelId]
+  const anchored = anchoredPlanes(modelId, channelIndices)
+  if (anchored.every((p) => p === undefined)) return
   const m = channelIndices.indexOf(MOSAIC_CHANNEL)
-  if (!anchors || m < 0) return
   const mosaic = q.subarray(m * plane, (m + 1) * plane)
-  channelIndices.forEach((ch, c) => {
-    const p = anchors[ch]
+  anchored.forEach((p, c) => {
     if (p === undefined) return
     for (let i = 0; i < plane; i++) if (onPlaneLattice(p, Math.floor(i / lw), i % lw)) q[c * plane + i] = mosaic[i]
   })
