@@ -22,9 +22,11 @@ export const PREDICTED_CHANNELS: Readonly<Record<number, Readonly<Record<number,
  * Per model id: model channel index -> the cells its layout leaves empty, which the payload does not carry (§6.2):
  * set 5's mosaic has one sample of Y, Cb and Cr per 2x2 cell, so its (odd row, odd column) cells are always 0.
  */
-export const UNCODED_CELLS: Readonly<Record<number, Readonly<Record<number, 'odd-odd'>>>> = {
+export const UNCODED_CELLS: Readonly<Record<number, Readonly<Record<number, 'odd-odd' | 'all'>>>> = {
   5: { 0: 'odd-odd' },
   21: { 0: 'odd-odd' },
+  // set 22's channel 0 travels as the colour thumbnail (§6.4, colourThumbnail.ts), not in the latent payload
+  22: { 0: 'all' },
 }
 
 /**
@@ -67,6 +69,10 @@ export function uncodedMask(modelId: number, channelIndices: readonly number[], 
   const mask = new Uint8Array(channelIndices.length * plane)
   channelIndices.forEach((ch, c) => {
     const p = anchored[c]
+    if (table[ch] === 'all') {
+      mask.fill(1, c * plane, (c + 1) * plane)
+      return
+    }
     const [r0, c0] = table[ch] === 'odd-odd' ? [1, 1] : p !== undefined ? PLANE_PARITY[p] : [-1, -1]
     if (r0 < 0) return
     for (let y = r0; y < h; y += 2) for (let x = c0; x < w; x += 2) mask[c * plane + y * w + x] = 1

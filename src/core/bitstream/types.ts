@@ -1,5 +1,6 @@
 // Wire-level types shared by the packet encoder/decoder, inspector and capture reader.
 import type { PrimaryHeader } from './ccsds'
+import type { ColourThumbnailPayload } from './colourCoder'
 
 export type CaptionMode = 'none' | 'static' | 'utf8'
 
@@ -28,6 +29,9 @@ export interface GscPayload {
   caption: string
   latents: Int32Array // C x ceil(H/16) x ceil(W/16), channel-major, quantized integers
   detections: TransmittedDetection[]
+  /** Set 22's colour thumbnail (docs/bitstream.md 6.4): present exactly when the set has one and the packet lists its
+   *  channel, whose slot in `latents` then stays 0 (not carried). */
+  colour?: ColourThumbnailPayload
 }
 
 export interface BitsBreakdown {

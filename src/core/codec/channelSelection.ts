@@ -209,8 +209,12 @@ export function energyScores(latents: ArrayLike<number>, channels: number, h: nu
 
 export type SelectionRule = 'ssim' | 'energy'
 
-/** Scores with a set's always-sent channels above every other (in their listed order), so every C includes them. */
-export function sendFirst(scores: Float64Array, always: readonly number[] | undefined): Float64Array {
+/**
+ * Scores with a set's always-sent channels above every other (in their listed order), so every C includes them, and
+ * the channels it never lists on their own (set 22's thumbnails, which its colour channel carries) below every other.
+ */
+export function sendFirst(scores: Float64Array, always: readonly number[] | undefined, never: readonly number[] = []): Float64Array {
+  for (const c of never) if (c < scores.length) scores[c] = -Infinity
   if (!always?.length) return scores
   let top = 0
   for (const v of scores) if (Number.isFinite(v)) top = Math.max(top, Math.abs(v))

@@ -22,6 +22,7 @@ import { resolve } from 'node:path'
 import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, openModel, type Manifest, type ModelEntry } from '../modelAssets/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
+import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import { dctPatterns, scoreChannelPatterns, sendFirst, type ChannelBasis, type structurePlanes } from './channelSelection'
 import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
 import { QUANT_STEPS } from './quantize'
@@ -58,6 +59,8 @@ export interface CodecModelsBase {
   scoreChannels(latent: ArrayLike<number>, structure: ReturnType<typeof structurePlanes>): Float64Array
   /** Channels every packet of this set sends first, whatever the ranking rule (sets 4, 5: the colour mosaic). */
   alwaysSend: readonly number[]
+  /** Channels no packet of this set lists on their own (set 22: the thumbnails its colour channel carries, 6.4). */
+  neverSend: readonly number[]
 }
 
 /** Set 1: block-DCT latent, g_s, and the rectified-flow generator around its prior. */
@@ -275,8 +278,9 @@ async function openDctFlow(set: ModelSetSpec, entry: (role: string) => ModelEntr
     quantSteps: wireSteps(set, 'generator', gen),
     layout,
     latentScale,
-    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
+    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend, neverListed(set.id)),
     alwaysSend: set.alwaysSend ?? [],
+    neverSend: neverListed(set.id),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     synthesis: (latent, h, w) => single(gs, { [gs.session.inputNames[0]]: new ort.Tensor('float32', latent, [1, latentChannels, h, w]) }),
     priorMean: (caption, ySel, mask, quantStep, h, w) =>
@@ -302,6 +306,11 @@ interface DecoderEntry {
   noiseChannels?: number
   trainedQuantSteps?: number[]
   wireQuantSteps?: number[]
+}
+
+/** The channels a set's packets never list on their own: those its colour thumbnail carries (docs/bitstream.md 6.4). */
+function neverListed(id: number): readonly number[] {
+  return COLOUR_THUMBNAIL_SETS[id]?.planes ?? []
 }
 
 /** The steps the encoder chooses from: the set's own wireQuantSteps (manifest modelSets), else its generator/decoder
@@ -352,8 +361,9 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     headerSteps: 0,
     trainedQuantSteps: dec.trainedQuantSteps ?? [8, 12, 16, 24, 32, 48, 64, 96],
     quantSteps: wireSteps(set, 'decoder', dec),
-    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend),
+    scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend, neverListed(set.id)),
     alwaysSend: set.alwaysSend ?? [],
+    neverSend: neverListed(set.id),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {

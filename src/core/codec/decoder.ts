@@ -16,6 +16,8 @@ import { throwIfAborted } from './cancellation'
 import { sampleFlow } from './flowSampler'
 import { gaussianNoise32 } from './prng'
 import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
+import { colourThumbnailOf } from '../bitstream/colourThumbnail'
+import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
 import type { CodecProgress } from './types'
 
 export const MAX_SAMPLES = 16
@@ -306,6 +308,7 @@ async function regenerateOnePass(
     mask[c] = 1
     for (let i = 0; i < n; i++) ySel[c * n + i] = packet.latents[k * n + i] * h.quantStep
   })
+  fillColourChannels(packet, ySel, mask, lh, lw)
   let t = performance.now()
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
@@ -327,6 +330,23 @@ async function regenerateOnePass(
   throwIfAborted(opts.signal)
   timings.generateMs = performance.now() - t
   return finish(packet, models, images, { seeds, steps: 0, temperature: 1, holdBelowFrequency: 0, latent: opts.returnLatent ? ySel : undefined }, timings, t0)
+}
+
+/**
+ * Set 22 (docs/bitstream.md 6.4): the colour thumbnail the packet carries in its colour channel's place becomes the four
+ * colour channels the networks take: the Y, Cb, Cr thumbnails and the mosaic cut from them, all marked as sent.
+ */
+function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: Float32Array, lh: number, lw: number): void {
+  const layout = colourThumbnailOf(packet.header.modelId, packet.header.channelIndices)
+  if (!layout || !packet.colour) return
+  const n = lh * lw
+  const planes = reconstructColourThumbnail(packet.colour, lh, lw, packet.header.quantStep)
+  layout.planes.forEach((c, p) => {
+    mask[c] = 1
+    ySel.set(planes.subarray(p * n, (p + 1) * n), c * n)
+  })
+  mask[layout.channel] = 1
+  ySel.set(mosaicOf(planes, lh, lw), layout.channel * n)
 }
 
 /**

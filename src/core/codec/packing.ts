@@ -6,6 +6,8 @@ import { gatherChannels } from './channelSelection'
 import type { CodecModels } from './codecModels'
 import { hasAnchoredThumbnails, roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
+import { colourThumbnailOf } from '../bitstream/colourThumbnail'
+import { quantizeColourThumbnail } from './colourThumbnailCodec'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -55,11 +57,17 @@ export async function packChannels(
     hasDetections: prep.transmittedDetections.length > 0
   }
   const framing = { apid: opts.apid ?? 1, sequenceCount: opts.sequenceCount ?? 0 }
+  // Set 22: the colour thumbnail travels transform-coded in channel 0's place (docs/bitstream.md 6.4), its step tied to
+  // the packet's by colourStepExponent
+  const colourLayout = colourThumbnailOf(prep.models.modelId, channelIndices)
+  const colourSlot = channelIndices.indexOf(colourLayout?.channel ?? -1)
   const build = (step: number, tolerance: number, snapAnchored = false) => {
     const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
+    if (colourSlot >= 0) latents.fill(0, colourSlot * n, (colourSlot + 1) * n)
+    const colour = colourLayout && quantizeColourThumbnail(prep.latent, colourLayout, prep.lh, prep.lw, step, colourStepExponent(channels))
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
-    const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections }, framing)
+    const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections, ...(colour ? { colour } : {}) }, framing)
     return { packet, header }
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
@@ -101,6 +109,15 @@ export async function packChannels(
     stepsTried: choice.tried,
     header
   }
+}
+
+/**
+ * Set 22's colour step over the packet's step, as k in 2^(k / 4) (docs/bitstream.md 6.4), by C: an encoder's choice
+ * (any k decodes). 0 keeps set 5's balance, whose networks weigh the thumbnails 8x (colour_gain) over learned channels.
+ */
+export function colourStepExponent(channels: number): number {
+  void channels
+  return 0
 }
 
 /** Per-part bit counts as the packet decoder accounts them. */

@@ -66,7 +66,7 @@ export async function prepareImage(img: RgbImage, opts: EncodeOptions = {}, timi
   t = now()
   const rule = opts.selection ?? 'ssim'
   const scores =
-    rule === 'energy' ? sendFirst(energyScores(latent, models.latentChannels, lh, lw), models.alwaysSend) : models.scoreChannels(latent, structurePlanes(padded))
+    rule === 'energy' ? sendFirst(energyScores(latent, models.latentChannels, lh, lw), models.alwaysSend, models.neverSend) : models.scoreChannels(latent, structurePlanes(padded))
   const ranking = selectTopChannels(scores, models.latentChannels)
   // selectTopChannels returns ascending indices; rebuild best-first order for callers
   ranking.sort((a, b) => scores[b] - scores[a] || a - b)

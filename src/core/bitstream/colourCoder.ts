@@ -1,0 +1,134 @@
+// Context-adaptive coding of set 22's colour thumbnail (docs/bitstream.md 6.4): the colour step's exponent, then the
+// quantised wavelet coefficients of the Y, Cb and Cr planes, each plane subband by subband from the coarsest
+// (colourThumbnail.ts subbands). Each coefficient is binarised as §6's latents are (zero flag, sign, Exp-Golomb
+// magnitude), with models chosen by plane (luma or chroma), subband class, the already coded neighbours in the same
+// subband and, in a detail subband, whether its parent one level coarser is non-zero: fine coefficients are mostly
+// zero, and most so where their parent is. The LL band carries LOCO-I prediction residuals (the band is a tiny
+// picture), the detail bands their values.
+import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../entropy/bitModels'
+import type { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
+import { subbands, type Subband } from './colourThumbnail'
+import { predictAt } from './latentPrediction'
+import { GscError } from '../util/errors'
+
+export const COLOUR_PLANES = 3
+/** The colour step is the packet's step times 2^(k / 4), k in this range. */
+export const MAX_STEP_EXPONENT = 32
+
+const BAND_CLASSES = 4 // LL, level 1, level 2, level >= 3
+const CLASSES = 2 * BAND_CLASSES // x luma / chroma
+const MAG_CLASSES = 8
+const ZERO_BASE = 0
+const SIGN_BASE = ZERO_BASE + CLASSES * MAG_CLASSES * 2
+const EG_BASE = SIGN_BASE + CLASSES * 5
+const EXPONENT_BASE = EG_BASE + CLASSES * 2 * EG_MODELS
+const MODEL_COUNT = EXPONENT_BASE + EG_MODELS
+const INT32_MAX = 2 ** 31 - 1
+
+export interface ColourThumbnailPayload {
+  /** k: the colour step is quantStep x 2^(k / 4), |k| <= MAX_STEP_EXPONENT. */
+  stepExponent: number
+  /** Quantised coefficients, COLOUR_PLANES x h x w, each plane in the subband layout of colourThumbnail.ts. */
+  coefficients: Int32Array
+}
+
+export function newColourModels(): BitModels {
+  return new BitModels(MODEL_COUNT)
+}
+
+function magClass(a: number): number {
+  if (a < 3) return a
+  if (a < 5) return 3
+  if (a < 8) return 4
+  if (a < 13) return 5
+  if (a < 24) return 6
+  return 7
+}
+
+const sgn = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0)
+
+/** A subband with what its contexts need: its class and its parent (same band, one level coarser). */
+interface BandPlan extends Subband {
+  cls: number
+  parent: Subband | undefined
+}
+
+function plan(h: number, w: number): BandPlan[] {
+  const bands = subbands(h, w)
+  return bands.map((b) => ({
+    ...b,
+    cls: b.band === 'LL' ? 0 : 1 + Math.min(b.level - 1, 2),
+    parent: b.band === 'LL' ? undefined : bands.find((p) => p.band === b.band && p.level === b.level + 1),
+  }))
+}
+
+/** Packs the zero, sign and Exp-Golomb model indices of band position (y, x) of `symbols` (one plane's coded symbols). */
+function context(symbols: Int32Array, w: number, b: BandPlan, luma: boolean, y: number, x: number): [number, number, number] {
+  const at = (yy: number, xx: number) => (yy >= 0 && xx >= 0 && xx < b.w ? symbols[(b.y0 + yy) * w + b.x0 + xx] : 0)
+  const L = at(y, x - 1)
+  const T = at(y - 1, x)
+  const a = Math.min(2 * (Math.abs(L) + Math.abs(T)) + Math.abs(at(y - 1, x - 1)) + Math.abs(at(y - 1, x + 1)), 1 << 20)
+  const mc = magClass(a)
+  const p = b.parent
+  const parent = p ? symbols[(p.y0 + Math.min(y >> 1, p.h - 1)) * w + p.x0 + Math.min(x >> 1, p.w - 1)] !== 0 : false
+  const cls = (luma ? 0 : BAND_CLASSES) + b.cls
+  return [ZERO_BASE + (cls * MAG_CLASSES + mc) * 2 + (parent ? 1 : 0), SIGN_BASE + cls * 5 + sgn(L) + sgn(T) + 2, EG_BASE + (cls * 2 + (mc < 3 ? 0 : 1)) * EG_MODELS]
+}
+
+/** The LL band's values <-> LOCO-I residuals (stride 1 within the band), in place on one plane. */
+function predictLowPass(plane: Int32Array, w: number, ll: Subband, restore: boolean): void {
+  const band = new Int32Array(ll.h * ll.w)
+  for (let y = 0; y < ll.h; y++) for (let x = 0; x < ll.w; x++) band[y * ll.w + x] = plane[y * w + x]
+  const n = band.length
+  for (let k = 0; k < n; k++) {
+    const i = restore ? k : n - 1 - k
+    const v = restore ? band[i] + predictAt(band, Math.floor(i / ll.w), i % ll.w, ll.w, 1) : band[i] - predictAt(band, Math.floor(i / ll.w), i % ll.w, ll.w, 1)
+    if (v > INT32_MAX || v < -INT32_MAX - 1) throw new GscError(restore ? 'corrupt colour thumbnail: value out of Int32 range' : `colour thumbnail residual ${v} is outside the Int32 range`)
+    band[i] = v
+  }
+  for (let y = 0; y < ll.h; y++) for (let x = 0; x < ll.w; x++) plane[y * w + x] = band[y * ll.w + x]
+}
+
+export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: ColourThumbnailPayload, h: number, w: number): void {
+  const k = payload.stepExponent
+  if (!Number.isInteger(k) || Math.abs(k) > MAX_STEP_EXPONENT) throw new GscError(`colour step exponent must be an integer in -${MAX_STEP_EXPONENT}..${MAX_STEP_EXPONENT}, got ${k}`)
+  if (payload.coefficients.length !== COLOUR_PLANES * h * w) throw new GscError(`colour thumbnail has ${payload.coefficients.length} coefficients, expected ${COLOUR_PLANES}x${h}x${w}`)
+  encodeEG(m, enc, EXPONENT_BASE, k > 0 ? 2 * k - 1 : -2 * k)
+  const bands = plan(h, w)
+  for (let p = 0; p < COLOUR_PLANES; p++) {
+    const symbols = payload.coefficients.slice(p * h * w, (p + 1) * h * w)
+    predictLowPass(symbols, w, bands[0], false)
+    for (const b of bands)
+      for (let y = 0; y < b.h; y++)
+        for (let x = 0; x < b.w; x++) {
+          const v = symbols[(b.y0 + y) * w + b.x0 + x]
+          const [zero, sign, eg] = context(symbols, w, b, p === 0, y, x)
+          m.encode(enc, zero, v === 0 ? 0 : 1)
+          if (v === 0) continue
+          m.encode(enc, sign, v < 0 ? 1 : 0)
+          encodeEG(m, enc, eg, Math.abs(v) - 1)
+        }
+  }
+}
+
+export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, h: number, w: number): ColourThumbnailPayload {
+  const z = decodeEG(m, dec, EXPONENT_BASE, 2 * MAX_STEP_EXPONENT)
+  const stepExponent = z & 1 ? (z + 1) / 2 : -z / 2
+  const coefficients = new Int32Array(COLOUR_PLANES * h * w)
+  const bands = plan(h, w)
+  for (let p = 0; p < COLOUR_PLANES; p++) {
+    const symbols = coefficients.subarray(p * h * w, (p + 1) * h * w)
+    for (const b of bands)
+      for (let y = 0; y < b.h; y++)
+        for (let x = 0; x < b.w; x++) {
+          const [zero, sign, eg] = context(symbols, w, b, p === 0, y, x)
+          if (m.decode(dec, zero) === 0) continue
+          const neg = m.decode(dec, sign) === 1
+          const mag = decodeEG(m, dec, eg, INT32_MAX) + 1
+          if (!neg && mag > INT32_MAX) throw new GscError('corrupt colour thumbnail: value out of Int32 range')
+          symbols[(b.y0 + y) * w + b.x0 + x] = neg ? -mag : mag
+        }
+    predictLowPass(symbols, w, bands[0], true)
+  }
+  return { stepExponent, coefficients }
+}

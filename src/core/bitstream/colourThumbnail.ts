@@ -1,0 +1,89 @@
+// Set 22's colour thumbnail (docs/bitstream.md 6.4): the Y, Cb and Cr thumbnails (model channels 1-3) travel as one
+// entry of the channel list, model channel 0, transform-coded: a CDF 9/7 wavelet per plane (src/core/codec/
+// wavelet.ts), its coefficients quantised per subband and coded coarse to fine. Why: at the bit targets a thumbnail
+// sample gets about one bit, where predictive coding of samples (sets 5, 21) leaves the colour coarse; a transform
+// spends them on the few coefficients that carry the picture and lets the fine ones fall to zero, as an image codec
+// does. This file holds the wire's side: which sets, the subband layout, each subband's step and the refusals.
+import { GscError } from '../util/errors'
+
+export interface ColourThumbnailLayout {
+  /** The model channel whose entry in the channel list stands for the colour thumbnail. */
+  channel: number
+  /** The model channels of the Y, Cb and Cr thumbnails it carries (never listed on their own). */
+  planes: readonly number[]
+}
+
+/** Per model id: the sets whose colour travels as a transform-coded thumbnail. */
+export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: { channel: 0, planes: [1, 2, 3] } }
+
+/** The set's layout when this packet carries its colour thumbnail (its channel is listed), else undefined. */
+export function colourThumbnailOf(modelId: number, channelIndices: readonly number[]): ColourThumbnailLayout | undefined {
+  const layout = COLOUR_THUMBNAIL_SETS[modelId]
+  return layout && channelIndices.includes(layout.channel) ? layout : undefined
+}
+
+/** One line when a packet of a colour-thumbnail set lists a channel its thumbnail carries. */
+export function checkColourChannels(modelId: number, channelIndices: readonly number[]): void {
+  const layout = COLOUR_THUMBNAIL_SETS[modelId]
+  const listed = layout?.planes.find((ch) => channelIndices.includes(ch))
+  if (listed !== undefined)
+    throw new GscError(`model set ${modelId} carries channels ${layout!.planes.join(', ')} inside its colour thumbnail (channel ${layout!.channel}); a packet listing channel ${listed} is invalid`)
+}
+
+/** Levels of the transform for an h x w plane: halve while both sides of the low-pass corner are >= 8, at most 4. */
+export const MAX_WAVELET_LEVELS = 4
+export function waveletLevels(h: number, w: number): number {
+  let levels = 0
+  for (let hh = h, ww = w; levels < MAX_WAVELET_LEVELS && Math.min(hh, ww) >= 8; levels++) {
+    hh = (hh + 1) >> 1
+    ww = (ww + 1) >> 1
+  }
+  return levels
+}
+
+export type Band = 'LL' | 'HL' | 'LH' | 'HH'
+
+export interface Subband {
+  band: Band
+  /** 1 = finest; the LL band has the number of levels. */
+  level: number
+  y0: number
+  x0: number
+  h: number
+  w: number
+  /** Its quantisation step over the colour step (bandWeight). */
+  weight: number
+}
+
+/**
+ * Step of a subband over the colour step: 2^-level (the LL band: 2^-levels). With wavelet.ts's scaling (low-pass DC
+ * gain 1, high-pass K/2) a level-l basis function's L2 norm is 2^l within 4 % away from the borders (measured in
+ * test/unit/colour-thumbnail.test.ts), so every coefficient's quantisation error costs the thumbnail about the same
+ * squared error and the colour step means what a sample step means.
+ */
+export function bandWeight(level: number): number {
+  return 2 ** -level
+}
+
+/** The subbands of an h x w plane in coding order: LL, then HL, LH, HH from the coarsest level to the finest. */
+export function subbands(h: number, w: number): Subband[] {
+  const levels = waveletLevels(h, w)
+  const regions: [number, number][] = []
+  for (let l = 0, hh = h, ww = w; l < levels; l++) {
+    regions.push([hh, ww])
+    hh = (hh + 1) >> 1
+    ww = (ww + 1) >> 1
+  }
+  const low = (n: number) => (n + 1) >> 1
+  const [lh, lw] = levels > 0 ? [low(regions[levels - 1][0]), low(regions[levels - 1][1])] : [h, w]
+  const out: Subband[] = [{ band: 'LL', level: levels, y0: 0, x0: 0, h: lh, w: lw, weight: bandWeight(levels) }]
+  for (let l = levels; l >= 1; l--) {
+    const [hh, ww] = regions[l - 1]
+    const [a, b] = [low(hh), low(ww)]
+    const weight = bandWeight(l)
+    out.push({ band: 'HL', level: l, y0: 0, x0: b, h: a, w: ww - b, weight })
+    out.push({ band: 'LH', level: l, y0: a, x0: 0, h: hh - a, w: b, weight })
+    out.push({ band: 'HH', level: l, y0: a, x0: b, h: hh - a, w: ww - b, weight })
+  }
+  return out
+}

@@ -1,0 +1,69 @@
+// Set 22's colour thumbnail between g_a's latent and the wire (docs/bitstream.md 6.4): the encoder transforms the Y,
+// Cb and Cr thumbnails (model channels 1-3) and quantises their coefficients; the station dequantises, transforms
+// back, and gives the decoder all four colour channels: the thumbnails, and the mosaic (channel 0) cut from them as
+// g_a cuts it, so the networks see what they were trained with.
+import { subbands, type ColourThumbnailLayout } from '../bitstream/colourThumbnail'
+import { COLOUR_PLANES, type ColourThumbnailPayload } from '../bitstream/colourCoder'
+import { forwardWavelet, inverseWavelet } from './wavelet'
+
+/** The colour step of a packet: its step times 2^(k / 4). */
+export function colourStep(quantStep: number, stepExponent: number): number {
+  return quantStep * 2 ** (stepExponent / 4)
+}
+
+/**
+ * The encoder's rounding of a detail coefficient (not part of the wire: any integer decodes): towards zero by
+ * DEAD_ZONE steps, since a fine coefficient that barely rounds up costs more bits than the error it saves.
+ */
+export const DEAD_ZONE = 0.2
+
+/** g_a's latent (channel-major, lh x lw per channel) -> the colour thumbnail's quantised coefficients. */
+export function quantizeColourThumbnail(latent: ArrayLike<number>, layout: ColourThumbnailLayout, lh: number, lw: number, quantStep: number, stepExponent: number): ColourThumbnailPayload {
+  const n = lh * lw
+  const step = colourStep(quantStep, stepExponent)
+  const coefficients = new Int32Array(COLOUR_PLANES * n)
+  const bands = subbands(lh, lw)
+  layout.planes.forEach((ch, p) => {
+    const plane = new Float64Array(n)
+    for (let i = 0; i < n; i++) plane[i] = latent[ch * n + i]
+    forwardWavelet(plane, lh, lw)
+    for (const b of bands) {
+      const d = step * b.weight
+      const offset = b.band === 'LL' ? 0.5 : 0.5 - DEAD_ZONE
+      for (let y = b.y0; y < b.y0 + b.h; y++)
+        for (let x = b.x0; x < b.x0 + b.w; x++) {
+          const u = plane[y * lw + x] / d
+          coefficients[p * n + y * lw + x] = Math.sign(u) * Math.floor(Math.abs(u) + offset)
+        }
+    }
+  })
+  return { stepExponent, coefficients }
+}
+
+/** The station's side: coefficients -> the Y, Cb, Cr thumbnails (COLOUR_PLANES x lh x lw, in g_a's units). */
+export function reconstructColourThumbnail(payload: ColourThumbnailPayload, lh: number, lw: number, quantStep: number): Float32Array {
+  const n = lh * lw
+  const step = colourStep(quantStep, payload.stepExponent)
+  const out = new Float32Array(COLOUR_PLANES * n)
+  const bands = subbands(lh, lw)
+  for (let p = 0; p < COLOUR_PLANES; p++) {
+    const plane = new Float64Array(n)
+    for (const b of bands)
+      for (let y = b.y0; y < b.y0 + b.h; y++) for (let x = b.x0; x < b.x0 + b.w; x++) plane[y * lw + x] = payload.coefficients[p * n + y * lw + x] * step * b.weight
+    inverseWavelet(plane, lh, lw)
+    for (let i = 0; i < n; i++) out[p * n + i] = plane[i]
+  }
+  return out
+}
+
+/** The colour mosaic g_a cuts from the thumbnails (set 5's 'mosaic3'): Y on (even, even), Cb (even, odd), Cr (odd, even), 0 on (odd, odd). */
+export function mosaicOf(planes: Float32Array, lh: number, lw: number): Float32Array {
+  const n = lh * lw
+  const out = new Float32Array(n)
+  for (let y = 0; y < lh; y++)
+    for (let x = 0; x < lw; x++) {
+      const p = y % 2 === 0 ? (x % 2 === 0 ? 0 : 1) : x % 2 === 0 ? 2 : -1
+      if (p >= 0) out[y * lw + x] = planes[p * n + y * lw + x]
+    }
+  return out
+}
