@@ -12,6 +12,7 @@ import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/co
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { packChannels } from '../../src/core/codec/packing'
+import { mosaicOf } from '../../src/core/codec/colourThumbnailCodec'
 import { prepareImage } from '../../src/core/codec/prepare'
 import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
 import { gaussianNoise32 } from '../../src/core/codec/prng'
@@ -43,6 +44,8 @@ const set5Ids = ['g_a_v5', 'decoder_v5', 'caption_encoder_v5']
 const haveSet5 = !!manifest?.modelSets?.['5'] && set5Ids.every((id) => manifest.models?.[id] && existsSync(path.join(modelsDir, manifest.models[id].file)))
 /** Set 21: set 5's networks (manifest networksOf 5) with its thumbnails anchored to the mosaic on the wire (docs/bitstream.md 6.3). */
 const haveSet21 = haveSet5 && manifest?.modelSets?.['21']?.networksOf === 5
+/** Set 22: set 5's networks (manifest networksOf 5) with the colour thumbnail transform-coded in channel 0's place (docs/bitstream.md 6.4). */
+const haveSet22 = haveSet5 && manifest?.modelSets?.['22']?.networksOf === 5
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -309,7 +312,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -425,5 +428,58 @@ describe.runIf(mosaic3Sets.length > 0 && haveKodak).each(mosaic3Sets)('model set
     expect(b.bits.latents).toBeLessThan(0.92 * a.bits.latents)
     const r = await decodePacket(b.packet, { modelsDir })
     expect([r.modelSet, r.image.width, r.image.height]).toEqual([21, img.width, img.height])
+  })
+})
+
+
+describe.runIf(haveSet22 && haveKodak)("model set 22: the colour thumbnail transform-coded in channel 0's place", () => {
+  let crop: RgbImage
+
+  beforeAll(async () => {
+    crop = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+  })
+
+  it('both rankings send channel 0 first and never list the thumbnails it carries (channels 1-3)', async () => {
+    for (const selection of ['ssim', 'energy'] as const) {
+      const prep = await prepareImage(crop, { modelsDir, modelSet: 22, caption: CAPTION, selection })
+      expect(prep.ranking[0]).toBe(0)
+      expect(prep.ranking.slice(0, 317)).not.toEqual(expect.arrayContaining([1]))
+      const h = decodeGscPacket((await packChannels(prep, 16, { seed: 1 })).packet).header
+      expect(h.channelIndices).toContain(0)
+      expect(h.channelIndices.filter((c) => c >= 1 && c <= 3)).toEqual([])
+    }
+  })
+
+  it("decodes with set 5's networks given g_a's thumbnails (within the colour step) and the mosaic cut from them, all marked sent", async () => {
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 22, caption: CAPTION })
+    const n = prep.lh * prep.lw
+    // g_a's own mosaic is cut from its thumbnails: what the station rebuilds channel 0 from
+    for (let y = 0; y < prep.lh; y++)
+      for (let x = 0; x < prep.lw; x++) {
+        const p = y % 2 === 0 ? (x % 2 === 0 ? 1 : 2) : x % 2 === 0 ? 3 : 0
+        expect(prep.latent[y * prep.lw + x]).toBeCloseTo(p === 0 ? 0 : prep.latent[p * n + y * prep.lw + x], 3)
+      }
+    const pack = await packChannels(prep, 1, { seed: 2 })
+    expect(pack.colourStep).toBeGreaterThan(0)
+    const r = await decodePacket(pack.packet, { modelsDir, returnLatent: true })
+    expect([r.modelSet, r.image.width, r.image.height]).toEqual([22, 203, 141])
+    const y = r.latent!
+    let se = 0
+    for (let i = n; i < 4 * n; i++) se += (y[i] - prep.latent[i]) ** 2
+    expect(Math.sqrt(se / (3 * n))).toBeLessThan(pack.colourStep!)
+    expect(Array.from(y.subarray(0, n))).toEqual(Array.from(mosaicOf(y.slice(n, 4 * n), prep.lh, prep.lw)))
+    expect(saturatedShare(r.image)).toBeGreaterThan(0.1)
+  })
+
+  it('fills what its step leaves of the target with a finer colour step, and never exceeds the target doing so', async () => {
+    const prep = await prepareImage(await readImage(path.join(KODAK, 'kodim02.png')), { modelsDir, modelSet: 22, captioner: 'none' })
+    for (const c of [1, 4]) {
+      const pack = await packChannels(prep, c)
+      expect(pack.fitsTarget).toBe(true)
+      const plain = await packChannels(prep, c, { quantStep: pack.quantStep })
+      expect(pack.colourStep!).toBeLessThanOrEqual(pack.quantStep)
+      expect(pack.bits.total).toBeGreaterThanOrEqual(plain.bits.total)
+      expect(pack.bits.total - (pack.header.hasDetections ? pack.bits.detections : 0)).toBeLessThanOrEqual(pack.targetBits)
+    }
   })
 })

@@ -46,7 +46,7 @@ const encode: CommandSpec<EncodeSummary> = {
     const lines = [
       `${r.output}: ${r.octets} octets = ${b.total} bits, ${b.bpp.toFixed(5)} bpp for ${r.width}x${r.height}`,
       `  header+framing ${b.header}  caption ${b.caption}  latents ${b.latents}  detections ${b.detections}`,
-      `  model set ${r.modelSet}, C=${r.channels} channels [${r.channelIndices.join(', ')}], quant step ${r.quantStep}${r.roundingTolerance > 0.5 ? ` (mosaic rounded within ${r.roundingTolerance} steps${r.snapAnchored ? ', thumbnails alike' : ''})` : ''}${r.fitsTarget ? '' : ` (over the ${r.targetBits}-bit target even at the coarsest step)`}, seed ${r.seed}, steps hint ${r.steps}`,
+      `  model set ${r.modelSet}, C=${r.channels} channels [${r.channelIndices.join(', ')}], quant step ${r.quantStep}${r.colourStep !== undefined ? ` (colour thumbnail ${+r.colourStep.toFixed(3)})` : ''}${r.roundingTolerance > 0.5 ? ` (mosaic rounded within ${r.roundingTolerance} steps${r.snapAnchored ? ', thumbnails alike' : ''})` : ''}${r.fitsTarget ? '' : ` (over the ${r.targetBits}-bit target even at the coarsest step)`}, seed ${r.seed}, steps hint ${r.steps}`,
       `  caption (${r.captionSource}): ${r.caption || '(none)'}`
     ]
     if (r.candidates) {

@@ -113,7 +113,7 @@ export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: 
 
 export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, h: number, w: number): ColourThumbnailPayload {
   const z = decodeEG(m, dec, EXPONENT_BASE, 2 * MAX_STEP_EXPONENT)
-  const stepExponent = z & 1 ? (z + 1) / 2 : -z / 2
+  const stepExponent = z & 1 ? (z + 1) / 2 : z === 0 ? 0 : -z / 2
   const coefficients = new Int32Array(COLOUR_PLANES * h * w)
   const bands = plan(h, w)
   for (let p = 0; p < COLOUR_PLANES; p++) {

@@ -57,7 +57,7 @@ export interface Subband {
 
 /**
  * Step of a subband over the colour step: 2^-level (the LL band: 2^-levels). With wavelet.ts's scaling (low-pass DC
- * gain 1, high-pass K/2) a level-l basis function's L2 norm is 2^l within 4 % away from the borders (measured in
+ * gain 1, high-pass K/2) a level-l basis function's L2 norm is 2^l within 8 % away from the borders (measured in
  * test/unit/colour-thumbnail.test.ts), so every coefficient's quantisation error costs the thumbnail about the same
  * squared error and the colour step means what a sample step means.
  */

@@ -40,6 +40,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     quantStep: pack.quantStep,
     roundingTolerance: pack.roundingTolerance,
     snapAnchored: pack.snapAnchored,
+    ...(pack.colourStep !== undefined ? { colourStep: pack.colourStep } : {}),
     quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,

@@ -7,7 +7,7 @@ import type { CodecModels } from './codecModels'
 import { hasAnchoredThumbnails, roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
-import { quantizeColourThumbnail } from './colourThumbnailCodec'
+import { colourStep, quantizeColourThumbnail } from './colourThumbnailCodec'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -20,6 +20,9 @@ export function checkStepsOption(steps: number | undefined, models: CodecModels)
   if (steps !== undefined && models.kind !== 'dct-flow')
     throw new GscError(`--steps applies to model set 1's flow only; model set ${models.modelId} (${models.kind}) decodes in one pass and writes steps 0`)
 }
+
+/** Set 22: how many quarter-octaves finer than the packet's step the colour step may go to fill the budget. */
+export const MAX_COLOUR_REFINEMENT = 8
 
 /** Changes whenever the step rule picks different packets for the same models (bench caches key on it).
  *  2: the rule scans instead of bisecting, and tries rounding tolerances on the colour mosaic (sets 4, 5). */
@@ -57,14 +60,14 @@ export async function packChannels(
     hasDetections: prep.transmittedDetections.length > 0
   }
   const framing = { apid: opts.apid ?? 1, sequenceCount: opts.sequenceCount ?? 0 }
-  // Set 22: the colour thumbnail travels transform-coded in channel 0's place (docs/bitstream.md 6.4), its step tied to
-  // the packet's by colourStepExponent
+  // Set 22: the colour thumbnail travels transform-coded in channel 0's place (docs/bitstream.md 6.4), its step the
+  // packet's times 2^(colourExponent / 4)
   const colourLayout = colourThumbnailOf(prep.models.modelId, channelIndices)
   const colourSlot = channelIndices.indexOf(colourLayout?.channel ?? -1)
-  const build = (step: number, tolerance: number, snapAnchored = false) => {
+  const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0) => {
     const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
     if (colourSlot >= 0) latents.fill(0, colourSlot * n, (colourSlot + 1) * n)
-    const colour = colourLayout && quantizeColourThumbnail(prep.latent, colourLayout, prep.lh, prep.lw, step, colourStepExponent(channels))
+    const colour = colourLayout && quantizeColourThumbnail(prep.latent, colourLayout, prep.lh, prep.lw, step, colourExponent)
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
     const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections, ...(colour ? { colour } : {}) }, framing)
@@ -72,7 +75,7 @@ export async function packChannels(
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
   // A given --quant-step is honoured with plain rounding; the step rule also tries the set's rounding tolerances.
-  type Candidate = { step: number; roundingTolerance: number; snapAnchored?: boolean }
+  type Candidate = { step: number; roundingTolerance: number; snapAnchored?: boolean; colourExponent?: number }
   const candidates: Candidate[] =
     opts.quantStep !== undefined
       ? [{ step: opts.quantStep, roundingTolerance: 0.5 }]
@@ -83,7 +86,7 @@ export async function packChannels(
   // None fits (a tiny image, or a caption longer than the budget): the coarsest step, plain rounding, as before.
   const fallback = candidates.find((c) => c.step === candidates[candidates.length - 1].step && c.roundingTolerance === 0.5)
   const measure = (c: Candidate) => {
-    const b = build(c.step, c.roundingTolerance, c.snapAnchored)
+    const b = build(c.step, c.roundingTolerance, c.snapAnchored, c.colourExponent)
     built.set(c, b)
     return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
   }
@@ -95,6 +98,15 @@ export async function packChannels(
     const last = await finestThatFits(snapped, measure, budget)
     if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
   }
+  // Set 22: what the chosen step leaves of the budget goes to the colour, in quarter-octave finer colour steps
+  if (choice.fits && opts.quantStep === undefined && colourLayout) {
+    for (let k = -1; k >= -MAX_COLOUR_REFINEMENT; k--) {
+      const finer = { ...choice.choice, colourExponent: k }
+      const bits = measure(finer)
+      if (bits > budget) break
+      choice = { ...choice, choice: finer, bits, tried: [...choice.tried, { ...finer, bits }] }
+    }
+  }
   const { packet, header } = built.get(choice.choice)!
   return {
     packet,
@@ -103,21 +115,13 @@ export async function packChannels(
     quantStep: choice.choice.step,
     roundingTolerance: choice.choice.roundingTolerance,
     snapAnchored: choice.choice.snapAnchored === true,
+    ...(colourLayout ? { colourStep: colourStep(choice.choice.step, choice.choice.colourExponent ?? 0) } : {}),
     bits: bitsOf(packet, width, height),
     targetBits: budget,
     fitsTarget: choice.fits,
     stepsTried: choice.tried,
     header
   }
-}
-
-/**
- * Set 22's colour step over the packet's step, as k in 2^(k / 4) (docs/bitstream.md 6.4), by C: an encoder's choice
- * (any k decodes). 0 keeps set 5's balance, whose networks weigh the thumbnails 8x (colour_gain) over learned channels.
- */
-export function colourStepExponent(channels: number): number {
-  void channels
-  return 0
 }
 
 /** Per-part bit counts as the packet decoder accounts them. */

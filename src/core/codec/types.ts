@@ -89,6 +89,8 @@ export interface EncodeResult {
   roundingTolerance: number
   /** Set 21: the thumbnails copied the mosaic's tolerant rounding (the step rule's last resort; predictiveQuantize.ts). */
   snapAnchored: boolean
+  /** Set 22: the colour thumbnail's step (docs/bitstream.md 6.4), when the packet carries one. */
+  colourStep?: number
   /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
   stepsTried: StepTrial[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
@@ -128,6 +130,8 @@ export interface PackResult {
   roundingTolerance: number
   /** Set 21: the thumbnails copied the mosaic's tolerant rounding (the step rule's last resort; predictiveQuantize.ts). */
   snapAnchored: boolean
+  /** Set 22: the colour thumbnail's step (docs/bitstream.md 6.4), when the packet carries one. */
+  colourStep?: number
   bits: BitsReport
   targetBits: number
   fitsTarget: boolean
@@ -141,5 +145,7 @@ export interface StepTrial {
   roundingTolerance: number
   /** Set 21's last resort: the mosaic's samples of sent thumbnails rounded tolerantly too (predictiveQuantize.ts). */
   snapAnchored?: boolean
+  /** Set 22: the colour step is the step times 2^(colourExponent / 4) (0 when absent). */
+  colourExponent?: number
   bits: number
 }
