@@ -482,4 +482,17 @@ describe.runIf(haveSet22 && haveKodak)("model set 22: the colour thumbnail trans
       expect(pack.bits.total - (pack.header.hasDetections ? pack.bits.detections : 0)).toBeLessThanOrEqual(pack.targetBits)
     }
   })
+
+  it('where even the coarsest step does not fit, takes a coarser colour step rather than leave the packet over its target', async () => {
+    // a long caption leaves kodim23's C = 1 packet (target 1,572 bits) too little room at step 512: measured 1,648 bits
+    const caption = Array.from({ length: 50 }, (_, i) => ['parrots', 'red', 'yellow', 'green', 'leaves', 'two', 'birds', 'perched'][i % 8]).join(' ')
+    const prep = await prepareImage(await readImage(path.join(KODAK, 'kodim23.png')), { modelsDir, modelSet: 22, caption })
+    const plain = await packChannels(prep, 1, { quantStep: 512 })
+    expect(plain.fitsTarget).toBe(false)
+    const pack = await packChannels(prep, 1)
+    expect(pack.fitsTarget).toBe(true)
+    expect([pack.quantStep, pack.bits.total <= pack.targetBits]).toEqual([512, true])
+    expect(pack.colourStep!).toBeGreaterThan(512)
+    expect(decodeGscPacket(pack.packet).colour!.stepExponent).toBeGreaterThan(0)
+  })
 })

@@ -2,7 +2,8 @@
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { packChannels, STEP_RULE_VERSION } from '../codec/packing'
+import { COLOUR_STEP_RULE_VERSION, packChannels, STEP_RULE_VERSION } from '../codec/packing'
+import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
 import { generatorSampling, loadManifest, modelSetsOf } from '../modelAssets/manifest'
@@ -62,7 +63,9 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
       const wireSteps = set.wireQuantSteps ?? m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
       // the encoder's step rule and step list decide the packets as much as the weights do
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps }
+      // (set 22's colour step search too; other sets' keys are unchanged, JSON leaves the undefined field out)
+      const colourRule = COLOUR_THUMBNAIL_SETS[id] ? COLOUR_STEP_RULE_VERSION : undefined
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule }
     }
   } catch (e) {
     key = { error: describeError(e) }

@@ -7,6 +7,7 @@ import type { CodecModels } from './codecModels'
 import { hasAnchoredThumbnails, roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
+import { MAX_STEP_EXPONENT } from '../bitstream/colourCoder'
 import { colourStep, quantizeColourThumbnail } from './colourThumbnailCodec'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
@@ -21,6 +22,10 @@ export function checkStepsOption(steps: number | undefined, models: CodecModels)
     throw new GscError(`--steps applies to model set 1's flow only; model set ${models.modelId} (${models.kind}) decodes in one pass and writes steps 0`)
 }
 
+/** Changes whenever set 22's colour step search picks different packets (bench caches key on it). 2: coarser colour
+ *  steps where even the coarsest step does not fit (ship-rule-set22.md, round 2). */
+export const COLOUR_STEP_RULE_VERSION = 2
+
 /** Set 22: how many quarter-octaves finer than the packet's step the colour step may go to fill the budget. */
 export const MAX_COLOUR_REFINEMENT = 8
 
@@ -34,8 +39,10 @@ export const STEP_RULE_VERSION = 2
  * sets 4 and 5: every short-form step up to 512, each with rounding tolerances 0.5-0.7 on the colour mosaic,
  * predictiveQuantize.ts; set 21 as set 5 from its own longer list, its sent thumbnails' mosaic samples rounded plainly
  * unless no step fits so) whose whole packet (headers, caption, latents, detections, CRC) fits targetBits(C) =
- * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Appended detections are not counted against the
- * target (they are reported separately). The step travels in the header.
+ * targetBpp(C) x W x H (0.004 bpp at C = 1 ... 0.02 bpp at C = 16); the coarsest, plain rounding, if none does. Set 22
+ * (docs/bitstream.md 6.4): its colour thumbnail at the packet's step, then finer colour steps while the packet still
+ * fits, or coarser ones where nothing fits. Appended detections are not counted against the target (they are
+ * reported separately). The step travels in the header.
  */
 export async function packChannels(
   prep: PreparedImage,
@@ -98,8 +105,20 @@ export async function packChannels(
     const last = await finestThatFits(snapped, measure, budget)
     if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
   }
+  // Set 22: when even the coarsest step does not fit, coarser colour steps (quarter octaves, up to 2^8 times) may
+  if (!choice.fits && opts.quantStep === undefined && colourLayout) {
+    for (let k = 1; k <= MAX_STEP_EXPONENT; k++) {
+      const coarser = { ...choice.choice, colourExponent: k }
+      const bits = measure(coarser)
+      choice = { ...choice, tried: [...choice.tried, { ...coarser, bits }] }
+      if (bits <= budget) {
+        choice = { ...choice, choice: coarser, bits, fits: true }
+        break
+      }
+    }
+  }
   // Set 22: what the chosen step leaves of the budget goes to the colour, in quarter-octave finer colour steps
-  if (choice.fits && opts.quantStep === undefined && colourLayout) {
+  if (choice.fits && opts.quantStep === undefined && colourLayout && !((choice.choice.colourExponent ?? 0) > 0)) {
     for (let k = -1; k >= -MAX_COLOUR_REFINEMENT; k--) {
       const finer = { ...choice.choice, colourExponent: k }
       const bits = measure(finer)
