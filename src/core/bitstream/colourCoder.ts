@@ -89,20 +89,20 @@ function predictLowPass(plane: Int32Array, w: number, ll: Subband, restore: bool
   for (let y = 0; y < ll.h; y++) for (let x = 0; x < ll.w; x++) plane[y * w + x] = band[y * ll.w + x]
 }
 
-export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: ColourThumbnailPayload, h: number, w: number): void {
-  const k = payload.stepExponent
-  if (!Number.isInteger(k) || Math.abs(k) > MAX_STEP_EXPONENT) throw new GscError(`colour step exponent must be an integer in -${MAX_STEP_EXPONENT}..${MAX_STEP_EXPONENT}, got ${k}`)
-  if (payload.coefficients.length !== COLOUR_PLANES * h * w) throw new GscError(`colour thumbnail has ${payload.coefficients.length} coefficients, expected ${COLOUR_PLANES}x${h}x${w}`)
-  encodeEG(m, enc, EXPONENT_BASE, k > 0 ? 2 * k - 1 : -2 * k)
+/**
+ * Codes `planes` wavelet planes (each h x w in the subband layout) one after the other, plane p in the luma class when
+ * luma(p) (else chroma).
+ */
+export function encodeWaveletPlanes(enc: RangeEncoder, m: BitModels, coefficients: Int32Array, planes: number, h: number, w: number, luma: (p: number) => boolean): void {
   const bands = plan(h, w)
-  for (let p = 0; p < COLOUR_PLANES; p++) {
-    const symbols = payload.coefficients.slice(p * h * w, (p + 1) * h * w)
+  for (let p = 0; p < planes; p++) {
+    const symbols = coefficients.slice(p * h * w, (p + 1) * h * w)
     predictLowPass(symbols, w, bands[0], false)
     for (const b of bands)
       for (let y = 0; y < b.h; y++)
         for (let x = 0; x < b.w; x++) {
           const v = symbols[(b.y0 + y) * w + b.x0 + x]
-          const [zero, sign, eg] = context(symbols, w, b, p === 0, y, x)
+          const [zero, sign, eg] = context(symbols, w, b, luma(p), y, x)
           m.encode(enc, zero, v === 0 ? 0 : 1)
           if (v === 0) continue
           m.encode(enc, sign, v < 0 ? 1 : 0)
@@ -111,24 +111,38 @@ export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: 
   }
 }
 
-export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, h: number, w: number): ColourThumbnailPayload {
-  const z = decodeEG(m, dec, EXPONENT_BASE, 2 * MAX_STEP_EXPONENT)
-  const stepExponent = z & 1 ? (z + 1) / 2 : z === 0 ? 0 : -z / 2
-  const coefficients = new Int32Array(COLOUR_PLANES * h * w)
+export function decodeWaveletPlanes(dec: RangeDecoder, m: BitModels, planes: number, h: number, w: number, luma: (p: number) => boolean): Int32Array {
+  const coefficients = new Int32Array(planes * h * w)
   const bands = plan(h, w)
-  for (let p = 0; p < COLOUR_PLANES; p++) {
+  for (let p = 0; p < planes; p++) {
     const symbols = coefficients.subarray(p * h * w, (p + 1) * h * w)
     for (const b of bands)
       for (let y = 0; y < b.h; y++)
         for (let x = 0; x < b.w; x++) {
-          const [zero, sign, eg] = context(symbols, w, b, p === 0, y, x)
+          const [zero, sign, eg] = context(symbols, w, b, luma(p), y, x)
           if (m.decode(dec, zero) === 0) continue
           const neg = m.decode(dec, sign) === 1
           const mag = decodeEG(m, dec, eg, INT32_MAX) + 1
-          if (!neg && mag > INT32_MAX) throw new GscError('corrupt colour thumbnail: value out of Int32 range')
+          if (!neg && mag > INT32_MAX) throw new GscError('corrupt wavelet payload: value out of Int32 range')
           symbols[(b.y0 + y) * w + b.x0 + x] = neg ? -mag : mag
         }
     predictLowPass(symbols, w, bands[0], true)
   }
-  return { stepExponent, coefficients }
+  return coefficients
+}
+
+const firstIsLuma = (p: number) => p === 0
+
+export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: ColourThumbnailPayload, h: number, w: number): void {
+  const k = payload.stepExponent
+  if (!Number.isInteger(k) || Math.abs(k) > MAX_STEP_EXPONENT) throw new GscError(`colour step exponent must be an integer in -${MAX_STEP_EXPONENT}..${MAX_STEP_EXPONENT}, got ${k}`)
+  if (payload.coefficients.length !== COLOUR_PLANES * h * w) throw new GscError(`colour thumbnail has ${payload.coefficients.length} coefficients, expected ${COLOUR_PLANES}x${h}x${w}`)
+  encodeEG(m, enc, EXPONENT_BASE, k > 0 ? 2 * k - 1 : -2 * k)
+  encodeWaveletPlanes(enc, m, payload.coefficients, COLOUR_PLANES, h, w, firstIsLuma)
+}
+
+export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, h: number, w: number): ColourThumbnailPayload {
+  const z = decodeEG(m, dec, EXPONENT_BASE, 2 * MAX_STEP_EXPONENT)
+  const stepExponent = z & 1 ? (z + 1) / 2 : z === 0 ? 0 : -z / 2
+  return { stepExponent, coefficients: decodeWaveletPlanes(dec, m, COLOUR_PLANES, h, w, firstIsLuma) }
 }

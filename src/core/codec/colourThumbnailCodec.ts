@@ -19,25 +19,38 @@ export function colourStep(quantStep: number, stepExponent: number): number {
  */
 export const DEAD_ZONE = 0.1
 
+/** One lh x lw plane -> its wavelet coefficients quantised with `step` (2^-level per subband, 6.4), into out. */
+export function quantizeWaveletPlane(values: ArrayLike<number>, lh: number, lw: number, step: number, out: Int32Array): void {
+  const plane = Float64Array.from({ length: lh * lw }, (_, i) => values[i])
+  forwardWavelet(plane, lh, lw)
+  for (const b of subbands(lh, lw)) {
+    const d = step * b.weight
+    const offset = b.band === 'LL' ? 0.5 : 0.5 - DEAD_ZONE
+    for (let y = b.y0; y < b.y0 + b.h; y++)
+      for (let x = b.x0; x < b.x0 + b.w; x++) {
+        const u = plane[y * lw + x] / d
+        out[y * lw + x] = Math.sign(u) * Math.floor(Math.abs(u) + offset)
+      }
+  }
+}
+
+/** The station's side of quantizeWaveletPlane: coefficients -> the plane, into out. */
+export function reconstructWaveletPlane(coefficients: ArrayLike<number>, lh: number, lw: number, step: number, out: Float32Array): void {
+  const plane = new Float64Array(lh * lw)
+  for (const b of subbands(lh, lw))
+    for (let y = b.y0; y < b.y0 + b.h; y++) for (let x = b.x0; x < b.x0 + b.w; x++) plane[y * lw + x] = coefficients[y * lw + x] * step * b.weight
+  inverseWavelet(plane, lh, lw)
+  for (let i = 0; i < plane.length; i++) out[i] = plane[i]
+}
+
 /** g_a's latent (channel-major, lh x lw per channel) -> the colour thumbnail's quantised coefficients. */
 export function quantizeColourThumbnail(latent: ArrayLike<number>, layout: ColourThumbnailLayout, lh: number, lw: number, quantStep: number, stepExponent: number): ColourThumbnailPayload {
   const n = lh * lw
   const step = colourStep(quantStep, stepExponent)
   const coefficients = new Int32Array(COLOUR_PLANES * n)
-  const bands = subbands(lh, lw)
   layout.planes.forEach((ch, p) => {
-    const plane = new Float64Array(n)
-    for (let i = 0; i < n; i++) plane[i] = latent[ch * n + i]
-    forwardWavelet(plane, lh, lw)
-    for (const b of bands) {
-      const d = step * b.weight
-      const offset = b.band === 'LL' ? 0.5 : 0.5 - DEAD_ZONE
-      for (let y = b.y0; y < b.y0 + b.h; y++)
-        for (let x = b.x0; x < b.x0 + b.w; x++) {
-          const u = plane[y * lw + x] / d
-          coefficients[p * n + y * lw + x] = Math.sign(u) * Math.floor(Math.abs(u) + offset)
-        }
-    }
+    const values = Float64Array.from({ length: n }, (_, i) => latent[ch * n + i])
+    quantizeWaveletPlane(values, lh, lw, step, coefficients.subarray(p * n, (p + 1) * n))
   })
   return { stepExponent, coefficients }
 }
@@ -47,14 +60,7 @@ export function reconstructColourThumbnail(payload: ColourThumbnailPayload, lh: 
   const n = lh * lw
   const step = colourStep(quantStep, payload.stepExponent)
   const out = new Float32Array(COLOUR_PLANES * n)
-  const bands = subbands(lh, lw)
-  for (let p = 0; p < COLOUR_PLANES; p++) {
-    const plane = new Float64Array(n)
-    for (const b of bands)
-      for (let y = b.y0; y < b.y0 + b.h; y++) for (let x = b.x0; x < b.x0 + b.w; x++) plane[y * lw + x] = payload.coefficients[p * n + y * lw + x] * step * b.weight
-    inverseWavelet(plane, lh, lw)
-    for (let i = 0; i < n; i++) out[p * n + i] = plane[i]
-  }
+  for (let p = 0; p < COLOUR_PLANES; p++) reconstructWaveletPlane(payload.coefficients.subarray(p * n, (p + 1) * n), lh, lw, step, out.subarray(p * n, (p + 1) * n))
   return out
 }
 
