@@ -6,6 +6,7 @@
 // zero, and most so where their parent is. The LL band carries LOCO-I prediction residuals (the band is a tiny
 // picture), the detail bands their values.
 import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../entropy/bitModels'
+import { magClass } from '../entropy/latentCoder'
 import type { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
 import { subbands, type Subband } from './colourThumbnail'
 import { predictAt } from './latentPrediction'
@@ -34,15 +35,6 @@ export interface ColourThumbnailPayload {
 
 export function newColourModels(): BitModels {
   return new BitModels(MODEL_COUNT)
-}
-
-function magClass(a: number): number {
-  if (a < 3) return a
-  if (a < 5) return 3
-  if (a < 8) return 4
-  if (a < 13) return 5
-  if (a < 24) return 6
-  return 7
 }
 
 const sgn = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0)

@@ -19,8 +19,9 @@ const MODEL_COUNT = EG_BASE + EG_GROUPS * EG_MODELS
 /** Largest magnitude a transmitted latent may have (Int32 range). */
 const MAX_MAGNITUDE_MINUS_1 = 2 ** 31 - 1
 
-function magClass(a: number): number {
-  // a = 2(|L|+|T|) + |TL| + |TR|, quantized so the common small cases get their own class
+/** The magnitude class of a = 2(|L|+|T|) + |TL| + |TR| (docs/bitstream.md §6; also the colour thumbnail's, §6.4). */
+export function magClass(a: number): number {
+  // quantized so the common small cases get their own class
   if (a < 3) return a
   if (a < 5) return 3
   if (a < 8) return 4
