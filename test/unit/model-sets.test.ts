@@ -495,4 +495,15 @@ describe.runIf(haveSet22 && haveKodak)("model set 22: the colour thumbnail trans
     expect(pack.colourStep!).toBeGreaterThan(512)
     expect(decodeGscPacket(pack.packet).colour!.stepExponent).toBeGreaterThan(0)
   })
+
+  it('moves its picture onto the sent thumbnails (manifest consistentThumbnail), and refuses a bad one in one line', async () => {
+    const prep = await prepareImage(crop, { modelsDir, modelSet: 22, caption: CAPTION })
+    const packet = (await packChannels(prep, 4, { seed: 3 })).packet
+    const without = modelsDirWith('no-consistent-thumbnail', (m) => delete (m.modelSets as Record<string, Record<string, unknown>>)['22'].consistentThumbnail)
+    const [a, b] = await Promise.all([decodePacket(packet, { modelsDir }), decodePacket(packet, { modelsDir: without })])
+    expect(same(a.image, b.image)).toBe(false)
+    const bad = modelsDirWith('bad-consistent-thumbnail', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['22'].consistentThumbnail = { scale: [1, 0, 1], offset: [0, 0, 0], planes: [0] }))
+    expect(() => modelSetStatus(bad)).toThrow(/model set 22: consistentThumbnail needs scale and offset \(3 numbers each, no zero scale\) and planes \(of 0, 1, 2\)$/)
+  })
 })
+

@@ -63,9 +63,10 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const sampling = flow && m.models[set.models.generator]?.sampling ? generatorSampling(m.models[set.models.generator]) : null
       const wireSteps = set.wireQuantSteps ?? m.models[set.models[flow ? 'generator' : 'decoder']]?.wireQuantSteps ?? null
       // the encoder's step rule and step list decide the packets as much as the weights do
-      // (set 22's colour step search too; other sets' keys are unchanged, JSON leaves the undefined field out)
+      // (set 22's colour step search and decoder-side thumbnail correction too; other sets' keys are unchanged, JSON
+      // leaves undefined fields out)
       const colourRule = COLOUR_THUMBNAIL_SETS[id] ? COLOUR_STEP_RULE_VERSION : undefined
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule }
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail }
     }
   } catch (e) {
     key = { error: describeError(e) }

@@ -23,6 +23,7 @@ import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSe
 import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
+import type { ThumbnailNorm } from './consistentThumbnail'
 import { dctPatterns, scoreChannelPatterns, sendFirst, type ChannelBasis, type structurePlanes } from './channelSelection'
 import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
 import { QUANT_STEPS } from './quantize'
@@ -88,6 +89,8 @@ export interface LearnedGenerativeModels extends CodecModelsBase {
   noiseChannels: number
   /** Selection preview patterns: [channel][plane Y, Cb, Cr] -> 16 values (4x4 row-major) per unit of y / latentScale. */
   patterns: Float64Array[][]
+  /** Set 22: how the station moves its picture onto the sent thumbnails (consistentThumbnail.ts), when the set says so. */
+  thumbnailNorm?: ThumbnailNorm
   /** One decoder run: planar RGB [3, 16h, 16w] (not clamped). */
   generate(ySel: Float32Array, mask: Float32Array, caption: Float32Array, logStep: number, noise: Float32Array, h: number, w: number): Promise<Float32Array>
 }
@@ -364,6 +367,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     scoreChannels: (latent, structure) => sendFirst(scoreChannelPatterns(latent, patterns, latentScale, structure), set.alwaysSend, neverListed(set.id)),
     alwaysSend: set.alwaysSend ?? [],
     neverSend: neverListed(set.id),
+    ...(set.consistentThumbnail ? { thumbnailNorm: set.consistentThumbnail } : {}),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w) =>
       single(decoder, {

@@ -18,6 +18,7 @@ import { gaussianNoise32 } from './prng'
 import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
+import { makeThumbnailConsistent } from './consistentThumbnail'
 import type { CodecProgress } from './types'
 
 export const MAX_SAMPLES = 16
@@ -308,7 +309,7 @@ async function regenerateOnePass(
     mask[c] = 1
     for (let i = 0; i < n; i++) ySel[c * n + i] = packet.latents[k * n + i] * h.quantStep
   })
-  fillColourChannels(packet, ySel, mask, lh, lw)
+  const thumbnails = fillColourChannels(packet, ySel, mask, lh, lw)
   let t = performance.now()
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
@@ -323,6 +324,7 @@ async function regenerateOnePass(
     const noise = gaussianNoise32(seed, models.noiseChannels * n)
     const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
+    if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails, models.thumbnailNorm)
     images.push(cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height))
     await endSample()
     opts.onProgress?.({ stage: 'generate', done: k + 1, total: samples })
@@ -335,10 +337,11 @@ async function regenerateOnePass(
 /**
  * Set 22 (docs/bitstream.md 6.4): the colour thumbnail the packet carries in its colour channel's place becomes the four
  * colour channels the networks take: the Y, Cb, Cr thumbnails and the mosaic cut from them, all marked as sent.
+ * Returns the thumbnails (the decoded picture is then moved onto them, consistentThumbnail.ts), undefined without.
  */
-function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: Float32Array, lh: number, lw: number): void {
+function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: Float32Array, lh: number, lw: number): Float32Array | undefined {
   const layout = colourThumbnailOf(packet.header.modelId, packet.header.channelIndices)
-  if (!layout || !packet.colour) return
+  if (!layout || !packet.colour) return undefined
   const n = lh * lw
   const planes = reconstructColourThumbnail(packet.colour, lh, lw, packet.header.quantStep)
   layout.planes.forEach((c, p) => {
@@ -347,6 +350,7 @@ function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: 
   })
   mask[layout.channel] = 1
   ySel.set(mosaicOf(planes, lh, lw), layout.channel * n)
+  return planes
 }
 
 /**

@@ -35,6 +35,9 @@ export interface ModelSetSpec {
   networksOf?: number
   /** The steps this set's encoder chooses from, when they differ from its decoder entry's wireQuantSteps (set 21). */
   wireQuantSteps?: number[]
+  /** Set 22: the station moves its picture onto the sent thumbnails (src/core/codec/consistentThumbnail.ts): how g_a's
+   *  thumbnail channels map to Y, Cb, Cr window averages, and which planes it moves. */
+  consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] }
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[] }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[]; consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] } }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -115,6 +115,10 @@ function checkModelSets(m: Manifest, file: string): void {
         throw bad(`model set ${id}: alwaysSend must be a list of channel indices`)
       if (set.wireQuantSteps !== undefined && (!Array.isArray(set.wireQuantSteps) || set.wireQuantSteps.length === 0))
         throw bad(`model set ${id}: wireQuantSteps must be a list of steps`)
+      const ct = set.consistentThumbnail
+      const three = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => Number.isFinite(x))
+      if (ct !== undefined && (!three(ct?.scale) || ct.scale.some((x) => x === 0) || !three(ct?.offset) || !Array.isArray(ct?.planes) || !ct.planes.every((x) => x === 0 || x === 1 || x === 2)))
+        throw bad(`model set ${id}: consistentThumbnail needs scale and offset (3 numbers each, no zero scale) and planes (of 0, 1, 2)`)
       if (set.networksOf !== undefined) {
         const of = m.modelSets[String(set.networksOf)]
         if (!Number.isInteger(set.networksOf) || !of || set.networksOf === Number(id))
@@ -141,7 +145,8 @@ export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: num
           models: { ...s.models },
           ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}),
           ...(s.networksOf !== undefined ? { networksOf: s.networksOf } : {}),
-          ...(s.wireQuantSteps !== undefined ? { wireQuantSteps: [...s.wireQuantSteps] } : {})
+          ...(s.wireQuantSteps !== undefined ? { wireQuantSteps: [...s.wireQuantSteps] } : {}),
+          ...(s.consistentThumbnail !== undefined ? { consistentThumbnail: { scale: [...s.consistentThumbnail.scale], offset: [...s.consistentThumbnail.offset], planes: [...s.consistentThumbnail.planes] } } : {})
         }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
