@@ -105,27 +105,7 @@ export async function packChannels(
     const last = await finestThatFits(snapped, measure, budget)
     if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
   }
-  // Set 22: when even the coarsest step does not fit, coarser colour steps (quarter octaves, up to 2^8 times) may
-  if (!choice.fits && opts.quantStep === undefined && colourLayout) {
-    for (let k = 1; k <= MAX_STEP_EXPONENT; k++) {
-      const coarser = { ...choice.choice, colourExponent: k }
-      const bits = measure(coarser)
-      choice = { ...choice, tried: [...choice.tried, { ...coarser, bits }] }
-      if (bits <= budget) {
-        choice = { ...choice, choice: coarser, bits, fits: true }
-        break
-      }
-    }
-  }
-  // Set 22: what the chosen step leaves of the budget goes to the colour, in quarter-octave finer colour steps
-  if (choice.fits && opts.quantStep === undefined && colourLayout && !((choice.choice.colourExponent ?? 0) > 0)) {
-    for (let k = -1; k >= -MAX_COLOUR_REFINEMENT; k--) {
-      const finer = { ...choice.choice, colourExponent: k }
-      const bits = measure(finer)
-      if (bits > budget) break
-      choice = { ...choice, choice: finer, bits, tried: [...choice.tried, { ...finer, bits }] }
-    }
-  }
+  if (colourLayout && opts.quantStep === undefined) choice = searchColourStep(choice, measure, budget)
   const { packet, header } = built.get(choice.choice)!
   return {
     packet,
@@ -141,6 +121,32 @@ export async function packChannels(
     stepsTried: choice.tried,
     header
   }
+}
+
+type StepChoice<T> = { choice: T; bits: number; fits: boolean; tried: (T & { bits: number })[] }
+
+/**
+ * Set 22's colour step around the step rule's choice (docs/bitstream.md 6.4: colour step = step x 2^(k / 4)): where even
+ * the coarsest step does not fit, the first coarser colour step that does (k = 1 ... MAX_STEP_EXPONENT); where the
+ * packet fits, the finest colour step that still does (k = -1 ... -MAX_COLOUR_REFINEMENT), so what the step leaves of
+ * the target goes to the colour.
+ */
+function searchColourStep<T extends { colourExponent?: number }>(start: StepChoice<T>, measure: (c: T) => number, budget: number): StepChoice<T> {
+  let choice = start
+  const tryExponent = (k: number): boolean => {
+    const c = { ...start.choice, colourExponent: k }
+    const bits = measure(c)
+    choice = { ...choice, tried: [...choice.tried, { ...c, bits }] }
+    if (bits > budget) return false
+    choice = { ...choice, choice: c, bits, fits: true }
+    return true
+  }
+  if (!start.fits) {
+    for (let k = 1; k <= MAX_STEP_EXPONENT && !tryExponent(k); k++);
+  } else {
+    for (let k = -1; k >= -MAX_COLOUR_REFINEMENT && tryExponent(k); k--);
+  }
+  return choice
 }
 
 /** Per-part bit counts as the packet decoder accounts them. */
