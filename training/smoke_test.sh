@@ -5,7 +5,8 @@
 # Then the learned-latent GPU command chain on the CPU for model set 5 (configs/v5_smoke.json; sets 3 and 4 differ only in their configs): the photo pack, training/device/device_job_latent.sh
 # (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device/device_unpack_latent.sh, a resume
 # from the unpacked EMA snapshot (a later device run), export_latent_codec.py to a temp dir, and the exported set
-# opened and run by the codec's loader in onnxruntime-node.
+# opened and run by the codec's loader in onnxruntime-node; then the shipped set rebuilt from its ONNX files
+# (checkpoint_from_onnx.py, checked against them) and a run started from it.
 # Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
 # Usage: bash training/smoke_test.sh [latent]   (latent: the learned-latent part alone)
 set -euo pipefail
@@ -86,6 +87,10 @@ latent_smoke() {
     "$V/models/manifest.json" "$LATENT_SET" "$LATENT_CFG" || fail "the exported manifest does not record decoder_v$LATENT_SET of $LATENT_CFG at step 4"
   echo "training smoke test (set $LATENT_SET): the exported set in onnxruntime-node"
   npx tsx training/smoke_run.ts "$V/models" --set "$LATENT_SET"
+  echo "training smoke test (set $LATENT_SET): the shipped set rebuilt from its committed ONNX files (checkpoint_from_onnx.py), a run started from it"
+  "$PY" -W ignore training/latent/checkpoint_from_onnx.py --config v5_cpu --out "$V/from_onnx.pt" || fail "checkpoint_from_onnx.py did not rebuild set $LATENT_SET from resources/models"
+  log=$(GSC_TRAIN_PACK=$V/data/pack.pkl "$PY" -W ignore training/latent/train_latent_codec.py --config $LATENT_CFG --out "$V/from_onnx_run" --init-from "$V/from_onnx.pt" --steps 1 2>&1) || { echo "$log"; fail "a run started from the rebuilt checkpoint failed"; }
+  grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "the run did not start from the rebuilt checkpoint"; }
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 

@@ -49,6 +49,53 @@ def io(names, shapes, types=None):
     return [{'name': n, 'shape': s, 'type': (types or {}).get(n, 'float32')} for n, s in zip(names, shapes)]
 
 
+def check_specs(nets, cfg, IDS):
+    """Per model id: (network, example inputs, input names, output names, dynamic axes) for export and for the check."""
+    torch.manual_seed(0)
+    h, w = 4, 6
+    x = torch.rand(1, 3, 16 * h, 16 * w)
+    mask = torch.zeros(1, LATENT_CHANNELS)
+    mask[0, [0, 5, 77, 300]] = 1
+    y_sel = torch.round(torch.randn(1, LATENT_CHANNELS, h, w) * 16 / 24) * 24 * mask.view(1, -1, 1, 1)
+    cap = torch.randn(1, cfg['caption_dim'])
+    log_step = torch.tensor([4.585])
+    noise = torch.randn(1, noise_channels(cfg), h, w)
+    L = 64
+    tok = torch.zeros(1, L, dtype=torch.long)
+    tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
+    tmask = (tok > 0).float()
+    hw = {0: 'n', 2: 'h', 3: 'w'}
+    return {
+        IDS['g_a']: (nets['g_a'], (x,), ['image'], ['latent'], {'image': {0: 'n', 2: 'H', 3: 'W'}, 'latent': hw}),
+        IDS['decoder']: (nets['decoder'], (y_sel, mask, cap, log_step, noise), ['y_sel', 'mask', 'caption', 'log_step', 'noise'], ['image'],
+                         {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
+        IDS['caption_encoder']: (nets['caption'], (tok, tmask), ['tokens', 'mask'], ['embedding'],
+                                 {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
+    }
+
+
+def onnx_check(nets, cfg, IDS, files):
+    """The ONNX files (per model id) against the PyTorch networks on check_specs' inputs, in onnxruntime-node
+    (onnx_check.ts): exits with one line when any differs beyond TOL; returns the differences."""
+    cases = {}
+    with torch.no_grad():
+        for mid, (model, args, ins, outs, _) in check_specs(nets, cfg, IDS).items():
+            cases[mid] = {'file': files[mid], 'inputs': {k: tensor_json(v) for k, v in zip(ins, args)}, 'outputs': {outs[0]: tensor_json(model(*args))}}
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
+        json.dump(cases, f)
+        case_path = f.name
+    res = subprocess.run(['npx', 'tsx', os.path.join(common.TRAINING_DIR, 'onnx_check.ts'), case_path], cwd=common.REPO_ROOT, capture_output=True, text=True)
+    os.unlink(case_path)
+    if res.returncode != 0:
+        sys.exit(f'onnx check failed:\n{res.stdout}\n{res.stderr}')
+    diffs = json.loads(res.stdout)
+    print('onnxruntime vs pytorch:', json.dumps(diffs), flush=True)
+    bad = {k: v for k, v in diffs.items() if v['relMaxAbsDiff'] > TOL}
+    if bad:
+        sys.exit(f'ONNX outputs differ from PyTorch beyond {TOL}: {bad}')
+    return diffs
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--config', default='v3_cpu')
@@ -76,45 +123,11 @@ def main():
     if a.colour_gain:  # the gain is a constant of g_a and the decoder, not a weight
         nets['g_a'].gain = nets['decoder'].gain = float(a.colour_gain)
     out = os.path.abspath(a.out)
-    torch.manual_seed(0)
-    h, w = 4, 6
-    x = torch.rand(1, 3, 16 * h, 16 * w)
-    mask = torch.zeros(1, LATENT_CHANNELS)
-    mask[0, [0, 5, 77, 300]] = 1
-    y_sel = torch.round(torch.randn(1, LATENT_CHANNELS, h, w) * 16 / 24) * 24 * mask.view(1, -1, 1, 1)
-    cap = torch.randn(1, cfg['caption_dim'])
-    log_step = torch.tensor([4.585])
-    noise = torch.randn(1, noise_channels(cfg), h, w)
-    L = 64
-    tok = torch.zeros(1, L, dtype=torch.long)
-    tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
-    tmask = (tok > 0).float()
-    hw = {0: 'n', 2: 'h', 3: 'w'}
-    specs = {
-        IDS['g_a']: (nets['g_a'], (x,), ['image'], ['latent'], {'image': {0: 'n', 2: 'H', 3: 'W'}, 'latent': hw}),
-        IDS['decoder']: (nets['decoder'], (y_sel, mask, cap, log_step, noise), ['y_sel', 'mask', 'caption', 'log_step', 'noise'], ['image'],
-                         {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
-        IDS['caption_encoder']: (nets['caption'], (tok, tmask), ['tokens', 'mask'], ['embedding'],
-                                 {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
-    }
-    cases = {}
+    files = {mid: os.path.join(out, mid + '.onnx') for mid in IDS.values()}
     with torch.no_grad():
-        for mid, (model, args, ins, outs, dyn) in specs.items():
-            f = os.path.join(out, mid + '.onnx')
-            export(model, args, ins, outs, dyn, f)
-            cases[mid] = {'file': f, 'inputs': {k: tensor_json(v) for k, v in zip(ins, args)}, 'outputs': {outs[0]: tensor_json(model(*args))}}
-    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
-        json.dump(cases, f)
-        case_path = f.name
-    res = subprocess.run(['npx', 'tsx', os.path.join(common.TRAINING_DIR, 'onnx_check.ts'), case_path], cwd=common.REPO_ROOT, capture_output=True, text=True)
-    os.unlink(case_path)
-    if res.returncode != 0:
-        sys.exit(f'onnx check failed:\n{res.stdout}\n{res.stderr}')
-    diffs = json.loads(res.stdout)
-    print('onnxruntime vs pytorch:', json.dumps(diffs), flush=True)
-    bad = {k: v for k, v in diffs.items() if v['relMaxAbsDiff'] > TOL}
-    if bad:
-        sys.exit(f'ONNX outputs differ from PyTorch beyond {TOL}: {bad}')
+        for mid, (model, args, ins, outs, dyn) in check_specs(nets, cfg, IDS).items():
+            export(model, args, ins, outs, dyn, files[mid])
+    diffs = onnx_check(nets, cfg, IDS, files)
     metrics = None
     if a.metrics:
         with open(a.metrics) as f:
