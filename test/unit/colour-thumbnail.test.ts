@@ -9,7 +9,7 @@ import { crc32 } from '../../src/core/bitstream/crc32'
 import { writePrimaryHeader } from '../../src/core/bitstream/ccsds'
 import { RangeDecoder, RangeEncoder } from '../../src/core/entropy/rangeCoder'
 import { forwardWavelet, inverseWavelet } from '../../src/core/codec/wavelet'
-import { mosaicOf, quantizeColourThumbnail, reconstructColourThumbnail } from '../../src/core/codec/colourThumbnailCodec'
+import { colourCoefficients, mosaicOf, quantizeColourThumbnail, reconstructColourThumbnail } from '../../src/core/codec/colourThumbnailCodec'
 
 function rng(seed: number): () => number {
   let s = seed >>> 0
@@ -102,7 +102,7 @@ describe("set 22's colour thumbnail on the wire (bitstream 6.4)", () => {
 
   it('a packet carries the thumbnail in channel 0\'s place and reconstructs it within the step', () => {
     const lat = latent(1)
-    const colour = quantizeColourThumbnail(lat, { channel: 0, planes: [1, 2, 3] }, h, w, 16, 0)
+    const colour = quantizeColourThumbnail(colourCoefficients(lat, { channel: 0, planes: [1, 2, 3] }, h, w), h, w, 16, 0)
     const learned = new Int32Array(3 * n)
     for (let i = 0; i < 2 * n; i++) learned[n + i] = Math.round(lat[40 * n + i] / 16)
     const packet = encodeGscPacket(payload([0, 40, 41], learned, colour), { apid: 1, sequenceCount: 0 })

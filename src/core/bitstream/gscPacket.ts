@@ -134,13 +134,14 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader, maxPixels: number
   if (maxPixels !== undefined) checkPixelLimit(header, maxPixels)
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
-  const cm = newColourModels()
-  const colour = hasColour ? decodeColourThumbnail(dec, cm, lh, lw) : undefined
+  // the thumbnail's bank (about 19,000 models) only for a packet that carries one: every packet decode passes here
+  const cm = hasColour ? newColourModels() : undefined
+  const colour = cm ? decodeColourThumbnail(dec, cm, lh, lw) : undefined
   const lm = newLatentModels()
   const uncoded = uncodedMask(header.modelId, header.channelIndices, lh, lw)
   const latents = fromPredictionResiduals(header.modelId, header.channelIndices, decodeLatents(dec, lm, C, lh, lw, uncoded), lh, lw)
   const det = header.hasDetections ? decodeDetections(dec) : { detections: [], cost: 0 }
-  const bits = breakdown(bytes.length, next - PRIMARY_HEADER_OCTETS, { caption: cap.cost, latents: cm.cost + lm.cost, detections: det.cost })
+  const bits = breakdown(bytes.length, next - PRIMARY_HEADER_OCTETS, { caption: cap.cost, latents: (cm?.cost ?? 0) + lm.cost, detections: det.cost })
   return { header, caption: cap.caption, latents, detections: det.detections, primary, bits, ...(colour ? { colour } : {}) }
 }
 

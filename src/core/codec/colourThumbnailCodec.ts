@@ -4,6 +4,7 @@
 // g_a cuts it, so the networks see what they were trained with.
 import { subbands, type ColourThumbnailLayout } from '../bitstream/colourThumbnail'
 import { COLOUR_PLANES, type ColourThumbnailPayload } from '../bitstream/colourCoder'
+import { onPlaneLattice } from '../bitstream/latentPrediction'
 import { forwardWavelet, inverseWavelet } from './wavelet'
 
 /** The colour step of a packet: its step times 2^(k / 4). */
@@ -19,10 +20,23 @@ export function colourStep(quantStep: number, stepExponent: number): number {
  */
 export const DEAD_ZONE = 0.1
 
-/** One lh x lw plane -> its wavelet coefficients quantised with `step` (2^-level per subband, 6.4), into out. */
-export function quantizeWaveletPlane(values: ArrayLike<number>, lh: number, lw: number, step: number, out: Int32Array): void {
-  const plane = Float64Array.from({ length: lh * lw }, (_, i) => values[i])
-  forwardWavelet(plane, lh, lw)
+/**
+ * The thumbnails' wavelet coefficients, not yet quantised (COLOUR_PLANES x lh x lw, each plane in the subband layout):
+ * they do not depend on the step, so the encoder transforms once per image and quantises them for every step it tries.
+ */
+export function colourCoefficients(latent: Float32Array, layout: ColourThumbnailLayout, lh: number, lw: number): Float64Array {
+  const n = lh * lw
+  const out = new Float64Array(COLOUR_PLANES * n)
+  layout.planes.forEach((ch, p) => {
+    const plane = out.subarray(p * n, (p + 1) * n)
+    plane.set(latent.subarray(ch * n, (ch + 1) * n))
+    forwardWavelet(plane, lh, lw)
+  })
+  return out
+}
+
+/** One plane's wavelet coefficients quantised with `step` (2^-level per subband, 6.4), into out. */
+function quantizeCoefficients(plane: Float64Array, lh: number, lw: number, step: number, out: Int32Array): void {
   for (const b of subbands(lh, lw)) {
     const d = step * b.weight
     const offset = b.band === 'LL' ? 0.5 : 0.5 - DEAD_ZONE
@@ -34,7 +48,7 @@ export function quantizeWaveletPlane(values: ArrayLike<number>, lh: number, lw: 
   }
 }
 
-/** The station's side of quantizeWaveletPlane: coefficients -> the plane, into out. */
+/** The station's side of quantizeCoefficients: coefficients -> the plane, into out. */
 export function reconstructWaveletPlane(coefficients: ArrayLike<number>, lh: number, lw: number, step: number, out: Float32Array): void {
   const plane = new Float64Array(lh * lw)
   for (const b of subbands(lh, lw))
@@ -43,16 +57,13 @@ export function reconstructWaveletPlane(coefficients: ArrayLike<number>, lh: num
   for (let i = 0; i < plane.length; i++) out[i] = plane[i]
 }
 
-/** g_a's latent (channel-major, lh x lw per channel) -> the colour thumbnail's quantised coefficients. */
-export function quantizeColourThumbnail(latent: ArrayLike<number>, layout: ColourThumbnailLayout, lh: number, lw: number, quantStep: number, stepExponent: number): ColourThumbnailPayload {
+/** colourCoefficients' output quantised with the packet's step and colour step exponent: the thumbnail the wire carries. */
+export function quantizeColourThumbnail(coefficients: Float64Array, lh: number, lw: number, quantStep: number, stepExponent: number): ColourThumbnailPayload {
   const n = lh * lw
   const step = colourStep(quantStep, stepExponent)
-  const coefficients = new Int32Array(COLOUR_PLANES * n)
-  layout.planes.forEach((ch, p) => {
-    const values = Float64Array.from({ length: n }, (_, i) => latent[ch * n + i])
-    quantizeWaveletPlane(values, lh, lw, step, coefficients.subarray(p * n, (p + 1) * n))
-  })
-  return { stepExponent, coefficients }
+  const quantised = new Int32Array(COLOUR_PLANES * n)
+  for (let p = 0; p < COLOUR_PLANES; p++) quantizeCoefficients(coefficients.subarray(p * n, (p + 1) * n), lh, lw, step, quantised.subarray(p * n, (p + 1) * n))
+  return { stepExponent, coefficients: quantised }
 }
 
 /** The station's side: coefficients -> the Y, Cb, Cr thumbnails (COLOUR_PLANES x lh x lw, in g_a's units). */
@@ -64,14 +75,11 @@ export function reconstructColourThumbnail(payload: ColourThumbnailPayload, lh: 
   return out
 }
 
-/** The colour mosaic g_a cuts from the thumbnails (set 5's 'mosaic3'): Y on (even, even), Cb (even, odd), Cr (odd, even), 0 on (odd, odd). */
+/** The colour mosaic g_a cuts from the thumbnails (set 5's 'mosaic3'): each plane on its lattice (§6.2), 0 on (odd, odd). */
 export function mosaicOf(planes: Float32Array, lh: number, lw: number): Float32Array {
   const n = lh * lw
   const out = new Float32Array(n)
-  for (let y = 0; y < lh; y++)
-    for (let x = 0; x < lw; x++) {
-      const p = y % 2 === 0 ? (x % 2 === 0 ? 0 : 1) : x % 2 === 0 ? 2 : -1
-      if (p >= 0) out[y * lw + x] = planes[p * n + y * lw + x]
-    }
+  for (let p = 0; p < COLOUR_PLANES; p++)
+    for (let y = 0; y < lh; y++) for (let x = 0; x < lw; x++) if (onPlaneLattice(p, y, x)) out[y * lw + x] = planes[p * n + y * lw + x]
   return out
 }

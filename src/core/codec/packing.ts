@@ -8,7 +8,7 @@ import { hasAnchoredThumbnails, roundingTolerances, quantizeChannels } from './p
 import { finestThatFits, targetBits } from './quantize'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { MAX_STEP_EXPONENT } from '../bitstream/colourCoder'
-import { colourStep, quantizeColourThumbnail } from './colourThumbnailCodec'
+import { colourCoefficients, colourStep, quantizeColourThumbnail } from './colourThumbnailCodec'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -71,10 +71,11 @@ export async function packChannels(
   // packet's times 2^(colourExponent / 4)
   const colourLayout = colourThumbnailOf(prep.models.modelId, channelIndices)
   const colourSlot = channelIndices.indexOf(colourLayout?.channel ?? -1)
+  const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw)
   const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0) => {
     const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
     if (colourSlot >= 0) latents.fill(0, colourSlot * n, (colourSlot + 1) * n)
-    const colour = colourLayout && quantizeColourThumbnail(prep.latent, colourLayout, prep.lh, prep.lw, step, colourExponent)
+    const colour = colourCoeffs && quantizeColourThumbnail(colourCoeffs, prep.lh, prep.lw, step, colourExponent)
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
     const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections, ...(colour ? { colour } : {}) }, framing)
