@@ -361,7 +361,7 @@ describe.runIf(haveSet21)("a set that runs another set's networks (manifest netw
     const self = modelsDirWith('networks-of-self', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['21'].networksOf = 21))
     expect(() => modelSetStatus(self)).toThrow(/model set 21: networksOf must name another listed model set, got 21/)
     const other = modelsDirWith('networks-of-other-models', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['21'].networksOf = 4))
-    expect(() => modelSetStatus(other)).toThrow(/model set 21: networksOf 4 needs the same kind and models table as set 4/)
+    expect(() => modelSetStatus(other)).toThrow(/model set 21: networksOf 4 needs the same kind and roles as set 4, each running set 4's model or one of set 21's own/)
     expect(modelSetStatus(modelsDir).sets.find((x) => x.id === 21)).toMatchObject({ networksOf: 5, problem: null })
   })
 

@@ -19,6 +19,7 @@ import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
 from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, detail_gain, has_luma_detail, LATENT_SCALE, MOSAIC_LAYOUTS, fixed_channels, noise_channels
 from train_latent_codec import CKPT, build, load_ema
+from wire_training import thumbnail_norm, uses_colour_wire
 
 
 # the encoder's step list for a mosaic set: src/core/codec/quantize.ts QUANT_STEPS up to 32, then every short-form
@@ -31,6 +32,25 @@ def model_ids(set_id):
     return {'g_a': f'g_a_v{set_id}', 'decoder': f'decoder_v{set_id}', 'caption_encoder': f'caption_encoder_v{set_id}'}
 
 
+def set_model_ids(full):
+    """role -> model id of the set a config exports. A decoder-only config (networks_of N, train_only ['decoder']: set 24)
+    runs set N's g_a and caption encoder and exports its own decoder alone."""
+    ids = model_ids(full['model_id'])
+    base = full['latent_codec'].get('networks_of')
+    return {**model_ids(base), 'decoder': ids['decoder']} if base is not None else ids
+
+
+def exported_roles(full):
+    return ['decoder'] if full['latent_codec'].get('networks_of') is not None else ['g_a', 'decoder', 'caption_encoder']
+
+
+def trained_steps(cfg):
+    """The packet steps the decoder saw in training: quant_steps, or the steps of a colour_wire config's step_table."""
+    if 'quant_steps' in cfg:
+        return cfg['quant_steps']
+    return sorted({float(p[0]) for pairs in cfg['step_table'].values() for p in pairs})
+
+
 def set_entry(cfg, set_id):
     """The manifest's modelSets entry: sets 4 and 5 always send their colour mosaic (channel 0) and predict their
     fixed channels on the wire (docs/bitstream.md 6.1; set 5's empty mosaic cells are not carried, 6.2)."""
@@ -41,6 +61,28 @@ def set_entry(cfg, set_id):
                              **({'lumaRatio': cfg['luma_ratio']} if 'luma_ratio' in cfg else {}),
                              **({'lumaDetail': list(range(LATENT_CHANNELS - DETAIL_CHANNELS, LATENT_CHANNELS)), 'detailGain': detail_gain(cfg)} if has_luma_detail(cfg) else {})}
     return e
+
+def nets_for_norm(cfg, ck):
+    """g_a with the checkpoint's EMA weights, in eval mode (its frozen normalisation), for wire_entry."""
+    g_a = build(cfg)['g_a']
+    g_a.load_state_dict(ck['ema']['g_a'])
+    return g_a.eval()
+
+
+def wire_entry(cfg, sets, g_a):
+    """A decoder-only set's borrowed networks (networksOf) and, for colour_wire 'wavelet' (set 24), set 22's wire: its
+    step list and its station's last step, whose normalisation is g_a's (thumbnail_norm; export writes it from there)."""
+    base = cfg.get('networks_of')
+    if base is None:
+        return {}
+    e = {'networksOf': int(base)}
+    if uses_colour_wire(cfg):
+        wire = sets[str(cfg['wire_of'])]
+        scale, offset = thumbnail_norm(cfg, g_a)
+        e.update({'wire': wire['wire'], 'wireQuantSteps': wire['wireQuantSteps'],
+                  'consistentThumbnail': {'scale': [round(float(v), 4) for v in scale], 'offset': [round(float(v), 5) for v in offset], 'planes': [0, 1, 2]}})
+    return e
+
 
 SET_1 = {'kind': 'dct-flow', 'models': {k: k for k in ('g_a', 'g_s', 'generator', 'generator_prior', 'caption_encoder')}}
 
@@ -80,6 +122,8 @@ def onnx_check(nets, cfg, IDS, files):
     cases = {}
     with torch.no_grad():
         for mid, (model, args, ins, outs, _) in check_specs(nets, cfg, IDS).items():
+            if mid not in files:
+                continue
             cases[mid] = {'file': files[mid], 'inputs': {k: tensor_json(v) for k, v in zip(ins, args)}, 'outputs': {outs[0]: tensor_json(model(*args))}}
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
         json.dump(cases, f)
@@ -114,7 +158,7 @@ def main():
     if a.colour_gain:
         cfg = dict(cfg, colour_gain=a.colour_gain, trained_colour_gain=trained_gain)
         full = dict(full, latent_codec=cfg)
-    IDS = model_ids(full['model_id'])
+    IDS = set_model_ids(full)
     torch.set_num_threads(int(full.get('threads', 2)))
     path = a.checkpoint or os.path.join(common.run_dir(full), CKPT)
     ck = torch.load(path, map_location='cpu')
@@ -123,9 +167,11 @@ def main():
     if a.colour_gain:  # the gain is a constant of g_a and the decoder, not a weight
         nets['g_a'].gain = nets['decoder'].gain = float(a.colour_gain)
     out = os.path.abspath(a.out)
-    files = {mid: os.path.join(out, mid + '.onnx') for mid in IDS.values()}
+    own = [IDS[r] for r in exported_roles(full)]
+    files = {mid: os.path.join(out, mid + '.onnx') for mid in own}
+    specs = {mid: spec for mid, spec in check_specs(nets, cfg, IDS).items() if mid in own}
     with torch.no_grad():
-        for mid, (model, args, ins, outs, dyn) in check_specs(nets, cfg, IDS).items():
+        for mid, (model, args, ins, outs, dyn) in specs.items():
             export(model, args, ins, outs, dyn, files[mid])
     diffs = onnx_check(nets, cfg, IDS, files)
     metrics = None
@@ -146,7 +192,7 @@ def refuse_to_replace(out, full, ck, replace):
     except FileNotFoundError:
         return
     set_id = str(full['model_id'])
-    ga = man.get('models', {}).get(model_ids(set_id)['g_a'])
+    ga = man.get('models', {}).get(set_model_ids(full)[exported_roles(full)[0]])
     if set_id not in man.get('modelSets', {}) or ga is None or replace:
         return
     if (ga.get('config'), ga.get('steps')) != (full['name'], ck['step']):
@@ -159,7 +205,7 @@ def refuse_to_replace(out, full, ck, replace):
 def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
     cfg = full['latent_codec']
     set_id = str(full['model_id'])
-    IDS = model_ids(set_id)
+    IDS = set_model_ids(full)
     mpath = os.path.join(out, 'manifest.json')
     with open(mpath) as f:
         man = json.load(f)
@@ -179,7 +225,8 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
     patterns[:fixed_channels(cfg)] /= float(cfg.get('colour_gain', 1.0))
     if has_luma_detail(cfg):
         patterns[-DETAIL_CHANNELS:] /= detail_gain(cfg)
-    note = lambda mid: f"config training/configs/{full['name']}.json, checkpoint {ckpt_rel} (EMA) at step {ck['step']}; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff {diffs[mid]['maxAbsDiff']:.3g}."
+    # (a decoder-only set writes only its decoder's entry: the others' notes are built and dropped, so no diff for them)
+    note = lambda mid: f"config training/configs/{full['name']}.json, checkpoint {ckpt_rel} (EMA) at step {ck['step']}; exported {stamp}, opset {OPSET}; onnxruntime vs PyTorch max abs diff {diffs.get(mid, {}).get('maxAbsDiff', float('nan')):.3g}."
     entries = {
         IDS['g_a']: {
             'stage': 'analysis', 'inputs': io(['image'], [['n', 3, 'H', 'W']]), 'outputs': io(['latent'], [['n', LATENT_CHANNELS, 'h', 'w']]),
@@ -188,12 +235,13 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
             'notes': 'image RGB 0..1, H and W multiples of 16 -> latent (per-channel std ~16: batch-normalised, times 16). ' + note(IDS['g_a']),
         },
         IDS['decoder']: {
-            'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': noise_channels(cfg), 'trainedQuantSteps': cfg['quant_steps'],
+            'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': noise_channels(cfg), 'trainedQuantSteps': trained_steps(cfg),
             'inputs': io(['y_sel', 'mask', 'caption', 'log_step', 'noise'],
                          [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', noise_channels(cfg), 'h', 'w']]),
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
             **({'colourGain': cfg['colour_gain'], 'trainedColourGain': cfg['trained_colour_gain']} if 'trained_colour_gain' in cfg else {}),
-            'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch')},
+            'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch',
+                                             'detector', 'colour_wire', 'train_only') if k in cfg},
             'metrics': metrics or {'status': 'not yet evaluated'},
             # set 4: colour channels 8x finer, so the encoder's step rule needs steps past 128 to fit C = 1's bit target
             **({'wireQuantSteps': WIRE_STEPS_MOSAIC} if cfg.get('colour_layout') in MOSAIC_LAYOUTS else {}),
@@ -208,10 +256,12 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
         },
     }
     for mid, e in entries.items():
+        if mid not in [IDS[r] for r in exported_roles(full)]:
+            continue
         f = os.path.join(out, mid + '.onnx')
         man['models'][mid] = {'file': mid + '.onnx', 'sha256': sha256(f), 'bytes': os.path.getsize(f), **common_fields, **e}
     sets = man.get('modelSets') or {'1': SET_1}
-    sets[set_id] = set_entry(cfg, set_id)
+    sets[set_id] = {**set_entry(cfg, set_id), 'models': IDS, **wire_entry(cfg, sets, nets_for_norm(cfg, ck))}
     man['modelSets'] = sets
     if make_default:
         man['defaultModelSet'] = int(set_id)

@@ -40,6 +40,7 @@ from perceptual_metrics import colour_loss
 from detector_torch import DetectorHeads, agreement_loss
 from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, noise_channels, sync_chroma_norm, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
+from wire_training import forward_colour_wire, uses_colour_wire
 
 CKPT = 'latent_codec.pt'
 # --snapshot: the device tool returns at most 8 files of at most 16 MiB, so the EMA-only copy goes out in parts of
@@ -131,6 +132,8 @@ def conditions(cfg, scores, rng, dev):
 
 
 def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
+    if uses_colour_wire(cfg):
+        return forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption)
     y = nets['g_a'](x)
     sync_chroma_norm(nets)
     plain = without_gain(cfg, y.detach())  # the preview and the rule see every channel at one scale
@@ -331,7 +334,12 @@ def main():
     nets = {k: v.to(dev) for k, v in build(cfg).items()}
     ema = {k: copy.deepcopy(v).eval() for k, v in nets.items()}
     disc = PatchDiscriminator().to(dev)
-    params = [p for v in nets.values() for p in v.parameters()]
+    # config train_only: the networks that train; the others stay as loaded (eval mode: g_a's frozen normalisation)
+    trained = cfg.get('train_only', list(nets))
+    for k, v in nets.items():
+        if k not in trained:
+            v.eval().requires_grad_(False)
+    params = [p for k, v in nets.items() if k in trained for p in v.parameters()]
     opt = torch.optim.Adam(params, lr=cfg['lr'], betas=(0.9, 0.99))
     dopt = torch.optim.Adam(disc.parameters(), lr=cfg['lr'], betas=(0.5, 0.99))
     rng = np.random.default_rng(full['seed'])
@@ -407,6 +415,9 @@ def main():
             terms['detector'] = detector(x_hat, x)
             loss = loss + w['detector'] * terms['detector']
         adv_on = w.get('adversarial', 0) > 0 and step >= w.get('adv_start', 0)
+        # config disc_from_start: the discriminator trains from step 0 (a fresh one, when the starting checkpoint has
+        # none), the generator meets it from adv_start on
+        disc_on = adv_on or (w.get('adversarial', 0) > 0 and w.get('disc_from_start', False))
         if adv_on:
             for p in disc.parameters():
                 p.requires_grad_(False)
@@ -418,7 +429,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        if adv_on:
+        if disc_on:
             d_loss = F.relu(1 - disc(x)).mean() + F.relu(1 + disc(x_hat.detach())).mean()
             dopt.zero_grad(set_to_none=True)
             d_loss.backward()

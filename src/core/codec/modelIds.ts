@@ -29,8 +29,9 @@ export interface ModelSetSpec {
   /** Channels the encoder always sends first, whatever C (set 4: its colour mosaic, channel 0); the rule picks the rest. */
   alwaysSend?: number[]
   /**
-   * The set whose networks this one runs unchanged (the same models table): a set that differs only in its wire
-   * (docs/bitstream.md, e.g. set 21 = set 5's networks with §6.3's anchored thumbnails). Its packets still name it.
+   * The set whose networks this one runs, each role either that set's model or one of this set's own: a set that
+   * differs in its wire (docs/bitstream.md, e.g. set 21 = set 5's networks with §6.3's anchored thumbnails) or in a
+   * retrained decoder only (set 24: set 5's g_a, set 24's decoder). Its packets still name it.
    */
   networksOf?: number
   /** The steps this set's encoder chooses from, when they differ from its decoder entry's wireQuantSteps (set 21). */

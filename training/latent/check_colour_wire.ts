@@ -1,0 +1,25 @@
+// The station's reconstruction of set 22's colour thumbnail (src/core/codec/colourThumbnailCodec.ts) for seeded random
+// thumbnails, as JSON on stdout: training/latent/colour_wire.py's simulation is checked against it
+// (check_colour_wire.py; CI's smoke test runs both).
+import { makeThumbnailConsistent } from '../../src/core/codec/consistentThumbnail'
+import { colourCoefficients, quantizeColourThumbnail, reconstructColourThumbnail } from '../../src/core/codec/colourThumbnailCodec'
+
+const layout = { channel: 0, planes: [1, 2, 3] }
+let seed = 12345
+const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
+const cases = []
+for (const [h, w, quantStep, k] of [[8, 8, 96, 0], [16, 16, 128, -2], [32, 48, 256, 3], [7, 13, 64, 0], [33, 50, 512, 8]]) {
+  const n = h * w
+  const latent = new Float32Array(4 * n)
+  for (let i = n; i < 4 * n; i++) latent[i] = (rand() - 0.5) * 1500 + 300 * Math.sin(i / 7)
+  const payload = quantizeColourThumbnail(colourCoefficients(latent, layout, h, w), h, w, quantStep, k)
+  cases.push({ h, w, quantStep, k, planes: Array.from(latent.subarray(n)), out: Array.from(reconstructColourThumbnail(payload, h, w, quantStep)) })
+}
+// the station's last step (consistentThumbnail.ts) on a random picture and thumbnails
+const [lh, lw] = [3, 5]
+const rgb = Float32Array.from({ length: 3 * 256 * lh * lw }, (_, i) => rand() * 0.6 + 0.2 + 0.1 * Math.sin(i / 50))
+const thumbnails = Float32Array.from({ length: 3 * lh * lw }, () => (rand() - 0.5) * 200)
+const norm = { scale: [1066.0694, 2131.0851, 2233.6959], offset: [-481.73588, -1002.8471, -1148.5704], planes: [0, 1, 2] }
+const before = Array.from(rgb)
+makeThumbnailConsistent(rgb, lh, lw, thumbnails, norm)
+process.stdout.write(JSON.stringify({ cases, consistent: { lh, lw, rgb: before, thumbnails: Array.from(thumbnails), norm, out: Array.from(rgb) } }))

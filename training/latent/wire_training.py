@@ -1,0 +1,80 @@
+"""A decoder fine-tuned for set 22's wire (config colour_wire 'wavelet'): g_a and the preview stay as shipped (frozen,
+so the encoder, its channel ranking and every packet are unchanged), and the decoder trains on what the station gives
+it for a set-22 packet:
+  - channels 1-3: the Y, Cb, Cr thumbnails after the wire's wavelet coding (colour_wire.py) at the colour step
+    step x 2^(k/4), (step, k) drawn per sample from step_table[C], pairs the set-22 encoder picked on training photos;
+  - channel 0: the mosaic cut from those thumbnails; the learned channels quantised with the packet's step;
+  - channels 0-3 always marked sent, the rule's (or random) C - 1 learned channels beside them;
+and its output goes through the station's last step (src/core/codec/consistentThumbnail.ts) before every loss, so it
+learns what the station shows, not what it would show without the correction."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from channel_rule import channel_scores, top_masks
+from colour_wire import code_thumbnails
+from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_average, hann_kernel, make_mosaic, noise_channels, with_gain, ycc_planes
+
+
+def uses_colour_wire(cfg):
+    return cfg.get('colour_wire') == 'wavelet'
+
+
+def thumbnail_norm(cfg, g_a):
+    """(scale [3], offset [3]): g_a's thumbnail channel p = scale[p] x window average of plane p + offset[p], from its
+    frozen normalisation (the manifest's consistentThumbnail entry, which export writes from this)."""
+    var, mean = g_a.norm.running_var[:3], g_a.norm.running_mean[:3]
+    scale = LATENT_SCALE * float(cfg.get('colour_gain', 1.0)) / torch.sqrt(var + g_a.norm.eps)
+    scale = scale * torch.tensor([float(cfg.get('luma_ratio', 1.0)), 1.0, 1.0], device=scale.device)
+    return scale, -mean * scale
+
+
+def make_consistent(x_hat, thumbs, scale, offset):
+    """x_hat [B,3,H,W] with its 32-px Hann window YCbCr averages moved onto thumbs [B,3,h,w] (g_a's units): the
+    difference upsampled x16 (bilinear), added in YCbCr. Differentiable in x_hat."""
+    ycc = ycc_planes(x_hat)
+    seen = hann_average(ycc, hann_kernel(FACTOR, 3).to(x_hat), FACTOR)
+    target = (thumbs - offset.view(1, 3, 1, 1)) / scale.view(1, 3, 1, 1)
+    ycc = ycc + F.interpolate(target - seen, scale_factor=FACTOR, mode='bilinear', align_corners=False)
+    ycc = ycc - torch.tensor([0.0, 0.5, 0.5], device=x_hat.device).view(1, 3, 1, 1)
+    return torch.einsum('ij,bjhw->bihw', torch.linalg.inv(RGB2YCC).to(x_hat), ycc)
+
+
+def wire_conditions(cfg, scores, rng, dev):
+    """Per sample: mask (channels 0-3 and C - 1 learned ones: the rule's with probability rule_share, else random),
+    the packet's step and the colour step."""
+    B, K = scores.shape
+    fixed = fixed_channels(cfg)
+    c = rng.choice(cfg['c_choices'], size=B, p=cfg['c_probs'])
+    picks = [cfg['step_table'][str(int(ci))][rng.integers(len(cfg['step_table'][str(int(ci))]))] for ci in c]
+    step = np.array([p[0] for p in picks], dtype=np.float64)
+    colour_step = step * 2.0 ** (np.array([p[1] for p in picks]) / 4)
+    counts = torch.from_numpy(c + fixed - 1).to(dev)
+    always = torch.full((B, fixed), float('inf'), dtype=torch.float64, device=dev)
+    rule = top_masks(torch.cat([always, scores[:, fixed:].double()], 1), counts)
+    rand = top_masks(torch.cat([always, torch.rand(B, K - fixed, dtype=torch.float64, device=dev)], 1), counts)
+    use_rule = torch.from_numpy(rng.random(B) < cfg['rule_share']).to(dev).view(-1, 1).float()
+    return rule * use_rule + rand * (1 - use_rule), torch.from_numpy(step).float().to(dev), colour_step
+
+
+def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
+    """As train_latent_codec.forward, for a set-22-wire decoder: (corrected x_hat, 0: no preview loss, g_a frozen)."""
+    fixed = fixed_channels(cfg)
+    with torch.no_grad():
+        y = nets['g_a'](x)
+        plain = with_gain(y, fixed, float(cfg.get('colour_gain', 1.0)), None, -1)
+        scores = channel_scores(plain, x, nets['preview'].patterns())
+        mask, step, colour_step = wire_conditions(cfg, scores, rng, dev)
+        thumbs = torch.from_numpy(code_thumbnails(y[:, 1:4].double().cpu().numpy(), colour_step)).float().to(dev)
+        s = step.view(-1, 1, 1, 1)
+        learned = torch.sign(y[:, fixed:]) * torch.floor(y[:, fixed:].abs() / s + 0.5) * s
+        y_sel = torch.cat([make_mosaic(thumbs, cfg['colour_layout']), thumbs, learned], 1) * mask.view(*mask.shape, 1, 1)
+    cap = nets['caption'](tokens, tmask)
+    keep = has_cap.to(dev).float()
+    if drop_caption:
+        keep = keep * torch.from_numpy(rng.random(len(keep)) >= cfg['caption_dropout']).float().to(dev)
+    cap = cap * keep.view(-1, 1)
+    noise = torch.randn(x.shape[0], noise_channels(cfg), *y.shape[-2:], device=dev)
+    x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
+    scale, offset = thumbnail_norm(cfg, nets['g_a'])
+    return make_consistent(x_hat, thumbs, scale, offset), torch.zeros((), device=dev)
