@@ -1,7 +1,7 @@
 // Smoke check: load every model of an exported set through the product's manifest loader (hash check
 // included) and run each once in onnxruntime-node.
 // Usage: npx tsx training/smoke_run.ts <modelsDir>            set 1 (export_onnx.py)
-//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3, 4 or 5 (export_latent_codec.py), opened as the codec
+//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3, 4, 5 or 24 (export_latent_codec.py), opened as the codec
 //                                                             opens it (loadCodecModels: manifest modelSets table,
 //                                                             hashes, selection patterns), then g_a, the selection
 //                                                             rule, the caption encoder and one decoder run
@@ -11,6 +11,8 @@ import { loadCaptionVocab, tokenizeCaption } from '../src/core/modelAssets/token
 import { CODEC_MODEL_IDS } from '../src/core/codec/modelIds'
 import { loadCodecModels, releaseCodecModels } from '../src/core/codec/codecModels'
 import { structurePlanes } from '../src/core/codec/channelSelection'
+
+const top4 = (scores: Float64Array) => [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4)
 
 async function learnedSet(dir: string, id: number): Promise<void> {
   const m = await loadCodecModels({ dir, modelId: id })
@@ -22,9 +24,12 @@ async function learnedSet(dir: string, id: number): Promise<void> {
   const y = await m.analysis(planar, H, W)
   if (y.length !== m.latentChannels * h * w || !y.every(Number.isFinite)) throw new Error(`g_a gave ${y.length} values, expected ${m.latentChannels * h * w}`)
   const scores = m.scoreChannels(y, structurePlanes({ width: W, height: H, data: rgb }))
-  if (scores.length !== m.latentChannels || !scores.every(Number.isFinite)) throw new Error('selection scores malformed')
+  // the channels a set never lists on their own (sets 22, 24: the thumbnails) rank last, at -Infinity
+  const ranked = (v: number, c: number) => Number.isFinite(v) || (v === -Infinity && m.neverSend.includes(c))
+  if (scores.length !== m.latentChannels || !Array.from(scores).every(ranked)) throw new Error('selection scores malformed')
+  if (m.neverSend.some((c) => top4(scores).includes(c))) throw new Error(`the rule picked one of channels ${m.neverSend.join(', ')}, which set ${id} never lists`)
   // the rule's top 4 channels, quantised at step 24 as the wire carries them
-  const top = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4)
+  const top = top4(scores)
   const always = loadManifest(dir).modelSets?.[String(id)]?.alwaysSend ?? []
   if (always.some((c, i) => top[i] !== c)) throw new Error(`the rule's first channels are ${top.join(', ')}, but set ${id} always sends ${always.join(', ')} first`)
   const mask = new Float32Array(m.latentChannels)
@@ -45,8 +50,8 @@ async function learnedSet(dir: string, id: number): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = process.argv[2]
-  if (process.argv[3] === '--set' && ['3', '4', '5'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
-  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4|5])`)
+  if (process.argv[3] === '--set' && ['3', '4', '5', '24'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
+  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4|5|24])`)
   const m = loadManifest(dir)
   for (const id of CODEC_MODEL_IDS) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
   const ga = await openModel('g_a', { dir })

@@ -91,6 +91,13 @@ latent_smoke() {
   "$PY" -W ignore training/latent/checkpoint_from_onnx.py --config v5_cpu --out "$V/from_onnx.pt" || fail "checkpoint_from_onnx.py did not rebuild set $LATENT_SET from resources/models"
   log=$(GSC_TRAIN_PACK=$V/data/pack.pkl "$PY" -W ignore training/latent/train_latent_codec.py --config $LATENT_CFG --out "$V/from_onnx_run" --init-from "$V/from_onnx.pt" --steps 1 2>&1) || { echo "$log"; fail "a run started from the rebuilt checkpoint failed"; }
   grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "the run did not start from the rebuilt checkpoint"; }
+  echo "training smoke test (set 24): set 22's wire simulated as the station decodes it, a decoder-only run from the rebuilt set 5, its export and run"
+  "$PY" -W ignore training/latent/check_colour_wire.py || fail "the training's copy of set 22's station differs from the station (check_colour_wire.py)"
+  log=$(GSC_TRAIN_PACK=$V/data/pack.pkl "$PY" -W ignore training/latent/train_latent_codec.py --config v24_smoke --out "$V/v24" --init-from "$V/from_onnx.pt" 2>&1) || { echo "$log"; fail "set 24's run (v24_smoke) failed"; }
+  grep -Eq '"step": 2,.*"detector": [0-9.e-]+.*"adv_g"' <<<"$log" || { echo "$log"; fail "set 24's run did not log its detector and adversarial terms at step 2"; }
+  "$PY" -W ignore training/latent/export_latent_codec.py --config v24_smoke --checkpoint "$V/v24/latent_codec.pt" --out "$V/models" --replace
+  [ ! -e "$V/models/g_a_v24.onnx" ] || fail "a decoder-only export wrote a g_a of its own"
+  npx tsx training/smoke_run.ts "$V/models" --set 24
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 

@@ -1,5 +1,6 @@
 // Which C of the 320 latent channels to send: the ones that on their own most raise the SSIM of the image's
 // structure. See scoreChannelPatterns for exactly what is compared (set 1: scoreChannels, set 3: the preview's patterns).
+import { RGB_TO_YCBCR } from '../image/ycbcr'
 import { GscError } from '../util/errors'
 import type { RgbImage } from '../image/rgbImage'
 
@@ -31,6 +32,7 @@ export function structurePlanes(padded: RgbImage): { planes: Float64Array[]; lw:
   const planes = [0, 1, 2].map(() => new Float64Array(lw * lh * PER_BLOCK * PER_BLOCK))
   const d = padded.data
   const inv = 1 / (255 * SUB * SUB)
+  const [[yr, yg, yb], [br, bg, bb], [rr, rg, rb]] = RGB_TO_YCBCR
   for (let py = 0; py < padded.height; py++) {
     const by = Math.floor(py / LATENT_FACTOR)
     const sy = Math.floor(py / SUB) % PER_BLOCK
@@ -40,9 +42,9 @@ export function structurePlanes(padded: RgbImage): { planes: Float64Array[]; lw:
       const g = d[o + 1]
       const b = d[o + 2]
       const at = (by * lw + Math.floor(px / LATENT_FACTOR)) * PER_BLOCK * PER_BLOCK + sy * PER_BLOCK + (Math.floor(px / SUB) % PER_BLOCK)
-      planes[0][at] += (0.299 * r + 0.587 * g + 0.114 * b) * inv
-      planes[1][at] += (-0.168736 * r - 0.331264 * g + 0.5 * b) * inv
-      planes[2][at] += (0.5 * r - 0.418688 * g - 0.081312 * b) * inv
+      planes[0][at] += (yr * r + yg * g + yb * b) * inv
+      planes[1][at] += (br * r + bg * g + bb * b) * inv
+      planes[2][at] += (rr * r + rg * g + rb * b) * inv
     }
   }
   for (const p of [planes[1], planes[2]]) for (let i = 0; i < p.length; i++) p[i] += 0.5

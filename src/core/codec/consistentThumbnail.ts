@@ -5,6 +5,7 @@
 // brightness at the thumbnails' scale where the packet put them; the packet says what they are. The correction is
 // smooth at 1/16 scale: it draws no edge of its own.
 import { GscError } from '../util/errors'
+import { CB_TO_B, CB_TO_G, CR_TO_G, CR_TO_R, RGB_TO_YCBCR } from '../image/ycbcr'
 
 export interface ThumbnailNorm {
   /** g_a's thumbnail channel p = scale[p] x (the window's average of plane p) + offset[p]; planes Y, Cb + 0.5, Cr + 0.5 in 0..1. */
@@ -21,12 +22,6 @@ const HANN = (() => {
   const sum = w.reduce((a, b) => a + b, 0)
   return Float64Array.from(w, (v) => v / sum)
 })()
-
-const RGB2YCC = [
-  [0.299, 0.587, 0.114],
-  [-0.168736, -0.331264, 0.5],
-  [0.5, -0.418688, -0.081312],
-]
 
 /** Plane of W x H -> its lh x lw window averages (stride 16, edges replicated), separably. */
 function windowAverages(plane: Float64Array, W: number, H: number, lh: number, lw: number): Float64Array {
@@ -72,7 +67,7 @@ export function makeThumbnailConsistent(rgb: Float32Array, lh: number, lw: numbe
   const m = lh * lw
   if (rgb.length !== 3 * n || thumbnails.length !== 3 * m) throw new GscError(`consistent thumbnail: ${rgb.length} pixels and ${thumbnails.length} thumbnail values for a ${lh}x${lw} latent`)
   const ycc = [0, 1, 2].map((p) => {
-    const [r, g, b] = RGB2YCC[p]
+    const [r, g, b] = RGB_TO_YCBCR[p]
     const out = new Float64Array(n)
     for (let i = 0; i < n; i++) out[i] = r * rgb[i] + g * rgb[n + i] + b * rgb[2 * n + i] + (p > 0 ? 0.5 : 0)
     return out
@@ -99,8 +94,8 @@ export function makeThumbnailConsistent(rgb: Float32Array, lh: number, lw: numbe
     const Y = ycc[0][i]
     const cb = ycc[1][i] - 0.5
     const cr = ycc[2][i] - 0.5
-    rgb[i] = Y + 1.402 * cr
-    rgb[n + i] = Y - 0.344136 * cb - 0.714136 * cr
-    rgb[2 * n + i] = Y + 1.772 * cb
+    rgb[i] = Y + CR_TO_R * cr
+    rgb[n + i] = Y + CB_TO_G * cb + CR_TO_G * cr
+    rgb[2 * n + i] = Y + CB_TO_B * cb
   }
 }
