@@ -38,8 +38,9 @@ import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
 from detector_torch import DetectorHeads, agreement_loss
-from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, noise_channels, sync_chroma_norm, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, sync_chroma_norm, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
+from decoder_step import decode_selected
 from wire_training import forward_colour_wire, uses_colour_wire
 
 CKPT = 'latent_codec.pt'
@@ -142,14 +143,7 @@ def forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
     scores = channel_scores(plain, x, nets['preview'].patterns())
     mask, step = conditions(cfg, scores, rng, dev)
     y_sel = quantise_ste(y, step) * mask.view(*mask.shape, 1, 1)
-    cap = nets['caption'](tokens, tmask)
-    keep = has_cap.to(dev).float()
-    if drop_caption:
-        keep = keep * torch.from_numpy(rng.random(len(keep)) >= cfg['caption_dropout']).float().to(dev)
-    cap = cap * keep.view(-1, 1)
-    noise = torch.randn(x.shape[0], noise_channels(cfg), *y.shape[-2:], device=dev)
-    x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
-    return x_hat, prev_loss
+    return decode_selected(cfg, nets, y_sel, mask, step, tokens, tmask, has_cap, rng, dev, drop_caption), prev_loss
 
 
 def init_disc_from(disc, ck, path):

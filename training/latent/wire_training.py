@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 from channel_rule import channel_scores, top_masks
 from colour_wire import code_thumbnails
-from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_average, hann_kernel, make_mosaic, noise_channels, with_gain, ycc_planes
+from decoder_step import decode_selected
+from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_average, hann_kernel, make_mosaic, with_gain, ycc_planes
 
 
 def uses_colour_wire(cfg):
@@ -69,12 +70,6 @@ def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_cap
         s = step.view(-1, 1, 1, 1)
         learned = torch.sign(y[:, fixed:]) * torch.floor(y[:, fixed:].abs() / s + 0.5) * s
         y_sel = torch.cat([make_mosaic(thumbs, cfg['colour_layout']), thumbs, learned], 1) * mask.view(*mask.shape, 1, 1)
-    cap = nets['caption'](tokens, tmask)
-    keep = has_cap.to(dev).float()
-    if drop_caption:
-        keep = keep * torch.from_numpy(rng.random(len(keep)) >= cfg['caption_dropout']).float().to(dev)
-    cap = cap * keep.view(-1, 1)
-    noise = torch.randn(x.shape[0], noise_channels(cfg), *y.shape[-2:], device=dev)
-    x_hat = nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
+    x_hat = decode_selected(cfg, nets, y_sel, mask, step, tokens, tmask, has_cap, rng, dev, drop_caption)
     scale, offset = thumbnail_norm(cfg, nets['g_a'])
     return make_consistent(x_hat, thumbs, scale, offset), torch.zeros((), device=dev)
