@@ -19,7 +19,7 @@ import common
 from export_onnx import OPSET, TOL, export, sha256, tensor_json
 from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, detail_gain, has_luma_detail, LATENT_SCALE, MOSAIC_LAYOUTS, fixed_channels, noise_channels
 from train_latent_codec import CKPT, build, load_ema
-from wire_training import thumbnail_norm, uses_colour_wire
+from wire_training import step_table, thumbnail_norm, uses_colour_wire
 
 
 # the encoder's step list for a mosaic set: src/core/codec/quantize.ts QUANT_STEPS up to 32, then every short-form
@@ -48,7 +48,7 @@ def trained_steps(cfg):
     """The packet steps the decoder saw in training: quant_steps, or the steps of a colour_wire config's step_table."""
     if 'quant_steps' in cfg:
         return cfg['quant_steps']
-    return sorted({float(p[0]) for pairs in cfg['step_table'].values() for p in pairs})
+    return sorted({float(p[0]) for pairs in step_table(cfg).values() for p in pairs})
 
 
 def set_entry(cfg, set_id):

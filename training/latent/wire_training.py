@@ -2,15 +2,20 @@
 so the encoder, its channel ranking and every packet are unchanged), and the decoder trains on what the station gives
 it for a set-22 packet:
   - channels 1-3: the Y, Cb, Cr thumbnails after the wire's wavelet coding (colour_wire.py) at the colour step
-    step x 2^(k/4), (step, k) drawn per sample from step_table[C], pairs the set-22 encoder picked on training photos;
+    step x 2^(k/4), (step, k) drawn per sample from step_table[C], pairs the set-22 encoder picked on training photos
+    (training/configs/set22_wire_steps.json);
   - channel 0: the mosaic cut from those thumbnails; the learned channels quantised with the packet's step;
   - channels 0-3 always marked sent, the rule's (or random) C - 1 learned channels beside them;
 and its output goes through the station's last step (src/core/codec/consistentThumbnail.ts) before every loss, so it
 learns what the station shows, not what it would show without the correction."""
+import json
+import os
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+import common
 from channel_rule import channel_scores, top_masks
 from colour_wire import code_thumbnails
 from decoder_step import decode_selected
@@ -19,6 +24,16 @@ from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_ave
 
 def uses_colour_wire(cfg):
     return cfg.get('colour_wire') == 'wavelet'
+
+
+def step_table(cfg):
+    """{C: [[step, k], ...]}: the config's step_table, or the pairs of the file in training/configs it names
+    (set22_wire_steps.json, written by training/latent/wire_steps.ts)."""
+    t = cfg['step_table']
+    if isinstance(t, str):
+        with open(os.path.join(common.TRAINING_DIR, 'configs', t)) as f:
+            t = json.load(f)['pairs']
+    return t
 
 
 def thumbnail_norm(cfg, g_a):
@@ -47,7 +62,8 @@ def wire_conditions(cfg, scores, rng, dev):
     B, K = scores.shape
     fixed = fixed_channels(cfg)
     c = rng.choice(cfg['c_choices'], size=B, p=cfg['c_probs'])
-    picks = [cfg['step_table'][str(int(ci))][rng.integers(len(cfg['step_table'][str(int(ci))]))] for ci in c]
+    table = step_table(cfg)
+    picks = [table[str(int(ci))][rng.integers(len(table[str(int(ci))]))] for ci in c]
     step = np.array([p[0] for p in picks], dtype=np.float64)
     colour_step = step * 2.0 ** (np.array([p[1] for p in picks]) / 4)
     counts = torch.from_numpy(c + fixed - 1).to(dev)
