@@ -1,4 +1,4 @@
-"""Rebuild a training checkpoint of an installed learned model set (3, 4 or 5) from its committed ONNX files, so a
+"""Rebuild a training checkpoint of an installed learned model set (3, 4, 5 or 24) from its committed ONNX files, so a
 fresh checkout can fine-tune from it (`train_latent_codec.py --config X --init-from OUT`): the checkpoints under
 training/runs are not committed (tens of MB each, per session), the ONNX files and the manifest are.
 
@@ -22,7 +22,7 @@ import onnx  # noqa: E402
 from onnx import numpy_helper  # noqa: E402
 
 import common  # noqa: E402
-from export_latent_codec import model_ids, onnx_check  # noqa: E402
+from export_latent_codec import onnx_check, set_model_ids  # noqa: E402
 from latent_codec import LATENT_CHANNELS, PREVIEW, fixed_channels, ycc_planes  # noqa: E402
 from train_latent_codec import build, without_gain  # noqa: E402
 
@@ -67,7 +67,7 @@ def main():
     a = ap.parse_args()
     full = common.load_config(a.config)
     cfg = full['latent_codec']
-    IDS = model_ids(full['model_id'])
+    IDS = set_model_ids(full)  # a decoder-only set (24): set 5's g_a and caption encoder, its own decoder
     with open(os.path.join(a.models, 'manifest.json')) as f:
         manifest = json.load(f)
     missing = [m for m in IDS.values() if m not in manifest['models']]
