@@ -24,7 +24,7 @@ async function learnedSet(dir: string, id: number): Promise<void> {
   const y = await m.analysis(planar, H, W)
   if (y.length !== m.latentChannels * h * w || !y.every(Number.isFinite)) throw new Error(`g_a gave ${y.length} values, expected ${m.latentChannels * h * w}`)
   const scores = m.scoreChannels(y, structurePlanes({ width: W, height: H, data: rgb }))
-  // the channels a set never lists on their own (sets 22, 24: the thumbnails) rank last, at -Infinity
+  // the channels a set never lists on their own (set 22: the thumbnails) rank last, at -Infinity
   const ranked = (v: number, c: number) => Number.isFinite(v) || (v === -Infinity && m.neverSend.includes(c))
   if (scores.length !== m.latentChannels || !Array.from(scores).every(ranked)) throw new Error('selection scores malformed')
   if (m.neverSend.some((c) => top4(scores).includes(c))) throw new Error(`the rule picked one of channels ${m.neverSend.join(', ')}, which set ${id} never lists`)

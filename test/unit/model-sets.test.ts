@@ -46,8 +46,6 @@ const haveSet5 = !!manifest?.modelSets?.['5'] && set5Ids.every((id) => manifest.
 const haveSet21 = haveSet5 && manifest?.modelSets?.['21']?.networksOf === 5
 /** Set 22: set 5's networks (manifest networksOf 5) with the colour thumbnail transform-coded in channel 0's place (docs/bitstream.md 6.4). */
 const haveSet22 = haveSet5 && manifest?.modelSets?.['22']?.networksOf === 5
-/** Set 24: set 22's wire, set 5's g_a and caption encoder, its own decoder (manifest networksOf 5). */
-const haveSet24 = haveSet22 && manifest?.modelSets?.['24']?.networksOf === 5 && !!manifest.models?.decoder_v24 && existsSync(path.join(modelsDir, manifest.models.decoder_v24.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -314,7 +312,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet24 ? [[24, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -510,28 +508,3 @@ describe.runIf(haveSet22 && haveKodak)("model set 22: the colour thumbnail trans
 })
 
 
-describe.runIf(haveSet24 && haveKodak)("model set 24: set 22's wire, a decoder trained for it", () => {
-  it("writes set 22's packet but for its model id (and CRC), and decodes it with its own decoder", async () => {
-    const crop = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
-    const [p22, p24] = await Promise.all([22, 24].map(async (modelSet) => (await packChannels(await prepareImage(crop, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5 })).packet))
-    const [h22, h24] = [p22, p24].map((p) => decodeGscPacket(p))
-    expect({ ...h24.header, modelId: 22 }).toEqual(h22.header)
-    expect([h22.header.modelId, h24.header.modelId]).toEqual([22, 24])
-    expect(h24.colour).toEqual(h22.colour)
-    expect(Array.from(h24.latents)).toEqual(Array.from(h22.latents))
-    const [a, b] = await Promise.all([decodePacket(p22, { modelsDir }), decodePacket(p24, { modelsDir })])
-    expect([a.modelSet, b.modelSet]).toEqual([22, 24])
-    expect(same(a.image, b.image)).toBe(false)
-    const set24 = await loadCodecModels({ dir: modelsDir, modelId: 24 })
-    expect(Object.fromEntries(Object.entries(set24.files).map(([role, f]) => [role, f.id]))).toEqual({ g_a: 'g_a_v5', decoder: 'decoder_v24', caption_encoder: 'caption_encoder_v5' })
-  })
-
-  it("borrows only what it declares: set 5's decoder in its place, or its decoder claimed by another set, is refused in one line", async () => {
-    const borrowed = modelsDirWith('set24-set5-decoder', (m) => (((m.modelSets as Record<string, Record<string, Record<string, string>>>)['24'].models.decoder = 'decoder_v5')))
-    await expect(loadCodecModels({ dir: borrowed, modelId: 24 })).resolves.toBeDefined() // set 5's own model, declared by networksOf
-    const claimed = modelsDirWith('set24-decoder-of-21', (m) => ((m.models.decoder_v24 as Record<string, unknown>).modelSet = 21))
-    expect(() => modelSetStatus(claimed)).toThrow(/model set 24: networksOf 5 needs the same kind and roles as set 5, each running set 5's model or one of set 24's own/)
-    const missingRole = modelsDirWith('set24-no-caption', (m) => delete (m.modelSets as Record<string, Record<string, Record<string, string>>>)['24'].models.caption_encoder)
-    expect(() => modelSetStatus(missingRole)).toThrow(/model set 24: networksOf 5 needs the same kind and roles as set 5/)
-  })
-})
