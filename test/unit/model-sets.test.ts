@@ -365,6 +365,17 @@ describe.runIf(haveSet21)("a set that runs another set's networks (manifest netw
     expect(modelSetStatus(modelsDir).sets.find((x) => x.id === 21)).toMatchObject({ networksOf: 5, problem: null })
   })
 
+  it("may run a model of its own in a role (a decoder-only fine-tune), never one another set claims", async () => {
+    const withOwn = (name: string, claimedBy: number) =>
+      modelsDirWith(name, (m) => {
+        m.models.decoder_v21 = { ...(m.models.decoder_v5 as Record<string, unknown>), modelSet: claimedBy, modelId: claimedBy }
+        ;(m.modelSets as Record<string, Record<string, Record<string, string>>>)['21'].models.decoder = 'decoder_v21'
+      })
+    const own = await loadCodecModels({ dir: withOwn('own-decoder', 21), modelId: 21 })
+    expect(Object.fromEntries(Object.entries(own.files).map(([role, f]) => [role, f.id]))).toEqual({ g_a: 'g_a_v5', decoder: 'decoder_v21', caption_encoder: 'caption_encoder_v5' })
+    expect(() => modelSetStatus(withOwn('claimed-decoder', 4))).toThrow(/model set 21: networksOf 5 needs the same kind and roles as set 5, each running set 5's model or one of set 21's own/)
+  })
+
   it("chooses from its own step list (manifest modelSets wireQuantSteps), and refuses a bad one in one line", async () => {
     const steps = (manifest.modelSets['21'] as { wireQuantSteps?: number[] }).wireQuantSteps
     expect(steps).toBeDefined()

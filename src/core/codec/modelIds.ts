@@ -31,7 +31,8 @@ export interface ModelSetSpec {
   /**
    * The set whose networks this one runs, each role either that set's model or one of this set's own: a set that
    * differs in its wire (docs/bitstream.md, e.g. set 21 = set 5's networks with §6.3's anchored thumbnails) or in a
-   * retrained decoder only (set 24: set 5's g_a, set 24's decoder). Its packets still name it.
+   * retrained decoder only (export_latent_codec.py's decoder-only configs: set 5's g_a, the set's own decoder). Its
+   * packets still name it.
    */
   networksOf?: number
   /** The steps this set's encoder chooses from, when they differ from its decoder entry's wireQuantSteps (set 21). */

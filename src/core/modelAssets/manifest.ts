@@ -123,13 +123,13 @@ function checkModelSets(m: Manifest, file: string): void {
         const of = m.modelSets[String(set.networksOf)]
         if (!Number.isInteger(set.networksOf) || !of || set.networksOf === Number(id))
           throw bad(`model set ${id}: networksOf must name another listed model set, got ${JSON.stringify(set.networksOf)}`)
-        // every role runs set N's model, or one of this set's own (set 24: set 5's g_a with its own decoder)
+        // every role runs set N's model, or one of this set's own (a decoder-only fine-tune: set N's g_a, its own decoder)
         const own = (role: string) => {
           const e = m.models[set.models[role]] as { modelSet?: unknown } | undefined
           return e?.modelSet === Number(id)
         }
         const roles = Object.keys(set.models)
-        if (of.kind !== set.kind || JSON.stringify(roles.sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)))
+        if (of.kind !== set.kind || JSON.stringify([...roles].sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)))
           throw bad(`model set ${id}: networksOf ${set.networksOf} needs the same kind and roles as set ${set.networksOf}, each running set ${set.networksOf}'s model or one of set ${id}'s own`)
       }
     }
