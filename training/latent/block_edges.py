@@ -25,3 +25,24 @@ def block_edge_excess(x_hat, x):
     """Mean over boundaries of relu(|band step of x_hat| - |band step of x|), both directions."""
     terms = [F.relu(_steps(x_hat, d) - _steps(x, d)).mean() for d in (2, 3)]
     return sum(terms) / len(terms)
+
+
+def _offset_profile(t, dim):
+    """[B, 16]: mean squared luma step at each offset within the grid along dim (index 0 = across a cell boundary),
+    normalised by its mean over the offsets (training/eval/grid_profile.py's profile, per picture)."""
+    luma = (t * torch.tensor([0.299, 0.587, 0.114], device=t.device).view(1, 3, 1, 1)).sum(1)
+    d = luma.diff(dim=dim - 1) ** 2  # luma has no channel axis: rows are dim 1, columns dim 2
+    n = d.shape[dim - 1]
+    # step k (pixel k to k + 1) crosses a boundary when k % CELL == CELL - 1: roll so the boundary comes first
+    prof = torch.stack([d.narrow(dim - 1, k, n - k).index_select(dim - 1, torch.arange(0, n - k, CELL, device=t.device)).mean((1, 2))
+                        for k in range(CELL)], 1)
+    prof = torch.roll(prof, 1, dims=1)
+    return prof / (prof.mean(1, keepdim=True) + 1e-8)
+
+
+def grid_period_excess(x_hat, x):
+    """Config grid_period: how much x_hat's profile of squared steps over the 16 offsets differs from the original's,
+    rows and columns (mean squared difference of the normalised profiles). Unlike block_edge, moving the cells'
+    transitions to another offset does not lower it: any 16-pixel period the original lacks costs."""
+    terms = [((_offset_profile(x_hat, d) - _offset_profile(x, d)) ** 2).mean() for d in (2, 3)]
+    return sum(terms) / len(terms)
