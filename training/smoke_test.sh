@@ -6,7 +6,8 @@
 # (train_latent_codec.py with --snapshot), a resume from the full checkpoint, training/device/device_unpack_latent.sh, a resume
 # from the unpacked EMA snapshot (a later device run), export_latent_codec.py to a temp dir, and the exported set
 # opened and run by the codec's loader in onnxruntime-node; then the shipped set rebuilt from its ONNX files
-# (checkpoint_from_onnx.py, checked against them) and a run started from it.
+# (checkpoint_from_onnx.py, checked against them) and a run started from it; then the decoder-only chain on set 22's wire
+# (check_colour_wire.py against the station, v24_smoke from the rebuilt set 5, its export without a g_a of its own, a run).
 # Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
 # Usage: bash training/smoke_test.sh [latent]   (latent: the learned-latent part alone)
 set -euo pipefail

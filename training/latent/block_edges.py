@@ -6,6 +6,8 @@ steps, which this sees; an edge the original has at a boundary costs nothing."""
 import torch
 import torch.nn.functional as F
 
+from latent_codec import ycc_planes
+
 CELL = 16
 BAND = 4
 
@@ -30,7 +32,7 @@ def block_edge_excess(x_hat, x):
 def _offset_profile(t, dim):
     """[B, 16]: mean squared luma step at each offset within the grid along dim (index 0 = across a cell boundary),
     normalised by its mean over the offsets (training/eval/grid_profile.py's profile, per picture)."""
-    luma = (t * torch.tensor([0.299, 0.587, 0.114], device=t.device).view(1, 3, 1, 1)).sum(1)
+    luma = ycc_planes(t)[:, 0]
     d = luma.diff(dim=dim - 1) ** 2  # luma has no channel axis: rows are dim 1, columns dim 2
     n = d.shape[dim - 1]
     # step k (pixel k to k + 1) crosses a boundary when k % CELL == CELL - 1: roll so the boundary comes first

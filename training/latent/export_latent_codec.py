@@ -40,8 +40,11 @@ def set_model_ids(full):
     return {**model_ids(base), 'decoder': ids['decoder']} if base is not None else ids
 
 
-def exported_roles(full):
-    return ['decoder'] if full['latent_codec'].get('networks_of') is not None else ['g_a', 'decoder', 'caption_encoder']
+def exported_ids(full):
+    """The model ids a config's export writes: its decoder alone for a decoder-only config, else all three."""
+    roles = ['decoder'] if full['latent_codec'].get('networks_of') is not None else ['g_a', 'decoder', 'caption_encoder']
+    ids = set_model_ids(full)
+    return [ids[r] for r in roles]
 
 
 def trained_steps(cfg):
@@ -61,13 +64,6 @@ def set_entry(cfg, set_id):
                              **({'lumaRatio': cfg['luma_ratio']} if 'luma_ratio' in cfg else {}),
                              **({'lumaDetail': list(range(LATENT_CHANNELS - DETAIL_CHANNELS, LATENT_CHANNELS)), 'detailGain': detail_gain(cfg)} if has_luma_detail(cfg) else {})}
     return e
-
-def nets_for_norm(cfg, ck):
-    """g_a with the checkpoint's EMA weights, in eval mode (its frozen normalisation), for wire_entry."""
-    g_a = build(cfg)['g_a']
-    g_a.load_state_dict(ck['ema']['g_a'])
-    return g_a.eval()
-
 
 def wire_entry(cfg, sets, g_a):
     """A decoder-only set's borrowed networks (networksOf) and, for colour_wire 'wavelet' (set 24), set 22's wire: its
@@ -167,7 +163,7 @@ def main():
     if a.colour_gain:  # the gain is a constant of g_a and the decoder, not a weight
         nets['g_a'].gain = nets['decoder'].gain = float(a.colour_gain)
     out = os.path.abspath(a.out)
-    own = [IDS[r] for r in exported_roles(full)]
+    own = exported_ids(full)
     files = {mid: os.path.join(out, mid + '.onnx') for mid in own}
     specs = {mid: spec for mid, spec in check_specs(nets, cfg, IDS).items() if mid in own}
     with torch.no_grad():
@@ -178,7 +174,7 @@ def main():
     if a.metrics:
         with open(a.metrics) as f:
             metrics = json.load(f)
-    write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT), a.make_default)
+    write_manifest(out, full, ck, diffs, metrics, os.path.relpath(path, common.REPO_ROOT), nets['g_a'], a.make_default)
     print(f"exported set {full['model_id']} to", out, flush=True)
 
 
@@ -192,7 +188,7 @@ def refuse_to_replace(out, full, ck, replace):
     except FileNotFoundError:
         return
     set_id = str(full['model_id'])
-    ga = man.get('models', {}).get(set_model_ids(full)[exported_roles(full)[0]])
+    ga = man.get('models', {}).get(exported_ids(full)[0])
     if set_id not in man.get('modelSets', {}) or ga is None or replace:
         return
     if (ga.get('config'), ga.get('steps')) != (full['name'], ck['step']):
@@ -202,7 +198,8 @@ def refuse_to_replace(out, full, ck, replace):
                  f"evaluate, or pass --replace if no packet of set {set_id} can exist")
 
 
-def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
+def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, g_a, make_default=False):
+    """g_a: the exported networks' (eval mode), whose frozen normalisation a colour_wire set's entry records."""
     cfg = full['latent_codec']
     set_id = str(full['model_id'])
     IDS = set_model_ids(full)
@@ -256,12 +253,12 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, make_default=False):
         },
     }
     for mid, e in entries.items():
-        if mid not in [IDS[r] for r in exported_roles(full)]:
+        if mid not in diffs:  # only what this export wrote (and checked)
             continue
         f = os.path.join(out, mid + '.onnx')
         man['models'][mid] = {'file': mid + '.onnx', 'sha256': sha256(f), 'bytes': os.path.getsize(f), **common_fields, **e}
     sets = man.get('modelSets') or {'1': SET_1}
-    sets[set_id] = {**set_entry(cfg, set_id), 'models': IDS, **wire_entry(cfg, sets, nets_for_norm(cfg, ck))}
+    sets[set_id] = {**set_entry(cfg, set_id), 'models': IDS, **wire_entry(cfg, sets, g_a)}
     man['modelSets'] = sets
     if make_default:
         man['defaultModelSet'] = int(set_id)

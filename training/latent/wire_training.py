@@ -8,6 +8,7 @@ it for a set-22 packet:
   - channels 0-3 always marked sent, the rule's (or random) C - 1 learned channels beside them;
 and its output goes through the station's last step (src/core/codec/consistentThumbnail.ts) before every loss, so it
 learns what the station shows, not what it would show without the correction."""
+import functools
 import json
 import os
 
@@ -28,12 +29,15 @@ def uses_colour_wire(cfg):
 
 def step_table(cfg):
     """{C: [[step, k], ...]}: the config's step_table, or the pairs of the file in training/configs it names
-    (set22_wire_steps.json, written by training/latent/wire_steps.ts)."""
+    (set22_wire_steps.json, written by training/latent/wire_steps.ts), read once (every training step asks)."""
     t = cfg['step_table']
-    if isinstance(t, str):
-        with open(os.path.join(common.TRAINING_DIR, 'configs', t)) as f:
-            t = json.load(f)['pairs']
-    return t
+    return _step_file(t) if isinstance(t, str) else t
+
+
+@functools.lru_cache(maxsize=None)
+def _step_file(name):
+    with open(os.path.join(common.TRAINING_DIR, 'configs', name)) as f:
+        return json.load(f)['pairs']
 
 
 def thumbnail_norm(cfg, g_a):
