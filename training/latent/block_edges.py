@@ -29,16 +29,20 @@ def block_edge_excess(x_hat, x):
     return sum(terms) / len(terms)
 
 
-def _offset_profile(t, dim):
-    """[B, 16]: mean squared luma step at each offset within the grid along dim (index 0 = across a cell boundary),
-    normalised by its mean over the offsets (training/eval/grid_profile.py's profile, per picture)."""
+def _raw_profile(t, dim):
+    """[B, 16]: mean squared luma step at each offset within the grid along dim (index 0 = across a cell boundary)."""
     luma = ycc_planes(t)[:, 0]
     d = luma.diff(dim=dim - 1) ** 2  # luma has no channel axis: rows are dim 1, columns dim 2
     n = d.shape[dim - 1]
     # step k (pixel k to k + 1) crosses a boundary when k % CELL == CELL - 1: roll so the boundary comes first
     prof = torch.stack([d.narrow(dim - 1, k, n - k).index_select(dim - 1, torch.arange(0, n - k, CELL, device=t.device)).mean((1, 2))
                         for k in range(CELL)], 1)
-    prof = torch.roll(prof, 1, dims=1)
+    return torch.roll(prof, 1, dims=1)
+
+
+def _offset_profile(t, dim):
+    """[B, 16]: _raw_profile normalised by its mean over the offsets (training/eval/grid_profile.py's profile)."""
+    prof = _raw_profile(t, dim)
     return prof / (prof.mean(1, keepdim=True) + 1e-8)
 
 
@@ -47,4 +51,22 @@ def grid_period_excess(x_hat, x):
     rows and columns (mean squared difference of the normalised profiles). Unlike block_edge, moving the cells'
     transitions to another offset does not lower it: any 16-pixel period the original lacks costs."""
     terms = [((_offset_profile(x_hat, d) - _offset_profile(x, d)) ** 2).mean() for d in (2, 3)]
+    return sum(terms) / len(terms)
+
+
+
+def grid_peak_excess(x_hat, x):
+    """Config grid_peak: the 16-pixel period's peaks only. Per crop and direction, x_hat's profile of squared luma steps
+    over the 16 offsets divided by its own mean, held constant (no gradient through it), against the original's
+    normalised profile; the term is the mean excess (relu) of the first over the second. Run 5's grid_period, a
+    two-sided difference of profiles each divided by its own (differentiable) mean, was lowered as well by grain that
+    raised every offset, or by detail added where the grid's troughs are, as by removing the grid. Here neither moves
+    the term (the divisor is a constant, troughs cost nothing), and a grid moved to another offset is a peak there: only
+    smoothing the offsets that stand above the original's profile lowers it."""
+    terms = []
+    for d in (2, 3):
+        p_hat, p = _raw_profile(x_hat, d), _raw_profile(x, d)
+        norm_hat = p_hat / (p_hat.mean(1, keepdim=True).detach() + 1e-8)
+        norm = p / (p.mean(1, keepdim=True) + 1e-8)
+        terms.append(F.relu(norm_hat - norm).mean())
     return sum(terms) / len(terms)
