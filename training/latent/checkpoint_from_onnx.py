@@ -24,7 +24,8 @@ from onnx import numpy_helper  # noqa: E402
 import common  # noqa: E402
 from export_latent_codec import onnx_check, set_model_ids  # noqa: E402
 from latent_codec import LATENT_CHANNELS, PREVIEW, fixed_channels, ycc_planes  # noqa: E402
-from train_latent_codec import build, without_gain  # noqa: E402
+from latent_codec import without_gain  # noqa: E402
+from train_latent_codec import build  # noqa: E402
 
 # ONNX initializer -> state-dict key where torch.onnx.export renamed it, and how to turn it back
 RENAMED = {'decoder': {'in_m.weight': lambda inits: next(v.T for k, v in inits.items() if k.startswith('onnx::MatMul') and v.shape == (LATENT_CHANNELS, v.shape[1]))}}

@@ -21,7 +21,8 @@ from channel_rule import channel_scores, top_masks
 from latent_codec import noise_channels
 from msssim import msssim
 from perceptual_metrics import blockiness, colour_error
-from train_latent_codec import CKPT, forced_first, load_ema, without_gain
+from latent_codec import without_gain
+from train_latent_codec import CKPT, forced_first, load_ema
 
 # steps the wire's step rule picks for a 768x512 photo at each C (a typical choice; the bench uses the real rule)
 STEP_FOR_C = {1: 32, 2: 32, 4: 32, 8: 48, 16: 48}

@@ -240,6 +240,12 @@ def with_gain(y, fixed, gain, detail_gain, power):
     return torch.cat([y[:, :fixed] * gain ** power, y[:, fixed:-DETAIL_CHANNELS], y[:, -DETAIL_CHANNELS:] * detail_gain ** power], dim=1)
 
 
+def without_gain(cfg, y):
+    """y with the fixed colour channels' colour_gain (and the luma detail's gain) taken out (export folds 1/gain into
+    their preview patterns)."""
+    return with_gain(y, fixed_channels(cfg), float(cfg.get('colour_gain', 1.0)), detail_gain(cfg), -1)
+
+
 class Preview(nn.Module):
     """Linear y -> YCbCr at 1/4 resolution (4x4 means). Its weight, [320,3,4,4], is each channel's pattern."""
 

@@ -39,7 +39,7 @@ import tokenizer
 from channel_rule import channel_scores, top_masks
 from perceptual_metrics import colour_loss
 from detector_torch import DetectorHeads, agreement_loss
-from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, detail_gain, fixed_channels, has_luma_detail, with_gain, sync_chroma_norm, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
+from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, has_luma_detail, sync_chroma_norm, without_gain, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 from block_edges import block_edge_excess, grid_period_excess, grid_peak_excess
 from decoder_step import decode_selected
@@ -107,12 +107,6 @@ def load_ema(cfg, ck):
         v.eval()
     sync_chroma_norm(nets)
     return nets
-
-
-def without_gain(cfg, y):
-    """y with the fixed colour channels' colour_gain (and the luma detail's gain) taken out (export folds 1/gain into
-    their preview patterns)."""
-    return with_gain(y, fixed_channels(cfg), float(cfg.get('colour_gain', 1.0)), detail_gain(cfg), -1)
 
 
 def forced_first(cfg, scores):

@@ -20,7 +20,7 @@ import common
 from channel_rule import channel_scores, top_masks
 from colour_wire import code_thumbnails
 from decoder_step import decode_selected
-from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_average, hann_kernel, make_mosaic, with_gain, ycc_planes
+from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_average, hann_kernel, make_mosaic, without_gain, ycc_planes
 
 
 def uses_colour_wire(cfg):
@@ -83,7 +83,7 @@ def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_cap
     fixed = fixed_channels(cfg)
     with torch.no_grad():
         y = nets['g_a'](x)
-        plain = with_gain(y, fixed, float(cfg.get('colour_gain', 1.0)), None, -1)
+        plain = without_gain(cfg, y)
         scores = channel_scores(plain, x, nets['preview'].patterns())
         mask, step, colour_step = wire_conditions(cfg, scores, rng, dev)
         thumbs = torch.from_numpy(code_thumbnails(y[:, 1:4].double().cpu().numpy(), colour_step)).float().to(dev)
