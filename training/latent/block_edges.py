@@ -70,3 +70,19 @@ def grid_peak_excess(x_hat, x):
         norm = p / (p.mean(1, keepdim=True) + 1e-8)
         terms.append(F.relu(norm_hat - norm).mean())
     return sum(terms) / len(terms)
+
+
+def grid_shape_excess(x_hat, x):
+    """Config grid_shape: the 16-offset profile's shape, both ways. Per crop and direction, x_hat's profile of squared
+    luma steps with its mean over the offsets taken out, divided by that mean held constant (no gradient through
+    it), against the original's normalised profile minus 1; the mean squared difference. Its value is grid_period's;
+    its gradient is not: grain that raises every offset alike cancels in the centring and cannot move the divisor, so
+    it neither lowers nor raises the term. Unlike grid_peak, a trough costs as a peak does (grid_peak's runs kept the
+    trough at mid-cell that bilinear upsampling from the cell centres leaves, and drew a dot at every cell)."""
+    terms = []
+    for d in (2, 3):
+        p_hat, p = _raw_profile(x_hat, d), _raw_profile(x, d)
+        shape_hat = (p_hat - p_hat.mean(1, keepdim=True)) / (p_hat.mean(1, keepdim=True).detach() + 1e-8)
+        shape = p / (p.mean(1, keepdim=True) + 1e-8) - 1
+        terms.append(((shape_hat - shape) ** 2).mean())
+    return sum(terms) / len(terms)
