@@ -7,7 +7,8 @@
 # from the unpacked EMA snapshot (a later device run), export_latent_codec.py to a temp dir, and the exported set
 # opened and run by the codec's loader in onnxruntime-node; then the shipped set rebuilt from its ONNX files
 # (checkpoint_from_onnx.py, checked against them) and a run started from it; then the decoder-only chain on set 22's wire
-# (check_colour_wire.py against the station, v24_smoke from the rebuilt set 5, its export without a g_a of its own, a run).
+# (check_colour_wire.py against the station, v24_smoke from the rebuilt set 5 through device_job_latent.sh with INIT, its
+# snapshot unpacked, its export without a g_a of its own, a run).
 # Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
 # Usage: bash training/smoke_test.sh [latent]   (latent: the learned-latent part alone)
 set -euo pipefail
@@ -27,9 +28,9 @@ LATENT_CFG=v5_smoke
 LATENT_SET=5
 OUT=$(mktemp -d)
 if [ "$only" = latent ]; then
-  trap 'rm -rf "$OUT" "training/runs/$LATENT_CFG"' EXIT
+  trap 'rm -rf "$OUT" "training/runs/$LATENT_CFG" training/runs/v24_smoke' EXIT
 else
-  trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft "training/runs/$LATENT_CFG"' EXIT
+  trap 'rm -rf "$OUT" training/runs/smoke training/runs/smoke_ft "training/runs/$LATENT_CFG" training/runs/v24_smoke' EXIT
 fi
 start=$(date +%s)
 
@@ -94,9 +95,14 @@ latent_smoke() {
   grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "the run did not start from the rebuilt checkpoint"; }
   echo "training smoke test (set 24): set 22's wire simulated as the station decodes it, a decoder-only run from the rebuilt set 5, its export and run"
   "$PY" -W ignore training/latent/check_colour_wire.py || fail "the training's copy of set 22's station differs from the station (check_colour_wire.py)"
-  log=$(GSC_TRAIN_PACK=$V/data/pack.pkl "$PY" -W ignore training/latent/train_latent_codec.py --config v24_smoke --out "$V/v24" --init-from "$V/from_onnx.pt" 2>&1) || { echo "$log"; fail "set 24's run (v24_smoke) failed"; }
-  grep -Eq '"step": 2,.*"detector": [0-9.e-]+.*"adv_g"' <<<"$log" || { echo "$log"; fail "set 24's run did not log its detector and adversarial terms at step 2"; }
-  "$PY" -W ignore training/latent/export_latent_codec.py --config v24_smoke --checkpoint "$V/v24/latent_codec.pt" --out "$V/models" --replace
+  # through the device job (a lent GPU's command for a decoder-only config: INIT is the set it starts from), then
+  # unpacked from its snapshot as a device run's files are
+  rm -rf training/runs/v24_smoke
+  log=$(OUT=$V/snap24 CONFIG=v24_smoke INIT=$V/from_onnx.pt PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device/device_job_latent.sh 2>&1) || { echo "$log"; fail "set 24's run (v24_smoke through device_job_latent.sh) failed"; }
+  grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "set 24's device run did not start from INIT"; }
+  grep -Eq '"step": 2,.*"grid_peak": [0-9.e-]+.*"grid_shape": [0-9.e-]+.*"detector": [0-9.e-]+.*"adv_g"' <<<"$log" || { echo "$log"; fail "set 24's run did not log its grid, detector and adversarial terms at step 2"; }
+  bash training/device/device_unpack_latent.sh "$V/snap24" v24_smoke
+  "$PY" -W ignore training/latent/export_latent_codec.py --config v24_smoke --checkpoint training/runs/v24_smoke/latent_codec.pt --out "$V/models" --replace
   [ ! -e "$V/models/g_a_v24.onnx" ] || fail "a decoder-only export wrote a g_a of its own"
   npx tsx training/smoke_run.ts "$V/models" --set 24
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"

@@ -10,7 +10,8 @@
 # snapshot.json (step, size, sha256, part names), log.jsonl (steps and losses), train.out (the job's output).
 # Back here: bash training/device/device_unpack_latent.sh FOLDER, then export_latent_codec.py --config v5_gpu --out <a copy of resources/models> --replace to evaluate (README, Training).
 # Usage (the device tool's command): OUT=... bash training/device/device_job_latent.sh [extra train_latent_codec.py options]
-# Environment: CONFIG (v5_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/latent/pack.pkl),
+# Environment: CONFIG (v5_gpu), MINUTES (8), PY (python3), GSC_TRAIN_PACK (.gpudata/latent/pack.pkl), INIT (a
+# checkpoint a first run starts from, --init-from: a decoder-only config's starting set, e.g. .gpudata/latent/init.pt),
 # ALLOW_CPU=1 to run without CUDA (training/smoke_test.sh runs this script's CPU path with CONFIG=v5_smoke).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -57,6 +58,11 @@ args=(--config "$CONFIG" --max-minutes "$MINUTES" --snapshot "$OUT")
 if [ -f "$RUN/latent_codec.pt" ]; then
   args+=(--resume)
   echo "resuming from the carried $RUN/latent_codec.pt"
+elif [ -n "${INIT:-}" ]; then
+  # a decoder-only config (train_only) starts from the set it fine-tunes: set 5 rebuilt here by
+  # checkpoint_from_onnx.py and carried beside the pack (the machine may lack the onnx package)
+  [ -f "$INIT" ] || fail "INIT names $INIT, which is not there"
+  args+=(--init-from "$INIT")
 fi
 echo "training: $PY ${trainer[0]} ${args[*]} $*"
 "$PY" "${trainer[@]}" "${args[@]}" "$@" 2>&1 | tee "$OUT/train.out"
