@@ -46,13 +46,17 @@ def _offset_profile(t, dim):
     return prof / (prof.mean(1, keepdim=True) + 1e-8)
 
 
+def _rows_and_columns(term, x_hat, x):
+    """The mean of term(x_hat's raw profile, x's) over rows and columns."""
+    return sum(term(_raw_profile(x_hat, d), _raw_profile(x, d)) for d in (2, 3)) / 2
+
+
 def grid_period_excess(x_hat, x):
     """Config grid_period: how much x_hat's profile of squared steps over the 16 offsets differs from the original's,
     rows and columns (mean squared difference of the normalised profiles). Unlike block_edge, moving the cells'
     transitions to another offset does not lower it: any 16-pixel period the original lacks costs."""
     terms = [((_offset_profile(x_hat, d) - _offset_profile(x, d)) ** 2).mean() for d in (2, 3)]
     return sum(terms) / len(terms)
-
 
 
 def grid_peak_excess(x_hat, x):
@@ -63,13 +67,10 @@ def grid_peak_excess(x_hat, x):
     raised every offset, or by detail added where the grid's troughs are, as by removing the grid. Here neither moves
     the term (the divisor is a constant, troughs cost nothing), and a grid moved to another offset is a peak there: only
     smoothing the offsets that stand above the original's profile lowers it."""
-    terms = []
-    for d in (2, 3):
-        p_hat, p = _raw_profile(x_hat, d), _raw_profile(x, d)
+    def term(p_hat, p):
         norm_hat = p_hat / (p_hat.mean(1, keepdim=True).detach() + 1e-8)
-        norm = p / (p.mean(1, keepdim=True) + 1e-8)
-        terms.append(F.relu(norm_hat - norm).mean())
-    return sum(terms) / len(terms)
+        return F.relu(norm_hat - p / (p.mean(1, keepdim=True) + 1e-8)).mean()
+    return _rows_and_columns(term, x_hat, x)
 
 
 def grid_shape_excess(x_hat, x):
@@ -77,12 +78,9 @@ def grid_shape_excess(x_hat, x):
     luma steps with its mean over the offsets taken out, divided by that mean held constant (no gradient through
     it), against the original's normalised profile minus 1; the mean squared difference. Its value is grid_period's;
     its gradient is not: grain that raises every offset alike cancels in the centring and cannot move the divisor, so
-    it neither lowers nor raises the term. Unlike grid_peak, a trough costs as a peak does (grid_peak's runs kept the
+    it cannot lower the term (its randomness from offset to offset raises it). Unlike grid_peak, a trough costs as a peak does (grid_peak's runs kept the
     trough at mid-cell that bilinear upsampling from the cell centres leaves, and drew a dot at every cell)."""
-    terms = []
-    for d in (2, 3):
-        p_hat, p = _raw_profile(x_hat, d), _raw_profile(x, d)
+    def term(p_hat, p):
         shape_hat = (p_hat - p_hat.mean(1, keepdim=True)) / (p_hat.mean(1, keepdim=True).detach() + 1e-8)
-        shape = p / (p.mean(1, keepdim=True) + 1e-8) - 1
-        terms.append(((shape_hat - shape) ** 2).mean())
-    return sum(terms) / len(terms)
+        return ((shape_hat - (p / (p.mean(1, keepdim=True) + 1e-8) - 1)) ** 2).mean()
+    return _rows_and_columns(term, x_hat, x)
