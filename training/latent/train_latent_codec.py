@@ -9,7 +9,8 @@ Per step, for a batch of random crops:
   x_hat = D(y_sel, mask, caption, log2 step, noise).
 Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/8 scale (the colour metric's
 scale) + block_edge * the cells' band steps beyond the original's + grid_period * the 16-offset profile of squared steps against the original's + grid_peak * that profile's
-peaks above the original's + grid_shape * its shape both ways, grain-proof (block_edges.py) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on) + detector * how differently
+peaks above the original's + grid_shape * its shape both ways, grain-proof (block_edges.py) + detail_excess *
+texture where the original is flatter (detail_excess.py) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on) + detector * how differently
 the station's detector reads x_hat and x, both box-downscaled by 1/detector_scale (set1/detector_torch.py), + the
 preview's regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
 --snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
@@ -42,6 +43,7 @@ from detector_torch import DetectorHeads, agreement_loss
 from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, has_luma_detail, sync_chroma_norm, without_gain, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 from block_edges import block_edge_excess, grid_period_excess, grid_peak_excess, grid_shape_excess
+from detail_excess import detail_excess
 from decoder_step import decode_selected
 from wire_training import forward_colour_wire, uses_colour_wire
 
@@ -410,6 +412,9 @@ def main():
         if w.get('grid_shape', 0) > 0:
             terms['grid_shape'] = grid_shape_excess(x_hat, x)
             loss = loss + w['grid_shape'] * terms['grid_shape']
+        if w.get('detail_excess', 0) > 0:
+            terms['detail_excess'] = detail_excess(x_hat, x)
+            loss = loss + w['detail_excess'] * terms['detail_excess']
         if w.get('block_edge', 0) > 0:
             terms['block_edge'] = block_edge_excess(x_hat, x)
             loss = loss + w['block_edge'] * terms['block_edge']

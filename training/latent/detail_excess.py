@@ -1,0 +1,25 @@
+"""Config detail_excess: a training term against texture drawn where the original has none. Per crop: the squared
+Laplacian response in Y, Cb and Cr, summed, averaged over 8x8 windows, for the decoded picture and the original; the
+term is the mean excess (relu) of the first over the second, divided by the original's mean (held constant). LPIPS
+rewards texture wherever it is drawn (session 26's run e: strokes over a clear sky, LPIPS -0.23); this charges it only
+where the original is flatter than the decoded picture, so texture the photograph has costs nothing.
+training/eval/false_texture.py reads the same energy on whole pictures."""
+import torch
+import torch.nn.functional as F
+
+from latent_codec import RGB2YCC
+
+WINDOW = 8
+LAPLACIAN = torch.tensor([[0., -1., 0.], [-1., 4., -1.], [0., -1., 0.]])
+
+
+def _energy(t):
+    """[B,1,H/8,W/8]: the 8x8 mean of the squared Laplacian response summed over Y, Cb, Cr (t in [0, 1] RGB)."""
+    ycc = torch.einsum('ij,bjhw->bihw', RGB2YCC.to(t), t)
+    lap = F.conv2d(ycc, LAPLACIAN.to(t).view(1, 1, 3, 3).repeat(3, 1, 1, 1), groups=3)
+    return F.avg_pool2d((lap ** 2).sum(1, keepdim=True), WINDOW)
+
+
+def detail_excess(x_hat, x):
+    e_hat, e = _energy(x_hat), _energy(x)
+    return (F.relu(e_hat - e).mean((1, 2, 3)) / (e.mean((1, 2, 3)) + 1e-6)).mean()
