@@ -90,6 +90,11 @@ class Crops:
         return out, self.tokens[idx], self.tmask[idx], self.has_cap[idx]
 
 
+# config keys of the terms that compare x_hat with x alone, in the order they are added (and logged)
+PICTURE_TERMS = {'grid_period': grid_period_excess, 'grid_peak': grid_peak_excess, 'grid_shape': grid_shape_excess,
+                 'detail_excess': detail_excess, 'block_edge': block_edge_excess}
+
+
 def quantise_ste(y, step):
     """Round y / step (half away from zero, as the wire does) with a straight-through gradient."""
     s = step.view(-1, 1, 1, 1)
@@ -403,21 +408,10 @@ def main():
         if lpips is not None:
             terms['lpips'] = lpips(x_hat.clamp(0, 1), x).mean()
             loss = loss + w['lpips'] * terms['lpips']
-        if w.get('grid_period', 0) > 0:
-            terms['grid_period'] = grid_period_excess(x_hat, x)
-            loss = loss + w['grid_period'] * terms['grid_period']
-        if w.get('grid_peak', 0) > 0:
-            terms['grid_peak'] = grid_peak_excess(x_hat, x)
-            loss = loss + w['grid_peak'] * terms['grid_peak']
-        if w.get('grid_shape', 0) > 0:
-            terms['grid_shape'] = grid_shape_excess(x_hat, x)
-            loss = loss + w['grid_shape'] * terms['grid_shape']
-        if w.get('detail_excess', 0) > 0:
-            terms['detail_excess'] = detail_excess(x_hat, x)
-            loss = loss + w['detail_excess'] * terms['detail_excess']
-        if w.get('block_edge', 0) > 0:
-            terms['block_edge'] = block_edge_excess(x_hat, x)
-            loss = loss + w['block_edge'] * terms['block_edge']
+        for name, term in PICTURE_TERMS.items():
+            if w.get(name, 0) > 0:
+                terms[name] = term(x_hat, x)
+                loss = loss + w[name] * terms[name]
         if detector is not None:
             terms['detector'] = detector(x_hat, x)
             loss = loss + w['detector'] * terms['detector']
