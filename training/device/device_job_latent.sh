@@ -59,8 +59,8 @@ if [ -f "$RUN/latent_codec.pt" ]; then
   args+=(--resume)
   echo "resuming from the carried $RUN/latent_codec.pt"
 elif [ -n "${INIT:-}" ]; then
-  # a decoder-only config (train_only) starts from the set it fine-tunes: set 5 rebuilt here by
-  # checkpoint_from_onnx.py and carried beside the pack (the machine may lack the onnx package)
+  # a decoder-only config (train_only) starts from a checkpoint made here and carried beside the pack: a set rebuilt
+  # by checkpoint_from_onnx.py (the machine may lack the onnx package) or a committed run's unpacked snapshot
   [ -f "$INIT" ] || fail "INIT names $INIT, which is not there"
   args+=(--init-from "$INIT")
 fi

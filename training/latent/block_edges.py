@@ -40,10 +40,9 @@ def _raw_profile(t, dim):
     return torch.roll(prof, 1, dims=1)
 
 
-def _offset_profile(t, dim):
-    """[B, 16]: _raw_profile normalised by its mean over the offsets (training/eval/grid_profile.py's profile)."""
-    prof = _raw_profile(t, dim)
-    return prof / (prof.mean(1, keepdim=True) + 1e-8)
+def _normalised(p):
+    """A [B, 16] profile divided by its mean over the offsets (training/eval/grid_profile.py's profile)."""
+    return p / (p.mean(1, keepdim=True) + 1e-8)
 
 
 def _rows_and_columns(term, x_hat, x):
@@ -55,8 +54,7 @@ def grid_period_excess(x_hat, x):
     """Config grid_period: how much x_hat's profile of squared steps over the 16 offsets differs from the original's,
     rows and columns (mean squared difference of the normalised profiles). Unlike block_edge, moving the cells'
     transitions to another offset does not lower it: any 16-pixel period the original lacks costs."""
-    terms = [((_offset_profile(x_hat, d) - _offset_profile(x, d)) ** 2).mean() for d in (2, 3)]
-    return sum(terms) / len(terms)
+    return _rows_and_columns(lambda p_hat, p: ((_normalised(p_hat) - _normalised(p)) ** 2).mean(), x_hat, x)
 
 
 def grid_peak_excess(x_hat, x):
@@ -69,7 +67,7 @@ def grid_peak_excess(x_hat, x):
     smoothing the offsets that stand above the original's profile lowers it."""
     def term(p_hat, p):
         norm_hat = p_hat / (p_hat.mean(1, keepdim=True).detach() + 1e-8)
-        return F.relu(norm_hat - p / (p.mean(1, keepdim=True) + 1e-8)).mean()
+        return F.relu(norm_hat - _normalised(p)).mean()
     return _rows_and_columns(term, x_hat, x)
 
 
@@ -78,9 +76,10 @@ def grid_shape_excess(x_hat, x):
     luma steps with its mean over the offsets taken out, divided by that mean held constant (no gradient through
     it), against the original's normalised profile minus 1; the mean squared difference. Its value is grid_period's;
     its gradient is not: grain that raises every offset alike cancels in the centring and cannot move the divisor, so
-    it cannot lower the term (its randomness from offset to offset raises it). Unlike grid_peak, a trough costs as a peak does (grid_peak's runs kept the
-    trough at mid-cell that bilinear upsampling from the cell centres leaves, and drew a dot at every cell)."""
+    it cannot lower the term (its randomness from offset to offset raises it). Unlike grid_peak, a trough costs as a
+    peak does (grid_peak's runs kept the trough at mid-cell that bilinear upsampling from the cell centres leaves, and
+    drew a dot at every cell)."""
     def term(p_hat, p):
         shape_hat = (p_hat - p_hat.mean(1, keepdim=True)) / (p_hat.mean(1, keepdim=True).detach() + 1e-8)
-        return ((shape_hat - (p / (p.mean(1, keepdim=True) + 1e-8) - 1)) ** 2).mean()
+        return ((shape_hat - (_normalised(p) - 1)) ** 2).mean()
     return _rows_and_columns(term, x_hat, x)
