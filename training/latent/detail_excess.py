@@ -23,3 +23,23 @@ def _energy(t):
 def detail_excess(x_hat, x):
     e_hat, e = _energy(x_hat), _energy(x)
     return (F.relu(e_hat - e).mean((1, 2, 3)) / (e.mean((1, 2, 3)) + 1e-6)).mean()
+
+
+FLAT_CELL = 16
+FLAT_SHARE = 0.25
+FLAT_FLOOR = 1e-5  # ~0.65 on 0-255 values squared: a flat region's sensor noise, so a spotless crop is not divided by 0
+
+
+def flat_detail(x_hat, x):
+    """Config flat_detail: false_texture.py's reading as a training term. Per crop: the decoded picture's Laplacian
+    energy in the quarter of 16x16 cells where the original's is lowest, over the original's there (held constant).
+    detail_excess charged only energy above the original's, which a decoder's strokes seldom reach (its energy is
+    below a photograph's almost everywhere: session 26's run f read ~1e-4); here any detail drawn where the
+    photograph is flat costs, so texture the decoder adds has to go where the photograph has some."""
+    lap_hat, lap = _energy(x_hat), _energy(x)
+    k = FLAT_CELL // WINDOW
+    cells_hat, cells = F.avg_pool2d(lap_hat, k).flatten(1), F.avg_pool2d(lap, k).flatten(1)
+    flat = (cells <= torch.quantile(cells, FLAT_SHARE, dim=1, keepdim=True)).to(cells)
+    count = flat.sum(1)
+    ratio = (cells_hat * flat).sum(1) / count / ((cells * flat).sum(1) / count + FLAT_FLOOR)
+    return ratio.mean()

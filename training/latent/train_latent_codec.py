@@ -10,7 +10,7 @@ Per step, for a batch of random crops:
 Loss: l1 * |x_hat - x| + msssim * (1 - MS-SSIM) + colour * CIELAB distance at 1/8 scale (the colour metric's
 scale) + block_edge * the cells' band steps beyond the original's + grid_period * the 16-offset profile of squared steps against the original's + grid_peak * that profile's
 peaks above the original's + grid_shape * its shape both ways, grain-proof (block_edges.py) + detail_excess *
-texture where the original is flatter (detail_excess.py) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on) + detector * how differently
+texture where the original is flatter + flat_detail * detail drawn in the original's flattest quarter (detail_excess.py) + lpips * LPIPS-squeeze + adversarial * hinge generator loss (from adv_start on) + detector * how differently
 the station's detector reads x_hat and x, both box-downscaled by 1/detector_scale (set1/detector_torch.py), + the
 preview's regression to the 4x4 YCbCr means. Discriminator: hinge loss on real crops vs x_hat.
 --snapshot DIR also writes, at every save, an EMA-only copy of the checkpoint into DIR (what a lent GPU machine brings
@@ -43,7 +43,7 @@ from detector_torch import DetectorHeads, agreement_loss
 from latent_codec import DETAIL_CHANNELS, LATENT_CHANNELS, MOSAIC_LAYOUTS, fixed_channels, has_luma_detail, sync_chroma_norm, without_gain, Analysis, CaptionEncoder, Decoder, PatchDiscriminator, Preview, ycc_planes
 from msssim import msssim
 from block_edges import block_edge_excess, grid_period_excess, grid_peak_excess, grid_shape_excess
-from detail_excess import detail_excess
+from detail_excess import detail_excess, flat_detail
 from decoder_step import decode_selected
 from wire_training import forward_colour_wire, uses_colour_wire
 
@@ -92,7 +92,7 @@ class Crops:
 
 # config keys of the terms that compare x_hat with x alone, in the order they are added (and logged)
 PICTURE_TERMS = {'grid_period': grid_period_excess, 'grid_peak': grid_peak_excess, 'grid_shape': grid_shape_excess,
-                 'detail_excess': detail_excess, 'block_edge': block_edge_excess}
+                 'detail_excess': detail_excess, 'flat_detail': flat_detail, 'block_edge': block_edge_excess}
 
 
 def quantise_ste(y, step):
