@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkColourChannels } from '../../src/core/bitstream/colourThumbnail'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/codec/codecModels'
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
@@ -46,6 +47,8 @@ const haveSet5 = !!manifest?.modelSets?.['5'] && set5Ids.every((id) => manifest.
 const haveSet21 = haveSet5 && manifest?.modelSets?.['21']?.networksOf === 5
 /** Set 22: set 5's networks (manifest networksOf 5) with the colour thumbnail transform-coded in channel 0's place (docs/bitstream.md 6.4). */
 const haveSet22 = haveSet5 && manifest?.modelSets?.['22']?.networksOf === 5
+/** Set 27: set 22's wire, set 5's g_a and caption encoder, its own decoder (manifest networksOf 5). */
+const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && !!manifest.models?.decoder_v27 && existsSync(path.join(modelsDir, manifest.models.decoder_v27.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -312,7 +315,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -519,3 +522,33 @@ describe.runIf(haveSet22 && haveKodak)("model set 22: the colour thumbnail trans
 })
 
 
+describe.runIf(haveSet27 && haveKodak)("model set 27: set 22's wire, a decoder trained for it", () => {
+  it("writes set 22's packet but for its model id (and CRC), and decodes it with its own decoder", async () => {
+    const crop = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+    const [p22, p27] = await Promise.all([22, 27].map(async (modelSet) => (await packChannels(await prepareImage(crop, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5 })).packet))
+    const [h22, h27] = [p22, p27].map((p) => decodeGscPacket(p))
+    expect({ ...h27.header, modelId: 22 }).toEqual(h22.header)
+    expect([h22.header.modelId, h27.header.modelId]).toEqual([22, 27])
+    expect(h27.colour).toEqual(h22.colour)
+    expect(Array.from(h27.latents)).toEqual(Array.from(h22.latents))
+    const [a, b] = await Promise.all([decodePacket(p22, { modelsDir }), decodePacket(p27, { modelsDir })])
+    expect([a.modelSet, b.modelSet]).toEqual([22, 27])
+    expect(same(a.image, b.image)).toBe(false)
+    const set27 = await loadCodecModels({ dir: modelsDir, modelId: 27 })
+    expect(Object.fromEntries(Object.entries(set27.files).map(([role, f]) => [role, f.id]))).toEqual({ g_a: 'g_a_v5', decoder: 'decoder_v27', caption_encoder: 'caption_encoder_v5' })
+  })
+
+  it('refuses a packet listing a thumbnail plane on its own, as set 22 does', () => {
+    expect(() => checkColourChannels(27, [0, 2, 7])).toThrow(/^model set 27 carries channels 1, 2, 3 inside its colour thumbnail \(channel 0\); a packet listing channel 2 is invalid$/)
+    expect(() => checkColourChannels(27, [0, 7])).not.toThrow()
+  })
+
+  it("borrows only what it declares: set 5's decoder in its place, or its decoder claimed by another set, is refused in one line", async () => {
+    const borrowed = modelsDirWith('set27-set5-decoder', (m) => (((m.modelSets as Record<string, Record<string, Record<string, string>>>)['27'].models.decoder = 'decoder_v5')))
+    await expect(loadCodecModels({ dir: borrowed, modelId: 27 })).resolves.toBeDefined() // set 5's own model, declared by networksOf
+    const claimed = modelsDirWith('set27-decoder-of-21', (m) => ((m.models.decoder_v27 as Record<string, unknown>).modelSet = 21))
+    expect(() => modelSetStatus(claimed)).toThrow(/model set 27: networksOf 5 needs the same kind and roles as set 5, each running set 5's model or one of set 27's own/)
+    const missingRole = modelsDirWith('set27-no-caption', (m) => delete (m.modelSets as Record<string, Record<string, Record<string, string>>>)['27'].models.caption_encoder)
+    expect(() => modelSetStatus(missingRole)).toThrow(/model set 27: networksOf 5 needs the same kind and roles as set 5/)
+  })
+})

@@ -13,8 +13,9 @@ export interface ColourThumbnailLayout {
   planes: readonly number[]
 }
 
-/** Per model id: the sets whose colour travels as a transform-coded thumbnail. */
-export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: { channel: 0, planes: [1, 2, 3] } }
+/** Per model id: the sets whose colour travels as a transform-coded thumbnail (27: set 22's wire, its own decoder). */
+const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3] }
+export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT }
 
 /** The set's layout when this packet carries its colour thumbnail (its channel is listed), else undefined. */
 export function colourThumbnailOf(modelId: number, channelIndices: readonly number[]): ColourThumbnailLayout | undefined {

@@ -27,6 +27,7 @@ export const UNCODED_CELLS: Readonly<Record<number, Readonly<Record<number, 'odd
   21: { 0: 'odd-odd' },
   // set 22's channel 0 travels as the colour thumbnail (§6.4, colourThumbnail.ts), not in the latent payload
   22: { 0: 'all' },
+  27: { 0: 'all' },
 }
 
 /**
