@@ -5,6 +5,7 @@
 # and each photo's sha256 and path; a source whose hash differs stops the script.
 #   debian-photos-39.txt: 39 photos (mate-backgrounds, opencv-doc, python3-skimage), session 22
 #   debian-photos-23.txt: 23 more (lomiri-wallpapers-16.04 / -20.04, plasma-workspace-wallpapers), session 23
+#   debian-photos-27.txt: 49 from 13 other packages (kphotoalbum, tuxpaint-data, tuxtype-data, ...), session 27
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}
