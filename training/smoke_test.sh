@@ -100,7 +100,7 @@ latent_smoke() {
   rm -rf training/runs/v24_smoke
   log=$(OUT=$V/snap24 CONFIG=v24_smoke INIT=$V/from_onnx.pt PY=$PY ALLOW_CPU=1 MINUTES=5 GSC_TRAIN_PACK=$V/data/pack.pkl bash training/device/device_job_latent.sh 2>&1) || { echo "$log"; fail "set 24's run (v24_smoke through device_job_latent.sh) failed"; }
   grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "set 24's device run did not start from INIT"; }
-  grep -Eq '"step": 2,.*"grid_peak": [0-9.e-]+.*"grid_shape": [0-9.e-]+.*"detail_excess": [0-9.e-]+.*"detector": [0-9.e-]+.*"adv_g"' <<<"$log" || { echo "$log"; fail "set 24's run did not log its grid, detector and adversarial terms at step 2"; }
+  grep -Eq '"step": 2,.*"grid_peak": [0-9.e-]+.*"grid_shape": [0-9.e-]+.*"detail_excess": [0-9.e-]+.*"flat_detail": [0-9.e-]+.*"detector": [0-9.e-]+.*"adv_g"' <<<"$log" || { echo "$log"; fail "set 24's run did not log its grid, texture, detector and adversarial terms at step 2"; }
   bash training/device/device_unpack_latent.sh "$V/snap24" v24_smoke
   "$PY" -W ignore training/latent/export_latent_codec.py --config v24_smoke --checkpoint training/runs/v24_smoke/latent_codec.pt --out "$V/models" --replace
   [ ! -e "$V/models/g_a_v24.onnx" ] || fail "a decoder-only export wrote a g_a of its own"
