@@ -2,8 +2,9 @@
 Laplacian response in Y, Cb and Cr, summed, averaged over 8x8 windows, for the decoded picture and the original; the
 term is the mean excess (relu) of the first over the second, divided by the original's mean (held constant). LPIPS
 rewards texture wherever it is drawn (session 26's run e: strokes over a clear sky, LPIPS -0.23); this charges it only
-where the original is flatter than the decoded picture, so texture the photograph has costs nothing.
-training/eval/false_texture.py reads the same energy on whole pictures."""
+where the original is flatter than the decoded picture, so texture the photograph has costs nothing. Config
+flat_detail (below) charges any detail drawn in the original's flattest quarter instead, as
+training/eval/false_texture.py reads it on whole pictures."""
 import torch
 import torch.nn.functional as F
 
