@@ -6,6 +6,7 @@
 // and a full thumbnail of the same plane (§6.3, ANCHORED_CHANNELS), the thumbnail is predicted from the mosaic too:
 // the mosaic already holds a quarter of its samples, and the rest lie between them.
 import { GscError } from '../util/errors'
+import { COLOUR_THUMBNAIL_SETS } from './colourThumbnail'
 
 /**
  * Per model id: model channel index -> sub-lattice stride of its prediction (1 = every neighbour; 2 = the
@@ -25,9 +26,8 @@ export const PREDICTED_CHANNELS: Readonly<Record<number, Readonly<Record<number,
 export const UNCODED_CELLS: Readonly<Record<number, Readonly<Record<number, 'odd-odd' | 'all'>>>> = {
   5: { 0: 'odd-odd' },
   21: { 0: 'odd-odd' },
-  // set 22's channel 0 travels as the colour thumbnail (§6.4, colourThumbnail.ts), not in the latent payload
-  22: { 0: 'all' },
-  27: { 0: 'all' },
+  // a colour-thumbnail set's channel (sets 22, 27) travels as the thumbnail (§6.4), not in the latent payload
+  ...Object.fromEntries(Object.entries(COLOUR_THUMBNAIL_SETS).map(([id, layout]) => [id, { [layout.channel]: 'all' as const }])),
 }
 
 /**
