@@ -291,7 +291,7 @@ class Decoder(nn.Module):
         # config noise 'none': the noise input is multiplied by 0 (kept as an input, so the station's call is
         # unchanged). Texture drawn from noise does not follow the picture: every LPIPS-trained run drew the same
         # oriented strokes, which move with the seed (session 27); without noise, detail has to come from the latent.
-        self.noise_gain = 0.0 if cfg.get('noise') == 'none' else 1.0
+        self.without_noise = cfg.get('noise') == 'none'
         self.res4 = ResBlock(w4, cond_dim)
         self.up2 = Up(w4, w2)
         self.res2 = ResBlock(w2)
@@ -362,8 +362,8 @@ class Decoder(nn.Module):
         cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
         planes = self.colour_planes(y_sel, mask)
         y_sel = with_gain(y_sel, self.fixed, self.gain, self.detail_gain, -1)
-        if self.noise_gain != 1.0:  # (a plain config's graph stays as exported before)
-            noise = noise * self.noise_gain
+        if self.without_noise:  # (a plain config's graph stays as exported before)
+            noise = noise * 0.0
         h = self.in_y(y_sel / LATENT_SCALE) + self.in_n(noise[:, :NOISE_CHANNELS])
         if self.mosaic:
             h = h + self.in_mosaic(planes / LATENT_SCALE)
