@@ -2,7 +2,7 @@
 // coefficient coder, and the packet's refusals.
 import { describe, expect, it } from 'vitest'
 import { decodeGscPacket, encodeGscPacket, latentShape, type GscPayload } from '../../src/core/bitstream/gscPacket'
-import { subbands, waveletLevels } from '../../src/core/bitstream/colourThumbnail'
+import { COLOUR_THUMBNAIL_SETS, subbands, waveletLevels } from '../../src/core/bitstream/colourThumbnail'
 import { COLOUR_PLANES, decodeColourThumbnail, encodeColourThumbnail, newColourModels } from '../../src/core/bitstream/colourCoder'
 import { writeHeader } from '../../src/core/bitstream/gscHeader'
 import { crc32 } from '../../src/core/bitstream/crc32'
@@ -85,24 +85,27 @@ function payload(channelIndices: number[], latents: Int32Array, colour?: GscPayl
   }
 }
 
+const SET_22 = COLOUR_THUMBNAIL_SETS[22]
+const SET_28 = COLOUR_THUMBNAIL_SETS[28]
+
 describe("set 22's colour thumbnail on the wire (bitstream 6.4)", () => {
   it('round-trips coefficients and the step exponent through the coder, negative exponents included', () => {
     const r = rng(5)
     const coefficients = new Int32Array(COLOUR_PLANES * n).map(() => Math.round((r() - 0.5) ** 3 * 80))
     for (const stepExponent of [0, -7, 13, 32, -32]) {
       const enc = new RangeEncoder()
-      encodeColourThumbnail(enc, newColourModels(), { stepExponent, coefficients }, h, w)
+      encodeColourThumbnail(enc, newColourModels(), { lumaFactor: 1, stepExponent, coefficients }, SET_22, h, w)
       const bytes = enc.finish()
-      const back = decodeColourThumbnail(new RangeDecoder(bytes, 0, bytes.length), newColourModels(), h, w)
+      const back = decodeColourThumbnail(new RangeDecoder(bytes, 0, bytes.length), newColourModels(), SET_22, h, w)
       expect(back.stepExponent).toBe(stepExponent)
       expect(Array.from(back.coefficients)).toEqual(Array.from(coefficients))
     }
-    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { stepExponent: 33, coefficients }, h, w)).toThrow(/colour step exponent must be an integer in -32..32, got 33/)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { lumaFactor: 1, stepExponent: 33, coefficients }, SET_22, h, w)).toThrow(/colour step exponent must be an integer in -32..32, got 33/)
   })
 
   it('a packet carries the thumbnail in channel 0\'s place and reconstructs it within the step', () => {
     const lat = latent(1)
-    const colour = quantizeColourThumbnail(colourCoefficients(lat, { channel: 0, planes: [1, 2, 3] }, h, w), h, w, 16, 0)
+    const colour = quantizeColourThumbnail(colourCoefficients(lat, SET_22, h, w), 1, h, w, 16, 0)
     const learned = new Int32Array(3 * n)
     for (let i = 0; i < 2 * n; i++) learned[n + i] = Math.round(lat[40 * n + i] / 16)
     const packet = encodeGscPacket(payload([0, 40, 41], learned, colour), { apid: 1, sequenceCount: 0 })
@@ -123,11 +126,11 @@ describe("set 22's colour thumbnail on the wire (bitstream 6.4)", () => {
 
   it('refuses a packet listing a channel the thumbnail carries, and a channel 0 without its thumbnail, in one line', () => {
     const lat = new Int32Array(2 * n)
-    expect(() => encodeGscPacket(payload([0, 2], lat, { stepExponent: 0, coefficients: new Int32Array(3 * n) }), { apid: 1, sequenceCount: 0 })).toThrow(
+    expect(() => encodeGscPacket(payload([0, 2], lat, { lumaFactor: 1, stepExponent: 0, coefficients: new Int32Array(3 * n) }), { apid: 1, sequenceCount: 0 })).toThrow(
       /^model set 22 carries channels 1, 2, 3 inside its colour thumbnail \(channel 0\); a packet listing channel 2 is invalid$/
     )
     expect(() => encodeGscPacket(payload([0, 9], lat), { apid: 1, sequenceCount: 0 })).toThrow(/model set 22 with channel 0 listed needs its colour thumbnail/)
-    expect(() => encodeGscPacket(payload([8, 9], lat, { stepExponent: 0, coefficients: new Int32Array(3 * n) }), { apid: 1, sequenceCount: 0 })).toThrow(/does not carry one/)
+    expect(() => encodeGscPacket(payload([8, 9], lat, { lumaFactor: 1, stepExponent: 0, coefficients: new Int32Array(3 * n) }), { apid: 1, sequenceCount: 0 })).toThrow(/does not carry one/)
     // a hostile packet naming channel 3 is refused on its header, before any payload is read
     const header = writeHeader(payload([0, 3], lat).header)
     const bytes = new Uint8Array(6 + header.length + 8 + 4)
@@ -144,3 +147,49 @@ describe("set 22's colour thumbnail on the wire (bitstream 6.4)", () => {
     expect(Array.from(d.latents)).toEqual(Array.from(lat))
   })
 })
+
+describe("set 28's colour thumbnail: a finer luma plane and the chroma's own step (bitstream 6.4)", () => {
+  it('round-trips every luma factor with both exponents, and codes nothing of them for set 22', () => {
+    const r = rng(9)
+    for (const lumaFactor of [1, 2, 4]) {
+      const coefficients = new Int32Array((lumaFactor * lumaFactor + 2) * n).map(() => Math.round((r() - 0.5) ** 3 * 80))
+      const enc = new RangeEncoder()
+      encodeColourThumbnail(enc, newColourModels(), { lumaFactor, stepExponent: -3, chromaExponent: -11, coefficients }, SET_28, h, w)
+      const bytes = enc.finish()
+      const back = decodeColourThumbnail(new RangeDecoder(bytes, 0, bytes.length), newColourModels(), SET_28, h, w)
+      expect([back.lumaFactor, back.stepExponent, back.chromaExponent]).toEqual([lumaFactor, -3, -11])
+      expect(Array.from(back.coefficients)).toEqual(Array.from(coefficients))
+    }
+    const three = new Int32Array(3 * n)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { lumaFactor: 1, stepExponent: 0, coefficients: three }, SET_28, h, w)).toThrow(/^this colour thumbnail needs a chroma step exponent$/)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { lumaFactor: 1, stepExponent: 0, chromaExponent: 0, coefficients: three }, SET_22, h, w)).toThrow(/^this colour thumbnail carries no chroma step exponent$/)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { lumaFactor: 2, stepExponent: 0, coefficients: new Int32Array(6 * n) }, SET_22, h, w)).toThrow(/^luma factor 2 is not one of this set's \(1\)$/)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { lumaFactor: 4, stepExponent: 0, chromaExponent: 0, coefficients: three }, SET_28, h, w)).toThrow(/^colour thumbnail has 4608 coefficients, expected 128x192 \+ 32x48 \+ 32x48 = 27648$/)
+  })
+
+  it('refuses a luma factor index past the set\'s list as corrupt, in one line', () => {
+    const wider = { ...SET_28, lumaFactors: [1, 2, 4, 8] }
+    const enc = new RangeEncoder()
+    encodeColourThumbnail(enc, newColourModels(), { lumaFactor: 8, stepExponent: 0, chromaExponent: 0, coefficients: new Int32Array(66 * n) }, wider, h, w)
+    const bytes = enc.finish()
+    expect(() => decodeColourThumbnail(new RangeDecoder(bytes, 0, bytes.length), newColourModels(), SET_28, h, w)).toThrow(/^corrupt colour thumbnail: luma factor index 3 \(this set has 3\)$/)
+  })
+
+  it('a set-28 packet carries its luma at four times the thumbnail\'s resolution, the chroma at its own step', () => {
+    const lat = latent(2)
+    const r = rng(3)
+    const fine = Float64Array.from({ length: 16 * n }, (_, i) => 300 + 200 * Math.sin(i / 97) + 40 * r())
+    const coefficients = colourCoefficients(lat, SET_28, h, w, 4, fine)
+    const colour = quantizeColourThumbnail(coefficients, 4, h, w, 64, -4, -12)
+    const packet = encodeGscPacket({ ...payload([0, 40], new Int32Array(2 * n), colour), header: { ...payload([0, 40], new Int32Array(2 * n)).header, modelId: 28, quantStep: 64 } }, { apid: 1, sequenceCount: 0 })
+    const d = decodeGscPacket(packet)
+    expect([d.header.modelId, d.colour!.lumaFactor, d.colour!.stepExponent, d.colour!.chromaExponent]).toEqual([28, 4, -4, -12])
+    const planes = reconstructColourThumbnail(d.colour!, h, w, 64)
+    const rmsOver = (from: number, to: number, ref: ArrayLike<number>) => Math.sqrt(planes.subarray(from, to).reduce((s, v, i) => s + (v - ref[i]) ** 2, 0) / (to - from))
+    // luma step 64 x 2^-1 = 32 (RMS 9.2 plus the dead zone), chroma 64 x 2^-3 = 8 (RMS 2.3 plus the dead zone)
+    expect(rmsOver(0, 16 * n, fine)).toBeLessThan(12)
+    expect(rmsOver(16 * n, 18 * n, lat.subarray(2 * n, 4 * n))).toBeLessThan(3.5)
+    expect(() => colourCoefficients(lat, SET_28, h, w, 4)).toThrow(/^colour thumbnail: plane 0 is 128x192, and no fine luma plane of that size was given$/)
+  })
+})
+

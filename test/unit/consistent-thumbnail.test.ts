@@ -2,6 +2,7 @@
 // moved onto the thumbnails the packet carried.
 import { describe, expect, it } from 'vitest'
 import { makeThumbnailConsistent, type ThumbnailNorm } from '../../src/core/codec/consistentThumbnail'
+import { coarseLumaThumbnail, fineLumaPlane } from '../../src/core/codec/fineLuma'
 
 const lh = 4
 const lw = 6
@@ -18,26 +19,34 @@ function picture(seed: number): Float32Array {
   return rgb
 }
 
-/** The window averages of training/latent/latent_codec.py (hann_average: 32-px Hann, stride 16, edges replicated),
- *  brute force, in g_a's units: what g_a's thumbnail channels would be for this picture. */
-function thumbnailsOf(rgb: Float32Array): Float32Array {
-  const k = Array.from({ length: 32 }, (_, i) => Math.sin((Math.PI * (i + 0.5)) / 32) ** 2)
+/** Plane p's averages through a 2s-px Hann window at stride s (edges replicated), brute force, in g_a's units; s = 16
+ *  is training/latent/latent_codec.py's hann_average, what g_a's thumbnail channels would be for this picture. */
+function windowsOf(rgb: Float32Array, p: number, s: number): Float32Array {
+  const k = Array.from({ length: 2 * s }, (_, i) => Math.sin((Math.PI * (i + 0.5)) / (2 * s)) ** 2)
   const ksum = k.reduce((a, b) => a + b, 0) ** 2
   const M = [[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]]
-  const out = new Float32Array(3 * lh * lw)
-  for (let p = 0; p < 3; p++)
-    for (let Y = 0; Y < lh; Y++)
-      for (let X = 0; X < lw; X++) {
-        let s = 0
-        for (let j = 0; j < 32; j++)
-          for (let i = 0; i < 32; i++) {
-            const y = Math.min(H - 1, Math.max(0, 16 * Y - 8 + j))
-            const x = Math.min(W - 1, Math.max(0, 16 * X - 8 + i))
-            const v = M[p][0] * rgb[y * W + x] + M[p][1] * rgb[n + y * W + x] + M[p][2] * rgb[2 * n + y * W + x] + (p > 0 ? 0.5 : 0)
-            s += k[i] * k[j] * v
-          }
-        out[p * lh * lw + Y * lw + X] = norm.scale[p] * (s / ksum) + norm.offset[p]
-      }
+  const [ch, cw] = [H / s, W / s]
+  const out = new Float32Array(ch * cw)
+  for (let Y = 0; Y < ch; Y++)
+    for (let X = 0; X < cw; X++) {
+      let sum = 0
+      for (let j = 0; j < 2 * s; j++)
+        for (let i = 0; i < 2 * s; i++) {
+          const y = Math.min(H - 1, Math.max(0, s * Y - s / 2 + j))
+          const x = Math.min(W - 1, Math.max(0, s * X - s / 2 + i))
+          const v = M[p][0] * rgb[y * W + x] + M[p][1] * rgb[n + y * W + x] + M[p][2] * rgb[2 * n + y * W + x] + (p > 0 ? 0.5 : 0)
+          sum += k[i] * k[j] * v
+        }
+      out[Y * cw + X] = norm.scale[p] * (sum / ksum) + norm.offset[p]
+    }
+  return out
+}
+
+/** Y, Cb, Cr as the wire carries them with this luma factor: Y through a (32 / f)-px window at stride 16 / f. */
+function thumbnailsOf(rgb: Float32Array, lumaFactor = 1): Float32Array {
+  const planes = [windowsOf(rgb, 0, 16 / lumaFactor), windowsOf(rgb, 1, 16), windowsOf(rgb, 2, 16)]
+  const out = new Float32Array(planes.reduce((s, p) => s + p.length, 0))
+  planes.reduce((at, p) => (out.set(p, at), at + p.length), 0)
   return out
 }
 
@@ -65,7 +74,36 @@ describe("set 22's consistent thumbnail (the station's last step)", () => {
     expect(rms(thumbnailsOf(chroma).subarray(m), target.subarray(m))).toBeLessThan(0.2 * before)
   })
 
+  it("set 28: moves the picture's luma onto a plane at four times the thumbnail's resolution", () => {
+    const target = thumbnailsOf(picture(2), 4)
+    const rgb = picture(5)
+    const out = Float32Array.from(rgb)
+    const luma = 16 * lh * lw
+    const before = rms(thumbnailsOf(rgb, 4).subarray(0, luma), target.subarray(0, luma))
+    makeThumbnailConsistent(out, lh, lw, target, norm, 4)
+    expect(rms(thumbnailsOf(out, 4).subarray(0, luma), target.subarray(0, luma))).toBeLessThan(0.2 * before)
+    expect(rms(thumbnailsOf(out, 4).subarray(luma), target.subarray(luma))).toBeLessThan(0.2 * before)
+    const same = Float32Array.from(rgb)
+    makeThumbnailConsistent(same, lh, lw, thumbnailsOf(rgb, 4), norm, 4)
+    expect(rms(same, rgb)).toBeLessThan(1e-5)
+  })
+
   it('refuses sizes that do not match in one line', () => {
-    expect(() => makeThumbnailConsistent(new Float32Array(10), lh, lw, new Float32Array(3 * lh * lw), norm)).toThrow(/^consistent thumbnail: 10 pixels and 72 thumbnail values for a 4x6 latent$/)
+    expect(() => makeThumbnailConsistent(new Float32Array(10), lh, lw, new Float32Array(3 * lh * lw), norm)).toThrow(/^consistent thumbnail: 10 pixels and 72 thumbnail values for a 4x6 latent \(luma factor 1\)$/)
+    expect(() => makeThumbnailConsistent(new Float32Array(3 * n), lh, lw, new Float32Array(3 * lh * lw), norm, 4)).toThrow(/^consistent thumbnail: 18432 pixels and 72 thumbnail values for a 4x6 latent \(luma factor 4\)$/)
+  })
+})
+
+describe("set 28's fine luma plane (fineLuma.ts)", () => {
+  it("is the luma through an 8-px Hann window at stride 4, and gives back g_a's 1/16 thumbnail within half a grey level", () => {
+    const rgb = picture(3)
+    const padded = { width: W, height: H, data: new Uint8Array(3 * n) }
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) padded.data[3 * i + c] = Math.round(255 * rgb[c * n + i])
+    const quantised = Float32Array.from({ length: 3 * n }, (_, i) => padded.data[3 * (i % n) + Math.floor(i / n)] / 255)
+    const fine = fineLumaPlane(padded, 4, norm)
+    expect(rms(Float32Array.from(fine), windowsOf(quantised, 0, 4))).toBeLessThan(1e-3)
+    // the networks' Y thumbnail from the plane, against g_a's own (here 1000 units = the luma's whole range, so 2 units
+    // are half a grey level; the wire's colour steps are 60-1000 units)
+    expect(rms(Float32Array.from(coarseLumaThumbnail(fine, lh, lw, 4)), windowsOf(quantised, 0, 16))).toBeLessThan(2)
   })
 })

@@ -21,6 +21,7 @@ import { gscCodecFingerprint } from '../../src/core/bench/gscCodec'
 import { modelSetStatus } from '../../src/core/modelAssets/manifest'
 import { GscError } from '../../src/core/util/errors'
 import { cropImage, readImage, type RgbImage } from '../../src/core/image/rgbImage'
+import { msssim } from '../../src/core/analysis/metrics'
 import modelsCommand from '../../src/cli/commands/models'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 
@@ -49,6 +50,8 @@ const haveSet21 = haveSet5 && manifest?.modelSets?.['21']?.networksOf === 5
 const haveSet22 = haveSet5 && manifest?.modelSets?.['22']?.networksOf === 5
 /** Set 27: set 22's wire, set 5's g_a and caption encoder, its own decoder (manifest networksOf 5). */
 const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && !!manifest.models?.decoder_v27 && existsSync(path.join(modelsDir, manifest.models.decoder_v27.file))
+/** Set 28: set 27's networks (manifest networksOf 27), its luma plane finer on the wire (docs/bitstream.md 6.4). */
+const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -315,7 +318,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -552,3 +555,37 @@ describe.runIf(haveSet27 && haveKodak)("model set 27: set 22's wire, a decoder t
     expect(() => modelSetStatus(missingRole)).toThrow(/model set 27: networksOf 5 needs the same kind and roles as set 5/)
   })
 })
+
+describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer luma plane on the wire", () => {
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+
+  it("below C = 8 writes set 27's packet with its luma factor (1) and chroma exponent (the colour's) added", async () => {
+    const img = await crop()
+    const [p27, p28] = await Promise.all([27, 28].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5 })).packet))
+    const [h27, h28] = [p27, p28].map((p) => decodeGscPacket(p))
+    expect({ ...h28.header, modelId: 27 }).toEqual(h27.header)
+    expect(Array.from(h28.latents)).toEqual(Array.from(h27.latents))
+    expect(h28.colour).toEqual({ ...h27.colour, chromaExponent: h27.colour!.stepExponent })
+    expect(p28.length - p27.length).toBeLessThanOrEqual(1)
+  })
+
+  it('at C = 16 carries its luma at four times the resolution, within the bit target, and decodes nearer the original than set 27', async () => {
+    const img = await crop()
+    const packs = await Promise.all([27, 28].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 16, { seed: 5 })))
+    const h28 = decodeGscPacket(packs[1].packet)
+    expect(h28.colour!.lumaFactor).toBe(4)
+    expect(h28.colour!.chromaExponent).toBe(h28.colour!.stepExponent - 6)
+    expect(packs[1].fitsTarget).toBe(true)
+    const [a, b] = await Promise.all(packs.map((p) => decodePacket(p.packet, { modelsDir })))
+    expect(b.modelSet).toBe(28)
+    expect(msssim(img, b.image)).toBeGreaterThan(msssim(img, a.image) + 0.02)
+  })
+
+  it("runs set 27's networks through the chain it declares (28 -> 27 -> 5), and is refused in one line without it", async () => {
+    const set28 = await loadCodecModels({ dir: modelsDir, modelId: 28 })
+    expect(Object.fromEntries(Object.entries(set28.files).map(([role, f]) => [role, f.id]))).toEqual({ g_a: 'g_a_v5', decoder: 'decoder_v27', caption_encoder: 'caption_encoder_v5' })
+    const undeclared = modelsDirWith('set28-no-networks-of', (m) => delete (m.modelSets as Record<string, Record<string, unknown>>)['28'].networksOf)
+    await expect(loadCodecModels({ dir: undeclared, modelId: 28 })).rejects.toThrow(/^model set 28: manifest entry 'g_a_v5' says it belongs to model set 5$/)
+  })
+})
+

@@ -2,9 +2,10 @@
 // thumbnails, as JSON on stdout: training/latent/colour_wire.py's simulation is checked against it
 // (check_colour_wire.py; CI's smoke test runs both).
 import { makeThumbnailConsistent } from '../../src/core/codec/consistentThumbnail'
+import { COLOUR_THUMBNAIL_SETS } from '../../src/core/bitstream/colourThumbnail'
 import { colourCoefficients, quantizeColourThumbnail, reconstructColourThumbnail } from '../../src/core/codec/colourThumbnailCodec'
 
-const layout = { channel: 0, planes: [1, 2, 3] }
+const layout = COLOUR_THUMBNAIL_SETS[22]
 let seed = 12345
 const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
 const cases = []
@@ -12,7 +13,7 @@ for (const [h, w, quantStep, k] of [[8, 8, 96, 0], [16, 16, 128, -2], [32, 48, 2
   const n = h * w
   const latent = new Float32Array(4 * n)
   for (let i = n; i < 4 * n; i++) latent[i] = (rand() - 0.5) * 1500 + 300 * Math.sin(i / 7)
-  const payload = quantizeColourThumbnail(colourCoefficients(latent, layout, h, w), h, w, quantStep, k)
+  const payload = quantizeColourThumbnail(colourCoefficients(latent, layout, h, w), 1, h, w, quantStep, k)
   cases.push({ h, w, quantStep, k, planes: Array.from(latent.subarray(n)), out: Array.from(reconstructColourThumbnail(payload, h, w, quantStep)) })
 }
 // the station's last step (consistentThumbnail.ts) on a random picture and thumbnails

@@ -8,7 +8,9 @@
 import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../entropy/bitModels'
 import { magClass } from '../entropy/latentCoder'
 import type { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
-import { subbands, type Subband } from './colourThumbnail'
+import { colourPlaneSizes, subbands, type ColourThumbnailLayout, type Subband } from './colourThumbnail'
+
+type WireLayout = Pick<ColourThumbnailLayout, 'lumaFactors' | 'chromaExponent'>
 import { predictAt } from './latentPrediction'
 import { GscError } from '../util/errors'
 
@@ -23,13 +25,18 @@ const ZERO_BASE = 0
 const SIGN_BASE = ZERO_BASE + CLASSES * MAG_CLASSES * 2
 const EG_BASE = SIGN_BASE + CLASSES * 5
 const EXPONENT_BASE = EG_BASE + CLASSES * 2 * EG_MODELS
-const MODEL_COUNT = EXPONENT_BASE + EG_MODELS
+const FACTOR_BASE = EXPONENT_BASE + EG_MODELS
+const MODEL_COUNT = FACTOR_BASE + EG_MODELS
 const INT32_MAX = 2 ** 31 - 1
 
 export interface ColourThumbnailPayload {
+  /** Luma samples per latent cell side (one of the layout's lumaFactors; 1 where the layout has no other). */
+  lumaFactor: number
   /** k: the colour step is quantStep x 2^(k / 4), |k| <= MAX_STEP_EXPONENT. */
   stepExponent: number
-  /** Quantised coefficients, COLOUR_PLANES x h x w, each plane in the subband layout of colourThumbnail.ts. */
+  /** Layouts with chromaExponent (set 28): Cb and Cr take quantStep x 2^(chromaExponent / 4) instead, |exponent| <= MAX_STEP_EXPONENT. */
+  chromaExponent?: number
+  /** Quantised coefficients of the Y, Cb and Cr planes one after another (colourPlaneSizes), each in the subband layout of colourThumbnail.ts. */
   coefficients: Int32Array
 }
 
@@ -123,18 +130,52 @@ export function decodeWaveletPlanes(dec: RangeDecoder, m: BitModels, planes: num
   return coefficients
 }
 
-const firstIsLuma = (p: number) => p === 0
-
-export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: ColourThumbnailPayload, h: number, w: number): void {
-  const k = payload.stepExponent
-  if (!Number.isInteger(k) || Math.abs(k) > MAX_STEP_EXPONENT) throw new GscError(`colour step exponent must be an integer in -${MAX_STEP_EXPONENT}..${MAX_STEP_EXPONENT}, got ${k}`)
-  if (payload.coefficients.length !== COLOUR_PLANES * h * w) throw new GscError(`colour thumbnail has ${payload.coefficients.length} coefficients, expected ${COLOUR_PLANES}x${h}x${w}`)
-  encodeEG(m, enc, EXPONENT_BASE, k > 0 ? 2 * k - 1 : -2 * k)
-  encodeWaveletPlanes(enc, m, payload.coefficients, COLOUR_PLANES, h, w, firstIsLuma)
+const checkExponent = (k: number, what: string) => {
+  if (!Number.isInteger(k) || Math.abs(k) > MAX_STEP_EXPONENT) throw new GscError(`${what} step exponent must be an integer in -${MAX_STEP_EXPONENT}..${MAX_STEP_EXPONENT}, got ${k}`)
+}
+const encodeExponent = (enc: RangeEncoder, m: BitModels, k: number) => encodeEG(m, enc, EXPONENT_BASE, k > 0 ? 2 * k - 1 : -2 * k)
+const decodeExponent = (dec: RangeDecoder, m: BitModels) => {
+  const z = decodeEG(m, dec, EXPONENT_BASE, 2 * MAX_STEP_EXPONENT)
+  return z & 1 ? (z + 1) / 2 : z === 0 ? 0 : -z / 2
 }
 
-export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, h: number, w: number): ColourThumbnailPayload {
-  const z = decodeEG(m, dec, EXPONENT_BASE, 2 * MAX_STEP_EXPONENT)
-  const stepExponent = z & 1 ? (z + 1) / 2 : z === 0 ? 0 : -z / 2
-  return { stepExponent, coefficients: decodeWaveletPlanes(dec, m, COLOUR_PLANES, h, w, firstIsLuma) }
+/**
+ * The luma factor's index in the layout's lumaFactors (only where it lists more than one), the step exponent, the
+ * chroma's (layouts with chromaExponent), then the Y, Cb and Cr planes (colourPlaneSizes: Y may be finer than Cb and
+ * Cr), Y in the luma classes, one bank of models for all.
+ */
+export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: ColourThumbnailPayload, layout: WireLayout, lh: number, lw: number): void {
+  checkExponent(payload.stepExponent, 'colour')
+  if (layout.chromaExponent !== (payload.chromaExponent !== undefined)) throw new GscError(layout.chromaExponent ? 'this colour thumbnail needs a chroma step exponent' : 'this colour thumbnail carries no chroma step exponent')
+  if (payload.chromaExponent !== undefined) checkExponent(payload.chromaExponent, 'chroma')
+  const factor = layout.lumaFactors.indexOf(payload.lumaFactor)
+  if (factor < 0) throw new GscError(`luma factor ${payload.lumaFactor} is not one of this set's (${layout.lumaFactors.join(', ')})`)
+  const planes = colourPlaneSizes(payload.lumaFactor, lh, lw)
+  const total = planes.reduce((s, [h, w]) => s + h * w, 0)
+  if (payload.coefficients.length !== total)
+    throw new GscError(`colour thumbnail has ${payload.coefficients.length} coefficients, expected ${planes.map(([h, w]) => `${h}x${w}`).join(' + ')} = ${total}`)
+  if (layout.lumaFactors.length > 1) encodeEG(m, enc, FACTOR_BASE, factor)
+  encodeExponent(enc, m, payload.stepExponent)
+  if (payload.chromaExponent !== undefined) encodeExponent(enc, m, payload.chromaExponent)
+  let at = 0
+  planes.forEach(([h, w], p) => {
+    encodeWaveletPlanes(enc, m, payload.coefficients.subarray(at, at + h * w), 1, h, w, () => p === 0)
+    at += h * w
+  })
+}
+
+export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, layout: WireLayout, lh: number, lw: number): ColourThumbnailPayload {
+  const factor = layout.lumaFactors.length > 1 ? decodeEG(m, dec, FACTOR_BASE, layout.lumaFactors.length) : 0
+  if (factor >= layout.lumaFactors.length) throw new GscError(`corrupt colour thumbnail: luma factor index ${factor} (this set has ${layout.lumaFactors.length})`)
+  const lumaFactor = layout.lumaFactors[factor]
+  const stepExponent = decodeExponent(dec, m)
+  const chromaExponent = layout.chromaExponent ? decodeExponent(dec, m) : undefined
+  const planes = colourPlaneSizes(lumaFactor, lh, lw)
+  const coefficients = new Int32Array(planes.reduce((s, [h, w]) => s + h * w, 0))
+  let at = 0
+  planes.forEach(([h, w], p) => {
+    coefficients.set(decodeWaveletPlanes(dec, m, 1, h, w, () => p === 0), at)
+    at += h * w
+  })
+  return { lumaFactor, stepExponent, ...(chromaExponent !== undefined ? { chromaExponent } : {}), coefficients }
 }

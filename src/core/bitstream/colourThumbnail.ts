@@ -11,11 +11,31 @@ export interface ColourThumbnailLayout {
   channel: number
   /** The model channels of the Y, Cb and Cr thumbnails it carries (never listed on their own). */
   planes: readonly number[]
+  /** Luma samples per latent cell along each side a packet may choose, the first the default: 1 = the Y thumbnail itself
+   *  (lh x lw); 2 or 4 (set 28) = a luma plane of 2lh x 2lw or 4lh x 4lw, each sample the luma seen through a Hann
+   *  window of 32 / factor px at stride 16 / factor (fineLuma.ts). Cb and Cr stay lh x lw. With more than one, the
+   *  packet carries its choice. */
+  lumaFactors: readonly number[]
+  /** Whether Cb and Cr carry a step exponent of their own (set 28: a fine luma plane costs far more per step, and one
+   *  step for all three would coarsen the colour with it). */
+  chromaExponent: boolean
 }
 
-/** Per model id: the sets whose colour travels as a transform-coded thumbnail (27: set 22's wire, its own decoder). */
-const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3] }
-export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT }
+/** Per model id: the sets whose colour travels as a transform-coded thumbnail (27: set 22's wire, its own decoder;
+ *  28: set 27's networks, the luma plane at 1, 2 or 4 times the thumbnail's resolution, the chroma's own step). */
+const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false }
+const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true }
+export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT, 28: SET_28_LAYOUT }
+
+/** Height and width of each wire plane (Y, Cb, Cr) over an lh x lw latent with this luma factor. */
+export function colourPlaneSizes(lumaFactor: number, lh: number, lw: number): [number, number][] {
+  return [[lumaFactor * lh, lumaFactor * lw], [lh, lw], [lh, lw]]
+}
+
+/** Coefficients the thumbnail holds in all (the three planes one after another). */
+export function colourValueCount(lumaFactor: number, lh: number, lw: number): number {
+  return colourPlaneSizes(lumaFactor, lh, lw).reduce((s, [h, w]) => s + h * w, 0)
+}
 
 /** The set's layout when this packet carries its colour thumbnail (its channel is listed), else undefined. */
 export function colourThumbnailOf(modelId: number, channelIndices: readonly number[]): ColourThumbnailLayout | undefined {

@@ -11,8 +11,8 @@ import { decodeLatents, encodeLatents, newLatentModels } from '../entropy/latent
 import { decodeCaption, encodeCaption } from '../entropy/captionCoder'
 import { checkPixelLimit } from './limits'
 import { fromPredictionResiduals, toPredictionResiduals, uncodedMask } from './latentPrediction'
-import { checkColourChannels, colourThumbnailOf } from './colourThumbnail'
-import { COLOUR_PLANES, decodeColourThumbnail, encodeColourThumbnail, newColourModels } from './colourCoder'
+import { checkColourChannels, colourThumbnailOf, colourValueCount } from './colourThumbnail'
+import { decodeColourThumbnail, encodeColourThumbnail, newColourModels } from './colourCoder'
 import type { BitsBreakdown, DecodedGscPacket, GscPayload } from './types'
 
 export type { CaptionMode, GscHeader, TransmittedDetection, GscPayload, DecodedGscPacket, BitsBreakdown, PacketInspection } from './types'
@@ -47,14 +47,15 @@ export function encodeGscPacket(p: GscPayload, framing: { apid: number; sequence
   if (!h.hasDetections && detections.length > 0) throw new GscError('detections given but header.hasDetections is false')
   if (typeof p.caption !== 'string') throw new GscError('caption must be a string')
   checkColourChannels(h.modelId, h.channelIndices)
-  const hasColour = colourThumbnailOf(h.modelId, h.channelIndices) !== undefined
+  const colourLayout = colourThumbnailOf(h.modelId, h.channelIndices)
+  const hasColour = colourLayout !== undefined
   if (hasColour !== (p.colour !== undefined))
     throw new GscError(hasColour ? `model set ${h.modelId} with channel 0 listed needs its colour thumbnail (docs/bitstream.md 6.4)` : 'a colour thumbnail was given for a packet that does not carry one')
 
   const headerBytes = writeHeader(h)
   const enc = new RangeEncoder()
   encodeCaption(enc, h.captionMode, p.caption)
-  if (p.colour) encodeColourThumbnail(enc, newColourModels(), p.colour, lh, lw)
+  if (p.colour && colourLayout) encodeColourThumbnail(enc, newColourModels(), p.colour, colourLayout, lh, lw)
   const lm = newLatentModels()
   const uncoded = uncodedMask(h.modelId, h.channelIndices, lh, lw)
   encodeLatents(enc, lm, toPredictionResiduals(h.modelId, h.channelIndices, p.latents, lh, lw), C, lh, lw, uncoded)
@@ -125,18 +126,19 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader, maxPixels: number
   // octets cannot hold more than this many latents: refuse absurd sizes before allocating. (A layout's empty cells,
   // at most a quarter of a channel, are not carried: counting channels at 3/4 keeps the bound safe.)
   // A packet listing a channel its set's colour thumbnail carries is refused before anything is decoded (6.4); the
-  // thumbnail's coefficients (three planes for one listed channel) count as its channel's latents do.
+  // thumbnail's coefficients (three planes for one listed channel, at the set's smallest luma factor: the packet says
+  // which it took only inside the payload) count as its channel's latents do.
   checkColourChannels(header.modelId, header.channelIndices)
-  const hasColour = colourThumbnailOf(header.modelId, header.channelIndices) !== undefined
+  const colourLayout = colourThumbnailOf(header.modelId, header.channelIndices)
   const maxLatents = Math.floor(((end - next + 24) * 8) / MIN_DECISION_BITS)
-  const claimed = Math.floor((C * lh * lw * 3) / 4) + (hasColour ? COLOUR_PLANES * lh * lw : 0)
+  const claimed = Math.floor((C * lh * lw * 3) / 4) + (colourLayout ? colourValueCount(Math.min(...colourLayout.lumaFactors), lh, lw) : 0)
   if (claimed > maxLatents) throw new GscError(`corrupt packet: header claims ${C}x${lh}x${lw} latents, more than its ${end - next}-octet payload can hold`)
   if (maxPixels !== undefined) checkPixelLimit(header, maxPixels)
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
   // the thumbnail's bank (about 19,000 models) only for a packet that carries one: every packet decode passes here
-  const cm = hasColour ? newColourModels() : undefined
-  const colour = cm ? decodeColourThumbnail(dec, cm, lh, lw) : undefined
+  const cm = colourLayout ? newColourModels() : undefined
+  const colour = cm && colourLayout ? decodeColourThumbnail(dec, cm, colourLayout, lh, lw) : undefined
   const lm = newLatentModels()
   const uncoded = uncodedMask(header.modelId, header.channelIndices, lh, lw)
   const latents = fromPredictionResiduals(header.modelId, header.channelIndices, decodeLatents(dec, lm, C, lh, lw, uncoded), lh, lw)

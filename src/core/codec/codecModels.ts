@@ -146,6 +146,14 @@ export async function loadFlowModels(opts: LoadCodecModelsOptions = {}): Promise
  * large decode on the cached sessions would leave its gigabytes held by an idle station; up to this size (Kodak
  * 768x512, KITTI 1242x375) the cached sessions' arenas make repeated decodes fast. Measured in docs/bench/decode-memory.md.
  */
+
+/** The set's id, then the set whose networks it runs (networksOf), and so on (the manifest check refuses a loop's start: a set naming itself). */
+function networksChain(set: ModelSetSpec, sets: readonly ModelSetSpec[]): number[] {
+  const chain = [set.id]
+  for (let s: ModelSetSpec | undefined = set; s?.networksOf !== undefined && !chain.includes(s.networksOf); s = sets.find((x) => x.id === s!.networksOf)) chain.push(s.networksOf)
+  return chain
+}
+
 export const ARENA_KEEP_PIXELS = 1024 * 512
 
 /** One model of a set: a session for names, and the session a run uses (the same one, or a decode's own). */
@@ -176,12 +184,13 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
   if (!isModelSetKind(kind)) throw new GscError(`model set ${id} is of kind '${kind}', which this build cannot run`, 'ENOMODEL') // (modelSetProblem said so)
   const roles = MODEL_SET_ROLES[kind]
   const entry = (role: string): ModelEntry => manifest.models[set.models[role]]
-  // an entry that names its set (modelId, modelSet) must name this one, or the one whose networks this set declares it
-  // runs (networksOf): a set never borrows another set's model by accident
+  // an entry that names its set (modelId, modelSet) must name this one, or one whose networks this set declares it
+  // runs (networksOf, followed: set 28 runs set 27's, which runs set 5's g_a): a set never borrows a model by accident
+  const runs = networksChain(set, sets)
   for (const role of roles) {
     const e = entry(role) as { modelId?: unknown; modelSet?: unknown }
     for (const named of [e.modelId, e.modelSet])
-      if (named !== undefined && named !== id && named !== set.networksOf) throw new GscError(`model set ${id}: manifest entry '${set.models[role]}' says it belongs to model set ${String(named)}`, 'ENOMODEL')
+      if (named !== undefined && !runs.includes(named as number)) throw new GscError(`model set ${id}: manifest entry '${set.models[role]}' says it belongs to model set ${String(named)}`, 'ENOMODEL')
   }
   const openSession = async (role: string, fresh: boolean) => {
     try {

@@ -2,8 +2,9 @@
 // Cb and Cr thumbnails (model channels 1-3) and quantises their coefficients; the station dequantises, transforms
 // back, and gives the decoder all four colour channels: the thumbnails, and the mosaic (channel 0) cut from them as
 // g_a cuts it, so the networks see what they were trained with.
-import { subbands, type ColourThumbnailLayout } from '../bitstream/colourThumbnail'
+import { colourPlaneSizes, colourValueCount, subbands, type ColourThumbnailLayout } from '../bitstream/colourThumbnail'
 import { COLOUR_PLANES, type ColourThumbnailPayload } from '../bitstream/colourCoder'
+import { GscError } from '../util/errors'
 import { onPlaneLattice } from '../bitstream/latentPrediction'
 import { forwardWavelet, inverseWavelet } from './wavelet'
 
@@ -21,16 +22,24 @@ export function colourStep(quantStep: number, stepExponent: number): number {
 export const DEAD_ZONE = 0.1
 
 /**
- * The thumbnails' wavelet coefficients, not yet quantised (COLOUR_PLANES x lh x lw, each plane in the subband layout):
- * they do not depend on the step, so the encoder transforms once per image and quantises them for every step it tries.
+ * The thumbnails' wavelet coefficients, not yet quantised (the Y, Cb and Cr planes one after another, colourPlaneSizes,
+ * each in the subband layout): they do not depend on the step, so the encoder transforms once per image and luma factor
+ * and quantises them for every step it tries. Y is the latent's thumbnail channel, or with a luma factor above 1
+ * `fineLuma` (fineLuma.ts, the same units, lumaFactor lh x lumaFactor lw).
  */
-export function colourCoefficients(latent: Float32Array, layout: ColourThumbnailLayout, lh: number, lw: number): Float64Array {
+export function colourCoefficients(latent: Float32Array, layout: ColourThumbnailLayout, lh: number, lw: number, lumaFactor = 1, fineLuma?: ArrayLike<number>): Float64Array {
   const n = lh * lw
-  const out = new Float64Array(COLOUR_PLANES * n)
+  const sizes = colourPlaneSizes(lumaFactor, lh, lw)
+  const out = new Float64Array(colourValueCount(lumaFactor, lh, lw))
+  let at = 0
   layout.planes.forEach((ch, p) => {
-    const plane = out.subarray(p * n, (p + 1) * n)
-    plane.set(latent.subarray(ch * n, (ch + 1) * n))
-    forwardWavelet(plane, lh, lw)
+    const [h, w] = sizes[p]
+    const plane = out.subarray(at, at + h * w)
+    if (h * w === n) plane.set(latent.subarray(ch * n, (ch + 1) * n))
+    else if (fineLuma?.length === h * w) plane.set(fineLuma)
+    else throw new GscError(`colour thumbnail: plane ${p} is ${h}x${w}, and no fine luma plane of that size was given`)
+    forwardWavelet(plane, h, w)
+    at += h * w
   })
   return out
 }
@@ -57,21 +66,34 @@ export function reconstructWaveletPlane(coefficients: ArrayLike<number>, lh: num
   for (let i = 0; i < plane.length; i++) out[i] = plane[i]
 }
 
-/** colourCoefficients' output quantised with the packet's step and colour step exponent: the thumbnail the wire carries. */
-export function quantizeColourThumbnail(coefficients: Float64Array, lh: number, lw: number, quantStep: number, stepExponent: number): ColourThumbnailPayload {
-  const n = lh * lw
-  const step = colourStep(quantStep, stepExponent)
-  const quantised = new Int32Array(COLOUR_PLANES * n)
-  for (let p = 0; p < COLOUR_PLANES; p++) quantizeCoefficients(coefficients.subarray(p * n, (p + 1) * n), lh, lw, step, quantised.subarray(p * n, (p + 1) * n))
-  return { stepExponent, coefficients: quantised }
+/** The step of each wire plane (Y, Cb, Cr): the colour step, Cb and Cr their own where the payload has a chroma exponent. */
+function planeSteps(quantStep: number, stepExponent: number, chromaExponent: number | undefined): number[] {
+  const luma = colourStep(quantStep, stepExponent)
+  const chroma = chromaExponent === undefined ? luma : colourStep(quantStep, chromaExponent)
+  return [luma, chroma, chroma]
 }
 
-/** The station's side: coefficients -> the Y, Cb, Cr thumbnails (COLOUR_PLANES x lh x lw, in g_a's units). */
+/** colourCoefficients' output quantised with the packet's step and colour step exponents: the thumbnail the wire carries. */
+export function quantizeColourThumbnail(coefficients: Float64Array, lumaFactor: number, lh: number, lw: number, quantStep: number, stepExponent: number, chromaExponent?: number): ColourThumbnailPayload {
+  const steps = planeSteps(quantStep, stepExponent, chromaExponent)
+  const quantised = new Int32Array(coefficients.length)
+  let at = 0
+  colourPlaneSizes(lumaFactor, lh, lw).forEach(([h, w], p) => {
+    quantizeCoefficients(coefficients.subarray(at, at + h * w), h, w, steps[p], quantised.subarray(at, at + h * w))
+    at += h * w
+  })
+  return { lumaFactor, stepExponent, ...(chromaExponent !== undefined ? { chromaExponent } : {}), coefficients: quantised }
+}
+
+/** The station's side: coefficients -> the Y, Cb, Cr planes (colourPlaneSizes, one after another, in g_a's units). */
 export function reconstructColourThumbnail(payload: ColourThumbnailPayload, lh: number, lw: number, quantStep: number): Float32Array {
-  const n = lh * lw
-  const step = colourStep(quantStep, payload.stepExponent)
-  const out = new Float32Array(COLOUR_PLANES * n)
-  for (let p = 0; p < COLOUR_PLANES; p++) reconstructWaveletPlane(payload.coefficients.subarray(p * n, (p + 1) * n), lh, lw, step, out.subarray(p * n, (p + 1) * n))
+  const steps = planeSteps(quantStep, payload.stepExponent, payload.chromaExponent)
+  const out = new Float32Array(payload.coefficients.length)
+  let at = 0
+  colourPlaneSizes(payload.lumaFactor, lh, lw).forEach(([h, w], p) => {
+    reconstructWaveletPlane(payload.coefficients.subarray(at, at + h * w), h, w, steps[p], out.subarray(at, at + h * w))
+    at += h * w
+  })
   return out
 }
 

@@ -19,6 +19,7 @@ import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
 import { makeThumbnailConsistent } from './consistentThumbnail'
+import { coarseLumaThumbnail } from './fineLuma'
 import type { CodecProgress } from './types'
 
 export const MAX_SAMPLES = 16
@@ -324,7 +325,7 @@ async function regenerateOnePass(
     const noise = gaussianNoise32(seed, models.noiseChannels * n)
     const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
-    if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails, models.thumbnailNorm)
+    if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails.planes, models.thumbnailNorm, thumbnails.lumaFactor)
     images.push(cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height))
     await endSample()
     opts.onProgress?.({ stage: 'generate', done: k + 1, total: samples })
@@ -336,21 +337,28 @@ async function regenerateOnePass(
 
 /**
  * Set 22 (docs/bitstream.md 6.4): the colour thumbnail the packet carries in its colour channel's place becomes the four
- * colour channels the networks take: the Y, Cb, Cr thumbnails and the mosaic cut from them, all marked as sent.
- * Returns the thumbnails (the decoded picture is then moved onto them, consistentThumbnail.ts), undefined without.
+ * colour channels the networks take: the Y, Cb, Cr thumbnails and the mosaic cut from them, all marked as sent (set 28:
+ * the Y thumbnail computed from its finer luma plane, fineLuma.ts). Returns the planes as the wire carried them (the
+ * decoded picture is then moved onto them, consistentThumbnail.ts) and the layout's luma factor, undefined without.
  */
-function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: Float32Array, lh: number, lw: number): Float32Array | undefined {
+function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: Float32Array, lh: number, lw: number): { planes: Float32Array; lumaFactor: number } | undefined {
   const layout = colourThumbnailOf(packet.header.modelId, packet.header.channelIndices)
   if (!layout || !packet.colour) return undefined
   const n = lh * lw
   const planes = reconstructColourThumbnail(packet.colour, lh, lw, packet.header.quantStep)
+  const f = packet.colour.lumaFactor
+  const thumbnails = f === 1 ? planes : new Float32Array(3 * n)
+  if (f !== 1) {
+    thumbnails.set(coarseLumaThumbnail(planes.subarray(0, f * f * n), lh, lw, f))
+    thumbnails.set(planes.subarray(f * f * n), n)
+  }
   layout.planes.forEach((c, p) => {
     mask[c] = 1
-    ySel.set(planes.subarray(p * n, (p + 1) * n), c * n)
+    ySel.set(thumbnails.subarray(p * n, (p + 1) * n), c * n)
   })
   mask[layout.channel] = 1
-  ySel.set(mosaicOf(planes, lh, lw), layout.channel * n)
-  return planes
+  ySel.set(mosaicOf(thumbnails, lh, lw), layout.channel * n)
+  return { planes, lumaFactor: f }
 }
 
 /**

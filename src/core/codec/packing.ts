@@ -9,6 +9,7 @@ import { finestThatFits, targetBits } from './quantize'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { MAX_STEP_EXPONENT } from '../bitstream/colourCoder'
 import { colourCoefficients, colourStep, quantizeColourThumbnail } from './colourThumbnailCodec'
+import { fineLumaPlane } from './fineLuma'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -28,6 +29,23 @@ export const COLOUR_STEP_RULE_VERSION = 2
 
 /** Set 22: how many quarter-octaves finer than the packet's step the colour step may go to fill the budget. */
 export const MAX_COLOUR_REFINEMENT = 8
+
+/**
+ * Set 28's choice per C (the row of the largest C listed at or below the packet's): the luma plane's factor
+ * (colourThumbnail.ts lumaFactors), how many quarter-octaves finer than the luma Cb and Cr are quantised (the chroma
+ * exponent = the colour's + this, clamped to the wire's range: a fine luma plane's far higher cost per step must not
+ * coarsen the colour with it). Chosen on 16 training photos (docs/bench/latent-codec/ship-rule-set28.md): below C = 8
+ * the fine plane bought little MS-SSIM for much colour (at C = 4, +0.005 for +0.87 ΔE00), so those packets are set
+ * 27's (factor 1, one step for all three planes).
+ */
+const FINE_LUMA_RULE: readonly { channels: number; lumaFactor: number; chromaOffset: number }[] = [
+  { channels: 1, lumaFactor: 1, chromaOffset: 0 },
+  { channels: 8, lumaFactor: 4, chromaOffset: -8 },
+  { channels: 16, lumaFactor: 4, chromaOffset: -6 }
+]
+export function fineLumaRule(channels: number): { lumaFactor: number; chromaOffset: number } {
+  return [...FINE_LUMA_RULE].reverse().find((r) => channels >= r.channels) ?? FINE_LUMA_RULE[0]
+}
 
 /** Changes whenever the step rule picks different packets for the same models (bench caches key on it).
  *  2: the rule scans instead of bisecting, and tries rounding tolerances on the colour mosaic (sets 4, 5). */
@@ -71,11 +89,15 @@ export async function packChannels(
   // packet's times 2^(colourExponent / 4)
   const colourLayout = colourThumbnailOf(prep.models.modelId, channelIndices)
   const colourSlot = channelIndices.indexOf(colourLayout?.channel ?? -1)
-  const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw)
+  // Set 28: its luma plane's resolution and the chroma's own step, by C (FINE_LUMA_RULE)
+  const lumaRule = colourLayout && colourLayout.lumaFactors.length > 1 ? fineLumaRule(channels) : { lumaFactor: 1, chromaOffset: 0 }
+  const fineLuma = lumaRule.lumaFactor > 1 ? fineLumaOf(prep, lumaRule.lumaFactor) : undefined
+  const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw, lumaRule.lumaFactor, fineLuma)
+  const chromaExponentOf = (k: number) => Math.max(-MAX_STEP_EXPONENT, Math.min(MAX_STEP_EXPONENT, k + lumaRule.chromaOffset))
   const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0) => {
     const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
     if (colourSlot >= 0) latents.fill(0, colourSlot * n, (colourSlot + 1) * n)
-    const colour = colourCoeffs && quantizeColourThumbnail(colourCoeffs, prep.lh, prep.lw, step, colourExponent)
+    const colour = colourCoeffs && quantizeColourThumbnail(colourCoeffs, lumaRule.lumaFactor, prep.lh, prep.lw, step, colourExponent, colourLayout.chromaExponent ? chromaExponentOf(colourExponent) : undefined)
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
     const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections, ...(colour ? { colour } : {}) }, framing)
@@ -148,6 +170,13 @@ function searchColourStep<T extends { colourExponent?: number }>(start: StepChoi
     for (let k = -1; k >= -MAX_COLOUR_REFINEMENT && tryExponent(k); k--);
   }
   return choice
+}
+
+/** Set 28's luma plane (fineLuma.ts) in the units of the set's Y thumbnail (its manifest consistentThumbnail norm). */
+function fineLumaOf(prep: PreparedImage, factor: number): Float64Array {
+  const norm = prep.models.kind === 'learned-generative' ? prep.models.thumbnailNorm : undefined
+  if (!norm) throw new GscError(`model set ${prep.models.modelId} carries a luma plane at ${factor}x its thumbnail's resolution, but its manifest entry has no consistentThumbnail norm to give it g_a's units`)
+  return fineLumaPlane(prep.padded, factor, norm)
 }
 
 /** Per-part bit counts as the packet decoder accounts them. */

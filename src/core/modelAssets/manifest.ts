@@ -123,10 +123,13 @@ function checkModelSets(m: Manifest, file: string): void {
         const of = m.modelSets[String(set.networksOf)]
         if (!Number.isInteger(set.networksOf) || !of || set.networksOf === Number(id))
           throw bad(`model set ${id}: networksOf must name another listed model set, got ${JSON.stringify(set.networksOf)}`)
-        // every role runs set N's model, or one of this set's own (a decoder-only fine-tune: set N's g_a, its own decoder)
+        // every role runs set N's model, or one of this set's own (a decoder-only fine-tune: set N's g_a, its own decoder),
+        // or one of a set further down the chain (set 28 runs set 27's decoder wherever set 27's entry points)
+        const chain = [Number(id)]
+        for (let k: number | undefined = set.networksOf; k !== undefined && !chain.includes(k); k = m.modelSets[String(k)]?.networksOf) chain.push(k)
         const own = (role: string) => {
           const e = m.models[set.models[role]] as { modelSet?: unknown } | undefined
-          return e?.modelSet === Number(id)
+          return chain.includes(e?.modelSet as number)
         }
         const roles = Object.keys(set.models)
         if (of.kind !== set.kind || JSON.stringify([...roles].sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)))

@@ -1,0 +1,33 @@
+// Set 28's luma plane (docs/bitstream.md 6.4, colourThumbnail.ts lumaFactor): the sender's luma seen through an 8-px
+// Hann window at stride 4 (four samples per latent cell side), in the units of g_a's Y thumbnail, instead of the
+// thumbnail itself. Why: at C = 4-16 the structure a person and MS-SSIM see lies between 1/16 and 1/4 scale, which
+// the 1/16 thumbnail cannot hold and the learned channels carry at a far higher price (measured in
+// docs/bench/latent-codec/ship-rule-set28.md). The wavelet coder spends on the fine bands only where the step allows,
+// so at C = 1 the plane costs about what the thumbnail did. The decoder's networks still take the 1/16 thumbnail: the
+// station computes it from this plane (coarseLumaThumbnail), then moves the picture's luma onto the plane itself.
+import type { RgbImage } from '../image/rgbImage'
+import { RGB_TO_YCBCR } from '../image/ycbcr'
+import { addUpsampled, windowAverages, type ThumbnailNorm } from './consistentThumbnail'
+
+const CELL = 16
+
+/** The padded image's luma (BT.601, 0..1) through a (32 / factor)-px Hann window at stride 16 / factor, in g_a's units. */
+export function fineLumaPlane(padded: RgbImage, factor: number, norm: ThumbnailNorm): Float64Array {
+  const { width: W, height: H, data } = padded
+  const [r, g, b] = RGB_TO_YCBCR[0]
+  const luma = new Float64Array(W * H)
+  for (let i = 0; i < luma.length; i++) luma[i] = (r * data[3 * i] + g * data[3 * i + 1] + b * data[3 * i + 2]) / 255
+  const plane = windowAverages(luma, W, H, CELL / factor)
+  for (let i = 0; i < plane.length; i++) plane[i] = norm.scale[0] * plane[i] + norm.offset[0]
+  return plane
+}
+
+/** The lh x lw Y thumbnail the networks take, from the fine plane: drawn at full size (bilinear) and seen through the
+ *  thumbnail's own 32-px window. Units pass through (both steps keep a constant). */
+export function coarseLumaThumbnail(fine: ArrayLike<number>, lh: number, lw: number, factor: number): Float64Array {
+  const W = lw * CELL
+  const H = lh * CELL
+  const full = new Float64Array(W * H)
+  addUpsampled(full, W, H, fine, CELL / factor)
+  return windowAverages(full, W, H, CELL)
+}
