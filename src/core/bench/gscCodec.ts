@@ -2,7 +2,7 @@
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { COLOUR_STEP_RULE_VERSION, packChannels, STEP_RULE_VERSION } from '../codec/packing'
+import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION } from '../codec/packing'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
@@ -66,7 +66,9 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       // (set 22's colour step search and decoder-side thumbnail correction too; other sets' keys are unchanged, JSON
       // leaves undefined fields out)
       const colourRule = COLOUR_THUMBNAIL_SETS[id] ? COLOUR_STEP_RULE_VERSION : undefined
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail }
+      // set 28: its luma factor and chroma offset per C (the table itself, so any change to it is a new key)
+      const fineLumaRule = (COLOUR_THUMBNAIL_SETS[id]?.lumaFactors.length ?? 0) > 1 ? FINE_LUMA_RULE : undefined
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule }
     }
   } catch (e) {
     key = { error: describeError(e) }

@@ -38,7 +38,7 @@ export const MAX_COLOUR_REFINEMENT = 8
  * the fine plane bought little MS-SSIM for much colour (at C = 4, +0.005 for +0.87 ΔE00), so those packets are set
  * 27's (factor 1, one step for all three planes).
  */
-const FINE_LUMA_RULE: readonly { channels: number; lumaFactor: number; chromaOffset: number }[] = [
+export const FINE_LUMA_RULE: readonly { channels: number; lumaFactor: number; chromaOffset: number }[] = [
   { channels: 1, lumaFactor: 1, chromaOffset: 0 },
   { channels: 8, lumaFactor: 4, chromaOffset: -8 },
   { channels: 16, lumaFactor: 4, chromaOffset: -6 }
