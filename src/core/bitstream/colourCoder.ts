@@ -9,10 +9,11 @@ import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../entropy/bitModels'
 import { magClass } from '../entropy/latentCoder'
 import type { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
 import { colourPlaneSizes, subbands, type ColourThumbnailLayout, type Subband } from './colourThumbnail'
-
-type WireLayout = Pick<ColourThumbnailLayout, 'lumaFactors' | 'chromaExponent'>
 import { predictAt } from './latentPrediction'
 import { GscError } from '../util/errors'
+
+/** What the coder needs of a set's layout: the luma factors a packet may choose, and whether the chroma has its own step. */
+type WireLayout = Pick<ColourThumbnailLayout, 'lumaFactors' | 'chromaExponent'>
 
 export const COLOUR_PLANES = 3
 /** The colour step is the packet's step times 2^(k / 4), k in this range. */

@@ -19,7 +19,7 @@
 //   Channel selection scores every channel through its preview patterns (manifest g_a latent.patterns).
 import * as ort from 'onnxruntime-node'
 import { resolve } from 'node:path'
-import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, openModel, type Manifest, type ModelEntry } from '../modelAssets/manifest'
+import { closeModels, defaultModelsDir, generatorSampling, loadManifest, modelSetProblem, modelSetsOf, networksChain, openModel, type Manifest, type ModelEntry } from '../modelAssets/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
@@ -146,14 +146,6 @@ export async function loadFlowModels(opts: LoadCodecModelsOptions = {}): Promise
  * large decode on the cached sessions would leave its gigabytes held by an idle station; up to this size (Kodak
  * 768x512, KITTI 1242x375) the cached sessions' arenas make repeated decodes fast. Measured in docs/bench/decode-memory.md.
  */
-
-/** The set's id, then the set whose networks it runs (networksOf), and so on (the manifest check refuses a loop's start: a set naming itself). */
-function networksChain(set: ModelSetSpec, sets: readonly ModelSetSpec[]): number[] {
-  const chain = [set.id]
-  for (let s: ModelSetSpec | undefined = set; s?.networksOf !== undefined && !chain.includes(s.networksOf); s = sets.find((x) => x.id === s!.networksOf)) chain.push(s.networksOf)
-  return chain
-}
-
 export const ARENA_KEEP_PIXELS = 1024 * 512
 
 /** One model of a set: a session for names, and the session a run uses (the same one, or a decode's own). */
@@ -186,7 +178,7 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
   const entry = (role: string): ModelEntry => manifest.models[set.models[role]]
   // an entry that names its set (modelId, modelSet) must name this one, or one whose networks this set declares it
   // runs (networksOf, followed: set 28 runs set 27's, which runs set 5's g_a): a set never borrows a model by accident
-  const runs = networksChain(set, sets)
+  const runs = networksChain(id, (k) => sets.find((s) => s.id === k)?.networksOf)
   for (const role of roles) {
     const e = entry(role) as { modelId?: unknown; modelSet?: unknown }
     for (const named of [e.modelId, e.modelSet])

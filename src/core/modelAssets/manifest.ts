@@ -125,8 +125,7 @@ function checkModelSets(m: Manifest, file: string): void {
           throw bad(`model set ${id}: networksOf must name another listed model set, got ${JSON.stringify(set.networksOf)}`)
         // every role runs set N's model, or one of this set's own (a decoder-only fine-tune: set N's g_a, its own decoder),
         // or one of a set further down the chain (set 28 runs set 27's decoder wherever set 27's entry points)
-        const chain = [Number(id)]
-        for (let k: number | undefined = set.networksOf; k !== undefined && !chain.includes(k); k = m.modelSets[String(k)]?.networksOf) chain.push(k)
+        const chain = networksChain(Number(id), (k) => m.modelSets?.[String(k)]?.networksOf)
         const own = (role: string) => {
           const e = m.models[set.models[role]] as { modelSet?: unknown } | undefined
           return chain.includes(e?.modelSet as number)
@@ -142,6 +141,13 @@ function checkModelSets(m: Manifest, file: string): void {
     if (!Number.isInteger(m.defaultModelSet) || !ids.includes(m.defaultModelSet))
       throw bad(`defaultModelSet ${JSON.stringify(m.defaultModelSet)} is not one of the listed model sets (${ids.join(', ')})`)
   }
+}
+
+/** A set's id, then the set whose networks it runs (networksOf), then that one's, and so on (stopping at a repeat). */
+export function networksChain(id: number, networksOf: (id: number) => number | undefined): number[] {
+  const chain = [id]
+  for (let k = networksOf(id); k !== undefined && !chain.includes(k); k = networksOf(k)) chain.push(k)
+  return chain
 }
 
 /** The manifest's model sets (ascending id) and the default one; a manifest without modelSets lists set 1 alone. */
