@@ -5,6 +5,7 @@ import { decodeGscPacket, encodeGscPacket, latentShape, type GscPayload } from '
 import { COLOUR_THUMBNAIL_SETS, subbands, waveletLevels } from '../../src/core/bitstream/colourThumbnail'
 import { COLOUR_PLANES, decodeColourThumbnail, encodeColourThumbnail, newColourModels } from '../../src/core/bitstream/colourCoder'
 import { writeHeader } from '../../src/core/bitstream/gscHeader'
+import { inspectPacket } from '../../src/core/bitstream/inspect'
 import { crc32 } from '../../src/core/bitstream/crc32'
 import { writePrimaryHeader } from '../../src/core/bitstream/ccsds'
 import { RangeDecoder, RangeEncoder } from '../../src/core/entropy/rangeCoder'
@@ -184,6 +185,8 @@ describe("set 28's colour thumbnail: a finer luma plane and the chroma's own ste
     const packet = encodeGscPacket({ ...payload([0, 40], new Int32Array(2 * n), colour), header: { ...payload([0, 40], new Int32Array(2 * n)).header, modelId: 28, quantStep: 64 } }, { apid: 1, sequenceCount: 0 })
     const d = decodeGscPacket(packet)
     expect([d.header.modelId, d.colour!.lumaFactor, d.colour!.stepExponent, d.colour!.chromaExponent]).toEqual([28, 4, -4, -12])
+    // what an operator reads of it (gsc inspect, the packet view)
+    expect(inspectPacket(packet).colour).toEqual({ lumaFactor: 4, lumaStep: 32, chromaStep: 8 })
     const planes = reconstructColourThumbnail(d.colour!, h, w, 64)
     const rmsOver = (from: number, to: number, ref: ArrayLike<number>) => Math.sqrt(planes.subarray(from, to).reduce((s, v, i) => s + (v - ref[i]) ** 2, 0) / (to - from))
     // luma step 64 x 2^-1 = 32 (RMS 9.2 plus the dead zone), chroma 64 x 2^-3 = 8 (RMS 2.3 plus the dead zone)

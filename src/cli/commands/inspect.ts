@@ -4,6 +4,7 @@ import type { CommandSpec } from '../framework'
 import { requirePositional } from '../framework'
 import { readCapture } from '../../core/bitstream/capture'
 import type { BitsBreakdown, GscHeader, PrimaryHeader } from '../../core/bitstream/gscPacket'
+import type { ColourSummary } from '../../core/bitstream/types'
 import { GscError, describeError } from '../../core/util/errors'
 import { DEFAULT_MAX_PIXELS } from '../../core/bitstream/limits'
 import { LIMIT_OPTIONS, decodeLimitsFrom } from './codecOptions'
@@ -22,6 +23,7 @@ interface PacketEntry {
   caption?: string
   detections?: number
   bits?: BitsBreakdown
+  colour?: ColourSummary
 }
 
 interface InspectReport {
@@ -32,6 +34,7 @@ interface InspectReport {
   totals: { packets: number; ok: number; bad: number; crcFailures: number; octets: number; badOctets: number; bits: Omit<BitsBreakdown, 'total'> & { total: number } }
 }
 
+const round = (v: number) => Math.round(v * 10) / 10
 const hex = (v: number | undefined) => (v === undefined ? undefined : '0x' + v.toString(16).padStart(8, '0'))
 
 function emptyTotals(): InspectReport['totals'] {
@@ -53,6 +56,7 @@ function formatReport(r: InspectReport): string {
       `${where} apid ${p.primary!.apid} seq ${p.primary!.sequenceCount} CRC ${p.crcStored} ok | v${h.formatVersion} ${h.width}x${h.height} model ${h.modelId} ` +
         `C=${h.channelIndices.length}/${h.latentChannels} [${h.channelIndices.join(',')}] q=${h.quantStep} steps=${h.steps} seed=${h.seed} caption=${h.captionMode} det=${h.hasDetections ? p.detections ?? '?' : 'no'}` +
         (b ? ` | bits: header ${b.header}, caption ${b.caption}, latents ${b.latents}, detections ${b.detections}, total ${b.total}` : '') +
+        (p.colour ? ` | colour: luma ${p.colour.lumaFactor === 1 ? '1/16' : `1/${16 / p.colour.lumaFactor}`} step ${round(p.colour.lumaStep)}, chroma 1/16 step ${round(p.colour.chromaStep)}` : '') +
         (p.caption ? `\n    "${p.caption}"` : '')
     )
   }
@@ -108,7 +112,8 @@ const inspect: CommandSpec<InspectReport> = {
         crcComputed: hex(i.crcComputed),
         caption: i.caption,
         detections: i.detections,
-        bits: i.bits
+        bits: i.bits,
+        ...(i.colour ? { colour: i.colour } : {})
       }
       report.packets.push(entry)
       t.packets++

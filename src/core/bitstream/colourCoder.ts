@@ -30,6 +30,11 @@ const FACTOR_BASE = EXPONENT_BASE + EG_MODELS
 const MODEL_COUNT = FACTOR_BASE + EG_MODELS
 const INT32_MAX = 2 ** 31 - 1
 
+/** The step a colour step exponent stands for: the packet's step times 2^(k / 4) (the wire's definition, 6.4). */
+export function colourStep(quantStep: number, stepExponent: number): number {
+  return quantStep * 2 ** (stepExponent / 4)
+}
+
 export interface ColourThumbnailPayload {
   /** Luma samples per latent cell side (one of the layout's lumaFactors; 1 where the layout has no other). */
   lumaFactor: number

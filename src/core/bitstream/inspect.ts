@@ -7,6 +7,7 @@ import { CRC_OCTETS, checkFraming, decodeGscPacket, hex, storedCrc } from './gsc
 import { readHeader } from './gscHeader'
 import type { PacketInspection } from './types'
 import { DEFAULT_MAX_PIXELS } from './limits'
+import { colourStep } from './colourCoder'
 
 export interface InspectOptions {
   /**
@@ -52,6 +53,10 @@ export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): Pac
     r.caption = d.caption
     r.detections = d.detections.length
     r.bits = d.bits
+    if (d.colour) {
+      const k = d.colour.stepExponent
+      r.colour = { lumaFactor: d.colour.lumaFactor, lumaStep: colourStep(d.header.quantStep, k), chromaStep: colourStep(d.header.quantStep, d.colour.chromaExponent ?? k) }
+    }
     r.ok = true
   } catch (e) {
     r.error = describeError(e)

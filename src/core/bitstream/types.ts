@@ -58,4 +58,13 @@ export interface PacketInspection {
   caption?: string
   detections?: number
   bits?: BitsBreakdown
+  /** Sets 22, 27, 28 with channel 0 listed (docs/bitstream.md 6.4): the colour thumbnail's luma factor (samples per
+   *  latent cell side: 4 = a luma plane at 1/4 scale) and the luma and chroma steps it was quantised with. */
+  colour?: ColourSummary
+}
+
+export interface ColourSummary {
+  lumaFactor: number
+  lumaStep: number
+  chromaStep: number
 }

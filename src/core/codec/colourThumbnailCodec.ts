@@ -3,15 +3,11 @@
 // back, and gives the decoder all four colour channels: the thumbnails, and the mosaic (channel 0) cut from them as
 // g_a cuts it, so the networks see what they were trained with.
 import { colourPlaneSizes, colourValueCount, subbands, type ColourThumbnailLayout } from '../bitstream/colourThumbnail'
-import { COLOUR_PLANES, type ColourThumbnailPayload } from '../bitstream/colourCoder'
+import { COLOUR_PLANES, colourStep, type ColourThumbnailPayload } from '../bitstream/colourCoder'
 import { GscError } from '../util/errors'
 import { onPlaneLattice } from '../bitstream/latentPrediction'
 import { forwardWavelet, inverseWavelet } from './wavelet'
 
-/** The colour step of a packet: its step times 2^(k / 4). */
-export function colourStep(quantStep: number, stepExponent: number): number {
-  return quantStep * 2 ** (stepExponent / 4)
-}
 
 /**
  * The encoder's rounding of a detail coefficient (not part of the wire: any integer decodes): towards zero by
