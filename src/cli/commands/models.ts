@@ -24,6 +24,8 @@ interface ModelSetRow {
   kind: string
   /** role -> manifest model id */
   models: Record<string, string>
+  /** What its packets carry where it differs from the set whose networks it runs (manifest `wire`). */
+  wire?: string
   isDefault: boolean
   /** Every model listed and on disk (and, with --verify, matching its hash). */
   installed: boolean
@@ -71,7 +73,7 @@ const models: CommandSpec<ModelsResult> = {
     const modelSets = status.sets.map((s) => {
       const mismatch = rows.find((r) => r.verified === false && Object.values(s.models).includes(r.id))
       const problem = s.problem ?? (mismatch ? `model set ${s.id}: ${mismatch.error ?? `model '${mismatch.id}' failed verification`}` : null)
-      return { id: s.id, kind: s.kind, models: s.models, isDefault: s.isDefault, installed: problem === null, problem }
+      return { id: s.id, kind: s.kind, models: s.models, ...(s.wire ? { wire: s.wire } : {}), isDefault: s.isDefault, installed: problem === null, problem }
     })
     return { dir, totalBytes: total, defaultModelSet: status.defaultId, modelSets, models: rows }
   },
@@ -79,6 +81,7 @@ const models: CommandSpec<ModelsResult> = {
     const lines = [`models in ${r.dir} (${(r.totalBytes / 1e6).toFixed(1)} MB)`, 'model sets (a packet decodes with the set its header names):']
     for (const s of r.modelSets) {
       lines.push(`  set ${s.id} ${s.kind}${s.isDefault ? ' (default for encoding)' : ''}: ${Object.entries(s.models).map(([role, id]) => (role === id ? id : `${role}=${id}`)).join(', ')}${s.installed ? '' : '  NOT INSTALLED'}`)
+      if (s.wire) lines.push(`    wire: ${s.wire}`)
       if (s.problem) lines.push(`    ! ${s.problem}`)
     }
     if (!r.modelSets.some((s) => s.id === r.defaultModelSet)) lines.push(`  ! the default set ${r.defaultModelSet} is not listed`)

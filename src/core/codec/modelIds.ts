@@ -35,6 +35,8 @@ export interface ModelSetSpec {
    * packets still name it.
    */
   networksOf?: number
+  /** What its packets carry where that differs from the set whose networks it runs (manifest `wire`, for people). */
+  wire?: string
   /** The steps this set's encoder chooses from, when they differ from its decoder entry's wireQuantSteps (set 21). */
   wireQuantSteps?: number[]
   /** Set 22: the station moves its picture onto the sent thumbnails (src/core/codec/consistentThumbnail.ts): how g_a's

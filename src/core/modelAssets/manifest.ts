@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[]; consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] } }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[]; consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] }; wire?: string }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -160,6 +160,7 @@ export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: num
           models: { ...s.models },
           ...(s.alwaysSend ? { alwaysSend: [...s.alwaysSend] } : {}),
           ...(s.networksOf !== undefined ? { networksOf: s.networksOf } : {}),
+          ...(typeof s.wire === 'string' ? { wire: s.wire } : {}),
           ...(s.wireQuantSteps !== undefined ? { wireQuantSteps: [...s.wireQuantSteps] } : {}),
           ...(s.consistentThumbnail !== undefined ? { consistentThumbnail: { scale: [...s.consistentThumbnail.scale], offset: [...s.consistentThumbnail.offset], planes: [...s.consistentThumbnail.planes] } } : {})
         }))
