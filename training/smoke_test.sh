@@ -94,7 +94,7 @@ latent_smoke() {
   log=$(GSC_TRAIN_PACK=$V/data/pack.pkl "$PY" -W ignore training/latent/train_latent_codec.py --config $LATENT_CFG --out "$V/from_onnx_run" --init-from "$V/from_onnx.pt" --steps 1 2>&1) || { echo "$log"; fail "a run started from the rebuilt checkpoint failed"; }
   grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "the run did not start from the rebuilt checkpoint"; }
   echo "training smoke test (set 24): set 22's wire simulated as the station decodes it, a decoder-only run from the rebuilt set 5, its export and run"
-  "$PY" -W ignore training/latent/check_colour_wire.py || fail "the training's copy of set 22's station differs from the station (check_colour_wire.py)"
+  "$PY" -W ignore training/latent/check_colour_wire.py || fail "the training's copy of the station (sets 22 and 28) differs from the station (check_colour_wire.py)"
   # through the device job (a lent GPU's command for a decoder-only config: INIT is the set it starts from), then
   # unpacked from its snapshot as a device run's files are
   rm -rf training/runs/v24_smoke

@@ -1,6 +1,6 @@
 """Checks the training's simulation of set 22's station against the station's code (check_colour_wire.ts): the
-colour thumbnail's wire (colour_wire.py) and the last step (wire_training.make_consistent) must give what the station
-gives for the same random input, within float32 rounding. Usage: /usr/bin/python3 training/latent/check_colour_wire.py"""
+colour thumbnail's wire (colour_wire.py) and the last step (wire_training.make_consistent), and set 28's luma plane
+and last step (fine_luma_wire.py), must give what the station gives for the same random input, within float32 rounding. Usage: /usr/bin/python3 training/latent/check_colour_wire.py"""
 import json
 import os
 import subprocess
@@ -14,6 +14,7 @@ import sys_path  # noqa: E402,F401
 import torch  # noqa: E402
 from colour_wire import code_thumbnails  # noqa: E402
 from wire_training import make_consistent  # noqa: E402
+from fine_luma_wire import coarse_luma, fine_luma, make_consistent_fine  # noqa: E402
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 got = json.loads(subprocess.run(['npx', 'tsx', 'training/latent/check_colour_wire.ts'], cwd=root, check=True, capture_output=True, text=True).stdout)
@@ -32,6 +33,23 @@ ours = make_consistent(rgb, thumbs, torch.tensor(c['norm']['scale'], dtype=torch
 moved = float((torch.tensor(c['out'], dtype=torch.float64).view_as(rgb) - rgb).abs().max())
 corr = float((ours - torch.tensor(c['out'], dtype=torch.float64).view_as(rgb)).abs().max()) / moved
 worst = max(worst, corr)
+# set 28: the luma plane, the networks' Y thumbnail from it, and the last step with the luma at 1/4 scale
+f = got['fine']
+W, H = 16 * lw, 16 * lh
+scale = torch.tensor(c['norm']['scale'], dtype=torch.float64)
+offset = torch.tensor(c['norm']['offset'], dtype=torch.float64)
+pixels = torch.tensor(f['pixels'], dtype=torch.float64).view(H, W, 3).permute(2, 0, 1).unsqueeze(0) / 255
+plane = fine_luma(pixels, f['factor'], scale[0], offset[0])
+rel = lambda a, b: float((a - b).abs().max() / b.abs().max())  # noqa: E731
+worst = max(worst, rel(plane.flatten(), torch.tensor(f['plane'], dtype=torch.float64)))
+worst = max(worst, rel(coarse_luma(torch.tensor(f['plane'], dtype=torch.float64).view(1, 1, 4 * lh, 4 * lw), f['factor']).flatten(), torch.tensor(f['coarse'], dtype=torch.float64)))
+rgb = torch.tensor(f['rgb'], dtype=torch.float64).view(1, 3, H, W)
+targets = torch.tensor(f['targets'], dtype=torch.float64)
+luma = targets[:16 * lh * lw].view(1, 1, 4 * lh, 4 * lw)
+chroma = targets[16 * lh * lw:].view(1, 2, lh, lw)
+ours = make_consistent_fine(rgb, luma, chroma, f['factor'], scale, offset)
+theirs = torch.tensor(f['out'], dtype=torch.float64).view_as(rgb)
+worst = max(worst, float((ours - theirs).abs().max()) / float((theirs - rgb).abs().max()))
 if worst > 1e-5:
-    sys.exit(f'gsc: colour_wire.py differs from the station by {worst:.2e} (relative)')
-print(f'colour_wire.py and make_consistent match the station on {len(cases)} thumbnails and one picture (largest relative difference {worst:.1e})')
+    sys.exit(f'gsc: the training\'s copy of the station (colour_wire.py, fine_luma_wire.py) differs from it by {worst:.2e} (relative)')
+print(f'colour_wire.py, make_consistent and fine_luma_wire.py match the station on {len(cases)} thumbnails, one picture and set 28\'s luma plane (largest relative difference {worst:.1e})')

@@ -1,7 +1,9 @@
 // The station's reconstruction of set 22's colour thumbnail (src/core/codec/colourThumbnailCodec.ts) for seeded random
-// thumbnails, as JSON on stdout: training/latent/colour_wire.py's simulation is checked against it
-// (check_colour_wire.py; CI's smoke test runs both).
+// thumbnails, and set 28's luma plane and last step (fineLuma.ts, consistentThumbnail.ts), as JSON on stdout:
+// training/latent/colour_wire.py's and fine_luma_wire.py's simulations are checked against it (check_colour_wire.py;
+// CI's smoke test runs both).
 import { makeThumbnailConsistent } from '../../src/core/codec/consistentThumbnail'
+import { coarseLumaThumbnail, fineLumaPlane } from '../../src/core/codec/fineLuma'
 import { COLOUR_THUMBNAIL_SETS } from '../../src/core/bitstream/colourThumbnail'
 import { colourCoefficients, quantizeColourThumbnail, reconstructColourThumbnail } from '../../src/core/codec/colourThumbnailCodec'
 
@@ -22,5 +24,18 @@ const rgb = Float32Array.from({ length: 3 * 256 * lh * lw }, (_, i) => rand() * 
 const thumbnails = Float32Array.from({ length: 3 * lh * lw }, () => (rand() - 0.5) * 200)
 const norm = { scale: [1066.0694, 2131.0851, 2233.6959], offset: [-481.73588, -1002.8471, -1148.5704], planes: [0, 1, 2] }
 const before = Array.from(rgb)
+const fineRgb = Float32Array.from(rgb)
 makeThumbnailConsistent(rgb, lh, lw, thumbnails, norm)
-process.stdout.write(JSON.stringify({ cases, consistent: { lh, lw, rgb: before, thumbnails: Array.from(thumbnails), norm, out: Array.from(rgb) } }))
+// set 28 (fineLuma.ts): the luma plane of an 8-bit picture at factor 4, the networks' Y thumbnail from it, and the last
+// step with the luma on a 4x plane (random targets around the picture's own)
+const W = 16 * lw
+const H = 16 * lh
+const pixels = new Uint8Array(3 * W * H)
+for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) pixels[3 * i + c] = Math.round(255 * fineRgb[c * W * H + i])
+const plane = fineLumaPlane({ width: W, height: H, data: pixels }, 4, norm)
+const coarse = coarseLumaThumbnail(plane, lh, lw, 4)
+const fineTargets = Float32Array.from([...Array.from(plane, (v) => v + (rand() - 0.5) * 100), ...Array.from(thumbnails.subarray(lh * lw))])
+const fineBefore = Array.from(fineRgb)
+makeThumbnailConsistent(fineRgb, lh, lw, fineTargets, norm, 4)
+const fine = { factor: 4, pixels: Array.from(pixels), plane: Array.from(plane), coarse: Array.from(coarse), rgb: fineBefore, targets: Array.from(fineTargets), out: Array.from(fineRgb) }
+process.stdout.write(JSON.stringify({ cases, consistent: { lh, lw, rgb: before, thumbnails: Array.from(thumbnails), norm, out: Array.from(rgb) }, fine }))
