@@ -14,13 +14,13 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import common
 from channel_rule import channel_scores, top_masks
 from colour_wire import code_thumbnails
 from decoder_step import decode_selected
-from latent_codec import FACTOR, LATENT_SCALE, RGB2YCC, fixed_channels, hann_average, hann_kernel, make_mosaic, without_gain, ycc_planes
+from fine_luma_wire import make_consistent_fine
+from latent_codec import LATENT_SCALE, fixed_channels, make_mosaic, without_gain
 
 
 def uses_colour_wire(cfg):
@@ -51,13 +51,8 @@ def thumbnail_norm(cfg, g_a):
 
 def make_consistent(x_hat, thumbs, scale, offset):
     """x_hat [B,3,H,W] with its 32-px Hann window YCbCr averages moved onto thumbs [B,3,h,w] (g_a's units): the
-    difference upsampled x16 (bilinear), added in YCbCr. Differentiable in x_hat."""
-    ycc = ycc_planes(x_hat)
-    seen = hann_average(ycc, hann_kernel(FACTOR, 3).to(x_hat), FACTOR)
-    target = (thumbs - offset.view(1, 3, 1, 1)) / scale.view(1, 3, 1, 1)
-    ycc = ycc + F.interpolate(target - seen, scale_factor=FACTOR, mode='bilinear', align_corners=False)
-    ycc = ycc - torch.tensor([0.0, 0.5, 0.5], device=x_hat.device).view(1, 3, 1, 1)
-    return torch.einsum('ij,bjhw->bihw', torch.linalg.inv(RGB2YCC).to(x_hat), ycc)
+    difference upsampled x16 (bilinear), added in YCbCr. Differentiable in x_hat. (Set 28's step with a luma factor of 1.)"""
+    return make_consistent_fine(x_hat, thumbs[:, :1], thumbs[:, 1:], 1, scale, offset)
 
 
 def wire_conditions(cfg, scores, rng, dev):

@@ -31,7 +31,7 @@ export function colourCoefficients(latent: Float32Array, layout: ColourThumbnail
   layout.planes.forEach((ch, p) => {
     const [h, w] = sizes[p]
     const plane = out.subarray(at, at + h * w)
-    if (h * w === n) plane.set(latent.subarray(ch * n, (ch + 1) * n))
+    if (p > 0 || lumaFactor === 1) plane.set(latent.subarray(ch * n, (ch + 1) * n))
     else if (fineLuma?.length === h * w) plane.set(fineLuma)
     else throw new GscError(`colour thumbnail: plane ${p} is ${h}x${w}, and no fine luma plane of that size was given`)
     forwardWavelet(plane, h, w)

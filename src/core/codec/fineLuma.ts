@@ -5,19 +5,16 @@
 // docs/bench/latent-codec/ship-rule-set28.md). The wavelet coder spends on the fine bands only where the step allows,
 // so at C = 1 the plane costs about what the thumbnail did. The decoder's networks still take the 1/16 thumbnail: the
 // station computes it from this plane (coarseLumaThumbnail), then moves the picture's luma onto the plane itself.
-import type { RgbImage } from '../image/rgbImage'
-import { RGB_TO_YCBCR } from '../image/ycbcr'
+import { luma, type RgbImage } from '../image/rgbImage'
 import { addUpsampled, windowAverages, type ThumbnailNorm } from './consistentThumbnail'
 
 const CELL = 16
 
 /** The padded image's luma (BT.601, 0..1) through a (32 / factor)-px Hann window at stride 16 / factor, in g_a's units. */
 export function fineLumaPlane(padded: RgbImage, factor: number, norm: ThumbnailNorm): Float64Array {
-  const { width: W, height: H, data } = padded
-  const [r, g, b] = RGB_TO_YCBCR[0]
-  const luma = new Float64Array(W * H)
-  for (let i = 0; i < luma.length; i++) luma[i] = (r * data[3 * i] + g * data[3 * i + 1] + b * data[3 * i + 2]) / 255
-  const plane = windowAverages(luma, W, H, CELL / factor)
+  const y = luma(padded)
+  for (let i = 0; i < y.length; i++) y[i] /= 255
+  const plane = windowAverages(y, padded.width, padded.height, CELL / factor)
   for (let i = 0; i < plane.length; i++) plane[i] = norm.scale[0] * plane[i] + norm.offset[0]
   return plane
 }
