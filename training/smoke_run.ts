@@ -1,7 +1,7 @@
 // Smoke check: load every model of an exported set through the product's manifest loader (hash check
 // included) and run each once in onnxruntime-node.
 // Usage: npx tsx training/smoke_run.ts <modelsDir>            set 1 (export_onnx.py)
-//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3, 4, 5 or 24 (export_latent_codec.py), opened as the codec
+//        npx tsx training/smoke_run.ts <modelsDir> --set N    set 3, 4, 5, 24 or 29 (export_latent_codec.py), opened as the codec
 //                                                             opens it (loadCodecModels: manifest modelSets table,
 //                                                             hashes, selection patterns), then g_a, the selection
 //                                                             rule, the caption encoder and one decoder run
@@ -42,16 +42,18 @@ async function learnedSet(dir: string, id: number): Promise<void> {
   const caption = await m.embedCaption('a small test caption')
   if (caption.length !== m.captionDim) throw new Error(`caption embedding has ${caption.length} values, expected ${m.captionDim}`)
   const noise = Float32Array.from({ length: m.noiseChannels * h * w }, (_, i) => Math.sin(i * 12.9898) * 1.5)
-  const img = await m.generate(ySel, mask, caption, Math.log2(step), noise, h, w)
+  // set 29's decoder also takes the luma plane's detail at 1/4 scale
+  const detail = m.takesLumaDetail ? Float32Array.from({ length: 16 * h * w }, (_, i) => Math.cos(i) * 100) : undefined
+  const img = await m.generate(ySel, mask, caption, Math.log2(step), noise, h, w, detail)
   if (img.length !== 3 * H * W || !img.every(Number.isFinite)) throw new Error(`decoder gave ${img.length} values, expected ${3 * H * W} finite ones`)
   await releaseCodecModels()
-  console.log(`smoke_run: model set ${id} (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder`)
+  console.log(`smoke_run: model set ${id} (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder${detail ? ' (with a luma detail)' : ''}`)
 }
 
 async function main(): Promise<void> {
   const dir = process.argv[2]
-  if (process.argv[3] === '--set' && ['3', '4', '5', '24'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
-  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4|5|24])`)
+  if (process.argv[3] === '--set' && ['3', '4', '5', '24', '29'].includes(process.argv[4])) return learnedSet(dir, Number(process.argv[4]))
+  if (process.argv.length > 3) throw new Error(`unknown arguments ${process.argv.slice(3).join(' ')} (usage: smoke_run.ts <modelsDir> [--set 3|4|5|24|29])`)
   const m = loadManifest(dir)
   for (const id of CODEC_MODEL_IDS) if (!m.models[id]) throw new Error(`manifest lacks ${id}`)
   const ga = await openModel('g_a', { dir })

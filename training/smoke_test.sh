@@ -105,6 +105,13 @@ latent_smoke() {
   "$PY" -W ignore training/latent/export_latent_codec.py --config v24_smoke --checkpoint training/runs/v24_smoke/latent_codec.pt --out "$V/models" --replace
   [ ! -e "$V/models/g_a_v24.onnx" ] || fail "a decoder-only export wrote a g_a of its own"
   npx tsx training/smoke_run.ts "$V/models" --set 24
+  echo "training smoke test (set 29): set 28's wire with its luma plane's detail as a decoder input, a run from the rebuilt set 5, its export and run"
+  log=$(GSC_TRAIN_PACK=$V/data/pack.pkl "$PY" -W ignore training/latent/train_latent_codec.py --config v29_smoke --out "$V/run29" --init-from "$V/from_onnx.pt" 2>&1) || { echo "$log"; fail "set 29's run (v29_smoke) failed"; }
+  grep -q "^started from $V/from_onnx.pt" <<<"$log" || { echo "$log"; fail "set 29's run did not start from the rebuilt set 5"; }
+  "$PY" -W ignore training/latent/export_latent_codec.py --config v29_smoke --checkpoint "$V/run29/latent_codec.pt" --out "$V/models" --replace
+  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1])); sys.exit(0 if [i["name"] for i in m["models"]["decoder_v29"]["inputs"]][-1] == "luma_detail" and m["modelSets"]["29"]["networksOf"] == 5 else 1)' \
+    "$V/models/manifest.json" || fail "the exported set 29 does not list its decoder's luma_detail input"
+  npx tsx training/smoke_run.ts "$V/models" --set 29 | tee /dev/stderr | grep -q 'with a luma detail' || fail "set 29's decoder did not run with a luma detail"
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 

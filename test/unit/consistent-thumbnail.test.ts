@@ -1,8 +1,8 @@
 // Set 22's station-side step (src/core/codec/consistentThumbnail.ts): the decoded picture's thumbnail-window averages
 // moved onto the thumbnails the packet carried.
 import { describe, expect, it } from 'vitest'
-import { makeThumbnailConsistent, type ThumbnailNorm } from '../../src/core/codec/consistentThumbnail'
-import { coarseLumaThumbnail, fineLumaPlane } from '../../src/core/codec/fineLuma'
+import { addUpsampled, makeThumbnailConsistent, type ThumbnailNorm } from '../../src/core/codec/consistentThumbnail'
+import { coarseLumaThumbnail, fineLumaPlane, lumaDetail } from '../../src/core/codec/fineLuma'
 
 const lh = 4
 const lw = 6
@@ -105,5 +105,29 @@ describe("set 28's fine luma plane (fineLuma.ts)", () => {
     // the networks' Y thumbnail from the plane, against g_a's own (here 1000 units = the luma's whole range, so 2 units
     // are half a grey level; the wire's colour steps are 60-1000 units)
     expect(rms(Float32Array.from(coarseLumaThumbnail(fine, lh, lw, 4)), windowsOf(quantised, 0, 16))).toBeLessThan(2)
+  })
+})
+
+describe("set 29's luma detail (fineLuma.ts lumaDetail, its decoder's input)", () => {
+  it('is zero where the plane is the thumbnail (factor 1) or only repeats it, and the plane minus the drawn thumbnail otherwise', () => {
+    const thumb = Float64Array.from({ length: lh * lw }, (_, i) => 300 * Math.sin(i) + 50)
+    expect(Array.from(lumaDetail(thumb, thumb, lh, lw, 1)).every((v) => v === 0)).toBe(true)
+    expect(lumaDetail(thumb, thumb, lh, lw, 1)).toHaveLength(16 * lh * lw)
+    // a 4x plane that is the thumbnail drawn bilinear at 1/4 scale adds nothing to it
+    const drawn = new Float64Array(16 * lh * lw)
+    addUpsampled(drawn, 4 * lw, 4 * lh, thumb, 4)
+    expect(Math.max(...Array.from(lumaDetail(drawn, thumb, lh, lw, 4), Math.abs))).toBeLessThan(1e-3)
+    // one sample raised by 100 on that plane: the detail is 100 there and 0 elsewhere
+    const bumped = Float64Array.from(drawn)
+    bumped[4 * lw * 5 + 7] += 100
+    const d = lumaDetail(bumped, thumb, lh, lw, 4)
+    expect(d[4 * lw * 5 + 7]).toBeCloseTo(100, 3)
+    expect(Array.from(d).filter((v) => Math.abs(v) > 1e-3)).toHaveLength(1)
+    // a 2x plane is drawn at 1/4 scale first
+    const half = new Float64Array(4 * lh * lw)
+    addUpsampled(half, 2 * lw, 2 * lh, thumb, 2)
+    const d2 = lumaDetail(half, thumb, lh, lw, 2)
+    expect(d2).toHaveLength(16 * lh * lw)
+    expect(Math.max(...Array.from(d2, Math.abs))).toBeLessThan(0.5 * Math.max(...Array.from(thumb, Math.abs)))
   })
 })

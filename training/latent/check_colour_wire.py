@@ -1,6 +1,6 @@
 """Checks the training's simulation of set 22's station against the station's code (check_colour_wire.ts): the
 colour thumbnail's wire (colour_wire.py) and the last step (wire_training.make_consistent), and set 28's luma plane
-and last step (fine_luma_wire.py), must give what the station gives for the same random input, within float32 rounding. Usage: /usr/bin/python3 training/latent/check_colour_wire.py"""
+and last step and set 29's luma detail (fine_luma_wire.py), must give what the station gives for the same random input, within float32 rounding. Usage: /usr/bin/python3 training/latent/check_colour_wire.py"""
 import json
 import os
 import subprocess
@@ -14,7 +14,7 @@ import sys_path  # noqa: E402,F401
 import torch  # noqa: E402
 from colour_wire import code_thumbnails  # noqa: E402
 from wire_training import make_consistent  # noqa: E402
-from fine_luma_wire import coarse_luma, fine_luma, make_consistent_fine  # noqa: E402
+from fine_luma_wire import coarse_luma, fine_luma, luma_detail, make_consistent_fine  # noqa: E402
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 got = json.loads(subprocess.run(['npx', 'tsx', 'training/latent/check_colour_wire.ts'], cwd=root, check=True, capture_output=True, text=True).stdout)
@@ -50,6 +50,12 @@ chroma = targets[16 * lh * lw:].view(1, 2, lh, lw)
 ours = make_consistent_fine(rgb, luma, chroma, f['factor'], scale, offset)
 theirs = torch.tensor(f['out'], dtype=torch.float64).view_as(rgb)
 worst = max(worst, float((ours - theirs).abs().max()) / float((theirs - rgb).abs().max()))
+# set 29: the decoder's luma detail input from a 4x plane (the one above) and a 2x one
+d = f['detail']
+fine4 = torch.tensor(f['plane'], dtype=torch.float64).view(1, 1, 4 * lh, 4 * lw)
+worst = max(worst, rel(luma_detail(fine4, coarse_luma(fine4, 4), 4).flatten(), torch.tensor(d['4'], dtype=torch.float64)))
+fine2 = torch.tensor(d['plane2'], dtype=torch.float64).view(1, 1, 2 * lh, 2 * lw)
+worst = max(worst, rel(luma_detail(fine2, coarse_luma(fine2, 2), 2).flatten(), torch.tensor(d['2'], dtype=torch.float64)))
 if worst > 1e-5:
     sys.exit(f'gsc: the training\'s copy of the station (colour_wire.py, fine_luma_wire.py) differs from it by {worst:.2e} (relative)')
-print(f'colour_wire.py, make_consistent and fine_luma_wire.py match the station on {len(cases)} thumbnails, one picture and set 28\'s luma plane (largest relative difference {worst:.1e})')
+print(f'colour_wire.py, make_consistent and fine_luma_wire.py match the station on {len(cases)} thumbnails, one picture, set 28\'s luma plane and set 29\'s luma detail (largest relative difference {worst:.1e})')

@@ -1,9 +1,9 @@
 // The station's reconstruction of set 22's colour thumbnail (src/core/codec/colourThumbnailCodec.ts) for seeded random
-// thumbnails, and set 28's luma plane and last step (fineLuma.ts, consistentThumbnail.ts), as JSON on stdout:
+// thumbnails, set 28's luma plane and last step (fineLuma.ts, consistentThumbnail.ts) and set 29's luma detail, as JSON on stdout:
 // training/latent/colour_wire.py's and fine_luma_wire.py's simulations are checked against it (check_colour_wire.py;
 // CI's smoke test runs both).
 import { makeThumbnailConsistent } from '../../src/core/codec/consistentThumbnail'
-import { coarseLumaThumbnail, fineLumaPlane } from '../../src/core/codec/fineLuma'
+import { coarseLumaThumbnail, fineLumaPlane, lumaDetail } from '../../src/core/codec/fineLuma'
 import { COLOUR_THUMBNAIL_SETS } from '../../src/core/bitstream/colourThumbnail'
 import { colourCoefficients, quantizeColourThumbnail, reconstructColourThumbnail } from '../../src/core/codec/colourThumbnailCodec'
 
@@ -37,5 +37,8 @@ const coarse = coarseLumaThumbnail(plane, lh, lw, 4)
 const fineTargets = Float32Array.from([...Array.from(plane, (v) => v + (rand() - 0.5) * 100), ...Array.from(thumbnails.subarray(lh * lw))])
 const fineBefore = Array.from(fineRgb)
 makeThumbnailConsistent(fineRgb, lh, lw, fineTargets, norm, 4)
-const fine = { factor: 4, pixels: Array.from(pixels), plane: Array.from(plane), coarse: Array.from(coarse), rgb: fineBefore, targets: Array.from(fineTargets), out: Array.from(fineRgb) }
+// set 29's decoder input: the plane's detail over the networks' Y thumbnail at 1/4 scale, from a 4x and a 2x plane
+const plane2 = Float64Array.from({ length: 4 * lh * lw }, () => (rand() - 0.5) * 300)
+const detail = { 4: Array.from(lumaDetail(plane, coarse, lh, lw, 4)), 2: Array.from(lumaDetail(plane2, coarseLumaThumbnail(plane2, lh, lw, 2), lh, lw, 2)), plane2: Array.from(plane2) }
+const fine = { factor: 4, pixels: Array.from(pixels), plane: Array.from(plane), coarse: Array.from(coarse), rgb: fineBefore, targets: Array.from(fineTargets), out: Array.from(fineRgb), detail }
 process.stdout.write(JSON.stringify({ cases, consistent: { lh, lw, rgb: before, thumbnails: Array.from(thumbnails), norm, out: Array.from(rgb) }, fine }))

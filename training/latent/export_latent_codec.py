@@ -87,6 +87,11 @@ def io(names, shapes, types=None):
     return [{'name': n, 'shape': s, 'type': (types or {}).get(n, 'float32')} for n, s in zip(names, shapes)]
 
 
+def decoder_inputs(cfg):
+    """The decoder's input names: set 29's (luma_plane_input) takes the luma plane's detail last."""
+    return ['y_sel', 'mask', 'caption', 'log_step', 'noise'] + (['luma_detail'] if cfg.get('luma_plane_input') else [])
+
+
 def check_specs(nets, cfg, IDS):
     """Per model id: (network, example inputs, input names, output names, dynamic axes) for export and for the check."""
     torch.manual_seed(0)
@@ -103,10 +108,12 @@ def check_specs(nets, cfg, IDS):
     tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
     tmask = (tok > 0).float()
     hw = {0: 'n', 2: 'h', 3: 'w'}
+    dec_args, dec_ins, dec_dyn = (y_sel, mask, cap, log_step, noise), decoder_inputs(cfg), {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw}
+    if cfg.get('luma_plane_input'):  # set 29: the luma plane's detail at 1/4 scale (g_a's Y units, a few steps' spread)
+        dec_args, dec_dyn = dec_args + (torch.randn(1, 1, 4 * h, 4 * w) * 200,), {**dec_dyn, 'luma_detail': {0: 'n', 2: 'h4', 3: 'w4'}}
     return {
         IDS['g_a']: (nets['g_a'], (x,), ['image'], ['latent'], {'image': {0: 'n', 2: 'H', 3: 'W'}, 'latent': hw}),
-        IDS['decoder']: (nets['decoder'], (y_sel, mask, cap, log_step, noise), ['y_sel', 'mask', 'caption', 'log_step', 'noise'], ['image'],
-                         {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
+        IDS['decoder']: (nets['decoder'], dec_args, dec_ins, ['image'], {**dec_dyn, 'image': {0: 'n', 2: 'H', 3: 'W'}}),
         IDS['caption_encoder']: (nets['caption'], (tok, tmask), ['tokens', 'mask'], ['embedding'],
                                  {'tokens': {0: 'n', 1: 'L'}, 'mask': {0: 'n', 1: 'L'}, 'embedding': {0: 'n'}}),
     }
@@ -233,18 +240,19 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, g_a, make_default=Fa
         },
         IDS['decoder']: {
             'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': noise_channels(cfg), 'trainedQuantSteps': trained_steps(cfg),
-            'inputs': io(['y_sel', 'mask', 'caption', 'log_step', 'noise'],
-                         [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', noise_channels(cfg), 'h', 'w']]),
+            'inputs': io(decoder_inputs(cfg),
+                         [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', noise_channels(cfg), 'h', 'w'], ['n', 1, '4h', '4w']]),
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
             **({'colourGain': cfg['colour_gain'], 'trainedColourGain': cfg['trained_colour_gain']} if 'trained_colour_gain' in cfg else {}),
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch',
-                                             'detector', 'colour_wire', 'train_only') if k in cfg},
+                                             'detector', 'colour_wire', 'wire_of', 'luma_plane_input', 'train_only') if k in cfg},
             'metrics': metrics or {'status': 'not yet evaluated'},
             # set 4: colour channels 8x finer, so the encoder's step rule needs steps past 128 to fit C = 1's bit target
             **({'wireQuantSteps': WIRE_STEPS_MOSAIC} if cfg.get('colour_layout') in MOSAIC_LAYOUTS else {}),
             'notes': f'y_sel = dequantised transmitted channels (0 elsewhere), mask 1 = transmitted, caption = {IDS["caption_encoder"]} embedding '
                      '(zeros for no caption), log_step = log2(quantisation step), noise = N(0,1) from the packet seed -> image RGB '
-                     '(clamp to 0..1). One pass, no flow. ' + note(IDS['decoder']),
+                     '(clamp to 0..1). One pass, no flow. ' + ('luma_detail = the luma plane at 1/4 scale minus the Y thumbnail drawn there '
+                     '(src/core/codec/fineLuma.ts lumaDetail; zeros for a packet without a finer plane). ' if cfg.get('luma_plane_input') else '') + note(IDS['decoder']),
         },
         IDS['caption_encoder']: {
             'stage': 'caption-encoder', 'vocab': 'caption_vocab.json', 'maxTokens': 64,

@@ -332,6 +332,15 @@ class Decoder(nn.Module):
             self.register_buffer('lowpass16', hann_kernel(FACTOR, 2), persistent=False)
             self.register_buffer('rgb2chroma', RGB2YCC[1:].clone().view(2, 3, 1, 1), persistent=False)
             self.register_buffer('chroma_norm', torch.tensor([[0.0, 1.0], [0.0, 1.0]]), persistent=False)
+        # config luma_plane_input (set 29): set 28's finer luma plane enters the 1/8 and 1/4 stages as the detail it adds
+        # to the 1/16 Y thumbnail (zero-initialised convolutions: a warm start decodes as its starting decoder did)
+        self.luma_plane_input = bool(cfg.get('luma_plane_input'))
+        if self.luma_plane_input:
+            self.in_luma8 = nn.Conv2d(1, w8, 3, padding=1)
+            self.in_luma4 = nn.Conv2d(1, w4, 3, padding=1)
+            for conv in (self.in_luma8, self.in_luma4):
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
         self.detail = has_luma_detail(cfg)
         self.detail_gain = detail_gain(cfg)
         if self.detail:
@@ -355,9 +364,11 @@ class Decoder(nn.Module):
             planes = torch.cat([planes[:, :1] / self.luma_ratio, planes[:, 1:]], dim=1)
         return planes
 
-    def forward(self, y_sel, mask, caption, log_step, noise):
+    def forward(self, y_sel, mask, caption, log_step, noise, luma_detail=None):
         """y_sel [B,320,h,w] (quantised y, zeros where not sent), mask [B,320], caption [B,cd],
-        log_step [B] (log2 of the packet's step), noise [B,noise_channels(cfg),h,w]."""
+        log_step [B] (log2 of the packet's step), noise [B,noise_channels(cfg),h,w]; config luma_plane_input:
+        luma_detail [B,1,4h,4w], the packet's luma plane at 1/4 scale minus the 1/16 Y thumbnail drawn there (bilinear),
+        in g_a's Y units (zeros for a packet whose plane is the thumbnail itself: fine_luma_wire.luma_detail)."""
         c_count = mask.sum(1, keepdim=True) / 16.0
         cond = self.cond(torch.cat([caption, log_step.view(-1, 1) / 7.0, c_count], dim=1))
         planes = self.colour_planes(y_sel, mask)
@@ -370,8 +381,13 @@ class Decoder(nn.Module):
         h = h + (self.in_m(mask) + self.in_c(cond)).unsqueeze(-1).unsqueeze(-1)
         for b in self.trunk:
             h = b(h, cond)
-        h = self.res8(self.up8(h), cond)
-        h = self.up4(h)
+        if self.luma_plane_input:  # in the Y thumbnail's normalised units (colour_planes)
+            d4 = luma_detail / (self.gain * self.luma_ratio * LATENT_SCALE)
+            h = self.res8(self.up8(h) + self.in_luma8(F.avg_pool2d(d4, 2)), cond)
+            h = self.up4(h) + self.in_luma4(d4)
+        else:
+            h = self.res8(self.up8(h), cond)
+            h = self.up4(h)
         B, _, H4, W4 = h.shape
         # the 1/4-scale noise plane: the first noise channel upsampled x4 (constant over 16-pixel blocks), or with
         # noise4 'shuffle' the last 16 channels rearranged into one plane (one seed drives every sample either way)

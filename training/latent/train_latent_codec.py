@@ -184,7 +184,11 @@ def init_from_set3(nets, ck, cfg):
         if has_luma_detail(cfg) and not has_luma_detail(ck['config']['latent_codec']):
             return init_luma_detail(nets, old)
         for name, net in nets.items():
-            net.load_state_dict(old[name])
+            # a luma_plane_input decoder (set 29) from one without: its zero-initialised plane inputs stay as built
+            new = [k for k in net.state_dict() if k not in old[name]]
+            if any(not k.startswith('in_luma') for k in new):
+                sys.exit(f'gsc: the starting checkpoint has no {name} weights {new}')
+            net.load_state_dict(old[name], strict=not new)
         return
     shifted = {('g_a', 'out.weight'), ('g_a', 'out.bias'), ('g_a', 'norm.running_mean'), ('g_a', 'norm.running_var')}
     for name, net in nets.items():
@@ -337,7 +341,13 @@ def main():
         if k not in trained:
             v.eval().requires_grad_(False)
     params = [p for k, v in nets.items() if k in trained for p in v.parameters()]
-    opt = torch.optim.Adam(params, lr=cfg['lr'], betas=(0.9, 0.99))
+    # config new_layer_lr: the learning rate of layers a warm start adds (zero-initialised, e.g. the decoder's in_luma
+    # inputs) over the others', so they learn in a fine-tuning's few hundred steps at its low rate
+    fresh = [p for k, v in nets.items() if k in trained for n, p in v.named_parameters() if n.startswith('in_luma')]
+    groups = [{'params': [p for p in params if all(p is not q for q in fresh)], 'mult': 1.0}]
+    if fresh:
+        groups.append({'params': fresh, 'mult': float(cfg.get('new_layer_lr', 1.0))})
+    opt = torch.optim.Adam(groups, lr=cfg['lr'], betas=(0.9, 0.99))
     dopt = torch.optim.Adam(disc.parameters(), lr=cfg['lr'], betas=(0.5, 0.99))
     rng = np.random.default_rng(full['seed'])
     start = 0
@@ -394,7 +404,7 @@ def main():
         if a.max_minutes and time.time() - t0 > a.max_minutes * 60:
             break
         for g in opt.param_groups:
-            g['lr'] = lr_at(cfg, step, total)
+            g['lr'] = lr_at(cfg, step, total) * g.get('mult', 1.0)
         x, tokens, tmask, has_cap = data.sample(rng, cfg['batch'])
         x, tokens, tmask = saturate(cfg, x.to(dev), rng), tokens.to(dev), tmask.to(dev)
         x_hat, prev_loss = forward(cfg, nets, x, tokens, tmask, has_cap, rng, dev)

@@ -1,4 +1,5 @@
-"""A decoder fine-tuned for set 22's wire (config colour_wire 'wavelet'): g_a and the preview stay as shipped (frozen,
+"""A decoder fine-tuned for set 22's or set 28's wire (config colour_wire 'wavelet'; set 28's: a step table of
+[step, k, factor, j] rows, set28_wire_steps.json, and with luma_plane_input the plane's detail as a decoder input): g_a and the preview stay as shipped (frozen,
 so the encoder, its channel ranking and every packet are unchanged), and the decoder trains on what the station gives
 it for a set-22 packet:
   - channels 1-3: the Y, Cb, Cr thumbnails after the wire's wavelet coding (colour_wire.py) at the colour step
@@ -19,7 +20,7 @@ import common
 from channel_rule import channel_scores, top_masks
 from colour_wire import code_thumbnails
 from decoder_step import decode_selected
-from fine_luma_wire import make_consistent_fine
+from fine_luma_wire import coarse_luma, fine_luma, luma_detail, make_consistent_fine
 from latent_codec import LATENT_SCALE, fixed_channels, make_mosaic, without_gain
 
 
@@ -57,7 +58,8 @@ def make_consistent(x_hat, thumbs, scale, offset):
 
 def wire_conditions(cfg, scores, rng, dev):
     """Per sample: mask (channels 0-3 and C - 1 learned ones: the rule's with probability rule_share, else random),
-    the packet's step and the colour step."""
+    the packet's step, the colour (luma) step, the luma plane's factor and the chroma step (a set-22 table's rows
+    [step, k]: factor 1, chroma at the colour step; set 28's [step, k, factor, j]: chroma at step x 2^(j/4))."""
     B, K = scores.shape
     fixed = fixed_channels(cfg)
     c = rng.choice(cfg['c_choices'], size=B, p=cfg['c_probs'])
@@ -65,26 +67,43 @@ def wire_conditions(cfg, scores, rng, dev):
     picks = [table[str(int(ci))][rng.integers(len(table[str(int(ci))]))] for ci in c]
     step = np.array([p[0] for p in picks], dtype=np.float64)
     colour_step = step * 2.0 ** (np.array([p[1] for p in picks]) / 4)
+    factor = [int(p[2]) if len(p) > 2 else 1 for p in picks]
+    chroma_step = step * 2.0 ** (np.array([p[3] if len(p) > 3 else p[1] for p in picks]) / 4)
     counts = torch.from_numpy(c + fixed - 1).to(dev)
     always = torch.full((B, fixed), float('inf'), dtype=torch.float64, device=dev)
     rule = top_masks(torch.cat([always, scores[:, fixed:].double()], 1), counts)
     rand = top_masks(torch.cat([always, torch.rand(B, K - fixed, dtype=torch.float64, device=dev)], 1), counts)
     use_rule = torch.from_numpy(rng.random(B) < cfg['rule_share']).to(dev).view(-1, 1).float()
-    return rule * use_rule + rand * (1 - use_rule), torch.from_numpy(step).float().to(dev), colour_step
+    return rule * use_rule + rand * (1 - use_rule), torch.from_numpy(step).float().to(dev), colour_step, factor, chroma_step
+
+
+def coded_luma(x, y_thumb, factor, step, scale, offset):
+    """One sample's luma as the station has it: (the plane as the wire reconstructs it [1,1,f h,f w], the networks' Y
+    thumbnail [1,1,h,w]); y_thumb [1,1,h,w] is g_a's Y thumbnail, which is the plane at factor 1."""
+    src = y_thumb if factor == 1 else fine_luma(x, factor, scale[0], offset[0])
+    plane = torch.from_numpy(code_thumbnails(src.double().cpu().numpy(), [step])).float().to(x.device)
+    return plane, (plane if factor == 1 else coarse_luma(plane, factor))
 
 
 def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
-    """As train_latent_codec.forward, for a set-22-wire decoder: (corrected x_hat, 0: no preview loss, g_a frozen)."""
+    """As train_latent_codec.forward, for a colour-thumbnail-wire decoder (set 22's wire, or set 28's with its luma
+    plane): (corrected x_hat, 0: no preview loss, g_a frozen)."""
     fixed = fixed_channels(cfg)
+    scale, offset = thumbnail_norm(cfg, nets['g_a'])
     with torch.no_grad():
         y = nets['g_a'](x)
         plain = without_gain(cfg, y)
         scores = channel_scores(plain, x, nets['preview'].patterns())
-        mask, step, colour_step = wire_conditions(cfg, scores, rng, dev)
-        thumbs = torch.from_numpy(code_thumbnails(y[:, 1:4].double().cpu().numpy(), colour_step)).float().to(dev)
+        mask, step, colour_step, factor, chroma_step = wire_conditions(cfg, scores, rng, dev)
+        chroma = torch.from_numpy(code_thumbnails(y[:, 2:4].double().cpu().numpy(), chroma_step)).float().to(dev)
+        lumas = [coded_luma(x[i:i + 1], y[i:i + 1, 1:2], factor[i], colour_step[i], scale, offset) for i in range(len(factor))]
+        thumbs = torch.cat([torch.cat([t for _, t in lumas]), chroma], 1)
+        detail = None
+        if cfg.get('luma_plane_input'):
+            detail = torch.cat([luma_detail(p, t, f) for (p, t), f in zip(lumas, factor)])
         s = step.view(-1, 1, 1, 1)
         learned = torch.sign(y[:, fixed:]) * torch.floor(y[:, fixed:].abs() / s + 0.5) * s
         y_sel = torch.cat([make_mosaic(thumbs, cfg['colour_layout']), thumbs, learned], 1) * mask.view(*mask.shape, 1, 1)
-    x_hat = decode_selected(cfg, nets, y_sel, mask, step, tokens, tmask, has_cap, rng, dev, drop_caption)
-    scale, offset = thumbnail_norm(cfg, nets['g_a'])
-    return make_consistent(x_hat, thumbs, scale, offset), torch.zeros((), device=dev)
+    x_hat = decode_selected(cfg, nets, y_sel, mask, step, tokens, tmask, has_cap, rng, dev, drop_caption, detail)
+    out = [make_consistent_fine(x_hat[i:i + 1], p, chroma[i:i + 1], f, scale, offset) for i, ((p, _), f) in enumerate(zip(lumas, factor))]
+    return torch.cat(out), torch.zeros((), device=dev)

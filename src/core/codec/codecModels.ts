@@ -91,8 +91,11 @@ export interface LearnedGenerativeModels extends CodecModelsBase {
   patterns: Float64Array[][]
   /** Set 22: how the station moves its picture onto the sent thumbnails (consistentThumbnail.ts), when the set says so. */
   thumbnailNorm?: ThumbnailNorm
-  /** One decoder run: planar RGB [3, 16h, 16w] (not clamped). */
-  generate(ySel: Float32Array, mask: Float32Array, caption: Float32Array, logStep: number, noise: Float32Array, h: number, w: number): Promise<Float32Array>
+  /** Whether the decoder takes a luma plane's detail (set 29: input luma_detail [1,1,4h,4w], fineLuma.ts lumaDetail). */
+  takesLumaDetail: boolean
+  /** One decoder run: planar RGB [3, 16h, 16w] (not clamped). lumaDetail: [4h x 4w] for a decoder that takes it (zeros
+   *  when omitted: a packet whose luma plane is its thumbnail). */
+  generate(ySel: Float32Array, mask: Float32Array, caption: Float32Array, logStep: number, noise: Float32Array, h: number, w: number, lumaDetail?: Float32Array): Promise<Float32Array>
 }
 
 export type CodecModels = DctFlowModels | LearnedGenerativeModels
@@ -355,6 +358,9 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     throw new GscError(`model set ${set.id}: manifest entry '${set.models.decoder}' has an invalid noiseChannels`, 'ENOMODEL')
   const [ga, decoder] = await Promise.all(['g_a', 'decoder'].map(open))
   const { captionDim } = common
+  const takesLumaDetail = decoder.session.inputNames.includes('luma_detail')
+  if (takesLumaDetail && !COLOUR_THUMBNAIL_SETS[set.id]?.lumaFactors.includes(4))
+    throw new GscError(`model set ${set.id}: decoder '${set.models.decoder}' takes a luma plane's detail, which only a set with a 1/4-scale luma plane on the wire (docs/bitstream.md 6.4) carries`, 'ENOMODEL')
   return {
     ...common,
     kind: 'learned-generative',
@@ -369,15 +375,19 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     alwaysSend: set.alwaysSend ?? [],
     neverSend: neverListed(set.id),
     ...(set.consistentThumbnail ? { thumbnailNorm: set.consistentThumbnail } : {}),
+    takesLumaDetail,
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
-    generate: (ySel, mask, caption, logStep, noise, h, w) =>
-      single(decoder, {
+    generate: (ySel, mask, caption, logStep, noise, h, w, lumaDetail) => {
+      if (lumaDetail && lumaDetail.length !== 16 * h * w) throw new GscError(`luma detail of ${lumaDetail.length} values for a ${h}x${w} latent (want ${16 * h * w})`)
+      return single(decoder, {
         y_sel: new ort.Tensor('float32', ySel, [1, latentChannels, h, w]),
         mask: new ort.Tensor('float32', mask, [1, latentChannels]),
         caption: new ort.Tensor('float32', caption, [1, captionDim]),
         log_step: new ort.Tensor('float32', Float32Array.of(logStep), [1]),
-        noise: new ort.Tensor('float32', noise, [1, noiseChannels, h, w])
+        noise: new ort.Tensor('float32', noise, [1, noiseChannels, h, w]),
+        ...(takesLumaDetail ? { luma_detail: new ort.Tensor('float32', lumaDetail ?? new Float32Array(16 * h * w), [1, 1, 4 * h, 4 * w]) } : {})
       })
+    }
   }
 }
 

@@ -19,7 +19,7 @@ import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
 import { makeThumbnailConsistent } from './consistentThumbnail'
-import { coarseLumaThumbnail } from './fineLuma'
+import { coarseLumaThumbnail, lumaDetail } from './fineLuma'
 import type { CodecProgress } from './types'
 
 export const MAX_SAMPLES = 16
@@ -311,6 +311,8 @@ async function regenerateOnePass(
     for (let i = 0; i < n; i++) ySel[c * n + i] = packet.latents[k * n + i] * h.quantStep
   })
   const thumbnails = fillColourChannels(packet, ySel, mask, lh, lw)
+  // set 29: the luma plane's detail beyond the networks' Y thumbnail, as a decoder input
+  const detail = models.takesLumaDetail && thumbnails ? lumaDetail(thumbnails.planes.subarray(0, thumbnails.lumaFactor ** 2 * n), thumbnails.networksY, lh, lw, thumbnails.lumaFactor) : undefined
   let t = performance.now()
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
@@ -323,7 +325,7 @@ async function regenerateOnePass(
     const seed = (baseSeed + k) >>> 0
     seeds.push(seed)
     const noise = gaussianNoise32(seed, models.noiseChannels * n)
-    const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw)
+    const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw, detail)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
     if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails.planes, models.thumbnailNorm, thumbnails.lumaFactor)
     images.push(cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height))
@@ -339,9 +341,16 @@ async function regenerateOnePass(
  * Set 22 (docs/bitstream.md 6.4): the colour thumbnail the packet carries in its colour channel's place becomes the four
  * colour channels the networks take: the Y, Cb, Cr thumbnails and the mosaic cut from them, all marked as sent (set 28:
  * the Y thumbnail computed from its finer luma plane, fineLuma.ts). Returns the planes as the wire carried them (the
- * decoded picture is then moved onto them, consistentThumbnail.ts) and the layout's luma factor, undefined without.
+ * decoded picture is then moved onto them, consistentThumbnail.ts), the layout's luma factor and the networks' Y
+ * thumbnail, undefined without.
  */
-function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: Float32Array, lh: number, lw: number): { planes: Float32Array; lumaFactor: number } | undefined {
+function fillColourChannels(
+  packet: DecodedGscPacket,
+  ySel: Float32Array,
+  mask: Float32Array,
+  lh: number,
+  lw: number
+): { planes: Float32Array; lumaFactor: number; networksY: Float32Array } | undefined {
   const layout = colourThumbnailOf(packet.header.modelId, packet.header.channelIndices)
   if (!layout || !packet.colour) return undefined
   const n = lh * lw
@@ -358,7 +367,7 @@ function fillColourChannels(packet: DecodedGscPacket, ySel: Float32Array, mask: 
   })
   mask[layout.channel] = 1
   ySel.set(mosaicOf(thumbnails, lh, lw), layout.channel * n)
-  return { planes, lumaFactor: f }
+  return { planes, lumaFactor: f, networksY: thumbnails.subarray(0, n) }
 }
 
 /**

@@ -28,3 +28,17 @@ export function coarseLumaThumbnail(fine: ArrayLike<number>, lh: number, lw: num
   addUpsampled(full, W, H, fine, CELL / factor)
   return windowAverages(full, W, H, CELL)
 }
+
+/** What the luma plane (factor x lh by factor x lw) adds to the networks' Y thumbnail (lh x lw) at 1/4 scale: the plane
+ *  drawn at 4lh x 4lw (itself at factor 4, bilinear at 2) minus the thumbnail drawn there, the input of a decoder that
+ *  takes it (set 29; training/latent/fine_luma_wire.py luma_detail). Zeros at factor 1. */
+export function lumaDetail(fine: ArrayLike<number>, thumbnail: ArrayLike<number>, lh: number, lw: number, factor: number): Float32Array {
+  const W = 4 * lw
+  const H = 4 * lh
+  const detail = new Float64Array(W * H)
+  if (factor === 1) return new Float32Array(W * H)
+  if (factor === 4) detail.set(fine)
+  else addUpsampled(detail, W, H, fine, 4 / factor)
+  addUpsampled(detail, W, H, Float64Array.from(thumbnail, (v) => -v), 4)
+  return Float32Array.from(detail)
+}
