@@ -7,6 +7,7 @@
 #   debian-photos-23.txt: 23 more (lomiri-wallpapers-16.04 / -20.04, plasma-workspace-wallpapers), session 23
 #   debian-photos-27.txt: 49 from 13 other packages (kphotoalbum, tuxpaint-data, tuxtype-data, ...), session 27
 #   debian-photos-28.txt: 48 from 14 other packages (lxqt-themes, Qt 5 and Kivy examples, texlive docs, ...), session 28
+#   debian-photos-29.txt: 37 from 13 other packages (focuswriter, budgie faces, libjxl-testdata, labelme examples, ...), session 29
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}
