@@ -52,6 +52,8 @@ const haveSet22 = haveSet5 && manifest?.modelSets?.['22']?.networksOf === 5
 const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && !!manifest.models?.decoder_v27 && existsSync(path.join(modelsDir, manifest.models.decoder_v27.file))
 /** Set 28: set 27's networks (manifest networksOf 27), its luma plane finer on the wire (docs/bitstream.md 6.4). */
 const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
+/** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
+const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -318,7 +320,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -591,3 +593,47 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
   })
 })
 
+
+describe.runIf(haveSet29 && haveKodak)("model set 29: set 28's wire, a decoder that takes its luma plane", () => {
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+
+  it("writes set 28's packet but for its model id, and gives its decoder the plane's detail from C = 8 (zeros below)", async () => {
+    const img = await crop()
+    const models = (await loadCodecModels({ dir: modelsDir, modelId: 29 })) as LearnedGenerativeModels
+    expect(models.takesLumaDetail).toBe(true)
+    const details: (Float32Array | undefined)[] = []
+    const spy: LearnedGenerativeModels = {
+      ...models,
+      async generate(ySel, mask, caption, logStep, noise, h, w, lumaDetail) {
+        details.push(lumaDetail && Float32Array.from(lumaDetail))
+        return models.generate(ySel, mask, caption, logStep, noise, h, w, lumaDetail)
+      }
+    }
+    const n = Math.ceil(141 / 16) * Math.ceil(203 / 16)
+    for (const c of [4, 16]) {
+      const [p28, p29] = await Promise.all([28, 29].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5 })).packet))
+      const [h28, h29] = [p28, p29].map((p) => decodeGscPacket(p))
+      expect({ ...h29.header, modelId: 28 }).toEqual(h28.header)
+      expect(h29.colour).toEqual(h28.colour)
+      expect(Array.from(h29.latents)).toEqual(Array.from(h28.latents))
+      const r = await regenerate(h29, spy, {})
+      expect(r.modelSet).toBe(29)
+      const d = details.at(-1)!
+      expect(d).toHaveLength(16 * n)
+      const largest = Math.max(...Array.from(d, Math.abs))
+      if (c === 4) expect(largest).toBe(0) // factor 1: the plane is the thumbnail
+      else expect(largest).toBeGreaterThan(10) // factor 4: edges the thumbnail cannot hold
+      const a = await decodePacket(p28, { modelsDir })
+      expect(same(a.image, r.image)).toBe(false)
+    }
+  })
+
+  it('refuses, in one line, a decoder that takes the luma detail under a set whose wire has no 1/4-scale plane', async () => {
+    const misplaced = modelsDirWith('set27-decoder-v29', (m) => {
+      ;(m.modelSets as Record<string, Record<string, Record<string, string>>>)['27'].models.decoder = 'decoder_v29'
+      Object.assign(m.models.decoder_v29 as Record<string, unknown>, { modelSet: 27, modelId: 27 })
+      delete (m.modelSets as Record<string, unknown>)['29']
+    })
+    await expect(loadCodecModels({ dir: misplaced, modelId: 27 })).rejects.toThrow(/^model set 27: decoder 'decoder_v29' takes a luma plane's detail, which only a set with a 1\/4-scale luma plane on the wire/)
+  })
+})
