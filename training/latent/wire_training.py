@@ -85,9 +85,9 @@ def coded_luma(x, y_thumb, factor, step, scale, offset):
     return plane, (plane if factor == 1 else coarse_luma(plane, factor))
 
 
-def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True):
+def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_caption=True, info=None):
     """As train_latent_codec.forward, for a colour-thumbnail-wire decoder (set 22's wire, or set 28's with its luma
-    plane): (corrected x_hat, 0: no preview loss, g_a frozen)."""
+    plane): (corrected x_hat, 0: no preview loss, g_a frozen). info, a dict: gets each sample's luma factor ('factor')."""
     fixed = fixed_channels(cfg)
     scale, offset = thumbnail_norm(cfg, nets['g_a'])
     with torch.no_grad():
@@ -95,6 +95,8 @@ def forward_colour_wire(cfg, nets, x, tokens, tmask, has_cap, rng, dev, drop_cap
         plain = without_gain(cfg, y)
         scores = channel_scores(plain, x, nets['preview'].patterns())
         mask, step, colour_step, factor, chroma_step = wire_conditions(cfg, scores, rng, dev)
+        if info is not None:
+            info['factor'] = factor
         chroma = torch.from_numpy(code_thumbnails(y[:, 2:4].double().cpu().numpy(), chroma_step)).float().to(dev)
         lumas = [coded_luma(x[i:i + 1], y[i:i + 1, 1:2], factor[i], colour_step[i], scale, offset) for i in range(len(factor))]
         thumbs = torch.cat([torch.cat([t for _, t in lumas]), chroma], 1)
