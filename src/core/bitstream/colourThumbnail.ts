@@ -23,7 +23,8 @@ export interface ColourThumbnailLayout {
 
 /** Per model id: the sets whose colour travels as a transform-coded thumbnail (27: set 22's wire, its own decoder;
  *  28: set 27's networks, the luma plane at 1, 2 or 4 times the thumbnail's resolution, the chroma's own step; 29: set
- *  28's wire, a decoder that takes the luma plane's detail). */
+ *  28's wire for a decoder that takes the luma plane's detail, the v29 training configs' id: not installed, session 29's
+ *  run failed its ship rule, docs/bench/latent-codec/ship-rule-set29.md). */
 const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false }
 const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true }
 export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT, 28: SET_28_LAYOUT, 29: SET_28_LAYOUT }
