@@ -9,7 +9,11 @@ import * as ort from 'onnxruntime-node'
 import { closeModels, loadManifest, openModel } from '../src/core/modelAssets/manifest'
 import { loadCaptionVocab, tokenizeCaption } from '../src/core/modelAssets/tokenizer'
 import { CODEC_MODEL_IDS } from '../src/core/codec/modelIds'
-import { loadCodecModels, releaseCodecModels } from '../src/core/codec/codecModels'
+import { loadCodecModels, releaseCodecModels, type LearnedGenerativeModels } from '../src/core/codec/codecModels'
+import { prepareImage } from '../src/core/codec/prepare'
+import { packChannels } from '../src/core/codec/packing'
+import { regenerate } from '../src/core/codec/decoder'
+import { decodeGscPacket } from '../src/core/bitstream/gscPacket'
 import { structurePlanes } from '../src/core/codec/channelSelection'
 
 const top4 = (scores: Float64Array) => [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, 4)
@@ -46,8 +50,23 @@ async function learnedSet(dir: string, id: number): Promise<void> {
   const detail = m.takesLumaDetail ? Float32Array.from({ length: 16 * h * w }, (_, i) => Math.cos(i) * 100) : undefined
   const img = await m.generate(ySel, mask, caption, Math.log2(step), noise, h, w, detail)
   if (img.length !== 3 * H * W || !img.every(Number.isFinite)) throw new Error(`decoder gave ${img.length} values, expected ${3 * H * W} finite ones`)
+  if (m.takesLumaDetail) await lumaDetailThroughStation(dir, id, m)
   await releaseCodecModels()
-  console.log(`smoke_run: model set ${id} (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder${detail ? ' (with a luma detail)' : ''}`)
+  console.log(`smoke_run: model set ${id} (${Object.values(m.files).map((f) => f.id).join(', ')}) loaded (hash-checked) and ran: g_a, selection rule, caption encoder, decoder${detail ? ' (with a luma detail; and from a C = 16 packet through the station)' : ''}`)
+}
+
+/** Set 29: a packet at C = 16 (its luma plane at 1/4 scale) decoded as the station decodes it; the decoder must get the
+ *  plane's detail (decoder.ts -> fineLuma.ts lumaDetail), non-zero where the picture has edges. */
+async function lumaDetailThroughStation(dir: string, id: number, m: LearnedGenerativeModels): Promise<void> {
+  const [H, W] = [64, 96]
+  const data = new Uint8Array(3 * H * W)
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) data[3 * (y * W + x) + c] = ((x >> 3) + (y >> 3)) % 2 ? 200 - 40 * c : 40 + 30 * c
+  const { packet } = await packChannels(await prepareImage({ width: W, height: H, data }, { modelsDir: dir, modelSet: id, captioner: 'none' }), 16)
+  const seen: Float32Array[] = []
+  const spy: LearnedGenerativeModels = { ...m, generate: (...args) => (args[7] && seen.push(Float32Array.from(args[7])), m.generate(...args)) }
+  await regenerate(decodeGscPacket(packet), spy, {})
+  const n = (H / 16) * (W / 16)
+  if (seen.length !== 1 || seen[0].length !== 16 * n || !seen[0].some((v) => Math.abs(v) > 1)) throw new Error(`set ${id}'s decoder did not get the luma plane's detail from a C = 16 packet`)
 }
 
 async function main(): Promise<void> {
