@@ -39,7 +39,7 @@ def make_consistent_fine(x_hat, plane, chroma, factor, scale, offset):
 def luma_detail(plane, thumb_y, factor):
     """[B,1,4h,4w]: what the luma plane [B,1,factor h,factor w] adds to the networks' Y thumbnail thumb_y [B,1,h,w] at
     1/4 scale (the plane drawn there, bilinear, minus the thumbnail drawn there); zeros at factor 1. The decoder input
-    of a luma_plane_input config (set 29), as decoder.ts lumaDetailOf computes it."""
+    of a luma_plane_input config (set 29), as fineLuma.ts lumaDetail computes it for the station."""
     if factor == 1:
         return torch.zeros(thumb_y.shape[0], 1, 4 * thumb_y.shape[-2], 4 * thumb_y.shape[-1], device=thumb_y.device, dtype=thumb_y.dtype)
     up = plane if factor == 4 else F.interpolate(plane, scale_factor=4 // factor, mode='bilinear', align_corners=False)

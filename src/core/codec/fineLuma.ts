@@ -35,8 +35,8 @@ export function coarseLumaThumbnail(fine: ArrayLike<number>, lh: number, lw: num
 export function lumaDetail(fine: ArrayLike<number>, thumbnail: ArrayLike<number>, lh: number, lw: number, factor: number): Float32Array {
   const W = 4 * lw
   const H = 4 * lh
-  const detail = new Float64Array(W * H)
   if (factor === 1) return new Float32Array(W * H)
+  const detail = new Float64Array(W * H)
   if (factor === 4) detail.set(fine)
   else addUpsampled(detail, W, H, fine, 4 / factor)
   addUpsampled(detail, W, H, Float64Array.from(thumbnail, (v) => -v), 4)
