@@ -22,17 +22,19 @@ function summarise(dir: string) {
   const root = join(dir, 'cache', scene)
   const images = readdirSync(root).sort()
   const refs = new Map(images.map((im) => [im, (JSON.parse(readFileSync(join(root, im, 'original.json'), 'utf8')).detections as Det[]).filter((t) => t.score >= AGREEMENT_SCORE)]))
-  const d = { records: images.flatMap((im) => readdirSync(join(root, im)).filter((f) => /^c\d+\.json$/.test(f)).map((f) => JSON.parse(readFileSync(join(root, im, f), 'utf8')) as Rec)) }
+  // each record keyed by its cache folder: the bench names a folder after the photo with unsafe characters replaced
+  // ("Atlas_(Farnese_Globe)" -> "Atlas__Farnese_Globe_"), while the record keeps the photo's own name
+  const d = { records: images.flatMap((im) => readdirSync(join(root, im)).filter((f) => /^c\d+\.json$/.test(f)).map((f) => ({ ...(JSON.parse(readFileSync(join(root, im, f), 'utf8')) as Rec), folder: im }))) }
   const cs = [...new Set(d.records.map((x) => x.c))].sort((a, b) => a - b)
-  const countsOf = (x: Rec): DetectionCounts => {
-    const ref = refs.get(x.image) ?? []
+  const countsOf = (x: Rec & { folder: string }): DetectionCounts => {
+    const ref = refs.get(x.folder) ?? []
     const found = x.gsc.detections.filter((t) => t.score >= AGREEMENT_SCORE)
     return { matched: detectionAgreement(ref, found, 0.5).matched, found: found.length, reference: ref.length }
   }
   // per image: each metric averaged over C, and matched detections summed over C (what the rules compare)
   const perImage = new Map(
     images.map((im) => {
-      const rows = d.records.filter((x) => x.image === im)
+      const rows = d.records.filter((x) => x.folder === im)
       return [im, { ...Object.fromEntries(METRICS.map((k) => [k, rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length])), matched: rows.reduce((s, x) => s + countsOf(x).matched, 0) }]
     })
   )
