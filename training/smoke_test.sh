@@ -111,7 +111,9 @@ latent_smoke() {
   "$PY" -W ignore training/latent/export_latent_codec.py --config v29_smoke --checkpoint "$V/run29/latent_codec.pt" --out "$V/models" --replace
   "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1])); sys.exit(0 if [i["name"] for i in m["models"]["decoder_v29"]["inputs"]][-1] == "luma_detail" and m["modelSets"]["29"]["networksOf"] == 5 else 1)' \
     "$V/models/manifest.json" || fail "the exported set 29 does not list its decoder's luma_detail input"
-  npx tsx training/smoke_run.ts "$V/models" --set 29 | tee /dev/stderr | grep -q 'with a luma detail' || fail "set 29's decoder did not run with a luma detail"
+  log=$(npx tsx training/smoke_run.ts "$V/models" --set 29 2>&1) || { echo "$log"; fail "set 29's exported set did not run (smoke_run.ts)"; }
+  echo "$log"
+  grep -q 'with a luma detail' <<<"$log" || fail "set 29's decoder did not run with a luma detail"
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 

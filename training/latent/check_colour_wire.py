@@ -42,7 +42,8 @@ pixels = torch.tensor(f['pixels'], dtype=torch.float64).view(H, W, 3).permute(2,
 plane = fine_luma(pixels, f['factor'], scale[0], offset[0])
 rel = lambda a, b: float((a - b).abs().max() / b.abs().max())  # noqa: E731
 worst = max(worst, rel(plane.flatten(), torch.tensor(f['plane'], dtype=torch.float64)))
-worst = max(worst, rel(coarse_luma(torch.tensor(f['plane'], dtype=torch.float64).view(1, 1, 4 * lh, 4 * lw), f['factor']).flatten(), torch.tensor(f['coarse'], dtype=torch.float64)))
+fine4 = torch.tensor(f['plane'], dtype=torch.float64).view(1, 1, 4 * lh, 4 * lw)
+worst = max(worst, rel(coarse_luma(fine4, f['factor']).flatten(), torch.tensor(f['coarse'], dtype=torch.float64)))
 rgb = torch.tensor(f['rgb'], dtype=torch.float64).view(1, 3, H, W)
 targets = torch.tensor(f['targets'], dtype=torch.float64)
 luma = targets[:16 * lh * lw].view(1, 1, 4 * lh, 4 * lw)
@@ -52,7 +53,6 @@ theirs = torch.tensor(f['out'], dtype=torch.float64).view_as(rgb)
 worst = max(worst, float((ours - theirs).abs().max()) / float((theirs - rgb).abs().max()))
 # set 29: the decoder's luma detail input from a 4x plane (the one above) and a 2x one
 d = f['detail']
-fine4 = torch.tensor(f['plane'], dtype=torch.float64).view(1, 1, 4 * lh, 4 * lw)
 worst = max(worst, rel(luma_detail(fine4, coarse_luma(fine4, 4), 4).flatten(), torch.tensor(d['4'], dtype=torch.float64)))
 fine2 = torch.tensor(d['plane2'], dtype=torch.float64).view(1, 1, 2 * lh, 2 * lw)
 worst = max(worst, rel(luma_detail(fine2, coarse_luma(fine2, 2), 2).flatten(), torch.tensor(d['2'], dtype=torch.float64)))

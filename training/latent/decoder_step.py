@@ -15,6 +15,4 @@ def decode_selected(cfg, nets, y_sel, mask, step, tokens, tmask, has_cap, rng, d
         keep = keep * torch.from_numpy(rng.random(len(keep)) >= cfg['caption_dropout']).float().to(dev)
     cap = cap * keep.view(-1, 1)
     noise = torch.randn(y_sel.shape[0], noise_channels(cfg), *y_sel.shape[-2:], device=dev)
-    if luma_detail is not None:
-        return nets['decoder'](y_sel, mask, cap, torch.log2(step), noise, luma_detail)
-    return nets['decoder'](y_sel, mask, cap, torch.log2(step), noise)
+    return nets['decoder'](y_sel, mask, cap, torch.log2(step), noise, luma_detail)

@@ -88,8 +88,10 @@ def io(names, shapes, types=None):
 
 
 def decoder_inputs(cfg):
-    """The decoder's input names: set 29's (luma_plane_input) takes the luma plane's detail last."""
-    return ['y_sel', 'mask', 'caption', 'log_step', 'noise'] + (['luma_detail'] if cfg.get('luma_plane_input') else [])
+    """The decoder's inputs, (name, shape) in call order: set 29's (luma_plane_input) takes the luma plane's detail last."""
+    ins = [('y_sel', ['n', LATENT_CHANNELS, 'h', 'w']), ('mask', ['n', LATENT_CHANNELS]), ('caption', ['n', cfg['caption_dim']]), ('log_step', ['n']),
+           ('noise', ['n', noise_channels(cfg), 'h', 'w'])]
+    return ins + ([('luma_detail', ['n', 1, '4h', '4w'])] if cfg.get('luma_plane_input') else [])
 
 
 def check_specs(nets, cfg, IDS):
@@ -108,7 +110,7 @@ def check_specs(nets, cfg, IDS):
     tok[0, :5] = torch.tensor([2, 7, 1, 30, 4])
     tmask = (tok > 0).float()
     hw = {0: 'n', 2: 'h', 3: 'w'}
-    dec_args, dec_ins, dec_dyn = (y_sel, mask, cap, log_step, noise), decoder_inputs(cfg), {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw}
+    dec_args, dec_ins, dec_dyn = (y_sel, mask, cap, log_step, noise), [name for name, _ in decoder_inputs(cfg)], {'y_sel': hw, 'mask': {0: 'n'}, 'caption': {0: 'n'}, 'log_step': {0: 'n'}, 'noise': hw}
     if cfg.get('luma_plane_input'):  # set 29: the luma plane's detail at 1/4 scale (g_a's Y units, a few steps' spread)
         dec_args, dec_dyn = dec_args + (torch.randn(1, 1, 4 * h, 4 * w) * 200,), {**dec_dyn, 'luma_detail': {0: 'n', 2: 'h4', 3: 'w4'}}
     return {
@@ -240,8 +242,7 @@ def write_manifest(out, full, ck, diffs, metrics, ckpt_rel, g_a, make_default=Fa
         },
         IDS['decoder']: {
             'stage': 'generator', 'modelId': int(set_id), 'noiseChannels': noise_channels(cfg), 'trainedQuantSteps': trained_steps(cfg),
-            'inputs': io(decoder_inputs(cfg),
-                         [['n', LATENT_CHANNELS, 'h', 'w'], ['n', LATENT_CHANNELS], ['n', cfg['caption_dim']], ['n'], ['n', noise_channels(cfg), 'h', 'w'], ['n', 1, '4h', '4w']]),
+            'inputs': io(*zip(*decoder_inputs(cfg))),
             'outputs': io(['image'], [['n', 3, 'H', 'W']]),
             **({'colourGain': cfg['colour_gain'], 'trainedColourGain': cfg['trained_colour_gain']} if 'trained_colour_gain' in cfg else {}),
             'training': {k: cfg[k] for k in ('l1', 'msssim', 'colour', 'lpips', 'adversarial', 'adv_start', 'c_choices', 'c_probs', 'rule_share', 'crop', 'batch',
