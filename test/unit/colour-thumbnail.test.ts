@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { decodeGscPacket, encodeGscPacket, latentShape, type GscPayload } from '../../src/core/bitstream/gscPacket'
 import { COLOUR_THUMBNAIL_SETS, subbands, waveletLevels } from '../../src/core/bitstream/colourThumbnail'
-import { COLOUR_PLANES, decodeColourThumbnail, encodeColourThumbnail, newColourModels } from '../../src/core/bitstream/colourCoder'
+import { COLOUR_PLANES, MAX_TEXTURE_EXPONENT, decodeColourThumbnail, encodeColourThumbnail, newColourModels, textureExponentOf, textureStrength } from '../../src/core/bitstream/colourCoder'
+import { encodeEG } from '../../src/core/entropy/bitModels'
 import { writeHeader } from '../../src/core/bitstream/gscHeader'
 import { inspectPacket } from '../../src/core/bitstream/inspect'
 import { crc32 } from '../../src/core/bitstream/crc32'
@@ -196,3 +197,49 @@ describe("set 28's colour thumbnail: a finer luma plane and the chroma's own ste
   })
 })
 
+
+describe("set 30's texture exponent: set 28's wire and the strength of the grain the station draws (bitstream 6.4)", () => {
+  const SET_30 = COLOUR_THUMBNAIL_SETS[30]
+
+  it('round-trips every exponent after the chroma exponent, and maps it to half-octave strengths (0: none)', () => {
+    const coefficients = new Int32Array(3 * n).map((_, i) => (i % 7) - 3)
+    for (const textureExponent of [0, 1, 21, 22, MAX_TEXTURE_EXPONENT]) {
+      const enc = new RangeEncoder()
+      encodeColourThumbnail(enc, newColourModels(), { lumaFactor: 1, stepExponent: 2, chromaExponent: -6, textureExponent, coefficients }, SET_30, h, w)
+      const bytes = enc.finish()
+      const back = decodeColourThumbnail(new RangeDecoder(bytes, 0, bytes.length), newColourModels(), SET_30, h, w)
+      expect([back.stepExponent, back.chromaExponent, back.textureExponent]).toEqual([2, -6, textureExponent])
+      expect(Array.from(back.coefficients)).toEqual(Array.from(coefficients))
+    }
+    expect([0, 1, 21, 22, 23].map(textureStrength)).toEqual([0, 2 ** -10, 1, Math.SQRT2, 2])
+    for (const t of [1, 5, 21, 40]) expect(textureExponentOf(textureStrength(t))).toBe(t)
+    expect([0, -1, NaN, 2 ** -11].map(textureExponentOf)).toEqual([0, 0, 0, 0])
+    expect(textureExponentOf(1e9)).toBe(MAX_TEXTURE_EXPONENT)
+  })
+
+  it("set 28 codes no texture exponent, set 30 must; an exponent past the wire's range is refused, and corrupt when decoded", () => {
+    const three = new Int32Array(3 * n)
+    const base = { lumaFactor: 1, stepExponent: 0, chromaExponent: 0, coefficients: three }
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), base, SET_30, h, w)).toThrow(/^this colour thumbnail needs a texture exponent$/)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { ...base, textureExponent: 3 }, SET_28, h, w)).toThrow(/^this colour thumbnail carries no texture exponent$/)
+    expect(() => encodeColourThumbnail(new RangeEncoder(), newColourModels(), { ...base, textureExponent: 41 }, SET_30, h, w)).toThrow(/^texture exponent must be an integer in 0\.\.40, got 41$/)
+    // an exponent of 41 written by hand with the spec's model indices (6.4): factor index, step and chroma exponents 0
+    const enc = new RangeEncoder()
+    const m = newColourModels()
+    encodeEG(m, enc, 168 + 17 * 1089, 0)
+    encodeEG(m, enc, 168 + 16 * 1089, 0)
+    encodeEG(m, enc, 168 + 16 * 1089, 0)
+    encodeEG(m, enc, 168 + 18 * 1089, 41)
+    const bytes = enc.finish()
+    expect(() => decodeColourThumbnail(new RangeDecoder(bytes, 0, bytes.length), newColourModels(), SET_30, h, w)).toThrow(/^corrupt payload: coded value 41 exceeds 40$/)
+    expect(() => textureStrength(41)).toThrow(/^texture exponent must be an integer in 0\.\.40, got 41$/)
+  })
+
+  it('gsc inspect shows the grain strength a set-30 packet asks for', () => {
+    const lat = latent(4)
+    const colour = { ...quantizeColourThumbnail(colourCoefficients(lat, SET_30, h, w), 1, h, w, 64, 0, 0), textureExponent: 23 }
+    const packet = encodeGscPacket({ ...payload([0, 40], new Int32Array(2 * n), colour), header: { ...payload([0, 40], new Int32Array(2 * n)).header, modelId: 30, quantStep: 64 } }, { apid: 1, sequenceCount: 0 })
+    expect(decodeGscPacket(packet).colour!.textureExponent).toBe(23)
+    expect(inspectPacket(packet).colour).toEqual({ lumaFactor: 1, lumaStep: 64, chromaStep: 64, textureStrength: 2 })
+  })
+})

@@ -29,6 +29,8 @@ interface DecodedSummary {
   caption: string
   detections: DecodeResult['detections']
   bits: DecodeResult['bits']
+  /** Set 30: the grain the packet asks for and whether it was drawn (--no-texture). */
+  texture?: DecodeResult['texture']
   timingsMs: Record<string, number>
 }
 
@@ -61,6 +63,7 @@ async function writeOutputs(r: DecodeResult, file: string): Promise<DecodedSumma
     caption: r.caption,
     detections: r.detections,
     bits: r.bits,
+    ...(r.texture ? { texture: r.texture } : {}),
     timingsMs: r.timingsMs
   }
   if (r.samples && r.uncertainty) {
@@ -85,7 +88,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
   name: 'decode',
   summary: 'decode a packet or capture into images',
   usage:
-    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--hold-below F] [--samples K] [--max-pixels N] [--max-flow-steps N] [--ep cpu|cuda] [--json]\n' +
+    'gsc decode <packet|capture> -o <image.png|dir> [--steps N] [--seed S] [--temperature T] [--hold-below F] [--samples K] [--no-texture] [--max-pixels N] [--max-flow-steps N] [--ep cpu|cuda] [--json]\n' +
     '  -o *.png: the input must be one packet; any packet error is reported and no image is written.\n' +
     '  -o dir:   one PNG per good packet, named apidAAAA-seqSSSSS.png; bad packets are reported and skipped.\n' +
     '  Each packet decodes with the model set its header names (gsc models lists the installed ones); a packet\n' +
@@ -97,6 +100,8 @@ const decode: CommandSpec<DecodeCommandResult> = {
     '    default the generator\'s recommended value (gsc models); 0: the flow moves every channel not transmitted.\n' +
     '  --samples K (>= 2): K reconstructions (seeds seed..seed+K-1) and <name>.uncertainty.png (per-pixel spread);\n' +
     '    they are drawn at temperature 1 unless --temperature is given.\n' +
+    '  --no-texture: model set 30 draws grain where its packet says the original had fine texture (invented detail,\n' +
+    '    seeded); this leaves it out and writes only what the packet determines. Other sets draw none.\n' +
     LIMIT_USAGE,
   options: {
     output: { type: 'string', short: 'o' },
@@ -105,6 +110,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
     samples: { type: 'string' },
     temperature: { type: 'string' },
     'hold-below': { type: 'string' },
+    'no-texture': { type: 'boolean', default: false },
     ep: { type: 'string' },
     ...LIMIT_OPTIONS
   },
@@ -117,6 +123,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
       samples: numberOpt(args, 'samples', 1, { int: true, min: 1, max: 16 }),
       temperature: numberOpt(args, 'temperature', undefined, { min: 0, max: 2 }),
       holdBelowFrequency: numberOpt(args, 'hold-below', undefined, { int: true, min: 0, max: MAX_HOLD_BELOW }),
+      texture: !args.values['no-texture'],
       executionProvider: executionProvider(args),
       limits: decodeLimitsFrom(args),
       signal: ctx.signal
@@ -184,6 +191,7 @@ const decode: CommandSpec<DecodeCommandResult> = {
     const lines = r.decoded.map(
       (d) =>
         `${d.output}: ${d.width}x${d.height} from APID ${d.apid} seq ${d.sequenceCount}, ${d.bits.total} bits (${d.bits.bpp.toFixed(5)} bpp), model set ${d.modelSet}, C=${d.channels.length}, ${d.steps} steps, seed ${d.seeds.join(',')}` +
+        (d.texture ? `, texture grain ${d.texture.strength > 0 ? `${+d.texture.strength.toFixed(3)} (${d.texture.drawn ? 'drawn: invented detail, --no-texture leaves it out' : 'not drawn'})` : 'none'}` : '') +
         (d.uncertainty ? `\n  uncertainty map: ${d.uncertainty} (mean spread ${d.uncertaintyStats?.meanStd.toFixed(1)} levels)` : '')
     )
     for (const b of r.rejected) lines.push(`rejected packet at offset ${b.offset} (${b.octets} octets): ${b.error}`)

@@ -57,6 +57,7 @@ function formatReport(r: InspectReport): string {
         `C=${h.channelIndices.length}/${h.latentChannels} [${h.channelIndices.join(',')}] q=${h.quantStep} steps=${h.steps} seed=${h.seed} caption=${h.captionMode} det=${h.hasDetections ? p.detections ?? '?' : 'no'}` +
         (b ? ` | bits: header ${b.header}, caption ${b.caption}, latents ${b.latents}, detections ${b.detections}, total ${b.total}` : '') +
         (p.colour ? ` | colour: luma ${p.colour.lumaFactor === 1 ? '1/16' : `1/${16 / p.colour.lumaFactor}`} step ${round(p.colour.lumaStep)}, chroma 1/16 step ${round(p.colour.chromaStep)}` : '') +
+        (p.colour?.textureStrength !== undefined ? `, texture grain ${p.colour.textureStrength > 0 ? round(p.colour.textureStrength) : 'none'}` : '') +
         (p.caption ? `\n    "${p.caption}"` : '')
     )
   }

@@ -13,7 +13,7 @@ import { predictAt } from './latentPrediction'
 import { GscError } from '../util/errors'
 
 /** What the coder needs of a set's layout: the luma factors a packet may choose, and whether the chroma has its own step. */
-type WireLayout = Pick<ColourThumbnailLayout, 'lumaFactors' | 'chromaExponent'>
+type WireLayout = Pick<ColourThumbnailLayout, 'lumaFactors' | 'chromaExponent' | 'texture'>
 
 export const COLOUR_PLANES = 3
 /** The colour step is the packet's step times 2^(k / 4), k in this range. */
@@ -27,8 +27,26 @@ const SIGN_BASE = ZERO_BASE + CLASSES * MAG_CLASSES * 2
 const EG_BASE = SIGN_BASE + CLASSES * 5
 const EXPONENT_BASE = EG_BASE + CLASSES * 2 * EG_MODELS
 const FACTOR_BASE = EXPONENT_BASE + EG_MODELS
-const MODEL_COUNT = FACTOR_BASE + EG_MODELS
+const TEXTURE_BASE = FACTOR_BASE + EG_MODELS
+const MODEL_COUNT = TEXTURE_BASE + EG_MODELS
+/** Layouts with texture (set 30): the texture exponent t, 0..MAX_TEXTURE_EXPONENT (0: no grain; the strength it stands
+ *  for is the station's, src/core/codec/textureSynthesis.ts textureStrength). */
+export const MAX_TEXTURE_EXPONENT = 40
 const INT32_MAX = 2 ** 31 - 1
+
+/** The grain strength a texture exponent t stands for (set 30, 6.4): 0 = none, else 2^((t - 21) / 2). */
+export function textureStrength(t: number): number {
+  if (!Number.isInteger(t) || t < 0 || t > MAX_TEXTURE_EXPONENT) throw new GscError(`texture exponent must be an integer in 0..${MAX_TEXTURE_EXPONENT}, got ${t}`)
+  return t === 0 ? 0 : 2 ** ((t - TEXTURE_EXPONENT_ZERO) / 2)
+}
+
+/** The nearest texture exponent to a strength (half-octave steps); 0 for none or below the smallest the wire holds. */
+export function textureExponentOf(strength: number): number {
+  if (!(strength > 0)) return 0
+  const t = Math.round(2 * Math.log2(strength)) + TEXTURE_EXPONENT_ZERO
+  return t < 1 ? 0 : Math.min(MAX_TEXTURE_EXPONENT, t)
+}
+const TEXTURE_EXPONENT_ZERO = 21
 
 /** The step a colour step exponent stands for: the packet's step times 2^(k / 4) (the wire's definition, 6.4). */
 export function colourStep(quantStep: number, stepExponent: number): number {
@@ -42,6 +60,8 @@ export interface ColourThumbnailPayload {
   stepExponent: number
   /** Layouts with chromaExponent (set 28): Cb and Cr take quantStep x 2^(chromaExponent / 4) instead, |exponent| <= MAX_STEP_EXPONENT. */
   chromaExponent?: number
+  /** Layouts with texture (set 30): the texture exponent, 0..MAX_TEXTURE_EXPONENT. */
+  textureExponent?: number
   /** Quantised coefficients of the Y, Cb and Cr planes one after another (colourPlaneSizes), each in the subband layout of colourThumbnail.ts. */
   coefficients: Int32Array
 }
@@ -154,6 +174,9 @@ export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: 
   checkExponent(payload.stepExponent, 'colour')
   if (layout.chromaExponent !== (payload.chromaExponent !== undefined)) throw new GscError(layout.chromaExponent ? 'this colour thumbnail needs a chroma step exponent' : 'this colour thumbnail carries no chroma step exponent')
   if (payload.chromaExponent !== undefined) checkExponent(payload.chromaExponent, 'chroma')
+  if (layout.texture !== (payload.textureExponent !== undefined)) throw new GscError(layout.texture ? 'this colour thumbnail needs a texture exponent' : 'this colour thumbnail carries no texture exponent')
+  const t = payload.textureExponent
+  if (t !== undefined && (!Number.isInteger(t) || t < 0 || t > MAX_TEXTURE_EXPONENT)) throw new GscError(`texture exponent must be an integer in 0..${MAX_TEXTURE_EXPONENT}, got ${t}`)
   const factor = layout.lumaFactors.indexOf(payload.lumaFactor)
   if (factor < 0) throw new GscError(`luma factor ${payload.lumaFactor} is not one of this set's (${layout.lumaFactors.join(', ')})`)
   const planes = colourPlaneSizes(payload.lumaFactor, lh, lw)
@@ -163,6 +186,7 @@ export function encodeColourThumbnail(enc: RangeEncoder, m: BitModels, payload: 
   if (layout.lumaFactors.length > 1) encodeEG(m, enc, FACTOR_BASE, factor)
   encodeExponent(enc, m, payload.stepExponent)
   if (payload.chromaExponent !== undefined) encodeExponent(enc, m, payload.chromaExponent)
+  if (t !== undefined) encodeEG(m, enc, TEXTURE_BASE, t)
   let at = 0
   planes.forEach(([h, w], p) => {
     encodeWaveletPlanes(enc, m, payload.coefficients.subarray(at, at + h * w), 1, h, w, () => p === 0)
@@ -176,6 +200,7 @@ export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, layout: W
   const lumaFactor = layout.lumaFactors[factor]
   const stepExponent = decodeExponent(dec, m)
   const chromaExponent = layout.chromaExponent ? decodeExponent(dec, m) : undefined
+  const textureExponent = layout.texture ? decodeEG(m, dec, TEXTURE_BASE, MAX_TEXTURE_EXPONENT) : undefined
   const planes = colourPlaneSizes(lumaFactor, lh, lw)
   const coefficients = new Int32Array(planes.reduce((s, [h, w]) => s + h * w, 0))
   let at = 0
@@ -183,5 +208,5 @@ export function decodeColourThumbnail(dec: RangeDecoder, m: BitModels, layout: W
     coefficients.set(decodeWaveletPlanes(dec, m, 1, h, w, () => p === 0), at)
     at += h * w
   })
-  return { lumaFactor, stepExponent, ...(chromaExponent !== undefined ? { chromaExponent } : {}), coefficients }
+  return { lumaFactor, stepExponent, ...(chromaExponent !== undefined ? { chromaExponent } : {}), ...(textureExponent !== undefined ? { textureExponent } : {}), coefficients }
 }

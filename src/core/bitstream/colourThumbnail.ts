@@ -19,15 +19,19 @@ export interface ColourThumbnailLayout {
   /** Whether Cb and Cr carry a step exponent of their own (set 28: a fine luma plane costs far more per step, and one
    *  step for all three would coarsen the colour with it). */
   chromaExponent: boolean
+  /** Whether the packet carries a texture exponent (set 30: the strength of the grain the station synthesises,
+   *  src/core/codec/textureSynthesis.ts). */
+  texture: boolean
 }
 
 /** Per model id: the sets whose colour travels as a transform-coded thumbnail (27: set 22's wire, its own decoder;
  *  28: set 27's networks, the luma plane at 1, 2 or 4 times the thumbnail's resolution, the chroma's own step; 29: set
  *  28's wire for a decoder that takes the luma plane's detail, the v29 training configs' id: not installed, session 29's
- *  run failed its ship rule, docs/bench/latent-codec/ship-rule-set29.md). */
-const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false }
-const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true }
-export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT, 28: SET_28_LAYOUT, 29: SET_28_LAYOUT }
+ *  run failed its ship rule, docs/bench/latent-codec/ship-rule-set29.md; 30: set 28's wire with the texture exponent). */
+const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false, texture: false }
+const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true, texture: false }
+const SET_30_LAYOUT: ColourThumbnailLayout = { ...SET_28_LAYOUT, texture: true }
+export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT, 28: SET_28_LAYOUT, 29: SET_28_LAYOUT, 30: SET_30_LAYOUT }
 
 /** Height and width of each wire plane (Y, Cb, Cr) over an lh x lw latent with this luma factor. */
 export function colourPlaneSizes(lumaFactor: number, lh: number, lw: number): [number, number][] {

@@ -7,7 +7,7 @@ import { CRC_OCTETS, checkFraming, decodeGscPacket, hex, storedCrc } from './gsc
 import { readHeader } from './gscHeader'
 import type { PacketInspection } from './types'
 import { DEFAULT_MAX_PIXELS } from './limits'
-import { colourStep } from './colourCoder'
+import { colourStep, textureStrength } from './colourCoder'
 
 export interface InspectOptions {
   /**
@@ -55,7 +55,12 @@ export function inspectPacket(bytes: Uint8Array, opts: InspectOptions = {}): Pac
     r.bits = d.bits
     if (d.colour) {
       const k = d.colour.stepExponent
-      r.colour = { lumaFactor: d.colour.lumaFactor, lumaStep: colourStep(d.header.quantStep, k), chromaStep: colourStep(d.header.quantStep, d.colour.chromaExponent ?? k) }
+      r.colour = {
+        lumaFactor: d.colour.lumaFactor,
+        lumaStep: colourStep(d.header.quantStep, k),
+        chromaStep: colourStep(d.header.quantStep, d.colour.chromaExponent ?? k),
+        ...(d.colour.textureExponent !== undefined ? { textureStrength: textureStrength(d.colour.textureExponent) } : {})
+      }
     }
     r.ok = true
   } catch (e) {

@@ -58,7 +58,7 @@ export interface PacketInspection {
   caption?: string
   detections?: number
   bits?: BitsBreakdown
-  /** Sets 22, 27, 28 with channel 0 listed (docs/bitstream.md 6.4): the colour thumbnail's luma factor (samples per
+  /** Sets 22, 27, 28, 30 with channel 0 listed (docs/bitstream.md 6.4): the colour thumbnail's luma factor (samples per
    *  latent cell side: 4 = a luma plane at 1/4 scale) and the luma and chroma steps it was quantised with. */
   colour?: ColourSummary
 }
@@ -67,4 +67,6 @@ export interface ColourSummary {
   lumaFactor: number
   lumaStep: number
   chromaStep: number
+  /** Set 30: the strength of the grain the packet asks the station to draw (0: none). */
+  textureStrength?: number
 }

@@ -20,6 +20,8 @@ import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
 import { makeThumbnailConsistent } from './consistentThumbnail'
 import { coarseLumaThumbnail, lumaDetail } from './fineLuma'
+import { synthesizeTexture } from './textureSynthesis'
+import { textureStrength } from '../bitstream/colourCoder'
 import type { CodecProgress } from './types'
 
 export const MAX_SAMPLES = 16
@@ -59,6 +61,9 @@ export interface DecodeOptions {
   /** Also return the first sample's latent (320 x h x w), e.g. to check transmitted channels: set 1 the flow's
    *  final latent, set 3 the decoder's latent input (dequantised transmitted channels, zeros elsewhere). */
   returnLatent?: boolean
+  /** Set 30: draw the grain the packet's texture exponent asks for (textureSynthesis.ts). Default true; false gives
+   *  the picture without invented detail (what the packet itself determines). Other sets have no grain to draw. */
+  texture?: boolean
 }
 
 export interface DecodeResult {
@@ -85,6 +90,8 @@ export interface DecodeResult {
   /** 0 for a set without a flow. */
   holdBelowFrequency: number
   latent?: Float32Array
+  /** Set 30: the grain's strength the packet asks for (0: none), and whether it was drawn (DecodeOptions.texture). */
+  texture?: { strength: number; drawn: boolean }
   timingsMs: Record<string, number>
 }
 
@@ -248,7 +255,7 @@ function finish(
   packet: DecodedGscPacket,
   models: CodecModels,
   images: RgbImage[],
-  run: Pick<DecodeResult, 'seeds' | 'steps' | 'temperature' | 'holdBelowFrequency' | 'latent'>,
+  run: Pick<DecodeResult, 'seeds' | 'steps' | 'temperature' | 'holdBelowFrequency' | 'latent' | 'texture'>,
   timings: Record<string, number>,
   t0: number
 ): DecodeResult {
@@ -317,6 +324,9 @@ async function regenerateOnePass(
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
   const logStep = Math.log2(h.quantStep)
+  // set 30: the grain the sender measured, drawn over each sample from its own seed
+  const textureExponent = packet.colour?.textureExponent
+  const texture = textureExponent === undefined ? undefined : { strength: textureStrength(textureExponent), drawn: textureExponent > 0 && opts.texture !== false }
   const images: RgbImage[] = []
   const seeds: number[] = []
   t = performance.now()
@@ -328,13 +338,14 @@ async function regenerateOnePass(
     const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw, detail)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
     if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails.planes, models.thumbnailNorm, thumbnails.lumaFactor)
-    images.push(cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height))
+    const picture = cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height)
+    images.push(texture?.drawn ? synthesizeTexture(picture, texture.strength, seed) : picture)
     await endSample()
     opts.onProgress?.({ stage: 'generate', done: k + 1, total: samples })
   }
   throwIfAborted(opts.signal)
   timings.generateMs = performance.now() - t
-  return finish(packet, models, images, { seeds, steps: 0, temperature: 1, holdBelowFrequency: 0, latent: opts.returnLatent ? ySel : undefined }, timings, t0)
+  return finish(packet, models, images, { seeds, steps: 0, temperature: 1, holdBelowFrequency: 0, latent: opts.returnLatent ? ySel : undefined, ...(texture ? { texture } : {}) }, timings, t0)
 }
 
 /**

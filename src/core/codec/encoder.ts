@@ -41,6 +41,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     roundingTolerance: pack.roundingTolerance,
     snapAnchored: pack.snapAnchored,
     ...(pack.colourStep !== undefined ? { colourStep: pack.colourStep } : {}),
+    ...(pack.textureStrength !== undefined ? { textureStrength: pack.textureStrength } : {}),
     quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,

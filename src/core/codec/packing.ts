@@ -7,9 +7,11 @@ import type { CodecModels } from './codecModels'
 import { hasAnchoredThumbnails, roundingTolerances, quantizeChannels } from './predictiveQuantize'
 import { finestThatFits, targetBits } from './quantize'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
-import { MAX_STEP_EXPONENT, colourStep } from '../bitstream/colourCoder'
+import { MAX_STEP_EXPONENT, MAX_TEXTURE_EXPONENT, colourStep, textureExponentOf, textureStrength } from '../bitstream/colourCoder'
 import { colourCoefficients, quantizeColourThumbnail } from './colourThumbnailCodec'
 import { fineLumaPlane } from './fineLuma'
+import { regenerate } from './decoder'
+import { fitTextureStrength } from './textureSynthesis'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -46,6 +48,13 @@ export const FINE_LUMA_RULE: readonly { channels: number; lumaFactor: number; ch
 export function fineLumaRule(channels: number): { lumaFactor: number; chromaOffset: number } {
   return [...FINE_LUMA_RULE].reverse().find((r) => channels >= r.channels) ?? FINE_LUMA_RULE[0]
 }
+
+/**
+ * Set 30: the encoder sends TEXTURE_GAIN x the fitted strength (textureSynthesis.ts fitTextureStrength), since grain
+ * with the original's full energy where the decoded picture is blurred costs MS-SSIM and reads as noise. Chosen on 16
+ * training photos (docs/bench/latent-codec/ship-rule-set30.md).
+ */
+export const TEXTURE_GAIN = 0.3
 
 /** Changes whenever the step rule picks different packets for the same models (bench caches key on it).
  *  2: the rule scans instead of bisecting, and tries rounding tolerances on the colour mosaic (sets 4, 5). */
@@ -93,11 +102,14 @@ export async function packChannels(
   const lumaRule = colourLayout && colourLayout.lumaFactors.length > 1 ? fineLumaRule(channels) : { lumaFactor: 1, chromaOffset: 0 }
   const fineLuma = lumaRule.lumaFactor > 1 ? fineLumaOf(prep, lumaRule.lumaFactor) : undefined
   const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw, lumaRule.lumaFactor, fineLuma)
+  // Set 30: the step search runs with the longest texture exponent (its code can only shrink), then the one measured
+  let textureExponent = colourLayout?.texture ? MAX_TEXTURE_EXPONENT : undefined
   const chromaExponentOf = (k: number) => Math.max(-MAX_STEP_EXPONENT, Math.min(MAX_STEP_EXPONENT, k + lumaRule.chromaOffset))
   const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0) => {
     const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
     if (colourSlot >= 0) latents.fill(0, colourSlot * n, (colourSlot + 1) * n)
-    const colour = colourCoeffs && quantizeColourThumbnail(colourCoeffs, lumaRule.lumaFactor, prep.lh, prep.lw, step, colourExponent, colourLayout.chromaExponent ? chromaExponentOf(colourExponent) : undefined)
+    const quantised = colourCoeffs && quantizeColourThumbnail(colourCoeffs, lumaRule.lumaFactor, prep.lh, prep.lw, step, colourExponent, colourLayout.chromaExponent ? chromaExponentOf(colourExponent) : undefined)
+    const colour = quantised && textureExponent !== undefined ? { ...quantised, textureExponent } : quantised
     // 'static' = the shipped text model (with escapes for any UTF-8): far cheaper than raw 'utf8'.
     const header: GscHeader = { ...base, quantStep: step, captionMode: prep.captionMode }
     const packet = encodeGscPacket({ header, caption: prep.caption, latents, detections: prep.transmittedDetections, ...(colour ? { colour } : {}) }, framing)
@@ -129,7 +141,11 @@ export async function packChannels(
     if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
   }
   if (colourLayout && opts.quantStep === undefined) choice = searchColourStep(choice, measure, budget)
-  const { packet, header } = built.get(choice.choice)!
+  let { packet, header } = built.get(choice.choice)!
+  if (textureExponent !== undefined) {
+    textureExponent = await measuredTextureExponent(prep, packet)
+    ;({ packet, header } = build(choice.choice.step, choice.choice.roundingTolerance, choice.choice.snapAnchored, choice.choice.colourExponent))
+  }
   return {
     packet,
     channels,
@@ -138,6 +154,7 @@ export async function packChannels(
     roundingTolerance: choice.choice.roundingTolerance,
     snapAnchored: choice.choice.snapAnchored === true,
     ...(colourLayout ? { colourStep: colourStep(choice.choice.step, choice.choice.colourExponent ?? 0) } : {}),
+    ...(textureExponent !== undefined ? { textureStrength: textureStrength(textureExponent) } : {}),
     bits: bitsOf(packet, width, height),
     targetBits: budget,
     fitsTarget: choice.fits,
@@ -170,6 +187,12 @@ function searchColourStep<T extends { colourExponent?: number }>(start: StepChoi
     for (let k = -1; k >= -MAX_COLOUR_REFINEMENT && tryExponent(k); k--);
   }
   return choice
+}
+
+/** Set 30: the texture exponent for a packet, from the station's own decode of it without grain against the original. */
+async function measuredTextureExponent(prep: PreparedImage, packet: Uint8Array): Promise<number> {
+  const decoded = await regenerate(decodeGscPacket(packet), prep.models, { texture: false })
+  return textureExponentOf(TEXTURE_GAIN * fitTextureStrength(prep.image, decoded.image))
 }
 
 /** Set 28's luma plane (fineLuma.ts) in the units of the set's Y thumbnail (its manifest consistentThumbnail norm). */

@@ -91,6 +91,8 @@ export interface EncodeResult {
   snapAnchored: boolean
   /** Set 22: the colour thumbnail's step (docs/bitstream.md 6.4), when the packet carries one. */
   colourStep?: number
+  /** Set 30: the strength of the grain the packet asks the station to draw (0: none; textureSynthesis.ts). */
+  textureStrength?: number
   /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
   stepsTried: StepTrial[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
@@ -132,6 +134,8 @@ export interface PackResult {
   snapAnchored: boolean
   /** Set 22: the colour thumbnail's step (docs/bitstream.md 6.4), when the packet carries one. */
   colourStep?: number
+  /** Set 30: the strength of the grain the packet asks the station to draw (0: none; textureSynthesis.ts). */
+  textureStrength?: number
   bits: BitsReport
   targetBits: number
   fitsTarget: boolean

@@ -1,0 +1,124 @@
+// Set 30's texture synthesis (docs/bitstream.md 6.4, "texture strength"): the station adds seeded, band-limited luma
+// grain where the decoded picture shows texture, at a strength the sender measured against the original. Why: at the
+// targets' bytes the packet carries nothing finer than the 1/4-scale luma plane, so the decoder averages the finest
+// detail into blur; a codec can send how much of it there was and let the station draw grain in its place (JPEG XL's
+// noise synthesis and AV1's film grain do the same). The grain is invented detail: its place and shape are the
+// seed's, only its local amount follows the original. The station can decode without it (DecodeOptions.texture).
+import { gaussianNoise, hash32 } from './prng'
+import { GscError } from '../util/errors'
+import type { RgbImage } from '../image/rgbImage'
+
+/** Scales of the analysis (pixels): the grain is white noise minus its blur at GRAIN_SIGMA (detail finer than the
+ *  luma plane's 4-px stride); the decoded picture's texture is its band between BAND_SIGMAS, its energy averaged at
+ *  ENERGY_SIGMA. Chosen on 16 training photos (docs/bench/latent-codec/ship-rule-set30.md). */
+export const GRAIN_SIGMA = 1.5
+export const BAND_SIGMAS = [1, 3] as const
+export const ENERGY_SIGMA = 4
+
+/** A separable Gaussian blur of a w x h plane (radius ceil(3 sigma), mirrored at the borders). */
+export function gaussianBlur(plane: Float64Array, w: number, h: number, sigma: number): Float64Array {
+  const r = Math.ceil(3 * sigma)
+  const k = new Float64Array(2 * r + 1)
+  let sum = 0
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma))
+  for (let i = 0; i < k.length; i++) k[i] /= sum
+  const mirror = (i: number, n: number) => {
+    if (n === 1) return 0
+    const p = 2 * (n - 1)
+    const m = ((i % p) + p) % p
+    return m < n ? m : p - m
+  }
+  // one line at a time, copied with its mirrored margins so the inner loop has no branches
+  const blurLines = (src: Float64Array, dst: Float64Array, n: number, lines: number, at: (line: number, i: number) => number) => {
+    const line = new Float64Array(n + 2 * r)
+    for (let l = 0; l < lines; l++) {
+      for (let i = -r; i < n + r; i++) line[i + r] = src[at(l, mirror(i, n))]
+      for (let i = 0; i < n; i++) {
+        let s = 0
+        for (let j = 0; j <= 2 * r; j++) s += k[j] * line[i + j]
+        dst[at(l, i)] = s
+      }
+    }
+  }
+  const tmp = new Float64Array(w * h)
+  blurLines(plane, tmp, w, h, (y, x) => y * w + x)
+  const out = new Float64Array(w * h)
+  blurLines(tmp, out, h, w, (x, y) => y * w + x)
+  return out
+}
+
+/** BT.601 luma in 0..1. */
+function luma01(img: RgbImage): Float64Array {
+  const n = img.width * img.height
+  const out = new Float64Array(n)
+  const d = img.data
+  for (let i = 0; i < n; i++) out[i] = (0.299 * d[3 * i] + 0.587 * d[3 * i + 1] + 0.114 * d[3 * i + 2]) / 255
+  return out
+}
+
+/** x minus its blur at GRAIN_SIGMA: the detail finer than the luma plane carries. */
+function fineDetail(y: Float64Array, w: number, h: number): Float64Array {
+  const b = gaussianBlur(y, w, h, GRAIN_SIGMA)
+  const out = new Float64Array(y.length)
+  for (let i = 0; i < y.length; i++) out[i] = y[i] - b[i]
+  return out
+}
+
+/** The local amount of texture the decoded picture shows (the RMS of its band between BAND_SIGMAS): where grain goes. */
+export function textureAmplitude(decoded: RgbImage): Float64Array {
+  const { width: w, height: h } = decoded
+  const y = luma01(decoded)
+  const fine = gaussianBlur(y, w, h, BAND_SIGMAS[0])
+  const coarse = gaussianBlur(y, w, h, BAND_SIGMAS[1])
+  const sq = new Float64Array(y.length)
+  for (let i = 0; i < y.length; i++) sq[i] = (fine[i] - coarse[i]) ** 2
+  const e = gaussianBlur(sq, w, h, ENERGY_SIGMA)
+  for (let i = 0; i < e.length; i++) e[i] = Math.sqrt(Math.max(0, e[i]))
+  return e
+}
+
+/**
+ * The sender's measurement: the strength s for which s x textureAmplitude(decoded) best matches (least squares) the
+ * local RMS of the fine detail the original has and the decoded picture lacks. The encoder sends gain x s.
+ */
+export function fitTextureStrength(original: RgbImage, decoded: RgbImage): number {
+  if (original.width !== decoded.width || original.height !== decoded.height)
+    throw new GscError(`texture fit: original ${original.width}x${original.height} and decoded ${decoded.width}x${decoded.height} differ`)
+  const { width: w, height: h } = original
+  const energy = (img: RgbImage) => {
+    const d = fineDetail(luma01(img), w, h)
+    for (let i = 0; i < d.length; i++) d[i] *= d[i]
+    return gaussianBlur(d, w, h, ENERGY_SIGMA)
+  }
+  const eo = energy(original)
+  const ed = energy(decoded)
+  const amp = textureAmplitude(decoded)
+  let num = 0
+  let den = 0
+  for (let i = 0; i < amp.length; i++) {
+    num += Math.sqrt(Math.max(0, eo[i] - ed[i])) * amp[i]
+    den += amp[i] * amp[i]
+  }
+  return den > 0 ? num / den : 0
+}
+
+/**
+ * The station's grain: decoded + strength x textureAmplitude(decoded) x unit-variance fine-detail noise (white
+ * Gaussian noise from the seed, prng.ts, minus its blur at GRAIN_SIGMA), added to R, G and B alike (luma only), then
+ * clamped and rounded. Strength 0 returns the picture unchanged.
+ */
+export function synthesizeTexture(decoded: RgbImage, strength: number, seed: number): RgbImage {
+  if (!(strength > 0)) return decoded
+  const { width: w, height: h } = decoded
+  const noise = fineDetail(gaussianNoise(hash32((seed >>> 0) ^ 0x7e47a5e1), w * h), w, h)
+  let ss = 0
+  for (let i = 0; i < noise.length; i++) ss += noise[i] * noise[i]
+  const norm = noise.length > 0 && ss > 0 ? 1 / Math.sqrt(ss / noise.length) : 0
+  const amp = textureAmplitude(decoded)
+  const out = new Uint8Array(decoded.data.length)
+  for (let i = 0; i < w * h; i++) {
+    const delta = 255 * strength * amp[i] * noise[i] * norm
+    for (let c = 0; c < 3; c++) out[3 * i + c] = Math.max(0, Math.min(255, Math.round(decoded.data[3 * i + c] + delta)))
+  }
+  return { width: w, height: h, data: out }
+}
