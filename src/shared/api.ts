@@ -125,6 +125,14 @@ export interface Reconstruction {
   decodeMs: number
   steps: number | null
   notes: string[]
+  /** Model set 30 only: the strength of the synthesised grain the packet asks for (0: none) and whether this
+   *  image has it drawn (invented detail, not transmitted; reconstruct's `texture: false` leaves it out). */
+  texture?: TextureInfo
+}
+
+export interface TextureInfo {
+  strength: number
+  drawn: boolean
 }
 
 export type BaselineCodecId = z.infer<typeof S.baselineCodec>

@@ -66,7 +66,9 @@ export const reconstructArgs = z.strictObject({
   steps: z.number().int().min(0).max(64).optional(),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   /** Decode a few samples to estimate the per-pixel uncertainty map. */
-  uncertainty: z.boolean().optional()
+  uncertainty: z.boolean().optional(),
+  /** Model set 30: draw the synthesised grain its packet asks for (default true); false: only what the packet determines. */
+  texture: z.boolean().optional()
 })
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64')

@@ -80,6 +80,7 @@ describe('API argument validation', () => {
     bad('plan', { alpha: 1, beta: 0, images: 0 })
     bad('plan', { alpha: Number.NaN, beta: 0, images: 1 })
     bad('reconstruct', { id: 1, steps: 1000 })
+    bad('reconstruct', { id: 1, texture: 'off' })
     bad('replayControl', { jobId: 'x', action: 'rewind' })
     bad('setSettings', { executionProvider: 'tpu' })
     bad('setSettings', { captionerUrl: 'file:///etc/passwd' })

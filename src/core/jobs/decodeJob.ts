@@ -10,6 +10,9 @@ export interface DecodeJobData {
   steps?: number
   /** Noise seed; absent: the header's seed. */
   seed?: number
+  /** Set 30's synthesised grain (DecodeOptions.texture): false decodes without it; absent, it is drawn. Only a
+   *  packet whose set draws grain is sent false (the service drops it for others, whose pixels it cannot change). */
+  texture?: boolean
   /** The requesting engine's decode limits (its station's settings), refused as it would refuse them; not part of the
    *  result's key, since they refuse a decode but never change its pixels. Absent: the decoder's defaults. */
   limits?: { maxPixels: number; maxFlowSteps: number }
@@ -23,6 +26,8 @@ export function decodeParams(job: DecodeJobData): Record<string, unknown> {
   const p: Record<string, unknown> = { kind: job.kind }
   if (job.steps !== undefined) p.steps = job.steps
   if (job.seed !== undefined) p.seed = job.seed
+  // only when left out, so the keys of decodes with the grain (and every other set's) stay what they were
+  if (job.texture === false) p.texture = false
   if (job.kind === 'uncertainty') p.samples = UNCERTAINTY_SAMPLES
   return p
 }

@@ -95,14 +95,14 @@ export async function startDecodeWorker(url: string, opts: DecodeWorkerOptions =
       if (r.status !== 'ok') throw new GscError(`packet ${d.packetId} is ${r.status} (${r.error ?? 'not a GSC image'}); it cannot be decoded`)
       const t0 = Date.now()
       const res = await decodePacket(r.raw, {
-        steps: d.steps, seed: d.seed, samples: d.kind === 'uncertainty' ? UNCERTAINTY_SAMPLES : undefined, executionProvider: ep, modelsDir: opts.modelsDir,
+        steps: d.steps, seed: d.seed, samples: d.kind === 'uncertainty' ? UNCERTAINTY_SAMPLES : undefined, texture: d.texture, executionProvider: ep, modelsDir: opts.modelsDir,
         limits: d.limits
       })
       const decodeMs = Date.now() - t0
       if (d.kind === 'uncertainty' && !res.uncertainty) throw new GscError(`packet ${d.packetId}: the decoder returned no uncertainty map`)
       const result = {
         kind: d.kind, width: res.image.width, height: res.image.height, caption: res.caption, steps: res.steps, modelSet: res.modelSet,
-        uncertaintyStats: res.uncertaintyStats ?? null, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency,
+        uncertaintyStats: res.uncertaintyStats ?? null, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency, texture: res.texture ?? null,
         decodeMs, worker: name, executionProvider: ep, jobId: job.id, attempt
       }
       // Every row of the result in one statement, so a reader never sees part of it.

@@ -1,5 +1,5 @@
 // Reconstructions kept for the Image view, comparisons and the planner's estimate: one per decode request (a seeded,
-// step-count or uncertainty decode is not the plain reconstruction), the newest few and a bounded number of bytes,
+// step-count, uncertainty or set 30's no-texture decode is not the plain reconstruction), the newest few and a bounded number of bytes,
 // so that large decodes are not held by an idle station.
 import type { Reconstruction } from '../../shared/api'
 import type { RgbImage } from '../image/rgbImage'

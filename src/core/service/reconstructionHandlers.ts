@@ -5,7 +5,7 @@
 // worker serves it in time; the event log says which path served each decode.
 import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { ArgsOf, BaselineCodecId, BaselineFit, Comparison, Reconstruction, TransmittedBox } from '../../shared/api'
+import type { ArgsOf, BaselineCodecId, BaselineFit, Comparison, Reconstruction, TextureInfo, TransmittedBox } from '../../shared/api'
 import { detectionAgreement } from '../analysis/detections'
 import { psnr, ssim } from '../analysis/metrics'
 import { decodeGscPacket } from '../bitstream/gscPacket'
@@ -23,6 +23,7 @@ import type { EngineContext } from './engineContext'
 import type { HandlerTable } from './handlerTable'
 import { decodeToRgb, pngBuffer, pngDataUrl } from './images'
 import { packetRecord } from './packetHandlers'
+import { textureOfPacket, textureOption } from './textureRequest'
 
 export class ReconstructionDomain {
   private runner: CodecRunner | null = null
@@ -57,6 +58,11 @@ export class ReconstructionDomain {
     const { engine } = this
     const settings = engine.ui.getSettings()
     const request: DecodeJobData = { kind: a.uncertainty ? 'uncertainty' : 'reconstruction', packetId: a.id, steps: a.steps, seed: a.seed }
+    // Set 30's grain left out: part of the request (and its cache keys) only for a packet whose set draws grain.
+    if (a.texture === false) {
+      const texture = textureOption(a.texture, (await packetRecord(engine, a.id)).header)
+      if (texture !== undefined) request.texture = texture
+    }
     const key = decodeKey(request, settings.decodeSteps)
     const cached = engine.decodes.find(key)
     if (cached) return cached.rec
@@ -93,6 +99,7 @@ export class ReconstructionDomain {
           defaultFlowSteps: settings.decodeSteps ?? undefined,
           seed: a.seed,
           samples: a.uncertainty ? 3 : undefined,
+          texture: request.texture,
           executionProvider: settings.executionProvider,
           modelsDir: engine.opts.modelsDir,
           limits
@@ -104,11 +111,11 @@ export class ReconstructionDomain {
       const notes = res.samples ? sampleNotes(res.samples.length, res.temperature, res.holdBelowFrequency) : []
       const rec = await this.assemble(a.id, res.image, {
         uncertainty: res.uncertainty ? await pngDataUrl(res.uncertainty) : null, caption: res.caption, transmitted: res.detections,
-        hasDetections: res.header.hasDetections, decodeMs, steps: res.steps, notes
+        hasDetections: res.header.hasDetections, decodeMs, steps: res.steps, notes, texture: res.texture
       }, settings.executionProvider, () => job.progress(2, 3, 'encoding images'))
       if (shared)
         await this.share(shared, { image: res.image, uncertainty: res.uncertainty }, {
-          caption: res.caption, steps: res.steps, modelSet: res.modelSet, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency, decodeMs, executionProvider: settings.executionProvider
+          caption: res.caption, steps: res.steps, modelSet: res.modelSet, temperature: res.temperature, holdBelowFrequency: res.holdBelowFrequency, texture: res.texture ?? null, decodeMs, executionProvider: settings.executionProvider
         })
       job.progress(3, 3, 'done')
       engine.decodes.keep(key, { rec, image: res.image })
@@ -184,7 +191,7 @@ export class ReconstructionDomain {
       // Re-encoded as an in-process decode's map is, so every path shows the same data URL for the same pixels.
       uncertainty: map ? await pngDataUrl(await decodeToRgb(Buffer.from(map))) : null,
       caption: info.caption ?? payload.caption, transmitted: payload.detections, hasDetections: payload.header.hasDetections,
-      decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0,
+      decodeMs: info.decodeMs ?? 0, steps: info.steps ?? 0, texture: textureOfPacket(payload, request.texture),
       notes: [`from the shared archive's decode cache: decoded by ${by} at ${main.createdAt}`, ...(map ? sampleNotes(UNCERTAINTY_SAMPLES, info.temperature ?? 1, info.holdBelowFrequency ?? 0) : [])]
     }, provider)
     // A shared request is one this workstation's decode-steps setting does not change (see reconstruct).
@@ -210,7 +217,10 @@ export class ReconstructionDomain {
   private async assemble(
     id: number,
     image: RgbImage,
-    d: { uncertainty: string | null; caption: string; transmitted: Parameters<typeof transmittedBox>[0][]; hasDetections: boolean; decodeMs: number; steps: number; notes: string[] },
+    d: {
+      uncertainty: string | null; caption: string; transmitted: Parameters<typeof transmittedBox>[0][]; hasDetections: boolean; decodeMs: number; steps: number; notes: string[]
+      texture?: TextureInfo
+    },
     provider: Parameters<typeof getDetector>[0],
     encoding: () => void = () => {}
   ): Promise<Reconstruction> {
@@ -238,7 +248,8 @@ export class ReconstructionDomain {
       agreement: agreement ? { precision: agreement.precision, recall: agreement.recall, f1: agreement.f1 } : null,
       decodeMs: d.decodeMs,
       steps: d.steps,
-      notes
+      notes,
+      ...(d.texture ? { texture: d.texture } : {})
     }
   }
 
@@ -272,7 +283,7 @@ export class ReconstructionDomain {
 
 /** What a request asks for beyond a plain reconstruction, as the event log's words ('' for a plain one). */
 function requestLabel(r: DecodeJobData): string {
-  const chosen = [r.seed !== undefined && `seed ${r.seed}`, r.steps !== undefined && `${r.steps} steps`].filter(Boolean)
+  const chosen = [r.seed !== undefined && `seed ${r.seed}`, r.steps !== undefined && `${r.steps} steps`, r.texture === false && 'no synthesised texture'].filter(Boolean)
   const what = r.kind === 'uncertainty' ? 'uncertainty map' : chosen.length ? 'reconstruction' : ''
   return what && `${what}${chosen.length ? ` (${chosen.join(', ')})` : ''} `
 }

@@ -1,8 +1,8 @@
 // Image view: the reconstruction beside the original (when attached) and a baseline at the same
 // bytes (any of the bench's six codecs, fitted by the bench's rule), synchronised zoom/pan,
-// brightness/contrast, detection overlays with agreement, uncertainty overlay, segmentation and depth overlays of
-// the reconstruction and the original with their agreement, caption and header
-// details; saves the image with its overlays as PNG. The parts live in views/image/.
+// brightness/contrast, detection overlays with agreement, uncertainty overlay, set 30's synthesised texture (marked,
+// and switchable), segmentation and depth overlays of the reconstruction and the original with their agreement,
+// caption and header details; saves the image with its overlays as PNG. The parts live in views/image/.
 import { useEffect, useMemo, useState } from 'react'
 import { Group, Paper, ScrollArea, Text } from '@mantine/core'
 import type { Comparison, SegmentationModelId } from '../../../shared/api'
@@ -19,6 +19,8 @@ import { OverlayControls } from './image/OverlayControls'
 import { PacketDetails } from './image/PacketDetails'
 import { PacketStepper } from './image/PacketStepper'
 import { savePng } from './image/savePng'
+import { TextureControl } from './image/TextureControl'
+import { textureLabel } from './image/textureText'
 import { useImageComparison } from './image/useImageComparison'
 import { useSceneAnalysis, type AnalysisKind } from './image/useSceneAnalysis'
 
@@ -32,7 +34,7 @@ function originalLabel(cmp: Comparison): string {
 export function ImageView() {
   const { selectedId, packets } = useEngine()
   const id = selectedId ?? packets[packets.length - 1]?.id ?? null
-  const { detail, rec, cmp, codec, fitting, decoding, decodeError, showUncertainty, chooseCodec, wantUncertainty, attachOriginal } = useImageComparison(id)
+  const { detail, rec, cmp, codec, fitting, decoding, decodeError, showUncertainty, showTexture, chooseCodec, wantUncertainty, wantTexture, attachOriginal } = useImageComparison(id)
   const [showTx, setShowTx] = useState(true)
   const [showDet, setShowDet] = useState(true)
   const [brightness, setBrightness] = useState(100)
@@ -77,7 +79,7 @@ export function ImageView() {
     <Group align="stretch" gap="sm" wrap="nowrap" style={{ flex: 1, minHeight: 0 }}>
       <Paper withBorder p="sm" w={330} style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }}>
         <PacketStepper id={id} />
-        <ScrollArea style={{ flex: 1 }}>{detail && <PacketDetails detail={detail} caption={rec?.caption ?? detail.caption} />}</ScrollArea>
+        <ScrollArea style={{ flex: 1 }}>{detail && <PacketDetails detail={detail} caption={rec?.caption ?? detail.caption} texture={rec?.packetId === detail.id ? rec.texture : undefined} />}</ScrollArea>
       </Paper>
       <Paper withBorder p="sm" style={{ flex: 1, display: 'flex', flexDirection: 'column', minWidth: 0 }}>
         <OverlayControls
@@ -100,13 +102,14 @@ export function ImageView() {
           attachOriginal={attachOriginal}
           save={() => rec && savePng(rec, filter, overlays, showUncertainty ? rec.uncertainty : null)}
         />
+        <TextureControl texture={rec?.texture} on={showTexture} busy={decoding} setOn={wantTexture} />
         <AnalysisControls kind={analysisKind} setKind={chooseAnalysis} model={segModel} setModel={setSegModel} opacity={opacity} setOpacity={setOpacity} analysis={analysis} enabled={!!rec} />
         {cmp?.original && <BaselineChooser octets={detail?.octets} codec={codec} chooseCodec={chooseCodec} baseline={cmp.baseline} fitting={!!fitting} />}
         <div style={{ flex: 1, minHeight: 0, display: 'flex', gap: 8 }}>
           <DecodeStatus id={id} detail={detail} decoding={decoding} hasReconstruction={!!rec} decodeError={decodeError} narrow={!!cmp?.original} />
           {rec && (
             <SyncViewer
-              label={`Reconstruction · ${fmtBits(detail?.bits ?? 0)} · ${rec.steps ?? '?'} steps · ${(rec.decodeMs / 1000).toFixed(1)} s`}
+              label={`Reconstruction · ${fmtBits(detail?.bits ?? 0)} · ${rec.steps ?? '?'} steps · ${(rec.decodeMs / 1000).toFixed(1)} s${textureLabel(rec.texture)}`}
               src={rec.image}
               width={rec.width}
               height={rec.height}

@@ -1,9 +1,10 @@
-// What the packet says about itself: its checks, decoded caption, primary and GSC headers, bit counts and
-// first octets.
+// What the packet says about itself: its checks, decoded caption, primary and GSC headers (with set 30's texture grain,
+// known once the packet is decoded), bit counts and first octets.
 import { Alert, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core'
-import type { PacketDetail } from '../../../../shared/api'
+import type { PacketDetail, TextureInfo } from '../../../../shared/api'
 import { STATUS_COLOR, STATUS_LABEL, fmtBits, fmtTime } from '../../theme'
 import { KeyValueTable } from './KeyValueTable'
+import { textureRow } from './textureText'
 
 function SectionTitle({ children }: { children: string }) {
   return (
@@ -13,8 +14,8 @@ function SectionTitle({ children }: { children: string }) {
   )
 }
 
-/** `caption`: the reconstruction's caption where it has one, else the packet's. */
-export function PacketDetails({ detail, caption }: { detail: PacketDetail; caption: string | null | undefined }) {
+/** `caption`: the reconstruction's caption where it has one, else the packet's; `texture`: its reconstruction's (set 30). */
+export function PacketDetails({ detail, caption, texture }: { detail: PacketDetail; caption: string | null | undefined; texture?: TextureInfo }) {
   const h = detail.header as Record<string, unknown> | null | undefined
   const bits = detail.bitsBreakdown
   return (
@@ -61,7 +62,8 @@ export function PacketDetails({ detail, caption }: { detail: PacketDetail; capti
               ['channels (C)', Array.isArray(h.channelIndices) ? `${h.channelIndices.length}: ${(h.channelIndices as number[]).join(', ')}` : String(detail.c ?? '—')],
               ['quant step', String(h.quantStep ?? '—')],
               ['steps / seed', `${h.steps ?? '—'} / ${h.seed ?? '—'}`],
-              ['caption mode', String(h.captionMode ?? '—')]
+              ['caption mode', String(h.captionMode ?? '—')],
+              ...(texture ? [['texture grain', textureRow(texture)] as [string, string]] : [])
             ]}
           />
         </>

@@ -1,5 +1,6 @@
-// The Image view's data for one packet: its detail, the reconstruction (with the uncertainty map when asked)
-// and the comparison with the original and a baseline at the same bytes. The analyst's baseline codec stays
+// The Image view's data for one packet: its detail, the reconstruction (with the uncertainty map when asked, without
+// set 30's synthesised texture when the analyst turns it off) and the comparison with the original and a baseline at
+// the same bytes. Both decode choices stay from packet to packet. The analyst's baseline codec stays
 // chosen from packet to packet; each comparison request takes a number and only the latest one's answer is shown.
 import { useEffect, useRef, useState } from 'react'
 import type { BaselineCodecId, Comparison, PacketDetail, Reconstruction } from '../../../../shared/api'
@@ -17,8 +18,11 @@ export interface ImageComparison {
   decoding: boolean
   decodeError: string | null
   showUncertainty: boolean
+  /** Set 30's synthesised grain drawn (the station's default); other sets draw none either way. */
+  showTexture: boolean
   chooseCodec: (next: BaselineCodecId) => Promise<void>
   wantUncertainty: (on: boolean) => Promise<void>
+  wantTexture: (on: boolean) => Promise<void>
   attachOriginal: (file: File) => Promise<void>
 }
 
@@ -40,6 +44,11 @@ export function useImageComparison(id: number | null): ImageComparison {
   const [decoding, setDecoding] = useState(false)
   const [decodeError, setDecodeError] = useState<string | null>(null)
   const [showUncertainty, setShowUncertainty] = useState(false)
+  const [showTexture, setShowTexture] = useState(true)
+  const idRef = useRef(id)
+  idRef.current = id
+  // Sent only when off: the engine's default draws it, and ignores `false` for a set without grain.
+  const textureArg = (on: boolean) => (on ? {} : { texture: false })
 
   useEffect(() => {
     setDetail(null)
@@ -57,7 +66,7 @@ export function useImageComparison(id: number | null): ImageComparison {
       if (d.status !== 'ok') return
       setDecoding(true)
       try {
-        const r = await api.reconstruct({ id, uncertainty: showUncertainty || undefined })
+        const r = await api.reconstruct({ id, uncertainty: showUncertainty || undefined, ...textureArg(showTexture) })
         if (!stale) setRec(r)
       } catch (e) {
         if (!stale) setDecodeError(e instanceof Error ? e.message : String(e))
@@ -94,10 +103,26 @@ export function useImageComparison(id: number | null): ImageComparison {
     setShowUncertainty(on)
     if (on && rec && !rec.uncertainty && id !== null) {
       setDecoding(true)
-      const r = await guard('Uncertainty map', api.reconstruct({ id, uncertainty: true }))
-      if (r) setRec(r)
+      const r = await guard('Uncertainty map', api.reconstruct({ id, uncertainty: true, ...textureArg(showTexture) }))
+      if (r && r.packetId === idRef.current) setRec(r)
       setDecoding(false)
     }
+  }
+
+  /** Decodes the packet again with or without its synthesised grain, and refreshes the metrics against the original. */
+  const wantTexture = async (on: boolean) => {
+    setShowTexture(on)
+    if (!rec?.texture || id === null) return
+    setDecoding(true)
+    const r = await guard('Synthesised texture', api.reconstruct({ id, uncertainty: showUncertainty || undefined, ...textureArg(on) }))
+    setDecoding(false)
+    if (!r || r.packetId !== idRef.current) return
+    setRec(r)
+    // The engine measures its most recently used decode of the packet: the one just shown.
+    if (!cmp?.original || fittingRef.current) return
+    const seq = ++compareSeq.current
+    const c = await api.compare({ id, codec: codecRef.current }).catch(() => null)
+    if (c && seq === compareSeq.current) setCmp(c)
   }
 
   const attachOriginal = async (file: File) => {
@@ -110,5 +135,5 @@ export function useImageComparison(id: number | null): ImageComparison {
     if (c) setCmp(c)
   }
 
-  return { detail, rec, cmp, codec, fitting, decoding, decodeError, showUncertainty, chooseCodec, wantUncertainty, attachOriginal }
+  return { detail, rec, cmp, codec, fitting, decoding, decodeError, showUncertainty, showTexture, chooseCodec, wantUncertainty, wantTexture, attachOriginal }
 }
