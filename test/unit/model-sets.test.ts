@@ -54,6 +54,8 @@ const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && 
 const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
 /** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
+/** Set 30: set 28's networks and wire (manifest networksOf 27) with a texture exponent; the station draws grain. */
+const haveSet30 = haveSet28 && manifest?.modelSets?.['30']?.networksOf === 27
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -320,7 +322,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet30 ? [[30, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -635,5 +637,58 @@ describe.runIf(haveSet29 && haveKodak)("model set 29: set 28's wire, a decoder t
       delete (m.modelSets as Record<string, unknown>)['29']
     })
     await expect(loadCodecModels({ dir: misplaced, modelId: 27 })).rejects.toThrow(/^model set 27: decoder 'decoder_v29' takes a luma plane's detail, which only a set with a 1\/4-scale luma plane on the wire/)
+  })
+})
+
+
+describe.runIf(haveSet30 && haveKodak)("model set 30: set 28's packet with a texture exponent, grain drawn where the original had fine detail", () => {
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+
+  it("writes set 28's packet plus the strength it measured on its own decode, within the bit target", async () => {
+    const img = await crop()
+    for (const c of [4, 16]) {
+      const [p28, p30] = await Promise.all([28, 30].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5 })))
+      const [h28, h30] = [p28, p30].map((p) => decodeGscPacket(p.packet))
+      // as set 28 does on this small crop (C = 4: even the coarsest step is over the target), and never more than a byte over it
+      expect([p30.fitsTarget, p30.packet.length - p28.packet.length <= 2]).toEqual([p28.fitsTarget, true])
+      expect(h30.colour!.lumaFactor).toBe(h28.colour!.lumaFactor)
+      expect(h30.colour!.textureExponent).toBeGreaterThan(0) // the feathers have detail no packet at these bytes carries
+      expect(p30.textureStrength).toBe(2 ** ((h30.colour!.textureExponent! - 21) / 2))
+      expect(h28.colour!.textureExponent).toBeUndefined()
+    }
+  })
+
+  it('draws seeded luma grain over the decode, which --no-texture and the texture option leave out', async () => {
+    const img = await crop()
+    const { packet } = await packChannels(await prepareImage(img, { modelsDir, modelSet: 30, caption: CAPTION }), 16, { seed: 5 })
+    const [grained, again, plain, otherSeed] = await Promise.all([
+      decodePacket(packet, { modelsDir }),
+      decodePacket(packet, { modelsDir }),
+      decodePacket(packet, { modelsDir, texture: false }),
+      decodePacket(packet, { modelsDir, seed: 6 })
+    ])
+    expect(grained.texture).toEqual({ strength: expect.any(Number), drawn: true })
+    expect(plain.texture).toEqual({ strength: grained.texture!.strength, drawn: false })
+    expect(same(grained.image, again.image)).toBe(true)
+    expect(same(grained.image, plain.image)).toBe(false)
+    expect(same(grained.image, otherSeed.image)).toBe(false)
+    // luma only: R, G and B move together wherever nothing clips
+    let moved = 0
+    for (let i = 0; i < plain.image.data.length; i += 3) {
+      const d = [0, 1, 2].map((k) => grained.image.data[i + k] - plain.image.data[i + k])
+      const clipped = [0, 1, 2].some((k) => grained.image.data[i + k] === 0 || grained.image.data[i + k] === 255)
+      if (d[0] !== 0) moved++
+      if (!clipped) expect(Math.max(Math.abs(d[0] - d[1]), Math.abs(d[1] - d[2]))).toBeLessThanOrEqual(1)
+    }
+    expect(moved).toBeGreaterThan(0.05 * img.width * img.height)
+    const file = path.join(tmp, 'set30.gsc')
+    writeFileSync(file, packet)
+    const out = path.join(tmp, 'set30.png')
+    const cli = gsc(['decode', file, '-o', out, '--no-texture'])
+    expect(cli.status).toBe(0)
+    expect(cli.stdout).toMatch(/texture grain [0-9.]+ \(not drawn\)/)
+    expect(same(await readImage(out), plain.image)).toBe(true)
+    const inspect = gsc(['inspect', file])
+    expect(inspect.stdout).toMatch(/texture grain [0-9.]+/)
   })
 })

@@ -66,6 +66,18 @@ describe('texture synthesis (set 30)', () => {
     }
   })
 
+  it('stays off edges: a blurred straight edge gets far less grain than texture of the same band energy', () => {
+    // left: a soft vertical edge; right: the textured half as before
+    const img = blurred(halfTextured(), 1)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W / 2; x++) for (let c = 0; c < 3; c++) img.data[3 * (y * W + x) + c] = x < W / 4 ? 60 : 200
+    const soft = blurred(img, 2)
+    const amp = textureAmplitude(soft)
+    const atEdge = meanAbs(amp, (i) => Math.abs((i % W) - W / 4) < 3 && Math.floor(i / W) > 12 && Math.floor(i / W) < H - 12)
+    const inTexture = meanAbs(amp, (i) => i % W >= W / 2 + 12 && Math.floor(i / W) > 12 && Math.floor(i / W) < H - 12)
+    expect(atEdge).toBeLessThan(0.1 * inTexture)
+  })
+
   it('is finer than the luma plane: its local mean is about zero, so the picture\'s window averages stay', () => {
     const img = blurred(halfTextured(), 1)
     const d = delta(img, synthesizeTexture(img, 2, 3))

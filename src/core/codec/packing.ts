@@ -50,9 +50,10 @@ export function fineLumaRule(channels: number): { lumaFactor: number; chromaOffs
 }
 
 /**
- * Set 30: the encoder sends TEXTURE_GAIN x the fitted strength (textureSynthesis.ts fitTextureStrength), since grain
- * with the original's full energy where the decoded picture is blurred costs MS-SSIM and reads as noise. Chosen on 16
- * training photos (docs/bench/latent-codec/ship-rule-set30.md).
+ * Set 30: the encoder sends TEXTURE_GAIN x the fitted strength (textureSynthesis.ts fitTextureStrength): grain with the
+ * original's full missing energy reads as noise and costs MS-SSIM. Chosen on 16 training photos, the largest of 0.3 and
+ * 0.5 whose grain in the originals' flattest quarter stayed under a third of the photographs' own detail there (0.5:
+ * 0.56, 0.3: 0.22 at C = 4; docs/bench/latent-codec/ship-rule-set30.md).
  */
 export const TEXTURE_GAIN = 0.3
 

@@ -3,14 +3,16 @@
 // targets' bytes the packet carries nothing finer than the 1/4-scale luma plane, so the decoder averages the finest
 // detail into blur; a codec can send how much of it there was and let the station draw grain in its place (JPEG XL's
 // noise synthesis and AV1's film grain do the same). The grain is invented detail: its place and shape are the
-// seed's, only its local amount follows the original. The station can decode without it (DecodeOptions.texture).
+// seed's, only its local amount follows the original, and it stays off edges. The station can decode without it
+// (DecodeOptions.texture).
 import { gaussianNoise, hash32 } from './prng'
 import { GscError } from '../util/errors'
 import type { RgbImage } from '../image/rgbImage'
 
 /** Scales of the analysis (pixels): the grain is white noise minus its blur at GRAIN_SIGMA (detail finer than the
- *  luma plane's 4-px stride); the decoded picture's texture is its band between BAND_SIGMAS, its energy averaged at
- *  ENERGY_SIGMA. Chosen on 16 training photos (docs/bench/latent-codec/ship-rule-set30.md). */
+ *  luma plane's 4-px stride); the decoded picture's texture is its band between BAND_SIGMAS, its energy (and its
+ *  gradients' structure tensor) averaged at ENERGY_SIGMA. Chosen on 16 training photos
+ *  (docs/bench/latent-codec/ship-rule-set30.md). */
 export const GRAIN_SIGMA = 1.5
 export const BAND_SIGMAS = [1, 3] as const
 export const ENERGY_SIGMA = 4
@@ -64,7 +66,15 @@ function fineDetail(y: Float64Array, w: number, h: number): Float64Array {
   return out
 }
 
-/** The local amount of texture the decoded picture shows (the RMS of its band between BAND_SIGMAS): where grain goes. */
+/** How strongly the grain avoids edges: the amplitude is scaled by (1 - coherence)^EDGE_POWER (chosen on the 16
+ *  training photos: a blurred edge has as much band energy as texture, and grain along it reads as a fuzzy halo). */
+export const EDGE_POWER = 2
+
+/**
+ * Where grain goes and how much: the RMS of the decoded picture's band between BAND_SIGMAS (its local texture),
+ * times (1 - c)^EDGE_POWER with c the coherence of its gradients' structure tensor averaged at ENERGY_SIGMA (1 along a
+ * straight edge, near 0 in texture with no one direction), so grain goes into texture and not along edges.
+ */
 export function textureAmplitude(decoded: RgbImage): Float64Array {
   const { width: w, height: h } = decoded
   const y = luma01(decoded)
@@ -73,8 +83,29 @@ export function textureAmplitude(decoded: RgbImage): Float64Array {
   const sq = new Float64Array(y.length)
   for (let i = 0; i < y.length; i++) sq[i] = (fine[i] - coarse[i]) ** 2
   const e = gaussianBlur(sq, w, h, ENERGY_SIGMA)
-  for (let i = 0; i < e.length; i++) e[i] = Math.sqrt(Math.max(0, e[i]))
+  const coherence = gradientCoherence(fine, w, h)
+  for (let i = 0; i < e.length; i++) e[i] = Math.sqrt(Math.max(0, e[i])) * (1 - coherence[i]) ** EDGE_POWER
   return e
+}
+
+/** The structure tensor's coherence ((l1 - l2) / (l1 + l2), 0..1) of a plane's central-difference gradients. */
+function gradientCoherence(plane: Float64Array, w: number, h: number): Float64Array {
+  const xx = new Float64Array(w * h)
+  const yy = new Float64Array(w * h)
+  const xy = new Float64Array(w * h)
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x
+      const gx = x > 0 && x < w - 1 ? (plane[i + 1] - plane[i - 1]) / 2 : 0
+      const gy = y > 0 && y < h - 1 ? (plane[i + w] - plane[i - w]) / 2 : 0
+      xx[i] = gx * gx
+      yy[i] = gy * gy
+      xy[i] = gx * gy
+    }
+  const [jxx, jyy, jxy] = [xx, yy, xy].map((p) => gaussianBlur(p, w, h, ENERGY_SIGMA))
+  const out = new Float64Array(w * h)
+  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.sqrt((jxx[i] - jyy[i]) ** 2 + 4 * jxy[i] ** 2) / (jxx[i] + jyy[i] + 1e-12))
+  return out
 }
 
 /**
