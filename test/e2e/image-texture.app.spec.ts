@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
 import { ROOT } from './buildCapture'
+import { texturedImage } from '../fixtures/imageFixtures'
 
 /** APID of the set-30 packet: no other packet of the e2e captures uses it. */
 const APID = 300
@@ -19,17 +20,10 @@ function set30Installed(): boolean {
   return Boolean(m.modelSets?.['30'])
 }
 
-/** Half smooth, half fine deterministic noise: the sender measures texture in the noisy half. */
-async function texturedPng(file: string, width = 192, height = 128): Promise<void> {
-  const data = Buffer.alloc(width * height * 3)
-  let s = 12345
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      s = (s * 1103515245 + 12345) >>> 0
-      const v = x < width / 2 ? 60 + x : 100 + ((s >>> 16) % 110)
-      data.set([v, Math.min(255, v + 20), Math.max(0, v - 30)], 3 * (y * width + x))
-    }
-  await sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(file)
+/** The fixtures' half-smooth, half-noisy picture as a PNG: the sender measures texture in the noisy half. */
+async function texturedPng(file: string): Promise<void> {
+  const { width, height, data } = texturedImage()
+  await sharp(Buffer.from(data), { raw: { width, height, channels: 3 } }).png().toFile(file)
 }
 
 test('set 30: synthesised texture is marked beside the reconstruction and can be switched off', async ({ page }) => {

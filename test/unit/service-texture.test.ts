@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { encodeImage } from '../../src/core/codec/encoder'
-import type { RgbImage } from '../../src/core/image/rgbImage'
+import { texturedImage } from '../fixtures/imageFixtures'
 import { modelSetStatus } from '../../src/core/modelAssets/manifest'
 import { decodeKey } from '../../src/core/service/decodeCache'
 import { EngineService } from '../../src/core/service/engineService'
@@ -42,18 +42,6 @@ describe('texture in the decode keys', () => {
   })
 })
 
-/** Half smooth gradient, half fine deterministic noise: the sender measures texture in the noisy half. */
-function texturedImage(width = 192, height = 128): RgbImage {
-  const data = new Uint8Array(width * height * 3)
-  let s = 12345
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      s = (s * 1103515245 + 12345) >>> 0
-      const v = x < width / 2 ? 60 + x : 100 + ((s >>> 16) % 110)
-      data.set([v, Math.min(255, v + 20), Math.max(0, v - 30)], 3 * (y * width + x))
-    }
-  return { width, height, data }
-}
 
 let dir: string
 let svc: EngineService
