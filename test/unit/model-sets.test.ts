@@ -24,6 +24,7 @@ import { cropImage, readImage, type RgbImage } from '../../src/core/image/rgbIma
 import { msssim } from '../../src/core/analysis/metrics'
 import modelsCommand from '../../src/cli/commands/models'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
+import { modelsDirWithSet30 } from '../fixtures/set30Models'
 
 const ROOT = path.resolve(__dirname, '../..')
 const KODAK = sharedData('kodak')
@@ -54,8 +55,6 @@ const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && 
 const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
 /** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
-/** Set 30: set 28's networks and wire (manifest networksOf 27) with a texture exponent; the station draws grain. */
-const haveSet30 = haveSet28 && manifest?.modelSets?.['30']?.networksOf === 27
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
 /** The sets a models folder without set 1 still lists, as the refusal names them. */
@@ -64,6 +63,9 @@ if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(',
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-sets-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+/** Set 30 (set 28's networks and wire with a texture exponent; the station draws grain): it failed its ship rule and is
+ *  not installed, so its tests install it in a scratch models folder (test/fixtures/set30Models.ts). */
+const set30Dir = haveSet28 ? modelsDirWithSet30(modelsDir, tmp) : null
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 const same = (a: RgbImage, b: RgbImage) => Buffer.from(a.data).equals(Buffer.from(b.data))
@@ -322,7 +324,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet30 ? [[30, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -641,13 +643,14 @@ describe.runIf(haveSet29 && haveKodak)("model set 29: set 28's wire, a decoder t
 })
 
 
-describe.runIf(haveSet30 && haveKodak)("model set 30: set 28's packet with a texture exponent, grain drawn where the original had fine detail", () => {
+describe.runIf(set30Dir !== null && haveKodak)("model set 30 (not installed; a scratch models folder): set 28's packet with a texture exponent, grain drawn where the original had fine detail", () => {
+  const dir30 = set30Dir!
   const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
 
   it("writes set 28's packet plus the strength it measured on its own decode, within the bit target", async () => {
     const img = await crop()
     for (const c of [4, 16]) {
-      const [p28, p30] = await Promise.all([28, 30].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5 })))
+      const [p28, p30] = await Promise.all([28, 30].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir: modelSet === 30 ? dir30 : modelsDir, modelSet, caption: CAPTION }), c, { seed: 5 })))
       const [h28, h30] = [p28, p30].map((p) => decodeGscPacket(p.packet))
       // as set 28 does on this small crop (C = 4: even the coarsest step is over the target), and never more than a byte over it
       expect([p30.fitsTarget, p30.packet.length - p28.packet.length <= 2]).toEqual([p28.fitsTarget, true])
@@ -660,12 +663,12 @@ describe.runIf(haveSet30 && haveKodak)("model set 30: set 28's packet with a tex
 
   it('draws seeded luma grain over the decode, which --no-texture and the texture option leave out', async () => {
     const img = await crop()
-    const { packet } = await packChannels(await prepareImage(img, { modelsDir, modelSet: 30, caption: CAPTION }), 16, { seed: 5 })
+    const { packet } = await packChannels(await prepareImage(img, { modelsDir: dir30, modelSet: 30, caption: CAPTION }), 16, { seed: 5 })
     const [grained, again, plain, otherSeed] = await Promise.all([
-      decodePacket(packet, { modelsDir }),
-      decodePacket(packet, { modelsDir }),
-      decodePacket(packet, { modelsDir, texture: false }),
-      decodePacket(packet, { modelsDir, seed: 6 })
+      decodePacket(packet, { modelsDir: dir30 }),
+      decodePacket(packet, { modelsDir: dir30 }),
+      decodePacket(packet, { modelsDir: dir30, texture: false }),
+      decodePacket(packet, { modelsDir: dir30, seed: 6 })
     ])
     expect(grained.texture).toEqual({ strength: expect.any(Number), drawn: true })
     expect(plain.texture).toEqual({ strength: grained.texture!.strength, drawn: false })
@@ -684,11 +687,11 @@ describe.runIf(haveSet30 && haveKodak)("model set 30: set 28's packet with a tex
     const file = path.join(tmp, 'set30.gsc')
     writeFileSync(file, packet)
     const out = path.join(tmp, 'set30.png')
-    const cli = gsc(['decode', file, '-o', out, '--no-texture'])
+    const cli = gsc(['decode', file, '-o', out, '--no-texture'], dir30)
     expect(cli.status).toBe(0)
     expect(cli.stdout).toMatch(/texture grain [0-9.]+ \(not drawn\)/)
     expect(same(await readImage(out), plain.image)).toBe(true)
-    const inspect = gsc(['inspect', file])
+    const inspect = gsc(['inspect', file], dir30)
     expect(inspect.stdout).toMatch(/texture grain [0-9.]+/)
   })
 })

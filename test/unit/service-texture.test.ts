@@ -8,15 +8,20 @@ import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { texturedImage } from '../fixtures/imageFixtures'
-import { modelSetStatus } from '../../src/core/modelAssets/manifest'
+import { defaultModelsDir, modelSetStatus } from '../../src/core/modelAssets/manifest'
+import { modelsDirWithSet30 } from '../fixtures/set30Models'
 import { decodeKey } from '../../src/core/service/decodeCache'
 import { EngineService } from '../../src/core/service/engineService'
 import { textureOption } from '../../src/core/service/textureRequest'
 import type { JobInfo } from '../../src/shared/api'
 
+// set 30 failed its ship rule and is not installed: it is installed here in a scratch models folder
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'gsc-service-texture-models-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+const set30Dir = modelsDirWithSet30(defaultModelsDir(), scratch)
 const usable = (id: number) => {
   try {
-    const s = modelSetStatus().sets.find((x) => x.id === id)
+    const s = modelSetStatus(set30Dir ?? undefined).sets.find((x) => x.id === id)
     return Boolean(s && !s.problem)
   } catch {
     return false
@@ -24,7 +29,7 @@ const usable = (id: number) => {
 }
 const haveSet30 = usable(30)
 const haveSet3 = usable(3)
-if (!haveSet30) console.warn('set-30 reconstruct tests skipped: model set 30 is not installed in resources/models')
+if (!haveSet30) console.warn('set-30 reconstruct tests skipped: model set 28, which set 30 is built on, is not installed in resources/models')
 
 describe('texture in the decode keys', () => {
   it('a decode without the grain has its own key; with it (asked or by default) the plain one', () => {
@@ -60,18 +65,24 @@ async function importPacket(bytes: Uint8Array, apid: number): Promise<number> {
 
 const decodeJobs = async () => (await svc.call('listJobs', {})).filter((j) => j.kind === 'decode').length
 
-describe.skipIf(!haveSet30)('reconstruct with set 30', () => {
+const previousModelsDir = process.env.GSC_MODELS_DIR
+
+describe.skipIf(!haveSet30)('reconstruct with set 30 (installed in a scratch models folder)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'gsc-service-texture-'))
-    svc = await EngineService.open({ dbFile: path.join(dir, 'log.db'), frontDoor: 'serve' })
+    // the engine's decode worker threads find their models through the environment
+    process.env.GSC_MODELS_DIR = set30Dir!
+    svc = await EngineService.open({ dbFile: path.join(dir, 'log.db'), frontDoor: 'serve', modelsDir: set30Dir! })
   })
   afterAll(async () => {
     await svc?.close()
+    if (previousModelsDir === undefined) delete process.env.GSC_MODELS_DIR
+    else process.env.GSC_MODELS_DIR = previousModelsDir
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
   it('reports the grain, leaves it out on request, and serves each request its own picture', async () => {
-    const enc = await encodeImage(texturedImage(), { modelSet: 30, channels: 16, apid: 30 })
+    const enc = await encodeImage(texturedImage(), { modelSet: 30, channels: 16, apid: 30, modelsDir: set30Dir! })
     expect(enc.textureStrength).toBeGreaterThan(0) // else this test would check nothing
     const id = await importPacket(enc.packet, 30)
     const drawn = await svc.call('reconstruct', { id })

@@ -103,7 +103,7 @@ export async function packChannels(
   const lumaRule = colourLayout && colourLayout.lumaFactors.length > 1 ? fineLumaRule(channels) : { lumaFactor: 1, chromaOffset: 0 }
   const fineLuma = lumaRule.lumaFactor > 1 ? fineLumaOf(prep, lumaRule.lumaFactor) : undefined
   const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw, lumaRule.lumaFactor, fineLuma)
-  // Set 30: the step search runs with the longest texture exponent (its code can only shrink), then the one measured
+  // Set 30: a first step search runs with the longest texture exponent, a second with the one measured
   let textureExponent = colourLayout?.texture ? MAX_TEXTURE_EXPONENT : undefined
   const chromaExponentOf = (k: number) => Math.max(-MAX_STEP_EXPONENT, Math.min(MAX_STEP_EXPONENT, k + lumaRule.chromaOffset))
   const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0) => {
@@ -133,20 +133,27 @@ export async function packChannels(
     built.set(c, b)
     return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
   }
-  let choice = await finestThatFits(candidates, measure, budget, fallback)
-  // Set 21: when nothing fits, the thumbnails may share the mosaic's tolerant rounding (a dotted grid where a smooth
-  // colour crosses a level, but a packet within its budget): measured in docs/bench/latent-codec/ship-rule-set21.md
-  if (!choice.fits && opts.quantStep === undefined && hasAnchoredThumbnails(prep.models.modelId, channelIndices)) {
-    const snapped = candidates.filter((c) => c.roundingTolerance > 0.5).map((c) => ({ ...c, snapAnchored: true }))
-    const last = await finestThatFits(snapped, measure, budget)
-    if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
+  const search = async () => {
+    let choice = await finestThatFits(candidates, measure, budget, fallback)
+    // Set 21: when nothing fits, the thumbnails may share the mosaic's tolerant rounding (a dotted grid where a smooth
+    // colour crosses a level, but a packet within its budget): measured in docs/bench/latent-codec/ship-rule-set21.md
+    if (!choice.fits && opts.quantStep === undefined && hasAnchoredThumbnails(prep.models.modelId, channelIndices)) {
+      const snapped = candidates.filter((c) => c.roundingTolerance > 0.5).map((c) => ({ ...c, snapAnchored: true }))
+      const last = await finestThatFits(snapped, measure, budget)
+      if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
+    }
+    if (colourLayout && opts.quantStep === undefined) choice = searchColourStep(choice, measure, budget)
+    return choice
   }
-  if (colourLayout && opts.quantStep === undefined) choice = searchColourStep(choice, measure, budget)
-  let { packet, header } = built.get(choice.choice)!
+  let choice = await search()
   if (textureExponent !== undefined) {
-    textureExponent = await measuredTextureExponent(prep, packet)
-    ;({ packet, header } = build(choice.choice.step, choice.choice.roundingTolerance, choice.choice.snapAnchored, choice.choice.colourExponent))
+    // Set 30: the exponent measured on the first search's packet, then the search again with its real cost (the
+    // placeholder's longer code left packets a step coarser than their target allows: ship-rule-set30.md, criterion 3)
+    textureExponent = await measuredTextureExponent(prep, built.get(choice.choice)!.packet)
+    built.clear()
+    choice = await search()
   }
+  const { packet, header } = built.get(choice.choice)!
   return {
     packet,
     channels,
