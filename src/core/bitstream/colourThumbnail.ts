@@ -27,7 +27,8 @@ export interface ColourThumbnailLayout {
 /** Per model id: the sets whose colour travels as a transform-coded thumbnail (27: set 22's wire, its own decoder;
  *  28: set 27's networks, the luma plane at 1, 2 or 4 times the thumbnail's resolution, the chroma's own step; 29: set
  *  28's wire for a decoder that takes the luma plane's detail, the v29 training configs' id: not installed, session 29's
- *  run failed its ship rule, docs/bench/latent-codec/ship-rule-set29.md; 30: set 28's wire with the texture exponent). */
+ *  run failed its ship rule, docs/bench/latent-codec/ship-rule-set29.md; 30: set 28's wire with the texture exponent, not
+ *  installed either: session 30's grain failed its ship rule, ship-rule-set30.md). */
 const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false, texture: false }
 const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true, texture: false }
 const SET_30_LAYOUT: ColourThumbnailLayout = { ...SET_28_LAYOUT, texture: true }
