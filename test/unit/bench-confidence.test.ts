@@ -116,7 +116,7 @@ describe('bootstrap intervals', () => {
 
 const IMAGES = 8
 function metrics(msssim: number, f1: number, extra: Partial<ReconstructionMetrics> = {}): ReconstructionMetrics {
-  return { psnr: 20, msssim, ciede2000: 10, blockiness: 1, lpips: 0.5, agreement: { precision: f1, recall: f1, f1 }, detections: null, ...extra }
+  return { psnr: 20, msssim, ciede2000: 10, blockiness: 1, lpips: 0.5, falseTexture: 0.2, agreement: { precision: f1, recall: f1, f1 }, detections: null, ...extra }
 }
 function gscAt(msssim: number, f1: number): GscMeasurement {
   const sections = { header: 100, caption: 100, latents: 600, detections: 0, total: 800 }

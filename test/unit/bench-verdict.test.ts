@@ -4,7 +4,7 @@ import type { BaselineSummary, CodecSummary } from '../../src/core/bench/types'
 
 const IMAGES = 10
 function summary(msssim: number, f1: number, n = IMAGES): CodecSummary {
-  return { n, images: IMAGES, meanBytes: 100, meanBpp: 0.004, psnr: 20, msssim, ciede2000: 10, blockiness: 1, lpips: 0.5, precision: f1, recall: f1, f1, map50: null, medianEncodeMs: 1, medianDecodeMs: 1 }
+  return { n, images: IMAGES, meanBytes: 100, meanBpp: 0.004, psnr: 20, msssim, ciede2000: 10, blockiness: 1, lpips: 0.5, falseTexture: 0.2, precision: f1, recall: f1, f1, map50: null, medianEncodeMs: 1, medianDecodeMs: 1 }
 }
 function baseline(codec: BaselineSummary['codec'], msssim: number, f1: number, n: number, gsc: Partial<BaselineSummary['gscOnReached']> = { msssim: 0.5, f1: 0.2 }): BaselineSummary {
   return { ...summary(msssim, f1, n), codec, complete: n === IMAGES, smallestUnreachedBytes: n === IMAGES ? null : 300, gscOnReached: { psnr: null, msssim: null, ciede2000: null, blockiness: null, lpips: null, f1: null, ...gsc }, errors: [] }

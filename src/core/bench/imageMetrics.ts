@@ -7,6 +7,7 @@
 import { msssim, psnr } from '../analysis/metrics'
 import { BLOCKINESS_EPS, BLOCK_GRID, COLOUR_SCALE, blockiness, colourError } from '../analysis/perceptual'
 import { lpipsDistance } from '../analysis/lpips'
+import { FLAT_CELL, FLAT_SHARE, falseTexture } from '../analysis/falseTexture'
 import type { RgbImage } from '../image/rgbImage'
 
 export interface ImageMetric {
@@ -75,6 +76,16 @@ export const IMAGE_METRICS = [
     plot: { file: 'lpips', axis: 'LPIPS-squeeze (lower is better)' },
     compare: true,
     compute: (original: RgbImage, reconstruction: RgbImage) => lpipsDistance(original, reconstruction)
+  },
+  {
+    key: 'falseTexture',
+    label: 'false texture',
+    digits: 2,
+    better: 'lower',
+    definition: `false texture: the reconstruction's squared Laplacian response (summed over BT.601 Y, Cb, Cr) averaged over the original's flattest ${FLAT_SHARE * 100} % of ${FLAT_CELL}-px cells, over the original's there; 1 = as much fine detail as the photograph has in its flattest parts. Read beside LPIPS, which rewards fine energy whether or not the photograph has it: a codec that blurs reads near 0, one that draws grain, ringing or blocks into a sky or a wall reads high. Lower is not better past the photograph's own level; means over images are pulled up by a few very flat photographs.`,
+    plot: { file: 'false-texture', axis: "false texture (1 = the photo's own detail in its flattest quarter)" },
+    compare: false,
+    compute: falseTexture
   }
 ] as const satisfies readonly ImageMetric[]
 

@@ -7,5 +7,5 @@ export const AGREEMENT_SCORE = 0.3
 export const MAP_SCORE = 0.05
 export const MAX_STORED_DETECTIONS = 100
 /** Bump when the measurement method changes: cached results with another version are recomputed.
- *  2: ΔE00 and blockiness added to every reconstruction's metrics (IMAGE_METRICS). */
-export const BENCH_METHOD_VERSION = 2
+ *  2: ΔE00 and blockiness added to every reconstruction's metrics (IMAGE_METRICS). 3: false texture added. */
+export const BENCH_METHOD_VERSION = 3
