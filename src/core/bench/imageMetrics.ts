@@ -80,9 +80,9 @@ export const IMAGE_METRICS = [
   {
     key: 'falseTexture',
     label: 'false texture',
-    digits: 2,
+    digits: 3,
     better: 'lower',
-    definition: `false texture: the reconstruction's squared Laplacian response (summed over BT.601 Y, Cb, Cr) averaged over the original's flattest ${FLAT_SHARE * 100} % of ${FLAT_CELL}-px cells, over the original's there; 1 = as much fine detail as the photograph has in its flattest parts. Read beside LPIPS, which rewards fine energy whether or not the photograph has it: a codec that blurs reads near 0, one that draws grain, ringing or blocks into a sky or a wall reads high. Lower is not better past the photograph's own level; means over images are pulled up by a few very flat photographs.`,
+    definition: `false texture: the reconstruction's squared Laplacian response (summed over BT.601 Y, Cb, Cr) averaged over the original's flattest ${FLAT_SHARE * 100} % of ${FLAT_CELL}-px cells, over the original's there; 1 = as much fine detail as the photograph has in its flattest parts. Read beside LPIPS, which rewards fine energy whether or not the photograph has it: a codec that draws grain, ringing or blocks into a sky or a wall reads high; one that blurs reads near 0 here, so this is no realism score, only a check on what is drawn where the photograph has nothing. Means over images are pulled up by a few very flat photographs.`,
     plot: { file: 'false-texture', axis: "false texture (1 = the photo's own detail in its flattest quarter)" },
     compare: false,
     compute: falseTexture
