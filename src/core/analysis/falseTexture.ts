@@ -4,22 +4,17 @@
 // what the codec draws into a sky or a wall. The same figure as training/eval/false_texture.py.
 import { GscError } from '../util/errors'
 import type { RgbImage } from '../image/rgbImage'
+import { RGB_TO_YCBCR } from '../image/ycbcr'
 
 /** Side of the cells the original's flatness is judged in, and the share of cells (the flattest) that count. */
 export const FLAT_CELL = 16
 export const FLAT_SHARE = 0.25
 
-// BT.601 Y, Cb, Cr (src/core/image/ycbcr.ts): chroma counts too (a decoder that draws coloured dots on flat luma)
-const YCC = [
-  [0.299, 0.587, 0.114],
-  [-0.168736, -0.331264, 0.5],
-  [0.5, -0.418688, -0.081312]
-]
-
-/** The squared Laplacian response summed over Y, Cb and Cr, at the (w - 2) x (h - 2) interior pixels. */
+/** The squared Laplacian response summed over Y, Cb and Cr, at the (w - 2) x (h - 2) interior pixels: chroma counts
+ *  too (a decoder that draws coloured dots on flat luma). */
 function laplacianEnergy(img: RgbImage): Float64Array {
   const { width: w, height: h, data } = img
-  const ycc = YCC.map((row) => Float64Array.from({ length: w * h }, (_, i) => row[0] * data[3 * i] + row[1] * data[3 * i + 1] + row[2] * data[3 * i + 2]))
+  const ycc = RGB_TO_YCBCR.map((row) => Float64Array.from({ length: w * h }, (_, i) => row[0] * data[3 * i] + row[1] * data[3 * i + 1] + row[2] * data[3 * i + 2]))
   const out = new Float64Array((w - 2) * (h - 2))
   for (let y = 1; y < h - 1; y++)
     for (let x = 1; x < w - 1; x++) {

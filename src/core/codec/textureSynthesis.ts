@@ -7,7 +7,7 @@
 // (DecodeOptions.texture).
 import { gaussianNoise, hash32 } from './prng'
 import { GscError } from '../util/errors'
-import type { RgbImage } from '../image/rgbImage'
+import { luma, type RgbImage } from '../image/rgbImage'
 
 /** Scales of the analysis (pixels): the grain is white noise minus its blur at GRAIN_SIGMA (detail finer than the
  *  luma plane's 4-px stride); the decoded picture's texture is its band between BAND_SIGMAS, its energy (and its
@@ -50,13 +50,7 @@ export function gaussianBlur(plane: Float64Array, w: number, h: number, sigma: n
 }
 
 /** BT.601 luma in 0..1. */
-function luma01(img: RgbImage): Float64Array {
-  const n = img.width * img.height
-  const out = new Float64Array(n)
-  const d = img.data
-  for (let i = 0; i < n; i++) out[i] = (0.299 * d[3 * i] + 0.587 * d[3 * i + 1] + 0.114 * d[3 * i + 2]) / 255
-  return out
-}
+const luma01 = (img: RgbImage): Float64Array => luma(img).map((v) => v / 255)
 
 /** x minus its blur at GRAIN_SIGMA: the detail finer than the luma plane carries. */
 function fineDetail(y: Float64Array, w: number, h: number): Float64Array {
