@@ -9,6 +9,7 @@
 #   debian-photos-28.txt: 48 from 14 other packages (lxqt-themes, Qt 5 and Kivy examples, texlive docs, ...), session 28
 #   debian-photos-29.txt: 37 from 13 other packages (focuswriter, budgie faces, libjxl-testdata, labelme examples, ...), session 29
 #   debian-photos-30.txt: 37 from 19 other packages (endless-sky-data, Go libraries' test images, darktable, libvips-doc, ...), session 30
+#   debian-photos-31.txt: 38 from 11 other packages (scratch, libelementary-data, krank, jQuery plugin examples, forensics-samples-files, ...), session 31
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}
