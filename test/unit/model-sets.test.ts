@@ -13,6 +13,7 @@ import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/co
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { packChannels } from '../../src/core/codec/packing'
+import { synthesizeTexture } from '../../src/core/codec/textureSynthesis'
 import { mosaicOf } from '../../src/core/codec/colourThumbnailCodec'
 import { prepareImage } from '../../src/core/codec/prepare'
 import { CODEC_MODEL_IDS } from '../../src/core/codec/modelIds'
@@ -24,7 +25,7 @@ import { cropImage, readImage, type RgbImage } from '../../src/core/image/rgbIma
 import { msssim } from '../../src/core/analysis/metrics'
 import modelsCommand from '../../src/cli/commands/models'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
-import { modelsDirWithSet30 } from '../fixtures/set30Models'
+import { modelsDirWithGrainSets } from '../fixtures/grainModelSets'
 
 const ROOT = path.resolve(__dirname, '../..')
 const KODAK = sharedData('kodak')
@@ -63,9 +64,9 @@ if (!haveSet3) console.warn(`set-3 tests skipped: model set 3 (${set3Ids.join(',
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'gsc-sets-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-/** Set 30 (set 28's networks and wire with a texture exponent; the station draws grain): it failed its ship rule and is
- *  not installed, so its tests install it in a scratch models folder (test/fixtures/set30Models.ts). */
-const set30Dir = haveSet28 ? modelsDirWithSet30(modelsDir, tmp) : null
+/** Sets 30 and 31 (set 28's networks and wire with a texture exponent; the station draws grain), in a scratch models
+ *  folder where the shipped manifest lacks them (test/fixtures/grainModelSets.ts). */
+const grainSetsDir = haveSet28 ? modelsDirWithGrainSets(modelsDir, tmp) : null
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 const same = (a: RgbImage, b: RgbImage) => Buffer.from(a.data).equals(Buffer.from(b.data))
@@ -643,8 +644,8 @@ describe.runIf(haveSet29 && haveKodak)("model set 29: set 28's wire, a decoder t
 })
 
 
-describe.runIf(set30Dir !== null && haveKodak)("model set 30 (not installed; a scratch models folder): set 28's packet with a texture exponent, grain drawn where the original had fine detail", () => {
-  const dir30 = set30Dir!
+describe.runIf(grainSetsDir !== null && haveKodak)("model set 30 (not installed; a scratch models folder): set 28's packet with a texture exponent, grain drawn where the original had fine detail", () => {
+  const dir30 = grainSetsDir!
   const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
 
   it("writes set 28's packet plus the strength it measured on its own decode, within the bit target", async () => {
@@ -693,5 +694,26 @@ describe.runIf(set30Dir !== null && haveKodak)("model set 30 (not installed; a s
     expect(same(await readImage(out), plain.image)).toBe(true)
     const inspect = gsc(['inspect', file], dir30)
     expect(inspect.stdout).toMatch(/texture grain [0-9.]+/)
+  })
+})
+
+describe.runIf(grainSetsDir !== null && haveKodak)("model set 31 (set 30's wire, squared grain amplitude): no grain below C = 3, grain gathered in texture above", () => {
+  const dir = grainSetsDir!
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+
+  it('sends texture exponent 0 below C = 3 and a measured one from C = 3; its grain follows the squared amplitude', async () => {
+    const img = await crop()
+    const pack = async (modelSet: number, c: number) => packChannels(await prepareImage(img, { modelsDir: dir, modelSet, caption: CAPTION }), c, { seed: 5 })
+    const [low, high] = await Promise.all([pack(31, 2), pack(31, 16)])
+    const [hLow, hHigh] = [low, high].map((p) => decodeGscPacket(p.packet))
+    expect(hLow.colour!.textureExponent).toBe(0)
+    expect(hHigh.colour!.textureExponent).toBeGreaterThan(0)
+    const plainLow = await decodePacket(low.packet, { modelsDir: dir })
+    expect(plainLow.texture).toEqual({ strength: 0, drawn: false })
+    // set 31's grain is the squared amplitude's (power 2), not set 30's
+    const [grained, plain] = await Promise.all([decodePacket(high.packet, { modelsDir: dir }), decodePacket(high.packet, { modelsDir: dir, texture: false })])
+    expect(grained.texture!.drawn).toBe(true)
+    expect(same(grained.image, synthesizeTexture(plain.image, grained.texture!.strength, grained.seeds[0], 2))).toBe(true)
+    expect(same(grained.image, synthesizeTexture(plain.image, grained.texture!.strength, grained.seeds[0], 1))).toBe(false)
   })
 })

@@ -9,7 +9,7 @@ import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { texturedImage } from '../fixtures/imageFixtures'
 import { defaultModelsDir, modelSetStatus } from '../../src/core/modelAssets/manifest'
-import { modelsDirWithSet30 } from '../fixtures/set30Models'
+import { modelsDirWithGrainSets } from '../fixtures/grainModelSets'
 import { decodeKey } from '../../src/core/service/decodeCache'
 import { EngineService } from '../../src/core/service/engineService'
 import { textureOption } from '../../src/core/service/textureRequest'
@@ -18,7 +18,7 @@ import type { JobInfo } from '../../src/shared/api'
 // set 30 failed its ship rule and is not installed: it is installed here in a scratch models folder
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'gsc-service-texture-models-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
-const set30Dir = modelsDirWithSet30(defaultModelsDir(), scratch)
+const set30Dir = modelsDirWithGrainSets(defaultModelsDir(), scratch)
 const usable = (id: number) => {
   try {
     const s = modelSetStatus(set30Dir ?? undefined).sets.find((x) => x.id === id)

@@ -1,7 +1,7 @@
-// Set 30's texture synthesis (src/core/codec/textureSynthesis.ts): grain only where the decoded picture shows texture,
+// Sets 30 and 31's texture synthesis (src/core/codec/textureSynthesis.ts): grain only where the decoded picture shows texture,
 // finer than the luma plane, repeatable from the seed, at the strength the sender fitted against the original.
 import { describe, expect, it } from 'vitest'
-import { fitTextureStrength, gaussianBlur, synthesizeTexture, textureAmplitude } from '../../src/core/codec/textureSynthesis'
+import { fitTextureStrength, gaussianBlur, grainPowerOf, synthesizeTexture, textureAmplitude } from '../../src/core/codec/textureSynthesis'
 import { luma, type RgbImage } from '../../src/core/image/rgbImage'
 
 const W = 96
@@ -38,7 +38,7 @@ const meanAbs = (d: ArrayLike<number>, keep: (i: number) => boolean) => {
   return s / k
 }
 
-describe('texture synthesis (set 30)', () => {
+describe('texture synthesis (sets 30 and 31)', () => {
   it('blurs with unit gain: a constant plane stays, an impulse spreads symmetrically and keeps its sum', () => {
     const flat = gaussianBlur(new Float64Array(W * H).fill(7), W, H, 3)
     expect(Math.max(...flat.map((v) => Math.abs(v - 7)))).toBeLessThan(1e-9)
@@ -112,5 +112,29 @@ describe('texture synthesis (set 30)', () => {
     }
     const grained = synthesizeTexture(decoded, fitTextureStrength(original, decoded), 5)
     expect(Math.abs(fineEnergy(grained) - fineEnergy(original))).toBeLessThan(0.5 * Math.abs(fineEnergy(decoded) - fineEnergy(original)))
+  })
+
+  it("set 31's squared amplitude (over its mean) moves the grain from faint texture to strong", () => {
+    // left half faint texture, right half strong: the squared amplitude gives the faint half less, the strong more
+    const img = blurred(halfTextured(), 1)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W / 2; x++) for (let c = 0; c < 3; c++) img.data[3 * (y * W + x) + c] = 128 + ((x + y) % 2) * 6 + (c - 1) * 10
+    const soft = blurred(img, 0.7)
+    const linear = textureAmplitude(soft)
+    const squared = textureAmplitude(soft, 2)
+    const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length
+    const m = mean(linear)
+    expect(Math.max(...squared.map((v, i) => Math.abs(v - linear[i] ** 2 / m)))).toBeLessThan(1e-12)
+    const faint = (i: number) => i % W < W / 2 - 12
+    const strong = (i: number) => i % W >= W / 2 + 12
+    expect(meanAbs(linear, faint)).toBeGreaterThan(0)
+    expect(meanAbs(squared, faint) / meanAbs(linear, faint)).toBeLessThan(0.5)
+    expect(meanAbs(squared, strong) / meanAbs(linear, strong)).toBeGreaterThan(1.2)
+    // the sets' powers; a set without grain has none
+    expect([grainPowerOf(30), grainPowerOf(31)]).toEqual([1, 2])
+    expect(() => grainPowerOf(28)).toThrow(/^model set 28 draws no grain \(sets with grain: 30, 31\)$/)
+    // a flat picture has no texture at any power (no division by its zero mean)
+    const flat = { width: W, height: H, data: new Uint8Array(3 * W * H).fill(90) }
+    expect(textureAmplitude(flat, 2).every((v) => v < 1e-9)).toBe(true)
   })
 })

@@ -1,5 +1,6 @@
 // Two `gsc bench` result folders of the same images (one per model set) side by side, per C: mean ΔE00,
-// blockiness, MS-SSIM, LPIPS, PSNR and pooled detection agreement (matched / found / reference at the bench's
+// blockiness, MS-SSIM, LPIPS, PSNR, the median false texture (over the images: a few photos with a nearly flat quarter
+// read far above the rest, so the median is the rule's statistic) and pooled detection agreement (matched / found / reference at the bench's
 // operating point), the numbers a ship rule such as docs/bench/latent-codec/ship-rule.md reads; and B minus A over the
 // images with 95 % paired bootstrap intervals (src/core/bench/confidence.ts), so a rule's margin can be read against
 // what resampling the frames gives.
@@ -14,6 +15,12 @@ import { bootstrapIntervals, excludesZero } from '../../src/core/bench/confidenc
 type Det = { classId: number; score: number; box: [number, number, number, number] }
 interface Rec { image: string; c: number; gsc: Record<string, number> & { detections: Det[] } }
 const METRICS = ['ciede2000', 'blockiness', 'msssim', 'lpips', 'psnr'] as const
+
+/** The median of the finite values (NaN where none: a bench folder from before false texture was measured). */
+function median(values: readonly number[]): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((p, q) => p - q)
+  return v.length === 0 ? NaN : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
+}
 
 function summarise(dir: string) {
   // results.json keeps only counts; the per-cell cache keeps every detection
@@ -46,7 +53,7 @@ function summarise(dir: string) {
       const mean = (k: string) => rows.reduce((s, x) => s + x.gsc[k], 0) / rows.length
       const counts = rows.map(countsOf)
       const sum = (k: keyof DetectionCounts) => counts.reduce((s, n) => s + n[k], 0)
-      return { c, images: rows.length, meanBytes: mean('bytes'), ...Object.fromEntries(METRICS.map((k) => [k, mean(k)])), matched: sum('matched'), found: sum('found'), reference: sum('reference'), pooledF1: pooledAgreement(counts).f1 }
+      return { c, images: rows.length, meanBytes: mean('bytes'), ...Object.fromEntries(METRICS.map((k) => [k, mean(k)])), falseTexture: median(rows.map((x) => x.gsc.falseTexture)), matched: sum('matched'), found: sum('found'), reference: sum('reference'), pooledF1: pooledAgreement(counts).f1 }
     })
   }
 }
@@ -71,14 +78,16 @@ const [a, b] = positionals.map((dir) => {
     return fail(`${dir} is not a gsc bench results folder: ${(e as Error).message.split('\n')[0]}`)
   }
 })
+const channelsOf = (s: typeof a) => s.perC.map((x) => x.c).join(', ')
+if (channelsOf(a) !== channelsOf(b)) fail(`A was benched at C = ${channelsOf(a)}, B at C = ${channelsOf(b)}: compare benches run at the same channel counts`)
 const f = (v: number, n = 3) => v.toFixed(n)
 console.log(`A: ${a.command}\nB: ${b.command}\n`)
-console.log('| C | bytes A / B | ΔE00 A / B | blockiness A / B | MS-SSIM A / B | LPIPS A / B | PSNR A / B | matched (found) A / B |')
-console.log('|---|---|---|---|---|---|---|---|')
+console.log('| C | bytes A / B | ΔE00 A / B | blockiness A / B | MS-SSIM A / B | LPIPS A / B | PSNR A / B | false texture (median) A / B | matched (found) A / B |')
+console.log('|---|---|---|---|---|---|---|---|---|')
 a.perC.forEach((x, i) => {
   const y = b.perC[i] as typeof x
   const p = (k: (typeof METRICS)[number], n: number) => `${f((x as unknown as Record<string, number>)[k], n)} / ${f((y as unknown as Record<string, number>)[k], n)}`
-  console.log(`| ${x.c} | ${f(x.meanBytes, 0)} / ${f(y.meanBytes, 0)} | ${p('ciede2000', 2)} | ${p('blockiness', 3)} | ${p('msssim', 4)} | ${p('lpips', 3)} | ${p('psnr', 2)} | ${x.matched} (${x.found}) / ${y.matched} (${y.found}) of ${x.reference} |`)
+  console.log(`| ${x.c} | ${f(x.meanBytes, 0)} / ${f(y.meanBytes, 0)} | ${p('ciede2000', 2)} | ${p('blockiness', 3)} | ${p('msssim', 4)} | ${p('lpips', 3)} | ${p('psnr', 2)} | ${f(x.falseTexture)} / ${f(y.falseTexture)} | ${x.matched} (${x.found}) / ${y.matched} (${y.found}) of ${x.reference} |`)
 })
 const avg = (s: typeof a, k: string) => s.perC.reduce((t, x) => t + (x as unknown as Record<string, number>)[k], 0) / s.perC.length
 console.log(`\nmeans over C: MS-SSIM ${f(avg(a, 'msssim'), 4)} / ${f(avg(b, 'msssim'), 4)}, LPIPS ${f(avg(a, 'lpips'))} / ${f(avg(b, 'lpips'))}; matched summed ${a.perC.reduce((t, x) => t + x.matched, 0)} / ${b.perC.reduce((t, x) => t + x.matched, 0)}`)

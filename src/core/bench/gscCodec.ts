@@ -2,8 +2,8 @@
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_GAIN } from '../codec/packing'
-import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_SIGMA } from '../codec/textureSynthesis'
+import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
+import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
@@ -69,8 +69,8 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const colourRule = COLOUR_THUMBNAIL_SETS[id] ? COLOUR_STEP_RULE_VERSION : undefined
       // set 28: its luma factor and chroma offset per C (the table itself, so any change to it is a new key)
       const fineLumaRule = (COLOUR_THUMBNAIL_SETS[id]?.lumaFactors.length ?? 0) > 1 ? FINE_LUMA_RULE : undefined
-      // set 30: the encoder's texture gain and the grain's scales (the station draws it in every decode the bench scores)
-      const textureRule = COLOUR_THUMBNAIL_SETS[id]?.texture ? { gain: TEXTURE_GAIN, grain: GRAIN_SIGMA, band: BAND_SIGMAS, energy: ENERGY_SIGMA, edge: EDGE_POWER } : undefined
+      // sets 30, 31: the encoder's grain rule and the grain's shape (the station draws it in every decode the bench scores)
+      const textureRule = COLOUR_THUMBNAIL_SETS[id]?.texture ? { ...TEXTURE_RULES[id], power: GRAIN_AMPLITUDE_POWER[id], grain: GRAIN_SIGMA, band: BAND_SIGMAS, energy: ENERGY_SIGMA, edge: EDGE_POWER } : undefined
       key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule, textureRule }
     }
   } catch (e) {

@@ -20,7 +20,7 @@ import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
 import { makeThumbnailConsistent } from './consistentThumbnail'
 import { coarseLumaThumbnail, lumaDetail } from './fineLuma'
-import { synthesizeTexture } from './textureSynthesis'
+import { grainPowerOf, synthesizeTexture } from './textureSynthesis'
 import { textureStrength } from '../bitstream/colourCoder'
 import type { CodecProgress } from './types'
 
@@ -324,7 +324,7 @@ async function regenerateOnePass(
   const caption = await models.embedCaption(packet.caption)
   timings.captionMs = performance.now() - t
   const logStep = Math.log2(h.quantStep)
-  // set 30: the grain the sender measured, drawn over each sample from its own seed
+  // sets 30 and 31: the grain the sender measured, drawn over each sample from its own seed
   const textureExponent = packet.colour?.textureExponent
   const texture = textureExponent === undefined ? undefined : { strength: textureStrength(textureExponent), drawn: textureExponent > 0 && opts.texture !== false }
   const images: RgbImage[] = []
@@ -339,7 +339,7 @@ async function regenerateOnePass(
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
     if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails.planes, models.thumbnailNorm, thumbnails.lumaFactor)
     const picture = cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height)
-    images.push(texture?.drawn ? synthesizeTexture(picture, texture.strength, seed) : picture)
+    images.push(texture?.drawn ? synthesizeTexture(picture, texture.strength, seed, grainPowerOf(h.modelId)) : picture)
     await endSample()
     opts.onProgress?.({ stage: 'generate', done: k + 1, total: samples })
   }

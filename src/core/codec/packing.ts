@@ -11,7 +11,7 @@ import { MAX_STEP_EXPONENT, MAX_TEXTURE_EXPONENT, colourStep, textureExponentOf,
 import { colourCoefficients, quantizeColourThumbnail } from './colourThumbnailCodec'
 import { fineLumaPlane } from './fineLuma'
 import { regenerate } from './decoder'
-import { fitTextureStrength } from './textureSynthesis'
+import { fitTextureStrength, grainPowerOf } from './textureSynthesis'
 import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -50,12 +50,21 @@ export function fineLumaRule(channels: number): { lumaFactor: number; chromaOffs
 }
 
 /**
- * Set 30: the encoder sends TEXTURE_GAIN x the fitted strength (textureSynthesis.ts fitTextureStrength): grain with the
- * original's full missing energy reads as noise and costs MS-SSIM. Chosen on 16 training photos, the largest of 0.3 and
- * 0.5 whose grain in the originals' flattest quarter stayed under a third of the photographs' own detail there (0.5:
- * 0.56, 0.3: 0.22 at C = 4; docs/bench/latent-codec/ship-rule-set30.md).
+ * The encoder's grain rule per set (not part of the wire): it sends `gain` x the fitted strength (textureSynthesis.ts
+ * fitTextureStrength) from C = `fromChannels`, and exponent 0 (no grain, one short code) below. Set 30: gain 0.3 at
+ * every C: grain with the original's full missing energy reads as noise and costs MS-SSIM (the largest of 0.3 and 0.5
+ * whose grain in the originals' flattest quarter stayed under a third of the photographs' own detail there, 0.5: 0.56,
+ * 0.3: 0.22 at C = 4; docs/bench/latent-codec/ship-rule-set30.md). Set 31 (its amplitude squared, so its grain stays
+ * in texture): gain 0.85 from C = 3. Below C = 3 packets are the smallest (119-179 bytes on set 30's judging photos)
+ * and the exponent's 5-11 bits pushed some a step coarser (set 30's ΔE00 +0.058 / +0.051 at C = 1 / 2, its rule's
+ * criterion 3), where exponent 0 codes in about a bit. The gain is the largest of 0.6, 0.85 and 1.2 whose false texture (medians over 16 training
+ * photos) stayed within set 28's + 0.1 at C = 4, 8 and 16 (0.85: +0.06 / +0.04 / +0.05, 1.2: +0.10 / +0.08 / +0.12;
+ * docs/bench/latent-codec/ship-rule-set31.md).
  */
-export const TEXTURE_GAIN = 0.3
+export const TEXTURE_RULES: Readonly<Record<number, { gain: number; fromChannels: number }>> = {
+  30: { gain: 0.3, fromChannels: 1 },
+  31: { gain: 0.85, fromChannels: 3 }
+}
 
 /** Changes whenever the step rule picks different packets for the same models (bench caches key on it).
  *  2: the rule scans instead of bisecting, and tries rounding tolerances on the colour mosaic (sets 4, 5). */
@@ -103,8 +112,10 @@ export async function packChannels(
   const lumaRule = colourLayout && colourLayout.lumaFactors.length > 1 ? fineLumaRule(channels) : { lumaFactor: 1, chromaOffset: 0 }
   const fineLuma = lumaRule.lumaFactor > 1 ? fineLumaOf(prep, lumaRule.lumaFactor) : undefined
   const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw, lumaRule.lumaFactor, fineLuma)
-  // Set 30: a first step search runs with the longest texture exponent, a second with the one measured
-  let textureExponent = colourLayout?.texture ? MAX_TEXTURE_EXPONENT : undefined
+  // Sets 30, 31: a first step search runs with the longest texture exponent, a second with the one measured; below the
+  // set's fromChannels the exponent is 0 (no grain) from the start
+  const textureRule = colourLayout?.texture ? textureRuleOf(prep.models.modelId) : undefined
+  let textureExponent = textureRule && (channels >= textureRule.fromChannels ? MAX_TEXTURE_EXPONENT : 0)
   const chromaExponentOf = (k: number) => Math.max(-MAX_STEP_EXPONENT, Math.min(MAX_STEP_EXPONENT, k + lumaRule.chromaOffset))
   const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0) => {
     const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
@@ -146,10 +157,10 @@ export async function packChannels(
     return choice
   }
   let choice = await search()
-  if (textureExponent !== undefined) {
-    // Set 30: the exponent measured on the first search's packet, then the search again with its real cost (the
+  if (textureRule && textureExponent === MAX_TEXTURE_EXPONENT) {
+    // Sets 30, 31: the exponent measured on the first search's packet, then the search again with its real cost (the
     // placeholder's longer code left packets a step coarser than their target allows: ship-rule-set30.md, criterion 3)
-    textureExponent = await measuredTextureExponent(prep, built.get(choice.choice)!.packet)
+    textureExponent = await measuredTextureExponent(prep, built.get(choice.choice)!.packet, textureRule.gain)
     built.clear()
     choice = await search()
   }
@@ -197,10 +208,17 @@ function searchColourStep<T extends { colourExponent?: number }>(start: StepChoi
   return choice
 }
 
-/** Set 30: the texture exponent for a packet, from the station's own decode of it without grain against the original. */
-async function measuredTextureExponent(prep: PreparedImage, packet: Uint8Array): Promise<number> {
+/** The encoder's grain rule for a set with a texture exponent; one line for a set the table lacks. */
+function textureRuleOf(modelId: number): { gain: number; fromChannels: number } {
+  const rule = TEXTURE_RULES[modelId]
+  if (!rule) throw new GscError(`model set ${modelId} carries a texture exponent but the encoder has no grain rule for it`)
+  return rule
+}
+
+/** Sets 30, 31: the texture exponent for a packet, from the station's own decode of it without grain against the original. */
+async function measuredTextureExponent(prep: PreparedImage, packet: Uint8Array, gain: number): Promise<number> {
   const decoded = await regenerate(decodeGscPacket(packet), prep.models, { texture: false })
-  return textureExponentOf(TEXTURE_GAIN * fitTextureStrength(prep.image, decoded.image))
+  return textureExponentOf(gain * fitTextureStrength(prep.image, decoded.image, grainPowerOf(prep.models.modelId)))
 }
 
 /** Set 28's luma plane (fineLuma.ts) in the units of the set's Y thumbnail (its manifest consistentThumbnail norm). */
