@@ -125,10 +125,10 @@ function gradientCoherence(plane: Float64Array, w: number, h: number): Float64Ar
 }
 
 /**
- * The sender's measurement: the strength s for which s x textureAmplitude(decoded, power) best matches (least squares) the
- * local RMS of the fine detail the original has and the decoded picture lacks. The encoder sends gain x s.
+ * The local RMS of the fine detail (finer than GRAIN_SIGMA, averaged at ENERGY_SIGMA) the original has and the decoded
+ * picture lacks: what grain stands in for.
  */
-export function fitTextureStrength(original: RgbImage, decoded: RgbImage, power = 1): number {
+export function missingDetail(original: RgbImage, decoded: RgbImage): Float64Array {
   if (original.width !== decoded.width || original.height !== decoded.height)
     throw new GscError(`texture fit: original ${original.width}x${original.height} and decoded ${decoded.width}x${decoded.height} differ`)
   const { width: w, height: h } = original
@@ -139,33 +139,50 @@ export function fitTextureStrength(original: RgbImage, decoded: RgbImage, power 
   }
   const eo = energy(original)
   const ed = energy(decoded)
-  const amp = textureAmplitude(decoded, power)
+  for (let i = 0; i < eo.length; i++) eo[i] = Math.sqrt(Math.max(0, eo[i] - ed[i]))
+  return eo
+}
+
+/** The strength s for which s x `amplitude` best matches (least squares) the missing detail. */
+export function fitStrength(missing: Float64Array, amplitude: Float64Array): number {
   let num = 0
   let den = 0
-  for (let i = 0; i < amp.length; i++) {
-    num += Math.sqrt(Math.max(0, eo[i] - ed[i])) * amp[i]
-    den += amp[i] * amp[i]
+  for (let i = 0; i < amplitude.length; i++) {
+    num += missing[i] * amplitude[i]
+    den += amplitude[i] * amplitude[i]
   }
   return den > 0 ? num / den : 0
 }
 
 /**
- * The station's grain: decoded + strength x textureAmplitude(decoded, power) x unit-variance fine-detail noise (white
- * Gaussian noise from the seed, prng.ts, minus its blur at GRAIN_SIGMA), added to R, G and B alike (luma only), then
- * clamped and rounded. Strength 0 returns the picture unchanged.
+ * The sender's measurement: the strength s for which s x textureAmplitude(decoded, power) best matches the missing
+ * detail (missingDetail). The encoder sends gain x s.
  */
-export function synthesizeTexture(decoded: RgbImage, strength: number, seed: number, power = 1): RgbImage {
+export function fitTextureStrength(original: RgbImage, decoded: RgbImage, power = 1): number {
+  return fitStrength(missingDetail(original, decoded), textureAmplitude(decoded, power))
+}
+
+/**
+ * Grain of a given amplitude: decoded + strength x amplitude x unit-variance fine-detail noise (white Gaussian noise
+ * from the seed, prng.ts, minus its blur at GRAIN_SIGMA), added to R, G and B alike (luma only), then clamped and
+ * rounded. Strength 0 returns the picture unchanged.
+ */
+export function addGrain(decoded: RgbImage, amplitude: Float64Array, strength: number, seed: number): RgbImage {
   if (!(strength > 0)) return decoded
   const { width: w, height: h } = decoded
   const noise = fineDetail(gaussianNoise(hash32((seed >>> 0) ^ 0x7e47a5e1), w * h), w, h)
   let ss = 0
   for (let i = 0; i < noise.length; i++) ss += noise[i] * noise[i]
   const norm = noise.length > 0 && ss > 0 ? 1 / Math.sqrt(ss / noise.length) : 0
-  const amp = textureAmplitude(decoded, power)
   const out = new Uint8Array(decoded.data.length)
   for (let i = 0; i < w * h; i++) {
-    const delta = 255 * strength * amp[i] * noise[i] * norm
+    const delta = 255 * strength * amplitude[i] * noise[i] * norm
     for (let c = 0; c < 3; c++) out[3 * i + c] = Math.max(0, Math.min(255, Math.round(decoded.data[3 * i + c] + delta)))
   }
   return { width: w, height: h, data: out }
+}
+
+/** The station's grain (sets 30, 31): addGrain with textureAmplitude(decoded, power). */
+export function synthesizeTexture(decoded: RgbImage, strength: number, seed: number, power = 1): RgbImage {
+  return strength > 0 ? addGrain(decoded, textureAmplitude(decoded, power), strength, seed) : decoded
 }
