@@ -10,6 +10,7 @@
 #   debian-photos-29.txt: 37 from 13 other packages (focuswriter, budgie faces, libjxl-testdata, labelme examples, ...), session 29
 #   debian-photos-30.txt: 37 from 19 other packages (endless-sky-data, Go libraries' test images, darktable, libvips-doc, ...), session 30
 #   debian-photos-31.txt: 38 from 11 other packages (scratch, libelementary-data, krank, jQuery plugin examples, forensics-samples-files, ...), session 31
+#   debian-photos-34.txt: 5 from 5 other packages (allegro5-doc, python3-pyglet, libjs-cropper, libjs-slimbox, mrpt-common), session 34
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}

@@ -17,6 +17,7 @@ import { getDetector } from '../../core/codec/sharedDetector'
 import type { Detector } from '../../core/analysis/detector'
 import { describeError } from '../../core/util/errors'
 import { channelList } from './channelList'
+import { lumaRuleOf } from './codecOptions'
 
 interface BenchOutput {
   out: string
@@ -43,10 +44,11 @@ const bench: CommandSpec<BenchOutput> = {
   name: 'bench',
   summary: 'benchmark GSC against baseline codecs at equal bits',
   usage:
-    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--every N] [--analyses auto|none|segmentation,depth] [--steps S] [--model-set N] [--workers postgres://...] [--json]\n' +
+    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--every N] [--analyses auto|none|segmentation,depth] [--steps S] [--model-set N] [--luma-rule search|fixed] [--workers postgres://...] [--json]\n' +
     '  --every N: every N-th image in file-name order from the first (before --limit), e.g. KITTI\'s report frames with 3.\n' +
     '  --analyses: scene analyses beside detection (default auto: segmentation agreement on every dataset, with mIoU against coco128 semseg_masks where they exist; depth against LiDAR where the dataset has depth_velodyne). none: image metrics and detection only.\n' +
     '  --model-set N: encode with model set N (default: the manifest\'s default set; gsc models lists them).\n' +
+    '  --luma-rule search|fixed: set 28\'s luma plane, searched per photo by the sender (default) or the fixed rule per C.\n' +
     '  --workers <postgres://...>: the GSC cells (encode + decode of one image at one C) run as jobs on that archive\'s decode queue, taken by its gsc workers; baselines and measurements stay here. The report is the same. With no live worker the cells run in this process (one warning line).\n' +
     '  <folder>: plain images (e.g. kodak), COCO/YOLO layout (images/<split> + labels/<split>) or KITTI (image_2 + label_2).\n' +
     '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1,ciede2000,blockiness,lpips}.{svg,png} and one plot per analysis metric measured (seg-agreement, seg-miou, depth-delta1, depth-absrel, depth-agreement); per image+C results are cached in <dir>/cache (resumable).',
@@ -60,6 +62,7 @@ const bench: CommandSpec<BenchOutput> = {
     analyses: { type: 'string' },
     steps: { type: 'string' },
     'model-set': { type: 'string' },
+    'luma-rule': { type: 'string' },
     workers: { type: 'string' }
   },
   async run(args, ctx) {
@@ -96,15 +99,16 @@ const bench: CommandSpec<BenchOutput> = {
     const hashes = modelHashes()
     // Cached measurements are valid only for the same model files decoded the same way.
     const modelSet = numberOpt(args, 'model-set', undefined, { int: true, min: 1 })
-    const gsc = realGscCodec({ steps, modelSet })
-    const modelFingerprint = gscCodecFingerprint({ steps, modelSet })
+    const lumaRule = lumaRuleOf(args)
+    const gsc = realGscCodec({ steps, modelSet, lumaRule })
+    const modelFingerprint = gscCodecFingerprint({ steps, modelSet, lumaRule })
     // Baseline fits depend only on the image, the byte budget and the detector (plus the codec tools).
     const detectorHash = detector && !('error' in hashes) ? hashes.detector?.sha256 : undefined
     const baselineFingerprint = detectorHash ? createHash('sha256').update(`detector ${detectorHash}`).digest('hex') : undefined
     let cells: GscCellRunner = inProcessCells(gsc)
     let queued: QueuedCells | null = null
     if (workersUrl !== undefined) {
-      const q = await openQueuedCells(workersUrl, { modelSet, steps, modelFingerprint, local: cells, onInfo: ctx.info })
+      const q = await openQueuedCells(workersUrl, { modelSet, steps, lumaRule, modelFingerprint, local: cells, onInfo: ctx.info })
       if ('noLiveWorker' in q) ctx.info(`warning: no live gsc worker on ${q.noLiveWorker}: the GSC cells run in this process`)
       else cells = queued = q
     }

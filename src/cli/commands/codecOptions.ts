@@ -1,5 +1,5 @@
 // Options shared by `gsc encode` and `gsc encode-dir`, turned into EncodeOptions.
-import type { EncodeOptions } from '../../core/codec/types'
+import type { EncodeOptions, LumaRule } from '../../core/codec/types'
 import type { CaptionerSpec } from '../../core/codec/captioning'
 import { UsageError, numberOpt, stringOpt, type OptionSpec, type ParsedArgs } from '../framework'
 import { DEFAULT_DECODE_LIMITS, WIRE_MAX_PIXELS, type DecodeLimits } from '../../core/bitstream/limits'
@@ -18,6 +18,7 @@ export const ENCODE_OPTIONS: OptionSpec = {
   seed: { type: 'string' },
   steps: { type: 'string' },
   'quant-step': { type: 'string' },
+  'luma-rule': { type: 'string' },
   'send-detections': { type: 'boolean', default: false },
   selection: { type: 'string' },
   'model-set': { type: 'string' },
@@ -26,9 +27,18 @@ export const ENCODE_OPTIONS: OptionSpec = {
 
 export const ENCODE_USAGE_OPTIONS =
   '[--channels 1|2|4|8|16|auto] [--alpha A --beta B] [--caption "..."] [--captioner builtin|none|<url> --model M] ' +
-  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
+  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--luma-rule search|fixed] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
   '  --model-set N: the model set to encode with (gsc models lists them; default: the manifest\'s default set).\n' +
-  '  --steps N: the flow-step hint of model set 1; a set without a flow writes 0 and refuses it.'
+  '  --steps N: the flow-step hint of model set 1; a set without a flow writes 0 and refuses it.\n' +
+  '  --luma-rule search|fixed: model set 28\'s luma plane: the sender decodes each candidate and keeps the best (default),\n' +
+  '    or takes the fixed rule per C; a given --quant-step keeps the fixed rule.'
+
+/** --luma-rule search|fixed (absent: undefined, the search). */
+export function lumaRuleOf(args: ParsedArgs): LumaRule | undefined {
+  const rule = stringOpt(args, 'luma-rule')
+  if (rule !== undefined && rule !== 'search' && rule !== 'fixed') throw new UsageError(`--luma-rule must be search or fixed, got '${rule}'`)
+  return rule
+}
 
 export function executionProvider(args: ParsedArgs): 'cpu' | 'cuda' {
   const ep = stringOpt(args, 'ep') ?? 'cpu'
@@ -73,6 +83,7 @@ export function encodeOptionsFrom(args: ParsedArgs): EncodeOptions {
     seed: numberOpt(args, 'seed', undefined, { int: true, min: 0, max: 0xffffffff }),
     steps: numberOpt(args, 'steps', undefined, { int: true, min: 1, max: 4096 }),
     quantStep: numberOpt(args, 'quant-step', undefined, { min: 1 / 64, max: 1024 }),
+    lumaRule: lumaRuleOf(args),
     sendDetections: Boolean(args.values['send-detections']),
     modelSet: numberOpt(args, 'model-set', undefined, { int: true, min: 0, max: 255 }),
     executionProvider: executionProvider(args)

@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
+import { LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_SETS, LUMA_SEARCH_VERSION } from '../codec/lumaSearch'
+import type { LumaRule } from '../codec/types'
 import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import { prepareImage } from '../codec/prepare'
@@ -43,6 +45,8 @@ export interface GscBenchOptions {
   modelSet?: number
   /** Flow steps at decode for a flow set (default: the packet header's); sets without a flow ignore it. */
   steps?: number
+  /** Set 28's luma plane: searched per photo (default) or the fixed rule per C (EncodeOptions.lumaRule). */
+  lumaRule?: LumaRule
 }
 
 /**
@@ -50,7 +54,7 @@ export interface GscBenchOptions {
  * sha256 (the manifest's, which the decoder verifies against the file), and for a flow set how it is sampled
  * (manifest sampling and a steps override). Another set, other files or another setting give another key.
  */
-export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'modelSet' | 'steps'> = {}): string {
+export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'modelSet' | 'steps' | 'lumaRule'> = {}): string {
   let key: unknown
   try {
     const m = loadManifest(opts.modelsDir)
@@ -71,7 +75,9 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const fineLumaRule = (COLOUR_THUMBNAIL_SETS[id]?.lumaFactors.length ?? 0) > 1 ? FINE_LUMA_RULE : undefined
       // sets 30, 31: the encoder's grain rule and the grain's shape (the station draws it in every decode the bench scores)
       const textureRule = COLOUR_THUMBNAIL_SETS[id]?.texture ? { ...TEXTURE_RULES[id], power: GRAIN_AMPLITUDE_POWER[id], grain: GRAIN_SIGMA, band: BAND_SIGMAS, energy: ENERGY_SIGMA, edge: EDGE_POWER } : undefined
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule, textureRule }
+      // set 28: the sender's luma search, unless the bench asked for the fixed rule (whose key is the one before the search)
+      const lumaSearch = fineLumaRule && opts.lumaRule !== 'fixed' && LUMA_SEARCH_SETS.includes(id) ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS } : undefined
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule, textureRule, lumaSearch }
     }
   } catch (e) {
     key = { error: describeError(e) }
@@ -92,7 +98,7 @@ export function realGscCodec(opts: GscBenchOptions = {}): GscBenchCodec {
         captionSource: prep.captionSource,
         async pack(c) {
           const t = performance.now()
-          const p = await packChannels(prep, c)
+          const p = await packChannels(prep, c, { lumaRule: opts.lumaRule })
           const packMs = performance.now() - t
           const { bpp: _bpp, ...sections } = p.bits
           return { packet: p.packet, quantStep: p.quantStep, fitsTarget: p.fitsTarget, targetBits: p.targetBits, channelIndices: p.channelIndices, sections, packMs }

@@ -42,6 +42,8 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     snapAnchored: pack.snapAnchored,
     ...(pack.colourStep !== undefined ? { colourStep: pack.colourStep } : {}),
     ...(pack.textureStrength !== undefined ? { textureStrength: pack.textureStrength } : {}),
+    ...(pack.lumaChoice ? { lumaChoice: pack.lumaChoice } : {}),
+    ...(pack.lumaSearch ? { lumaSearch: pack.lumaSearch } : {}),
     quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,

@@ -12,7 +12,8 @@ import { colourCoefficients, quantizeColourThumbnail } from './colourThumbnailCo
 import { fineLumaPlane } from './fineLuma'
 import { regenerate } from './decoder'
 import { fitTextureStrength, grainPowerOf } from './textureSynthesis'
-import type { BitsReport, EncodeOptions, PackResult, PreparedImage } from './types'
+import { LUMA_SEARCH_SETS, searchLumaPlane } from './lumaSearch'
+import type { BitsReport, EncodeOptions, LumaChoice, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
   if (!Number.isInteger(c) || c < 0 || c > Math.min(64, latentChannels))
@@ -40,13 +41,14 @@ export const MAX_COLOUR_REFINEMENT = 8
  * the fine plane bought little MS-SSIM for much colour (at C = 4, +0.005 for +0.87 ΔE00), so those packets are set
  * 27's (factor 1, one step for all three planes).
  */
-export const FINE_LUMA_RULE: readonly { channels: number; lumaFactor: number; chromaOffset: number }[] = [
+export const FINE_LUMA_RULE: readonly ({ channels: number } & LumaChoice)[] = [
   { channels: 1, lumaFactor: 1, chromaOffset: 0 },
   { channels: 8, lumaFactor: 4, chromaOffset: -8 },
   { channels: 16, lumaFactor: 4, chromaOffset: -6 }
 ]
-export function fineLumaRule(channels: number): { lumaFactor: number; chromaOffset: number } {
-  return [...FINE_LUMA_RULE].reverse().find((r) => channels >= r.channels) ?? FINE_LUMA_RULE[0]
+export function fineLumaRule(channels: number): LumaChoice {
+  const { lumaFactor, chromaOffset } = [...FINE_LUMA_RULE].reverse().find((r) => channels >= r.channels) ?? FINE_LUMA_RULE[0]
+  return { lumaFactor, chromaOffset }
 }
 
 /**
@@ -84,8 +86,20 @@ export const STEP_RULE_VERSION = 2
 export async function packChannels(
   prep: PreparedImage,
   channels: number,
-  opts: Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'> = {}
+  opts: PackOptions & Pick<EncodeOptions, 'lumaRule'> & { lumaChoice?: LumaChoice } = {}
 ): Promise<PackResult> {
+  const fixed = await packWith(prep, channels, opts, opts.lumaChoice)
+  // Set 28: the sender decodes every luma candidate and keeps the best (lumaSearch.ts); a given step or luma plane, or
+  // --luma-rule fixed, keeps the rule per C
+  const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && opts.lumaRule !== 'fixed' && LUMA_SEARCH_SETS.includes(prep.models.modelId)
+  if (!searches || !fixed.lumaChoice) return fixed
+  return searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice))
+}
+
+type PackOptions = Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'>
+
+/** One packing with the given luma plane (set 28), or the fixed rule's for C. */
+async function packWith(prep: PreparedImage, channels: number, opts: PackOptions, lumaChoice?: LumaChoice): Promise<PackResult> {
   checkChannels(channels, prep.models.latentChannels)
   checkStepsOption(opts.steps, prep.models)
   const { width, height } = prep.image
@@ -109,7 +123,7 @@ export async function packChannels(
   const colourLayout = colourThumbnailOf(prep.models.modelId, channelIndices)
   const colourSlot = channelIndices.indexOf(colourLayout?.channel ?? -1)
   // Set 28: its luma plane's resolution and the chroma's own step, by C (FINE_LUMA_RULE)
-  const lumaRule = colourLayout && colourLayout.lumaFactors.length > 1 ? fineLumaRule(channels) : { lumaFactor: 1, chromaOffset: 0 }
+  const lumaRule = colourLayout && colourLayout.lumaFactors.length > 1 ? (lumaChoice ?? fineLumaRule(channels)) : { lumaFactor: 1, chromaOffset: 0 }
   const fineLuma = lumaRule.lumaFactor > 1 ? fineLumaOf(prep, lumaRule.lumaFactor) : undefined
   const colourCoeffs = colourLayout && colourCoefficients(prep.latent, colourLayout, prep.lh, prep.lw, lumaRule.lumaFactor, fineLuma)
   // Sets 30, 31: a first step search runs with the longest texture exponent, a second with the one measured; below the
@@ -174,6 +188,7 @@ export async function packChannels(
     snapAnchored: choice.choice.snapAnchored === true,
     ...(colourLayout ? { colourStep: colourStep(choice.choice.step, choice.choice.colourExponent ?? 0) } : {}),
     ...(textureExponent !== undefined ? { textureStrength: textureStrength(textureExponent) } : {}),
+    ...(colourLayout && colourLayout.lumaFactors.length > 1 ? { lumaChoice: lumaRule } : {}),
     bits: bitsOf(packet, width, height),
     targetBits: budget,
     fitsTarget: choice.fits,

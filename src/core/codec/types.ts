@@ -29,6 +29,9 @@ export interface EncodeOptions {
   /** Flow-step hint written to the header (default: the generator's recommended steps). Set 1's flow only: a set
    *  without a flow writes 0 and refuses this option. */
   steps?: number
+  /** Set 28's luma plane: 'search' (default) decodes every candidate and keeps the best (lumaSearch.ts); 'fixed' takes
+   *  the rule per C (packing.ts FINE_LUMA_RULE), as a given quantStep does. */
+  lumaRule?: LumaRule
   /** Fixed quantisation step (one of QUANT_STEPS or any multiple of 1/64); default: the step rule. */
   quantStep?: number
   /** Channel ranking: 'ssim' (default; the set's own SSIM rule, the one its decoder was trained with) or 'energy' (channel variance). */
@@ -93,6 +96,9 @@ export interface EncodeResult {
   colourStep?: number
   /** Set 30: the strength of the grain the packet asks the station to draw (0: none; textureSynthesis.ts). */
   textureStrength?: number
+  /** Set 28: the luma plane the packet carries, and the candidates the sender's search decoded (absent: the fixed rule). */
+  lumaChoice?: LumaChoice
+  lumaSearch?: LumaTrial[]
   /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
   stepsTried: StepTrial[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
@@ -124,6 +130,25 @@ export interface PreparedImage {
   models: CodecModels
 }
 
+export type LumaRule = 'search' | 'fixed'
+
+/** Set 28: the luma plane's factor (1, 2 or 4 times the thumbnail's resolution) and how many quarter-octaves finer
+ *  than the luma the chroma is quantised (docs/bitstream.md 6.4). */
+export interface LumaChoice {
+  lumaFactor: number
+  chromaOffset: number
+}
+
+/** One candidate of set 28's luma search (lumaSearch.ts): its packet's size and its decode's metrics and score. */
+export interface LumaTrial extends LumaChoice {
+  bytes: number
+  fitsTarget: boolean
+  msssim: number
+  ciede2000: number
+  lpips: number | null
+  score: number
+}
+
 export interface PackResult {
   packet: Uint8Array
   channels: number
@@ -136,6 +161,9 @@ export interface PackResult {
   colourStep?: number
   /** Set 30: the strength of the grain the packet asks the station to draw (0: none; textureSynthesis.ts). */
   textureStrength?: number
+  /** Set 28: the luma plane the packet carries, and the candidates the sender's search decoded (absent: the fixed rule). */
+  lumaChoice?: LumaChoice
+  lumaSearch?: LumaTrial[]
   bits: BitsReport
   targetBits: number
   fitsTarget: boolean

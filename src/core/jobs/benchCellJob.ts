@@ -3,6 +3,7 @@
 // run) and the worker's result, packet and reconstructed pixels, in bench_cell_results under the job's id, until the
 // bench reads and deletes it. Both tables belong to the queue layer (like decode_workers), not to the archive's schema.
 import type { GscPacked } from '../bench/gscCodec'
+import type { LumaRule } from '../codec/types'
 import { createTablesOnce, type Queryable } from './createTablesOnce'
 
 export const BENCH_CELL_KIND = 'bench-cell'
@@ -18,6 +19,8 @@ export interface BenchCellJobData {
   c: number
   modelSet?: number
   steps?: number
+  /** Set 28's luma rule (absent: the search, the default). */
+  lumaRule?: LumaRule
   /** gscCodecFingerprint of the bench's models: a worker with other model files refuses the cell (other pixels). */
   modelFingerprint: string
 }

@@ -13,10 +13,12 @@ import { BENCH_CELL_KIND, cellName, ensureBenchCellTables, type BenchCellJobData
 import { DECODE_QUEUE } from './decodeJob'
 import { DecodeQueue, failureMessage } from './decodeQueue'
 import { listWorkerPresence } from './workerPresence'
+import type { LumaRule } from '../codec/types'
 
 export interface QueuedCellsOptions {
   modelSet?: number
   steps?: number
+  lumaRule?: LumaRule
   /** gscCodecFingerprint of the bench's models; workers with other model files refuse the cells. */
   modelFingerprint: string
   /** Where a cell runs when the workers cannot deliver it. */
@@ -83,7 +85,7 @@ class QueuedCellRunner implements QueuedCells {
       const sha256 = createHash('sha256').update(bytes).digest('hex')
       await this.pool.query('INSERT INTO bench_cell_inputs (run_id, sha256, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [this.runId, sha256, bytes])
       const jobs: BenchCellJobData[] = ofImage.map((cell) => ({
-        kind: BENCH_CELL_KIND, runId: this.runId, imageId: cell.imageId, sha256, c: cell.c, modelSet: this.opts.modelSet, steps: this.opts.steps,
+        kind: BENCH_CELL_KIND, runId: this.runId, imageId: cell.imageId, sha256, c: cell.c, modelSet: this.opts.modelSet, steps: this.opts.steps, lumaRule: this.opts.lumaRule,
         modelFingerprint: this.opts.modelFingerprint
       }))
       const ids = await this.queue.enqueue(jobs)

@@ -51,10 +51,10 @@ export function benchCellHandler(ctx: BenchCellHandlerContext): (job: PgBoss.Job
           severity: 'warning', source: 'worker',
           message: `${cellName(d)} (job ${job.id}): attempt ${attempt} of ${attempts}, taken by ${ctx.worker} (an earlier attempt failed or its worker was lost)`
         })
-      const mine = gscCodecFingerprint({ modelsDir: ctx.modelsDir, modelSet: d.modelSet, steps: d.steps })
+      const mine = gscCodecFingerprint({ modelsDir: ctx.modelsDir, modelSet: d.modelSet, steps: d.steps, lumaRule: d.lumaRule })
       if (mine !== d.modelFingerprint)
         throw new GscError(`this worker's model files differ from the bench's (model set ${d.modelSet ?? 'default'}): its cells would not be the bench's`)
-      const codec = realGscCodec({ executionProvider: ctx.executionProvider, modelsDir: ctx.modelsDir, modelSet: d.modelSet, steps: d.steps })
+      const codec = realGscCodec({ executionProvider: ctx.executionProvider, modelsDir: ctx.modelsDir, modelSet: d.modelSet, steps: d.steps, lumaRule: d.lumaRule })
       const key = `${d.runId} ${d.sha256} ${mine}`
       if (last?.key !== key) {
         const input = await ctx.pool.query<{ bytes: Buffer }>('SELECT bytes FROM bench_cell_inputs WHERE run_id = $1 AND sha256 = $2', [d.runId, d.sha256])

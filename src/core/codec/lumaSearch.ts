@@ -1,0 +1,64 @@
+// Set 28's luma plane chosen per photo by the sender: every candidate (luma factor, chroma offset) is a valid set-28
+// packet at the same bit target; the sender decodes each as the station will and keeps the best by a stated score.
+// Not part of the wire (the packet carries its factor and chroma step either way), so every station decodes them.
+import { decodeGscPacket } from '../bitstream/gscPacket'
+import { lpipsDistance, LPIPS_MIN_SIDE } from '../analysis/lpips'
+import { msssim } from '../analysis/metrics'
+import { colourError } from '../analysis/perceptual'
+import { regenerate } from './decoder'
+import type { LumaChoice, LumaTrial, PackResult, PreparedImage } from './types'
+
+/** The sets whose encoder searches (set 28, the default; sets 29-31 were never installed and keep the fixed rule). */
+export const LUMA_SEARCH_SETS: readonly number[] = [28]
+
+/** Changes whenever the search picks different packets (bench caches key on it). */
+export const LUMA_SEARCH_VERSION = 1
+
+/**
+ * The candidates, tried in this order after the fixed rule's own choice (which wins ties). Chosen on 16 training photos
+ * (docs/bench/latent-codec/ship-rule-luma-search.md): these six are the ones a per-photo choice picked; a luma plane at
+ * 2x with the chroma 8 quarter-octaves finer was never picked.
+ */
+export const LUMA_CANDIDATES: readonly LumaChoice[] = [
+  { lumaFactor: 1, chromaOffset: 0 },
+  { lumaFactor: 2, chromaOffset: 0 },
+  { lumaFactor: 2, chromaOffset: -4 },
+  { lumaFactor: 4, chromaOffset: -4 },
+  { lumaFactor: 4, chromaOffset: -6 },
+  { lumaFactor: 4, chromaOffset: -8 }
+]
+
+/**
+ * score = MS-SSIM - colour x ΔE00 - lpips x LPIPS of the decode against the original (the bench's definitions): one
+ * just-noticeable colour difference is worth 0.01 MS-SSIM, and 0.05 LPIPS (blur) as much, so that structure is not
+ * bought with colour or with blur. LPIPS is left out for images under its minimum side (the same for every candidate).
+ */
+export const LUMA_SCORE_WEIGHTS = { colour: 0.01, lpips: 0.2 } as const
+
+const sameChoice = (a: LumaChoice, b: LumaChoice) => a.lumaFactor === b.lumaFactor && a.chromaOffset === b.chromaOffset
+
+/** Packs with every candidate (the fixed rule's packet given first), decodes and scores each; the best packet. */
+export async function searchLumaPlane(
+  prep: PreparedImage,
+  fixed: PackResult & { lumaChoice: LumaChoice },
+  packWith: (choice: LumaChoice) => Promise<PackResult>
+): Promise<PackResult> {
+  const original = prep.image
+  const withLpips = Math.min(original.width, original.height) >= LPIPS_MIN_SIDE
+  const trials: LumaTrial[] = []
+  let best: { pack: PackResult; score: number } | undefined
+  const others = LUMA_CANDIDATES.filter((c) => !sameChoice(c, fixed.lumaChoice))
+  for (const choice of [fixed.lumaChoice, ...others]) {
+    const pack = choice === fixed.lumaChoice ? fixed : await packWith(choice)
+    const decoded = (await regenerate(decodeGscPacket(pack.packet), prep.models, { texture: false })).image
+    const m = msssim(original, decoded)
+    const de = colourError(original, decoded)
+    const lp = withLpips ? await lpipsDistance(original, decoded, { dir: prep.models.dir }) : null
+    const score = m - LUMA_SCORE_WEIGHTS.colour * de - LUMA_SCORE_WEIGHTS.lpips * (lp ?? 0)
+    trials.push({ ...choice, bytes: pack.packet.length, fitsTarget: pack.fitsTarget, msssim: m, ciede2000: de, lpips: lp, score })
+    // A packet over its bit target never replaces one within it
+    const better = !best || (pack.fitsTarget && !best.pack.fitsTarget) || (pack.fitsTarget === best.pack.fitsTarget && score > best.score)
+    if (better) best = { pack, score }
+  }
+  return { ...best!.pack, lumaSearch: trials }
+}
