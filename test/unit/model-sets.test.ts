@@ -12,7 +12,9 @@ import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
 import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/codec/codecModels'
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
-import { packChannels } from '../../src/core/codec/packing'
+import { fineLumaRule, packChannels } from '../../src/core/codec/packing'
+import { DEFAULT_LUMA_RULE, LUMA_CANDIDATES } from '../../src/core/codec/lumaSearch'
+import { colourError } from '../../src/core/analysis/perceptual'
 import { synthesizeTexture } from '../../src/core/codec/textureSynthesis'
 import { mosaicOf } from '../../src/core/codec/colourThumbnailCodec'
 import { prepareImage } from '../../src/core/codec/prepare'
@@ -570,7 +572,7 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
 
   it("below C = 8 writes set 27's packet with its luma factor (1) and chroma exponent (the colour's) added", async () => {
     const img = await crop()
-    const [p27, p28] = await Promise.all([27, 28].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5 })).packet))
+    const [p27, p28] = await Promise.all([27, 28].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5, lumaRule: 'fixed' })).packet))
     const [h27, h28] = [p27, p28].map((p) => decodeGscPacket(p))
     expect({ ...h28.header, modelId: 27 }).toEqual(h27.header)
     expect(Array.from(h28.latents)).toEqual(Array.from(h27.latents))
@@ -580,7 +582,7 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
 
   it('at C = 16 carries its luma at four times the resolution, within the bit target, and decodes nearer the original than set 27', async () => {
     const img = await crop()
-    const packs = await Promise.all([27, 28].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 16, { seed: 5 })))
+    const packs = await Promise.all([27, 28].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 16, { seed: 5, lumaRule: 'fixed' })))
     const h28 = decodeGscPacket(packs[1].packet)
     expect(h28.colour!.lumaFactor).toBe(4)
     expect(h28.colour!.chromaExponent).toBe(h28.colour!.stepExponent - 6)
@@ -588,6 +590,44 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     const [a, b] = await Promise.all(packs.map((p) => decodePacket(p.packet, { modelsDir })))
     expect(b.modelSet).toBe(28)
     expect(msssim(img, b.image)).toBeGreaterThan(msssim(img, a.image) + 0.02)
+  })
+
+  it("the sender's luma search decodes every candidate as the station will and sends the best-scoring packet within its target", async () => {
+    const img = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 384, 256, 192, 128) // large enough to fit C = 4's target
+    const prep = await prepareImage(img, { modelsDir, modelSet: 28, caption: CAPTION })
+    const pack = await packChannels(prep, 4, { seed: 5, lumaRule: 'search' })
+    const trials = pack.lumaSearch!
+    expect(trials.map(({ lumaFactor, chromaOffset }) => ({ lumaFactor, chromaOffset }))).toEqual([fineLumaRule(4), ...LUMA_CANDIDATES.filter((c) => c.lumaFactor !== 1 || c.chromaOffset !== 0)])
+    const best = trials.filter((t) => t.fitsTarget).reduce((a, b) => (b.score > a.score ? b : a))
+    expect(pack.fitsTarget).toBe(true)
+    expect(pack.lumaChoice).toEqual({ lumaFactor: best.lumaFactor, chromaOffset: best.chromaOffset })
+    expect(pack.packet.length).toBe(best.bytes)
+    // the packet says which plane it carries, and the station's decode scores as the sender measured it
+    const h = decodeGscPacket(pack.packet)
+    expect(h.colour!.lumaFactor).toBe(best.lumaFactor)
+    expect(h.colour!.chromaExponent).toBe(Math.max(-32, Math.min(32, h.colour!.stepExponent + best.chromaOffset)))
+    const station = (await decodePacket(pack.packet, { modelsDir })).image
+    expect(msssim(img, station)).toBeCloseTo(best.msssim, 10)
+    expect(colourError(img, station)).toBeCloseTo(best.ciede2000, 10)
+    // the candidates differ: the search had something to choose from
+    expect(new Set(trials.map((t) => t.msssim.toFixed(6))).size).toBeGreaterThan(3)
+  })
+
+  it('--luma-rule fixed (the default until judged) and a given step keep the rule per C; a bad rule is refused in one line', async () => {
+    const img = await crop()
+    const prep = await prepareImage(img, { modelsDir, modelSet: 28, caption: CAPTION })
+    const [fixed, unsaid] = await Promise.all([packChannels(prep, 16, { seed: 5, lumaRule: 'fixed' }), packChannels(prep, 16, { seed: 5 })])
+    expect(fixed.lumaSearch).toBeUndefined()
+    expect(fixed.lumaChoice).toEqual(fineLumaRule(16))
+    expect(DEFAULT_LUMA_RULE === 'fixed' ? unsaid.packet : unsaid.lumaSearch).toEqual(DEFAULT_LUMA_RULE === 'fixed' ? fixed.packet : expect.any(Array))
+    const stepped = await packChannels(prep, 16, { seed: 5, quantStep: 64, lumaRule: 'search' })
+    expect(stepped.lumaSearch).toBeUndefined()
+    expect(stepped.lumaChoice).toEqual(fineLumaRule(16))
+    expect(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: 'fixed' })).not.toBe(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: 'search' }))
+    expect(gscCodecFingerprint({ modelsDir, modelSet: 28 })).toBe(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: DEFAULT_LUMA_RULE }))
+    const cli = gsc(['encode', path.join(KODAK, 'kodim23.png'), '-o', path.join(tmp, 'bad-rule.gsc'), '--luma-rule', 'best'])
+    expect(cli.status).not.toBe(0)
+    expect(cli.stderr.trim().split('\n')).toEqual(["gsc: --luma-rule must be search or fixed, got 'best'"])
   })
 
   it("runs set 27's networks through the chain it declares (28 -> 27 -> 5), and is refused in one line without it", async () => {
@@ -616,7 +656,7 @@ describe.runIf(haveSet29 && haveKodak)("model set 29: set 28's wire, a decoder t
     }
     const n = Math.ceil(141 / 16) * Math.ceil(203 / 16)
     for (const c of [4, 16]) {
-      const [p28, p29] = await Promise.all([28, 29].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5 })).packet))
+      const [p28, p29] = await Promise.all([28, 29].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })).packet))
       const [h28, h29] = [p28, p29].map((p) => decodeGscPacket(p))
       expect({ ...h29.header, modelId: 28 }).toEqual(h28.header)
       expect(h29.colour).toEqual(h28.colour)
@@ -651,7 +691,7 @@ describe.runIf(grainSetsDir !== null && haveKodak)("model set 30 (not installed;
   it("writes set 28's packet plus the strength it measured on its own decode, within the bit target", async () => {
     const img = await crop()
     for (const c of [4, 16]) {
-      const [p28, p30] = await Promise.all([28, 30].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir: modelSet === 30 ? dir30 : modelsDir, modelSet, caption: CAPTION }), c, { seed: 5 })))
+      const [p28, p30] = await Promise.all([28, 30].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir: modelSet === 30 ? dir30 : modelsDir, modelSet, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })))
       const [h28, h30] = [p28, p30].map((p) => decodeGscPacket(p.packet))
       // as set 28 does on this small crop (C = 4: even the coarsest step is over the target), and never more than a byte over it
       expect([p30.fitsTarget, p30.packet.length - p28.packet.length <= 2]).toEqual([p28.fitsTarget, true])

@@ -17,7 +17,7 @@ import { getDetector } from '../../core/codec/sharedDetector'
 import type { Detector } from '../../core/analysis/detector'
 import { describeError } from '../../core/util/errors'
 import { channelList } from './channelList'
-import { lumaRuleOf } from './codecOptions'
+import { LUMA_RULE_HELP, lumaRuleOf } from './codecOptions'
 
 interface BenchOutput {
   out: string
@@ -48,7 +48,7 @@ const bench: CommandSpec<BenchOutput> = {
     '  --every N: every N-th image in file-name order from the first (before --limit), e.g. KITTI\'s report frames with 3.\n' +
     '  --analyses: scene analyses beside detection (default auto: segmentation agreement on every dataset, with mIoU against coco128 semseg_masks where they exist; depth against LiDAR where the dataset has depth_velodyne). none: image metrics and detection only.\n' +
     '  --model-set N: encode with model set N (default: the manifest\'s default set; gsc models lists them).\n' +
-    '  --luma-rule search|fixed: set 28\'s luma plane, searched per photo by the sender (default) or the fixed rule per C.\n' +
+    LUMA_RULE_HELP + '\n' +
     '  --workers <postgres://...>: the GSC cells (encode + decode of one image at one C) run as jobs on that archive\'s decode queue, taken by its gsc workers; baselines and measurements stay here. The report is the same. With no live worker the cells run in this process (one warning line).\n' +
     '  <folder>: plain images (e.g. kodak), COCO/YOLO layout (images/<split> + labels/<split>) or KITTI (image_2 + label_2).\n' +
     '  Writes <dir>/results.json, report.md, <dataset>-{msssim,psnr,f1,ciede2000,blockiness,lpips}.{svg,png} and one plot per analysis metric measured (seg-agreement, seg-miou, depth-delta1, depth-absrel, depth-agreement); per image+C results are cached in <dir>/cache (resumable).',

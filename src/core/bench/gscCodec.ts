@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
-import { LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_SETS, LUMA_SEARCH_VERSION } from '../codec/lumaSearch'
+import { DEFAULT_LUMA_RULE, LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_SETS, LUMA_SEARCH_VERSION } from '../codec/lumaSearch'
 import type { LumaRule } from '../codec/types'
 import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
@@ -45,7 +45,7 @@ export interface GscBenchOptions {
   modelSet?: number
   /** Flow steps at decode for a flow set (default: the packet header's); sets without a flow ignore it. */
   steps?: number
-  /** Set 28's luma plane: searched per photo (default) or the fixed rule per C (EncodeOptions.lumaRule). */
+  /** Set 28's luma plane: searched per photo or the fixed rule per C (EncodeOptions.lumaRule; default DEFAULT_LUMA_RULE). */
   lumaRule?: LumaRule
 }
 
@@ -76,7 +76,7 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       // sets 30, 31: the encoder's grain rule and the grain's shape (the station draws it in every decode the bench scores)
       const textureRule = COLOUR_THUMBNAIL_SETS[id]?.texture ? { ...TEXTURE_RULES[id], power: GRAIN_AMPLITUDE_POWER[id], grain: GRAIN_SIGMA, band: BAND_SIGMAS, energy: ENERGY_SIGMA, edge: EDGE_POWER } : undefined
       // set 28: the sender's luma search, unless the bench asked for the fixed rule (whose key is the one before the search)
-      const lumaSearch = fineLumaRule && opts.lumaRule !== 'fixed' && LUMA_SEARCH_SETS.includes(id) ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS } : undefined
+      const lumaSearch = fineLumaRule && (opts.lumaRule ?? DEFAULT_LUMA_RULE) === 'search' && LUMA_SEARCH_SETS.includes(id) ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS } : undefined
       key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule, textureRule, lumaSearch }
     }
   } catch (e) {

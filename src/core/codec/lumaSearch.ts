@@ -6,10 +6,16 @@ import { lpipsDistance, LPIPS_MIN_SIDE } from '../analysis/lpips'
 import { msssim } from '../analysis/metrics'
 import { colourError } from '../analysis/perceptual'
 import { regenerate } from './decoder'
-import type { LumaChoice, LumaTrial, PackResult, PreparedImage } from './types'
+import type { LumaChoice, LumaRule, LumaTrial, PackResult, PreparedImage } from './types'
 
 /** The sets whose encoder searches (set 28, the default; sets 29-31 were never installed and keep the fixed rule). */
 export const LUMA_SEARCH_SETS: readonly number[] = [28]
+
+/**
+ * What an encode does when no rule is given. 'fixed' until the search passes its ship rule on photos no tuning saw
+ * (docs/bench/latent-codec/ship-rule-luma-search.md); the search is one --luma-rule search away.
+ */
+export const DEFAULT_LUMA_RULE: LumaRule = 'fixed'
 
 /** Changes whenever the search picks different packets (bench caches key on it). */
 export const LUMA_SEARCH_VERSION = 1

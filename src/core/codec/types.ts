@@ -29,8 +29,8 @@ export interface EncodeOptions {
   /** Flow-step hint written to the header (default: the generator's recommended steps). Set 1's flow only: a set
    *  without a flow writes 0 and refuses this option. */
   steps?: number
-  /** Set 28's luma plane: 'search' (default) decodes every candidate and keeps the best (lumaSearch.ts); 'fixed' takes
-   *  the rule per C (packing.ts FINE_LUMA_RULE), as a given quantStep does. */
+  /** Set 28's luma plane: 'search' decodes every candidate and keeps the best (lumaSearch.ts); 'fixed' takes the rule
+   *  per C (packing.ts FINE_LUMA_RULE), as a given quantStep does. Default: lumaSearch.ts DEFAULT_LUMA_RULE. */
   lumaRule?: LumaRule
   /** Fixed quantisation step (one of QUANT_STEPS or any multiple of 1/64); default: the step rule. */
   quantStep?: number
