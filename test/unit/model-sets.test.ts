@@ -13,7 +13,7 @@ import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/co
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { fineLumaRule, packChannels } from '../../src/core/codec/packing'
-import { DEFAULT_LUMA_RULE, LUMA_CANDIDATES } from '../../src/core/codec/lumaSearch'
+import { DEFAULT_LUMA_RULE, LUMA_CANDIDATES, LUMA_RULES } from '../../src/core/codec/lumaSearch'
 import { colourError } from '../../src/core/analysis/perceptual'
 import { synthesizeTexture } from '../../src/core/codec/textureSynthesis'
 import { mosaicOf } from '../../src/core/codec/colourThumbnailCodec'
@@ -624,10 +624,16 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     expect(stepped.lumaSearch).toBeUndefined()
     expect(stepped.lumaChoice).toEqual(fineLumaRule(16))
     expect(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: 'fixed' })).not.toBe(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: 'search' }))
+    expect(new Set(LUMA_RULES.map((lumaRule) => gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule }))).size).toBe(3)
     expect(gscCodecFingerprint({ modelsDir, modelSet: 28 })).toBe(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: DEFAULT_LUMA_RULE }))
+    // search-from-c8: C = 4 sends the fixed rule's packet, C = 16 searches
+    const [low, high] = await Promise.all([4, 16].map((c) => packChannels(prep, c, { seed: 5, lumaRule: 'search-from-c8' })))
+    expect(low.lumaSearch).toBeUndefined()
+    expect(Array.from(low.packet)).toEqual(Array.from((await packChannels(prep, 4, { seed: 5, lumaRule: 'fixed' })).packet))
+    expect(high.lumaSearch).toHaveLength(LUMA_CANDIDATES.length)
     const cli = gsc(['encode', path.join(KODAK, 'kodim23.png'), '-o', path.join(tmp, 'bad-rule.gsc'), '--luma-rule', 'best'])
     expect(cli.status).not.toBe(0)
-    expect(cli.stderr.trim().split('\n')).toEqual(["gsc: --luma-rule must be search or fixed, got 'best'"])
+    expect(cli.stderr.trim().split('\n')).toEqual(["gsc: --luma-rule must be one of search, search-from-c8, fixed, got 'best'"])
   })
 
   it("runs set 27's networks through the chain it declares (28 -> 27 -> 5), and is refused in one line without it", async () => {

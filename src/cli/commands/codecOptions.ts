@@ -4,12 +4,13 @@ import type { CaptionerSpec } from '../../core/codec/captioning'
 import { UsageError, numberOpt, stringOpt, type OptionSpec, type ParsedArgs } from '../framework'
 import { DEFAULT_DECODE_LIMITS, WIRE_MAX_PIXELS, type DecodeLimits } from '../../core/bitstream/limits'
 import { MAX_STEPS } from '../../core/bitstream/gscHeader'
-import { DEFAULT_LUMA_RULE } from '../../core/codec/lumaSearch'
+import { DEFAULT_LUMA_RULE, LUMA_RULES } from '../../core/codec/lumaSearch'
 
 /** The --luma-rule line of `gsc encode` and `gsc bench` usage. */
 export const LUMA_RULE_HELP =
-  `  --luma-rule search|fixed: model set 28's luma plane: the sender decodes each candidate and keeps the best (search),\n` +
-  `    or takes the fixed rule per C (default: ${DEFAULT_LUMA_RULE}); a given --quant-step keeps the fixed rule.`
+  `  --luma-rule search|search-from-c8|fixed: model set 28's luma plane: the sender decodes each candidate and keeps the\n` +
+  `    best (search: at every C; search-from-c8: from C = 8), or takes the fixed rule per C (default: ${DEFAULT_LUMA_RULE});\n` +
+  `    a given --quant-step keeps the fixed rule.`
 
 export const ENCODE_OPTIONS: OptionSpec = {
   output: { type: 'string', short: 'o' },
@@ -33,7 +34,7 @@ export const ENCODE_OPTIONS: OptionSpec = {
 
 export const ENCODE_USAGE_OPTIONS =
   '[--channels 1|2|4|8|16|auto] [--alpha A --beta B] [--caption "..."] [--captioner builtin|none|<url> --model M] ' +
-  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--luma-rule search|fixed] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
+  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--luma-rule search|search-from-c8|fixed] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
   '  --model-set N: the model set to encode with (gsc models lists them; default: the manifest\'s default set).\n' +
   '  --steps N: the flow-step hint of model set 1; a set without a flow writes 0 and refuses it.\n' +
   LUMA_RULE_HELP
@@ -41,8 +42,8 @@ export const ENCODE_USAGE_OPTIONS =
 /** --luma-rule search|fixed (absent: undefined, DEFAULT_LUMA_RULE). */
 export function lumaRuleOf(args: ParsedArgs): LumaRule | undefined {
   const rule = stringOpt(args, 'luma-rule')
-  if (rule !== undefined && rule !== 'search' && rule !== 'fixed') throw new UsageError(`--luma-rule must be search or fixed, got '${rule}'`)
-  return rule
+  if (rule !== undefined && !LUMA_RULES.includes(rule as LumaRule)) throw new UsageError(`--luma-rule must be one of ${LUMA_RULES.join(', ')}, got '${rule}'`)
+  return rule as LumaRule | undefined
 }
 
 export function executionProvider(args: ParsedArgs): 'cpu' | 'cuda' {

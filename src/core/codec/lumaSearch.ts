@@ -17,6 +17,17 @@ export const LUMA_SEARCH_SETS: readonly number[] = [28]
  */
 export const DEFAULT_LUMA_RULE: LumaRule = 'fixed'
 
+/** Every --luma-rule, as the CLI names them. */
+export const LUMA_RULES: readonly LumaRule[] = ['search', 'search-from-c8', 'fixed']
+
+/** The rules that search, each with the smallest C it searches at (below it the fixed rule's plane is sent). */
+export const LUMA_SEARCH_FROM_C: Readonly<Record<Exclude<LumaRule, 'fixed'>, number>> = { search: 1, 'search-from-c8': 8 }
+
+/** Whether a packet of this set at this C is searched under this rule (absent: DEFAULT_LUMA_RULE). */
+export function searchesLuma(modelId: number, channels: number, rule: LumaRule = DEFAULT_LUMA_RULE): boolean {
+  return rule !== 'fixed' && LUMA_SEARCH_SETS.includes(modelId) && channels >= LUMA_SEARCH_FROM_C[rule]
+}
+
 /** Changes whenever the search picks different packets (bench caches key on it). */
 export const LUMA_SEARCH_VERSION = 1
 

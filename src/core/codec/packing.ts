@@ -12,7 +12,7 @@ import { colourCoefficients, quantizeColourThumbnail } from './colourThumbnailCo
 import { fineLumaPlane } from './fineLuma'
 import { regenerate } from './decoder'
 import { fitTextureStrength, grainPowerOf } from './textureSynthesis'
-import { DEFAULT_LUMA_RULE, LUMA_SEARCH_SETS, searchLumaPlane } from './lumaSearch'
+import { searchesLuma, searchLumaPlane } from './lumaSearch'
 import type { BitsReport, EncodeOptions, LumaChoice, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -89,10 +89,9 @@ export async function packChannels(
   opts: PackOptions & Pick<EncodeOptions, 'lumaRule'> & { lumaChoice?: LumaChoice } = {}
 ): Promise<PackResult> {
   const fixed = await packWith(prep, channels, opts, opts.lumaChoice)
-  // Set 28 with --luma-rule search: the sender decodes every luma candidate and keeps the best (lumaSearch.ts); a given
-  // step or luma plane keeps the rule per C
-  const rule = opts.lumaRule ?? DEFAULT_LUMA_RULE
-  const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && rule === 'search' && LUMA_SEARCH_SETS.includes(prep.models.modelId)
+  // Set 28 with a searching --luma-rule: the sender decodes every luma candidate and keeps the best (lumaSearch.ts); a
+  // given step or luma plane keeps the rule per C
+  const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && searchesLuma(prep.models.modelId, channels, opts.lumaRule)
   if (!searches || !fixed.lumaChoice) return fixed
   return searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice))
 }

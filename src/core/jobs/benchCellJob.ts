@@ -19,7 +19,7 @@ export interface BenchCellJobData {
   c: number
   modelSet?: number
   steps?: number
-  /** Set 28's luma rule (absent: the search, the default). */
+  /** Set 28's luma rule (absent: lumaSearch.ts DEFAULT_LUMA_RULE). */
   lumaRule?: LumaRule
   /** gscCodecFingerprint of the bench's models: a worker with other model files refuses the cell (other pixels). */
   modelFingerprint: string
