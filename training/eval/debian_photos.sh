@@ -11,6 +11,7 @@
 #   debian-photos-30.txt: 37 from 19 other packages (endless-sky-data, Go libraries' test images, darktable, libvips-doc, ...), session 30
 #   debian-photos-31.txt: 38 from 11 other packages (scratch, libelementary-data, krank, jQuery plugin examples, forensics-samples-files, ...), session 31
 #   debian-photos-34.txt: 5 from 5 other packages (allegro5-doc, python3-pyglet, libjs-cropper, libjs-slimbox, mrpt-common), session 34
+#   debian-photos-35.txt: 38 from 13 other packages (darknet, libdlib19.1, kalzium-data, endless-sky-high-dpi, gnome-taquin, pinpoint, ...), session 35
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}
