@@ -613,13 +613,14 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     expect(new Set(trials.map((t) => t.msssim.toFixed(6))).size).toBeGreaterThan(3)
   })
 
-  it('--luma-rule fixed (the default until judged) and a given step keep the rule per C; a bad rule is refused in one line', async () => {
+  it('--luma-rule fixed and a given step keep the rule per C, the default searches from C = 8 only; a bad rule is refused in one line', async () => {
     const img = await crop()
     const prep = await prepareImage(img, { modelsDir, modelSet: 28, caption: CAPTION })
     const [fixed, unsaid] = await Promise.all([packChannels(prep, 16, { seed: 5, lumaRule: 'fixed' }), packChannels(prep, 16, { seed: 5 })])
     expect(fixed.lumaSearch).toBeUndefined()
     expect(fixed.lumaChoice).toEqual(fineLumaRule(16))
-    expect(DEFAULT_LUMA_RULE === 'fixed' ? unsaid.packet : unsaid.lumaSearch).toEqual(DEFAULT_LUMA_RULE === 'fixed' ? fixed.packet : expect.any(Array))
+    expect(DEFAULT_LUMA_RULE).toBe('search-from-c8')
+    expect(unsaid.lumaSearch).toHaveLength(LUMA_CANDIDATES.length)
     const stepped = await packChannels(prep, 16, { seed: 5, quantStep: 64, lumaRule: 'search' })
     expect(stepped.lumaSearch).toBeUndefined()
     expect(stepped.lumaChoice).toEqual(fineLumaRule(16))
