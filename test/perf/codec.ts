@@ -81,7 +81,8 @@ async function main(): Promise<void> {
   const encCpuMs: number[] = []
   // set 28's luma rules (--luma-rule) at C = 16, where every searching rule searches, timed in the same runs,
   // interleaved, so their ratio is fair on a shared machine
-  const lumaRules = LUMA_SEARCH_SETS.includes(models.modelId) ? (['fixed', 'search'] as const) : []
+  const searching = DEFAULT_LUMA_RULE === 'fixed' ? 'search' : DEFAULT_LUMA_RULE
+  const lumaRules = LUMA_SEARCH_SETS.includes(models.modelId) ? ['fixed' as const, searching] : []
   const ruleMs: Record<string, number[]> = Object.fromEntries(lumaRules.map((r) => [r, []]))
   let packet: Uint8Array = new Uint8Array()
   for (let i = 0; i < runs; i++) {
