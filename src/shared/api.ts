@@ -92,9 +92,21 @@ export interface TransmittedBox {
   box: [number, number, number, number]
 }
 
+/** The colour thumbnail a packet carries (sets 22-31, docs/bitstream.md 6.4): its luma plane's factor (samples per
+ *  latent cell side: 1 = 1/16 scale, 4 = 1/4) and the steps its luma and chroma were quantised with; the sender picks
+ *  them per packet (set 28's luma search). Set 30's packets also say how strong a grain they ask for (0: none). */
+export interface ColourPlanes {
+  lumaFactor: number
+  lumaStep: number
+  chromaStep: number
+  textureStrength?: number
+}
+
 export interface PacketDetail extends PacketSummary {
   primary: Record<string, number> | null
   header: Record<string, unknown> | null
+  /** null: the packet carries no colour thumbnail, or could not be read. */
+  colour: ColourPlanes | null
   bitsBreakdown: Record<string, number> | null
   transmitted: TransmittedBox[]
   crcStored: number | null

@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { encodeGscPacket } from '../../src/core/bitstream/gscPacket'
+import { inspectPacket } from '../../src/core/bitstream/inspect'
+import { encodeImage } from '../../src/core/codec/encoder'
+import { texturedImage } from '../fixtures/imageFixtures'
 import { EngineService } from '../../src/core/service/engineService'
 import type { BaselineFit, JobInfo } from '../../src/shared/api'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
@@ -118,7 +121,19 @@ describe('engine service', () => {
     expect(bad.error).toMatch(/CRC/)
     await expect(svc.call('reconstruct', { id: 4 })).rejects.toThrow(/failed its checks/)
     await expect(svc.call('getPacket', { id: 99999 })).rejects.toThrow('no packet 99999 in the log')
+    expect(ok.colour).toBeNull() // set 1's packet carries no colour thumbnail
   })
+
+  it("shows the colour planes a set-28 packet carries, as the sender chose them", async () => {
+    const enc = await encodeImage(texturedImage(), { modelSet: 28, channels: 8, apid: 28, lumaRule: 'fixed' })
+    const { jobId } = await svc.call('importCapture', { file: await upload(Buffer.from(enc.packet), 'set28.bin') })
+    expect((await waitJob(jobId, (j) => j.state !== 'running')).state).toBe('done')
+    const id = (await svc.call('listPackets', { apid: 28 })).packets[0].id
+    const d = await svc.call('getPacket', { id })
+    expect(d.colour).toEqual(inspectPacket(enc.packet).colour)
+    expect(d.colour).toMatchObject({ lumaFactor: 4 }) // C = 8: the luma plane at 1/4 scale
+    expect(d.colour!.chromaStep).toBeLessThan(d.colour!.lumaStep) // the chroma quantised finer (FINE_LUMA_RULE)
+  }, 60_000)
 
   it.skipIf(!haveKodak)("fits any of the six baseline codecs to a packet's bytes by the bench's rule, cached per packet and codec", async () => {
     const id = 3 // C = 4

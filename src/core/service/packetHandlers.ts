@@ -83,6 +83,7 @@ async function detail(engine: EngineContext, id: number): Promise<PacketDetail> 
     caption: r.caption ?? payload?.caption ?? null,
     primary: (ins.primary as Record<string, number> | undefined) ?? null,
     header: (ins.header as unknown as Record<string, unknown>) ?? r.header ?? null,
+    colour: ins.colour ?? null,
     bitsBreakdown: ins.bits ? { ...ins.bits } : null,
     transmitted: payload ? payload.detections.map(transmittedBox) : [],
     crcStored: ins.crcStored ?? null,
