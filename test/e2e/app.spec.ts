@@ -61,7 +61,7 @@ test('import a capture, inspect packets, plan', async ({ page }) => {
   await expect(page.getByTestId('packet-status')).toHaveText('received')
   await expect(page.getByTestId('caption')).not.toBeEmpty()
   // the encoder's default set carries a colour thumbnail: the details say which planes its sender chose
-  if (info.method === 'encode-dir') await expect(page.getByText(/^luma 1\/(16|8|4) \(step [\d.]+\), chroma 1\/16 \(step [\d.]+\)$/)).toBeVisible()
+  if (info.method === 'encode-dir') await expect(page.getByText(/^luma 1\/(16|8|4) step [\d.]+, chroma 1\/16 step [\d.]+$/)).toBeVisible()
   if (codecModelsPresent()) {
     await expect(page.getByTestId('reconstruction').locator('img').first()).toBeVisible({ timeout: 90_000 })
     await expect(page.getByTestId('agreement')).toBeVisible()

@@ -39,7 +39,7 @@ export const ENCODE_USAGE_OPTIONS =
   '  --steps N: the flow-step hint of model set 1; a set without a flow writes 0 and refuses it.\n' +
   LUMA_RULE_HELP
 
-/** --luma-rule search|fixed (absent: undefined, DEFAULT_LUMA_RULE). */
+/** --luma-rule search|search-from-c8|fixed (absent: undefined, DEFAULT_LUMA_RULE). */
 export function lumaRuleOf(args: ParsedArgs): LumaRule | undefined {
   const rule = stringOpt(args, 'luma-rule')
   if (rule !== undefined && !LUMA_RULES.includes(rule as LumaRule)) throw new UsageError(`--luma-rule must be one of ${LUMA_RULES.join(', ')}, got '${rule}'`)

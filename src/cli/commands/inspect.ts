@@ -8,6 +8,7 @@ import type { ColourSummary } from '../../core/bitstream/types'
 import { GscError, describeError } from '../../core/util/errors'
 import { DEFAULT_MAX_PIXELS } from '../../core/bitstream/limits'
 import { LIMIT_OPTIONS, decodeLimitsFrom } from './codecOptions'
+import { colourPlanesText } from '../../shared/colourPlanes'
 
 interface PacketEntry {
   index: number
@@ -56,7 +57,7 @@ function formatReport(r: InspectReport): string {
       `${where} apid ${p.primary!.apid} seq ${p.primary!.sequenceCount} CRC ${p.crcStored} ok | v${h.formatVersion} ${h.width}x${h.height} model ${h.modelId} ` +
         `C=${h.channelIndices.length}/${h.latentChannels} [${h.channelIndices.join(',')}] q=${h.quantStep} steps=${h.steps} seed=${h.seed} caption=${h.captionMode} det=${h.hasDetections ? p.detections ?? '?' : 'no'}` +
         (b ? ` | bits: header ${b.header}, caption ${b.caption}, latents ${b.latents}, detections ${b.detections}, total ${b.total}` : '') +
-        (p.colour ? ` | colour: luma ${p.colour.lumaFactor === 1 ? '1/16' : `1/${16 / p.colour.lumaFactor}`} step ${round(p.colour.lumaStep)}, chroma 1/16 step ${round(p.colour.chromaStep)}` : '') +
+        (p.colour ? ` | colour: ${colourPlanesText(p.colour)}` : '') +
         (p.colour?.textureStrength !== undefined ? `, texture grain ${p.colour.textureStrength > 0 ? round(p.colour.textureStrength) : 'none'}` : '') +
         (p.caption ? `\n    "${p.caption}"` : '')
     )

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
-import { DEFAULT_LUMA_RULE, LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_FROM_C, LUMA_SEARCH_SETS, LUMA_SEARCH_VERSION } from '../codec/lumaSearch'
+import { LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_VERSION, lumaSearchFromC } from '../codec/lumaSearch'
 import type { LumaRule } from '../codec/types'
 import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
@@ -77,9 +77,8 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const textureRule = COLOUR_THUMBNAIL_SETS[id]?.texture ? { ...TEXTURE_RULES[id], power: GRAIN_AMPLITUDE_POWER[id], grain: GRAIN_SIGMA, band: BAND_SIGMAS, energy: ENERGY_SIGMA, edge: EDGE_POWER } : undefined
       // set 28: the sender's luma search and the C it starts at (the fixed rule's key is the one before the search; a
       // search at every C keeps its first key)
-      const rule = opts.lumaRule ?? DEFAULT_LUMA_RULE
-      const fromC = rule === 'fixed' ? undefined : LUMA_SEARCH_FROM_C[rule]
-      const lumaSearch = fineLumaRule && fromC !== undefined && LUMA_SEARCH_SETS.includes(id) ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}) } : undefined
+      const fromC = lumaSearchFromC(id, opts.lumaRule)
+      const lumaSearch = fineLumaRule && fromC !== undefined ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}) } : undefined
       key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule, textureRule, lumaSearch }
     }
   } catch (e) {

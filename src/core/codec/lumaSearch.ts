@@ -24,9 +24,15 @@ export const LUMA_RULES: readonly LumaRule[] = ['search', 'search-from-c8', 'fix
 /** The rules that search, each with the smallest C it searches at (below it the fixed rule's plane is sent). */
 export const LUMA_SEARCH_FROM_C: Readonly<Record<Exclude<LumaRule, 'fixed'>, number>> = { search: 1, 'search-from-c8': 8 }
 
+/** The smallest C a set's packets are searched at under this rule (absent: DEFAULT_LUMA_RULE); undefined: never. */
+export function lumaSearchFromC(modelId: number, rule: LumaRule = DEFAULT_LUMA_RULE): number | undefined {
+  return rule !== 'fixed' && LUMA_SEARCH_SETS.includes(modelId) ? LUMA_SEARCH_FROM_C[rule] : undefined
+}
+
 /** Whether a packet of this set at this C is searched under this rule (absent: DEFAULT_LUMA_RULE). */
-export function searchesLuma(modelId: number, channels: number, rule: LumaRule = DEFAULT_LUMA_RULE): boolean {
-  return rule !== 'fixed' && LUMA_SEARCH_SETS.includes(modelId) && channels >= LUMA_SEARCH_FROM_C[rule]
+export function searchesLuma(modelId: number, channels: number, rule?: LumaRule): boolean {
+  const fromC = lumaSearchFromC(modelId, rule)
+  return fromC !== undefined && channels >= fromC
 }
 
 /** Changes whenever the search picks different packets (bench caches key on it). */

@@ -1,7 +1,8 @@
 // What the packet says about itself: its checks, decoded caption, primary and GSC headers (with set 30's texture grain,
 // known once the packet is decoded), bit counts and first octets.
 import { Alert, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core'
-import type { ColourPlanes, PacketDetail, TextureInfo } from '../../../../shared/api'
+import type { PacketDetail, TextureInfo } from '../../../../shared/api'
+import { colourPlanesText } from '../../../../shared/colourPlanes'
 import { STATUS_COLOR, STATUS_LABEL, fmtBits, fmtTime } from '../../theme'
 import { KeyValueTable } from './KeyValueTable'
 import { textureRow } from './textureText'
@@ -12,14 +13,6 @@ function SectionTitle({ children }: { children: string }) {
       {children}
     </Text>
   )
-}
-
-const scaleOf = (lumaFactor: number) => `1/${16 / lumaFactor}`
-const stepOf = (step: number) => (Number.isInteger(step) ? String(step) : step.toFixed(1))
-
-/** e.g. "luma 1/4 (step 320), chroma 1/16 (step 113)": the planes the sender chose for this packet. */
-export function colourRow(c: ColourPlanes): string {
-  return `luma ${scaleOf(c.lumaFactor)} (step ${stepOf(c.lumaStep)}), chroma 1/16 (step ${stepOf(c.chromaStep)})`
 }
 
 /** `caption`: the reconstruction's caption where it has one, else the packet's; `texture`: its reconstruction's (set 30). */
@@ -71,7 +64,7 @@ export function PacketDetails({ detail, caption, texture }: { detail: PacketDeta
               ['quant step', String(h.quantStep ?? '—')],
               ['steps / seed', `${h.steps ?? '—'} / ${h.seed ?? '—'}`],
               ['caption mode', String(h.captionMode ?? '—')],
-              ...(detail.colour ? [['colour thumbnail', colourRow(detail.colour)] as [string, string]] : []),
+              ...(detail.colour ? [['colour thumbnail', colourPlanesText(detail.colour)] as [string, string]] : []),
               ...(texture ? [['texture grain', textureRow(texture)] as [string, string]] : [])
             ]}
           />
