@@ -79,7 +79,7 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       // search at every C keeps its first key)
       const fromC = lumaSearchFromC(id, opts.lumaRule)
       const lumaSearch = fineLumaRule && fromC !== undefined ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}) } : undefined
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, fineLumaRule, textureRule, lumaSearch }
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, sharpenLuma: set.sharpenLuma, fineLumaRule, textureRule, lumaSearch }
     }
   } catch (e) {
     key = { error: describeError(e) }

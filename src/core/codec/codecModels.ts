@@ -24,6 +24,7 @@ import { loadCaptionVocab, tokenizeCaption } from '../modelAssets/tokenizer'
 import { GscError, describeError } from '../util/errors'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import type { ThumbnailNorm } from './consistentThumbnail'
+import type { LumaSharpening } from './lumaSharpening'
 import { dctPatterns, scoreChannelPatterns, sendFirst, type ChannelBasis, type structurePlanes } from './channelSelection'
 import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
 import { QUANT_STEPS } from './quantize'
@@ -91,6 +92,8 @@ export interface LearnedGenerativeModels extends CodecModelsBase {
   patterns: Float64Array[][]
   /** Set 22: how the station moves its picture onto the sent thumbnails (consistentThumbnail.ts), when the set says so. */
   thumbnailNorm?: ThumbnailNorm
+  /** Set 32: the unsharp mask the station puts on its picture's luma last (lumaSharpening.ts), when the set says so. */
+  lumaSharpening?: LumaSharpening
   /** Whether the decoder takes a luma plane's detail (set 29: input luma_detail [1,1,4h,4w], fineLuma.ts lumaDetail). */
   takesLumaDetail: boolean
   /** One decoder run: planar RGB [3, 16h, 16w] (not clamped). lumaDetail: [4h x 4w] for a decoder that takes it (zeros
@@ -375,6 +378,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     alwaysSend: set.alwaysSend ?? [],
     neverSend: neverListed(set.id),
     ...(set.consistentThumbnail ? { thumbnailNorm: set.consistentThumbnail } : {}),
+    ...(set.sharpenLuma ? { lumaSharpening: set.sharpenLuma } : {}),
     takesLumaDetail,
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w, lumaDetail) => {

@@ -19,6 +19,7 @@ import { uncertaintyMap, type UncertaintyStats } from './uncertainty'
 import { colourThumbnailOf } from '../bitstream/colourThumbnail'
 import { mosaicOf, reconstructColourThumbnail } from './colourThumbnailCodec'
 import { makeThumbnailConsistent } from './consistentThumbnail'
+import { sharpenLuma } from './lumaSharpening'
 import { coarseLumaThumbnail, lumaDetail } from './fineLuma'
 import { grainPowerOf, synthesizeTexture } from './textureSynthesis'
 import { textureStrength } from '../bitstream/colourCoder'
@@ -338,6 +339,7 @@ async function regenerateOnePass(
     const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw, detail)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
     if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails.planes, models.thumbnailNorm, thumbnails.lumaFactor)
+    if (models.lumaSharpening) sharpenLuma(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR, models.lumaSharpening)
     const picture = cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height)
     images.push(texture?.drawn ? synthesizeTexture(picture, texture.strength, seed, grainPowerOf(h.modelId)) : picture)
     await endSample()

@@ -8,8 +8,9 @@ import { colourError } from '../analysis/perceptual'
 import { regenerate } from './decoder'
 import type { LumaChoice, LumaRule, LumaTrial, PackResult, PreparedImage } from './types'
 
-/** The sets whose encoder can search (set 28, the default; sets 29-31 were never installed and keep the fixed rule). */
-export const LUMA_SEARCH_SETS: readonly number[] = [28]
+/** The sets whose encoder can search (set 28 and set 32, set 28's wire with its station's luma sharpening; sets 29-31
+ *  were never installed and keep the fixed rule). The search decodes as the packet's own station will. */
+export const LUMA_SEARCH_SETS: readonly number[] = [28, 32]
 
 /**
  * What an encode does when no rule is given: the search from C = 8, which passed its ship rule on 38 unseen photos

@@ -42,6 +42,8 @@ export interface ModelSetSpec {
   /** Set 22: the station moves its picture onto the sent thumbnails (src/core/codec/consistentThumbnail.ts): how g_a's
    *  thumbnail channels map to Y, Cb, Cr window averages, and which planes it moves. */
   consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] }
+  /** Set 32: the station steepens its picture's luma edges last (src/core/codec/lumaSharpening.ts). */
+  sharpenLuma?: { sigma: number; amount: number }
 }
 
 /** What a manifest without "modelSets" means: set 1 alone, with today's ids. */

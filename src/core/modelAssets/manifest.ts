@@ -40,7 +40,7 @@ export interface Manifest {
   formatVersion: number
   models: Record<string, ModelEntry>
   /** Model sets by id (the packet header's modelId): kind and role -> model id. Absent: set 1 alone, today's ids. */
-  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[]; consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] }; wire?: string }>
+  modelSets?: Record<string, { kind: string; models: Record<string, string>; alwaysSend?: number[]; networksOf?: number; wireQuantSteps?: number[]; consistentThumbnail?: { scale: number[]; offset: number[]; planes: number[] }; sharpenLuma?: { sigma: number; amount: number }; wire?: string }>
   /** The set the encoder uses unless told otherwise (default: 1). */
   defaultModelSet?: number
 }
@@ -119,6 +119,9 @@ function checkModelSets(m: Manifest, file: string): void {
       const three = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => Number.isFinite(x))
       if (ct !== undefined && (!three(ct?.scale) || ct.scale.some((x) => x === 0) || !three(ct?.offset) || !Array.isArray(ct?.planes) || !ct.planes.every((x) => x === 0 || x === 1 || x === 2)))
         throw bad(`model set ${id}: consistentThumbnail needs scale and offset (3 numbers each, no zero scale) and planes (of 0, 1, 2)`)
+      const sl = set.sharpenLuma
+      if (sl !== undefined && !(Number.isFinite(sl?.sigma) && sl.sigma > 0 && sl.sigma <= 16 && Number.isFinite(sl?.amount) && sl.amount >= 0 && sl.amount <= 4))
+        throw bad(`model set ${id}: sharpenLuma needs sigma (above 0, at most 16) and amount (0..4)`)
       if (set.networksOf !== undefined) {
         const of = m.modelSets[String(set.networksOf)]
         if (!Number.isInteger(set.networksOf) || !of || set.networksOf === Number(id))
@@ -162,7 +165,8 @@ export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: num
           ...(s.networksOf !== undefined ? { networksOf: s.networksOf } : {}),
           ...(typeof s.wire === 'string' ? { wire: s.wire } : {}),
           ...(s.wireQuantSteps !== undefined ? { wireQuantSteps: [...s.wireQuantSteps] } : {}),
-          ...(s.consistentThumbnail !== undefined ? { consistentThumbnail: { scale: [...s.consistentThumbnail.scale], offset: [...s.consistentThumbnail.offset], planes: [...s.consistentThumbnail.planes] } } : {})
+          ...(s.consistentThumbnail !== undefined ? { consistentThumbnail: { scale: [...s.consistentThumbnail.scale], offset: [...s.consistentThumbnail.offset], planes: [...s.consistentThumbnail.planes] } } : {}),
+          ...(s.sharpenLuma !== undefined ? { sharpenLuma: { sigma: s.sharpenLuma.sigma, amount: s.sharpenLuma.amount } } : {})
         }))
         .sort((a, b) => a.id - b.id)
     : [{ ...LEGACY_MODEL_SET, models: { ...LEGACY_MODEL_SET.models } }]
