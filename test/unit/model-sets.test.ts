@@ -56,6 +56,8 @@ const haveSet22 = haveSet5 && manifest?.modelSets?.['22']?.networksOf === 5
 const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && !!manifest.models?.decoder_v27 && existsSync(path.join(modelsDir, manifest.models.decoder_v27.file))
 /** Set 28: set 27's networks (manifest networksOf 27), its luma plane finer on the wire (docs/bitstream.md 6.4). */
 const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
+/** Set 32: set 28's wire and networks (manifest networksOf 28), its station sharpening the decoded luma. */
+const haveSet32 = haveSet28 && manifest?.modelSets?.['32']?.networksOf === 28 && manifest.modelSets['32'].sharpenLuma !== undefined
 /** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
@@ -327,7 +329,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -645,6 +647,49 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
   })
 })
 
+
+describe.runIf(haveSet32 && haveKodak)("model set 32: set 28's wire and networks, its station steepening the decoded luma", () => {
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+  const lumaOf = (img: RgbImage) => Float64Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[3 * i] + 0.587 * img.data[3 * i + 1] + 0.114 * img.data[3 * i + 2])
+
+  it("writes set 28's packet but for its model id, and decodes it to set 28's picture with the same steeper luma added to R, G and B", async () => {
+    const img = await crop()
+    const packs = await Promise.all([28, 32].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5, lumaRule: 'fixed' })).packet))
+    const [h28, h32] = packs.map((p) => decodeGscPacket(p))
+    expect({ ...h32.header, modelId: 28 }).toEqual(h28.header)
+    expect(Array.from(h32.latents)).toEqual(Array.from(h28.latents))
+    expect(h32.colour).toEqual(h28.colour)
+    const [a, b] = await Promise.all(packs.map((p) => decodePacket(p, { modelsDir })))
+    expect([a.modelSet, b.modelSet]).toEqual([28, 32])
+    expect(same(a.image, b.image)).toBe(false)
+    // one change per pixel on all three planes (up to rounding and clipping): the chroma is set 28's
+    let chromaMoved = 0
+    const n = img.width * img.height
+    for (let i = 0; i < n; i++) chromaMoved += Math.abs(b.image.data[3 * i] - a.image.data[3 * i] - (b.image.data[3 * i + 1] - a.image.data[3 * i + 1]))
+    expect(chromaMoved / n).toBeLessThan(0.6)
+    // steeper: more luma energy between neighbours; the same brightness over 16-px cells (the mask has no DC)
+    const [ya, yb] = [a.image, b.image].map(lumaOf)
+    const energy = (y: Float64Array) => y.reduce((s, v, i) => (i % img.width ? s + (v - y[i - 1]) ** 2 : s), 0)
+    expect(energy(yb)).toBeGreaterThan(1.03 * energy(ya))
+    const cellMean = (plane: Float64Array, cy: number, cx: number) => {
+      let sum = 0
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) sum += plane[(cy * 16 + y) * img.width + cx * 16 + x]
+      return sum / 256
+    }
+    for (let cy = 1; cy < Math.floor(img.height / 16) - 1; cy++)
+      for (let cx = 1; cx < Math.floor(img.width / 16) - 1; cx++) expect(Math.abs(cellMean(yb, cy, cx) - cellMean(ya, cy, cx))).toBeLessThan(2.5)
+  })
+
+  it('keys the bench cache apart from set 28, and refuses a bad sharpenLuma in one line', async () => {
+    expect(gscCodecFingerprint({ modelsDir, modelSet: 32 })).not.toBe(gscCodecFingerprint({ modelsDir, modelSet: 28 }))
+    const bad = modelsDirWith('bad-sharpen-luma', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['32'].sharpenLuma = { sigma: 0, amount: 1 }))
+    expect(() => modelSetStatus(bad)).toThrow(/model set 32: sharpenLuma needs sigma \(above 0, at most 16\) and amount \(0\.\.4\)$/)
+    const without = modelsDirWith('no-sharpen-luma', (m) => delete (m.modelSets as Record<string, Record<string, unknown>>)['32'].sharpenLuma)
+    const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 32, caption: CAPTION }), 2, { seed: 5 })).packet
+    const [a, b] = await Promise.all([decodePacket(packet, { modelsDir }), decodePacket(packet, { modelsDir: without })])
+    expect(same(a.image, b.image)).toBe(false)
+  })
+})
 
 describe.runIf(haveSet29 && haveKodak)("model set 29: set 28's wire, a decoder that takes its luma plane", () => {
   const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
