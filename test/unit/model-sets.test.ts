@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkColourChannels } from '../../src/core/bitstream/colourThumbnail'
-import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
+import { decodeGscPacket, encodeGscPacket } from '../../src/core/bitstream/gscPacket'
+import { detectionAgreement } from '../../src/core/analysis/detections'
+import { getDetector } from '../../src/core/codec/sharedDetector'
 import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/codec/codecModels'
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
@@ -652,13 +654,17 @@ describe.runIf(haveSet32 && haveKodak)("model set 32: set 28's wire and networks
   const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
   const lumaOf = (img: RgbImage) => Float64Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[3 * i] + 0.587 * img.data[3 * i + 1] + 0.114 * img.data[3 * i + 2])
 
-  it("writes set 28's packet but for its model id, and decodes it to set 28's picture with the same steeper luma added to R, G and B", async () => {
+  /** A set-28 packet's payload under another set's id (the bytes but for the id and CRC). */
+  const restamped = (packet: Uint8Array, modelId: number) => {
+    const p = decodeGscPacket(packet)
+    return encodeGscPacket({ header: { ...p.header, modelId }, caption: p.caption, latents: p.latents, detections: p.detections, ...(p.colour ? { colour: p.colour } : {}) }, { apid: p.primary.apid, sequenceCount: p.primary.sequenceCount })
+  }
+
+  it("decodes set 28's payload under its id to set 28's picture with the same steeper luma added to R, G and B", async () => {
     const img = await crop()
-    const packs = await Promise.all([28, 32].map(async (modelSet) => (await packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), 4, { seed: 5, lumaRule: 'fixed' })).packet))
-    const [h28, h32] = packs.map((p) => decodeGscPacket(p))
-    expect({ ...h32.header, modelId: 28 }).toEqual(h28.header)
-    expect(Array.from(h32.latents)).toEqual(Array.from(h28.latents))
-    expect(h32.colour).toEqual(h28.colour)
+    const p28 = (await packChannels(await prepareImage(img, { modelsDir, modelSet: 28, caption: CAPTION }), 4, { seed: 5, lumaRule: 'fixed' })).packet
+    const packs = [p28, restamped(p28, 32)]
+    expect(Array.from(restamped(p28, 28))).toEqual(Array.from(p28))
     const [a, b] = await Promise.all(packs.map((p) => decodePacket(p, { modelsDir })))
     expect([a.modelSet, b.modelSet]).toEqual([28, 32])
     expect(same(a.image, b.image)).toBe(false)
@@ -678,6 +684,25 @@ describe.runIf(haveSet32 && haveKodak)("model set 32: set 28's wire and networks
     }
     for (let cy = 1; cy < Math.floor(img.height / 16) - 1; cy++)
       for (let cx = 1; cx < Math.floor(img.width / 16) - 1; cx++) expect(Math.abs(cellMean(yb, cy, cx) - cellMean(ya, cy, cx))).toBeLessThan(2.5)
+  })
+
+  it("its sender keeps the sharpening unless set 28's decode of the same payload agrees better with the original's detections", async () => {
+    const img = cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 512, 384)
+    const prep = await prepareImage(img, { modelsDir, modelSet: 32 })
+    const detector = await getDetector()
+    for (const c of [1, 4]) {
+      const pack = await packChannels(prep, c, { seed: 5, lumaRule: 'fixed' })
+      const h = decodeGscPacket(pack.packet)
+      const choice = pack.sharpening!
+      expect(h.header.modelId).toBe(choice.sent ? 32 : 28)
+      expect(pack.fitsTarget).toBe(true)
+      // the same payload either way, and each F1 is what the station's decode under that id gives
+      const [as28, as32] = [restamped(pack.packet, 28), restamped(pack.packet, 32)]
+      const reference = await detector.detect(img)
+      const f1 = async (p: Uint8Array) => detectionAgreement(reference, await detector.detect((await decodePacket(p, { modelsDir })).image)).f1
+      expect([await f1(as32), await f1(as28)]).toEqual([choice.sharpenedF1, choice.plainF1])
+      expect(choice.sent).toBe(choice.sharpenedF1 >= choice.plainF1)
+    }
   })
 
   it('keys the bench cache apart from set 28, and refuses a bad sharpenLuma in one line', async () => {

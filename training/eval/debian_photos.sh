@@ -12,6 +12,8 @@
 #   debian-photos-31.txt: 38 from 11 other packages (scratch, libelementary-data, krank, jQuery plugin examples, forensics-samples-files, ...), session 31
 #   debian-photos-34.txt: 5 from 5 other packages (allegro5-doc, python3-pyglet, libjs-cropper, libjs-slimbox, mrpt-common), session 34
 #   debian-photos-35.txt: 38 from 13 other packages (darknet, libdlib19.1, kalzium-data, endless-sky-high-dpi, gnome-taquin, pinpoint, ...), session 35
+#   debian-photos-36.txt: 53 unused ones of endless-sky-high-dpi, libdlib19.1 and gnome-taquin, session 36 (set 32, round 1)
+#   debian-photos-36b.txt: 56 more of endless-sky-high-dpi and kalzium-data, session 36 (set 32, round 2)
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}

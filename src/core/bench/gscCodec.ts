@@ -1,5 +1,6 @@
 // The GSC codec as the bench drives it: prepare once per image (caption, g_a, channel ranking), pack per C, decode;
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
+import { SHARPEN_CHOICE_VERSION, choosesSharpening } from '../codec/sharpenChoice'
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
@@ -79,7 +80,7 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       // search at every C keeps its first key)
       const fromC = lumaSearchFromC(id, opts.lumaRule)
       const lumaSearch = fineLumaRule && fromC !== undefined ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}) } : undefined
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, sharpenLuma: set.sharpenLuma, fineLumaRule, textureRule, lumaSearch }
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, sharpenLuma: set.sharpenLuma, sharpenChoice: choosesSharpening(id) ? SHARPEN_CHOICE_VERSION : undefined, fineLumaRule, textureRule, lumaSearch }
     }
   } catch (e) {
     key = { error: describeError(e) }

@@ -13,6 +13,7 @@ import { fineLumaPlane } from './fineLuma'
 import { regenerate } from './decoder'
 import { fitTextureStrength, grainPowerOf } from './textureSynthesis'
 import { searchesLuma, searchLumaPlane } from './lumaSearch'
+import { chooseSharpening, choosesSharpening } from './sharpenChoice'
 import type { BitsReport, EncodeOptions, LumaChoice, PackResult, PreparedImage } from './types'
 
 function checkChannels(c: number, latentChannels: number): void {
@@ -92,8 +93,9 @@ export async function packChannels(
   // Set 28 with a searching --luma-rule: the sender decodes every luma candidate and keeps the best (lumaSearch.ts); a
   // given step or luma plane keeps the rule per C
   const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && searchesLuma(prep.models.modelId, channels, opts.lumaRule)
-  if (!searches || !fixed.lumaChoice) return fixed
-  return searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice))
+  const pack = !searches || !fixed.lumaChoice ? fixed : await searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice))
+  // Set 32: its station's sharpening only where it costs no detections, else set 28's packet (sharpenChoice.ts)
+  return choosesSharpening(prep.models.modelId) ? chooseSharpening(prep, pack) : pack
 }
 
 type PackOptions = Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'>

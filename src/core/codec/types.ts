@@ -166,6 +166,9 @@ export interface PackResult {
   /** Set 28: the luma plane the packet carries, and the candidates the sender's search decoded (absent: the fixed rule). */
   lumaChoice?: LumaChoice
   lumaSearch?: LumaTrial[]
+  /** Set 32: whether the sender kept the station's sharpening, and each decode's detection F1 against the original's
+   *  detections (sharpenChoice.ts); absent for other sets. */
+  sharpening?: { sent: boolean; sharpenedF1: number; plainF1: number }
   bits: BitsReport
   targetBits: number
   fitsTarget: boolean
