@@ -705,6 +705,15 @@ describe.runIf(haveSet32 && haveKodak)("model set 32: set 28's wire and networks
     }
   })
 
+  it('gsc encode says whether the sharpening was kept, and names the set of the packet it wrote', () => {
+    const out = path.join(tmp, 'set32.gsc')
+    const r = gsc(['encode', path.join(KODAK, 'kodim23.png'), '-o', out, '--channels', '2', '--model-set', '32'])
+    expect(r.status).toBe(0)
+    const sent = decodeGscPacket(new Uint8Array(readFileSync(out))).header.modelId
+    expect(r.stdout).toMatch(new RegExp(`model set ${sent}, C=2`))
+    expect(r.stdout).toMatch(sent === 32 ? /\n  sharpening: kept \(model set 32\); detection F1 against the original's [01]\.\d{3} sharpened, [01]\.\d{3} not/ : /\n  sharpening: left out: set 28's packet sent;/)
+  })
+
   it('keys the bench cache apart from set 28, and refuses a bad sharpenLuma in one line', async () => {
     expect(gscCodecFingerprint({ modelsDir, modelSet: 32 })).not.toBe(gscCodecFingerprint({ modelsDir, modelSet: 28 }))
     const bad = modelsDirWith('bad-sharpen-luma', (m) => ((m.modelSets as Record<string, Record<string, unknown>>)['32'].sharpenLuma = { sigma: 0, amount: 1 }))

@@ -49,6 +49,11 @@ const encode: CommandSpec<EncodeSummary> = {
       `  model set ${r.modelSet}, C=${r.channels} channels [${r.channelIndices.join(', ')}], quant step ${r.quantStep}${r.colourStep !== undefined ? ` (colour thumbnail ${+r.colourStep.toFixed(3)})` : ''}${r.roundingTolerance > 0.5 ? ` (mosaic rounded within ${r.roundingTolerance} steps${r.snapAnchored ? ', thumbnails alike' : ''})` : ''}${r.fitsTarget ? '' : ` (over the ${r.targetBits}-bit target even at the coarsest step)`}, seed ${r.seed}, steps hint ${r.steps}`,
       `  caption (${r.captionSource}): ${r.caption || '(none)'}`
     ]
+    const s = r.sharpening
+    if (s)
+      lines.push(
+        `  sharpening: ${s.sent ? 'kept (model set 32)' : "left out: set 28's packet sent"}; detection F1 against the original's ${s.sharpenedF1.toFixed(3)} sharpened, ${s.plainF1.toFixed(3)} not`
+      )
     if (r.candidates) {
       lines.push(`  auto (alpha ${r.alpha}, beta ${r.beta}):`)
       for (const c of r.candidates) lines.push(`    C=${String(c.channels).padStart(2)}  ${String(c.bits.total).padStart(6)} bits  F1 ${c.f1.toFixed(3)}  score ${c.score.toFixed(4)}${c.channels === r.channels ? '  <- chosen' : ''}`)

@@ -32,7 +32,8 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
   timings.totalMs = now() - t0
   return {
     packet: pack.packet,
-    modelSet: prep.models.modelId,
+    // set 32's sender may send set 28's packet (sharpenChoice.ts): the set is the packet's
+    modelSet: pack.header.modelId,
     width: img.width,
     height: img.height,
     channels: pack.channels,
@@ -44,6 +45,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     ...(pack.textureStrength !== undefined ? { textureStrength: pack.textureStrength } : {}),
     ...(pack.lumaChoice ? { lumaChoice: pack.lumaChoice } : {}),
     ...(pack.lumaSearch ? { lumaSearch: pack.lumaSearch } : {}),
+    ...(pack.sharpening ? { sharpening: pack.sharpening } : {}),
     quantStepTrained: withinTrainedSteps(pack.quantStep, prep.models.trainedQuantSteps),
     selection: prep.selection,
     seed: pack.header.seed,

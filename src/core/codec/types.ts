@@ -100,6 +100,8 @@ export interface EncodeResult {
   /** Set 28: the luma plane the packet carries, and the candidates the sender's search decoded (absent: the fixed rule). */
   lumaChoice?: LumaChoice
   lumaSearch?: LumaTrial[]
+  /** Set 32: whether the sender kept its station's sharpening (else it sent set 28's packet), and why. */
+  sharpening?: PackResult['sharpening']
   /** Every trial of the step search: bits counted against the target (packet minus appended detections). */
   stepsTried: StepTrial[]
   /** The sender's detections (pixel boxes) when they were computed (builtin caption, auto, --send-detections). */
