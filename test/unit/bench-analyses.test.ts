@@ -31,7 +31,7 @@ function losslessInGscSlot(): GscBenchCodec {
         captionSource: 'test',
         async pack(c: number) {
           const packet = new Uint8Array(await encodePng(img))
-          return { packet, quantStep: 1, fitsTarget: true, targetBits: packet.length * 8, channelIndices: [c], sections: { header: 0, caption: 0, latents: packet.length * 8, detections: 0, total: packet.length * 8 }, packMs: 1 }
+          return { packet, quantStep: 1, fitsTarget: true, targetBits: packet.length * 8, channelIndices: [c], modelSet: 1, sections: { header: 0, caption: 0, latents: packet.length * 8, detections: 0, total: packet.length * 8 }, packMs: 1 }
         }
       }
     },

@@ -169,6 +169,20 @@ function resultsOf(s: DatasetSummary): BenchResults {
   } as unknown as BenchResults
 }
 
+describe('packets that name more than one model set (set 32 sends set 28 packets where sharpening costs detections)', () => {
+  it('are counted per set in the summary and the report; one set, or records that do not say, add nothing', () => {
+    const mixed = run()
+    mixed.records.forEach((r, k) => (r.gsc.modelSet = k < 3 ? 28 : 32))
+    const c = summarizeDataset(mixed, [1], ['webp', 'jxl'], true).perC[0]
+    expect(c.gsc.packetSets).toEqual({ 28: 3, 32: 5 })
+    expect(renderReport(resultsOf(summarizeDataset(mixed, [1], ['webp', 'jxl'], true)))).toMatch(/within the step rule's bit target; packets by the model set they name: set 28 3, set 32 5;/)
+    const one = run()
+    one.records.forEach((r) => (r.gsc.modelSet = 28))
+    expect(summarizeDataset(one, [1], ['webp', 'jxl'], true).perC[0].gsc.packetSets).toBeUndefined()
+    expect(summarizeDataset(run(), [1], ['webp', 'jxl'], true).perC[0].gsc.packetSets).toBeUndefined()
+  })
+})
+
 describe('bench summaries and report with intervals', () => {
   const summary = summarizeDataset(run(), [1], ['webp', 'jxl'], true)
   const c = summary.perC[0]

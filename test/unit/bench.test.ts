@@ -35,7 +35,7 @@ function jxlInGscSlot(): GscBenchCodec & { prepared: number } {
         async pack(c: number) {
           const small = await sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).resize(Math.round(img.width / 4), Math.round(img.height / 4)).raw().toBuffer()
           const packet = await BASELINES.jxl.encode({ width: Math.round(img.width / 4), height: Math.round(img.height / 4), data: new Uint8Array(small) }, 12 / c)
-          return { packet, quantStep: 1, fitsTarget: true, targetBits: packet.length * 8, channelIndices: [c], sections: { header: 0, caption: 0, latents: packet.length * 8, detections: 0, total: packet.length * 8 }, packMs: 1 }
+          return { packet, quantStep: 1, fitsTarget: true, targetBits: packet.length * 8, channelIndices: [c], modelSet: 1, sections: { header: 0, caption: 0, latents: packet.length * 8, detections: 0, total: packet.length * 8 }, packMs: 1 }
         }
       }
     },

@@ -20,6 +20,8 @@ export interface GscPacked {
   fitsTarget: boolean
   targetBits: number
   channelIndices: number[]
+  /** The model set the packet names. */
+  modelSet: number
   /** Bits per section as the packet decoder accounts them. */
   sections: { header: number; caption: number; latents: number; detections: number; total: number }
   packMs: number
@@ -104,7 +106,7 @@ export function realGscCodec(opts: GscBenchOptions = {}): GscBenchCodec {
           const p = await packChannels(prep, c, { lumaRule: opts.lumaRule })
           const packMs = performance.now() - t
           const { bpp: _bpp, ...sections } = p.bits
-          return { packet: p.packet, quantStep: p.quantStep, fitsTarget: p.fitsTarget, targetBits: p.targetBits, channelIndices: p.channelIndices, sections, packMs }
+          return { packet: p.packet, quantStep: p.quantStep, fitsTarget: p.fitsTarget, targetBits: p.targetBits, channelIndices: p.channelIndices, modelSet: p.header.modelId, sections, packMs }
         }
       }
     },

@@ -165,7 +165,7 @@ function datasetSection(d: DatasetSummary, r: BenchResults): string[] {
     o.push(`### ${d.name}, C = ${c.c}`)
     o.push('')
     o.push(
-      `GSC packets: mean ${f(c.gsc.meanBytes, 0)} bytes (whole CCSDS packet), ${c.gsc.fitsTarget}/${c.gsc.n} within the step rule's bit target; mean bits per section: header ${f(c.gsc.sections.header, 0)}, caption ${f(c.gsc.sections.caption, 0)}, latents ${f(c.gsc.sections.latents, 0)}, detections ${f(c.gsc.sections.detections, 0)}; peak RSS ${c.gsc.peakRssMiB} MiB; median pack ${ms(c.gsc.medianPackMs)}. Baselines were each driven to the largest file not above each image's GSC packet size.`
+      `GSC packets: mean ${f(c.gsc.meanBytes, 0)} bytes (whole CCSDS packet), ${c.gsc.fitsTarget}/${c.gsc.n} within the step rule's bit target;${c.gsc.packetSets ? ` packets by the model set they name: ${Object.entries(c.gsc.packetSets).map(([set, n]) => `set ${set} ${n}`).join(', ')};` : ''} mean bits per section: header ${f(c.gsc.sections.header, 0)}, caption ${f(c.gsc.sections.caption, 0)}, latents ${f(c.gsc.sections.latents, 0)}, detections ${f(c.gsc.sections.detections, 0)}; peak RSS ${c.gsc.peakRssMiB} MiB; median pack ${ms(c.gsc.medianPackMs)}. Baselines were each driven to the largest file not above each image's GSC packet size.`
     )
     o.push('')
     const heads = [...IMAGE_METRICS.map(metricHead), ...analyses.map((m) => `${m.label} ${arrow(m)}`)]

@@ -251,6 +251,7 @@ export async function runBench(opts: RunBenchOptions): Promise<DatasetRun> {
               targetBits: p.targetBits,
               fitsTarget: p.fitsTarget,
               channelIndices: p.channelIndices,
+              modelSet: p.modelSet,
               sections: p.sections,
               encodeMs: cell.prepareMs + p.packMs,
               packMs: p.packMs,

@@ -25,6 +25,14 @@ import type {
 const COMPARED: { key: ComparedKey; better: 'higher' | 'lower' }[] = [...IMAGE_METRICS, ...ANALYSIS_METRICS, { key: 'f1', better: 'higher' }]
 const IMAGE_KEYS = new Set<ComparedKey>(IMAGE_METRICS.map((m) => m.key))
 
+/** How many packets name each model set, where they name more than one (set 32's sender sends set 28's packet where
+ *  its sharpening would cost detections); nothing otherwise, and nothing for records that do not say. */
+function packetSetsOf(recs: readonly ImageCRecord[]): { packetSets?: Record<string, number> } {
+  const counts: Record<string, number> = {}
+  for (const r of recs) if (r.gsc.modelSet !== undefined) counts[r.gsc.modelSet] = (counts[r.gsc.modelSet] ?? 0) + 1
+  return Object.keys(counts).length > 1 ? { packetSets: counts } : {}
+}
+
 /** A baseline that reached at least this share of the images (but not all) is compared with GSC on those images. */
 export const PAIRED_MIN_SHARE = 0.9
 
@@ -103,6 +111,7 @@ export function summarizeDataset(run: DatasetRun, channels: number[], baselines:
     const gsc = {
       ...codecSummary(gscItems, images, originals, labelled, recs.length === images),
       fitsTarget: recs.filter((r) => r.gsc.fitsTarget).length,
+      ...packetSetsOf(recs),
       medianPackMs: median(recs.map((r) => r.gsc.packMs)),
       peakRssMiB: Math.max(0, ...recs.map((r) => r.peakRssMiB)),
       sections: {

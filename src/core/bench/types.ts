@@ -41,6 +41,9 @@ export interface GscMeasurement extends ReconstructionMetrics {
   targetBits: number
   fitsTarget: boolean
   channelIndices: number[]
+  /** The model set the packet names (set 32's sender may send set 28's packet, sharpenChoice.ts); absent in records
+   *  written before it was kept. */
+  modelSet?: number
   sections: { header: number; caption: number; latents: number; detections: number; total: number }
   /** prepare (caption, detector for caption, g_a, ranking: shared by all C) + pack for this C. */
   encodeMs: number
@@ -185,6 +188,8 @@ export interface CSummary {
   c: number
   gsc: CodecSummary & {
     fitsTarget: number
+    /** Packets per model set they name, where a run's packets name more than one (set 32's sender); else absent. */
+    packetSets?: Record<string, number>
     medianPackMs: number | null
     peakRssMiB: number
     /** Mean bits per packet section (header includes the CCSDS primary header and CRC). */

@@ -3,6 +3,7 @@
 // when it reaches that cell (one at a time: memory stays one cell's), deleting it once read. A cell the workers cannot
 // deliver (its job failed every attempt, or was cancelled, or no live worker is left) runs in this process instead,
 // with a warning line, so the report is the same either way.
+import { decodeGscPacket } from '../bitstream/gscPacket'
 import { randomUUID, createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type pg from 'pg'
@@ -150,6 +151,7 @@ class QueuedCellRunner implements QueuedCells {
       prepareMs: r.prepareMs,
       packed: {
         packet: new Uint8Array(row.packet), quantStep: r.quantStep, fitsTarget: r.fitsTarget, targetBits: r.targetBits, channelIndices: r.channelIndices,
+        modelSet: decodeGscPacket(new Uint8Array(row.packet)).header.modelId,
         // In the codec's key order (jsonb stores keys in its own order), so records and report read the same as in-process.
         sections: { header: r.sections.header, caption: r.sections.caption, latents: r.sections.latents, detections: r.sections.detections, total: r.sections.total },
         packMs: r.packMs
