@@ -1,9 +1,9 @@
 // The GSC codec as the bench drives it: prepare once per image (caption, g_a, channel ranking), pack per C, decode;
 // with one model set (default: the manifest's default set), whose id and model hashes key the bench's cache.
-import { SHARPEN_CHOICE_VERSION, choosesSharpening } from '../codec/sharpenChoice'
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
+import { SHARPEN_CHOICE_VERSION, choosesSharpening } from '../codec/sharpenChoice'
 import { LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_VERSION, lumaSearchFromC } from '../codec/lumaSearch'
 import type { LumaRule } from '../codec/types'
 import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'

@@ -94,8 +94,12 @@ export async function packChannels(
   // given step or luma plane keeps the rule per C
   const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && searchesLuma(prep.models.modelId, channels, opts.lumaRule)
   const pack = !searches || !fixed.lumaChoice ? fixed : await searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice))
+  if (!choosesSharpening(prep.models.modelId)) return pack
   // Set 32: its station's sharpening only where it costs no detections, else set 28's packet (sharpenChoice.ts)
-  return choosesSharpening(prep.models.modelId) ? chooseSharpening(prep, pack) : pack
+  const { sharpening, plain } = await chooseSharpening(prep, pack)
+  if (!plain) return { ...pack, sharpening }
+  const bits = bitsOf(plain.packet, prep.image.width, prep.image.height)
+  return { ...pack, ...plain, bits, fitsTarget: bits.total - bits.detections <= pack.targetBits, sharpening }
 }
 
 type PackOptions = Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'>

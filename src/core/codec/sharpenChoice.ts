@@ -5,7 +5,7 @@
 // packet lowered LPIPS by 0.052 but matched 48 of the original's detections against set 28's 56, most of them lost on
 // one photo (docs/bench/latent-codec/ship-rule-set32.md); the sender has the original and the station's detector, so it
 // can see where that happens. Not part of the wire: each packet names the set whose station decodes it.
-import { decodeGscPacket, encodeGscPacket } from '../bitstream/gscPacket'
+import { decodeGscPacket, encodeGscPacket, type GscHeader } from '../bitstream/gscPacket'
 import { detectionAgreement } from '../analysis/detections'
 import { GscError } from '../util/errors'
 import { regenerate } from './decoder'
@@ -24,11 +24,14 @@ export function choosesSharpening(modelId: number): boolean {
 }
 
 /**
- * The packet to send: `pack` (a set-32 packet) unless its unsharpened decode has a higher detection F1 against the
- * original's detections (ties keep the sharpened one), then the same payload under the unsharpened set's id. The
- * result says which (`sharpening`).
+ * Whether to send `pack` (a set-32 packet) as it is: not when its unsharpened decode has a higher detection F1 against
+ * the original's detections (ties keep the sharpened one); then `plain` is the same payload under the unsharpened set's
+ * id, which the caller sends instead.
  */
-export async function chooseSharpening(prep: PreparedImage, pack: PackResult): Promise<PackResult> {
+export async function chooseSharpening(
+  prep: PreparedImage,
+  pack: Pick<PackResult, 'packet' | 'header'>
+): Promise<{ sharpening: NonNullable<PackResult['sharpening']>; plain?: { packet: Uint8Array; header: GscHeader } }> {
   const plainSet = UNSHARPENED_SET[prep.models.modelId]
   if (plainSet === undefined || prep.models.kind !== 'learned-generative' || !prep.models.lumaSharpening)
     throw new GscError(`model set ${prep.models.modelId} has no sharpening to choose`)
@@ -39,14 +42,12 @@ export async function chooseSharpening(prep: PreparedImage, pack: PackResult): P
   const reference = prep.senderDetections ?? (await detector.detect(prep.image))
   const f1 = async (img: typeof plain) => detectionAgreement(reference, await detector.detect(img)).f1
   const [sharpF1, plainF1] = [await f1(sharpened), await f1(plain)]
-  if (sharpF1 >= plainF1) return { ...pack, sharpening: { sent: true, sharpenedF1: sharpF1, plainF1 } }
+  if (sharpF1 >= plainF1) return { sharpening: { sent: true, sharpenedF1: sharpF1, plainF1 } }
   // The same payload under set 28's id: its header field is shorter or as long, so the packet stays within its target
   const header = { ...pack.header, modelId: plainSet }
   const packet = encodeGscPacket(
     { header, caption: parsed.caption, latents: parsed.latents, detections: parsed.detections, ...(parsed.colour ? { colour: parsed.colour } : {}) },
     { apid: parsed.primary.apid, sequenceCount: parsed.primary.sequenceCount }
   )
-  const counted = decodeGscPacket(packet).bits
-  const bits = { ...counted, bpp: counted.total / (header.width * header.height) }
-  return { ...pack, packet, header, bits, fitsTarget: bits.total - bits.detections <= pack.targetBits, sharpening: { sent: false, sharpenedF1: sharpF1, plainF1 } }
+  return { sharpening: { sent: false, sharpenedF1: sharpF1, plainF1 }, plain: { packet, header } }
 }
