@@ -15,7 +15,7 @@ import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/co
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
 import { fineLumaRule, packChannels } from '../../src/core/codec/packing'
-import { DEFAULT_LUMA_RULE, LUMA_CANDIDATES, LUMA_RULES } from '../../src/core/codec/lumaSearch'
+import { DEFAULT_LUMA_RULE, LOW_C_SEARCH, LUMA_CANDIDATES, LUMA_RULES } from '../../src/core/codec/lumaSearch'
 import { colourError } from '../../src/core/analysis/perceptual'
 import { synthesizeTexture } from '../../src/core/codec/textureSynthesis'
 import { mosaicOf } from '../../src/core/codec/colourThumbnailCodec'
@@ -617,7 +617,7 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     expect(new Set(trials.map((t) => t.msssim.toFixed(6))).size).toBeGreaterThan(3)
   })
 
-  it('--luma-rule fixed and a given step keep the rule per C, the default searches from C = 8 only; a bad rule is refused in one line', async () => {
+  it('--luma-rule fixed and a given step keep the rule per C, the default searches from C = 8 only, search-from-c4 from C = 4; a bad rule is refused in one line', async () => {
     const img = await crop()
     const prep = await prepareImage(img, { modelsDir, modelSet: 28, caption: CAPTION })
     const [fixed, unsaid] = await Promise.all([packChannels(prep, 16, { seed: 5, lumaRule: 'fixed' }), packChannels(prep, 16, { seed: 5 })])
@@ -629,16 +629,21 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     expect(stepped.lumaSearch).toBeUndefined()
     expect(stepped.lumaChoice).toEqual(fineLumaRule(16))
     expect(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: 'fixed' })).not.toBe(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: 'search' }))
-    expect(new Set(LUMA_RULES.map((lumaRule) => gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule }))).size).toBe(3)
+    expect(new Set(LUMA_RULES.map((lumaRule) => gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule }))).size).toBe(LUMA_RULES.length)
     expect(gscCodecFingerprint({ modelsDir, modelSet: 28 })).toBe(gscCodecFingerprint({ modelsDir, modelSet: 28, lumaRule: DEFAULT_LUMA_RULE }))
     // search-from-c8: C = 4 sends the fixed rule's packet, C = 16 searches
     const [low, high] = await Promise.all([4, 16].map((c) => packChannels(prep, c, { seed: 5, lumaRule: 'search-from-c8' })))
     expect(low.lumaSearch).toBeUndefined()
     expect(Array.from(low.packet)).toEqual(Array.from((await packChannels(prep, 4, { seed: 5, lumaRule: 'fixed' })).packet))
     expect(high.lumaSearch).toHaveLength(LUMA_CANDIDATES.length)
+    // search-from-c4: C = 2 sends the fixed rule's packet, C = 4 searches the 1x and 2x planes only, C = 16 as search-from-c8
+    const [two, four, sixteen] = await Promise.all([2, 4, 16].map((c) => packChannels(prep, c, { seed: 5, lumaRule: 'search-from-c4' })))
+    expect(two.lumaSearch).toBeUndefined()
+    expect(four.lumaSearch!.map(({ lumaFactor, chromaOffset }) => ({ lumaFactor, chromaOffset }))).toEqual(LOW_C_SEARCH.candidates)
+    expect(Array.from(sixteen.packet)).toEqual(Array.from(high.packet))
     const cli = gsc(['encode', path.join(KODAK, 'kodim23.png'), '-o', path.join(tmp, 'bad-rule.gsc'), '--luma-rule', 'best'])
     expect(cli.status).not.toBe(0)
-    expect(cli.stderr.trim().split('\n')).toEqual(["gsc: --luma-rule must be one of search, search-from-c8, fixed, got 'best'"])
+    expect(cli.stderr.trim().split('\n')).toEqual(["gsc: --luma-rule must be one of search, search-from-c4, search-from-c8, fixed, got 'best'"])
   })
 
   it("runs set 27's networks through the chain it declares (28 -> 27 -> 5), and is refused in one line without it", async () => {

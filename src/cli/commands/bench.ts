@@ -44,7 +44,7 @@ const bench: CommandSpec<BenchOutput> = {
   name: 'bench',
   summary: 'benchmark GSC against baseline codecs at equal bits',
   usage:
-    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--every N] [--analyses auto|none|segmentation,depth] [--steps S] [--model-set N] [--luma-rule search|search-from-c8|fixed] [--workers postgres://...] [--json]\n' +
+    'gsc bench --data <folder> [--data <folder> ...] --out <dir> [--channels 1,2,4,8,16] [--baselines all|avif,jpeg2000,hevc,jxl,webp,jpeg|none] [--limit N] [--every N] [--analyses auto|none|segmentation,depth] [--steps S] [--model-set N] [--luma-rule search|search-from-c4|search-from-c8|fixed] [--workers postgres://...] [--json]\n' +
     '  --every N: every N-th image in file-name order from the first (before --limit), e.g. KITTI\'s report frames with 3.\n' +
     '  --analyses: scene analyses beside detection (default auto: segmentation agreement on every dataset, with mIoU against coco128 semseg_masks where they exist; depth against LiDAR where the dataset has depth_velodyne). none: image metrics and detection only.\n' +
     '  --model-set N: encode with model set N (default: the manifest\'s default set; gsc models lists them).\n' +

@@ -8,8 +8,8 @@ import { DEFAULT_LUMA_RULE, LUMA_RULES } from '../../core/codec/lumaSearch'
 
 /** The --luma-rule line of `gsc encode` and `gsc bench` usage. */
 export const LUMA_RULE_HELP =
-  `  --luma-rule search|search-from-c8|fixed: model sets 28 and 32's luma plane: the sender decodes each candidate and keeps the\n` +
-  `    best (search: at every C; search-from-c8: from C = 8), or takes the fixed rule per C (default: ${DEFAULT_LUMA_RULE});\n` +
+  `  --luma-rule search|search-from-c4|search-from-c8|fixed: model sets 28 and 32's luma plane: the sender decodes each candidate\n` +
+  `    and keeps the best (search: at every C; search-from-c4, search-from-c8: from C = 4, from C = 8), or takes the fixed rule per C (default: ${DEFAULT_LUMA_RULE});\n` +
   `    a given --quant-step keeps the fixed rule.`
 
 export const ENCODE_OPTIONS: OptionSpec = {
@@ -34,12 +34,12 @@ export const ENCODE_OPTIONS: OptionSpec = {
 
 export const ENCODE_USAGE_OPTIONS =
   '[--channels 1|2|4|8|16|auto] [--alpha A --beta B] [--caption "..."] [--captioner builtin|none|<url> --model M] ' +
-  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--luma-rule search|search-from-c8|fixed] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
+  '[--apid N] [--seed S] [--steps N] [--quant-step Q] [--luma-rule search|search-from-c4|search-from-c8|fixed] [--selection ssim|energy] [--send-detections] [--model-set N] [--ep cpu|cuda] [--json]\n' +
   '  --model-set N: the model set to encode with (gsc models lists them; default: the manifest\'s default set).\n' +
   '  --steps N: the flow-step hint of model set 1; a set without a flow writes 0 and refuses it.\n' +
   LUMA_RULE_HELP
 
-/** --luma-rule search|search-from-c8|fixed (absent: undefined, DEFAULT_LUMA_RULE). */
+/** --luma-rule search|search-from-c4|search-from-c8|fixed (absent: undefined, DEFAULT_LUMA_RULE). */
 export function lumaRuleOf(args: ParsedArgs): LumaRule | undefined {
   const rule = stringOpt(args, 'luma-rule')
   if (rule !== undefined && !LUMA_RULES.includes(rule as LumaRule)) throw new UsageError(`--luma-rule must be one of ${LUMA_RULES.join(', ')}, got '${rule}'`)

@@ -12,7 +12,7 @@ import { colourCoefficients, quantizeColourThumbnail } from './colourThumbnailCo
 import { fineLumaPlane } from './fineLuma'
 import { regenerate } from './decoder'
 import { fitTextureStrength, grainPowerOf } from './textureSynthesis'
-import { searchesLuma, searchLumaPlane } from './lumaSearch'
+import { lumaSearchSpace, searchesLuma, searchLumaPlane } from './lumaSearch'
 import { chooseSharpening, choosesSharpening } from './sharpenChoice'
 import type { BitsReport, EncodeOptions, LumaChoice, PackResult, PreparedImage } from './types'
 
@@ -93,7 +93,7 @@ export async function packChannels(
   // Set 28 with a searching --luma-rule: the sender decodes every luma candidate and keeps the best (lumaSearch.ts); a
   // given step or luma plane keeps the rule per C
   const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && searchesLuma(prep.models.modelId, channels, opts.lumaRule)
-  const pack = !searches || !fixed.lumaChoice ? fixed : await searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice))
+  const pack = !searches || !fixed.lumaChoice ? fixed : await searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice), lumaSearchSpace(channels, opts.lumaRule))
   if (!choosesSharpening(prep.models.modelId)) return pack
   // Set 32: its station's sharpening only where it costs no detections, else set 28's packet (sharpenChoice.ts)
   const { sharpening, plain } = await chooseSharpening(prep, pack)

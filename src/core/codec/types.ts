@@ -29,8 +29,8 @@ export interface EncodeOptions {
   /** Flow-step hint written to the header (default: the generator's recommended steps). Set 1's flow only: a set
    *  without a flow writes 0 and refuses this option. */
   steps?: number
-  /** Set 28's luma plane: 'search' decodes every candidate and keeps the best (lumaSearch.ts), 'search-from-c8' does so
-   *  from C = 8; 'fixed' takes the rule per C (packing.ts FINE_LUMA_RULE), as a given quantStep does. Default:
+  /** Set 28's luma plane: 'search' decodes every candidate and keeps the best (lumaSearch.ts), 'search-from-c4' and
+   *  'search-from-c8' do so from C = 4 and C = 8; 'fixed' takes the rule per C (packing.ts FINE_LUMA_RULE), as a given quantStep does. Default:
    *  lumaSearch.ts DEFAULT_LUMA_RULE. */
   lumaRule?: LumaRule
   /** Fixed quantisation step (one of QUANT_STEPS or any multiple of 1/64); default: the step rule. */
@@ -133,8 +133,8 @@ export interface PreparedImage {
   models: CodecModels
 }
 
-/** Set 28's luma plane per packet: searched at every C, searched from C = 8 (the fixed rule below), or the fixed rule. */
-export type LumaRule = 'search' | 'search-from-c8' | 'fixed'
+/** Set 28's luma plane per packet: searched at every C, searched from C = 4 or from C = 8 (the fixed rule below), or the fixed rule. */
+export type LumaRule = 'search' | 'search-from-c4' | 'search-from-c8' | 'fixed'
 
 /** Set 28: the luma plane's factor (1, 2 or 4 times the thumbnail's resolution) and how many quarter-octaves finer
  *  than the luma the chroma is quantised (docs/bitstream.md 6.4). */
