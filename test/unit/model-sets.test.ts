@@ -640,6 +640,9 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     const [two, four, sixteen] = await Promise.all([2, 4, 16].map((c) => packChannels(prep, c, { seed: 5, lumaRule: 'search-from-c4' })))
     expect(two.lumaSearch).toBeUndefined()
     expect(four.lumaSearch!.map(({ lumaFactor, chromaOffset }) => ({ lumaFactor, chromaOffset }))).toEqual(LOW_C_SEARCH.candidates)
+    // below C = 8 the score counts the chroma lost on the most colourful cells; from C = 8 it does not
+    expect(four.lumaSearch!.every((t) => t.chromaLoss! >= 0)).toBe(true)
+    expect(high.lumaSearch!.every((t) => t.chromaLoss === undefined)).toBe(true)
     expect(Array.from(sixteen.packet)).toEqual(Array.from(high.packet))
     const cli = gsc(['encode', path.join(KODAK, 'kodim23.png'), '-o', path.join(tmp, 'bad-rule.gsc'), '--luma-rule', 'best'])
     expect(cli.status).not.toBe(0)

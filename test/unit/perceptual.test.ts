@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { blockiness, boxDownscale, ciede2000, colourError, srgbToLab } from '../../src/core/analysis/perceptual'
+import { blockiness, boxDownscale, ciede2000, colourError, colourfulChromaLoss, srgbToLab } from '../../src/core/analysis/perceptual'
 import { img, lcg } from '../fixtures/imageFixtures'
 
 /**
@@ -105,6 +105,28 @@ describe('colour error (CIEDE2000 at 1/8 scale)', () => {
     expect(colourError(a, b)).toBeGreaterThan(2)
     expect(colourError(a, b)).toBeCloseTo(colourError(b, a), 12)
     expect(() => colourError(a, img(8, 8, () => 0))).toThrow(/differ in size/)
+  })
+})
+
+describe('chroma lost on the most colourful cells', () => {
+  it('sees a small red patch fade to grey that mean ΔE00 hardly sees, and does not count colour added', () => {
+    // 80 x 80 grey with one red 16 x 16 patch: 4 of 100 cells at 1/8 scale
+    const scene = (red: boolean, tint = 0) => img(80, 80, (x, y, c) => (x >= 32 && x < 48 && y >= 32 && y < 48 ? (red ? [200, 30, 30][c] : 100) : 120 + (c === 2 ? tint : 0)))
+    const original = scene(true)
+    const faded = scene(false)
+    expect(colourfulChromaLoss(original, original)).toBe(0)
+    const [rl, ra, rb] = srgbToLab(200, 30, 30)
+    const redChroma = Math.hypot(ra, rb)
+    expect(rl).toBeGreaterThan(0)
+    // the cut falls on the grey cells (chroma 0), and ties at the cut count: 4 of 100 lose the red's whole chroma
+    expect(colourfulChromaLoss(original, faded)).toBeCloseTo((4 * redChroma) / 100, 6)
+    // on a colourful background only the top tenth counts: 4 of 10 cells lose it
+    const tinted = (red: boolean) => img(80, 80, (x, y, c) => (x >= 32 && x < 48 && y >= 32 && y < 48 ? (red ? [200, 30, 30][c] : 100) : [110, 120, 130][c] + (x >> 3) + 10 * (y >> 3) * (c === 2 ? 1 : 0)))
+    expect(colourfulChromaLoss(tinted(true), tinted(false))).toBeGreaterThan(colourfulChromaLoss(original, faded) * 5)
+    expect(colourError(original, faded)).toBeLessThan(colourfulChromaLoss(original, faded) / 2)
+    // a grey original given a blue tint loses nothing
+    expect(colourfulChromaLoss(faded, scene(false, 40))).toBe(0)
+    expect(() => colourfulChromaLoss(original, img(8, 8, () => 0))).toThrow(/differ in size/)
   })
 })
 

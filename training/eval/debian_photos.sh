@@ -15,6 +15,7 @@
 #   debian-photos-36.txt: 53 unused ones of endless-sky-high-dpi, libdlib19.1 and gnome-taquin, session 36 (set 32, round 1)
 #   debian-photos-36b.txt: 56 more of endless-sky-high-dpi and kalzium-data, session 36 (set 32, round 2)
 #   debian-photos-37.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4)
+#   debian-photos-37b.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4, round 2)
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}

@@ -155,6 +155,40 @@ export function colourError(a: RgbImage, b: RgbImage, factor = COLOUR_SCALE): nu
   return s / n
 }
 
+/** The most colourful share of cells colourfulChromaLoss looks at. */
+export const COLOURFUL_SHARE = 0.1
+
+/**
+ * Chroma lost where the original is most colourful: both images box-downscaled by `factor` (default 8), the cells whose
+ * original CIELAB chroma C*ab is in its top `share` (ties at the cut included), the mean of max(0, C*ab original - C*ab
+ * reconstruction) over them. Why: a small red or yellow object fading to grey moves mean ΔE00 little (it averages over
+ * every cell) but is what a person misses first; a reconstruction that adds colour is not counted here. 0 = none lost.
+ */
+export function colourfulChromaLoss(a: RgbImage, b: RgbImage, factor = COLOUR_SCALE, share = COLOURFUL_SHARE): number {
+  if (a.width !== b.width || a.height !== b.height) throw new GscError(`images differ in size: ${a.width}x${a.height} vs ${b.width}x${b.height}`)
+  const da = boxDownscale(a, factor).data
+  const db = boxDownscale(b, factor).data
+  const n = da.length / 3
+  const original = new Float64Array(n)
+  const decoded = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const j = 3 * i
+    const la = srgbToLab(da[j], da[j + 1], da[j + 2])
+    const lb = srgbToLab(db[j], db[j + 1], db[j + 2])
+    original[i] = Math.hypot(la[1], la[2])
+    decoded[i] = Math.hypot(lb[1], lb[2])
+  }
+  const cut = Float64Array.from(original).sort()[Math.min(n - 1, Math.floor((1 - share) * n))]
+  let sum = 0
+  let count = 0
+  for (let i = 0; i < n; i++) {
+    if (original[i] < cut) continue
+    sum += Math.max(0, original[i] - decoded[i])
+    count++
+  }
+  return sum / count
+}
+
 /** (E_boundary + eps) / (E_elsewhere + eps) for one direction; 1 when there is no boundary position at all. */
 function gridRatio(y: Float64Array, w: number, h: number, horizontal: boolean, grid: number): number {
   let sb = 0

@@ -150,6 +150,8 @@ export interface LumaTrial extends LumaChoice {
   msssim: number
   ciede2000: number
   lpips: number | null
+  /** Where the search counts it (search-from-c4 below C = 8): chroma lost on the most colourful cells (colourfulChromaLoss). */
+  chromaLoss?: number
   score: number
 }
 
