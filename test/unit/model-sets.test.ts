@@ -617,13 +617,13 @@ describe.runIf(haveSet28 && haveKodak)("model set 28: set 27's networks, a finer
     expect(new Set(trials.map((t) => t.msssim.toFixed(6))).size).toBeGreaterThan(3)
   })
 
-  it('--luma-rule fixed and a given step keep the rule per C, the default searches from C = 8 only, search-from-c4 from C = 4; a bad rule is refused in one line', async () => {
+  it('--luma-rule fixed and a given step keep the rule per C, the default searches from C = 4 (search-from-c4), search-from-c8 from C = 8; a bad rule is refused in one line', async () => {
     const img = await crop()
     const prep = await prepareImage(img, { modelsDir, modelSet: 28, caption: CAPTION })
     const [fixed, unsaid] = await Promise.all([packChannels(prep, 16, { seed: 5, lumaRule: 'fixed' }), packChannels(prep, 16, { seed: 5 })])
     expect(fixed.lumaSearch).toBeUndefined()
     expect(fixed.lumaChoice).toEqual(fineLumaRule(16))
-    expect(DEFAULT_LUMA_RULE).toBe('search-from-c8')
+    expect(DEFAULT_LUMA_RULE).toBe('search-from-c4')
     expect(unsaid.lumaSearch).toHaveLength(LUMA_CANDIDATES.length)
     const stepped = await packChannels(prep, 16, { seed: 5, quantStep: 64, lumaRule: 'search' })
     expect(stepped.lumaSearch).toBeUndefined()

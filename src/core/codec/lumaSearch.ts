@@ -13,11 +13,12 @@ import type { LumaChoice, LumaRule, LumaTrial, PackResult, PreparedImage } from 
 export const LUMA_SEARCH_SETS: readonly number[] = [28, 32]
 
 /**
- * What an encode does when no rule is given: the search from C = 8, which passed its ship rule on 38 unseen photos
- * (docs/bench/latent-codec/ship-rule-luma-search-c8.md); the search at every C failed its own
- * (ship-rule-luma-search.md: dark blotches and colour bleeding at C <= 4) and stays an option.
+ * What an encode does when no rule is given: the search from C = 4 (the 1x and 2x planes below C = 8, LOW_C_SEARCH), which
+ * passed its ship rule's second round on 42 unseen photos (docs/bench/latent-codec/ship-rule-luma-search-c4.md; the
+ * search from C = 8 before it passed its own, ship-rule-luma-search-c8.md); the search at every C failed its rule
+ * (ship-rule-luma-search.md: dark blotches and colour bleeding at C <= 2) and stays an option, as does search-from-c8.
  */
-export const DEFAULT_LUMA_RULE: LumaRule = 'search-from-c8'
+export const DEFAULT_LUMA_RULE: LumaRule = 'search-from-c4'
 
 /** Every --luma-rule, as the CLI names them. */
 export const LUMA_RULES: readonly LumaRule[] = ['search', 'search-from-c4', 'search-from-c8', 'fixed']
