@@ -143,16 +143,23 @@ export function ciede2000(lab1: readonly number[], lab2: readonly number[], kL =
  * over all downscaled pixels. 0 for identical images; lower is better.
  */
 export function colourError(a: RgbImage, b: RgbImage, factor = COLOUR_SCALE): number {
+  let s = 0
+  const n = eachCellLab(a, b, factor, (la, lb) => (s += ciede2000(la, lb)))
+  return s / n
+}
+
+/** Both images box-downscaled by `factor`, then f(CIELAB of a's cell, CIELAB of b's cell, index) for every cell; the
+ *  cell count. The colour measures' common first step. */
+function eachCellLab(a: RgbImage, b: RgbImage, factor: number, f: (la: [number, number, number], lb: [number, number, number], i: number) => void): number {
   if (a.width !== b.width || a.height !== b.height) throw new GscError(`images differ in size: ${a.width}x${a.height} vs ${b.width}x${b.height}`)
   const da = boxDownscale(a, factor).data
   const db = boxDownscale(b, factor).data
   const n = da.length / 3
-  let s = 0
   for (let i = 0; i < n; i++) {
     const j = 3 * i
-    s += ciede2000(srgbToLab(da[j], da[j + 1], da[j + 2]), srgbToLab(db[j], db[j + 1], db[j + 2]))
+    f(srgbToLab(da[j], da[j + 1], da[j + 2]), srgbToLab(db[j], db[j + 1], db[j + 2]), i)
   }
-  return s / n
+  return n
 }
 
 /** The most colourful share of cells colourfulChromaLoss looks at. */
@@ -165,19 +172,13 @@ export const COLOURFUL_SHARE = 0.1
  * every cell) but is what a person misses first; a reconstruction that adds colour is not counted here. 0 = none lost.
  */
 export function colourfulChromaLoss(a: RgbImage, b: RgbImage, factor = COLOUR_SCALE, share = COLOURFUL_SHARE): number {
-  if (a.width !== b.width || a.height !== b.height) throw new GscError(`images differ in size: ${a.width}x${a.height} vs ${b.width}x${b.height}`)
-  const da = boxDownscale(a, factor).data
-  const db = boxDownscale(b, factor).data
-  const n = da.length / 3
-  const original = new Float64Array(n)
-  const decoded = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    const j = 3 * i
-    const la = srgbToLab(da[j], da[j + 1], da[j + 2])
-    const lb = srgbToLab(db[j], db[j + 1], db[j + 2])
+  const cells = Math.ceil(a.width / factor) * Math.ceil(a.height / factor)
+  const original = new Float64Array(cells)
+  const decoded = new Float64Array(cells)
+  const n = eachCellLab(a, b, factor, (la, lb, i) => {
     original[i] = Math.hypot(la[1], la[2])
     decoded[i] = Math.hypot(lb[1], lb[2])
-  }
+  })
   const cut = Float64Array.from(original).sort()[Math.min(n - 1, Math.floor((1 - share) * n))]
   let sum = 0
   let count = 0
