@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { COLOUR_STEP_RULE_VERSION, FINE_LUMA_RULE, packChannels, STEP_RULE_VERSION, TEXTURE_RULES } from '../codec/packing'
 import { SHARPEN_CHOICE_VERSION, choosesSharpening } from '../codec/sharpenChoice'
-import { DEFAULT_LUMA_RULE, LOW_C_SEARCH, LOW_C_SEARCH_BELOW, LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_VERSION, lumaSearchFromC } from '../codec/lumaSearch'
+import { LOW_C_SEARCH_BELOW, LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_VERSION, lowCSearchOf, lumaSearchFromC } from '../codec/lumaSearch'
 import type { LumaRule } from '../codec/types'
 import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
@@ -81,7 +81,8 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       // set 28: the sender's luma search and the C it starts at (the fixed rule's key is the one before the search; a
       // search at every C keeps its first key)
       const fromC = lumaSearchFromC(id, opts.lumaRule)
-      const lumaSearch = fineLumaRule && fromC !== undefined ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}), ...((opts.lumaRule ?? DEFAULT_LUMA_RULE) === 'search-from-c4' ? { lowC: { ...LOW_C_SEARCH, below: LOW_C_SEARCH_BELOW } } : {}) } : undefined
+      const lowC = lowCSearchOf(opts.lumaRule)
+      const lumaSearch = fineLumaRule && fromC !== undefined ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}), ...(lowC ? { lowC: { ...lowC, below: LOW_C_SEARCH_BELOW } } : {}) } : undefined
       key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, sharpenLuma: set.sharpenLuma, sharpenChoice: choosesSharpening(id) ? SHARPEN_CHOICE_VERSION : undefined, fineLumaRule, textureRule, lumaSearch }
     }
   } catch (e) {

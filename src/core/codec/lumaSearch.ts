@@ -83,9 +83,15 @@ export const LOW_C_SEARCH: LumaSearchSpace = {
 /** The smallest C at which search-from-c4 searches as search-from-c8 does. */
 export const LOW_C_SEARCH_BELOW = 8
 
+/** The space a rule searches below LOW_C_SEARCH_BELOW when it differs from the others' (absent: DEFAULT_LUMA_RULE). */
+export function lowCSearchOf(rule: LumaRule = DEFAULT_LUMA_RULE): LumaSearchSpace | undefined {
+  return rule === 'search-from-c4' ? LOW_C_SEARCH : undefined
+}
+
 /** What a packet of C channels tries under this rule (one that searches it, searchesLuma). */
-export function lumaSearchSpace(channels: number, rule: LumaRule = DEFAULT_LUMA_RULE): LumaSearchSpace {
-  return rule === 'search-from-c4' && channels < LOW_C_SEARCH_BELOW ? LOW_C_SEARCH : { candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS }
+export function lumaSearchSpace(channels: number, rule?: LumaRule): LumaSearchSpace {
+  const low = lowCSearchOf(rule)
+  return low && channels < LOW_C_SEARCH_BELOW ? low : { candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS }
 }
 
 const sameChoice = (a: LumaChoice, b: LumaChoice) => a.lumaFactor === b.lumaFactor && a.chromaOffset === b.chromaOffset
@@ -95,7 +101,7 @@ export async function searchLumaPlane(
   prep: PreparedImage,
   fixed: PackResult & { lumaChoice: LumaChoice },
   packWith: (choice: LumaChoice) => Promise<PackResult>,
-  space: LumaSearchSpace = lumaSearchSpace(fixed.channels)
+  space: LumaSearchSpace
 ): Promise<PackResult> {
   const original = prep.image
   const withLpips = Math.min(original.width, original.height) >= LPIPS_MIN_SIDE
