@@ -12,7 +12,7 @@ import { regenerate } from '../../../src/core/codec/decoder'
 import { decodeGscPacket } from '../../../src/core/bitstream/gscPacket'
 import { reconstructColourThumbnail } from '../../../src/core/codec/colourThumbnailCodec'
 import { addUpsampled, windowAverages, type ThumbnailNorm } from '../../../src/core/codec/consistentThumbnail'
-import { CB_TO_B, CB_TO_G, CR_TO_G, CR_TO_R, RGB_TO_YCBCR } from '../../../src/core/image/ycbcr'
+import { rgbImageOfYcc, yccPlanesOf } from '../yccImage'
 import { cropImage, readImage, type RgbImage } from '../../../src/core/image/rgbImage'
 import { lpipsDistance } from '../../../src/core/analysis/lpips'
 import { msssim, psnr } from '../../../src/core/analysis/metrics'
@@ -49,29 +49,15 @@ function cubicUpsampled(plane: Float64Array, W: number, H: number, d: ArrayLike<
 function corrected(img: RgbImage, thumbnails: Float32Array, norm: ThumbnailNorm, cubic: boolean): RgbImage {
   const W = img.width
   const H = img.height
-  const n = W * H
   const m = (W / S) * (H / S)
-  const ycc = [0, 1, 2].map((p) => {
-    const [r, g, b] = RGB_TO_YCBCR[p]
-    return Float64Array.from({ length: n }, (_, i) => (r * img.data[3 * i] + g * img.data[3 * i + 1] + b * img.data[3 * i + 2]) / 255 + (p > 0 ? 0.5 : 0))
-  })
+  const ycc = yccPlanesOf(img)
   for (const p of norm.planes) {
     const seen = windowAverages(ycc[p], W, H)
     const d = Float64Array.from({ length: m }, (_, i) => (thumbnails[p * m + i] - norm.offset[p]) / norm.scale[p] - seen[i])
     if (cubic) cubicUpsampled(ycc[p], W, H, d)
     else addUpsampled(ycc[p], W, H, d)
   }
-  const data = new Uint8Array(3 * n)
-  const to8 = (v: number) => Math.max(0, Math.min(255, Math.round(v * 255)))
-  for (let i = 0; i < n; i++) {
-    const Y = ycc[0][i]
-    const cb = ycc[1][i] - 0.5
-    const cr = ycc[2][i] - 0.5
-    data[3 * i] = to8(Y + CR_TO_R * cr)
-    data[3 * i + 1] = to8(Y + CB_TO_G * cb + CR_TO_G * cr)
-    data[3 * i + 2] = to8(Y + CB_TO_B * cb)
-  }
-  return { width: W, height: H, data }
+  return rgbImageOfYcc(ycc, W, H)
 }
 
 for (const f of readdirSync(photos).filter((x) => /\.png$/i.test(x)).sort()) {
