@@ -1,7 +1,8 @@
-// gsc worker --threads: the thread budget reaches the codec's onnxruntime sessions (and only when given), bad values
-// are refused in one line, and a `gsc worker --threads 1` process stores the same image as a worker at onnxruntime's
+// gsc worker --threads: the thread budget reaches the codec's onnxruntime sessions (one per core when not given), bad
+// values are refused in one line, and a `gsc worker --threads 1` process stores the same image as a worker at the
 // default threads. A private PostgreSQL cluster (loopback only), stopped at the end; tiny 256x256 packets.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { decodeParams } from '../../src/core/jobs/decodeJob'
@@ -26,7 +27,7 @@ describe('codec session threads', () => {
     await closeModels()
   })
 
-  it('openModel passes a set thread count (no spinning) to the session, and leaves onnxruntime its default otherwise', async () => {
+  it('openModel passes a set thread count (no spinning) to the session, and one per core otherwise', async () => {
     const create = vi.spyOn(ort.InferenceSession, 'create')
     const embed = async (s: ort.InferenceSession) => {
       const out = await s.run({ tokens: new ort.Tensor('int64', BigInt64Array.from([5n, 9n, 2n]), [1, 3]), mask: new ort.Tensor('float32', Float32Array.from([1, 1, 1]), [1, 3]) })
@@ -34,8 +35,7 @@ describe('codec session threads', () => {
     }
     const byDefault = await openModel('caption_encoder')
     const defaultOptions = create.mock.calls[0][1] as ort.InferenceSession.SessionOptions
-    expect(defaultOptions.intraOpNumThreads).toBeUndefined()
-    expect(defaultOptions.extra).toBeUndefined()
+    expect(defaultOptions).toMatchObject({ intraOpNumThreads: availableParallelism(), extra: { session: { intra_op: { allow_spinning: '0' } } } })
 
     setModelThreads(1)
     const oneThread = await openModel('caption_encoder')

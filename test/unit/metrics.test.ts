@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gaussianKernel, msssim, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
+import { gaussianKernel, msssim, msssimAgainst, msssimReference, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
 import type { RgbImage } from '../../src/core/image/rgbImage'
 import { img, lcg } from '../fixtures/imageFixtures'
 
@@ -63,6 +63,13 @@ describe('ms-ssim', () => {
     const values = [5, 15, 40, 90].map((a) => msssim(texture, withNoise(texture, a, 11)))
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThan(values[i - 1])
     expect(values[0]).toBeLessThan(1)
+  })
+  it('gives exactly msssim from a kept reference, for every reconstruction compared with it', () => {
+    const ref = msssimReference(texture)
+    for (const amp of [0, 10, 60]) expect(msssimAgainst(ref, withNoise(texture, amp, 5))).toBe(msssim(texture, withNoise(texture, amp, 5)))
+    const small = img(40, 30, (x, y) => x * 5 + y)
+    expect(msssimAgainst(msssimReference(small), withNoise(small, 30, 2))).toBe(msssim(small, withNoise(small, 30, 2)))
+    expect(() => msssimAgainst(ref, small)).toThrow(/differ in size/)
   })
   it('works on images too small for five scales', () => {
     const small = img(40, 30, (x, y) => x * 5 + y)

@@ -2,7 +2,7 @@
 import { chooseExecutionProvider, cudaProviderInstalled } from '../../core/jobs/executionProvider'
 import type { BenchCellEvent } from '../../core/jobs/benchCellWorker'
 import { startDecodeWorker, type WorkerEvent } from '../../core/jobs/decodeWorker'
-import { setModelThreads } from '../../core/modelAssets/manifest'
+import { defaultModelThreads, setModelThreads } from '../../core/modelAssets/manifest'
 import { isPostgresUrl } from '../../core/store/archive'
 import { GscError } from '../../core/util/errors'
 import { UsageError, numberOpt, requireString, stringOpt, type CommandSpec } from '../framework'
@@ -30,7 +30,7 @@ const worker: CommandSpec<WorkerSummary> = {
     'times; one that fails every attempt is listed by gsc decode-queue --failed and logged as an error event.\n' +
     '--provider: default cuda where onnxruntime-node\'s CUDA provider is installed, else cpu. --supervise-s: how often\n' +
     'this worker looks for jobs lost with their worker (default 30). --threads: the codec sessions\' intra-op threads\n' +
-    'in this worker, without spinning (default: onnxruntime\'s, a spinning thread per core); with several workers on\n' +
+    'in this worker, without spinning (default: one per core); with several workers on\n' +
     'one host, give each its share of the cores (--threads 1 for three workers on two cores). Stops on Ctrl-C after\n' +
     'finishing the jobs in hand.',
   options: {
@@ -50,6 +50,7 @@ const worker: CommandSpec<WorkerSummary> = {
       throw new GscError("--provider cuda: onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so) is not installed here; use --provider cpu")
     // before the first job opens a session: every codec session of this process gets the budget
     setModelThreads(threads)
+    const codecThreads = threads ?? defaultModelThreads()
     const s: WorkerSummary = { worker: '', executionProvider: provider, done: 0, written: 0, cached: 0, failedAttempts: 0, benchCells: 0 }
     const line = (e: WorkerEvent) => {
       const what = `job ${e.jobId} ${e.kind} packet ${e.packetId} attempt ${e.attempt}/${e.attempts}`
@@ -76,7 +77,7 @@ const worker: CommandSpec<WorkerSummary> = {
       concurrency, executionProvider: provider, modelsDir: stringOpt(args, 'models-dir'), superviseSeconds, onEvent: line, onBenchCell: cellLine, onWarning: (m) => ctx.info(m)
     })
     s.worker = w.name
-    ctx.info(`worker ${w.name} on ${db.replace(/:[^:@/]*@/, ':***@')}: ${concurrency} at a time, ${provider} provider (${why}), ${threads === undefined ? "onnxruntime's default threads" : `${threads} codec thread${threads === 1 ? '' : 's'}`}`)
+    ctx.info(`worker ${w.name} on ${db.replace(/:[^:@/]*@/, ':***@')}: ${concurrency} at a time, ${provider} provider (${why}), ${codecThreads} codec thread${codecThreads === 1 ? '' : 's'}`)
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve()
       ctx.signal.addEventListener('abort', () => resolve(), { once: true })

@@ -83,33 +83,46 @@ export interface SsimOptions {
   dataRange?: number
 }
 
-/**
- * SSIM between two planes of equal size with a Gaussian window (default 11x11, sigma 1.5).
- * A plane smaller than the window uses a window of its smaller side (odd), so tiny inputs still get a score.
- */
-export function ssimPlanes(x: Float64Array, y: Float64Array, w: number, h: number, opts: SsimOptions = {}): SsimParts {
-  if (x.length !== w * h || y.length !== w * h) throw new GscError('ssim: plane sizes do not match')
+/** A reference plane with its local means and squares under the SSIM window: what every comparison with it reuses. */
+export interface SsimReference {
+  plane: Float64Array
+  w: number
+  h: number
+  kernel: Float64Array
+  mean: Float64Array
+  meanSquare: Float64Array
+  c1: number
+  c2: number
+}
+
+/** The window statistics of plane x (see ssimPlanes for the window and constants). */
+export function ssimReference(x: Float64Array, w: number, h: number, opts: SsimOptions = {}): SsimReference {
+  if (x.length !== w * h) throw new GscError('ssim: plane sizes do not match')
   let size = opts.windowSize ?? 11
   const sigma = opts.sigma ?? 1.5
   const range = opts.dataRange ?? L
-  const c1 = (K1 * range) ** 2
-  const c2 = (K2 * range) ** 2
   size = Math.min(size, w, h)
   if (size % 2 === 0) size -= 1
   if (size < 1) throw new GscError('ssim: empty image')
-  const k = gaussianKernel(size, sigma)
-  const n = w * h
-  const xx = new Float64Array(n)
-  const yy = new Float64Array(n)
-  const xy = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    xx[i] = x[i] * x[i]
+  const kernel = gaussianKernel(size, sigma)
+  const xx = new Float64Array(w * h)
+  for (let i = 0; i < xx.length; i++) xx[i] = x[i] * x[i]
+  const mean = filterValid(x, w, h, kernel)
+  const meanSquare = filterValid(xx, w, h, kernel)
+  return { plane: x, w, h, kernel, mean, meanSquare, c1: (K1 * range) ** 2, c2: (K2 * range) ** 2 }
+}
+
+/** SSIM of plane y against a reference of the same size. */
+export function ssimAgainst(ref: SsimReference, y: Float64Array): SsimParts {
+  const { plane: x, w, h, kernel: k, mean: mx, meanSquare: sxx, c1, c2 } = ref
+  if (y.length !== w * h) throw new GscError('ssim: plane sizes do not match')
+  const yy = new Float64Array(y.length)
+  const xy = new Float64Array(y.length)
+  for (let i = 0; i < y.length; i++) {
     yy[i] = y[i] * y[i]
     xy[i] = x[i] * y[i]
   }
-  const mx = filterValid(x, w, h, k)
   const my = filterValid(y, w, h, k)
-  const sxx = filterValid(xx, w, h, k)
   const syy = filterValid(yy, w, h, k)
   const sxy = filterValid(xy, w, h, k)
   let ssum = 0
@@ -124,6 +137,15 @@ export function ssimPlanes(x: Float64Array, y: Float64Array, w: number, h: numbe
     csum += cs
   }
   return { ssim: ssum / mx.length, cs: csum / mx.length }
+}
+
+/**
+ * SSIM between two planes of equal size with a Gaussian window (default 11x11, sigma 1.5).
+ * A plane smaller than the window uses a window of its smaller side (odd), so tiny inputs still get a score.
+ */
+export function ssimPlanes(x: Float64Array, y: Float64Array, w: number, h: number, opts: SsimOptions = {}): SsimParts {
+  if (x.length !== w * h || y.length !== w * h) throw new GscError('ssim: plane sizes do not match')
+  return ssimAgainst(ssimReference(x, w, h, opts), y)
 }
 
 /** SSIM on BT.601 luma, Gaussian 11x11 window, sigma 1.5, K1 = 0.01, K2 = 0.03, L = 255. */
@@ -146,6 +168,48 @@ export function downsample2(src: Float64Array, w: number, h: number): { data: Fl
   return { data: out, w: ow, h: oh }
 }
 
+/** An original's MS-SSIM scales (luma pyramid and window statistics), kept to compare many reconstructions with it. */
+export interface MsssimReference {
+  width: number
+  height: number
+  scales: SsimReference[]
+}
+
+/** The reference side of msssim(a, ·), computed once. */
+export function msssimReference(a: RgbImage): MsssimReference {
+  let x = luma(a)
+  let w = a.width
+  let h = a.height
+  let count = 5
+  while (count > 1 && Math.min(w, h) / 2 ** (count - 1) < 11) count--
+  const scales: SsimReference[] = []
+  for (let s = 0; s < count; s++) {
+    scales.push(ssimReference(x, w, h))
+    if (s < count - 1) ({ data: x, w, h } = downsample2(x, w, h))
+  }
+  return { width: a.width, height: a.height, scales }
+}
+
+/** msssim(a, b) given msssimReference(a): the same value, without recomputing a's side. */
+export function msssimAgainst(ref: MsssimReference, b: RgbImage): number {
+  if (ref.width !== b.width || ref.height !== b.height)
+    throw new GscError(`images differ in size: ${ref.width}x${ref.height} vs ${b.width}x${b.height}`)
+  let y = luma(b)
+  let w = b.width
+  let h = b.height
+  const scales = ref.scales.length
+  const weights = MSSSIM_WEIGHTS.slice(0, scales)
+  const wsum = weights.reduce((s, v) => s + v, 0)
+  let result = 1
+  for (let s = 0; s < scales; s++) {
+    const parts = ssimAgainst(ref.scales[s], y)
+    const term = s === scales - 1 ? parts.ssim : parts.cs
+    result *= Math.max(term, 0) ** (weights[s] / wsum)
+    if (s < scales - 1) ({ data: y, w, h } = downsample2(y, w, h))
+  }
+  return result
+}
+
 /**
  * MS-SSIM on luma: 5 scales with the standard weights, 2x2 average pooling between scales,
  * product of cs^w at scales 1..4 and ssim^w at scale 5 (negative terms clamped to 0).
@@ -154,28 +218,5 @@ export function downsample2(src: Float64Array, w: number, h: number): { data: Fl
  */
 export function msssim(a: RgbImage, b: RgbImage): number {
   sameSize(a, b)
-  let x = luma(a)
-  let y = luma(b)
-  let w = a.width
-  let h = a.height
-  let scales = 5
-  while (scales > 1 && Math.min(w, h) / 2 ** (scales - 1) < 11) scales--
-  const weights = MSSSIM_WEIGHTS.slice(0, scales)
-  const wsum = weights.reduce((s, v) => s + v, 0)
-  let result = 1
-  for (let s = 0; s < scales; s++) {
-    const parts = ssimPlanes(x, y, w, h)
-    const wt = weights[s] / wsum
-    const term = s === scales - 1 ? parts.ssim : parts.cs
-    result *= Math.max(term, 0) ** wt
-    if (s < scales - 1) {
-      const dx = downsample2(x, w, h)
-      const dy = downsample2(y, w, h)
-      x = dx.data
-      y = dy.data
-      w = dx.w
-      h = dx.h
-    }
-  }
-  return result
+  return msssimAgainst(msssimReference(a), b)
 }

@@ -3,7 +3,7 @@
 // Not part of the wire (the packet carries its factor and chroma step either way), so every station decodes them.
 import { decodeGscPacket } from '../bitstream/gscPacket'
 import { lpipsDistance, LPIPS_MIN_SIDE } from '../analysis/lpips'
-import { msssim } from '../analysis/metrics'
+import { msssimAgainst, msssimReference } from '../analysis/metrics'
 import { colourError, colourfulChromaLoss } from '../analysis/perceptual'
 import { regenerate } from './decoder'
 import type { LumaChoice, LumaRule, LumaTrial, PackResult, PreparedImage } from './types'
@@ -105,13 +105,15 @@ export async function searchLumaPlane(
 ): Promise<PackResult> {
   const original = prep.image
   const withLpips = Math.min(original.width, original.height) >= LPIPS_MIN_SIDE
+  // The original's side of MS-SSIM once for every candidate (LPIPS keeps its taps itself)
+  const reference = msssimReference(original)
   const trials: LumaTrial[] = []
   let best: { pack: PackResult; score: number } | undefined
   const others = space.candidates.filter((c) => !sameChoice(c, fixed.lumaChoice))
   for (const choice of [fixed.lumaChoice, ...others]) {
     const pack = choice === fixed.lumaChoice ? fixed : await packWith(choice)
     const decoded = (await regenerate(decodeGscPacket(pack.packet), prep.models, { texture: false })).image
-    const m = msssim(original, decoded)
+    const m = msssimAgainst(reference, decoded)
     const de = colourError(original, decoded)
     const lp = withLpips ? await lpipsDistance(original, decoded, { dir: prep.models.dir }) : null
     const lost = space.weights.colourful ? colourfulChromaLoss(original, decoded) : undefined

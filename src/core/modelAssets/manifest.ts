@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 // Types only: onnxruntime's native addon loads when a session is first opened, so readers of the manifest
 // (the packet coder's caption tables among them) do not load it.
@@ -256,8 +257,17 @@ export function verifyModel(id: string, dir?: string): ModelVerification {
 const sessions = new Map<string, Promise<ort.InferenceSession>>()
 
 /** Intra-op threads of the sessions openModel opens from now on (gsc worker --threads): several workers on one host
- *  share its cores instead of each running a thread per core. undefined: onnxruntime's default pool (spinning). */
+ *  share its cores instead of each running a thread per core. undefined: one per core the process may use
+ *  (defaultModelThreads). */
 let modelThreads: number | undefined
+/**
+ * One intra-op thread per core this process may use, set explicitly: onnxruntime's own default pool ran set 28's
+ * decoder on one core of the 2-core station (259 ms wall for 263 ms CPU per 768x512 decode; 167 ms with 2 threads set,
+ * docs/bench/codec.md), with the same packets and pixels (72 Kodak encodes and decodes at C = 1, 4, 16 byte-identical).
+ */
+export function defaultModelThreads(): number {
+  return Math.max(1, availableParallelism())
+}
 export function setModelThreads(threads: number | undefined): void {
   modelThreads = threads
 }
@@ -267,7 +277,8 @@ export async function openModel(id: string, opts: OpenModelOptions = {}): Promis
   const dir = resolve(opts.dir ?? defaultModelsDir())
   const provider = opts.executionProvider ?? 'cpu'
   const e = modelEntry(id, dir)
-  const key = `${dir}|${id}|${provider}|${e.sha256}|${modelThreads ?? 'default'}`
+  const threads = modelThreads ?? defaultModelThreads()
+  const key = `${dir}|${id}|${provider}|${e.sha256}|${threads}`
   const cached = opts.fresh ? undefined : sessions.get(key)
   if (cached) return cached
   const v = verifyModel(id, dir)
@@ -276,12 +287,7 @@ export async function openModel(id: string, opts: OpenModelOptions = {}): Promis
     try {
       // Deterministic single-session runs: sequential execution, fixed thread pool.
       const { InferenceSession } = await import('onnxruntime-node')
-      return await InferenceSession.create(
-        v.path,
-        modelThreads === undefined
-          ? { executionProviders: [provider], executionMode: 'sequential', graphOptimizationLevel: 'all' }
-          : analysisSessionOptions(provider, modelThreads)
-      )
+      return await InferenceSession.create(v.path, analysisSessionOptions(provider, threads))
     } catch (err) {
       if (!opts.fresh) sessions.delete(key)
       const hint = provider === 'cuda' ? ' (is onnxruntime-node installed with CUDA support? use the cpu provider otherwise)' : ''
