@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { gaussianKernel, msssim, msssimAgainst, msssimReference, psnr, ssim, ssimPlanes, mse } from '../../src/core/analysis/metrics'
+import { IMAGE_METRICS } from '../../src/core/bench/imageMetrics'
 import type { RgbImage } from '../../src/core/image/rgbImage'
 import { img, lcg } from '../fixtures/imageFixtures'
 
@@ -70,6 +71,14 @@ describe('ms-ssim', () => {
     const small = img(40, 30, (x, y) => x * 5 + y)
     expect(msssimAgainst(msssimReference(small), withNoise(small, 30, 2))).toBe(msssim(small, withNoise(small, 30, 2)))
     expect(() => msssimAgainst(ref, small)).toThrow(/differ in size/)
+  })
+  it("the bench's MS-SSIM keeps each original's side and still gives msssim, originals interleaved", async () => {
+    const bench = IMAGE_METRICS.find((m) => m.key === 'msssim')!
+    const other = withNoise(texture, 25, 9)
+    for (const [original, amp] of [[texture, 20], [texture, 50], [other, 20], [texture, 20], [other, 70]] as const) {
+      const recon = withNoise(original, amp, 13)
+      expect(await bench.compute(original, recon)).toBe(msssim(original, recon))
+    }
   })
   it('works on images too small for five scales', () => {
     const small = img(40, 30, (x, y) => x * 5 + y)
