@@ -16,6 +16,7 @@
 #   debian-photos-36b.txt: 56 more of endless-sky-high-dpi and kalzium-data, session 36 (set 32, round 2)
 #   debian-photos-37.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4)
 #   debian-photos-37b.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4, round 2)
+#   debian-photos-38.txt: 50 more of endless-sky-high-dpi, session 38 (the fine luma plane's dead zone)
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}

@@ -8,6 +8,7 @@ import { LOW_C_SEARCH_BELOW, LUMA_CANDIDATES, LUMA_SCORE_WEIGHTS, LUMA_SEARCH_VE
 import type { LumaRule } from '../codec/types'
 import { BAND_SIGMAS, EDGE_POWER, ENERGY_SIGMA, GRAIN_AMPLITUDE_POWER, GRAIN_SIGMA } from '../codec/textureSynthesis'
 import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
+import { DEAD_ZONE, FINE_LUMA_DEAD_ZONE } from '../codec/colourThumbnailCodec'
 import { prepareImage } from '../codec/prepare'
 import { decodePacket } from '../codec/decoder'
 import { generatorSampling, loadManifest, modelSetsOf } from '../modelAssets/manifest'
@@ -76,6 +77,8 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const colourRule = COLOUR_THUMBNAIL_SETS[id] ? COLOUR_STEP_RULE_VERSION : undefined
       // set 28: its luma factor and chroma offset per C (the table itself, so any change to it is a new key)
       const fineLumaRule = (COLOUR_THUMBNAIL_SETS[id]?.lumaFactors.length ?? 0) > 1 ? FINE_LUMA_RULE : undefined
+      // and its fine plane's dead zone (keys before it had none: the shipped 0.1 was DEAD_ZONE's)
+      const fineLumaDeadZone = fineLumaRule && FINE_LUMA_DEAD_ZONE !== DEAD_ZONE ? FINE_LUMA_DEAD_ZONE : undefined
       // sets 30, 31: the encoder's grain rule and the grain's shape (the station draws it in every decode the bench scores)
       const textureRule = COLOUR_THUMBNAIL_SETS[id]?.texture ? { ...TEXTURE_RULES[id], power: GRAIN_AMPLITUDE_POWER[id], grain: GRAIN_SIGMA, band: BAND_SIGMAS, energy: ENERGY_SIGMA, edge: EDGE_POWER } : undefined
       // set 28: the sender's luma search and the C it starts at (the fixed rule's key is the one before the search; a
@@ -83,7 +86,7 @@ export function gscCodecFingerprint(opts: Pick<GscBenchOptions, 'modelsDir' | 'm
       const fromC = lumaSearchFromC(id, opts.lumaRule)
       const lowC = lowCSearchOf(opts.lumaRule)
       const lumaSearch = fineLumaRule && fromC !== undefined ? { v: LUMA_SEARCH_VERSION, candidates: LUMA_CANDIDATES, weights: LUMA_SCORE_WEIGHTS, ...(fromC > 1 ? { fromC } : {}), ...(lowC ? { lowC: { ...lowC, below: LOW_C_SEARCH_BELOW } } : {}) } : undefined
-      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, sharpenLuma: set.sharpenLuma, sharpenChoice: choosesSharpening(id) ? SHARPEN_CHOICE_VERSION : undefined, fineLumaRule, textureRule, lumaSearch }
+      key = { modelSet: id, kind: set.kind, models, sampling, stepsOverride: flow ? (opts.steps ?? null) : null, stepRule: STEP_RULE_VERSION, wireSteps, colourRule, consistentThumbnail: set.consistentThumbnail, sharpenLuma: set.sharpenLuma, sharpenChoice: choosesSharpening(id) ? SHARPEN_CHOICE_VERSION : undefined, fineLumaRule, fineLumaDeadZone, textureRule, lumaSearch }
     }
   } catch (e) {
     key = { error: describeError(e) }
