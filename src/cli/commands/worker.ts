@@ -2,7 +2,7 @@
 import { chooseExecutionProvider, cudaProviderInstalled } from '../../core/jobs/executionProvider'
 import type { BenchCellEvent } from '../../core/jobs/benchCellWorker'
 import { startDecodeWorker, type WorkerEvent } from '../../core/jobs/decodeWorker'
-import { defaultModelThreads, setModelThreads } from '../../core/modelAssets/manifest'
+import { codecSessionThreads, setModelThreads } from '../../core/modelAssets/manifest'
 import { isPostgresUrl } from '../../core/store/archive'
 import { GscError } from '../../core/util/errors'
 import { UsageError, numberOpt, requireString, stringOpt, type CommandSpec } from '../framework'
@@ -50,7 +50,7 @@ const worker: CommandSpec<WorkerSummary> = {
       throw new GscError("--provider cuda: onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so) is not installed here; use --provider cpu")
     // before the first job opens a session: every codec session of this process gets the budget
     setModelThreads(threads)
-    const codecThreads = threads ?? defaultModelThreads()
+    const codecThreads = codecSessionThreads()
     const s: WorkerSummary = { worker: '', executionProvider: provider, done: 0, written: 0, cached: 0, failedAttempts: 0, benchCells: 0 }
     const line = (e: WorkerEvent) => {
       const what = `job ${e.jobId} ${e.kind} packet ${e.packetId} attempt ${e.attempt}/${e.attempts}`

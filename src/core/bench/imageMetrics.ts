@@ -32,7 +32,10 @@ export interface ImageMetric {
 let keptMsssim: { key: string; reference: MsssimReference } | null = null
 function msssimToOriginal(original: RgbImage, reconstruction: RgbImage): number {
   const key = `${original.width}x${original.height}|${createHash('sha1').update(original.data).digest('hex')}`
-  if (keptMsssim?.key !== key) keptMsssim = { key, reference: msssimReference(original) }
+  if (keptMsssim?.key !== key) {
+    keptMsssim = null // the previous original's scales are not held while the next one's are built
+    keptMsssim = { key, reference: msssimReference(original) }
+  }
   return msssimAgainst(keptMsssim.reference, reconstruction)
 }
 

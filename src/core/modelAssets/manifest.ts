@@ -271,13 +271,17 @@ export function defaultModelThreads(): number {
 export function setModelThreads(threads: number | undefined): void {
   modelThreads = threads
 }
+/** The intra-op threads the next codec session gets: the set budget, else defaultModelThreads. */
+export function codecSessionThreads(): number {
+  return modelThreads ?? defaultModelThreads()
+}
 
 /** A verified onnxruntime session for model `id`, cached per (dir, id, provider, file hash). */
 export async function openModel(id: string, opts: OpenModelOptions = {}): Promise<ort.InferenceSession> {
   const dir = resolve(opts.dir ?? defaultModelsDir())
   const provider = opts.executionProvider ?? 'cpu'
   const e = modelEntry(id, dir)
-  const threads = modelThreads ?? defaultModelThreads()
+  const threads = codecSessionThreads()
   const key = `${dir}|${id}|${provider}|${e.sha256}|${threads}`
   const cached = opts.fresh ? undefined : sessions.get(key)
   if (cached) return cached
