@@ -60,6 +60,8 @@ const haveSet27 = haveSet22 && manifest?.modelSets?.['27']?.networksOf === 5 && 
 const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
 /** Set 32: set 28's wire and networks (manifest networksOf 28), its station sharpening the decoded luma. */
 const haveSet32 = haveSet28 && manifest?.modelSets?.['32']?.networksOf === 28 && manifest.modelSets['32'].sharpenLuma !== undefined
+/** Set 33: set 28's packet and networks, its entropy models started from trained states (bitstream 6.5). */
+const haveSet33 = haveSet28 && manifest?.modelSets?.['33']?.networksOf === 28
 /** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
@@ -730,6 +732,33 @@ describe.runIf(haveSet32 && haveKodak)("model set 32: set 28's wire and networks
     const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 32, caption: CAPTION }), 2, { seed: 5 })).packet
     const [a, b] = await Promise.all([decodePacket(packet, { modelsDir }), decodePacket(packet, { modelsDir: without })])
     expect(same(a.image, b.image)).toBe(false)
+  })
+})
+
+describe.runIf(haveSet33 && haveKodak)("model set 33: set 28's packet, its entropy models started from trained states", () => {
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+
+  it("fits a step at least as fine as set 28's into the same target, and decodes as set 28's station does the same planes", async () => {
+    const img = await crop()
+    for (const c of [1, 4]) {
+      const [p28, p33] = await Promise.all([28, 33].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })))
+      const [h28, h33] = [p28, p33].map((p) => decodeGscPacket(p.packet))
+      expect([h28.header.modelId, h33.header.modelId, p33.targetBits]).toEqual([28, 33, p28.targetBits])
+      expect(p33.colourStep!).toBeLessThanOrEqual(p28.colourStep!)
+      expect(p33.fitsTarget || !p28.fitsTarget).toBe(true)
+      // the same payload costs fewer bits under set 33's starts
+      const as33 = encodeGscPacket({ header: { ...h28.header, modelId: 33 }, caption: h28.caption, latents: h28.latents, detections: h28.detections, colour: h28.colour }, { apid: 1, sequenceCount: 0 })
+      expect(as33.length).toBeLessThan(p28.packet.length)
+      // the station: set 33's planes decode to the picture set 28's station draws from them
+      const [a, b] = await Promise.all([decodePacket(as33, { modelsDir }), decodePacket(p28.packet, { modelsDir })])
+      expect([a.modelSet, b.modelSet, same(a.image, b.image)]).toEqual([33, 28, true])
+    }
+  })
+
+  it('is refused in one line by a station without it', async () => {
+    const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 33, caption: CAPTION }), 1, { seed: 5 })).packet
+    const without = modelsDirWith('no-set-33', (m) => delete (m.modelSets as Record<string, unknown>)['33'])
+    await expect(decodePacket(packet, { modelsDir: without })).rejects.toThrow(/^packet was made with model set 33, which is not installed in .*; it is never decoded with another set$/)
   })
 })
 

@@ -17,6 +17,7 @@
 #   debian-photos-37.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4)
 #   debian-photos-37b.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4, round 2)
 #   debian-photos-38.txt: 50 more of endless-sky-high-dpi, session 38 (the fine luma plane's dead zone)
+#   debian-photos-39-priors.txt: the last 50 unused of endless-sky-high-dpi, session 39 (set 33, trained entropy-model starts)
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}

@@ -7,6 +7,7 @@
 // picture), the detail bands their values.
 import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../entropy/bitModels'
 import { magClass } from '../entropy/latentCoder'
+import { ENTROPY_PRIORS } from '../entropy/entropyPriors'
 import type { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
 import { colourPlaneSizes, subbands, type ColourThumbnailLayout, type Subband } from './colourThumbnail'
 import { predictAt } from './latentPrediction'
@@ -66,8 +67,9 @@ export interface ColourThumbnailPayload {
   coefficients: Int32Array
 }
 
-export function newColourModels(): BitModels {
-  return new BitModels(MODEL_COUNT)
+/** The thumbnail's bank for a packet of `modelId`: its set's trained starts where it has them (entropyPriors.ts). */
+export function newColourModels(modelId?: number): BitModels {
+  return new BitModels(MODEL_COUNT, modelId === undefined ? undefined : ENTROPY_PRIORS[modelId]?.colour)
 }
 
 const sgn = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0)

@@ -55,8 +55,8 @@ export function encodeGscPacket(p: GscPayload, framing: { apid: number; sequence
   const headerBytes = writeHeader(h)
   const enc = new RangeEncoder()
   encodeCaption(enc, h.captionMode, p.caption)
-  if (p.colour && colourLayout) encodeColourThumbnail(enc, newColourModels(), p.colour, colourLayout, lh, lw)
-  const lm = newLatentModels()
+  if (p.colour && colourLayout) encodeColourThumbnail(enc, newColourModels(h.modelId), p.colour, colourLayout, lh, lw)
+  const lm = newLatentModels(h.modelId)
   const uncoded = uncodedMask(h.modelId, h.channelIndices, lh, lw)
   encodeLatents(enc, lm, toPredictionResiduals(h.modelId, h.channelIndices, p.latents, lh, lw), C, lh, lw, uncoded)
   if (h.hasDetections) encodeDetections(enc, detections)
@@ -137,9 +137,9 @@ function decodeBody(bytes: Uint8Array, primary: PrimaryHeader, maxPixels: number
   const dec = new RangeDecoder(bytes, next, end)
   const cap = decodeCaption(dec, header.captionMode)
   // the thumbnail's bank (about 19,000 models) only for a packet that carries one: every packet decode passes here
-  const cm = colourLayout ? newColourModels() : undefined
+  const cm = colourLayout ? newColourModels(header.modelId) : undefined
   const colour = cm && colourLayout ? decodeColourThumbnail(dec, cm, colourLayout, lh, lw) : undefined
-  const lm = newLatentModels()
+  const lm = newLatentModels(header.modelId)
   const uncoded = uncodedMask(header.modelId, header.channelIndices, lh, lw)
   const latents = fromPredictionResiduals(header.modelId, header.channelIndices, decodeLatents(dec, lm, C, lh, lw, uncoded), lh, lw)
   const det = header.hasDetections ? decodeDetections(dec) : { detections: [], cost: 0 }

@@ -25,6 +25,13 @@ const COST = (() => {
   return t
 })()
 
+/**
+ * Trained starting states of a bank (part of a model set's wire, docs/bitstream.md 6.5): triples (model index, 16-bit
+ * probability of bit 0, adaptation count n0), flattened. A model listed starts at that probability and adapts as if it
+ * had already seen n0 bits (rate 1/(n0 + 1.5)); a model not listed starts at 1/2, n = 0.
+ */
+export type ModelStarts = readonly number[]
+
 /** A bank of adaptive bit models addressed by context index. */
 export class BitModels {
   readonly s: Float64Array // P(bit = 0) * 2^28, integer-valued
@@ -32,9 +39,22 @@ export class BitModels {
   /** Ideal code length spent so far, in bits (accounting only; never affects coding). */
   cost = 0
 
-  constructor(size: number) {
+  constructor(size: number, starts?: ModelStarts) {
     this.s = new Float64Array(size).fill(STATE_ONE / 2)
     this.n = new Uint8Array(size)
+    if (starts) this.start(starts)
+  }
+
+  private start(starts: ModelStarts): void {
+    if (starts.length % 3 !== 0) throw new GscError(`model starts must be triples, got ${starts.length} numbers`)
+    for (let k = 0; k < starts.length; k += 3) {
+      const [i, p16, n0] = [starts[k], starts[k + 1], starts[k + 2]]
+      if (!Number.isInteger(i) || i < 0 || i >= this.s.length) throw new GscError(`model start for index ${i}, outside this bank of ${this.s.length}`)
+      if (!Number.isInteger(p16) || p16 < P_MIN || p16 > P_MAX) throw new GscError(`model start probability ${p16} is outside ${P_MIN}..${P_MAX}`)
+      if (!Number.isInteger(n0) || n0 < 0 || n0 > LIMIT) throw new GscError(`model start count ${n0} is outside 0..${LIMIT}`)
+      this.s[i] = p16 * 4096
+      this.n[i] = n0
+    }
   }
 
   /** The 16-bit coding probability of bit 0 in context i. */

@@ -4,6 +4,7 @@
 // position in the previous channel), so no side information is transmitted.
 import { BitModels, EG_MODELS, encodeEG, decodeEG } from './bitModels'
 import type { RangeDecoder, RangeEncoder } from './rangeCoder'
+import { ENTROPY_PRIORS } from './entropyPriors'
 import { GscError } from '../util/errors'
 
 const MAG_CLASSES = 8
@@ -50,8 +51,9 @@ function context(lat: Int32Array, c: number, y: number, x: number, w: number, pl
   return zero | (sign << 8) | (eg << 16)
 }
 
-export function newLatentModels(): BitModels {
-  return new BitModels(MODEL_COUNT)
+/** The latents' bank for a packet of `modelId`: its set's trained starts where it has them (entropyPriors.ts). */
+export function newLatentModels(modelId?: number): BitModels {
+  return new BitModels(MODEL_COUNT, modelId === undefined ? undefined : ENTROPY_PRIORS[modelId]?.latent)
 }
 
 /**
