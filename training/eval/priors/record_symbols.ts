@@ -1,6 +1,8 @@
 // Records the binary decisions (model index, bit) each entropy-model bank codes in set 28 packets of a folder of
 // photos, one JSON line per photo and C: the data the trained initial states (priors) are fitted and judged on.
 // Banks are told apart by size (the colour thumbnail's, the latents', the caption's and the detections' banks).
+// Each line also holds the packet's colour thumbnail (its quantised coefficients as base64 Int32, the luma factor and
+// the latent's size), for studies of other contexts.
 // Usage: npx tsx training/eval/priors/record_symbols.ts PHOTOS "1,2,4,8,16" OUT.jsonl [MODEL_SET]
 import { appendFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -30,8 +32,9 @@ for (const f of readdirSync(photos).filter((x) => /\.(png|jpe?g)$/i.test(x)).sor
   for (const c of cs.split(',').map(Number)) {
     const pack = await packChannels(prep, c, {})
     log = {}
-    decodeGscPacket(pack.packet)
-    appendFileSync(out, JSON.stringify({ photo: f, c, octets: pack.packet.length, lumaFactor: pack.lumaChoice?.lumaFactor, ...log }) + '\n')
+    const d = decodeGscPacket(pack.packet)
+    const thumbnail = d.colour && { lumaFactor: d.colour.lumaFactor, lh: prep.lh, lw: prep.lw, coefficients: Buffer.from(d.colour.coefficients.buffer).toString('base64') }
+    appendFileSync(out, JSON.stringify({ photo: f, c, octets: pack.packet.length, lumaFactor: pack.lumaChoice?.lumaFactor, ...log, ...(thumbnail ? { thumbnail } : {}) }) + '\n')
     log = null
   }
 }
