@@ -333,7 +333,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : []), ...(haveSet33 ? [[33, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -757,7 +757,10 @@ describe.runIf(haveSet33 && haveKodak)("model set 33: set 28's packet, its entro
 
   it('is refused in one line by a station without it', async () => {
     const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 33, caption: CAPTION }), 1, { seed: 5 })).packet
-    const without = modelsDirWith('no-set-33', (m) => delete (m.modelSets as Record<string, unknown>)['33'])
+    const without = modelsDirWith('no-set-33', (m) => {
+      delete (m.modelSets as Record<string, unknown>)['33']
+      m.defaultModelSet = 28 // a manifest's default must be a set it lists
+    })
     await expect(decodePacket(packet, { modelsDir: without })).rejects.toThrow(/^packet was made with model set 33, which is not installed in .*; it is never decoded with another set$/)
   })
 })
