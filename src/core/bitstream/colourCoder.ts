@@ -7,7 +7,7 @@
 // picture), the detail bands their values.
 import { BitModels, EG_MODELS, decodeEG, encodeEG } from '../entropy/bitModels'
 import { magClass } from '../entropy/latentCoder'
-import { ENTROPY_PRIORS } from '../entropy/entropyPriors'
+import { entropyStarts } from '../entropy/entropyPriors'
 import type { RangeDecoder, RangeEncoder } from '../entropy/rangeCoder'
 import { colourPlaneSizes, subbands, type ColourThumbnailLayout, type Subband } from './colourThumbnail'
 import { predictAt } from './latentPrediction'
@@ -69,7 +69,7 @@ export interface ColourThumbnailPayload {
 
 /** The thumbnail's bank for a packet of `modelId`: its set's trained starts where it has them (entropyPriors.ts). */
 export function newColourModels(modelId?: number): BitModels {
-  return new BitModels(MODEL_COUNT, modelId === undefined ? undefined : ENTROPY_PRIORS[modelId]?.colour)
+  return new BitModels(MODEL_COUNT, entropyStarts(modelId, 'colour'))
 }
 
 const sgn = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0)

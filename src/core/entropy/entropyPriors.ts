@@ -17,3 +17,8 @@ export interface EntropyPriors {
 export const ENTROPY_PRIORS: Readonly<Record<number, EntropyPriors>> = {
   33: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS }
 }
+
+/** One bank's starts for a packet of `modelId` (undefined: every model at 1/2, as for a set not listed). */
+export function entropyStarts(modelId: number | undefined, bank: keyof EntropyPriors): ModelStarts | undefined {
+  return modelId === undefined ? undefined : ENTROPY_PRIORS[modelId]?.[bank]
+}

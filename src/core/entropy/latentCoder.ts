@@ -4,7 +4,7 @@
 // position in the previous channel), so no side information is transmitted.
 import { BitModels, EG_MODELS, encodeEG, decodeEG } from './bitModels'
 import type { RangeDecoder, RangeEncoder } from './rangeCoder'
-import { ENTROPY_PRIORS } from './entropyPriors'
+import { entropyStarts } from './entropyPriors'
 import { GscError } from '../util/errors'
 
 const MAG_CLASSES = 8
@@ -53,7 +53,7 @@ function context(lat: Int32Array, c: number, y: number, x: number, w: number, pl
 
 /** The latents' bank for a packet of `modelId`: its set's trained starts where it has them (entropyPriors.ts). */
 export function newLatentModels(modelId?: number): BitModels {
-  return new BitModels(MODEL_COUNT, modelId === undefined ? undefined : ENTROPY_PRIORS[modelId]?.latent)
+  return new BitModels(MODEL_COUNT, entropyStarts(modelId, 'latent'))
 }
 
 /**

@@ -107,7 +107,7 @@ function decisions(r: Row, variant: Variant): { bits: PacketBits; order: number[
             const { mc, cls } = base(site)
             const L = at(known, w, b, y, x - 1)
             const T = at(known, w, b, y - 1, x)
-            push(1e6 + 40 + cls * 5 + Math.sign(L) + Math.sign(T) + 2 - 40, v < 0 ? 1 : 0)
+            push(1e6 + cls * 5 + Math.sign(L) + Math.sign(T) + 2, v < 0 ? 1 : 0)
             const egBase = 2e6 + (cls * 2 + (mc < 3 ? 0 : 1)) * 1089
             const v1 = Math.abs(v)
             let k = 0

@@ -33,7 +33,7 @@ for (const f of readdirSync(photos).filter((x) => /\.(png|jpe?g)$/i.test(x)).sor
     const pack = await packChannels(prep, c, {})
     log = {}
     const d = decodeGscPacket(pack.packet)
-    const thumbnail = d.colour && { lumaFactor: d.colour.lumaFactor, lh: prep.lh, lw: prep.lw, coefficients: Buffer.from(d.colour.coefficients.buffer).toString('base64') }
+    const thumbnail = d.colour && { lumaFactor: d.colour.lumaFactor, lh: prep.lh, lw: prep.lw, coefficients: Buffer.from(d.colour.coefficients.buffer, d.colour.coefficients.byteOffset, d.colour.coefficients.byteLength).toString('base64') }
     appendFileSync(out, JSON.stringify({ photo: f, c, octets: pack.packet.length, lumaFactor: pack.lumaChoice?.lumaFactor, ...log, ...(thumbnail ? { thumbnail } : {}) }) + '\n')
     log = null
   }
