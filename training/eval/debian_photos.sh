@@ -18,6 +18,8 @@
 #   debian-photos-37b.txt: 42 more of endless-sky-high-dpi, session 37 (the luma search from C = 4, round 2)
 #   debian-photos-38.txt: 50 more of endless-sky-high-dpi, session 38 (the fine luma plane's dead zone)
 #   debian-photos-39-priors.txt: the last 50 unused of endless-sky-high-dpi, session 39 (set 33, trained entropy-model starts)
+#   debian-photos-40.txt: 58 from gcompris-qt-data (erase's 33 animals, every 2nd of explore_monuments' 49), session 40
+# A path BUNDLE.rcc:MEMBER names a file inside a Qt resource bundle (rcc_files.py); its photo is named BUNDLE-MEMBER.
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail
 out=${1:?usage: debian_photos.sh OUT_DIR [LIST]}
@@ -32,7 +34,13 @@ trap 'rm -rf "$work"' EXIT
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
 mkdir -p "$out"
 grep -v '^#' "$list" | while read -r sha path; do
-  src="$work/x/$path"
+  case $path in
+    *.rcc:*)
+      mkdir -p "$work/rcc"
+      src="$work/rcc/$(basename "${path%%:*}" .rcc)-$(basename "${path#*:}")"
+      /usr/bin/python3 "$here/rcc_files.py" "$work/x/${path%%:*}" "${path#*:}" "$src" ;;
+    *) src="$work/x/$path" ;;
+  esac
   echo "$sha  $src" | sha256sum --check --quiet || { echo "gsc: $path: sha256 differs" >&2; exit 1; }
   /usr/bin/python3 - "$src" "$out" <<'PY'
 import os, sys
