@@ -188,7 +188,5 @@ export interface StepTrial {
   snapAnchored?: boolean
   /** Set 22: the colour step is the step times 2^(colourExponent / 4) (0 when absent). */
   colourExponent?: number
-  /** Sets 28, 32, 33 (packing.ts fillSlack): the chroma's own step exponent, where the sender set it apart. */
-  chromaExponent?: number
   bits: number
 }
