@@ -14,7 +14,7 @@ import { getDetector } from '../../src/core/codec/sharedDetector'
 import { loadCodecModels, type LearnedGenerativeModels } from '../../src/core/codec/codecModels'
 import { decodePacket, regenerate } from '../../src/core/codec/decoder'
 import { encodeImage } from '../../src/core/codec/encoder'
-import { fineLumaRule, packChannels } from '../../src/core/codec/packing'
+import { fineLumaRule, packChannels, SLACK_FILL_BELOW_CHANNELS } from '../../src/core/codec/packing'
 import { DEFAULT_LUMA_RULE, LOW_C_SEARCH, LUMA_CANDIDATES, LUMA_RULES } from '../../src/core/codec/lumaSearch'
 import { colourError } from '../../src/core/analysis/perceptual'
 import { synthesizeTexture } from '../../src/core/codec/textureSynthesis'
@@ -753,6 +753,35 @@ describe.runIf(haveSet33 && haveKodak)("model set 33: set 28's packet, its entro
       const [a, b] = await Promise.all([decodePacket(as33, { modelsDir }), decodePacket(p28.packet, { modelsDir })])
       expect([a.modelSet, b.modelSet, same(a.image, b.image)]).toEqual([33, 28, true])
     }
+  })
+
+  it("below C = 8 fills what the colour step leaves: the luma's step, the chroma's, then the luma's dead zone, each until its next trial would not fit", async () => {
+    const prep = await prepareImage(await readImage(path.join(KODAK, 'kodim23.png')), { modelsDir, modelSet: 33, caption: CAPTION })
+    const fitted: number[] = []
+    for (const c of [1, 2, 4, SLACK_FILL_BELOW_CHANNELS]) {
+      const pack = await packChannels(prep, c, { seed: 5, lumaRule: 'fixed' })
+      const fill = pack.stepsTried.filter((t) => t.chromaExponent !== undefined || t.lumaDeadZone !== undefined)
+      if (c >= SLACK_FILL_BELOW_CHANNELS) {
+        expect(fill).toEqual([])
+        continue
+      }
+      const { stepExponent: k, chromaExponent: j } = decodeGscPacket(pack.packet).colour!
+      const over = (t: (typeof fill)[number]) => t.bits > pack.targetBits
+      // the luma's trials run until the first over the target, then the chroma's until the next, then the dead zones'
+      const steps = fill.filter((t) => t.lumaDeadZone === undefined)
+      const luma = steps.slice(0, steps.findIndex(over) + 1)
+      const chroma = steps.slice(luma.length)
+      const deadZones = fill.filter((t) => t.lumaDeadZone !== undefined)
+      for (const trials of [luma, chroma]) expect(trials.map(over)).toEqual([...trials.slice(1).map(() => false), true])
+      expect([luma.at(-1)!.colourExponent, chroma.at(-1)!.chromaExponent]).toEqual([k - 1, j! - 1])
+      expect(deadZones.map((t) => t.lumaDeadZone)).toEqual(over(deadZones[0]) ? [0.05] : [0.05, 0])
+      expect(pack.fitsTarget).toBe(true)
+      // the packet sent is the last trial that fitted
+      const last = [...fill].reverse().find((t) => !over(t))
+      if (last) expect(pack.packet.length * 8).toBe(last.bits)
+      fitted.push(fill.filter((t) => !over(t)).length)
+    }
+    expect(fitted.some((n) => n > 0)).toBe(true)
   })
 
   it('is refused in one line by a station without it', async () => {

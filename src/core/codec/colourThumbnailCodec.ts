@@ -80,13 +80,19 @@ function planeSteps(quantStep: number, stepExponent: number, chromaExponent: num
   return [luma, chroma, chroma]
 }
 
-/** colourCoefficients' output quantised with the packet's step and colour step exponents: the thumbnail the wire carries. */
-export function quantizeColourThumbnail(coefficients: Float64Array, lumaFactor: number, lh: number, lw: number, quantStep: number, stepExponent: number, chromaExponent?: number): ColourThumbnailPayload {
+/** The luma plane's dead zone unless the sender gives another (packing.ts fillSlack): DEAD_ZONE, or a fine plane's. */
+export function lumaDeadZoneOf(lumaFactor: number): number {
+  return lumaFactor > 1 ? FINE_LUMA_DEAD_ZONE : DEAD_ZONE
+}
+
+/** colourCoefficients' output quantised with the packet's step and colour step exponents: the thumbnail the wire carries.
+ *  `lumaDeadZone` replaces the luma plane's (the encoder's choice; the wire carries only the integers). */
+export function quantizeColourThumbnail(coefficients: Float64Array, lumaFactor: number, lh: number, lw: number, quantStep: number, stepExponent: number, chromaExponent?: number, lumaDeadZone = lumaDeadZoneOf(lumaFactor)): ColourThumbnailPayload {
   const steps = planeSteps(quantStep, stepExponent, chromaExponent)
   const quantised = new Int32Array(coefficients.length)
   let at = 0
   colourPlaneSizes(lumaFactor, lh, lw).forEach(([h, w], p) => {
-    const deadZone = p === 0 && lumaFactor > 1 ? FINE_LUMA_DEAD_ZONE : DEAD_ZONE
+    const deadZone = p === 0 ? lumaDeadZone : DEAD_ZONE
     quantizeCoefficients(coefficients.subarray(at, at + h * w), h, w, steps[p], deadZone, quantised.subarray(at, at + h * w))
     at += h * w
   })
