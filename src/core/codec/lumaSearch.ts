@@ -38,9 +38,8 @@ export function searchesLuma(modelId: number, channels: number, rule?: LumaRule)
   return fromC !== undefined && channels >= fromC
 }
 
-/** Changes whenever the search picks different packets (bench caches key on it). 2: it compares the candidates as
- *  packed before the fill, then fills the one it keeps (packing.ts packChannels; ship-rule-fill-after-search.md). */
-export const LUMA_SEARCH_VERSION = 2
+/** Changes whenever the search picks different packets (bench caches key on it). */
+export const LUMA_SEARCH_VERSION = 1
 
 /**
  * The candidates, tried in this order after the fixed rule's own choice (which wins ties). Chosen on 16 training photos

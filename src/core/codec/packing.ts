@@ -100,14 +100,11 @@ export async function packChannels(
   channels: number,
   opts: PackOptions & Pick<EncodeOptions, 'lumaRule'> & { lumaChoice?: LumaChoice } = {}
 ): Promise<PackResult> {
+  const fixed = await packWith(prep, channels, opts, opts.lumaChoice)
   // Set 28 with a searching --luma-rule: the sender decodes every luma candidate and keeps the best (lumaSearch.ts); a
   // given step or luma plane keeps the rule per C
   const searches = opts.lumaChoice === undefined && opts.quantStep === undefined && searchesLuma(prep.models.modelId, channels, opts.lumaRule)
-  const fixed = await packWith(prep, channels, opts, opts.lumaChoice, !searches)
-  // The search compares the candidates as packed before the fill, then fills the one it keeps: how much of the slack a
-  // candidate's quarter-octave steps happen to use is no reason to prefer its luma plane (ship-rule-fill-after-search.md)
-  const chosen = !searches || !fixed.lumaChoice ? fixed : await searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice, false), lumaSearchSpace(channels, opts.lumaRule))
-  const pack = !searches || channels >= SLACK_FILL_BELOW_CHANNELS ? chosen : { ...(await packWith(prep, channels, opts, chosen.lumaChoice, true)), lumaSearch: chosen.lumaSearch }
+  const pack = !searches || !fixed.lumaChoice ? fixed : await searchLumaPlane(prep, { ...fixed, lumaChoice: fixed.lumaChoice }, (choice) => packWith(prep, channels, opts, choice), lumaSearchSpace(channels, opts.lumaRule))
   if (!choosesSharpening(prep.models.modelId)) return pack
   // Set 32: its station's sharpening only where it costs no detections, else set 28's packet (sharpenChoice.ts)
   const { sharpening, plain } = await chooseSharpening(prep, pack)
@@ -119,7 +116,7 @@ export async function packChannels(
 type PackOptions = Pick<EncodeOptions, 'apid' | 'sequenceCount' | 'seed' | 'steps' | 'quantStep'>
 
 /** One packing with the given luma plane (set 28), or the fixed rule's for C. */
-async function packWith(prep: PreparedImage, channels: number, opts: PackOptions, lumaChoice?: LumaChoice, fill = true): Promise<PackResult> {
+async function packWith(prep: PreparedImage, channels: number, opts: PackOptions, lumaChoice?: LumaChoice): Promise<PackResult> {
   checkChannels(channels, prep.models.latentChannels)
   checkStepsOption(opts.steps, prep.models)
   const { width, height } = prep.image
@@ -188,7 +185,7 @@ async function packWith(prep: PreparedImage, channels: number, opts: PackOptions
       if (last.fits) choice = { ...last, tried: [...choice.tried, ...last.tried] }
     }
     if (colourLayout && opts.quantStep === undefined) choice = searchColourStep(choice, measure, budget)
-    if (colourLayout?.chromaExponent && opts.quantStep === undefined && choice.fits && fill && channels < SLACK_FILL_BELOW_CHANNELS)
+    if (colourLayout?.chromaExponent && opts.quantStep === undefined && choice.fits && channels < SLACK_FILL_BELOW_CHANNELS)
       choice = fillSlack(choice, measure, budget, chromaExponentOf, lumaDeadZoneOf(lumaRule.lumaFactor))
     return choice
   }
