@@ -148,8 +148,9 @@ async function packWith(prep: PreparedImage, channels: number, opts: PackOptions
   const textureRule = colourLayout?.texture ? textureRuleOf(prep.models.modelId) : undefined
   let textureExponent = textureRule && (channels >= textureRule.fromChannels ? MAX_TEXTURE_EXPONENT : 0)
   const chromaExponentOf = (k: number) => Math.max(-MAX_STEP_EXPONENT, Math.min(MAX_STEP_EXPONENT, k + lumaRule.chromaOffset))
-  const build = (step: number, tolerance: number, snapAnchored = false, colourExponent = 0, chromaExponent?: number, lumaDeadZone?: number) => {
-    const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, tolerance, snapAnchored)
+  type Candidate = { step: number; roundingTolerance: number; snapAnchored?: boolean; colourExponent?: number; chromaExponent?: number; lumaDeadZone?: number }
+  const build = ({ step, roundingTolerance, snapAnchored = false, colourExponent = 0, chromaExponent, lumaDeadZone }: Candidate) => {
+    const latents = quantizeChannels(selected, step, prep.models.modelId, channelIndices, prep.lh, prep.lw, roundingTolerance, snapAnchored)
     if (colourSlot >= 0) latents.fill(0, colourSlot * n, (colourSlot + 1) * n)
     const quantised = colourCoeffs && quantizeColourThumbnail(colourCoeffs, lumaRule.lumaFactor, prep.lh, prep.lw, step, colourExponent, colourLayout.chromaExponent ? (chromaExponent ?? chromaExponentOf(colourExponent)) : undefined, lumaDeadZone)
     const colour = quantised && textureExponent !== undefined ? { ...quantised, textureExponent } : quantised
@@ -160,7 +161,6 @@ async function packWith(prep: PreparedImage, channels: number, opts: PackOptions
   }
   const budget = targetBits(Math.max(channels, 1), width, height)
   // A given --quant-step is honoured with plain rounding; the step rule also tries the set's rounding tolerances.
-  type Candidate = { step: number; roundingTolerance: number; snapAnchored?: boolean; colourExponent?: number; chromaExponent?: number; lumaDeadZone?: number }
   const candidates: Candidate[] =
     opts.quantStep !== undefined
       ? [{ step: opts.quantStep, roundingTolerance: 0.5 }]
@@ -171,7 +171,7 @@ async function packWith(prep: PreparedImage, channels: number, opts: PackOptions
   // None fits (a tiny image, or a caption longer than the budget): the coarsest step, plain rounding, as before.
   const fallback = candidates.find((c) => c.step === candidates[candidates.length - 1].step && c.roundingTolerance === 0.5)
   const measure = (c: Candidate) => {
-    const b = build(c.step, c.roundingTolerance, c.snapAnchored, c.colourExponent, c.chromaExponent, c.lumaDeadZone)
+    const b = build(c)
     built.set(c, b)
     return b.packet.length * 8 - (hasDets ? decodeBits(b.packet).detections : 0)
   }
@@ -225,21 +225,29 @@ type StepChoice<T> = { choice: T; bits: number; fits: boolean; tried: (T & { bit
  * the target goes to the colour.
  */
 function searchColourStep<T extends { colourExponent?: number }>(start: StepChoice<T>, measure: (c: T) => number, budget: number): StepChoice<T> {
-  let choice = start
-  const tryExponent = (k: number): boolean => {
-    const c = { ...start.choice, colourExponent: k }
-    const bits = measure(c)
-    choice = { ...choice, tried: [...choice.tried, { ...c, bits }] }
-    if (bits > budget) return false
-    choice = { ...choice, choice: c, bits, fits: true }
-    return true
-  }
+  const trials = trialsFrom(start, measure, budget)
+  const tryExponent = (k: number) => trials.fits({ ...start.choice, colourExponent: k })
   if (!start.fits) {
     for (let k = 1; k <= MAX_STEP_EXPONENT && !tryExponent(k); k++);
   } else {
     for (let k = -1; k >= -MAX_COLOUR_REFINEMENT && tryExponent(k); k--);
   }
-  return choice
+  return trials.choice()
+}
+
+/** Trials after `start`: each candidate measured and listed in `tried`, and kept as the choice when it fits `budget`. */
+function trialsFrom<T>(start: StepChoice<T>, measure: (c: T) => number, budget: number) {
+  let choice = start
+  return {
+    fits(c: T): boolean {
+      const bits = measure(c)
+      choice = { ...choice, tried: [...choice.tried, { ...c, bits }] }
+      if (bits > budget) return false
+      choice = { ...choice, choice: c, bits, fits: true }
+      return true
+    },
+    choice: (): StepChoice<T> => choice
+  }
 }
 
 /**
@@ -256,20 +264,15 @@ function fillSlack<T extends { colourExponent?: number; chromaExponent?: number;
   chromaExponentOf: (colourExponent: number) => number,
   lumaDeadZone: number
 ): StepChoice<T> {
-  let choice = start
-  const fits = (c: T): boolean => {
-    const bits = measure(c)
-    choice = { ...choice, tried: [...choice.tried, { ...c, bits }] }
-    if (bits > budget) return false
-    choice = { ...choice, choice: c, bits, fits: true }
-    return true
-  }
+  const trials = trialsFrom(start, measure, budget)
+  // each knob from the candidate kept so far
+  const finer = (knob: { colourExponent?: number; chromaExponent?: number; lumaDeadZone?: number }) => trials.fits({ ...trials.choice().choice, ...knob })
   const luma = start.choice.colourExponent ?? 0
   const chroma = start.choice.chromaExponent ?? chromaExponentOf(luma)
-  for (let k = luma - 1; k >= -MAX_STEP_EXPONENT && fits({ ...choice.choice, colourExponent: k, chromaExponent: chroma }); k--);
-  for (let j = chroma - 1; j >= -MAX_STEP_EXPONENT && fits({ ...choice.choice, chromaExponent: j }); j--);
-  for (const deadZone of SLACK_FILL_LUMA_DEAD_ZONES.filter((d) => d < lumaDeadZone)) if (!fits({ ...choice.choice, lumaDeadZone: deadZone })) break
-  return choice
+  for (let k = luma - 1; k >= -MAX_STEP_EXPONENT && finer({ colourExponent: k, chromaExponent: chroma }); k--);
+  for (let j = chroma - 1; j >= -MAX_STEP_EXPONENT && finer({ chromaExponent: j }); j--);
+  for (const deadZone of SLACK_FILL_LUMA_DEAD_ZONES.filter((d) => d < lumaDeadZone)) if (!finer({ lumaDeadZone: deadZone })) break
+  return trials.choice()
 }
 
 /** The encoder's grain rule for a set with a texture exponent; one line for a set the table lacks. */
