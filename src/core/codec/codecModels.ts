@@ -26,7 +26,7 @@ import { COLOUR_THUMBNAIL_SETS } from '../bitstream/colourThumbnail'
 import type { ThumbnailNorm } from './consistentThumbnail'
 import type { LumaSharpening } from './lumaSharpening'
 import { dctPatterns, scoreChannelPatterns, sendFirst, type ChannelBasis, type structurePlanes } from './channelSelection'
-import { MODEL_SET_ROLES, isModelSetKind, type ModelSetKind, type ModelSetSpec } from './modelIds'
+import { isModelSetKind, rolesOf, type ModelSetKind, type ModelSetSpec } from './modelIds'
 import { QUANT_STEPS } from './quantize'
 import { MAX_QUANT_STEP } from '../bitstream/gscHeader'
 
@@ -94,6 +94,9 @@ export interface LearnedGenerativeModels extends CodecModelsBase {
   thumbnailNorm?: ThumbnailNorm
   /** Set 32: the unsharp mask the station puts on its picture's luma last (lumaSharpening.ts), when the set says so. */
   lumaSharpening?: LumaSharpening
+  /** Set 34: the station's post-filter over its finished picture (planar RGB [3, H, W], H and W multiples of 16; the
+   *  packet's C), run after the thumbnail correction; absent for a set without one. */
+  postFilter?(planar: Float32Array, height: number, width: number, channels: number): Promise<Float32Array>
   /** Whether the decoder takes a luma plane's detail (set 29: input luma_detail [1,1,4h,4w], fineLuma.ts lumaDetail). */
   takesLumaDetail: boolean
   /** One decoder run: planar RGB [3, 16h, 16w] (not clamped). lumaDetail: [4h x 4w] for a decoder that takes it (zeros
@@ -180,7 +183,7 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
   if (problem) throw new GscError(problem, 'ENOMODEL')
   const kind = set.kind
   if (!isModelSetKind(kind)) throw new GscError(`model set ${id} is of kind '${kind}', which this build cannot run`, 'ENOMODEL') // (modelSetProblem said so)
-  const roles = MODEL_SET_ROLES[kind]
+  const roles = rolesOf(kind, set.models)
   const entry = (role: string): ModelEntry => manifest.models[set.models[role]]
   // an entry that names its set (modelId, modelSet) must name this one, or one whose networks this set declares it
   // runs (networksOf, followed: set 28 runs set 27's, which runs set 5's g_a): a set never borrows a model by accident
@@ -359,7 +362,7 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
   const noiseChannels = dec.noiseChannels ?? 8
   if (!Number.isInteger(noiseChannels) || noiseChannels < 1)
     throw new GscError(`model set ${set.id}: manifest entry '${set.models.decoder}' has an invalid noiseChannels`, 'ENOMODEL')
-  const [ga, decoder] = await Promise.all(['g_a', 'decoder'].map(open))
+  const [ga, decoder, post] = await Promise.all(['g_a', 'decoder', ...(set.models.post_filter ? ['post_filter'] : [])].map(open))
   const { captionDim } = common
   const takesLumaDetail = decoder.session.inputNames.includes('luma_detail')
   if (takesLumaDetail && !COLOUR_THUMBNAIL_SETS[set.id]?.lumaFactors.includes(4))
@@ -380,6 +383,12 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     ...(set.consistentThumbnail ? { thumbnailNorm: set.consistentThumbnail } : {}),
     ...(set.sharpenLuma ? { lumaSharpening: set.sharpenLuma } : {}),
     takesLumaDetail,
+    ...(post
+      ? {
+          postFilter: (planar: Float32Array, H: number, W: number, channels: number) =>
+            single(post, { picture: new ort.Tensor('float32', planar, [1, 3, H, W]), channels: new ort.Tensor('float32', Float32Array.of(channels), [1]) })
+        }
+      : {}),
     analysis: (planar, H, W) => single(ga, { [ga.session.inputNames[0]]: new ort.Tensor('float32', planar, [1, 3, H, W]) }),
     generate: (ySel, mask, caption, logStep, noise, h, w, lumaDetail) => {
       if (lumaDetail && lumaDetail.length !== 16 * h * w) throw new GscError(`luma detail of ${lumaDetail.length} values for a ${h}x${w} latent (want ${16 * h * w})`)

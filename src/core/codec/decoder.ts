@@ -336,9 +336,10 @@ async function regenerateOnePass(
     const seed = (baseSeed + k) >>> 0
     seeds.push(seed)
     const noise = gaussianNoise32(seed, models.noiseChannels * n)
-    const planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw, detail)
+    let planar = await models.generate(ySel, mask, caption, logStep, noise, lh, lw, detail)
     if (planar.length !== 3 * n * LATENT_FACTOR * LATENT_FACTOR) throw new GscError(`decoder of model set ${models.modelId} returned ${planar.length} values for a ${lh}x${lw} latent`)
     if (thumbnails && models.thumbnailNorm) makeThumbnailConsistent(planar, lh, lw, thumbnails.planes, models.thumbnailNorm, thumbnails.lumaFactor)
+    if (models.postFilter) planar = await postFiltered(models, planar, lh, lw, h.channelIndices.length)
     if (models.lumaSharpening) sharpenLuma(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR, models.lumaSharpening)
     const picture = cropImage(fromPlanarFloat(planar, lw * LATENT_FACTOR, lh * LATENT_FACTOR), h.width, h.height)
     images.push(texture?.drawn ? synthesizeTexture(picture, texture.strength, seed, grainPowerOf(h.modelId)) : picture)
@@ -407,4 +408,11 @@ export function heldChannels(transmitted: readonly number[], layout: readonly Ch
     if (b.u + b.v < holdBelow) held.add(c)
   })
   return [...held].sort((a, b) => a - b)
+}
+
+/** Set 34: the station's post-filter over its finished picture (codecModels postFilter), its output checked. */
+async function postFiltered(models: LearnedGenerativeModels, planar: Float32Array, lh: number, lw: number, channels: number): Promise<Float32Array> {
+  const out = await models.postFilter!(planar, lh * LATENT_FACTOR, lw * LATENT_FACTOR, channels)
+  if (out.length !== planar.length) throw new GscError(`post-filter of model set ${models.modelId} returned ${out.length} values for a ${lh}x${lw} latent`)
+  return out
 }

@@ -16,6 +16,18 @@ export const MODEL_SET_ROLES: Record<ModelSetKind, readonly string[]> = {
   'learned-generative': ['g_a', 'decoder', 'caption_encoder']
 }
 
+/** Roles a set of this kind may name beyond MODEL_SET_ROLES, each opened only where named (set 34: the station's
+ *  post-filter, postFilter.ts). A set that runs another's networks (networksOf) may add these as its own. */
+export const OPTIONAL_MODEL_SET_ROLES: Record<ModelSetKind, readonly string[]> = {
+  'dct-flow': [],
+  'learned-generative': ['post_filter']
+}
+
+/** The roles a set opens: its kind's required ones, then the optional ones it names. */
+export function rolesOf(kind: ModelSetKind, models: Record<string, string>): string[] {
+  return [...MODEL_SET_ROLES[kind], ...OPTIONAL_MODEL_SET_ROLES[kind].filter((r) => models[r] !== undefined)]
+}
+
 export function isModelSetKind(k: unknown): k is ModelSetKind {
   return typeof k === 'string' && Object.prototype.hasOwnProperty.call(MODEL_SET_ROLES, k)
 }

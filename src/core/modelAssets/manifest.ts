@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type * as ort from 'onnxruntime-node'
 import { GscError, describeError } from '../util/errors'
 import { analysisSessionOptions } from './sessionOptions'
-import { LEGACY_MODEL_SET, MODEL_SET_ROLES, isModelSetKind, type ModelSetSpec } from '../codec/modelIds'
+import { LEGACY_MODEL_SET, MODEL_SET_ROLES, OPTIONAL_MODEL_SET_ROLES, isModelSetKind, rolesOf, type ModelSetSpec } from '../codec/modelIds'
 
 export interface TensorSpec {
   name: string
@@ -134,9 +134,12 @@ function checkModelSets(m: Manifest, file: string): void {
           const e = m.models[set.models[role]] as { modelSet?: unknown } | undefined
           return chain.includes(e?.modelSet as number)
         }
-        const roles = Object.keys(set.models)
-        if (of.kind !== set.kind || JSON.stringify([...roles].sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)))
-          throw bad(`model set ${id}: networksOf ${set.networksOf} needs the same kind and roles as set ${set.networksOf}, each running set ${set.networksOf}'s model or one of set ${id}'s own`)
+        // beyond set N's roles, only an optional role of its kind, with a model of this set's own (set 34's post-filter)
+        const optional: readonly string[] = isModelSetKind(set.kind) ? OPTIONAL_MODEL_SET_ROLES[set.kind] : []
+        const roles = Object.keys(set.models).filter((r) => of.models[r] !== undefined || !optional.includes(r))
+        const added = Object.keys(set.models).filter((r) => !roles.includes(r))
+        if (of.kind !== set.kind || JSON.stringify([...roles].sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)) || added.some((r) => !own(r)))
+          throw bad(`model set ${id}: networksOf ${set.networksOf} needs the same kind and roles as set ${set.networksOf}, each running set ${set.networksOf}'s model or one of set ${id}'s own (and may add, with a model of its own: ${optional.join(', ') || 'nothing'})`)
       }
     }
   }
@@ -182,7 +185,7 @@ export function modelSetsOf(m: Manifest): { sets: ModelSetSpec[]; defaultId: num
 export function modelSetProblem(set: ModelSetSpec, m: Manifest, dir: string): string | null {
   const name = `model set ${set.id}`
   if (!isModelSetKind(set.kind)) return `${name} is of kind '${set.kind}', which this build cannot run (it runs: ${Object.keys(MODEL_SET_ROLES).join(', ')})`
-  for (const role of MODEL_SET_ROLES[set.kind]) {
+  for (const role of rolesOf(set.kind, set.models)) {
     const id = set.models[role]
     if (id === undefined) return `${name} (${set.kind}) names no model for its ${role} in ${join(dir, 'manifest.json')}`
     const e = m.models[id]
