@@ -134,11 +134,13 @@ function checkModelSets(m: Manifest, file: string): void {
           const e = m.models[set.models[role]] as { modelSet?: unknown } | undefined
           return chain.includes(e?.modelSet as number)
         }
-        // beyond set N's roles, only an optional role of its kind, with a model of this set's own (set 34's post-filter)
+        // beyond set N's roles, only an optional role of its kind, with a model of this set itself (set 34's post-filter),
+        // not one of a set down the chain
+        const ownOnly = (role: string) => (m.models[set.models[role]] as { modelSet?: unknown } | undefined)?.modelSet === Number(id)
         const optional: readonly string[] = isModelSetKind(set.kind) ? OPTIONAL_MODEL_SET_ROLES[set.kind] : []
         const roles = Object.keys(set.models).filter((r) => of.models[r] !== undefined || !optional.includes(r))
         const added = Object.keys(set.models).filter((r) => !roles.includes(r))
-        if (of.kind !== set.kind || JSON.stringify([...roles].sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)) || added.some((r) => !own(r)))
+        if (of.kind !== set.kind || JSON.stringify([...roles].sort()) !== JSON.stringify(Object.keys(of.models).sort()) || roles.some((r) => set.models[r] !== of.models[r] && !own(r)) || added.some((r) => !ownOnly(r)))
           throw bad(`model set ${id}: networksOf ${set.networksOf} needs the same kind and roles as set ${set.networksOf}, each running set ${set.networksOf}'s model or one of set ${id}'s own (and may add, with a model of its own: ${optional.join(', ') || 'nothing'})`)
       }
     }
