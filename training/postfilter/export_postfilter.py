@@ -1,7 +1,7 @@
 """Exports a post-filter checkpoint (train_postfilter.py, its EMA weights) as ONNX, checks it against PyTorch in
 onnxruntime-node (training/onnx_check.ts), and writes its manifest entry (file, sha256, inputs, outputs, training).
 The model set that runs it (manifest modelSets, role post_filter) is edited by hand, as for every set.
-Usage: /usr/bin/python3 training/postfilter/export_postfilter.py CKPT [--id postfilter_v34] [--set 34] [--models DIR]
+Usage: /usr/bin/python3 training/postfilter/export_postfilter.py CKPT [--id postfilter_v35] [--set 35] [--models DIR]
        [--hardware TEXT] [--pairs TEXT]"""
 import argparse
 import hashlib
@@ -40,8 +40,8 @@ def tensor_json(t):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('ckpt')
-    ap.add_argument('--id', default='postfilter_v34')
-    ap.add_argument('--set', type=int, default=34)
+    ap.add_argument('--id', default='postfilter_v35')
+    ap.add_argument('--set', type=int, default=35)
     ap.add_argument('--models', default=common.MODELS_DIR)
     ap.add_argument('--hardware', default='CPU: AMD EPYC, 2 threads, torch ' + torch.__version__)
     ap.add_argument('--pairs', default='286 training photos (ImageNet samples 1 and 2 and Sun-Hays 80, every 4th, the 16 tuning photos left out), each at C = 1, 2, 4, 8, 16 through set 33 (training/postfilter/make_pairs.ts)')

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
@@ -64,14 +65,44 @@ def to_tensor(batch):
     return torch.stack(batch).permute(0, 3, 1, 2).float() / 255
 
 
-def loss_of(out, target, picture, grid_weight):
-    """The filter's loss; grid: the 16-px blockiness (the bench's measure) the filter adds over the station's picture."""
+YCC = torch.tensor([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]]) * 255
+LAPLACIAN = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]).view(1, 1, 3, 3)
+
+
+def laplacian_energy(x):
+    """[B,3,H,W] RGB 0..1 -> [B,H-2,W-2]: the squared Laplacian summed over Y, Cb, Cr (0..255), as falseTexture.ts."""
+    ycc = torch.einsum('pc,bchw->bphw', YCC.to(x), x)
+    lap = F.conv2d(ycc.reshape(-1, 1, *ycc.shape[-2:]), LAPLACIAN.to(x)).reshape(x.shape[0], 3, x.shape[-2] - 2, x.shape[-1] - 2)
+    return (lap ** 2).sum(1)
+
+
+def false_texture(out, target, cell=16, share=0.25):
+    """The bench's false texture per crop ([B]): out's Laplacian energy over the target's flattest quarter of 16-px
+    cells, over the target's there (src/core/analysis/falseTexture.ts; the cells chosen without gradient)."""
+    e, e_hat = laplacian_energy(target), laplacian_energy(out)
+    b, h, w = e.shape
+    ch, cw = h // cell, w // cell
+    cells = e[:, :ch * cell, :cw * cell].reshape(b, ch, cell, cw, cell).mean((2, 4)).reshape(b, -1)
+    flat = (cells <= torch.quantile(cells, share, dim=1, keepdim=True)).reshape(b, ch, 1, cw, 1).expand(b, ch, cell, cw, cell).reshape(b, ch * cell, cw * cell).float()
+    num = (e_hat[:, :ch * cell, :cw * cell] * flat).sum((1, 2))
+    den = (e[:, :ch * cell, :cw * cell] * flat).sum((1, 2)).clamp(min=1e-9)
+    return num / den
+
+
+def loss_of(out, target, picture, grid_weight, texture_weight=0.0):
+    """The filter's loss; grid: the 16-px blockiness (the bench's measure) the filter adds over the station's picture;
+    texture: the false texture (the bench's) it adds there."""
     ms = msssim(out, target)
     l1 = (out - target).abs().mean(dim=(1, 2, 3))
     col = colour_loss(out, target)
     grid = torch.relu(blockiness(out) - blockiness(picture)).mean().float()  # float64 inside, as the bench measures it
     loss = (1 - ms).mean() + l1.mean() + 0.05 * col + grid_weight * grid
-    return loss, {'msssim': ms.mean().item(), 'l1': l1.mean().item(), 'colour': col.item(), 'grid': grid.item()}
+    parts = {'msssim': ms.mean().item(), 'l1': l1.mean().item(), 'colour': col.item(), 'grid': grid.item()}
+    if texture_weight:
+        texture = torch.relu(false_texture(out, target) - false_texture(picture, target).detach()).mean()
+        loss = loss + texture_weight * texture
+        parts['texture'] = texture.item()
+    return loss, parts
 
 
 def main():
@@ -87,6 +118,8 @@ def main():
     ap.add_argument('--resume', action='store_true')
     ap.add_argument('--seed', type=int, default=34)
     ap.add_argument('--grid', type=float, default=0.1, help='weight of the blockiness the filter adds')
+    ap.add_argument('--texture', type=float, default=0.0, help='weight of the false texture the filter adds')
+    ap.add_argument('--init-from', help="a checkpoint whose EMA weights start the run (fresh optimiser and schedule)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -107,6 +140,11 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     start = 0
     ckpt = os.path.join(a.out, 'postfilter.pt')
+    if a.init_from:
+        w = torch.load(a.init_from)['ema']
+        net.load_state_dict(w)
+        ema.load_state_dict(w)
+        print(f'started from {a.init_from}', flush=True)
     if a.resume and os.path.exists(ckpt):
         state = torch.load(ckpt)
         net.load_state_dict(state['net'])
@@ -127,8 +165,9 @@ def main():
                 f = ema(x, torch.tensor([c])).clamp(0, 1)
                 rows[c].append((msssim(f, y, floor=0).item() - msssim(x, y, floor=0).item(),
                                 colour_error(f, y).item() - colour_error(x, y).item(),
-                                blockiness(f).item() - blockiness(x).item()))
-        return {f'c{c}': [round(float(np.mean([r[k] for r in v])), 5) for k in range(3)] for c, v in rows.items()}
+                                blockiness(f).item() - blockiness(x).item(),
+                                false_texture(f, y).item() - false_texture(x, y).item()))
+        return {f'c{c}': [round(float(np.mean([r[k] for r in v])), 5) for k in range(4)] for c, v in rows.items()}
 
     for step in range(start + 1, a.steps + 1):
         lr = a.lr * min(1, step / 100) * (0.5 + 0.5 * math.cos(math.pi * step / a.steps))
@@ -138,7 +177,7 @@ def main():
         batch = [crop(pairs[rng.choice(train)], int(c), rng) for c in cs]
         x = to_tensor([b[0] for b in batch])
         y = to_tensor([b[1] for b in batch])
-        loss, parts = loss_of(net(x, cs), y, x, a.grid)
+        loss, parts = loss_of(net(x, cs), y, x, a.grid, a.texture)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -149,7 +188,7 @@ def main():
         if step % 50 == 0 or step == a.steps:
             row = {'step': step, 'seconds': round(time.time() - t0, 1), 'lr': lr, 'loss': round(loss.item(), 5), **{k: round(v, 5) for k, v in parts.items()}}
             if step % 250 == 0 or step == a.steps:
-                row['val_delta_msssim_de00_blockiness'] = validate()
+                row['val_delta_msssim_de00_blockiness_falsetexture'] = validate()
             print(json.dumps(row), flush=True)
             log.write(json.dumps(row) + '\n')
             log.flush()

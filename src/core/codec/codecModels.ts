@@ -94,7 +94,7 @@ export interface LearnedGenerativeModels extends CodecModelsBase {
   thumbnailNorm?: ThumbnailNorm
   /** Set 32: the unsharp mask the station puts on its picture's luma last (lumaSharpening.ts), when the set says so. */
   lumaSharpening?: LumaSharpening
-  /** Set 34: the station's post-filter over its finished picture (planar RGB [3, H, W], H and W multiples of 16; the
+  /** Set 35: the station's post-filter over its finished picture (planar RGB [3, H, W], H and W multiples of 16; the
    *  packet's C), run after the thumbnail correction; absent for a set without one. */
   postFilter?(planar: Float32Array, height: number, width: number, channels: number): Promise<Float32Array>
   /** Whether the decoder takes a luma plane's detail (set 29: input luma_detail [1,1,4h,4w], fineLuma.ts lumaDetail). */

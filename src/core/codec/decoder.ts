@@ -410,7 +410,7 @@ export function heldChannels(transmitted: readonly number[], layout: readonly Ch
   return [...held].sort((a, b) => a - b)
 }
 
-/** Set 34: the station's post-filter over its finished picture (codecModels postFilter), its output checked. */
+/** Set 35: the station's post-filter over its finished picture (codecModels postFilter), its output checked. */
 async function postFiltered(models: LearnedGenerativeModels, planar: Float32Array, lh: number, lw: number, channels: number): Promise<Float32Array> {
   const out = await models.postFilter!(planar, lh * LATENT_FACTOR, lw * LATENT_FACTOR, channels)
   if (out.length !== planar.length) throw new GscError(`post-filter of model set ${models.modelId} returned ${out.length} values for a ${lh}x${lw} latent`)

@@ -16,7 +16,7 @@ export const MODEL_SET_ROLES: Record<ModelSetKind, readonly string[]> = {
   'learned-generative': ['g_a', 'decoder', 'caption_encoder']
 }
 
-/** Roles a set of this kind may name beyond MODEL_SET_ROLES, each opened only where named (set 34: the station's
+/** Roles a set of this kind may name beyond MODEL_SET_ROLES, each opened only where named (set 35: the station's
  *  post-filter, postFilter.ts). A set that runs another's networks (networksOf) may add these as its own. */
 export const OPTIONAL_MODEL_SET_ROLES: Record<ModelSetKind, readonly string[]> = {
   'dct-flow': [],
