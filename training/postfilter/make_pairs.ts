@@ -1,4 +1,4 @@
-// Training pairs for the station's post-filter (set 35): each training photo (long side at most 768, Lanczos; cropped
+// Training pairs for the station's post-filter (sets 34 and 35): each training photo (long side at most 768, Lanczos; cropped
 // to multiples of 16, as the station decodes them) encoded with set 33's default sender at every C and decoded as set
 // 33's station does. Writes NAME.png (the original) and NAME_cC.png (the station's picture) into OUT. Shard K of N
 // (0-based) takes every Nth photo, so two processes share the work. The 16 tuning

@@ -1,4 +1,4 @@
-"""The station's post-filter (model set 35; set 34 ran its first training, not installed): a small residual network over the station's decoded picture.
+"""The station's post-filter (model sets 34 and 35, measured, not installed): a small residual network over the station's decoded picture.
 
 Why: set 33's decoder draws from the 1/16 thumbnail and the station then moves its picture onto the packet's planes
 (at C >= 8 a 1/4-scale luma plane the decoder never sees) through a smooth bilinear correction, so edges the packet
