@@ -30,6 +30,7 @@ import { msssim } from '../../src/core/analysis/metrics'
 import modelsCommand from '../../src/cli/commands/models'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 import { modelsDirWithGrainSets } from '../fixtures/grainModelSets'
+import { modelsDirWithPostFilter } from '../fixtures/postFilterModelSet'
 
 const ROOT = path.resolve(__dirname, '../..')
 const KODAK = sharedData('kodak')
@@ -63,7 +64,7 @@ const haveSet32 = haveSet28 && manifest?.modelSets?.['32']?.networksOf === 28 &&
 /** Set 33: set 28's packet and networks, its entropy models started from trained states (bitstream 6.5). */
 const haveSet33 = haveSet28 && manifest?.modelSets?.['33']?.networksOf === 28
 /** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
-const haveSet35 = haveSet33 && manifest?.modelSets?.['35']?.networksOf === 33 && !!manifest.models?.postfilter_v35 && existsSync(path.join(modelsDir, manifest.models.postfilter_v35.file))
+const haveSet35 = haveSet33 && manifest?.modelSets?.['35']?.networksOf === 33 && !!manifest.models?.postfilter_v35
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
@@ -796,46 +797,44 @@ describe.runIf(haveSet33 && haveKodak)("model set 33: set 28's packet, its entro
   })
 })
 
-describe.runIf(haveSet35 && haveKodak)("model set 35: set 33's packet, the station's post-filter", () => {
+describe.runIf(haveSet33 && haveKodak)("model set 34 (not installed; a scratch models folder): set 33's packet, the station's post-filter", () => {
   const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+  type Sets = Record<string, Record<string, Record<string, string>>>
+  const dir = () => modelsDirWithPostFilter(modelsDir, tmp)!
 
   it("writes set 33's payload under its id, and its station draws set 33's picture through the post-filter", async () => {
     const img = await crop()
+    const d = dir()
     for (const c of [1, 8]) {
-      const [p33, p35] = await Promise.all([33, 35].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir, modelSet, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })))
-      const [h33, h35] = [p33, p35].map((p) => decodeGscPacket(p.packet))
-      expect([h33.header.modelId, h35.header.modelId]).toEqual([33, 35])
-      expect([h35.latents, h35.colour, h35.caption]).toEqual([h33.latents, h33.colour, h33.caption])
-      const models35 = (await loadCodecModels({ dir: modelsDir, modelId: 35 })) as LearnedGenerativeModels
-      expect(models35.files.post_filter.id).toBe('postfilter_v35')
-      // without its post-filter, set 35's station draws set 33's picture; with it, another picture of the same size
-      const unfiltered = (await regenerate(h35, { ...models35, postFilter: undefined }, {})).image
-      const [d33, d35] = await Promise.all([decodePacket(p33.packet, { modelsDir }), decodePacket(p35.packet, { modelsDir })])
+      const [p33, p34] = await Promise.all([33, 34].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir: d, modelSet, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })))
+      const [h33, h34] = [p33, p34].map((p) => decodeGscPacket(p.packet))
+      expect([h33.header.modelId, h34.header.modelId]).toEqual([33, 34])
+      expect([h34.latents, h34.colour, h34.caption]).toEqual([h33.latents, h33.colour, h33.caption])
+      const models34 = (await loadCodecModels({ dir: d, modelId: 34 })) as LearnedGenerativeModels
+      expect(models34.files.post_filter.id).toBe('postfilter_v34')
+      // without its post-filter, set 34's station draws set 33's picture; with it, another picture of the same size
+      const unfiltered = (await regenerate(h34, { ...models34, postFilter: undefined }, {})).image
+      const [d33, d34] = await Promise.all([decodePacket(p33.packet, { modelsDir: d }), decodePacket(p34.packet, { modelsDir: d })])
       expect(same(unfiltered, d33.image)).toBe(true)
-      expect([d35.modelSet, d35.image.width, d35.image.height, same(d35.image, d33.image)]).toEqual([35, img.width, img.height, false])
+      expect([d34.modelSet, d34.image.width, d34.image.height, same(d34.image, d33.image)]).toEqual([34, img.width, img.height, false])
       // a residual filter: it moves the picture, not replaces it
-      expect(Math.abs(msssim(d35.image, d33.image))).toBeGreaterThan(0.9)
+      expect(msssim(d34.image, d33.image)).toBeGreaterThan(0.9)
     }
   })
 
-  it('is refused in one line by a station without it', async () => {
-    const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 35, caption: CAPTION }), 1, { seed: 5 })).packet
-    const without = modelsDirWith('no-set-35', (m) => {
-      delete (m.modelSets as Record<string, unknown>)['35']
-      m.defaultModelSet = 33
-    })
-    await expect(decodePacket(packet, { modelsDir: without })).rejects.toThrow(/^packet was made with model set 35, which is not installed in .*; it is never decoded with another set$/)
+  it('is refused in one line by a station without it (the shipped models)', async () => {
+    const packet = (await packChannels(await prepareImage(await crop(), { modelsDir: dir(), modelSet: 34, caption: CAPTION }), 1, { seed: 5 })).packet
+    await expect(decodePacket(packet, { modelsDir })).rejects.toThrow(/^packet was made with model set 34, which is not installed in .*; it is never decoded with another set$/)
   })
 
   it("adds its post-filter as a role of its own: another set's model or a role its kind does not know is refused in one line", () => {
-    const sets = (m: Record<string, unknown>) => m.modelSets as Record<string, Record<string, Record<string, string>>>
-    const borrowed = modelsDirWith('set35-borrowed-filter', (m) => (sets(m)['35'].models.post_filter = 'decoder_v27'))
-    expect(() => modelSetStatus(borrowed)).toThrow(/model set 35: networksOf 33 needs the same kind and roles as set 33, each running set 33's model or one of set 35's own \(and may add, with a model of its own: post_filter\)/)
-    const unknownRole = modelsDirWith('set35-unknown-role', (m) => (sets(m)['35'].models.painter = 'postfilter_v35'))
-    expect(() => modelSetStatus(unknownRole)).toThrow(/model set 35: networksOf 33 needs the same kind and roles as set 33/)
-    const missingFile = modelsDirWith('set35-missing-filter', (m) => ((m.models.postfilter_v35 as Record<string, unknown>).file = 'no-such-filter.onnx'))
-    const status = modelSetStatus(missingFile).sets.find((s) => s.id === 35)!
-    expect(status.problem).toMatch(/^model set 35 \(learned-generative\) needs model 'postfilter_v35' \(post_filter\), whose file .*no-such-filter\.onnx is missing$/)
+    const borrowed = modelsDirWithPostFilter(modelsDir, tmp, 'set34-borrowed-filter', (m) => ((m.modelSets as unknown as Sets)['34'].models.post_filter = 'decoder_v27'))!
+    expect(() => modelSetStatus(borrowed)).toThrow(/model set 34: networksOf 33 needs the same kind and roles as set 33, each running set 33's model or one of set 34's own \(and may add, with a model of its own: post_filter\)/)
+    const unknownRole = modelsDirWithPostFilter(modelsDir, tmp, 'set34-unknown-role', (m) => ((m.modelSets as unknown as Sets)['34'].models.painter = 'postfilter_v34'))!
+    expect(() => modelSetStatus(unknownRole)).toThrow(/model set 34: networksOf 33 needs the same kind and roles as set 33/)
+    const missingFile = modelsDirWithPostFilter(modelsDir, tmp, 'set34-missing-filter', (m) => ((m.models.postfilter_v34 as Record<string, unknown>).file = 'no-such-filter.onnx'))!
+    const status = modelSetStatus(missingFile).sets.find((s) => s.id === 34)!
+    expect(status.problem).toMatch(/^model set 34 \(learned-generative\) needs model 'postfilter_v34' \(post_filter\), whose file .*no-such-filter\.onnx is missing$/)
   })
 })
 
