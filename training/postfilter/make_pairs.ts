@@ -10,7 +10,8 @@ import { prepareImage } from '../../src/core/codec/prepare'
 import { packChannels } from '../../src/core/codec/packing'
 import { regenerate } from '../../src/core/codec/decoder'
 import { decodeGscPacket } from '../../src/core/bitstream/gscPacket'
-import { cropImage, readImage, resizeImage, writePng } from '../../src/core/image/rgbImage'
+import { readImage, resizeImage, writePng } from '../../src/core/image/rgbImage'
+import { cropToCells } from '../eval/probePhotos'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: number) => {
@@ -25,7 +26,6 @@ const limit = flag('--limit', Infinity)
 const keepTuning = flag('--tuning', 0) === 1
 const [out, cs, k, n, ...dirs] = args
 if (!out || !cs || k === undefined || !n || !dirs.length) throw new Error('usage: make_pairs.ts OUT "1,2,4,8,16" K N PHOTO_DIR... [--every M] [--limit L]')
-const S = 16
 const MAX_SIDE = 768
 const TRAIN = path.join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'train')
 /** The 16 tuning photos' names, by training/eval/probes34/README.md's recipe (sorted listings, every 10th / 62nd). */
@@ -44,7 +44,7 @@ for (const file of photos) {
   let img = await readImage(file)
   const s = MAX_SIDE / Math.max(img.width, img.height)
   if (s < 1) img = await resizeImage(img, Math.round(img.width * s), Math.round(img.height * s))
-  const original = cropImage(img, img.width - (img.width % S), img.height - (img.height % S))
+  const original = cropToCells(img)
   if (original.width < 128 || original.height < 128) continue
   const prep = await prepareImage(original, { modelSet: 33 })
   for (const c of cs.split(',').map(Number)) {

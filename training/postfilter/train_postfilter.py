@@ -99,7 +99,9 @@ def loss_of(out, target, picture, grid_weight, texture_weight=0.0):
     loss = (1 - ms).mean() + l1.mean() + 0.05 * col + grid_weight * grid
     parts = {'msssim': ms.mean().item(), 'l1': l1.mean().item(), 'colour': col.item(), 'grid': grid.item()}
     if texture_weight:
-        texture = torch.relu(false_texture(out, target) - false_texture(picture, target).detach()).mean()
+        with torch.no_grad():  # the station's own: a constant of the step
+            before = false_texture(picture, target)
+        texture = torch.relu(false_texture(out, target) - before).mean()
         loss = loss + texture_weight * texture
         parts['texture'] = texture.item()
     return loss, parts

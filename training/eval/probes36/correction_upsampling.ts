@@ -4,20 +4,16 @@
 // tuning photo (cropped to multiples of 16) with set 28's networks but without the station's correction, then applies
 // the correction with each upsampler and measures. Nothing here is on the wire. One JSON line per photo, C, variant.
 // Usage: npx tsx training/eval/probes36/correction_upsampling.ts PHOTOS "1,2,4" OUT.jsonl
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { prepareImage } from '../../../src/core/codec/prepare'
-import { packChannels } from '../../../src/core/codec/packing'
+import { appendFileSync, writeFileSync } from 'node:fs'
 import { regenerate } from '../../../src/core/codec/decoder'
-import { decodeGscPacket } from '../../../src/core/bitstream/gscPacket'
 import { reconstructColourThumbnail } from '../../../src/core/codec/colourThumbnailCodec'
 import { addUpsampled, windowAverages, type ThumbnailNorm } from '../../../src/core/codec/consistentThumbnail'
 import { rgbImageOfYcc, yccPlanesOf } from '../yccImage'
-import { cropImage, readImage, type RgbImage } from '../../../src/core/image/rgbImage'
+import type { RgbImage } from '../../../src/core/image/rgbImage'
+import { probePackets } from '../probePhotos'
 import { lpipsDistance } from '../../../src/core/analysis/lpips'
 import { msssim, psnr } from '../../../src/core/analysis/metrics'
 import { blockiness, colourError } from '../../../src/core/analysis/perceptual'
-import type { LearnedGenerativeModels } from '../../../src/core/codec/codecModels'
 
 const [photos, cs, out] = process.argv.slice(2)
 if (!photos || !cs || !out) throw new Error('usage: correction_upsampling.ts PHOTOS "1,2,4" OUT.jsonl')
@@ -60,23 +56,14 @@ function corrected(img: RgbImage, thumbnails: Float32Array, norm: ThumbnailNorm,
   return rgbImageOfYcc(ycc, W, H)
 }
 
-for (const f of readdirSync(photos).filter((x) => /\.png$/i.test(x)).sort()) {
-  const full = await readImage(path.join(photos, f))
-  const original = cropImage(full, full.width - (full.width % S), full.height - (full.height % S))
-  const prep = await prepareImage(original, { modelSet: 28 })
-  const models = prep.models as LearnedGenerativeModels
+for await (const { file: f, original, models, c, parsed } of probePackets(photos, cs.split(',').map(Number), 28, { lumaRule: 'fixed' })) {
   const norm = models.thumbnailNorm!
-  for (const c of cs.split(',').map(Number)) {
-    const pack = await packChannels(prep, c, { lumaRule: 'fixed' })
-    const parsed = decodeGscPacket(pack.packet)
-    if (parsed.colour!.lumaFactor !== 1) throw new Error(`C = ${c}: luma factor ${parsed.colour!.lumaFactor}; this probe handles factor 1 only`)
-    const station = (await regenerate(parsed, models, { texture: false })).image
-    const raw = (await regenerate(parsed, { ...models, thumbnailNorm: undefined }, { texture: false })).image
-    const thumbnails = reconstructColourThumbnail(parsed.colour!, original.height / S, original.width / S, parsed.header.quantStep)
-    for (const [variant, img] of [['station', station], ['bilinear', corrected(raw, thumbnails, norm, false)], ['cubic', corrected(raw, thumbnails, norm, true)], ['none', raw]] as const) {
-      const row = { photo: f.replace(/\.png$/i, ''), c, variant, psnr: psnr(original, img), msssim: msssim(original, img), ciede2000: colourError(original, img), blockiness: blockiness(img), lpips: await lpipsDistance(original, img) }
-      appendFileSync(out, JSON.stringify(row) + '\n')
-    }
+  if (parsed.colour!.lumaFactor !== 1) throw new Error(`C = ${c}: luma factor ${parsed.colour!.lumaFactor}; this probe handles factor 1 only`)
+  const station = (await regenerate(parsed, models, { texture: false })).image
+  const raw = (await regenerate(parsed, { ...models, thumbnailNorm: undefined }, { texture: false })).image
+  const thumbnails = reconstructColourThumbnail(parsed.colour!, original.height / S, original.width / S, parsed.header.quantStep)
+  for (const [variant, img] of [['station', station], ['bilinear', corrected(raw, thumbnails, norm, false)], ['cubic', corrected(raw, thumbnails, norm, true)], ['none', raw]] as const) {
+    const row = { photo: f.replace(/\.png$/i, ''), c, variant, psnr: psnr(original, img), msssim: msssim(original, img), ciede2000: colourError(original, img), blockiness: blockiness(img), lpips: await lpipsDistance(original, img) }
+    appendFileSync(out, JSON.stringify(row) + '\n')
   }
-  console.log(f)
 }

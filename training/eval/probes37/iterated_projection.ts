@@ -6,21 +6,17 @@
 // (default luma rule) but without the station's correction, then corrects with K passes on the luma alone, or on all
 // three planes, and measures. Nothing here is on the wire. One JSON line per photo, C, variant.
 // Usage: npx tsx training/eval/probes37/iterated_projection.ts PHOTOS "1,2,4,8,16" OUT.jsonl [K list, default 1,2,3,5,8]
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { prepareImage } from '../../../src/core/codec/prepare'
-import { packChannels } from '../../../src/core/codec/packing'
+import { appendFileSync, writeFileSync } from 'node:fs'
 import { regenerate } from '../../../src/core/codec/decoder'
-import { decodeGscPacket } from '../../../src/core/bitstream/gscPacket'
 import { reconstructColourThumbnail } from '../../../src/core/codec/colourThumbnailCodec'
 import { addUpsampled, windowAverages, type ThumbnailNorm } from '../../../src/core/codec/consistentThumbnail'
 import { rgbImageOfYcc, yccPlanesOf } from '../yccImage'
-import { cropImage, readImage, type RgbImage } from '../../../src/core/image/rgbImage'
+import type { RgbImage } from '../../../src/core/image/rgbImage'
+import { probePackets } from '../probePhotos'
 import { lpipsDistance } from '../../../src/core/analysis/lpips'
 import { msssim, psnr } from '../../../src/core/analysis/metrics'
 import { blockiness, colourError } from '../../../src/core/analysis/perceptual'
 import { falseTexture } from '../../../src/core/analysis/falseTexture'
-import type { LearnedGenerativeModels } from '../../../src/core/codec/codecModels'
 
 const [photos, cs, out, ks] = process.argv.slice(2)
 if (!photos || !cs || !out) throw new Error('usage: iterated_projection.ts PHOTOS "1,2,4,8,16" OUT.jsonl [K list]')
@@ -73,28 +69,19 @@ function corrected(img: RgbImage, thumbnails: Float32Array, norm: ThumbnailNorm,
   return rgbImageOfYcc(ycc, W, H)
 }
 
-for (const f of readdirSync(photos).filter((x) => /\.png$/i.test(x)).sort()) {
-  const full = await readImage(path.join(photos, f))
-  const original = cropImage(full, full.width - (full.width % S), full.height - (full.height % S))
-  const prep = await prepareImage(original, { modelSet: 28 })
-  const models = prep.models as LearnedGenerativeModels
+for await (const { file: f, original, models, c, parsed } of probePackets(photos, cs.split(',').map(Number), 28)) {
   const norm = models.thumbnailNorm!
-  for (const c of cs.split(',').map(Number)) {
-    const pack = await packChannels(prep, c, {})
-    const parsed = decodeGscPacket(pack.packet)
-    const factor = parsed.colour!.lumaFactor
-    const raw = (await regenerate(parsed, { ...models, thumbnailNorm: undefined }, { texture: false })).image
-    const thumbnails = reconstructColourThumbnail(parsed.colour!, original.height / S, original.width / S, parsed.header.quantStep)
-    const variants: [string, RgbImage][] = []
-    for (const k of passes) {
-      variants.push([`y${k}`, corrected(raw, thumbnails, norm, factor, k, false)])
-      if (k > 1 && process.env.PROBE_CHROMA) variants.push([`all${k}`, corrected(raw, thumbnails, norm, factor, k, true)])
-      if (k > 1) variants.push([`h${k}`, corrected(raw, thumbnails, norm, factor, k, false, true)])
-    }
-    for (const [variant, img] of variants) {
-      const row = { photo: f.replace(/\.png$/i, ''), c, factor, variant, psnr: psnr(original, img), msssim: msssim(original, img), ciede2000: colourError(original, img), blockiness: blockiness(img), falseTexture: falseTexture(original, img), lpips: await lpipsDistance(original, img) }
-      appendFileSync(out, JSON.stringify(row) + '\n')
-    }
+  const factor = parsed.colour!.lumaFactor
+  const raw = (await regenerate(parsed, { ...models, thumbnailNorm: undefined }, { texture: false })).image
+  const thumbnails = reconstructColourThumbnail(parsed.colour!, original.height / S, original.width / S, parsed.header.quantStep)
+  const variants: [string, RgbImage][] = []
+  for (const k of passes) {
+    variants.push([`y${k}`, corrected(raw, thumbnails, norm, factor, k, false)])
+    if (k > 1 && process.env.PROBE_CHROMA) variants.push([`all${k}`, corrected(raw, thumbnails, norm, factor, k, true)])
+    if (k > 1) variants.push([`h${k}`, corrected(raw, thumbnails, norm, factor, k, false, true)])
   }
-  console.log(f)
+  for (const [variant, img] of variants) {
+    const row = { photo: f.replace(/\.png$/i, ''), c, factor, variant, psnr: psnr(original, img), msssim: msssim(original, img), ciede2000: colourError(original, img), blockiness: blockiness(img), falseTexture: falseTexture(original, img), lpips: await lpipsDistance(original, img) }
+    appendFileSync(out, JSON.stringify(row) + '\n')
+  }
 }

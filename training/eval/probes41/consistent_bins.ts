@@ -6,12 +6,8 @@
 // (cropped to multiples of 16) with set 33's sender, without the station's correction, then corrects with each variant.
 // Nothing here is on the wire. One JSON line per photo, C, variant.
 // Usage: npx tsx training/eval/probes41/consistent_bins.ts PHOTOS "1,2,4" OUT.jsonl [VARIANTS, e.g. "0/0,1/0,1/1"]
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { prepareImage } from '../../../src/core/codec/prepare'
-import { packChannels } from '../../../src/core/codec/packing'
+import { appendFileSync, writeFileSync } from 'node:fs'
 import { regenerate } from '../../../src/core/codec/decoder'
-import { decodeGscPacket } from '../../../src/core/bitstream/gscPacket'
 import { DEAD_ZONE, lumaDeadZoneOf } from '../../../src/core/codec/colourThumbnailCodec'
 import { colourPlaneSizes, subbands } from '../../../src/core/bitstream/colourThumbnail'
 import { colourStep } from '../../../src/core/bitstream/colourCoder'
@@ -19,12 +15,12 @@ import { forwardWavelet, inverseWavelet } from '../../../src/core/codec/wavelet'
 import { addUpsampled, windowAverages, type ThumbnailNorm } from '../../../src/core/codec/consistentThumbnail'
 import { rgbImageOfYcc } from '../yccImage'
 import { RGB_TO_YCBCR } from '../../../src/core/image/ycbcr'
-import { cropImage, readImage, type RgbImage } from '../../../src/core/image/rgbImage'
+import type { RgbImage } from '../../../src/core/image/rgbImage'
+import { probePackets } from '../probePhotos'
 import { lpipsDistance } from '../../../src/core/analysis/lpips'
 import { msssim, psnr } from '../../../src/core/analysis/metrics'
 import { blockiness, colourError } from '../../../src/core/analysis/perceptual'
 import { falseTexture } from '../../../src/core/analysis/falseTexture'
-import type { LearnedGenerativeModels } from '../../../src/core/codec/codecModels'
 import type { ColourThumbnailPayload } from '../../../src/core/bitstream/colourCoder'
 
 const [photos, cs, out, vs] = process.argv.slice(2)
@@ -89,24 +85,15 @@ function corrected(raw: Float32Array, W: number, H: number, colour: ColourThumbn
   return rgbImageOfYcc(ycc, W, H)
 }
 
-for (const f of readdirSync(photos).filter((x) => /\.png$/i.test(x)).sort()) {
-  const full = await readImage(path.join(photos, f))
-  const original = cropImage(full, full.width - (full.width % S), full.height - (full.height % S))
-  const prep = await prepareImage(original, { modelSet: 33 })
-  const models = prep.models as LearnedGenerativeModels
+for await (const { file: f, original, models, c, parsed } of probePackets(photos, cs.split(',').map(Number), 33)) {
   const norm = models.thumbnailNorm!
-  for (const c of cs.split(',').map(Number)) {
-    const pack = await packChannels(prep, c, {})
-    const parsed = decodeGscPacket(pack.packet)
-    let raw: Float32Array | undefined
-    const capture = { ...models, thumbnailNorm: undefined, generate: async (...a: Parameters<typeof models.generate>) => { const p = await models.generate(...a); raw = Float32Array.from(p); return p } }
-    await regenerate(parsed, capture, { texture: false })
-    const shipped = (await regenerate(parsed, models, { texture: false })).image
-    const rows: [string, RgbImage][] = [['station', shipped], ...variants.map((v): [string, RgbImage] => [v, corrected(raw!, original.width, original.height, parsed.colour!, parsed.header.quantStep, norm, lambdasOf(v), shrinkOf(v))])]
-    for (const [variant, img] of rows) {
-      const row = { photo: f.replace(/\.png$/i, ''), c, factor: parsed.colour!.lumaFactor, variant, psnr: psnr(original, img), msssim: msssim(original, img), ciede2000: colourError(original, img), blockiness: blockiness(img), falseTexture: falseTexture(original, img), lpips: await lpipsDistance(original, img) }
-      appendFileSync(out, JSON.stringify(row) + '\n')
-    }
+  let raw: Float32Array | undefined
+  const capture = { ...models, thumbnailNorm: undefined, generate: async (...a: Parameters<typeof models.generate>) => { const p = await models.generate(...a); raw = Float32Array.from(p); return p } }
+  await regenerate(parsed, capture, { texture: false })
+  const shipped = (await regenerate(parsed, models, { texture: false })).image
+  const rows: [string, RgbImage][] = [['station', shipped], ...variants.map((v): [string, RgbImage] => [v, corrected(raw!, original.width, original.height, parsed.colour!, parsed.header.quantStep, norm, lambdasOf(v), shrinkOf(v))])]
+  for (const [variant, img] of rows) {
+    const row = { photo: f.replace(/\.png$/i, ''), c, factor: parsed.colour!.lumaFactor, variant, psnr: psnr(original, img), msssim: msssim(original, img), ciede2000: colourError(original, img), blockiness: blockiness(img), falseTexture: falseTexture(original, img), lpips: await lpipsDistance(original, img) }
+    appendFileSync(out, JSON.stringify(row) + '\n')
   }
-  console.log(f)
 }
