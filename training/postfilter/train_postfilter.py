@@ -1,11 +1,13 @@
 """Trains the station's post-filter (postfilter.py) on pairs from make_pairs.ts: set 33's station pictures at every C
-beside their photographs. Loss: 1 - MS-SSIM (luma) + L1 + 0.05 x the colour term, the decoder's own (config v26c_cpu), and --grid x the 16-px
-blockiness the filter adds over the station's picture (relu of the difference; run 1 without it raised blockiness by
-0.12-0.17), on 256 x 256 crops whose corners sit on the 16-px latent grid (the station's errors keep their phase). Every 20th photo
-is held out; the log gives, on fixed held-out crops, MS-SSIM, L1 and CIEDE2000 of the filtered picture minus the
-station's. Writes an EMA checkpoint every --save-seconds and at the end.
-Usage: /usr/bin/python3 training/postfilter/train_postfilter.py PAIRS OUT_DIR [--steps N] [--batch B] [--threads T]
-       [--max-minutes M] [--resume]"""
+beside their photographs. Loss: 1 - MS-SSIM (luma) + L1 + 0.05 x the colour term, the decoder's own (config v26c_cpu);
+--grid x the 16-px blockiness the filter adds over the station's picture (relu of the difference; run 1 without it
+raised blockiness by 0.12-0.17); --texture x the false texture it adds there (falseTexture.ts's measure per crop). On
+256 x 256 crops whose corners sit on the 16-px latent grid (the station's errors keep their phase). Every 20th photo is
+held out; the log gives, on fixed held-out crops, MS-SSIM, CIEDE2000, blockiness and false texture of the filtered
+picture minus the station's. Writes the weights and their EMA every --save-seconds and at the end (not the optimiser:
+--resume continues the step count and schedule with a fresh one; --init-from starts a new run from another's EMA).
+Usage: /usr/bin/python3 training/postfilter/train_postfilter.py PAIRS OUT_DIR [--steps N] [--batch B] [--lr LR]
+       [--threads T] [--max-minutes M] [--grid W] [--texture W] [--init-from CKPT | --resume]"""
 import argparse
 import copy
 import json
