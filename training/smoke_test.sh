@@ -8,7 +8,7 @@
 # opened and run by the codec's loader in onnxruntime-node; then the shipped set rebuilt from its ONNX files
 # (checkpoint_from_onnx.py, checked against them) and a run started from it; then the decoder-only chain on set 22's wire
 # (check_colour_wire.py against the station, v24_smoke from the rebuilt set 5 through device_job_latent.sh with INIT, its
-# snapshot unpacked, its export without a g_a of its own, a run); then set 35's post-filter: pairs, training, export,
+# snapshot unpacked, its export without a g_a of its own, a run); then set 36's post-filter: pairs, training, export,
 # a packet through it (postfilter_smoke).
 # Fails loudly (non-zero exit) if any step breaks. Needs /usr/bin/python3 with torch + onnx (scripts/setup.sh).
 # Usage: bash training/smoke_test.sh [latent]   (latent: the learned-latent part alone)
@@ -118,24 +118,26 @@ latent_smoke() {
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 
-# Set 35's post-filter: pairs from set 33's station (make_pairs.ts), a few steps, its export (checked against PyTorch by
-# onnx_check.ts) into a copy of the models directory with set 35 added, and a packet encoded and decoded through it.
+# Set 36's post-filter: pairs from set 33's station (make_pairs.ts), a few steps started from set 34's committed filter
+# ('phases', started as a 'smooth' one, as set 36 was), its export (checked against PyTorch by onnx_check.ts) into a
+# copy of the models directory with set 36 added, and a packet encoded and decoded through it.
 postfilter_smoke() {
   local P=$OUT/postfilter log
-  echo "training smoke test (set 35): post-filter pairs, training, export, a decode through it"
+  echo "training smoke test (set 36): post-filter pairs, training, export, a decode through it"
   mkdir -p "$P/models"
   for f in resources/models/*; do [ "$(basename "$f")" = manifest.json ] || ln -s "$PWD/$f" "$P/models/"; done
   cp resources/models/manifest.json "$P/models/"
-  rm -f "$P/models/postfilter_v35.onnx"
-  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1])); m["models"].pop("postfilter_v35", None); m["modelSets"].pop("35", None); m["defaultModelSet"] = 33 if m.get("defaultModelSet") == 35 else m.get("defaultModelSet"); json.dump(m, open(sys.argv[1], "w"), indent=2)' "$P/models/manifest.json"
+  rm -f "$P/models/postfilter_v36.onnx"
+  "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1])); m["models"].pop("postfilter_v36", None); m["modelSets"].pop("36", None); m["defaultModelSet"] = 33 if m.get("defaultModelSet") == 36 else m.get("defaultModelSet"); json.dump(m, open(sys.argv[1], "w"), indent=2)' "$P/models/manifest.json"
   npx tsx training/postfilter/make_pairs.ts "$P/pairs" 1,2,4,8,16 0 1 ../shared/data/train/imagenet_samples --limit 2 > /dev/null || fail "make_pairs.ts failed"
-  log=$("$PY" -W ignore training/postfilter/train_postfilter.py "$P/pairs" "$P/run" --steps 3 --threads 1 2>&1) || { echo "$log"; fail "train_postfilter.py failed"; }
+  log=$("$PY" -W ignore training/postfilter/train_postfilter.py "$P/pairs" "$P/run" --steps 3 --threads 1 --init-from training/checkpoints/postfilter_v34/postfilter.pt 2>&1) || { echo "$log"; fail "train_postfilter.py failed"; }
   grep -q '"step": 3,.*"grid": [0-9.e-]*.*"val_delta' <<<"$log" || { echo "$log"; fail "train_postfilter.py did not log step 3 with its grid term and validation"; }
   "$PY" -W ignore training/postfilter/export_postfilter.py "$P/run/postfilter.pt" --models "$P/models" > /dev/null || fail "export_postfilter.py failed"
+  grep -q "postfilter.py.*--arch smooth" "$P/models/manifest.json" || fail "the exported post-filter is not the smooth arch its run was trained with"
   "$PY" training/postfilter/add_model_set.py "$P/models/manifest.json" || fail "add_model_set.py failed"
-  GSC_MODELS_DIR=$P/models node bin/gsc.mjs encode "$P/pairs/$(ls "$P/pairs" | head -1)" -o "$P/p.bin" --channels 2 --model-set 35 > /dev/null || fail "encoding with set 35 failed"
-  log=$(GSC_MODELS_DIR=$P/models node bin/gsc.mjs decode "$P/p.bin" -o "$P/p.png" 2>&1) || { echo "$log"; fail "decoding set 35's packet failed"; }
-  grep -q 'model set 35, C=2' <<<"$log" || { echo "$log"; fail "the packet did not decode with set 35"; }
+  GSC_MODELS_DIR=$P/models node bin/gsc.mjs encode "$P/pairs/$(ls "$P/pairs" | head -1)" -o "$P/p.bin" --channels 2 --model-set 36 > /dev/null || fail "encoding with set 36 failed"
+  log=$(GSC_MODELS_DIR=$P/models node bin/gsc.mjs decode "$P/p.bin" -o "$P/p.png" 2>&1) || { echo "$log"; fail "decoding set 36's packet failed"; }
+  grep -q 'model set 36, C=2' <<<"$log" || { echo "$log"; fail "the packet did not decode with set 36"; }
 }
 
 if [ "$only" = latent ]; then

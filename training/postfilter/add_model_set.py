@@ -1,6 +1,6 @@
-"""Adds (or replaces) model set 35 in a manifest: set 33's entry (its networks, wire, steps and thumbnail correction)
+"""Adds (or replaces) a post-filter's model set (default 36) in a manifest: set 33's entry (its networks, wire, steps and thumbnail correction)
 with the post-filter as its own post_filter role. Usage: /usr/bin/python3 training/postfilter/add_model_set.py
-MANIFEST [--id postfilter_v35] [--set 35] [--of 33] [--default]"""
+MANIFEST [--id postfilter_v36] [--set 36] [--of 33] [--default]"""
 import argparse
 import copy
 import json
@@ -9,8 +9,8 @@ import json
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('manifest')
-    ap.add_argument('--id', default='postfilter_v35')
-    ap.add_argument('--set', default='35')
+    ap.add_argument('--id', default='postfilter_v36')
+    ap.add_argument('--set', default='36')
     ap.add_argument('--of', default='33')
     ap.add_argument('--default', action='store_true')
     a = ap.parse_args()

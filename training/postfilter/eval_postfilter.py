@@ -17,7 +17,7 @@ import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/READ
 from msssim import msssim  # noqa: E402
 from perceptual_metrics import blockiness, colour_error  # noqa: E402
 from lpips_squeeze import load_lpips_squeeze  # noqa: E402
-from postfilter import PostFilter  # noqa: E402
+from postfilter import from_checkpoint  # noqa: E402
 from train_postfilter import CS, STATION_PICTURE, false_texture  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -40,10 +40,8 @@ def main():
     ap.add_argument('--out')
     a = ap.parse_args()
     torch.set_num_threads(2)
-    net = PostFilter()
     state = torch.load(a.ckpt)
-    net.load_state_dict(state['net' if a.raw else 'ema'])
-    net.eval()
+    net = from_checkpoint(state, raw=a.raw)
     lp = load_lpips_squeeze()
     names = sorted(f[:-4] for f in os.listdir(a.pairs) if f.endswith('.png') and not STATION_PICTURE.search(f))
     rows = []

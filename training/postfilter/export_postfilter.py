@@ -1,7 +1,7 @@
 """Exports a post-filter checkpoint (train_postfilter.py, its EMA weights) as ONNX, checks it against PyTorch in
 onnxruntime-node (training/onnx_check.ts), and writes its manifest entry (file, sha256, inputs, outputs, training).
 The model set that runs it (manifest modelSets, role post_filter) is edited by hand, as for every set.
-Usage: /usr/bin/python3 training/postfilter/export_postfilter.py CKPT [--id postfilter_v35] [--set 35] [--models DIR]
+Usage: /usr/bin/python3 training/postfilter/export_postfilter.py CKPT [--id postfilter_v36] [--set 36] [--models DIR]
        [--hardware TEXT] [--pairs TEXT]"""
 import argparse
 import hashlib
@@ -17,7 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
 import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 import common  # noqa: E402
-from postfilter import PostFilter, macs_per_pixel  # noqa: E402
+from postfilter import arch_of, from_checkpoint, macs_per_pixel  # noqa: E402
 
 TOL = 1e-4
 
@@ -40,16 +40,14 @@ def tensor_json(t):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('ckpt')
-    ap.add_argument('--id', default='postfilter_v35')
-    ap.add_argument('--set', type=int, default=35)
+    ap.add_argument('--id', default='postfilter_v36')
+    ap.add_argument('--set', type=int, default=36)
     ap.add_argument('--models', default=common.MODELS_DIR)
     ap.add_argument('--hardware', default='CPU: AMD EPYC, 2 threads, torch ' + torch.__version__)
-    ap.add_argument('--pairs', default='286 training photos (ImageNet samples 1 and 2 and Sun-Hays 80, every 4th, the 16 tuning photos left out), each at C = 1, 2, 4, 8, 16 through set 33 (training/postfilter/make_pairs.ts)')
+    ap.add_argument('--pairs', default='264 training photos (ImageNet samples 1 and 2 and Sun-Hays 80, every 4th, the 16 tuning photos left out), each at C = 1, 2, 4, 8, 16 through set 33 (training/postfilter/make_pairs.ts)')
     a = ap.parse_args()
     state = torch.load(a.ckpt)
-    net = PostFilter()
-    net.load_state_dict(state['ema'])
-    net.eval()
+    net = from_checkpoint(state)
     model = Exported(net).eval()
     file = os.path.join(a.models, f'{a.id}.onnx')
     args = (torch.rand(1, 3, 64, 96), torch.tensor([4.0]))
@@ -76,14 +74,15 @@ def main():
         'trainingData': a.pairs,
         'steps': state['step'],
         'hardware': a.hardware,
-        'config': f"training/postfilter/train_postfilter.py --steps {cfg.get('steps')} --batch {cfg.get('batch')} --lr {cfg.get('lr')} --seed {cfg.get('seed')}",
+        'config': f"training/postfilter/train_postfilter.py --steps {cfg.get('steps')} --batch {cfg.get('batch')} --lr {cfg.get('lr')} --seed {cfg.get('seed')} --grid {cfg.get('grid')} --texture {cfg.get('texture')} --flat {cfg.get('flat', 0.0)} --arch {arch_of(state)}",
         'modelSet': a.set,
         'license': 'MIT (weights trained by this project); training images are research-use only',
         'stage': 'post_filter',
         'macsPerPixel': round(macs_per_pixel(net)),
         'inputs': [{'name': 'picture', 'shape': [1, 3, 'H', 'W'], 'type': 'float32'}, {'name': 'channels', 'shape': [1], 'type': 'float32'}],
         'outputs': [{'name': 'filtered', 'shape': [1, 3, 'H', 'W'], 'type': 'float32'}],
-        'training': {'loss': '1 - MS-SSIM (luma) + L1 + 0.05 colour (CIE76 at 1/8)', 'crop': 256, 'grid_aligned_crops': 16},
+        'training': {'loss': f"1 - MS-SSIM (luma) + L1 + 0.05 colour (CIE76 at 1/8) + {cfg.get('grid')} x the 16-px blockiness it adds" + (f" + {cfg['texture']} x the false texture it adds" if cfg.get('texture') else '') + (f" + {cfg['flat']} x its flat-area energy over the station's beyond 1.1x" if cfg.get('flat') else ''),
+                     'crop': 256, 'grid_aligned_crops': 16, 'arch': arch_of(state), 'startedFrom': cfg.get('init_from')},
         'notes': f"picture = the station's planar RGB after the thumbnail correction (0..1, H and W multiples of 16), channels = the packet's C -> filtered picture (clamp to 0..1). EMA weights at step {state['step']}; exported {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, opset 17; onnxruntime vs PyTorch max abs diff {diff['maxAbsDiff']:.2e}.",
     }
     manifest_path = os.path.join(a.models, 'manifest.json')

@@ -13,14 +13,14 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
 import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
-from postfilter import PostFilter  # noqa: E402
+from postfilter import from_checkpoint  # noqa: E402
 from train_postfilter import CS, STATION_PICTURE, false_texture  # noqa: E402
 from msssim import msssim  # noqa: E402
 from perceptual_metrics import blockiness, colour_error  # noqa: E402
 from PIL import Image  # noqa: E402
 torch.set_num_threads(1)
-net = PostFilter(); d, ckpt = sys.argv[1], sys.argv[2]
-net.load_state_dict(torch.load(ckpt)['ema']); net.eval()
+d, ckpt = sys.argv[1], sys.argv[2]
+net = from_checkpoint(torch.load(ckpt))
 k1 = torch.tensor([1., 2., 1.]); k = (k1[:, None] * k1[None, :]) / 16
 K = k.view(1, 1, 3, 3).repeat(3, 1, 1, 1)
 def t(p): return torch.from_numpy(np.asarray(Image.open(p).convert('RGB')).copy()).permute(2,0,1)[None].float()/255

@@ -1,13 +1,14 @@
 """Trains the station's post-filter (postfilter.py) on pairs from make_pairs.ts: set 33's station pictures at every C
 beside their photographs. Loss: 1 - MS-SSIM (luma) + L1 + 0.05 x the colour term, the decoder's own (config v26c_cpu);
 --grid x the 16-px blockiness the filter adds over the station's picture (relu of the difference; run 1 without it
-raised blockiness by 0.12-0.17); --texture x the false texture it adds there (falseTexture.ts's measure per crop). On
+raised blockiness by 0.12-0.17); --texture x the false texture it adds there (falseTexture.ts's measure per crop);
+--flat x the factor by which it raises the station's energy in those flat cells beyond 1.1 (flat_gain: set 36's). On
 256 x 256 crops whose corners sit on the 16-px latent grid (the station's errors keep their phase). Every 20th photo is
 held out; the log gives, on fixed held-out crops, MS-SSIM, CIEDE2000, blockiness and false texture of the filtered
 picture minus the station's. Writes the weights and their EMA every --save-seconds and at the end (not the optimiser:
 --resume continues the step count and schedule with a fresh one; --init-from starts a new run from another's EMA).
 Usage: /usr/bin/python3 training/postfilter/train_postfilter.py PAIRS OUT_DIR [--steps N] [--batch B] [--lr LR]
-       [--threads T] [--max-minutes M] [--grid W] [--texture W] [--init-from CKPT | --resume]"""
+       [--threads T] [--max-minutes M] [--grid W] [--texture W] [--flat W] [--arch smooth|phases] [--init-from CKPT | --resume]"""
 import argparse
 import copy
 import json
@@ -27,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 import sys_path  # noqa: E402,F401  training/'s parts on sys.path (training/README.md, Imports)
 from msssim import msssim  # noqa: E402
 from perceptual_metrics import blockiness, colour_error, colour_loss  # noqa: E402
-from postfilter import PostFilter  # noqa: E402
+from postfilter import ARCHS, PostFilter, arch_of, phases_to_smooth  # noqa: E402
 
 CS = (1, 2, 4, 8, 16)
 CROP = 256
@@ -78,22 +79,50 @@ def laplacian_energy(x):
     return (lap ** 2).sum(1)
 
 
-def false_texture(out, target, cell=16, share=0.25):
-    """The bench's false texture per crop ([B]): out's Laplacian energy over the target's flattest quarter of 16-px
-    cells, over the target's there (src/core/analysis/falseTexture.ts; the cells chosen without gradient)."""
-    e, e_hat = laplacian_energy(target), laplacian_energy(out)
+def flattest_cells(e, cell=16, share=0.25):
+    """[B,H,W] Laplacian energy -> a 0/1 mask [B,h,w] (h, w: whole 16-px cells) of each crop's flattest quarter of
+    cells by their mean energy, as falseTexture.ts chooses them (without gradient); crop the energies with [:, :h, :w]."""
     b, h, w = e.shape
     ch, cw = h // cell, w // cell
     cells = e[:, :ch * cell, :cw * cell].reshape(b, ch, cell, cw, cell).mean((2, 4)).reshape(b, -1)
-    flat = (cells <= torch.quantile(cells, share, dim=1, keepdim=True)).reshape(b, ch, 1, cw, 1).expand(b, ch, cell, cw, cell).reshape(b, ch * cell, cw * cell).float()
-    num = (e_hat[:, :ch * cell, :cw * cell] * flat).sum((1, 2))
-    den = (e[:, :ch * cell, :cw * cell] * flat).sum((1, 2)).clamp(min=1e-9)
-    return num / den
+    flat = cells <= torch.quantile(cells, share, dim=1, keepdim=True)
+    return flat.reshape(b, ch, 1, cw, 1).expand(b, ch, cell, cw, cell).reshape(b, ch * cell, cw * cell).float()
 
 
-def loss_of(out, target, picture, grid_weight, texture_weight=0.0):
+def energy_in(e, mask):
+    """[B]: the energy summed over the mask's pixels."""
+    return (e[:, :mask.shape[1], :mask.shape[2]] * mask).sum((1, 2))
+
+
+def false_texture(out, target):
+    """The bench's false texture per crop ([B]): out's Laplacian energy over the target's flattest quarter of 16-px
+    cells, over the target's there (src/core/analysis/falseTexture.ts; the cells chosen without gradient)."""
+    e = laplacian_energy(target)
+    flat = flattest_cells(e)
+    return energy_in(laplacian_energy(out), flat) / energy_in(e, flat).clamp(min=1e-9)
+
+
+FLAT_GAIN_ALLOWED = 1.1  # the bench's rule allows A's false texture + 0.02, i.e. ~1.2x the station's at its 0.1
+FLAT_EPS = 1.0  # squared Laplacian per pixel (YCbCr 0..255): about 8-bit rounding's own, so a flat sky divides sanely
+
+
+def flat_gain(out, picture, target):
+    """How much more Laplacian energy the filter's picture has than the station's in the target's flattest quarter of
+    16-px cells, as a factor beyond FLAT_GAIN_ALLOWED, per crop (relu), averaged ([]). The bench's false texture is
+    out's energy there over the photograph's: set 35's per-crop ratio divided by a clear sky's near-nothing and a few
+    crops ruled it. Over the station's own energy (plus FLAT_EPS) the ratio is scale-free and well-conditioned, and
+    set 36's first runs raised it ~1.5x on every tuning photo (a mild sharpening everywhere)."""
+    with torch.no_grad():
+        flat = flattest_cells(laplacian_energy(target))
+        area = flat.sum((1, 2)).clamp(min=1)
+        before = energy_in(laplacian_energy(picture), flat) / area
+    after = energy_in(laplacian_energy(out), flat) / area
+    return torch.relu((after + FLAT_EPS) / (before + FLAT_EPS) - FLAT_GAIN_ALLOWED).mean()
+
+
+def loss_of(out, target, picture, grid_weight, texture_weight=0.0, flat_weight=0.0):
     """The filter's loss; grid: the 16-px blockiness (the bench's measure) the filter adds over the station's picture;
-    texture: the false texture (the bench's) it adds there."""
+    texture: the false texture (the bench's, per crop) it adds there; flat: its energy there over the station's (flat_gain)."""
     ms = msssim(out, target)
     l1 = (out - target).abs().mean(dim=(1, 2, 3))
     col = colour_loss(out, target)
@@ -106,6 +135,10 @@ def loss_of(out, target, picture, grid_weight, texture_weight=0.0):
         texture = torch.relu(false_texture(out, target) - before).mean()
         loss = loss + texture_weight * texture
         parts['texture'] = texture.item()
+    if flat_weight:
+        flat = flat_gain(out, picture, target)
+        loss = loss + flat_weight * flat
+        parts['flat'] = flat.item()
     return loss, parts
 
 
@@ -123,7 +156,9 @@ def main():
     ap.add_argument('--seed', type=int, default=34)
     ap.add_argument('--grid', type=float, default=0.1, help='weight of the blockiness the filter adds')
     ap.add_argument('--texture', type=float, default=0.0, help='weight of the false texture the filter adds')
-    ap.add_argument('--init-from', help="a checkpoint whose EMA weights start the run (fresh optimiser and schedule)")
+    ap.add_argument('--flat', type=float, default=0.0, help="weight of its flat areas' energy over the station's beyond 1.1x (flat_gain)")
+    ap.add_argument('--init-from', help="a checkpoint whose EMA weights start the run (fresh optimiser and schedule); a 'phases' one starts a 'smooth' run with its residual's 2x2 mean")
+    ap.add_argument('--arch', choices=ARCHS, default='smooth', help="how the residual reaches full resolution (postfilter.py); sets 34 and 35: 'phases'")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -139,18 +174,25 @@ def main():
     vrng = random.Random(0)
     val = [(pairs[n], c) for n in held for c in CS]
     val_crops = [crop(p, c, vrng, flip=False) + (c,) for p, c in val]
-    net = PostFilter()
+    net = PostFilter(arch=a.arch)
     ema = copy.deepcopy(net)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     start = 0
     ckpt = os.path.join(a.out, 'postfilter.pt')
     if a.init_from:
-        w = torch.load(a.init_from)['ema']
+        start_state = torch.load(a.init_from)
+        w = start_state['ema']
+        if arch_of(start_state) != a.arch:
+            if (arch_of(start_state), a.arch) != ('phases', 'smooth'):
+                sys.exit(f"train_postfilter: --init-from {a.init_from} is a {arch_of(start_state)!r} filter; it starts a run of that arch or a 'smooth' one")
+            w = phases_to_smooth(w)
         net.load_state_dict(w)
         ema.load_state_dict(w)
         print(f'started from {a.init_from}', flush=True)
     if a.resume and os.path.exists(ckpt):
         state = torch.load(ckpt)
+        if arch_of(state) != a.arch:
+            sys.exit(f'train_postfilter: {ckpt} is a {arch_of(state)!r} filter; --resume it with --arch {arch_of(state)}')
         net.load_state_dict(state['net'])
         ema.load_state_dict(state['ema'])
         start = state['step']
@@ -181,7 +223,7 @@ def main():
         batch = [crop(pairs[rng.choice(train)], int(c), rng) for c in cs]
         x = to_tensor([b[0] for b in batch])
         y = to_tensor([b[1] for b in batch])
-        loss, parts = loss_of(net(x, cs), y, x, a.grid, a.texture)
+        loss, parts = loss_of(net(x, cs), y, x, a.grid, a.texture, a.flat)
         opt.zero_grad()
         loss.backward()
         opt.step()
