@@ -63,8 +63,10 @@ const haveSet28 = haveSet27 && manifest?.modelSets?.['28']?.networksOf === 27
 const haveSet32 = haveSet28 && manifest?.modelSets?.['32']?.networksOf === 28 && manifest.modelSets['32'].sharpenLuma !== undefined
 /** Set 33: set 28's packet and networks, its entropy models started from trained states (bitstream 6.5). */
 const haveSet33 = haveSet28 && manifest?.modelSets?.['33']?.networksOf === 28
-/** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
+/** Sets 35 and 36: set 33's packets, the station's post-filter (manifest role post_filter); 35 is not installed. */
 const haveSet35 = haveSet33 && manifest?.modelSets?.['35']?.networksOf === 33 && !!manifest.models?.postfilter_v35
+const haveSet36 = haveSet33 && manifest?.modelSets?.['36']?.networksOf === 33 && !!manifest.models?.postfilter_v36
+/** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
 const mosaic3Sets = [...(haveSet5 ? [5] : []), ...(haveSet21 ? [21] : [])]
@@ -335,7 +337,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : []), ...(haveSet33 ? [[33, 'learned-generative', true]] : []), ...(haveSet35 ? [[35, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : []), ...(haveSet33 ? [[33, 'learned-generative', true]] : []), ...(haveSet35 ? [[35, 'learned-generative', true]] : []), ...(haveSet36 ? [[36, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -790,12 +792,30 @@ describe.runIf(haveSet33 && haveKodak)("model set 33: set 28's packet, its entro
     const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 33, caption: CAPTION }), 1, { seed: 5 })).packet
     const without = modelsDirWith('no-set-33', (m) => {
       delete (m.modelSets as Record<string, unknown>)['33']
-      delete (m.modelSets as Record<string, unknown>)['35'] // runs set 33's networks: a station without 33 has no 35
+      for (const id of ['35', '36']) delete (m.modelSets as Record<string, unknown>)[id] // run set 33's networks: a station without 33 has none of them
       m.defaultModelSet = 28 // a manifest's default must be a set it lists
     })
     await expect(decodePacket(packet, { modelsDir: without })).rejects.toThrow(/^packet was made with model set 33, which is not installed in .*; it is never decoded with another set$/)
   })
 })
+
+/** A post-filter set (34 in a scratch folder, 36 installed): set 33's payload under its own id; its station without
+ *  the filter draws set 33's picture, with it another picture of the same size, near set 33's (a residual filter). */
+async function expectPostFilterSet(img: RgbImage, dir: string, modelSet: number, filterId: string): Promise<void> {
+  for (const c of [1, 8]) {
+    const [p33, pSet] = await Promise.all([33, modelSet].map(async (id) => packChannels(await prepareImage(img, { modelsDir: dir, modelSet: id, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })))
+    const [h33, hSet] = [p33, pSet].map((p) => decodeGscPacket(p.packet))
+    expect([h33.header.modelId, hSet.header.modelId]).toEqual([33, modelSet])
+    expect([hSet.latents, hSet.colour, hSet.caption]).toEqual([h33.latents, h33.colour, h33.caption])
+    const models = (await loadCodecModels({ dir, modelId: modelSet })) as LearnedGenerativeModels
+    expect(models.files.post_filter.id).toBe(filterId)
+    const unfiltered = (await regenerate(hSet, { ...models, postFilter: undefined }, {})).image
+    const [d33, dSet] = await Promise.all([decodePacket(p33.packet, { modelsDir: dir }), decodePacket(pSet.packet, { modelsDir: dir })])
+    expect(same(unfiltered, d33.image)).toBe(true)
+    expect([dSet.modelSet, dSet.image.width, dSet.image.height, same(dSet.image, d33.image)]).toEqual([modelSet, img.width, img.height, false])
+    expect(msssim(dSet.image, d33.image)).toBeGreaterThan(0.9)
+  }
+}
 
 describe.runIf(haveSet33 && haveKodak)("model set 34 (not installed; a scratch models folder): set 33's packet, the station's post-filter", () => {
   const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
@@ -803,23 +823,7 @@ describe.runIf(haveSet33 && haveKodak)("model set 34 (not installed; a scratch m
   const dir = () => modelsDirWithPostFilter(modelsDir, tmp)!
 
   it("writes set 33's payload under its id, and its station draws set 33's picture through the post-filter", async () => {
-    const img = await crop()
-    const d = dir()
-    for (const c of [1, 8]) {
-      const [p33, p34] = await Promise.all([33, 34].map(async (modelSet) => packChannels(await prepareImage(img, { modelsDir: d, modelSet, caption: CAPTION }), c, { seed: 5, lumaRule: 'fixed' })))
-      const [h33, h34] = [p33, p34].map((p) => decodeGscPacket(p.packet))
-      expect([h33.header.modelId, h34.header.modelId]).toEqual([33, 34])
-      expect([h34.latents, h34.colour, h34.caption]).toEqual([h33.latents, h33.colour, h33.caption])
-      const models34 = (await loadCodecModels({ dir: d, modelId: 34 })) as LearnedGenerativeModels
-      expect(models34.files.post_filter.id).toBe('postfilter_v34')
-      // without its post-filter, set 34's station draws set 33's picture; with it, another picture of the same size
-      const unfiltered = (await regenerate(h34, { ...models34, postFilter: undefined }, {})).image
-      const [d33, d34] = await Promise.all([decodePacket(p33.packet, { modelsDir: d }), decodePacket(p34.packet, { modelsDir: d })])
-      expect(same(unfiltered, d33.image)).toBe(true)
-      expect([d34.modelSet, d34.image.width, d34.image.height, same(d34.image, d33.image)]).toEqual([34, img.width, img.height, false])
-      // a residual filter: it moves the picture, not replaces it
-      expect(msssim(d34.image, d33.image)).toBeGreaterThan(0.9)
-    }
+    await expectPostFilterSet(await crop(), dir(), 34, 'postfilter_v34')
   })
 
   it('is refused in one line by a station without it (the shipped models)', async () => {
@@ -835,6 +839,37 @@ describe.runIf(haveSet33 && haveKodak)("model set 34 (not installed; a scratch m
     const missingFile = modelsDirWithPostFilter(modelsDir, tmp, 'set34-missing-filter', (m) => ((m.models.postfilter_v34 as Record<string, unknown>).file = 'no-such-filter.onnx'))!
     const status = modelSetStatus(missingFile).sets.find((s) => s.id === 34)!
     expect(status.problem).toMatch(/^model set 34 \(learned-generative\) needs model 'postfilter_v34' \(post_filter\), whose file .*no-such-filter\.onnx is missing$/)
+  })
+})
+
+describe.runIf(haveSet33 && haveKodak)("model set 36 (not installed; a scratch models folder): set 33's packet, the post-filter drawn at 1/2 scale", () => {
+  const crop = async () => cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187)
+  const dirWith = (set: 34 | 36) => modelsDirWithPostFilter(modelsDir, tmp, `models-with-set-${set}`, undefined, set)!
+
+  it("writes set 33's payload under its id, and its station draws set 33's picture through postfilter_v36", async () => {
+    await expectPostFilterSet(await crop(), dirWith(36), 36, 'postfilter_v36')
+  })
+
+  it("draws no 2x2-phase pattern: on a flat grey picture its residual is flat away from the borders (set 34's is not)", async () => {
+    // the 'smooth' arch upsamples a 3-channel 1/2-scale residual; set 34's 2x2 phases drew a 2-px pattern
+    // (ship-rule-set34.md): its second differences reach 9e-4, a quarter of a grey level, on the same picture
+    const n = 128
+    const worstSecondDifference = async (set: 34 | 36) => {
+      const models = (await loadCodecModels({ dir: dirWith(set), modelId: set })) as LearnedGenerativeModels
+      const out = await models.postFilter!(new Float32Array(3 * n * n).fill(0.5), n, n, 4)
+      const at = (k: number, y: number, x: number) => out[k * n * n + y * n + x]
+      let worst = 0
+      for (let k = 0; k < 3; k++) {
+        for (let y = 56; y < 72; y++) {
+          for (let x = 56; x < 72; x++) {
+            worst = Math.max(worst, Math.abs(at(k, y, x) - 2 * at(k, y, x + 1) + at(k, y, x + 2)), Math.abs(at(k, y, x) - 2 * at(k, y + 1, x) + at(k, y + 2, x)))
+          }
+        }
+      }
+      return worst
+    }
+    expect(await worstSecondDifference(36)).toBeLessThan(1e-6)
+    expect(await worstSecondDifference(34)).toBeGreaterThan(1e-4)
   })
 })
 

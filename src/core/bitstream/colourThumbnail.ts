@@ -33,7 +33,7 @@ export interface ColourThumbnailLayout {
  *  luma, codec/lumaSharpening.ts; 33: set 28's wire with trained starts for its entropy models, entropyPriors.ts; 34: set
  *  33's wire, its station adding a trained post-filter, not installed: session 41's first filter failed its ship rule,
  *  ship-rule-set34.md; 35: the same with the filter trained on; 36: the same with a filter whose residual is drawn at
- *  1/2 scale and upsampled, codec/decoder.ts postFiltered). */
+ *  1/2 scale and upsampled, not installed either, ship-rule-set36.md; codec/decoder.ts postFiltered). */
 const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false, texture: false }
 const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true, texture: false }
 const SET_30_LAYOUT: ColourThumbnailLayout = { ...SET_28_LAYOUT, texture: true }
