@@ -89,6 +89,17 @@ describe('ONNX sessions', () => {
     expect(psnr).toBeGreaterThan(28)
   })
 
+  it('opens a session without the memory arena apart from the cached one, and it computes the same', async () => {
+    // the station's post-filter runs without the arena (codecModels.ts), so its memory does not grow per picture size
+    const [w, h] = [96, 64]
+    const image = new ort.Tensor('float32', smoothImage(w, h), [1, 3, h, w])
+    const [withArena, without, againWithout] = await Promise.all([openModel('g_a'), openModel('g_a', { memoryArena: false }), openModel('g_a', { memoryArena: false })])
+    expect(without).not.toBe(withArena)
+    expect(againWithout).toBe(without)
+    const [a, b] = await Promise.all([withArena, without].map(async (s) => (await s.run({ image })).latent.data as Float32Array))
+    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true)
+  })
+
   it('caption encoder, generator prior and generator run and are deterministic', async () => {
     const vocab = loadCaptionVocab()
     const enc = await openModel('caption_encoder')

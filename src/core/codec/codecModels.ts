@@ -195,7 +195,9 @@ async function openSet(ep: ExecutionProvider, dir: string, manifest: Manifest, i
   }
   const openSession = async (role: string, fresh: boolean) => {
     try {
-      return await openModel(set.models[role], { executionProvider: ep, dir, fresh })
+      // the post-filter runs once per decode at full resolution: without the arena its memory does not grow with each
+      // new picture size (manifest.ts OpenModelOptions.memoryArena; ship-rule-set36.md criterion 8)
+      return await openModel(set.models[role], { executionProvider: ep, dir, fresh, memoryArena: role !== 'post_filter' })
     } catch (e) {
       throw e instanceof GscError ? new GscError(`model set ${id}: ${describeError(e)}`, e.code) : e
     }
