@@ -2,13 +2,14 @@
 beside their photographs. Loss: 1 - MS-SSIM (luma) + L1 + 0.05 x the colour term, the decoder's own (config v26c_cpu);
 --grid x the 16-px blockiness the filter adds over the station's picture (relu of the difference; run 1 without it
 raised blockiness by 0.12-0.17); --texture x the false texture it adds there (falseTexture.ts's measure per crop);
---flat x the factor by which it raises the station's energy in those flat cells beyond 1.1 (flat_gain: set 36's). On
+--flat x the factor by which it raises the station's energy in those flat cells beyond 1.1 (flat_gain); --detector x
+how differently the station's detector reads the filtered crop and the photograph (detector_agreement). On
 256 x 256 crops whose corners sit on the 16-px latent grid (the station's errors keep their phase). Every 20th photo is
 held out; the log gives, on fixed held-out crops, MS-SSIM, CIEDE2000, blockiness and false texture of the filtered
 picture minus the station's. Writes the weights and their EMA every --save-seconds and at the end (not the optimiser:
 --resume continues the step count and schedule with a fresh one; --init-from starts a new run from another's EMA).
 Usage: /usr/bin/python3 training/postfilter/train_postfilter.py PAIRS OUT_DIR [--steps N] [--batch B] [--lr LR]
-       [--threads T] [--max-minutes M] [--grid W] [--texture W] [--flat W] [--arch smooth|phases] [--init-from CKPT | --resume]"""
+       [--threads T] [--max-minutes M] [--grid W] [--texture W] [--flat W] [--detector W] [--arch smooth|phases] [--init-from CKPT | --resume]"""
 import argparse
 import copy
 import json
@@ -120,9 +121,22 @@ def flat_gain(out, picture, target):
     return torch.relu((after + FLAT_EPS) / (before + FLAT_EPS) - FLAT_GAIN_ALLOWED).mean()
 
 
-def loss_of(out, target, picture, grid_weight, texture_weight=0.0, flat_weight=0.0):
+def detector_agreement():
+    """How differently the station's detector (set1/detector_torch.py, NanoDet frozen) reads the filtered crop and the
+    photograph's, both box-downscaled by 2: the station runs it on a 416-px letterbox, and the photos' long side is at
+    most 768 (set 36 matched fewer detections than set 33 on its judging photos: ship-rule-set36.md criterion 5)."""
+    from detector_torch import DetectorHeads, agreement_loss
+    heads = DetectorHeads().eval()  # its weights are buffers: nothing in it trains
+
+    def term(out, target):
+        return agreement_loss(heads, F.avg_pool2d(out.clamp(0, 1), 2), F.avg_pool2d(target, 2))
+    return term
+
+
+def loss_of(out, target, picture, grid_weight, texture_weight=0.0, flat_weight=0.0, detector=None, detector_weight=0.0):
     """The filter's loss; grid: the 16-px blockiness (the bench's measure) the filter adds over the station's picture;
-    texture: the false texture (the bench's, per crop) it adds there; flat: its energy there over the station's (flat_gain)."""
+    texture: the false texture (the bench's, per crop) it adds there; flat: its energy there over the station's
+    (flat_gain); detector: detector_agreement's term."""
     ms = msssim(out, target)
     l1 = (out - target).abs().mean(dim=(1, 2, 3))
     col = colour_loss(out, target)
@@ -139,6 +153,10 @@ def loss_of(out, target, picture, grid_weight, texture_weight=0.0, flat_weight=0
         flat = flat_gain(out, picture, target)
         loss = loss + flat_weight * flat
         parts['flat'] = flat.item()
+    if detector_weight:
+        disagreement = detector(out, target)
+        loss = loss + detector_weight * disagreement
+        parts['detector'] = disagreement.item()
     return loss, parts
 
 
@@ -157,6 +175,7 @@ def main():
     ap.add_argument('--grid', type=float, default=0.1, help='weight of the blockiness the filter adds')
     ap.add_argument('--texture', type=float, default=0.0, help='weight of the false texture the filter adds')
     ap.add_argument('--flat', type=float, default=0.0, help="weight of its flat areas' energy over the station's beyond 1.1x (flat_gain)")
+    ap.add_argument('--detector', type=float, default=0.0, help="weight of the station detector's disagreement with the photograph (detector_agreement)")
     ap.add_argument('--init-from', help="a checkpoint whose EMA weights start the run (fresh optimiser and schedule); a 'phases' one starts a 'smooth' run with its residual's 2x2 mean")
     ap.add_argument('--arch', choices=ARCHS, default='smooth', help="how the residual reaches full resolution (postfilter.py); sets 34 and 35: 'phases'")
     a = ap.parse_args()
@@ -174,6 +193,7 @@ def main():
     vrng = random.Random(0)
     val = [(pairs[n], c) for n in held for c in CS]
     val_crops = [crop(p, c, vrng, flip=False) + (c,) for p, c in val]
+    detector = detector_agreement() if a.detector else None
     net = PostFilter(arch=a.arch)
     ema = copy.deepcopy(net)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
@@ -223,7 +243,7 @@ def main():
         batch = [crop(pairs[rng.choice(train)], int(c), rng) for c in cs]
         x = to_tensor([b[0] for b in batch])
         y = to_tensor([b[1] for b in batch])
-        loss, parts = loss_of(net(x, cs), y, x, a.grid, a.texture, a.flat)
+        loss, parts = loss_of(net(x, cs), y, x, a.grid, a.texture, a.flat, detector, a.detector)
         opt.zero_grad()
         loss.backward()
         opt.step()
