@@ -118,7 +118,7 @@ latent_smoke() {
   echo "training smoke test (set $LATENT_SET): OK in $(( $(date +%s) - t0 ))s"
 }
 
-# Set 36's post-filter: pairs from set 33's station (make_pairs.ts), a few steps started from set 34's committed filter
+# Set 36's post-filter: pairs from set 33's station (make_pairs.ts), a few steps (with set 37's detector term) started from set 34's committed filter
 # ('phases', started as a 'smooth' one, as set 36 was), its export (checked against PyTorch by onnx_check.ts) into a
 # copy of the models directory with set 36 added, and a packet encoded and decoded through it.
 postfilter_smoke() {
@@ -130,8 +130,8 @@ postfilter_smoke() {
   rm -f "$P/models/postfilter_v36.onnx"
   "$PY" -c 'import json, sys; m = json.load(open(sys.argv[1])); m["models"].pop("postfilter_v36", None); m["modelSets"].pop("36", None); m["defaultModelSet"] = 33 if m.get("defaultModelSet") == 36 else m.get("defaultModelSet"); json.dump(m, open(sys.argv[1], "w"), indent=2)' "$P/models/manifest.json"
   npx tsx training/postfilter/make_pairs.ts "$P/pairs" 1,2,4,8,16 0 1 ../shared/data/train/imagenet_samples --limit 2 > /dev/null || fail "make_pairs.ts failed"
-  log=$("$PY" -W ignore training/postfilter/train_postfilter.py "$P/pairs" "$P/run" --steps 3 --threads 1 --init-from training/checkpoints/postfilter_v34/postfilter.pt 2>&1) || { echo "$log"; fail "train_postfilter.py failed"; }
-  grep -q '"step": 3,.*"grid": [0-9.e-]*.*"val_delta' <<<"$log" || { echo "$log"; fail "train_postfilter.py did not log step 3 with its grid term and validation"; }
+  log=$("$PY" -W ignore training/postfilter/train_postfilter.py "$P/pairs" "$P/run" --steps 3 --threads 1 --detector 1.0 --init-from training/checkpoints/postfilter_v34/postfilter.pt 2>&1) || { echo "$log"; fail "train_postfilter.py failed"; }
+  grep -q '"step": 3,.*"grid": [0-9.e-]*.*"detector": [0-9.e-]*.*"val_delta' <<<"$log" || { echo "$log"; fail "train_postfilter.py did not log step 3 with its grid and detector terms and validation"; }
   "$PY" -W ignore training/postfilter/export_postfilter.py "$P/run/postfilter.pt" --models "$P/models" > /dev/null || fail "export_postfilter.py failed"
   grep -q "postfilter.py.*--arch smooth" "$P/models/manifest.json" || fail "the exported post-filter is not the smooth arch its run was trained with"
   "$PY" training/postfilter/add_model_set.py "$P/models/manifest.json" || fail "add_model_set.py failed"
