@@ -31,6 +31,7 @@ import modelsCommand from '../../src/cli/commands/models'
 import { haveSharedData, sharedData } from '../fixtures/sharedData'
 import { modelsDirWithGrainSets } from '../fixtures/grainModelSets'
 import { modelsDirWithPostFilter } from '../fixtures/postFilterModelSet'
+import { scratchModelsDir } from '../fixtures/scratchModels'
 
 const ROOT = path.resolve(__dirname, '../..')
 const KODAK = sharedData('kodak')
@@ -870,6 +871,16 @@ describe.runIf(haveSet33 && haveKodak)("model set 36 (not installed; a scratch m
     }
     expect(await worstSecondDifference(36)).toBeLessThan(1e-6)
     expect(await worstSecondDifference(34)).toBeGreaterThan(1e-4)
+  })
+})
+
+describe.runIf(haveSet33)('a set whose wire this build does not know', () => {
+  it("is refused in one line when it runs networks that take a colour thumbnail (set 33's), never run without one", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(modelsDir, 'manifest.json'), 'utf8')) as { modelSets: Record<string, Record<string, unknown>> }
+    manifest.modelSets['250'] = { ...manifest.modelSets['33'], networksOf: 33 } // no colour-thumbnail layout for id 250
+    const dir = scratchModelsDir(modelsDir, path.join(tmp, 'unknown-wire'), manifest)
+    await expect(loadCodecModels({ dir, modelId: 250 })).rejects.toThrow(/^model set 250 runs set 33's networks, which take a colour thumbnail, but this build has no wire layout for set 250 \(docs\/bitstream.md 6.4\)$/)
+    await expect(loadCodecModels({ dir, modelId: 33 })).resolves.toBeDefined()
   })
 })
 

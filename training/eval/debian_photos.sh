@@ -22,7 +22,8 @@
 #   debian-photos-40b.txt: the other 48 of gcompris-qt-data (24 monuments, 15 world and 9 farm animals), session 40 (round 2)
 #   debian-photos-40c.txt: 27 more of gcompris-qt-data (details, clickgame, explore_world_music), session 40 (round 3)
 #   debian-photos-41.txt: 58 from 19 packages (krank, kphotoalbum, opencv-doc, tuxpaint-data, ...; photos no list used), session 41 (set 34)
-#   debian-photos-41b.txt: 37 more from 11 packages (krank, opencv-doc, kphotoalbum, renpy-demo, ...), session 41 (set 35)
+#   debian-photos-41b.txt: 37 more from 11 packages (krank, opencv-doc, kphotoalbum, renpy-demo, ...), session 41 (set 35; judged set 36 in session 42)
+#   debian-photos-42.txt: 58 from 18 other packages (coreboot-utils-doc, libvisp-doc, castle-game-engine-doc, luma docs, ...), session 42 (set 37)
 # A path BUNDLE.rcc:MEMBER names a file inside a Qt resource bundle (rcc_files.py); its photo is named BUNDLE-MEMBER.
 # Usage: bash training/eval/debian_photos.sh OUT_DIR [LIST]   (LIST defaults to debian-photos-39.txt)
 set -euo pipefail

@@ -8,7 +8,7 @@ import { DEFAULT_LUMA_RULE, LUMA_RULES } from '../../core/codec/lumaSearch'
 
 /** The --luma-rule line of `gsc encode` and `gsc bench` usage. */
 export const LUMA_RULE_HELP =
-  `  --luma-rule search|search-from-c4|search-from-c8|fixed: model sets 28, 32, 33, 35 and 36's luma plane: the sender decodes each candidate\n` +
+  `  --luma-rule search|search-from-c4|search-from-c8|fixed: model sets 28, 32, 33 and 35-37's luma plane: the sender decodes each candidate\n` +
   `    and keeps the best (search: at every C; search-from-c4, search-from-c8: from C = 4, from C = 8), or takes the fixed rule per C (default: ${DEFAULT_LUMA_RULE});\n` +
   `    a given --quant-step keeps the fixed rule.`
 

@@ -33,11 +33,12 @@ export interface ColourThumbnailLayout {
  *  luma, codec/lumaSharpening.ts; 33: set 28's wire with trained starts for its entropy models, entropyPriors.ts; 34: set
  *  33's wire, its station adding a trained post-filter, not installed: session 41's first filter failed its ship rule,
  *  ship-rule-set34.md; 35: the same with the filter trained on; 36: the same with a filter whose residual is drawn at
- *  1/2 scale and upsampled, not installed either, ship-rule-set36.md; codec/decoder.ts postFiltered). */
+ *  1/2 scale and upsampled, not installed either, ship-rule-set36.md; 37: set 36's filter trained on with the detector's
+ *  agreement, ship-rule-set37.md; codec/decoder.ts postFiltered). */
 const SET_22_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1], chromaExponent: false, texture: false }
 const SET_28_LAYOUT: ColourThumbnailLayout = { channel: 0, planes: [1, 2, 3], lumaFactors: [1, 2, 4], chromaExponent: true, texture: false }
 const SET_30_LAYOUT: ColourThumbnailLayout = { ...SET_28_LAYOUT, texture: true }
-export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT, 28: SET_28_LAYOUT, 29: SET_28_LAYOUT, 30: SET_30_LAYOUT, 31: SET_30_LAYOUT, 32: SET_28_LAYOUT, 33: SET_28_LAYOUT, 34: SET_28_LAYOUT, 35: SET_28_LAYOUT, 36: SET_28_LAYOUT }
+export const COLOUR_THUMBNAIL_SETS: Readonly<Record<number, ColourThumbnailLayout>> = { 22: SET_22_LAYOUT, 27: SET_22_LAYOUT, 28: SET_28_LAYOUT, 29: SET_28_LAYOUT, 30: SET_30_LAYOUT, 31: SET_30_LAYOUT, 32: SET_28_LAYOUT, 33: SET_28_LAYOUT, 34: SET_28_LAYOUT, 35: SET_28_LAYOUT, 36: SET_28_LAYOUT, 37: SET_28_LAYOUT }
 
 /** Height and width of each wire plane (Y, Cb, Cr) over an lh x lw latent with this luma factor. */
 export function colourPlaneSizes(lumaFactor: number, lh: number, lw: number): [number, number][] {

@@ -366,6 +366,10 @@ async function openLearned(set: ModelSetSpec, entry: (role: string) => ModelEntr
     throw new GscError(`model set ${set.id}: manifest entry '${set.models.decoder}' has an invalid noiseChannels`, 'ENOMODEL')
   const [ga, decoder, post] = await Promise.all(['g_a', 'decoder', ...(set.models.post_filter ? ['post_filter'] : [])].map(open))
   const { captionDim } = common
+  // a set running networks that take a colour thumbnail needs its own wire layout in this build, or its packets would be
+  // written and read without one (session 42: a scratch set 37 before colourThumbnail.ts listed it decoded to ΔE00 19)
+  if (set.networksOf !== undefined && COLOUR_THUMBNAIL_SETS[set.networksOf] && !COLOUR_THUMBNAIL_SETS[set.id])
+    throw new GscError(`model set ${set.id} runs set ${set.networksOf}'s networks, which take a colour thumbnail, but this build has no wire layout for set ${set.id} (docs/bitstream.md 6.4)`, 'ENOMODEL')
   const takesLumaDetail = decoder.session.inputNames.includes('luma_detail')
   if (takesLumaDetail && !COLOUR_THUMBNAIL_SETS[set.id]?.lumaFactors.includes(4))
     throw new GscError(`model set ${set.id}: decoder '${set.models.decoder}' takes a luma plane's detail, which only a set with a 1/4-scale luma plane on the wire (docs/bitstream.md 6.4) carries`, 'ENOMODEL')

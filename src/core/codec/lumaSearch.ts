@@ -9,9 +9,9 @@ import { regenerate } from './decoder'
 import type { LumaChoice, LumaRule, LumaTrial, PackResult, PreparedImage } from './types'
 
 /** The sets whose encoder can search (set 28, set 32, set 28's wire with its station's luma sharpening, and set 33, set
- *  28's planes with trained entropy-model starts, and sets 35 and 36, set 33's packets with a post-filter at the station; sets
+ *  28's planes with trained entropy-model starts, and sets 35-37, set 33's packets with a post-filter at the station; sets
  *  29-31 were never installed and keep the fixed rule). The search decodes as the packet's own station will. */
-export const LUMA_SEARCH_SETS: readonly number[] = [28, 32, 33, 35, 36]
+export const LUMA_SEARCH_SETS: readonly number[] = [28, 32, 33, 35, 36, 37]
 
 /**
  * What an encode does when no rule is given: the search from C = 4 (the 1x and 2x planes below C = 8, LOW_C_SEARCH), which

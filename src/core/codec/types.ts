@@ -188,7 +188,7 @@ export interface StepTrial {
   snapAnchored?: boolean
   /** Set 22: the colour step is the step times 2^(colourExponent / 4) (0 when absent). */
   colourExponent?: number
-  /** Sets 28, 32, 33, 35, 36 below C = 8 (packing.ts fillSlack): the chroma's own step exponent, and the luma's dead zone, where
+  /** Sets 28, 32, 33, 35-37 below C = 8 (packing.ts fillSlack): the chroma's own step exponent, and the luma's dead zone, where
    *  the sender set them apart. */
   chromaExponent?: number
   lumaDeadZone?: number

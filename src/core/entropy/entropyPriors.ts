@@ -16,10 +16,11 @@ export interface EntropyPriors {
 /** Per model id; a set not listed starts every model at 1/2. */
 export const ENTROPY_PRIORS: Readonly<Record<number, EntropyPriors>> = {
   33: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS },
-  // set 33's wire, its station with a post-filter (34-36: not installed, their rules failed)
+  // set 33's wire, its station with a post-filter (34-36: not installed, their rules failed; 37)
   34: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS },
   35: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS },
-  36: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS }
+  36: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS },
+  37: { colour: SET_33_COLOUR_STARTS, latent: SET_33_LATENT_STARTS }
 }
 
 /** One bank's starts for a packet of `modelId` (undefined: every model at 1/2, as for a set not listed). */
