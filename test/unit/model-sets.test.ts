@@ -67,6 +67,8 @@ const haveSet33 = haveSet28 && manifest?.modelSets?.['33']?.networksOf === 28
 /** Sets 35 and 36: set 33's packets, the station's post-filter (manifest role post_filter); 35 is not installed. */
 const haveSet35 = haveSet33 && manifest?.modelSets?.['35']?.networksOf === 33 && !!manifest.models?.postfilter_v35
 const haveSet36 = haveSet33 && manifest?.modelSets?.['36']?.networksOf === 33 && !!manifest.models?.postfilter_v36
+/** Set 37: set 36's filter trained on with the detector's agreement (ship-rule-set37.md). */
+const haveSet37 = haveSet33 && manifest?.modelSets?.['37']?.networksOf === 33 && !!manifest.models?.postfilter_v37
 /** Set 29: set 28's wire, set 5's g_a and caption encoder, a decoder of its own that takes the luma plane's detail. */
 const haveSet29 = haveSet28 && manifest?.modelSets?.['29']?.networksOf === 5 && !!manifest.models?.decoder_v29 && existsSync(path.join(modelsDir, manifest.models.decoder_v29.file))
 /** The installed sets with set 5's layout (three-sample mosaic, empty cells not carried). */
@@ -338,7 +340,7 @@ describe.runIf(haveSet1 && haveSet3 && haveKodak)('model set 3: learned latent a
   it('gsc models lists every installed set and marks the default', async () => {
     const ctx = { json: true, info() {}, progress: () => ({ update() {}, done() {} }), signal: new AbortController().signal }
     const r = await modelsCommand.run({ values: { verify: false }, positionals: [] }, ctx)
-    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : []), ...(haveSet33 ? [[33, 'learned-generative', true]] : []), ...(haveSet35 ? [[35, 'learned-generative', true]] : []), ...(haveSet36 ? [[36, 'learned-generative', true]] : [])])
+    expect(r.modelSets.map((s) => [s.id, s.kind, s.installed])).toEqual([[1, 'dct-flow', true], [3, 'learned-generative', true], ...(haveSet4 ? [[4, 'learned-generative', true]] : []), ...(haveSet5 ? [[5, 'learned-generative', true]] : []), ...(haveSet21 ? [[21, 'learned-generative', true]] : []), ...(haveSet22 ? [[22, 'learned-generative', true]] : []), ...(haveSet27 ? [[27, 'learned-generative', true]] : []), ...(haveSet28 ? [[28, 'learned-generative', true]] : []), ...(haveSet29 ? [[29, 'learned-generative', true]] : []), ...(haveSet32 ? [[32, 'learned-generative', true]] : []), ...(haveSet33 ? [[33, 'learned-generative', true]] : []), ...(haveSet35 ? [[35, 'learned-generative', true]] : []), ...(haveSet36 ? [[36, 'learned-generative', true]] : []), ...(haveSet37 ? [[37, 'learned-generative', true]] : [])])
     expect(r.defaultModelSet).toBe(manifest.defaultModelSet ?? 1)
     expect(r.modelSets.filter((s) => s.isDefault).map((s) => s.id)).toEqual([r.defaultModelSet])
     expect(r.models.find((m) => m.id === 'decoder_v3')?.sets).toEqual([3])
@@ -793,7 +795,7 @@ describe.runIf(haveSet33 && haveKodak)("model set 33: set 28's packet, its entro
     const packet = (await packChannels(await prepareImage(await crop(), { modelsDir, modelSet: 33, caption: CAPTION }), 1, { seed: 5 })).packet
     const without = modelsDirWith('no-set-33', (m) => {
       delete (m.modelSets as Record<string, unknown>)['33']
-      for (const id of ['35', '36']) delete (m.modelSets as Record<string, unknown>)[id] // run set 33's networks: a station without 33 has none of them
+      for (const id of ['35', '36', '37']) delete (m.modelSets as Record<string, unknown>)[id] // run set 33's networks: a station without 33 has none of them
       m.defaultModelSet = 28 // a manifest's default must be a set it lists
     })
     await expect(decodePacket(packet, { modelsDir: without })).rejects.toThrow(/^packet was made with model set 33, which is not installed in .*; it is never decoded with another set$/)
@@ -871,6 +873,12 @@ describe.runIf(haveSet33 && haveKodak)("model set 36 (not installed; a scratch m
     }
     expect(await worstSecondDifference(36)).toBeLessThan(1e-6)
     expect(await worstSecondDifference(34)).toBeGreaterThan(1e-4)
+  })
+})
+
+describe.runIf(haveSet37 && haveKodak)("model set 37: set 33's packet, set 36's filter trained on with the detector's agreement", () => {
+  it("writes set 33's payload under its id, and its station draws set 33's picture through postfilter_v37", async () => {
+    await expectPostFilterSet(cropImage(await readImage(path.join(KODAK, 'kodim23.png')), 203, 141, 301, 187), modelsDir, 37, 'postfilter_v37')
   })
 })
 
